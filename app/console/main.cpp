@@ -1,0 +1,53 @@
+// teep-console: the desktop console. Parses the command line, opens the database, shows the
+// main window.
+#include "common/paths.h"
+#include "mainwindow.h"
+#include "store/database.h"
+#include "teep/version.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QMessageBox>
+
+#include <cstdio>
+
+int main(int argc, char *argv[])
+{
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("teep-console"));
+    QApplication::setApplicationName(QStringLiteral("teep-console"));
+    QApplication::setApplicationDisplayName(QString::fromLatin1(teep::kProductName));
+    QApplication::setApplicationVersion(QString::fromLatin1(teep::kVersion));
+    QApplication::setDesktopFileName(QStringLiteral("teep-console"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("TEEP Console: a local Trusted Application Manager for the TEEs of your "
+                       "devices (TEEP and OTrP)."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption databaseOption(
+        QStringLiteral("database"),
+        QStringLiteral("SQLite database to open or create (default: %1).")
+            .arg(teep::paths::defaultDatabasePath()),
+        QStringLiteral("path"));
+    parser.addOption(databaseOption);
+    parser.process(app);
+
+    const QString path = parser.isSet(databaseOption) ? parser.value(databaseOption)
+                                                      : teep::paths::defaultDatabasePath();
+    auto database = teep::store::Database::open(path);
+    if (!database) {
+        const QString message = database.error().toString();
+        std::fprintf(stderr, "teep-console: %s\n", qPrintable(message));
+        QMessageBox::critical(nullptr, QStringLiteral("Cannot Open Database"),
+                              QStringLiteral("%1\n\nStart TEEP Console with --database PATH to use "
+                                             "another file.")
+                                  .arg(message));
+        return 2;
+    }
+
+    teep::ui::MainWindow window(std::move(database).value());
+    window.show();
+    return app.exec();
+}

@@ -1,0 +1,217 @@
+#include "store/migrations.h"
+
+// Conventions for every step:
+// - Portable SQL: INTEGER, TEXT, BLOB, CHECK, REFERENCES; timestamps are UTC ISO 8601 TEXT set by
+//   the application (they sort as text), so the later PostgreSQL backend maps types, not logic.
+// - Anything SQLite-specific (the audit log's triggers) is marked as such.
+// - Released steps are never edited. Add a step.
+
+namespace teep::store {
+
+namespace {
+
+Migration initialSchema()
+{
+    return {1, QStringLiteral("initial schema"), {
+        // The TAM's own identities: certificate, chain and key. The private key is stored only as
+        // encrypted PKCS#8 DER; 'demo-unprotected' is the trainers' labelled demo identity.
+        QStringLiteral(R"(CREATE TABLE tam_identities (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            tam_id TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('csr-pending', 'ready', 'retired')),
+            certificate_der BLOB,
+            ca_chain_pem TEXT,
+            csr_der BLOB,
+            private_key_pkcs8 BLOB NOT NULL,
+            key_protection TEXT NOT NULL CHECK (key_protection IN ('passphrase', 'demo-unprotected')),
+            is_active INTEGER NOT NULL DEFAULT 0 CHECK (is_active IN (0, 1)),
+            created_at TEXT NOT NULL))"),
+
+        // Trust-anchor stores: certificates (or bare public keys for Verifier keys) by store.
+        QStringLiteral(R"(CREATE TABLE trust_anchors (
+            id INTEGER PRIMARY KEY,
+            store TEXT NOT NULL CHECK (store IN ('tam-root', 'tee-root', 'tfw-root', 'sp-signer', 'verifier-key')),
+            kind TEXT NOT NULL CHECK (kind IN ('certificate', 'public-key')),
+            label TEXT NOT NULL,
+            subject TEXT,
+            fingerprint_sha256 TEXT NOT NULL,
+            der BLOB NOT NULL,
+            not_before TEXT,
+            not_after TEXT,
+            added_at TEXT NOT NULL,
+            UNIQUE (store, fingerprint_sha256)))"),
+
+        QStringLiteral(R"(CREATE TABLE service_providers (
+            id INTEGER PRIMARY KEY,
+            spid TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            created_at TEXT NOT NULL))"),
+
+        QStringLiteral(R"(CREATE TABLE sp_certificates (
+            id INTEGER PRIMARY KEY,
+            sp_id INTEGER NOT NULL REFERENCES service_providers (id) ON DELETE CASCADE,
+            certificate_der BLOB NOT NULL,
+            fingerprint_sha256 TEXT NOT NULL UNIQUE,
+            not_after TEXT,
+            added_at TEXT NOT NULL))"),
+
+        QStringLiteral(R"(CREATE TABLE device_groups (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            description TEXT))"),
+
+        // A device and how the TAM knows its TEEP Agent key: registered by the operator, learned
+        // through verified attestation, or (demo only, flagged) trusted on first use.
+        QStringLiteral(R"(CREATE TABLE devices (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            serial TEXT UNIQUE,
+            model TEXT,
+            group_id INTEGER REFERENCES device_groups (id) ON DELETE SET NULL,
+            agent_key_spki BLOB,
+            agent_key_id BLOB UNIQUE,
+            identity_source TEXT NOT NULL CHECK (identity_source IN ('registered', 'attested', 'tofu-demo')),
+            compat_profile TEXT NOT NULL DEFAULT 'standard',
+            first_contact_at TEXT,
+            last_contact_at TEXT,
+            created_at TEXT NOT NULL))"),
+
+        // A device may hold several TEEs; messages are routed by tee_name.
+        QStringLiteral(R"(CREATE TABLE tees (
+            id INTEGER PRIMARY KEY,
+            device_id INTEGER NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+            tee_name TEXT NOT NULL,
+            protocol TEXT NOT NULL CHECK (protocol IN ('teep', 'otrp')),
+            tee_cert_der BLOB,
+            ueid BLOB,
+            UNIQUE (device_id, tee_name)))"),
+
+        QStringLiteral(R"(CREATE TABLE security_domains (
+            id INTEGER PRIMARY KEY,
+            tee_id INTEGER NOT NULL REFERENCES tees (id) ON DELETE CASCADE,
+            sp_id INTEGER NOT NULL REFERENCES service_providers (id) ON DELETE RESTRICT,
+            tam_identity_id INTEGER REFERENCES tam_identities (id) ON DELETE RESTRICT,
+            name TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('desired', 'created', 'deleting')),
+            created_at TEXT NOT NULL,
+            UNIQUE (tee_id, name)))"),
+
+        // The TA catalog. component_id is the CBOR-encoded SUIT_Component_Identifier.
+        QStringLiteral(R"(CREATE TABLE trusted_apps (
+            id INTEGER PRIMARY KEY,
+            sp_id INTEGER NOT NULL REFERENCES service_providers (id) ON DELETE RESTRICT,
+            name TEXT NOT NULL,
+            component_id BLOB NOT NULL UNIQUE,
+            description TEXT,
+            created_at TEXT NOT NULL))"),
+
+        QStringLiteral(R"(CREATE TABLE ta_versions (
+            id INTEGER PRIMARY KEY,
+            ta_id INTEGER NOT NULL REFERENCES trusted_apps (id) ON DELETE CASCADE,
+            sequence_number INTEGER NOT NULL CHECK (sequence_number >= 0),
+            version_label TEXT,
+            binary_sha256 TEXT NOT NULL,
+            binary_size INTEGER NOT NULL CHECK (binary_size >= 0),
+            binary_data BLOB,
+            manifest BLOB,
+            created_at TEXT NOT NULL,
+            UNIQUE (ta_id, sequence_number)))"),
+
+        // Device (TEE) x TA version, with where it is on its way.
+        QStringLiteral(R"(CREATE TABLE installations (
+            id INTEGER PRIMARY KEY,
+            tee_id INTEGER NOT NULL REFERENCES tees (id) ON DELETE CASCADE,
+            ta_version_id INTEGER NOT NULL REFERENCES ta_versions (id) ON DELETE RESTRICT,
+            security_domain_id INTEGER REFERENCES security_domains (id) ON DELETE SET NULL,
+            state TEXT NOT NULL CHECK (state IN ('pending', 'installing', 'installed', 'failed', 'removing', 'removed')),
+            detail TEXT,
+            updated_at TEXT NOT NULL,
+            UNIQUE (tee_id, ta_version_id)))"),
+
+        QStringLiteral(R"(CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY,
+            device_id INTEGER REFERENCES devices (id) ON DELETE SET NULL,
+            tee_id INTEGER REFERENCES tees (id) ON DELETE SET NULL,
+            profile TEXT NOT NULL CHECK (profile IN ('teep', 'otrp')),
+            peer_address TEXT,
+            state TEXT NOT NULL CHECK (state IN ('open', 'completed', 'failed', 'expired')),
+            outcome TEXT,
+            started_at TEXT NOT NULL,
+            ended_at TEXT))"),
+
+        // Every message of a session, as sent on the wire, for the Message Inspector.
+        QStringLiteral(R"(CREATE TABLE session_messages (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            direction TEXT NOT NULL CHECK (direction IN ('to-device', 'from-device')),
+            media_type TEXT NOT NULL,
+            body BLOB NOT NULL,
+            at TEXT NOT NULL,
+            UNIQUE (session_id, seq)))"),
+
+        // One row a verification; checks_json holds every check's outcome.
+        QStringLiteral(R"(CREATE TABLE attestation_results (
+            id INTEGER PRIMARY KEY,
+            tee_id INTEGER NOT NULL REFERENCES tees (id) ON DELETE CASCADE,
+            session_id INTEGER REFERENCES sessions (id) ON DELETE SET NULL,
+            tier TEXT NOT NULL CHECK (tier IN ('affirming', 'warning', 'contraindicated')),
+            checks_json TEXT NOT NULL,
+            evidence BLOB,
+            verified_at TEXT NOT NULL))"),
+
+        // Append-only and hash-chained: entry_hash = SHA-256(prev_hash || canonical entry).
+        QStringLiteral(R"(CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            object_type TEXT,
+            object_id TEXT,
+            detail_json TEXT,
+            prev_hash BLOB,
+            entry_hash BLOB NOT NULL))"),
+        // SQLite-specific: refuse UPDATE and DELETE on the audit log at the database level.
+        QStringLiteral(R"(CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END)"),
+        QStringLiteral(R"(CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END)"),
+
+        QStringLiteral(R"(CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT))"),
+    }};
+}
+
+// Indexes for the fleet, inventory and history views (100,000 devices and 1,000,000
+// installations must stay interactive). Foreign keys that a UNIQUE constraint already leads are
+// not indexed again.
+Migration fleetIndexes()
+{
+    return {2, QStringLiteral("indexes for fleet, inventory and history queries"), {
+        QStringLiteral("CREATE INDEX devices_by_group ON devices (group_id)"),
+        QStringLiteral("CREATE INDEX devices_by_last_contact ON devices (last_contact_at)"),
+        QStringLiteral("CREATE INDEX security_domains_by_sp ON security_domains (sp_id)"),
+        QStringLiteral("CREATE INDEX trusted_apps_by_sp ON trusted_apps (sp_id)"),
+        QStringLiteral("CREATE INDEX installations_by_version ON installations (ta_version_id, state)"),
+        QStringLiteral("CREATE INDEX sessions_by_device ON sessions (device_id, started_at)"),
+        QStringLiteral("CREATE INDEX attestation_by_tee ON attestation_results (tee_id, verified_at)"),
+        QStringLiteral("CREATE INDEX audit_log_by_time ON audit_log (at)"),
+    }};
+}
+
+} // namespace
+
+const MigrationList &schemaMigrations()
+{
+    static const MigrationList migrations{initialSchema(), fleetIndexes()};
+    return migrations;
+}
+
+int latestSchemaVersion()
+{
+    return static_cast<int>(schemaMigrations().size());
+}
+
+} // namespace teep::store

@@ -1,0 +1,122 @@
+#include "store/migrator.h"
+
+#include "common/logging.h"
+
+#include <QDateTime>
+#include <QSqlError>
+#include <QSqlQuery>
+
+namespace teep::store {
+
+namespace {
+
+const QString kCreateVersionTable = QStringLiteral(
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version INTEGER PRIMARY KEY,"
+    " description TEXT NOT NULL,"
+    " applied_at TEXT NOT NULL)");
+
+Error sqlError(const QString &code, const QString &what, const QSqlError &error)
+{
+    return Error{code, QStringLiteral("%1: %2").arg(what, error.text())};
+}
+
+Status checkNumbering(const MigrationList &migrations)
+{
+    for (qsizetype i = 0; i < migrations.size(); ++i) {
+        if (migrations[i].version != i + 1)
+            return Error{QStringLiteral("store.migration-numbering"),
+                         QStringLiteral("migration at position %1 has version %2; versions must "
+                                        "be 1, 2, 3, ... without gaps")
+                             .arg(i + 1)
+                             .arg(migrations[i].version)};
+    }
+    return {};
+}
+
+class RollbackGuard
+{
+public:
+    explicit RollbackGuard(QSqlDatabase &db) : m_db(db) {}
+    ~RollbackGuard()
+    {
+        if (!m_committed)
+            m_db.rollback();
+    }
+    bool commit() { return m_committed = m_db.commit(); }
+
+private:
+    QSqlDatabase &m_db;
+    bool m_committed = false;
+};
+
+} // namespace
+
+Result<int> readSchemaVersion(const QSqlDatabase &db)
+{
+    QSqlQuery query(db);
+    if (!query.exec(QStringLiteral(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")))
+        return sqlError(QStringLiteral("store.unreadable"), QStringLiteral("cannot read the schema"),
+                        query.lastError());
+    if (!query.next() || query.value(0).toInt() == 0)
+        return 0;
+    if (!query.exec(QStringLiteral("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")) ||
+        !query.next())
+        return sqlError(QStringLiteral("store.unreadable"),
+                        QStringLiteral("cannot read the schema version"), query.lastError());
+    return query.value(0).toInt();
+}
+
+Result<int> migrate(QSqlDatabase &db, const MigrationList &migrations)
+{
+    if (const Status numbering = checkNumbering(migrations); !numbering)
+        return numbering.error();
+    if (!db.transaction())
+        return sqlError(QStringLiteral("store.transaction"),
+                        QStringLiteral("cannot start the migration transaction"), db.lastError());
+    RollbackGuard guard(db);
+
+    QSqlQuery query(db);
+    if (!query.exec(kCreateVersionTable))
+        return sqlError(QStringLiteral("store.migration-failed"),
+                        QStringLiteral("cannot create the schema_migrations table"), query.lastError());
+    const Result<int> current = readSchemaVersion(db);
+    if (!current)
+        return current.error();
+
+    int applied = 0;
+    for (const Migration &migration : migrations) {
+        if (migration.version <= current.value())
+            continue;
+        for (qsizetype i = 0; i < migration.statements.size(); ++i) {
+            if (!query.exec(migration.statements[i]))
+                return sqlError(QStringLiteral("store.migration-failed"),
+                                QStringLiteral("migration %1 (%2) failed at statement %3; nothing "
+                                               "was changed")
+                                    .arg(migration.version)
+                                    .arg(migration.description)
+                                    .arg(i + 1),
+                                query.lastError());
+        }
+        query.prepare(QStringLiteral(
+            "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)"));
+        query.addBindValue(migration.version);
+        query.addBindValue(migration.description);
+        query.addBindValue(QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
+        if (!query.exec())
+            return sqlError(QStringLiteral("store.migration-failed"),
+                            QStringLiteral("cannot record migration %1").arg(migration.version),
+                            query.lastError());
+        ++applied;
+    }
+    if (!guard.commit())
+        return sqlError(QStringLiteral("store.transaction"),
+                        QStringLiteral("cannot commit the migrations"), db.lastError());
+    if (applied > 0)
+        qCInfo(lcStore) << "applied" << applied << "migration(s); schema version now"
+                        << migrations.size();
+    return applied;
+}
+
+} // namespace teep::store

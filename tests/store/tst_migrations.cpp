@@ -1,0 +1,344 @@
+// The store: opening, creating, migrating, and refusing files that are not ours or too new.
+#include "store/database.h"
+#include "store/migrations.h"
+#include "store/migrator.h"
+#include "tempdir.h"
+
+#include <QFile>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTest>
+
+using teep::store::Database;
+using teep::store::Migration;
+using teep::store::MigrationList;
+using teep::test::readAll;
+using teep::test::TempDir;
+using teep::test::writeAll;
+
+namespace {
+
+QVariant scalar(const Database &db, const QString &sql)
+{
+    QSqlQuery query(db.connection());
+    if (!query.exec(sql) || !query.next())
+        return {};
+    return query.value(0);
+}
+
+QStringList tableNames(const Database &db)
+{
+    QStringList names;
+    QSqlQuery query(db.connection());
+    query.exec(QStringLiteral("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"));
+    while (query.next())
+        names << query.value(0).toString();
+    return names;
+}
+
+MigrationList firstMigrationOnly()
+{
+    return {teep::store::schemaMigrations().first()};
+}
+
+// Creates a valid, closed database at `path` with the full schema.
+void createDatabase(const QString &path)
+{
+    auto db = Database::open(path);
+    QVERIFY2(db.ok(), qPrintable(db.ok() ? QString() : db.error().toString()));
+}
+
+} // namespace
+
+class TestMigrations : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void freshDatabaseHasLatestSchemaAndSettings();
+    void upgradeFromFirstVersionKeepsData();
+    void reopeningAppliesNothing();
+    void awkwardPathCharactersWork();
+    void newerSchemaIsRefusedAndUntouched();
+    void notSqliteFileIsRefusedAndUntouched();
+    void corruptFileIsRefusedAndUntouched_data();
+    void corruptFileIsRefusedAndUntouched();
+    void foreignSqliteDatabaseIsRefused();
+    void failingMigrationRollsBackEverything();
+    void migrationNumberingMustBeContiguous();
+    void directoryIsRefused();
+    void emptyFileBecomesNewDatabase();
+    void auditLogIsAppendOnly();
+    void foreignKeysAreEnforced();
+};
+
+void TestMigrations::freshDatabaseHasLatestSchemaAndSettings()
+{
+    TempDir dir;
+    const QString path = dir.path(QStringLiteral("nested/folder/teep.db"));
+    auto opened = Database::open(path);
+    QVERIFY2(opened.ok(), qPrintable(opened.ok() ? QString() : opened.error().toString()));
+    const Database &db = *opened.value();
+
+    QCOMPARE(db.schemaVersion(), teep::store::latestSchemaVersion());
+    QCOMPARE(db.schemaVersion(), 2);
+    QVERIFY(QFile::exists(path));
+    QCOMPARE(db.journalMode(), QStringLiteral("wal"));
+    QCOMPARE(scalar(db, QStringLiteral("PRAGMA journal_mode")).toString(), QStringLiteral("wal"));
+    QCOMPARE(scalar(db, QStringLiteral("PRAGMA foreign_keys")).toInt(), 1);
+    QCOMPARE(scalar(db, QStringLiteral("PRAGMA busy_timeout")).toInt(), 5000);
+
+    const QStringList expected = {
+        QStringLiteral("attestation_results"), QStringLiteral("audit_log"),
+        QStringLiteral("device_groups"),       QStringLiteral("devices"),
+        QStringLiteral("installations"),       QStringLiteral("schema_migrations"),
+        QStringLiteral("security_domains"),    QStringLiteral("service_providers"),
+        QStringLiteral("session_messages"),    QStringLiteral("sessions"),
+        QStringLiteral("settings"),            QStringLiteral("sp_certificates"),
+        QStringLiteral("ta_versions"),         QStringLiteral("tam_identities"),
+        QStringLiteral("tees"),                QStringLiteral("trust_anchors"),
+        QStringLiteral("trusted_apps"),
+    };
+    QCOMPARE(tableNames(db), expected);
+    QCOMPARE(scalar(db, QStringLiteral("SELECT COUNT(*) FROM schema_migrations")).toInt(), 2);
+}
+
+void TestMigrations::upgradeFromFirstVersionKeepsData()
+{
+    TempDir dir;
+    const QString path = dir.path(QStringLiteral("teep.db"));
+    {
+        auto v1 = Database::open(path, firstMigrationOnly());
+        QVERIFY(v1.ok());
+        QCOMPARE(v1.value()->schemaVersion(), 1);
+        QCOMPARE(scalar(*v1.value(), QStringLiteral("SELECT COUNT(*) FROM sqlite_master WHERE "
+                                                    "type = 'index' AND name = 'devices_by_group'"))
+                     .toInt(),
+                 0);
+        QSqlQuery insert(v1.value()->connection());
+        QVERIFY(insert.exec(QStringLiteral(
+            "INSERT INTO devices (name, serial, identity_source, created_at) "
+            "VALUES ('line-1 unit 7', 'SN-0007', 'registered', '2026-11-23T10:00:00.000Z')")));
+    }
+    auto latest = Database::open(path);
+    QVERIFY2(latest.ok(), qPrintable(latest.ok() ? QString() : latest.error().toString()));
+    QCOMPARE(latest.value()->schemaVersion(), 2);
+    QCOMPARE(scalar(*latest.value(), QStringLiteral("SELECT COUNT(*) FROM sqlite_master WHERE "
+                                                    "type = 'index' AND name = 'devices_by_group'"))
+                 .toInt(),
+             1);
+    QCOMPARE(scalar(*latest.value(), QStringLiteral("SELECT serial FROM devices")).toString(),
+             QStringLiteral("SN-0007"));
+}
+
+void TestMigrations::reopeningAppliesNothing()
+{
+    TempDir dir;
+    const QString path = dir.path(QStringLiteral("teep.db"));
+    createDatabase(path);
+    auto again = Database::open(path);
+    QVERIFY(again.ok());
+    QCOMPARE(again.value()->schemaVersion(), 2);
+    QCOMPARE(scalar(*again.value(), QStringLiteral("SELECT COUNT(*) FROM schema_migrations")).toInt(), 2);
+}
+
+void TestMigrations::awkwardPathCharactersWork()
+{
+    TempDir dir;
+    // Spaces, '#', '?', '%' and non-ASCII: the inspection connection passes the path as a URI.
+    const QString path = dir.path(QStringLiteral("line 1 #2?%20 prüf/teep db.sqlite"));
+    createDatabase(path);
+    auto again = Database::open(path);
+    QVERIFY2(again.ok(), qPrintable(again.ok() ? QString() : again.error().toString()));
+    QCOMPARE(again.value()->path(), path);
+    QCOMPARE(again.value()->schemaVersion(), 2);
+}
+
+void TestMigrations::newerSchemaIsRefusedAndUntouched()
+{
+    TempDir dir;
+    const QString path = dir.path(QStringLiteral("teep.db"));
+    MigrationList future = teep::store::schemaMigrations();
+    future.append(Migration{3, QStringLiteral("a step from the future"),
+                            {QStringLiteral("CREATE TABLE from_the_future (id INTEGER)")}});
+    {
+        auto newer = Database::open(path, future);
+        QVERIFY(newer.ok());
+        QCOMPARE(newer.value()->schemaVersion(), 3);
+    }
+    const QByteArray before = readAll(path);
+    QVERIFY(!before.isEmpty());
+
+    auto refused = Database::open(path);
+    QVERIFY(!refused.ok());
+    QCOMPARE(refused.error().code, QStringLiteral("store.schema-newer"));
+    QVERIFY(refused.error().message.contains(QStringLiteral("schema version 3")));
+    QCOMPARE(refused.error().where, path);
+    QCOMPARE(readAll(path), before);
+    QVERIFY(!QFile::exists(path + QStringLiteral("-wal")));
+}
+
+void TestMigrations::notSqliteFileIsRefusedAndUntouched()
+{
+    TempDir dir;
+    const QString path = dir.path(QStringLiteral("notes.txt"));
+    const QByteArray text = "These are not the tables you are looking for.\n";
+    writeAll(path, text);
+
+    auto refused = Database::open(path);
+    QVERIFY(!refused.ok());
+    QCOMPARE(refused.error().code, QStringLiteral("store.not-sqlite"));
+    QVERIFY(refused.error().toString().contains(path));
+    QCOMPARE(readAll(path), text);
+    QVERIFY(!QFile::exists(path + QStringLiteral("-wal")));
+    QVERIFY(!QFile::exists(path + QStringLiteral("-journal")));
+}
+
+void TestMigrations::corruptFileIsRefusedAndUntouched_data()
+{
+    QTest::addColumn<int>("offset");
+    QTest::addColumn<int>("length");
+    QTest::addColumn<bool>("truncate");
+    // Page 1 holds sqlite_master: garbage over it breaks the schema.
+    QTest::newRow("schema page overwritten") << 100 << 3900 << false;
+    // The header's page size field (bytes 16-17) set to an invalid value.
+    QTest::newRow("bad page size in header") << 16 << 2 << false;
+    // Only the first 60 bytes survive: a header and nothing else.
+    QTest::newRow("truncated after header") << 60 << 0 << true;
+}
+
+void TestMigrations::corruptFileIsRefusedAndUntouched()
+{
+    QFETCH(int, offset);
+    QFETCH(int, length);
+    QFETCH(bool, truncate);
+    TempDir dir;
+    const QString path = dir.path(QStringLiteral("teep.db"));
+    createDatabase(path);
+    QByteArray bytes = readAll(path);
+    QVERIFY(bytes.size() > 4096);
+    if (truncate) {
+        bytes.truncate(offset);
+    } else {
+        for (int i = 0; i < length; ++i)
+            bytes[offset + i] = static_cast<char>(0xA5 ^ (i * 31));
+    }
+    writeAll(path, bytes);
+
+    auto refused = Database::open(path);
+    QVERIFY(!refused.ok());
+    QVERIFY2(refused.error().code == QStringLiteral("store.corrupt") ||
+                 refused.error().code == QStringLiteral("store.unreadable"),
+             qPrintable(refused.error().toString()));
+    QVERIFY(refused.error().message.contains(QStringLiteral("left untouched")));
+    QCOMPARE(readAll(path), bytes);
+}
+
+void TestMigrations::foreignSqliteDatabaseIsRefused()
+{
+    TempDir dir;
+    const QString path = dir.path(QStringLiteral("other.sqlite"));
+    {
+        QSqlDatabase other = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("other"));
+        other.setDatabaseName(path);
+        QVERIFY(other.open());
+        QSqlQuery(other).exec(QStringLiteral("CREATE TABLE recipes (name TEXT)"));
+        other.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("other"));
+    const QByteArray before = readAll(path);
+
+    auto refused = Database::open(path);
+    QVERIFY(!refused.ok());
+    QCOMPARE(refused.error().code, QStringLiteral("store.foreign-database"));
+    QVERIFY(refused.error().message.contains(QStringLiteral("recipes")));
+    QCOMPARE(readAll(path), before);
+}
+
+void TestMigrations::failingMigrationRollsBackEverything()
+{
+    TempDir dir;
+    const QString path = dir.path(QStringLiteral("teep.db"));
+    {
+        auto v1 = Database::open(path, firstMigrationOnly());
+        QVERIFY(v1.ok());
+    }
+    MigrationList broken = firstMigrationOnly();
+    broken.append(Migration{2, QStringLiteral("good then bad"),
+                            {QStringLiteral("CREATE TABLE half_done (id INTEGER)"),
+                             QStringLiteral("ALTER TABLE devices ADD COLUMN serial TEXT")}});
+    broken.append(Migration{3, QStringLiteral("never reached"),
+                            {QStringLiteral("CREATE TABLE never (id INTEGER)")}});
+    auto failed = Database::open(path, broken);
+    QVERIFY(!failed.ok());
+    QCOMPARE(failed.error().code, QStringLiteral("store.migration-failed"));
+    QVERIFY2(failed.error().message.contains(QStringLiteral("migration 2 (good then bad) failed at statement 2")),
+             qPrintable(failed.error().message));
+    QVERIFY(failed.error().message.contains(QStringLiteral("duplicate column")));
+
+    auto v1again = Database::open(path, firstMigrationOnly());
+    QVERIFY(v1again.ok());
+    QCOMPARE(v1again.value()->schemaVersion(), 1);
+    QVERIFY(!tableNames(*v1again.value()).contains(QStringLiteral("half_done")));
+    QVERIFY(!tableNames(*v1again.value()).contains(QStringLiteral("never")));
+}
+
+void TestMigrations::migrationNumberingMustBeContiguous()
+{
+    TempDir dir;
+    MigrationList gap = firstMigrationOnly();
+    gap.append(Migration{3, QStringLiteral("skips 2"), {QStringLiteral("SELECT 1")}});
+    auto refused = Database::open(dir.path(QStringLiteral("teep.db")), gap);
+    QVERIFY(!refused.ok());
+    QCOMPARE(refused.error().code, QStringLiteral("store.migration-numbering"));
+}
+
+void TestMigrations::directoryIsRefused()
+{
+    TempDir dir;
+    auto refused = Database::open(dir.path(QString()));
+    QVERIFY(!refused.ok());
+    QCOMPARE(refused.error().code, QStringLiteral("store.not-a-file"));
+}
+
+void TestMigrations::emptyFileBecomesNewDatabase()
+{
+    TempDir dir;
+    const QString path = dir.path(QStringLiteral("empty.db"));
+    writeAll(path, QByteArray());
+    auto opened = Database::open(path);
+    QVERIFY(opened.ok());
+    QCOMPARE(opened.value()->schemaVersion(), 2);
+}
+
+void TestMigrations::auditLogIsAppendOnly()
+{
+    TempDir dir;
+    auto opened = Database::open(dir.path(QStringLiteral("teep.db")));
+    QVERIFY(opened.ok());
+    QSqlQuery query(opened.value()->connection());
+    QVERIFY(query.exec(QStringLiteral(
+        "INSERT INTO audit_log (at, actor, action, entry_hash) "
+        "VALUES ('2026-11-23T10:00:00.000Z', 'operator', 'tam.identity.created', x'00')")));
+    QVERIFY(!query.exec(QStringLiteral("UPDATE audit_log SET actor = 'someone else'")));
+    QVERIFY(query.lastError().text().contains(QStringLiteral("append-only")));
+    QVERIFY(!query.exec(QStringLiteral("DELETE FROM audit_log")));
+    QCOMPARE(scalar(*opened.value(), QStringLiteral("SELECT actor FROM audit_log")).toString(),
+             QStringLiteral("operator"));
+}
+
+void TestMigrations::foreignKeysAreEnforced()
+{
+    TempDir dir;
+    auto opened = Database::open(dir.path(QStringLiteral("teep.db")));
+    QVERIFY(opened.ok());
+    QSqlQuery query(opened.value()->connection());
+    QVERIFY(!query.exec(QStringLiteral(
+        "INSERT INTO tees (device_id, tee_name, protocol) VALUES (999, 'tee0', 'teep')")));
+    QVERIFY(query.lastError().text().contains(QStringLiteral("FOREIGN KEY")));
+    QVERIFY(!query.exec(QStringLiteral(
+        "INSERT INTO devices (name, identity_source, created_at) VALUES ('x', 'guessed', 'now')")));
+}
+
+QTEST_GUILESS_MAIN(TestMigrations)
+#include "tst_migrations.moc"

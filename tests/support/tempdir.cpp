@@ -1,0 +1,34 @@
+#include "tempdir.h"
+
+#include <QFile>
+#include <QTest>
+
+namespace teep::test {
+
+TempDir::TempDir()
+{
+    if (!m_dir.isValid())
+        qFatal("cannot create a temporary folder: %s", qPrintable(m_dir.errorString()));
+}
+
+QString TempDir::path(const QString &name) const
+{
+    return m_dir.filePath(name);
+}
+
+QByteArray readAll(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    return file.readAll();
+}
+
+void writeAll(const QString &path, const QByteArray &bytes)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(bytes) != bytes.size())
+        qFatal("cannot write %s", qPrintable(path));
+}
+
+} // namespace teep::test

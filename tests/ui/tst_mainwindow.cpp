@@ -1,0 +1,168 @@
+// The main window on a real database: every view reachable, empty states that say what to do,
+// status bar, window state kept across runs.
+#include "emptystatepage.h"
+#include "mainwindow.h"
+#include "navigation.h"
+#include "store/database.h"
+#include "tempdir.h"
+
+#include <QApplication>
+#include <QLabel>
+#include <QListWidget>
+#include <QSettings>
+#include <QStackedWidget>
+#include <QTest>
+
+using teep::store::Database;
+using teep::ui::MainWindow;
+using teep::ui::Page;
+
+class TestMainWindow : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init();
+    void statusBarShowsDatabaseAndListener();
+    void everyViewIsReachableFromNavigation();
+    void everyViewIsReachableFromKeyboard();
+    void everyEmptyStateSaysWhatToDoNext();
+    void controlsHaveAccessibleNames();
+    void windowStateIsKeptAcrossRuns();
+
+private:
+    std::unique_ptr<MainWindow> makeWindow();
+
+    teep::test::TempDir m_dir;
+    int m_databaseCount = 0;
+};
+
+void TestMainWindow::initTestCase()
+{
+    QSettings::setDefaultFormat(QSettings::IniFormat);
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_dir.path(QStringLiteral("settings")));
+    QCoreApplication::setOrganizationName(QStringLiteral("teep-console-tests"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_mainwindow"));
+}
+
+void TestMainWindow::init()
+{
+    QSettings().clear();
+}
+
+std::unique_ptr<MainWindow> TestMainWindow::makeWindow()
+{
+    auto db = Database::open(m_dir.path(QStringLiteral("teep-%1.db").arg(++m_databaseCount)));
+    if (!db.ok())
+        qFatal("cannot open the test database: %s", qPrintable(db.error().toString()));
+    return std::make_unique<MainWindow>(std::move(db).value());
+}
+
+void TestMainWindow::statusBarShowsDatabaseAndListener()
+{
+    auto window = makeWindow();
+    window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(window.get()));
+    auto *database = window->findChild<QLabel *>(QStringLiteral("database-status"));
+    QVERIFY(database);
+    QVERIFY(database->isVisible());
+    QVERIFY(database->text().contains(window->database().path()));
+    QVERIFY(database->text().contains(QStringLiteral("schema 2")));
+    auto *listener = window->findChild<QLabel *>(QStringLiteral("listener-status"));
+    QVERIFY(listener);
+    QCOMPARE(listener->text(), QStringLiteral("TAM listener: off"));
+    QVERIFY(window->windowTitle().contains(QStringLiteral("teep-")));
+}
+
+void TestMainWindow::everyViewIsReachableFromNavigation()
+{
+    auto window = makeWindow();
+    window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(window.get()));
+    auto *navigation = window->findChild<QListWidget *>(QStringLiteral("navigation"));
+    auto *stack = window->findChild<QStackedWidget *>(QStringLiteral("pages"));
+    QVERIFY(navigation && stack);
+    QCOMPARE(navigation->count(), 7);
+    QCOMPARE(stack->count(), 7);
+
+    const QStringList titles = {QStringLiteral("Devices"),      QStringLiteral("Security Domains"),
+                                QStringLiteral("Trusted Applications"), QStringLiteral("Trust Anchors"),
+                                QStringLiteral("Attestation"),  QStringLiteral("Audit Log"),
+                                QStringLiteral("Message Inspector")};
+    // Click each entry as a user would and check the page that appears.
+    for (int row = navigation->count() - 1; row >= 0; --row) {
+        QListWidgetItem *item = navigation->item(row);
+        QCOMPARE(item->text(), titles[row]);
+        const QRect rect = navigation->visualItemRect(item);
+        QTest::mouseClick(navigation->viewport(), Qt::LeftButton, {}, rect.center());
+        QCOMPARE(stack->currentIndex(), row);
+        QVERIFY(stack->currentWidget()->isVisible());
+        QCOMPARE(stack->currentWidget()->objectName(),
+                 teep::ui::pages()[row].key + QStringLiteral("-page"));
+        QCOMPARE(window->currentPage(), teep::ui::pages()[row].page);
+    }
+}
+
+void TestMainWindow::everyViewIsReachableFromKeyboard()
+{
+    auto window = makeWindow();
+    window->show();
+    window->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(window.get()));
+    for (int number = 7; number >= 1; --number) {
+        QTest::keyClick(window.get(), static_cast<Qt::Key>(Qt::Key_0 + number), Qt::ControlModifier);
+        QCOMPARE(window->currentPage(), teep::ui::pages()[number - 1].page);
+    }
+    // The navigation list itself follows the arrow keys.
+    auto *navigation = window->findChild<QListWidget *>(QStringLiteral("navigation"));
+    navigation->setFocus();
+    QTest::keyClick(navigation, Qt::Key_Down);
+    QCOMPARE(window->currentPage(), Page::SecurityDomains);
+}
+
+void TestMainWindow::everyEmptyStateSaysWhatToDoNext()
+{
+    auto window = makeWindow();
+    for (const teep::ui::PageInfo &info : teep::ui::pages()) {
+        auto *page = qobject_cast<teep::ui::EmptyStatePage *>(window->pageWidget(info.page));
+        QVERIFY2(page, qPrintable(info.key));
+        QCOMPARE(page->headline(), info.headline);
+        QVERIFY(!info.headline.isEmpty());
+        QVERIFY(page->nextStep().startsWith(QStringLiteral("<b>Next step:</b> ")));
+        QVERIFY2(info.nextStep.size() > 30, qPrintable(info.key));
+        QVERIFY(page->findChild<QLabel *>(QStringLiteral("body"))->text().size() > 40);
+    }
+}
+
+void TestMainWindow::controlsHaveAccessibleNames()
+{
+    auto window = makeWindow();
+    QCOMPARE(window->findChild<QListWidget *>(QStringLiteral("navigation"))->accessibleName(),
+             QStringLiteral("Views"));
+    for (const teep::ui::PageInfo &info : teep::ui::pages())
+        QCOMPARE(window->pageWidget(info.page)->accessibleName(), info.title);
+}
+
+void TestMainWindow::windowStateIsKeptAcrossRuns()
+{
+    QRect geometry;
+    {
+        auto first = makeWindow();
+        first->show();
+        QVERIFY(QTest::qWaitForWindowExposed(first.get()));
+        first->resize(900, 640);
+        first->showPage(Page::AuditLog);
+        geometry = first->geometry();
+        first->close();
+    }
+    QCOMPARE(QSettings().value(QStringLiteral("mainWindow/page")).toString(), QStringLiteral("audit-log"));
+    auto second = makeWindow();
+    QCOMPARE(second->currentPage(), Page::AuditLog);
+    second->show();
+    QVERIFY(QTest::qWaitForWindowExposed(second.get()));
+    QCOMPARE(second->size(), geometry.size());
+}
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"

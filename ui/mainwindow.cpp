@@ -1,0 +1,185 @@
+#include "mainwindow.h"
+
+#include "emptystatepage.h"
+#include "store/database.h"
+#include "teep/version.h"
+#include "uilogging.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QFileDialog>
+#include <QLabel>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QStatusBar>
+
+namespace teep::ui {
+
+namespace {
+const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
+const QString kStateKey = QStringLiteral("mainWindow/state");
+const QString kPageKey = QStringLiteral("mainWindow/page");
+} // namespace
+
+MainWindow::MainWindow(std::unique_ptr<store::Database> database, QWidget *parent)
+    : QMainWindow(parent)
+{
+    setObjectName(QStringLiteral("main-window"));
+    setWindowIcon(QIcon(QStringLiteral(":/icons/teep-console.png")));
+    resize(1100, 720);
+
+    m_navigation = new QListWidget(this);
+    m_navigation->setObjectName(QStringLiteral("navigation"));
+    m_navigation->setAccessibleName(tr("Views"));
+    m_navigation->setIconSize(QSize(22, 22));
+    m_navigation->setSpacing(2);
+    m_navigation->setMinimumWidth(200);
+    m_navigation->setMaximumWidth(280);
+
+    m_pages = new QStackedWidget(this);
+    m_pages->setObjectName(QStringLiteral("pages"));
+    for (const PageInfo &info : pages()) {
+        auto *item = new QListWidgetItem(info.icon, info.title, m_navigation);
+        item->setData(Qt::UserRole, info.key);
+        item->setToolTip(info.body);
+        m_pages->addWidget(new EmptyStatePage(info, m_pages));
+    }
+    connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
+
+    auto *splitter = new QSplitter(this);
+    splitter->setObjectName(QStringLiteral("main-splitter"));
+    splitter->addWidget(m_navigation);
+    splitter->addWidget(m_pages);
+    splitter->setStretchFactor(1, 1);
+    splitter->setChildrenCollapsible(false);
+    setCentralWidget(splitter);
+
+    m_databaseLabel = new QLabel(this);
+    m_databaseLabel->setObjectName(QStringLiteral("database-status"));
+    m_databaseLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_listenerLabel = new QLabel(tr("TAM listener: off"), this);
+    m_listenerLabel->setObjectName(QStringLiteral("listener-status"));
+    m_listenerLabel->setToolTip(tr("The TEEP-over-HTTP listener that devices connect to is not running."));
+    statusBar()->addWidget(m_databaseLabel, 1);
+    statusBar()->addPermanentWidget(m_listenerLabel);
+
+    buildMenus();
+    setDatabase(std::move(database));
+    restoreWindowState();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *open = file->addAction(tr("&Open Database..."), this, &MainWindow::openAnotherDatabase);
+    open->setShortcut(QKeySequence::Open);
+    file->addSeparator();
+    QAction *quit = file->addAction(tr("&Quit"), qApp, &QApplication::closeAllWindows);
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    int number = 1;
+    for (const PageInfo &info : pages()) {
+        QAction *action = view->addAction(info.icon, info.title, this,
+                                          [this, page = info.page] { showPage(page); });
+        action->setShortcut(QKeySequence(QStringLiteral("Ctrl+%1").arg(number++)));
+    }
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About TEEP Console"), this, &MainWindow::showAbout);
+}
+
+Page MainWindow::currentPage() const
+{
+    return pages().at(m_pages->currentIndex()).page;
+}
+
+void MainWindow::showPage(Page page)
+{
+    for (qsizetype i = 0; i < pages().size(); ++i) {
+        if (pages()[i].page == page)
+            m_navigation->setCurrentRow(static_cast<int>(i));
+    }
+}
+
+QWidget *MainWindow::pageWidget(Page page) const
+{
+    for (qsizetype i = 0; i < pages().size(); ++i) {
+        if (pages()[i].page == page)
+            return m_pages->widget(static_cast<int>(i));
+    }
+    return nullptr;
+}
+
+void MainWindow::setDatabase(std::unique_ptr<store::Database> database)
+{
+    m_database = std::move(database);
+    m_databaseLabel->setText(tr("Database: %1 (schema %2)")
+                                 .arg(m_database->path())
+                                 .arg(m_database->schemaVersion()));
+    setWindowFilePath(m_database->path());
+    setWindowTitle(tr("TEEP Console - %1").arg(QFileInfo(m_database->path()).fileName()));
+}
+
+void MainWindow::openAnotherDatabase()
+{
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open TEEP Console Database"), QFileInfo(m_database->path()).absolutePath(),
+        tr("TEEP Console databases (*.db *.sqlite);;All files (*)"));
+    if (path.isEmpty())
+        return;
+    auto opened = store::Database::open(path);
+    if (!opened) {
+        QMessageBox::warning(this, tr("Cannot Open Database"),
+                             tr("%1\n\nThe current database stays open.").arg(opened.error().toString()));
+        return;
+    }
+    qCInfo(lcUi) << "switched database to" << path;
+    setDatabase(std::move(opened).value());
+}
+
+void MainWindow::showAbout()
+{
+    QMessageBox::about(this, tr("About TEEP Console"),
+                       tr("<h3>TEEP Console %1</h3><p>%2.</p><p>Manages Trusted Applications, "
+                          "security domains, trust anchors and attestation of devices' TEEs over "
+                          "TEEP and OTrP.</p>")
+                           .arg(QString::fromLatin1(kVersion), QString::fromLatin1(kDescription)));
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    saveWindowState();
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::saveWindowState() const
+{
+    QSettings settings;
+    settings.setValue(kGeometryKey, saveGeometry());
+    settings.setValue(kStateKey, saveState());
+    settings.setValue(kPageKey, pages().at(m_pages->currentIndex()).key);
+}
+
+void MainWindow::restoreWindowState()
+{
+    QSettings settings;
+    restoreGeometry(settings.value(kGeometryKey).toByteArray());
+    restoreState(settings.value(kStateKey).toByteArray());
+    const QString key = settings.value(kPageKey).toString();
+    int row = 0;
+    for (qsizetype i = 0; i < pages().size(); ++i) {
+        if (pages()[i].key == key)
+            row = static_cast<int>(i);
+    }
+    m_navigation->setCurrentRow(row);
+}
+
+} // namespace teep::ui
