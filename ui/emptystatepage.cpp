@@ -24,6 +24,7 @@ EmptyStatePage::EmptyStatePage(const PageInfo &info, QWidget *parent) : QWidget(
 
     // The style's stock icons are drawn for menus and do not scale up; the product logo does.
     auto *icon = new QLabel(this);
+    icon->setObjectName(QStringLiteral("empty-state-icon"));
     icon->setPixmap(QIcon(QStringLiteral(":/icons/teep-console.png")).pixmap(72, 72));
     icon->setAlignment(Qt::AlignHCenter);
 

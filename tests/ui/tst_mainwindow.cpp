@@ -132,6 +132,8 @@ void TestMainWindow::everyEmptyStateSaysWhatToDoNext()
         QVERIFY(page->nextStep().startsWith(QStringLiteral("<b>Next step:</b> ")));
         QVERIFY2(info.nextStep.size() > 30, qPrintable(info.key));
         QVERIFY(page->findChild<QLabel *>(QStringLiteral("body"))->text().size() > 40);
+        auto *icon = page->findChild<QLabel *>(QStringLiteral("empty-state-icon"));
+        QVERIFY2(icon && !icon->pixmap().isNull(), "the logo resource is linked and loads");
     }
 }
 

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every package TEEP Console needs to build, test and package on Debian 12, with apt.
+# Idempotent: when everything is there it prints nothing and changes nothing.
+set -euo pipefail
+
+packages=(
+    # toolchain
+    cmake ninja-build g++ clang libclang-rt-14-dev pkg-config
+    # Qt 6 (Charts needs libqt6opengl6-dev; HttpServer needs qt6-websockets-dev)
+    qt6-base-dev qt6-base-dev-tools qt6-httpserver-dev qt6-websockets-dev libqt6opengl6-dev
+    qt6-charts-dev libqt6sql6-sqlite libgl-dev
+    # libraries of core/
+    libssl-dev nlohmann-json3-dev
+    # tests: offscreen/X11 GUI runs, independent CBOR decoder, database inspection
+    xvfb xauth python3-cbor2 sqlite3 openssl
+    # packaging: cpack -G DEB and its checks
+    dpkg-dev file
+)
+
+missing=()
+for package in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q '^install ok installed$'; then
+        missing+=("$package")
+    fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "install-deps: run as root or install sudo" >&2; exit 1; }
+    sudo="sudo"
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq "${missing[@]}" >/dev/null

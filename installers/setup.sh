@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The two set-up commands of the README, for a fresh Debian 12 machine:
+#   installers/setup.sh run    install what is needed, build, start the console
+#   installers/setup.sh test   install what is needed, build, run every test
+# Run from anywhere inside the clone; `run` passes further arguments to teep-console.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+mode="${1:-}"
+shift || true
+
+step() { printf '\n== %s\n' "$*"; }
+
+build_preset() {
+    cmake --preset "$1" >/dev/null
+    cmake --build --preset "$1"
+}
+
+case "$mode" in
+run)
+    step "dependencies"
+    installers/install-deps.sh
+    step "build"
+    build_preset default
+    step "start teep-console (database: ${XDG_DATA_HOME:-$HOME/.local/share}/teep-console/teep-console.db)"
+    exec build/default/app/teep-console "$@"
+    ;;
+test)
+    step "dependencies"
+    installers/install-deps.sh
+    step "build and test (g++)"
+    build_preset default
+    ctest --preset default
+    step "build and test (clang, AddressSanitizer + UndefinedBehaviorSanitizer)"
+    build_preset asan
+    ctest --preset asan
+    ;;
+*)
+    echo "usage: installers/setup.sh run [teep-console options] | test" >&2
+    exit 64
+    ;;
+esac
