@@ -1,0 +1,187 @@
+#include "crypto/key.h"
+
+#include <openssl/core_names.h>
+#include <openssl/pem.h>
+
+namespace teep::crypto {
+
+namespace {
+struct AlgorithmName
+{
+    KeyAlgorithm algorithm;
+    const char *name;
+};
+constexpr AlgorithmName kNames[] = {
+    {KeyAlgorithm::P256, "p256"},
+    {KeyAlgorithm::Ed25519, "ed25519"},
+    {KeyAlgorithm::Rsa2048, "rsa2048"},
+    {KeyAlgorithm::Rsa3072, "rsa3072"},
+};
+constexpr qsizetype kMaxPublicKeyInput = 64 * 1024;
+} // namespace
+
+QString keyAlgorithmName(KeyAlgorithm algorithm)
+{
+    for (const AlgorithmName &entry : kNames) {
+        if (entry.algorithm == algorithm)
+            return QString::fromLatin1(entry.name);
+    }
+    return {};
+}
+
+Result<KeyAlgorithm> keyAlgorithmFromName(const QString &name)
+{
+    for (const AlgorithmName &entry : kNames) {
+        if (name.compare(QLatin1String(entry.name), Qt::CaseInsensitive) == 0)
+            return entry.algorithm;
+    }
+    return Error{QStringLiteral("crypto.unknown-algorithm"),
+                 QStringLiteral("unknown key algorithm '%1' (use p256, ed25519, rsa2048 or rsa3072)")
+                     .arg(name)};
+}
+
+Key::Key(PKeyPtr pkey) : m_pkey(std::move(pkey)) {}
+
+Key::Key(const Key &other)
+{
+    *this = other;
+}
+
+Key &Key::operator=(const Key &other)
+{
+    if (this != &other) {
+        if (other.m_pkey)
+            EVP_PKEY_up_ref(other.m_pkey.get());
+        m_pkey.reset(other.m_pkey.get());
+    }
+    return *this;
+}
+
+Result<Key> Key::generate(KeyAlgorithm algorithm)
+{
+    EVP_PKEY *pkey = nullptr;
+    switch (algorithm) {
+    case KeyAlgorithm::P256:
+        pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+        break;
+    case KeyAlgorithm::Ed25519:
+        pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+        break;
+    case KeyAlgorithm::Rsa2048:
+        pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048});
+        break;
+    case KeyAlgorithm::Rsa3072:
+        pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{3072});
+        break;
+    }
+    if (!pkey)
+        return Error{QStringLiteral("crypto.keygen"),
+                     QStringLiteral("key generation failed: %1").arg(takeOpenSslErrors())};
+    return Key(PKeyPtr(pkey));
+}
+
+Result<Key> Key::fromPublicKey(const QByteArray &pemOrDer)
+{
+    if (pemOrDer.size() > kMaxPublicKeyInput)
+        return Error{QStringLiteral("crypto.too-large"),
+                     QStringLiteral("public key input is %1 bytes; at most %2 are accepted")
+                         .arg(pemOrDer.size())
+                         .arg(kMaxPublicKeyInput)};
+    EVP_PKEY *pkey = nullptr;
+    if (pemOrDer.contains("-----BEGIN PUBLIC KEY-----")) {
+        BioPtr bio = memoryBio(pemOrDer);
+        pkey = PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr);
+    } else {
+        const auto *p = reinterpret_cast<const unsigned char *>(pemOrDer.constData());
+        pkey = d2i_PUBKEY(nullptr, &p, static_cast<long>(pemOrDer.size()));
+        if (pkey && p != reinterpret_cast<const unsigned char *>(pemOrDer.constData()) + pemOrDer.size()) {
+            EVP_PKEY_free(pkey);
+            return Error{QStringLiteral("crypto.trailing-data"),
+                         QStringLiteral("public key DER is followed by unexpected bytes")};
+        }
+    }
+    if (!pkey)
+        return Error{QStringLiteral("crypto.bad-public-key"),
+                     QStringLiteral("not a public key (SubjectPublicKeyInfo in PEM or DER): %1")
+                         .arg(takeOpenSslErrors())};
+    return Key(PKeyPtr(pkey));
+}
+
+bool Key::hasPrivateKey() const
+{
+    if (!m_pkey)
+        return false;
+    if (EVP_PKEY_is_a(m_pkey.get(), "ED25519")) {
+        size_t length = 0;
+        return EVP_PKEY_get_raw_private_key(m_pkey.get(), nullptr, &length) == 1;
+    }
+    BIGNUM *secret = nullptr;
+    const char *name = EVP_PKEY_is_a(m_pkey.get(), "RSA") ? OSSL_PKEY_PARAM_RSA_D : OSSL_PKEY_PARAM_PRIV_KEY;
+    const bool has = EVP_PKEY_get_bn_param(m_pkey.get(), name, &secret) == 1;
+    BN_clear_free(secret);
+    return has;
+}
+
+QByteArray Key::publicKeyDer() const
+{
+    unsigned char *der = nullptr;
+    const int length = m_pkey ? i2d_PUBKEY(m_pkey.get(), &der) : -1;
+    if (length <= 0)
+        return {};
+    QByteArray bytes(reinterpret_cast<const char *>(der), length);
+    OPENSSL_free(der);
+    return bytes;
+}
+
+QByteArray Key::publicKeyPem() const
+{
+    BioPtr bio = newMemoryBio();
+    if (!m_pkey || PEM_write_bio_PUBKEY(bio.get(), m_pkey.get()) != 1)
+        return {};
+    return bioContents(bio.get());
+}
+
+QString Key::description() const
+{
+    if (!m_pkey)
+        return QStringLiteral("no key");
+    if (EVP_PKEY_is_a(m_pkey.get(), "EC")) {
+        char group[64] = {};
+        size_t length = 0;
+        EVP_PKEY_get_utf8_string_param(m_pkey.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &length);
+        const QString name = QString::fromLatin1(group);
+        if (name == QLatin1String("prime256v1"))
+            return QStringLiteral("EC P-256");
+        if (name == QLatin1String("secp384r1"))
+            return QStringLiteral("EC P-384");
+        if (name == QLatin1String("secp521r1"))
+            return QStringLiteral("EC P-521");
+        return QStringLiteral("EC %1").arg(name);
+    }
+    if (EVP_PKEY_is_a(m_pkey.get(), "RSA"))
+        return QStringLiteral("RSA %1").arg(bits());
+    if (EVP_PKEY_is_a(m_pkey.get(), "ED25519"))
+        return QStringLiteral("Ed25519");
+    if (EVP_PKEY_is_a(m_pkey.get(), "ED448"))
+        return QStringLiteral("Ed448");
+    return QString::fromLatin1(EVP_PKEY_get0_type_name(m_pkey.get()));
+}
+
+int Key::bits() const
+{
+    return m_pkey ? EVP_PKEY_get_bits(m_pkey.get()) : 0;
+}
+
+const EVP_MD *Key::signatureDigest() const
+{
+    if (!m_pkey || EVP_PKEY_is_a(m_pkey.get(), "ED25519") || EVP_PKEY_is_a(m_pkey.get(), "ED448"))
+        return nullptr;
+    return EVP_sha256();
+}
+
+bool Key::samePublicKey(const Key &other) const
+{
+    return m_pkey && other.m_pkey && EVP_PKEY_eq(m_pkey.get(), other.m_pkey.get()) == 1;
+}
+
+} // namespace teep::crypto

@@ -1,0 +1,49 @@
+#pragma once
+
+#include "common/error.h"
+#include "crypto/openssl.h"
+
+#include <QString>
+
+namespace teep::crypto {
+
+enum class KeyAlgorithm { P256, Ed25519, Rsa2048, Rsa3072 };
+
+// "p256", "ed25519", "rsa2048", "rsa3072": the names the CLI and settings use.
+QString keyAlgorithmName(KeyAlgorithm algorithm);
+Result<KeyAlgorithm> keyAlgorithmFromName(const QString &name);
+
+// An asymmetric key: a key pair, or a public key alone. Shares the underlying EVP_PKEY on copy
+// (OpenSSL reference counting); never prints or logs its private part.
+class Key
+{
+public:
+    Key() = default;
+    explicit Key(PKeyPtr pkey);
+    Key(const Key &other);
+    Key &operator=(const Key &other);
+    Key(Key &&) noexcept = default;
+    Key &operator=(Key &&) noexcept = default;
+
+    static Result<Key> generate(KeyAlgorithm algorithm);
+    // SubjectPublicKeyInfo, PEM ("PUBLIC KEY") or DER.
+    static Result<Key> fromPublicKey(const QByteArray &pemOrDer);
+
+    bool isNull() const { return !m_pkey; }
+    bool hasPrivateKey() const;
+    EVP_PKEY *get() const { return m_pkey.get(); }
+
+    QByteArray publicKeyDer() const; // SubjectPublicKeyInfo
+    QByteArray publicKeyPem() const;
+    // "EC P-256", "RSA 3072", "Ed25519", ...
+    QString description() const;
+    int bits() const;
+    // The digest to sign with: SHA-256 for EC and RSA, none for Ed25519.
+    const EVP_MD *signatureDigest() const;
+    bool samePublicKey(const Key &other) const;
+
+private:
+    PKeyPtr m_pkey;
+};
+
+} // namespace teep::crypto
