@@ -13,18 +13,30 @@ namespace {
 Migration initialSchema()
 {
     return {1, QStringLiteral("initial schema"), {
-        // The TAM's own identities: certificate, chain and key. The private key is stored only as
-        // encrypted PKCS#8 DER; 'demo-unprotected' is the trainers' labelled demo identity.
+        // Every private key the console holds (TAM, TAM root CA, SP signers). pkcs8 is an
+        // EncryptedPrivateKeyInfo (PBES2) unless protection is 'demo-unprotected', the trainers'
+        // clearly labelled demo identity.
+        QStringLiteral(R"(CREATE TABLE private_keys (
+            id INTEGER PRIMARY KEY,
+            label TEXT NOT NULL,
+            algorithm TEXT NOT NULL,
+            public_key_spki BLOB NOT NULL UNIQUE,
+            pkcs8 BLOB NOT NULL,
+            protection TEXT NOT NULL CHECK (protection IN ('passphrase', 'demo-unprotected')),
+            created_at TEXT NOT NULL))"),
+
+        // The TAM's own identities: its signing certificate and key, the chain up to its root, and
+        // the root CA's key when this console created the root.
         QStringLiteral(R"(CREATE TABLE tam_identities (
             id INTEGER PRIMARY KEY,
             name TEXT NOT NULL UNIQUE,
             tam_id TEXT NOT NULL,
             state TEXT NOT NULL CHECK (state IN ('csr-pending', 'ready', 'retired')),
+            key_id INTEGER NOT NULL REFERENCES private_keys (id) ON DELETE RESTRICT,
+            root_key_id INTEGER REFERENCES private_keys (id) ON DELETE RESTRICT,
             certificate_der BLOB,
             ca_chain_pem TEXT,
             csr_der BLOB,
-            private_key_pkcs8 BLOB NOT NULL,
-            key_protection TEXT NOT NULL CHECK (key_protection IN ('passphrase', 'demo-unprotected')),
             is_active INTEGER NOT NULL DEFAULT 0 CHECK (is_active IN (0, 1)),
             created_at TEXT NOT NULL))"),
 
@@ -53,6 +65,7 @@ Migration initialSchema()
             sp_id INTEGER NOT NULL REFERENCES service_providers (id) ON DELETE CASCADE,
             certificate_der BLOB NOT NULL,
             fingerprint_sha256 TEXT NOT NULL UNIQUE,
+            key_id INTEGER REFERENCES private_keys (id) ON DELETE RESTRICT,
             not_after TEXT,
             added_at TEXT NOT NULL))"),
 

@@ -1,6 +1,7 @@
 #include "store/migrator.h"
 
 #include "common/logging.h"
+#include "store/transaction.h"
 
 #include <QDateTime>
 #include <QSqlError>
@@ -34,22 +35,6 @@ Status checkNumbering(const MigrationList &migrations)
     return {};
 }
 
-class RollbackGuard
-{
-public:
-    explicit RollbackGuard(QSqlDatabase &db) : m_db(db) {}
-    ~RollbackGuard()
-    {
-        if (!m_committed)
-            m_db.rollback();
-    }
-    bool commit() { return m_committed = m_db.commit(); }
-
-private:
-    QSqlDatabase &m_db;
-    bool m_committed = false;
-};
-
 } // namespace
 
 Result<int> readSchemaVersion(const QSqlDatabase &db)
@@ -72,10 +57,9 @@ Result<int> migrate(QSqlDatabase &db, const MigrationList &migrations)
 {
     if (const Status numbering = checkNumbering(migrations); !numbering)
         return numbering.error();
-    if (!db.transaction())
-        return sqlError(QStringLiteral("store.transaction"),
-                        QStringLiteral("cannot start the migration transaction"), db.lastError());
-    RollbackGuard guard(db);
+    Transaction transaction(db);
+    if (const Status begun = transaction.begun(); !begun)
+        return begun.error();
 
     QSqlQuery query(db);
     if (!query.exec(kCreateVersionTable))
@@ -110,9 +94,8 @@ Result<int> migrate(QSqlDatabase &db, const MigrationList &migrations)
                             query.lastError());
         ++applied;
     }
-    if (!guard.commit())
-        return sqlError(QStringLiteral("store.transaction"),
-                        QStringLiteral("cannot commit the migrations"), db.lastError());
+    if (const Status committed = transaction.commit(); !committed)
+        return committed.error();
     if (applied > 0)
         qCInfo(lcStore) << "applied" << applied << "migration(s); schema version now"
                         << migrations.size();

@@ -91,7 +91,8 @@ void TestMigrations::freshDatabaseHasLatestSchemaAndSettings()
     const QStringList expected = {
         QStringLiteral("attestation_results"), QStringLiteral("audit_log"),
         QStringLiteral("device_groups"),       QStringLiteral("devices"),
-        QStringLiteral("installations"),       QStringLiteral("schema_migrations"),
+        QStringLiteral("installations"),       QStringLiteral("private_keys"),
+        QStringLiteral("schema_migrations"),
         QStringLiteral("security_domains"),    QStringLiteral("service_providers"),
         QStringLiteral("session_messages"),    QStringLiteral("sessions"),
         QStringLiteral("settings"),            QStringLiteral("sp_certificates"),

@@ -1,0 +1,109 @@
+#include "store/auditlog.h"
+
+#include "crypto/openssl.h"
+
+#include <QSqlError>
+#include <QSqlQuery>
+
+namespace teep::store {
+
+QString operatorActor(const QString &program)
+{
+    QString user = qEnvironmentVariable("USER");
+    if (user.isEmpty())
+        user = qEnvironmentVariable("USERNAME", QStringLiteral("unknown user"));
+    return QStringLiteral("%1 via %2").arg(user, program);
+}
+
+QByteArray AuditLog::entryHash(const QByteArray &prevHash, const AuditEntry &entry)
+{
+    const nlohmann::json canonical = nlohmann::json::array(
+        {entry.at.toStdString(), entry.actor.toStdString(), entry.action.toStdString(),
+         entry.objectType.toStdString(), entry.objectId.toStdString(), entry.detailJson.toStdString()});
+    return crypto::sha256(prevHash + QByteArray::fromStdString(canonical.dump()));
+}
+
+Status AuditLog::append(QSqlDatabase db, const Clock &clock, const QString &actor, const QString &action,
+                        const QString &objectType, const QString &objectId, const nlohmann::json &detail)
+{
+    QSqlQuery query(db);
+    if (!query.exec(QStringLiteral("SELECT entry_hash FROM audit_log ORDER BY id DESC LIMIT 1")))
+        return Error{QStringLiteral("audit.read"), query.lastError().text()};
+    const QByteArray prevHash = query.next() ? query.value(0).toByteArray() : QByteArray();
+
+    AuditEntry entry;
+    entry.at = clock.now().toUTC().toString(Qt::ISODateWithMs);
+    entry.actor = actor;
+    entry.action = action;
+    entry.objectType = objectType;
+    entry.objectId = objectId;
+    entry.detailJson = QString::fromStdString(detail.dump());
+    entry.entryHash = entryHash(prevHash, entry);
+
+    query.prepare(QStringLiteral(
+        "INSERT INTO audit_log (at, actor, action, object_type, object_id, detail_json, prev_hash, entry_hash) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+    query.addBindValue(entry.at);
+    query.addBindValue(entry.actor);
+    query.addBindValue(entry.action);
+    query.addBindValue(entry.objectType);
+    query.addBindValue(entry.objectId);
+    query.addBindValue(entry.detailJson);
+    query.addBindValue(prevHash.isEmpty() ? QVariant(QMetaType(QMetaType::QByteArray)) : QVariant(prevHash));
+    query.addBindValue(entry.entryHash);
+    if (!query.exec())
+        return Error{QStringLiteral("audit.write"), query.lastError().text()};
+    return {};
+}
+
+Result<QList<AuditEntry>> AuditLog::entries(QSqlDatabase db, int limit)
+{
+    QSqlQuery query(db);
+    query.prepare(QStringLiteral("SELECT id, at, actor, action, object_type, object_id, detail_json, prev_hash, "
+                                 "entry_hash FROM audit_log ORDER BY id DESC LIMIT ?"));
+    query.addBindValue(limit);
+    if (!query.exec())
+        return Error{QStringLiteral("audit.read"), query.lastError().text()};
+    QList<AuditEntry> list;
+    while (query.next())
+        list << AuditEntry{query.value(0).toLongLong(), query.value(1).toString(), query.value(2).toString(),
+                           query.value(3).toString(), query.value(4).toString(), query.value(5).toString(),
+                           query.value(6).toString(), query.value(7).toByteArray(), query.value(8).toByteArray()};
+    return list;
+}
+
+AuditVerification AuditLog::verify(QSqlDatabase db)
+{
+    AuditVerification result;
+    QSqlQuery query(db);
+    query.setForwardOnly(true);
+    if (!query.exec(QStringLiteral("SELECT id, at, actor, action, object_type, object_id, detail_json, prev_hash, "
+                                   "entry_hash FROM audit_log ORDER BY id"))) {
+        result.message = query.lastError().text();
+        return result;
+    }
+    QByteArray previous;
+    while (query.next()) {
+        const AuditEntry entry{query.value(0).toLongLong(), query.value(1).toString(), query.value(2).toString(),
+                               query.value(3).toString(), query.value(4).toString(), query.value(5).toString(),
+                               query.value(6).toString(), query.value(7).toByteArray(), query.value(8).toByteArray()};
+        if (entry.prevHash != previous) {
+            result.firstBadId = entry.id;
+            result.message = QStringLiteral("entry %1 does not follow entry before it (an entry was removed or "
+                                            "reordered)").arg(entry.id);
+            return result;
+        }
+        if (entryHash(previous, entry) != entry.entryHash) {
+            result.firstBadId = entry.id;
+            result.message = QStringLiteral("entry %1 was altered after it was written").arg(entry.id);
+            return result;
+        }
+        previous = entry.entryHash;
+        ++result.entries;
+    }
+    result.ok = true;
+    result.message = QStringLiteral("%1 entries, chain intact").arg(result.entries);
+    return result;
+}
+
+} // namespace teep::store

@@ -1,0 +1,100 @@
+#include "store/keystore.h"
+
+#include "crypto/pkcs8.h"
+
+#include <QSqlError>
+#include <QSqlQuery>
+
+namespace teep::store {
+
+namespace {
+constexpr qsizetype kMinPassphraseLength = 8;
+const QString kDemo = QStringLiteral("demo-unprotected");
+const QString kProtected = QStringLiteral("passphrase");
+} // namespace
+
+KeyStore::KeyStore(QSqlDatabase db) : m_db(std::move(db)) {}
+
+Result<bool> KeyStore::hasProtectedKeys() const
+{
+    QSqlQuery query(m_db);
+    if (!query.exec(QStringLiteral("SELECT COUNT(*) FROM private_keys WHERE protection = 'passphrase'")) || !query.next())
+        return Error{QStringLiteral("keys.read"), query.lastError().text()};
+    return query.value(0).toLongLong() > 0;
+}
+
+Status KeyStore::unlock(crypto::Secret passphrase)
+{
+    if (passphrase.isEmpty())
+        return Error{QStringLiteral("keys.empty-passphrase"), QStringLiteral("the passphrase is empty")};
+    QSqlQuery query(m_db);
+    if (!query.exec(QStringLiteral("SELECT pkcs8 FROM private_keys WHERE protection = 'passphrase' ORDER BY id LIMIT 1")))
+        return Error{QStringLiteral("keys.read"), query.lastError().text()};
+    if (query.next()) {
+        const Result<crypto::Key> key = crypto::decryptPrivateKey(query.value(0).toByteArray(), passphrase);
+        if (!key)
+            return Error{QStringLiteral("keys.wrong-passphrase"),
+                         key.error().code == QStringLiteral("crypto.wrong-passphrase")
+                             ? QStringLiteral("the key store passphrase is wrong")
+                             : key.error().message};
+    } else if (passphrase.size() < kMinPassphraseLength) {
+        return Error{QStringLiteral("keys.short-passphrase"),
+                     QStringLiteral("choose a key store passphrase of at least %1 characters").arg(kMinPassphraseLength)};
+    }
+    m_passphrase = std::move(passphrase);
+    return {};
+}
+
+void KeyStore::lock()
+{
+    m_passphrase.clear();
+}
+
+Result<qint64> KeyStore::store(const crypto::Key &key, const QString &label, const Clock &clock, bool demoUnprotected)
+{
+    QByteArray pkcs8;
+    if (demoUnprotected) {
+        Result<crypto::Secret> plain = crypto::plainPrivateKey(key);
+        if (!plain)
+            return plain.error();
+        pkcs8 = plain.value().bytes(); // stored in the clear by the operator's explicit choice
+    } else {
+        if (!isUnlocked())
+            return Error{QStringLiteral("keys.locked"), QStringLiteral("the key store is locked; unlock it with its passphrase")};
+        Result<QByteArray> encrypted = crypto::encryptPrivateKey(key, m_passphrase);
+        if (!encrypted)
+            return encrypted.error();
+        pkcs8 = encrypted.value();
+    }
+    QSqlQuery query(m_db);
+    query.prepare(QStringLiteral("INSERT INTO private_keys (label, algorithm, public_key_spki, pkcs8, protection, created_at) "
+                                 "VALUES (?, ?, ?, ?, ?, ?)"));
+    query.addBindValue(label);
+    query.addBindValue(key.description());
+    query.addBindValue(key.publicKeyDer());
+    query.addBindValue(pkcs8);
+    query.addBindValue(demoUnprotected ? kDemo : kProtected);
+    query.addBindValue(clock.now().toUTC().toString(Qt::ISODateWithMs));
+    if (!query.exec())
+        return Error{QStringLiteral("keys.write"), query.lastError().text()};
+    return query.lastInsertId().toLongLong();
+}
+
+Result<crypto::Key> KeyStore::load(qint64 id) const
+{
+    QSqlQuery query(m_db);
+    query.prepare(QStringLiteral("SELECT pkcs8, protection FROM private_keys WHERE id = ?"));
+    query.addBindValue(id);
+    if (!query.exec())
+        return Error{QStringLiteral("keys.read"), query.lastError().text()};
+    if (!query.next())
+        return Error{QStringLiteral("keys.not-found"), QStringLiteral("no private key with id %1").arg(id)};
+    const crypto::Secret pkcs8(query.value(0).toByteArray());
+    if (query.value(1).toString() == kDemo)
+        return crypto::readPlainPrivateKey(pkcs8.bytes());
+    if (!isUnlocked())
+        return Error{QStringLiteral("keys.locked"), QStringLiteral("the key store is locked; unlock it with its passphrase")};
+    return crypto::decryptPrivateKey(pkcs8.bytes(), m_passphrase);
+}
+
+} // namespace teep::store

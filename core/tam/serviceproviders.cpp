@@ -1,0 +1,184 @@
+#include "tam/serviceproviders.h"
+
+#include "crypto/chainverifier.h"
+#include "crypto/pkiformats.h"
+#include "store/auditlog.h"
+#include "store/transaction.h"
+#include "store/trustanchors.h"
+
+#include <QRegularExpression>
+#include <QSqlError>
+#include <QSqlQuery>
+
+#include <openssl/x509v3.h>
+
+namespace teep::tam {
+
+namespace {
+
+Error sqlError(const QSqlQuery &query)
+{
+    return Error{QStringLiteral("store.sql"), query.lastError().text()};
+}
+
+Status validateSpid(const QString &spid)
+{
+    static const QRegularExpression pattern(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"));
+    if (!pattern.match(spid).hasMatch())
+        return Error{QStringLiteral("sp.bad-id"),
+                     QStringLiteral("'%1' is not a valid SP id: use 1 to 64 letters, digits, '.', '_' or '-', "
+                                    "starting with a letter or digit")
+                         .arg(spid.left(80))};
+    return {};
+}
+
+} // namespace
+
+ServiceProviders::ServiceProviders(QSqlDatabase db, const Clock &clock, QString actor)
+    : m_db(std::move(db)), m_clock(clock), m_actor(std::move(actor))
+{
+}
+
+Result<ServiceProvider> ServiceProviders::add(const QString &spid, const QString &name)
+{
+    if (const Status valid = validateSpid(spid); !valid)
+        return valid.error();
+    if (name.trimmed().isEmpty() || name.size() > 128)
+        return Error{QStringLiteral("sp.bad-name"), QStringLiteral("an SP needs a name of 1 to 128 characters")};
+    store::Transaction transaction(m_db);
+    if (const Status begun = transaction.begun(); !begun)
+        return begun.error();
+    QSqlQuery query(m_db);
+    query.prepare(QStringLiteral("INSERT INTO service_providers (spid, name, created_at) VALUES (?, ?, ?)"));
+    query.addBindValue(spid);
+    query.addBindValue(name.trimmed());
+    query.addBindValue(m_clock.now().toUTC().toString(Qt::ISODateWithMs));
+    if (!query.exec())
+        return query.lastError().text().contains(QLatin1String("UNIQUE"))
+                   ? Error{QStringLiteral("sp.duplicate"), QStringLiteral("an SP with id '%1' exists").arg(spid)}
+                   : sqlError(query);
+    if (const Status audited = store::AuditLog::append(m_db, m_clock, m_actor, QStringLiteral("service-provider.added"),
+                                                       QStringLiteral("service-provider"), spid,
+                                                       {{"name", name.trimmed().toStdString()}});
+        !audited)
+        return audited.error();
+    if (const Status committed = transaction.commit(); !committed)
+        return committed.error();
+    return get(spid);
+}
+
+Result<ServiceProvider> ServiceProviders::addCertificate(const QString &spid, const QByteArray &data)
+{
+    const Result<ServiceProvider> sp = get(spid);
+    if (!sp)
+        return sp.error();
+    const Result<QList<crypto::Certificate>> parsed = crypto::parseCertificates(data);
+    if (!parsed)
+        return parsed.error();
+    const crypto::Certificate signer = parsed.value().first();
+    if (signer.isCa())
+        return Error{QStringLiteral("sp.signer-is-ca"),
+                     QStringLiteral("'%1' is a CA certificate; add it under SP Signer CAs, and give the SP its "
+                                    "end-entity signing certificate")
+                         .arg(signer.subject())};
+    const Result<QList<crypto::Certificate>> anchors =
+        store::TrustAnchors(m_db, m_clock, m_actor).certificates(crypto::TrustStore::SpSigner);
+    if (!anchors)
+        return anchors.error();
+    if (anchors.value().isEmpty())
+        return Error{QStringLiteral("sp.no-signer-ca"),
+                     QStringLiteral("the SP Signer CA store is empty; import the CA that issued '%1' first")
+                         .arg(signer.subject())};
+    crypto::ChainVerifier verifier(anchors.value(), m_clock);
+    verifier.setRequiredLeafKeyUsage(KU_DIGITAL_SIGNATURE);
+    const crypto::ChainResult chain = verifier.verify(signer, parsed.value().mid(1));
+    if (!chain.ok)
+        return Error{QStringLiteral("sp.chain"),
+                     QStringLiteral("the SP certificate does not chain to an SP Signer CA: %1").arg(chain.message)};
+
+    store::Transaction transaction(m_db);
+    if (const Status begun = transaction.begun(); !begun)
+        return begun.error();
+    QSqlQuery query(m_db);
+    query.prepare(QStringLiteral("INSERT INTO sp_certificates (sp_id, certificate_der, fingerprint_sha256, not_after, added_at) "
+                                 "VALUES (?, ?, ?, ?, ?)"));
+    query.addBindValue(sp.value().id);
+    query.addBindValue(signer.der());
+    query.addBindValue(signer.fingerprintSha256());
+    query.addBindValue(signer.notAfter().toString(Qt::ISODate));
+    query.addBindValue(m_clock.now().toUTC().toString(Qt::ISODateWithMs));
+    if (!query.exec())
+        return query.lastError().text().contains(QLatin1String("UNIQUE"))
+                   ? Error{QStringLiteral("sp.duplicate-certificate"),
+                           QStringLiteral("'%1' is already registered for an SP").arg(signer.subject())}
+                   : sqlError(query);
+    if (const Status audited = store::AuditLog::append(
+            m_db, m_clock, m_actor, QStringLiteral("service-provider.certificate-added"), QStringLiteral("service-provider"),
+            spid, {{"subject", signer.subject().toStdString()}, {"certificate_sha256", signer.fingerprintSha256().toStdString()}});
+        !audited)
+        return audited.error();
+    if (const Status committed = transaction.commit(); !committed)
+        return committed.error();
+    return get(spid);
+}
+
+Status ServiceProviders::remove(const QString &spid)
+{
+    const Result<ServiceProvider> sp = get(spid);
+    if (!sp)
+        return sp.error();
+    store::Transaction transaction(m_db);
+    if (const Status begun = transaction.begun(); !begun)
+        return begun;
+    QSqlQuery query(m_db);
+    query.prepare(QStringLiteral("DELETE FROM service_providers WHERE id = ?"));
+    query.addBindValue(sp.value().id);
+    if (!query.exec())
+        return query.lastError().text().contains(QLatin1String("FOREIGN KEY"))
+                   ? Error{QStringLiteral("sp.in-use"),
+                           QStringLiteral("SP '%1' still owns security domains or Trusted Applications; remove those first").arg(spid)}
+                   : sqlError(query);
+    if (const Status audited = store::AuditLog::append(m_db, m_clock, m_actor, QStringLiteral("service-provider.removed"),
+                                                       QStringLiteral("service-provider"), spid,
+                                                       {{"name", sp.value().name.toStdString()}});
+        !audited)
+        return audited;
+    return transaction.commit();
+}
+
+Result<QList<ServiceProvider>> ServiceProviders::list() const
+{
+    QSqlQuery query(m_db);
+    if (!query.exec(QStringLiteral("SELECT id, spid, name, created_at FROM service_providers ORDER BY name, spid")))
+        return sqlError(query);
+    QList<ServiceProvider> providers;
+    while (query.next())
+        providers << ServiceProvider{query.value(0).toLongLong(), query.value(1).toString(), query.value(2).toString(), {},
+                                     QDateTime::fromString(query.value(3).toString(), Qt::ISODateWithMs)};
+    QSqlQuery certs(m_db);
+    certs.prepare(QStringLiteral("SELECT certificate_der FROM sp_certificates WHERE sp_id = ? ORDER BY id"));
+    for (ServiceProvider &provider : providers) {
+        certs.addBindValue(provider.id);
+        if (!certs.exec())
+            return sqlError(certs);
+        while (certs.next()) {
+            if (Result<crypto::Certificate> cert = crypto::Certificate::fromDer(certs.value(0).toByteArray()))
+                provider.certificates << cert.value();
+        }
+    }
+    return providers;
+}
+
+Result<ServiceProvider> ServiceProviders::get(const QString &spid) const
+{
+    const Result<QList<ServiceProvider>> all = list();
+    if (!all)
+        return all.error();
+    for (const ServiceProvider &provider : all.value()) {
+        if (provider.spid == spid)
+            return provider;
+    }
+    return Error{QStringLiteral("sp.not-found"), QStringLiteral("no service provider with id '%1'").arg(spid)};
+}
+
+} // namespace teep::tam

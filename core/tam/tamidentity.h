@@ -1,0 +1,84 @@
+#pragma once
+
+#include "common/clock.h"
+#include "common/error.h"
+#include "crypto/certificate.h"
+#include "crypto/key.h"
+
+#include <QDateTime>
+#include <QList>
+#include <QSqlDatabase>
+
+namespace teep::store {
+class KeyStore;
+}
+
+namespace teep::tam {
+
+// The TAM's own identity: the certificate it signs TEEP/OTrP messages with, its key, the chain
+// up to the TAM root CA that devices embed, and the TAM id carried in the certificate.
+struct TamIdentity
+{
+    qint64 id = 0;
+    QString name;
+    QString tamId; // from the certificate's subjectAltName: a URI, or "oid:<registeredID>"
+    QString state; // "csr-pending", "ready", "retired"
+    crypto::Certificate certificate;
+    QList<crypto::Certificate> chain; // issuers, up to the root
+    QByteArray csrDer;
+    qint64 keyId = 0;
+    qint64 rootKeyId = 0; // 0 unless this console created the root CA
+    bool active = false;
+    bool demoUnprotected = false;
+    QDateTime createdAt;
+};
+
+struct GenerateOptions
+{
+    QString name = QStringLiteral("TAM");
+    QString tamId; // empty: a fresh urn:uuid
+    QString organization;
+    crypto::KeyAlgorithm algorithm = crypto::KeyAlgorithm::P256;
+    int rootValidityYears = 20;
+    int tamValidityYears = 3;
+    bool demoUnprotected = false; // trainers' demo identity: keys stored unencrypted, labelled so
+};
+
+// Decision (OTrP leaves it open, otrp.md 2.6): the TAM id is carried in the TAM certificate's
+// subjectAltName, as a URI (preferred, e.g. urn:uuid:... or the TAM's service URL) or a
+// registeredID. The first URI wins; without one, the first registeredID as "oid:<dotted>".
+QString tamIdFromCertificate(const crypto::Certificate &certificate);
+
+class TamIdentities
+{
+public:
+    TamIdentities(QSqlDatabase db, store::KeyStore &keys, const Clock &clock, QString actor);
+
+    // A new TAM root CA and a TAM certificate under it; the root goes into the TAM root CA store
+    // and the identity becomes the active one.
+    Result<TamIdentity> generate(const GenerateOptions &options);
+    // An existing certificate (with any chain, leaf first or in any order) and its private key.
+    Result<TamIdentity> importExisting(const QString &name, const QList<crypto::Certificate> &certificates,
+                                       const crypto::Key &key);
+    // A key and a CSR for an external CA; the identity waits in state "csr-pending".
+    Result<TamIdentity> createCsr(const QString &name, const QString &tamId, crypto::KeyAlgorithm algorithm);
+    // The certificate the external CA issued for a pending CSR (with its chain, if given).
+    Result<TamIdentity> installIssuedCertificate(qint64 identityId, const QList<crypto::Certificate> &certificates);
+
+    Result<QList<TamIdentity>> list() const;
+    Result<TamIdentity> get(qint64 id) const;
+    Result<TamIdentity> active() const;
+
+private:
+    // Checks the certificate chain for `key`, stores it, adds new roots to the TAM root CA store,
+    // makes the identity active and audits `action`; inside the caller's transaction.
+    Status finishReady(qint64 identityId, const crypto::Key &key, const QList<crypto::Certificate> &certificates,
+                       const QString &action);
+
+    QSqlDatabase m_db;
+    store::KeyStore &m_keys;
+    const Clock &m_clock;
+    QString m_actor;
+};
+
+} // namespace teep::tam
