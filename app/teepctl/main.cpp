@@ -1,21 +1,29 @@
 // teepctl: TEEP Console for scripts and factory lines. Same core, same database, no GUI.
-// Exit codes: 0 success, 2 the operation failed (message on stderr), 64 usage error.
+// Exit codes: 0 success, 2 the operation failed (one line on stderr), 3 a check found a problem,
+// 64 usage error.
+#include "cli.h"
+#include "commands.h"
 #include "common/paths.h"
-#include "dbcommands.h"
+#include "store/auditlog.h"
 #include "teep/version.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QTextStream>
 
-#include <cstdio>
-
 namespace {
 
 const char kCommandsHelp[] =
-    "Commands:\n"
-    "  db info      Show the database path, schema version, journal mode and row counts.\n"
-    "  db migrate   Create the database or bring it to the latest schema.\n";
+    "Commands (each has --help):\n"
+    "  db info|migrate                          the database file\n"
+    "  tam generate|import|csr|install-cert|show|list|export-root\n"
+    "                                           the TAM's own identity and the root CA devices embed\n"
+    "  anchors list|import|show|export|remove   trust-anchor stores: tam-root, tee-root, tfw-root,\n"
+    "                                           sp-signer, verifier-key\n"
+    "  sp add|add-cert|list|show|remove         service providers and their TA-signing certificates\n"
+    "  audit verify|list                        the hash-chained audit log\n"
+    "\nSecrets (--passphrase, --pkcs12-password, --key-passphrase) are read from env:NAME, file:PATH or\n"
+    "stdin, never from the command line.\n";
 
 } // namespace
 
@@ -31,36 +39,34 @@ int main(int argc, char *argv[])
 
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        QStringLiteral("TEEP Console command line: manage the local TAM from scripts.\n\n%1")
-            .arg(QString::fromLatin1(kCommandsHelp)));
+        QStringLiteral("TEEP Console command line: manage the local TAM from scripts.\n\n%1").arg(QString::fromLatin1(kCommandsHelp)));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption databaseOption(
-        QStringLiteral("database"),
-        QStringLiteral("SQLite database (default: %1).").arg(teep::paths::defaultDatabasePath()),
-        QStringLiteral("path"));
-    const QCommandLineOption jsonOption(QStringLiteral("json"),
-                                        QStringLiteral("Print results as JSON."));
-    parser.addOption(databaseOption);
-    parser.addOption(jsonOption);
+    teepctl::addCommonOptions(parser);
     parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("See Commands above."),
                                  QStringLiteral("<command> [arguments]"));
+    // Everything after the command word belongs to the command's own parser.
+    parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsPositionalArguments);
     parser.process(app);
 
+    teepctl::Context context{teep::paths::defaultDatabasePath(), {}, false, out, err,
+                             teep::SystemClock::instance(), teep::store::operatorActor(QStringLiteral("teepctl"))};
+    context.applyCommonOptions(parser);
+
     const QStringList positional = parser.positionalArguments();
-    if (positional.isEmpty()) {
-        err << "teepctl: no command given; see teepctl --help\n";
-        return 64;
-    }
-    teepctl::GlobalOptions options;
-    options.databasePath = parser.isSet(databaseOption) ? parser.value(databaseOption)
-                                                        : teep::paths::defaultDatabasePath();
-    options.json = parser.isSet(jsonOption);
-
+    if (positional.isEmpty())
+        return context.usage(QStringLiteral("no command given; see teepctl --help"));
     const QString command = positional.first();
+    const QStringList rest = positional.mid(1);
     if (command == QLatin1String("db"))
-        return teepctl::runDbCommand(options, positional.mid(1), out, err);
-
-    err << "teepctl: unknown command '" << command << "'; see teepctl --help\n";
-    return 64;
+        return teepctl::runDb(context, rest);
+    if (command == QLatin1String("tam"))
+        return teepctl::runTam(context, rest);
+    if (command == QLatin1String("anchors"))
+        return teepctl::runAnchors(context, rest);
+    if (command == QLatin1String("sp"))
+        return teepctl::runSp(context, rest);
+    if (command == QLatin1String("audit"))
+        return teepctl::runAudit(context, rest);
+    return context.usage(QStringLiteral("unknown command '%1'; see teepctl --help").arg(command));
 }

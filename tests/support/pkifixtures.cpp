@@ -45,14 +45,7 @@ Issued issueUnder(const Issued &issuer, const QString &commonName, CertificatePr
 
 ToolRun runOpenSsl(const QStringList &arguments, const QByteArray &input)
 {
-    QProcess process;
-    process.start(QStringLiteral("openssl"), arguments);
-    if (!process.waitForStarted())
-        return {};
-    process.write(input);
-    process.closeWriteChannel();
-    process.waitForFinished(60000);
-    return {process.exitCode(), process.readAllStandardOutput(), process.readAllStandardError()};
+    return runProgram(QStringLiteral("openssl"), arguments, input);
 }
 
 } // namespace teep::test

@@ -4,7 +4,8 @@
 #include "crypto/certificate.h"
 #include "crypto/key.h"
 
-#include <QProcess>
+#include "processrun.h"
+
 #include <QStringList>
 
 namespace teep::test {
@@ -22,13 +23,6 @@ Issued makeRoot(const QString &commonName, crypto::KeyAlgorithm algorithm = cryp
 Issued issueUnder(const Issued &issuer, const QString &commonName, crypto::CertificateProfile profile,
                   crypto::KeyAlgorithm algorithm = crypto::KeyAlgorithm::P256,
                   const QDateTime &notBefore = {}, const QDateTime &notAfter = {}, int pathLength = -1);
-
-struct ToolRun
-{
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
 
 // Runs the `openssl` command-line tool: the independent implementation we check our files with.
 ToolRun runOpenSsl(const QStringList &arguments, const QByteArray &input = {});

@@ -1,0 +1,14 @@
+#pragma once
+
+#include "cli.h"
+
+namespace teepctl {
+
+// Each runs one command group; `arguments` are the words after the group name.
+int runDb(Context &context, const QStringList &arguments);
+int runTam(Context &context, const QStringList &arguments);
+int runAnchors(Context &context, const QStringList &arguments);
+int runSp(Context &context, const QStringList &arguments);
+int runAudit(Context &context, const QStringList &arguments);
+
+} // namespace teepctl

@@ -1,0 +1,256 @@
+// teepctl tam generate|import|csr|install-cert|show|list|export-root
+#include "commands.h"
+
+#include "crypto/pkcs8.h"
+#include "crypto/pkiformats.h"
+#include "store/database.h"
+#include "store/keystore.h"
+#include "store/trustanchors.h"
+#include "tam/tamidentity.h"
+
+namespace teepctl {
+
+namespace {
+
+using teep::tam::TamIdentity;
+
+nlohmann::ordered_json identityJson(const TamIdentity &identity)
+{
+    nlohmann::ordered_json json{
+        {"id", identity.id},
+        {"name", identity.name.toStdString()},
+        {"tam_id", identity.tamId.toStdString()},
+        {"state", identity.state.toStdString()},
+        {"active", identity.active},
+        {"key_protection", identity.demoUnprotected ? "demo-unprotected (NOT ENCRYPTED)" : "passphrase"},
+    };
+    if (!identity.certificate.isNull()) {
+        json["subject"] = identity.certificate.subject().toStdString();
+        json["key"] = identity.certificate.publicKey().description().toStdString();
+        json["not_after"] = identity.certificate.notAfter().toString(Qt::ISODate).toStdString();
+        json["fingerprint_sha256"] = identity.certificate.fingerprintSha256().toStdString();
+        for (const auto &issuer : identity.chain)
+            json["chain"].push_back(issuer.subject().toStdString());
+    }
+    return json;
+}
+
+void printIdentity(Context &context, const TamIdentity &identity)
+{
+    if (context.json) {
+        context.print(identityJson(identity));
+        return;
+    }
+    const nlohmann::ordered_json json = identityJson(identity);
+    for (const auto &[key, value] : json.items())
+        context.out << QString::fromStdString(key) << ": " << QString::fromStdString(value.is_string() ? value.get<std::string>() : value.dump())
+                    << '\n';
+    if (identity.demoUnprotected)
+        context.out << "WARNING: this is a demo identity; its private keys are stored unencrypted.\n";
+}
+
+teep::Result<TamIdentity> findByName(const teep::tam::TamIdentities &identities, const QString &name)
+{
+    const auto all = identities.list();
+    if (!all)
+        return all.error();
+    for (const TamIdentity &identity : all.value()) {
+        if (identity.name == name)
+            return identity;
+    }
+    return teep::Error{QStringLiteral("tam.not-found"), QStringLiteral("no TAM identity named '%1'").arg(name)};
+}
+
+} // namespace
+
+int runTam(Context &context, const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "generate [--name N] [--tam-id ID] [--algorithm A] [--organization O] [--demo-unprotected]\n"
+        "    a TAM root CA and a TAM certificate under it (the root joins the TAM root CA store)\n"
+        "import --name N (--cert FILE --key FILE [--key-passphrase SRC] | --pkcs12 FILE --pkcs12-password SRC)\n"
+        "csr --name N [--tam-id ID] [--algorithm A] [--out FILE]   a key and a CSR for an external CA\n"
+        "install-cert NAME FILE       the certificate (and chain) the external CA issued\n"
+        "show                         the active identity;  list: every identity\n"
+        "export-root [--format pem|der|p7] [--out FILE]   the TAM root CAs devices must embed\n"
+        "Algorithms: p256 (default), ed25519, rsa2048, rsa3072. Secret sources: env:NAME, file:PATH, stdin."));
+    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("generate, import, csr, install-cert, show, list or export-root"));
+    const QCommandLineOption name(QStringLiteral("name"), QStringLiteral("Identity name."), QStringLiteral("name"), QStringLiteral("TAM"));
+    const QCommandLineOption tamId(QStringLiteral("tam-id"), QStringLiteral("TAM id (URI); default a fresh urn:uuid."), QStringLiteral("id"));
+    const QCommandLineOption algorithm(QStringLiteral("algorithm"), QStringLiteral("Key algorithm."), QStringLiteral("alg"), QStringLiteral("p256"));
+    const QCommandLineOption organization(QStringLiteral("organization"), QStringLiteral("O= of the certificates."), QStringLiteral("org"));
+    const QCommandLineOption demo(QStringLiteral("demo-unprotected"), QStringLiteral("Trainers' demo identity: keys NOT encrypted."));
+    const QCommandLineOption cert(QStringLiteral("cert"), QStringLiteral("Certificate file (PEM/DER, chain allowed)."), QStringLiteral("file"));
+    const QCommandLineOption key(QStringLiteral("key"), QStringLiteral("Private key file (PEM)."), QStringLiteral("file"));
+    const QCommandLineOption keyPass(QStringLiteral("key-passphrase"), QStringLiteral("Passphrase of --key."), QStringLiteral("source"));
+    const QCommandLineOption pkcs12(QStringLiteral("pkcs12"), QStringLiteral("PKCS#12 file with key and certificate."), QStringLiteral("file"));
+    const QCommandLineOption pkcs12Pass(QStringLiteral("pkcs12-password"), QStringLiteral("Password of --pkcs12."), QStringLiteral("source"));
+    const QCommandLineOption format(QStringLiteral("format"), QStringLiteral("pem, der or p7."), QStringLiteral("format"), QStringLiteral("pem"));
+    const QCommandLineOption output(QStringLiteral("out"), QStringLiteral("Output file (default stdout)."), QStringLiteral("file"));
+    parser.addOptions({name, tamId, algorithm, organization, demo, cert, key, keyPass, pkcs12, pkcs12Pass, format, output});
+    if (const int code = parseCommand(parser, QStringLiteral("tam"), arguments, context); code >= 0)
+        return code;
+    const QStringList words = parser.positionalArguments();
+    const QString action = words.value(0);
+
+    auto opened = context.openDatabase();
+    if (!opened)
+        return context.fail(opened.error());
+    teep::store::KeyStore keys(opened.value()->connection());
+    teep::tam::TamIdentities identities(opened.value()->connection(), keys, context.clock, context.actor);
+    const auto algorithmValue = teep::crypto::keyAlgorithmFromName(parser.value(algorithm));
+    if (!algorithmValue)
+        return context.usage(algorithmValue.error().message);
+
+    if (action == QLatin1String("generate")) {
+        teep::tam::GenerateOptions options;
+        options.name = parser.value(name);
+        options.tamId = parser.value(tamId);
+        options.organization = parser.value(organization);
+        options.algorithm = algorithmValue.value();
+        options.demoUnprotected = parser.isSet(demo);
+        if (!options.demoUnprotected) {
+            if (const teep::Status unlocked = context.unlock(keys); !unlocked)
+                return context.fail(unlocked.error());
+        }
+        const auto generated = identities.generate(options);
+        if (!generated)
+            return context.fail(generated.error());
+        printIdentity(context, generated.value());
+        return kExitOk;
+    }
+    if (action == QLatin1String("import")) {
+        QList<teep::crypto::Certificate> certificates;
+        teep::crypto::Key privateKey;
+        if (parser.isSet(pkcs12)) {
+            const auto bytes = readInput(parser.value(pkcs12));
+            if (!bytes)
+                return context.fail(bytes.error());
+            auto password = readSecret(parser.value(pkcs12Pass), QStringLiteral("--pkcs12-password"));
+            if (!password)
+                return context.fail(password.error());
+            const auto contents = teep::crypto::readPkcs12(bytes.value(), password.value());
+            if (!contents)
+                return context.fail(contents.error());
+            certificates = QList<teep::crypto::Certificate>{contents.value().certificate} + contents.value().chain;
+            privateKey = contents.value().key;
+        } else if (parser.isSet(cert) && parser.isSet(key)) {
+            const auto certBytes = readInput(parser.value(cert));
+            const auto keyBytes = readInput(parser.value(key));
+            if (!certBytes || !keyBytes)
+                return context.fail(certBytes ? keyBytes.error() : certBytes.error());
+            const auto parsed = teep::crypto::parseCertificates(certBytes.value());
+            if (!parsed)
+                return context.fail({parsed.error().code, parsed.error().message, parser.value(cert)});
+            teep::crypto::Secret keyPassphrase;
+            if (parser.isSet(keyPass)) {
+                auto secret = readSecret(parser.value(keyPass), QStringLiteral("--key-passphrase"));
+                if (!secret)
+                    return context.fail(secret.error());
+                keyPassphrase = std::move(secret).value();
+            }
+            const auto readKey = teep::crypto::readPrivateKeyPem(keyBytes.value(), keyPassphrase);
+            if (!readKey)
+                return context.fail({readKey.error().code, readKey.error().message, parser.value(key)});
+            certificates = parsed.value();
+            privateKey = readKey.value();
+        } else {
+            return context.usage(QStringLiteral("tam import: give --cert and --key, or --pkcs12"));
+        }
+        if (const teep::Status unlocked = context.unlock(keys); !unlocked)
+            return context.fail(unlocked.error());
+        const auto imported = identities.importExisting(parser.value(name), certificates, privateKey);
+        if (!imported)
+            return context.fail(imported.error());
+        printIdentity(context, imported.value());
+        return kExitOk;
+    }
+    if (action == QLatin1String("csr")) {
+        if (const teep::Status unlocked = context.unlock(keys); !unlocked)
+            return context.fail(unlocked.error());
+        const auto pending = identities.createCsr(parser.value(name), parser.value(tamId), algorithmValue.value());
+        if (!pending)
+            return context.fail(pending.error());
+        const teep::Status written = writeOutput(parser.value(output), teep::crypto::pemEncode(pending.value().csrDer, "CERTIFICATE REQUEST"),
+                                                 context.out);
+        if (!written)
+            return context.fail(written.error());
+        if (parser.isSet(output))
+            context.err << "CSR for '" << pending.value().name << "' written to " << parser.value(output)
+                        << "; have it signed, then run: teepctl tam install-cert '" << pending.value().name << "' FILE\n";
+        return kExitOk;
+    }
+    if (action == QLatin1String("install-cert")) {
+        if (words.size() != 3)
+            return context.usage(QStringLiteral("tam install-cert: give the identity name and the certificate file"));
+        const auto identity = findByName(identities, words[1]);
+        if (!identity)
+            return context.fail(identity.error());
+        const auto bytes = readInput(words[2]);
+        if (!bytes)
+            return context.fail(bytes.error());
+        const auto parsed = teep::crypto::parseCertificates(bytes.value());
+        if (!parsed)
+            return context.fail({parsed.error().code, parsed.error().message, words[2]});
+        const auto ready = identities.installIssuedCertificate(identity.value().id, parsed.value());
+        if (!ready)
+            return context.fail(ready.error());
+        printIdentity(context, ready.value());
+        return kExitOk;
+    }
+    if (action == QLatin1String("show")) {
+        const auto active = identities.active();
+        if (!active)
+            return context.fail(active.error());
+        printIdentity(context, active.value());
+        return kExitOk;
+    }
+    if (action == QLatin1String("list")) {
+        const auto all = identities.list();
+        if (!all)
+            return context.fail(all.error());
+        nlohmann::ordered_json json = nlohmann::ordered_json::array();
+        for (const TamIdentity &identity : all.value()) {
+            if (context.json)
+                json.push_back(identityJson(identity));
+            else
+                context.out << identity.id << "  " << (identity.active ? "* " : "  ") << identity.state << "  " << identity.name
+                            << "  " << identity.tamId << (identity.demoUnprotected ? "  [DEMO, UNENCRYPTED KEYS]" : "") << '\n';
+        }
+        if (context.json)
+            context.print(json);
+        return kExitOk;
+    }
+    if (action == QLatin1String("export-root")) {
+        const auto roots = teep::store::TrustAnchors(opened.value()->connection(), context.clock, context.actor)
+                               .certificates(teep::crypto::TrustStore::TamRoot);
+        if (!roots)
+            return context.fail(roots.error());
+        if (roots.value().isEmpty())
+            return context.fail({QStringLiteral("tam.no-root"),
+                                 QStringLiteral("the TAM root CA store is empty: generate or import a TAM identity first")});
+        QByteArray bytes;
+        const QString fmt = parser.value(format);
+        if (fmt == QLatin1String("pem")) {
+            bytes = teep::crypto::writePem(roots.value());
+        } else if (fmt == QLatin1String("p7")) {
+            const auto p7 = teep::crypto::writePkcs7(roots.value());
+            if (!p7)
+                return context.fail(p7.error());
+            bytes = p7.value();
+        } else if (fmt == QLatin1String("der")) {
+            if (roots.value().size() != 1)
+                return context.usage(QStringLiteral("tam export-root: %1 roots cannot share one DER file; use --format pem or p7")
+                                         .arg(roots.value().size()));
+            bytes = roots.value().first().der();
+        } else {
+            return context.usage(QStringLiteral("tam export-root: --format is pem, der or p7"));
+        }
+        const teep::Status written = writeOutput(parser.value(output), bytes, context.out);
+        return written ? kExitOk : context.fail(written.error());
+    }
+    return context.usage(QStringLiteral("tam: unknown action '%1'").arg(action));
+}
+
+} // namespace teepctl
