@@ -1,6 +1,9 @@
 #include "mainwindow.h"
 
 #include "emptystatepage.h"
+#include "prompts.h"
+#include "trustanchors/trustanchorsview.h"
+#include "workspace.h"
 #include "store/database.h"
 #include "teep/version.h"
 #include "uilogging.h"
@@ -26,9 +29,14 @@ const QString kStateKey = QStringLiteral("mainWindow/state");
 const QString kPageKey = QStringLiteral("mainWindow/page");
 } // namespace
 
-MainWindow::MainWindow(std::unique_ptr<store::Database> database, QWidget *parent)
+MainWindow::MainWindow(std::unique_ptr<store::Database> database, Prompts *prompts, QWidget *parent)
     : QMainWindow(parent)
 {
+    if (!prompts) {
+        m_ownPrompts = std::make_unique<DialogPrompts>();
+        prompts = m_ownPrompts.get();
+    }
+    m_prompts = prompts;
     setObjectName(QStringLiteral("main-window"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/teep-console.png")));
     resize(1100, 720);
@@ -47,6 +55,7 @@ MainWindow::MainWindow(std::unique_ptr<store::Database> database, QWidget *paren
         auto *item = new QListWidgetItem(info.icon, info.title, m_navigation);
         item->setData(Qt::UserRole, info.key);
         item->setToolTip(info.body);
+        // Real views replace their empty-state placeholder as they are built (setDatabase).
         m_pages->addWidget(new EmptyStatePage(info, m_pages));
     }
     connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
@@ -65,7 +74,12 @@ MainWindow::MainWindow(std::unique_ptr<store::Database> database, QWidget *paren
     m_listenerLabel = new QLabel(tr("TAM listener: off"), this);
     m_listenerLabel->setObjectName(QStringLiteral("listener-status"));
     m_listenerLabel->setToolTip(tr("The TEEP-over-HTTP listener that devices connect to is not running."));
+    m_keyStoreLabel = new QLabel(this);
+    m_keyStoreLabel->setObjectName(QStringLiteral("keystore-status"));
+    // Wide enough for either state, so the status bar does not clip or jump when it changes.
+    m_keyStoreLabel->setMinimumWidth(m_keyStoreLabel->fontMetrics().horizontalAdvance(tr("Key store: unlocked")) + 12);
     statusBar()->addWidget(m_databaseLabel, 1);
+    statusBar()->addPermanentWidget(m_keyStoreLabel);
     statusBar()->addPermanentWidget(m_listenerLabel);
 
     buildMenus();
@@ -80,6 +94,7 @@ void MainWindow::buildMenus()
     QMenu *file = menuBar()->addMenu(tr("&File"));
     QAction *open = file->addAction(tr("&Open Database..."), this, &MainWindow::openAnotherDatabase);
     open->setShortcut(QKeySequence::Open);
+    file->addAction(tr("&Lock Key Store"), this, [this] { m_workspace->lock(); });
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), qApp, &QApplication::closeAllWindows);
     quit->setShortcut(QKeySequence::Quit);
@@ -103,29 +118,41 @@ Page MainWindow::currentPage() const
 
 void MainWindow::showPage(Page page)
 {
-    for (qsizetype i = 0; i < pages().size(); ++i) {
-        if (pages()[i].page == page)
-            m_navigation->setCurrentRow(static_cast<int>(i));
-    }
+    m_navigation->setCurrentRow(pageIndex(page));
 }
 
 QWidget *MainWindow::pageWidget(Page page) const
 {
-    for (qsizetype i = 0; i < pages().size(); ++i) {
-        if (pages()[i].page == page)
-            return m_pages->widget(static_cast<int>(i));
-    }
-    return nullptr;
+    return m_pages->widget(pageIndex(page));
 }
 
 void MainWindow::setDatabase(std::unique_ptr<store::Database> database)
 {
+    // Views of the previous database go first, then its workspace, then the database itself.
+    const int trustIndex = pageIndex(Page::TrustAnchors);
+    QWidget *previous = m_pages->widget(trustIndex);
+    m_workspace.reset();
     m_database = std::move(database);
+    m_workspace = std::make_unique<Workspace>(*m_database, *m_prompts);
+    m_trustAnchors = new TrustAnchorsView(*m_workspace, m_pages);
+    m_pages->insertWidget(trustIndex, m_trustAnchors);
+    m_pages->removeWidget(previous);
+    delete previous;
+    m_pages->setCurrentIndex(m_navigation->currentRow());
+    connect(m_workspace.get(), &Workspace::keyStoreStateChanged, this, &MainWindow::updateKeyStoreLabel);
+    updateKeyStoreLabel(false);
     m_databaseLabel->setText(tr("Database: %1 (schema %2)")
                                  .arg(m_database->path())
                                  .arg(m_database->schemaVersion()));
     setWindowFilePath(m_database->path());
     setWindowTitle(tr("TEEP Console - %1").arg(QFileInfo(m_database->path()).fileName()));
+}
+
+void MainWindow::updateKeyStoreLabel(bool unlocked)
+{
+    m_keyStoreLabel->setText(unlocked ? tr("Key store: unlocked") : tr("Key store: locked"));
+    m_keyStoreLabel->setToolTip(unlocked ? tr("Private keys can be used until you lock the key store or quit.")
+                                         : tr("TEEP Console asks for the passphrase when a private key is needed."));
 }
 
 void MainWindow::openAnotherDatabase()

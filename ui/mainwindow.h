@@ -16,6 +16,10 @@ class Database;
 
 namespace teep::ui {
 
+class Prompts;
+class TrustAnchorsView;
+class Workspace;
+
 // The console's frame: navigation on the left, one page per view, the database and the TAM
 // listener in the status bar. Owns the open database.
 class MainWindow : public QMainWindow
@@ -23,13 +27,16 @@ class MainWindow : public QMainWindow
     Q_OBJECT
 
 public:
-    explicit MainWindow(std::unique_ptr<store::Database> database, QWidget *parent = nullptr);
+    // `prompts` answers the views' questions; the window shows real dialogs when it is null.
+    explicit MainWindow(std::unique_ptr<store::Database> database, Prompts *prompts = nullptr, QWidget *parent = nullptr);
     ~MainWindow() override;
 
     Page currentPage() const;
     void showPage(Page page);
     QWidget *pageWidget(Page page) const;
     const store::Database &database() const { return *m_database; }
+    Workspace &workspace() const { return *m_workspace; }
+    TrustAnchorsView *trustAnchorsView() const { return m_trustAnchors; }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -42,7 +49,15 @@ private:
     void restoreWindowState();
     void showAbout();
 
+    void updateKeyStoreLabel(bool unlocked);
+
+    std::unique_ptr<Prompts> m_ownPrompts;
+    Prompts *m_prompts = nullptr;
+    // Declared before the workspace: the workspace refers to the database and must go first.
     std::unique_ptr<store::Database> m_database;
+    std::unique_ptr<Workspace> m_workspace;
+    TrustAnchorsView *m_trustAnchors = nullptr;
+    QLabel *m_keyStoreLabel = nullptr;
     QListWidget *m_navigation = nullptr;
     QStackedWidget *m_pages = nullptr;
     QLabel *m_databaseLabel = nullptr;

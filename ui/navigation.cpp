@@ -77,4 +77,13 @@ const QList<PageInfo> &pages()
     return all;
 }
 
+int pageIndex(Page page)
+{
+    for (qsizetype i = 0; i < pages().size(); ++i) {
+        if (pages()[i].page == page)
+            return static_cast<int>(i);
+    }
+    return 0;
+}
+
 } // namespace teep::ui

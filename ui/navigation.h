@@ -30,5 +30,7 @@ struct PageInfo
 };
 
 const QList<PageInfo> &pages();
+// The position of `page` in pages() (and in the navigation list and page stack).
+int pageIndex(Page page);
 
 } // namespace teep::ui

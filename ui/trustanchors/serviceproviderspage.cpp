@@ -1,0 +1,201 @@
+#include "trustanchors/serviceproviderspage.h"
+
+#include "statecolors.h"
+#include "store/database.h"
+#include "tam/serviceproviders.h"
+#include "workspace.h"
+
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QFile>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QStackedWidget>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+namespace teep::ui {
+
+namespace {
+constexpr int kSpidRole = Qt::UserRole + 1;
+}
+
+ServiceProvidersPage::ServiceProvidersPage(Workspace &workspace, QWidget *parent) : QWidget(parent), m_workspace(workspace)
+{
+    setObjectName(QStringLiteral("service-providers"));
+    setAccessibleName(tr("Service Providers"));
+    auto *purpose = new QLabel(tr("Service providers own security domains and sign their Trusted Applications. Each "
+                                  "signing certificate must chain to an SP Signer CA."),
+                               this);
+    purpose->setWordWrap(true);
+    auto *add = new QPushButton(tr("&Add Service Provider..."), this);
+    m_addCertificate = new QPushButton(tr("Add &Signer Certificate..."), this);
+    m_remove = new QPushButton(tr("&Remove"), this);
+    for (QPushButton *button : {add, m_addCertificate, m_remove})
+        button->setAccessibleName(button->text().remove(QLatin1Char('&')).remove(QStringLiteral("...")));
+    connect(add, &QPushButton::clicked, this, &ServiceProvidersPage::askAdd);
+    connect(m_addCertificate, &QPushButton::clicked, this, &ServiceProvidersPage::askAddCertificate);
+    connect(m_remove, &QPushButton::clicked, this, [this] {
+        const QString spid = selectedSpid();
+        if (!spid.isEmpty() && m_workspace.prompts().confirm(this, tr("Remove Service Provider"),
+                                                             tr("Remove service provider '%1' and its signer certificates?").arg(spid)))
+            removeProvider(spid);
+    });
+    auto *toolbar = new QHBoxLayout;
+    toolbar->addWidget(add);
+    toolbar->addWidget(m_addCertificate);
+    toolbar->addWidget(m_remove);
+    toolbar->addStretch();
+
+    m_tree = new QTreeWidget(this);
+    m_tree->setObjectName(QStringLiteral("providers-tree"));
+    m_tree->setAccessibleName(tr("Service providers"));
+    m_tree->setHeaderLabels({tr("Service provider / signer certificate"), tr("Id / valid until"), tr("SHA-256 fingerprint")});
+    m_tree->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    m_tree->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+    connect(m_tree, &QTreeWidget::itemSelectionChanged, this, [this] {
+        m_addCertificate->setEnabled(!selectedSpid().isEmpty());
+        m_remove->setEnabled(!selectedSpid().isEmpty());
+    });
+
+    auto *empty = new QLabel(tr("<h3>No service providers yet</h3><p><b>Next step:</b> import the CA that issues your "
+                                "service providers' signing certificates under <i>SP Signer CAs</i>, then click "
+                                "<i>Add Service Provider...</i>.</p>"),
+                             this);
+    empty->setObjectName(QStringLiteral("empty-state"));
+    empty->setWordWrap(true);
+    empty->setAlignment(Qt::AlignCenter);
+    m_stack = new QStackedWidget(this);
+    m_stack->addWidget(empty);
+    m_stack->addWidget(m_tree);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(purpose);
+    layout->addLayout(toolbar);
+    layout->addWidget(m_stack, 1);
+    connect(&m_workspace, &Workspace::dataChanged, this, &ServiceProvidersPage::reload);
+    reload();
+}
+
+bool ServiceProvidersPage::showsEmptyState() const
+{
+    return m_stack->currentIndex() == 0;
+}
+
+QString ServiceProvidersPage::selectedSpid() const
+{
+    const QList<QTreeWidgetItem *> items = m_tree->selectedItems();
+    return items.isEmpty() ? QString() : items.first()->data(0, kSpidRole).toString();
+}
+
+void ServiceProvidersPage::reload()
+{
+    const QString selected = selectedSpid();
+    m_tree->clear();
+    tam::ServiceProviders providers(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor());
+    const auto list = providers.list();
+    if (!list) {
+        m_workspace.prompts().error(this, tr("Service Providers"), list.error().toString());
+        return;
+    }
+    const QDateTime now = m_workspace.clock().now();
+    for (const tam::ServiceProvider &sp : list.value()) {
+        auto *item = new QTreeWidgetItem(m_tree, {sp.name, sp.spid});
+        item->setData(0, kSpidRole, sp.spid);
+        if (sp.certificates.isEmpty()) {
+            auto *hint = new QTreeWidgetItem(item, {tr("(no signer certificate yet: add one to let this SP sign TAs)")});
+            hint->setData(0, kSpidRole, sp.spid);
+            hint->setForeground(0, palette().color(QPalette::PlaceholderText));
+        }
+        for (const crypto::Certificate &cert : sp.certificates) {
+            const crypto::Validity validity = crypto::validityAt(cert, now);
+            auto *child = new QTreeWidgetItem(item, {cert.subject(), cert.notAfter().date().toString(Qt::ISODate),
+                                                     cert.fingerprintSha256()});
+            child->setData(0, kSpidRole, sp.spid);
+            child->setForeground(1, stateForeground(stateForValidity(validity), palette()));
+            child->setToolTip(1, validityText(validity));
+        }
+        item->setExpanded(true);
+        if (sp.spid == selected)
+            item->setSelected(true);
+    }
+    m_stack->setCurrentIndex(list.value().isEmpty() ? 0 : 1);
+    m_addCertificate->setEnabled(!selectedSpid().isEmpty());
+    m_remove->setEnabled(!selectedSpid().isEmpty());
+}
+
+bool ServiceProvidersPage::addProvider(const QString &spid, const QString &name)
+{
+    tam::ServiceProviders providers(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor());
+    if (const auto added = providers.add(spid, name); !added) {
+        m_workspace.prompts().error(this, tr("Add Service Provider"), added.error().message);
+        return false;
+    }
+    m_workspace.notifyChanged();
+    return true;
+}
+
+bool ServiceProvidersPage::addCertificate(const QString &spid, const QByteArray &bytes, const QString &source)
+{
+    tam::ServiceProviders providers(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor());
+    if (const auto added = providers.addCertificate(spid, bytes); !added) {
+        m_workspace.prompts().error(this, tr("Add Signer Certificate"),
+                                    tr("%1 was not added:\n\n%2").arg(source, added.error().message));
+        return false;
+    }
+    m_workspace.notifyChanged();
+    return true;
+}
+
+bool ServiceProvidersPage::removeProvider(const QString &spid)
+{
+    tam::ServiceProviders providers(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor());
+    if (const Status removed = providers.remove(spid); !removed) {
+        m_workspace.prompts().error(this, tr("Remove Service Provider"), removed.error().message);
+        return false;
+    }
+    m_workspace.notifyChanged();
+    return true;
+}
+
+void ServiceProvidersPage::askAdd()
+{
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("Add Service Provider"));
+    auto *spid = new QLineEdit(&dialog);
+    spid->setAccessibleName(tr("SP id"));
+    spid->setPlaceholderText(tr("letters, digits, '.', '_', '-'"));
+    auto *name = new QLineEdit(&dialog);
+    name->setAccessibleName(tr("Name"));
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    auto *form = new QFormLayout(&dialog);
+    form->addRow(tr("SP &id:"), spid);
+    form->addRow(tr("&Name:"), name);
+    form->addRow(buttons);
+    if (dialog.exec() == QDialog::Accepted)
+        addProvider(spid->text().trimmed(), name->text().trimmed());
+}
+
+void ServiceProvidersPage::askAddCertificate()
+{
+    const QString spid = selectedSpid();
+    const QStringList paths = m_workspace.prompts().openFiles(this, tr("Signer Certificate for %1").arg(spid),
+                                                              tr("Certificates (*.pem *.crt *.cer *.der);;All files (*)"));
+    for (const QString &path : paths) {
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly)) {
+            m_workspace.prompts().error(this, tr("Add Signer Certificate"), tr("%1 cannot be read.").arg(path));
+            continue;
+        }
+        addCertificate(spid, file.read(4 * 1024 * 1024), QFileInfo(path).fileName());
+    }
+}
+
+} // namespace teep::ui

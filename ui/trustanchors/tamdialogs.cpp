@@ -1,0 +1,129 @@
+#include "trustanchors/tamdialogs.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+namespace teep::ui {
+
+namespace {
+QLineEdit *field(const QString &accessibleName, const QString &placeholder, QWidget *parent)
+{
+    auto *edit = new QLineEdit(parent);
+    edit->setAccessibleName(accessibleName);
+    edit->setPlaceholderText(placeholder);
+    edit->setMaxLength(64);
+    return edit;
+}
+
+crypto::KeyAlgorithm chosenAlgorithm(const QComboBox *combo)
+{
+    return static_cast<crypto::KeyAlgorithm>(combo->currentData().toInt());
+}
+} // namespace
+
+QComboBox *makeAlgorithmCombo(QWidget *parent)
+{
+    auto *combo = new QComboBox(parent);
+    combo->setAccessibleName(QObject::tr("Key algorithm"));
+    combo->addItem(QObject::tr("EC P-256 (TEEP ESP256, OTrP ES256)"), static_cast<int>(crypto::KeyAlgorithm::P256));
+    combo->addItem(QObject::tr("Ed25519 (TEEP)"), static_cast<int>(crypto::KeyAlgorithm::Ed25519));
+    combo->addItem(QObject::tr("RSA 2048 (OTrP RS256)"), static_cast<int>(crypto::KeyAlgorithm::Rsa2048));
+    combo->addItem(QObject::tr("RSA 3072 (OTrP RS256)"), static_cast<int>(crypto::KeyAlgorithm::Rsa3072));
+    return combo;
+}
+
+GenerateTamDialog::GenerateTamDialog(QWidget *parent) : QDialog(parent)
+{
+    setWindowTitle(tr("Generate TAM Root CA and Certificate"));
+    m_name = field(tr("Name"), tr("e.g. Line 7 TAM"), this);
+    m_name->setText(QStringLiteral("TAM"));
+    m_tamId = field(tr("TAM id"), tr("empty: a new urn:uuid"), this);
+    m_tamId->setMaxLength(200);
+    m_organization = field(tr("Organization"), tr("optional"), this);
+    m_algorithm = makeAlgorithmCombo(this);
+    m_demo = new QCheckBox(tr("Demo identity for training: store the keys WITHOUT encryption"), this);
+    auto *warning = new QLabel(tr("Anyone who can read the database file can then sign as this TAM."), this);
+    warning->setStyleSheet(QStringLiteral("color: #b01e1e"));
+    warning->setVisible(false);
+    connect(m_demo, &QCheckBox::toggled, warning, &QWidget::setVisible);
+
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    buttons->button(QDialogButtonBox::Ok)->setText(tr("Generate"));
+    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    connect(m_name, &QLineEdit::textChanged, this,
+            [buttons](const QString &text) { buttons->button(QDialogButtonBox::Ok)->setEnabled(!text.trimmed().isEmpty()); });
+
+    auto *form = new QFormLayout;
+    form->addRow(tr("&Name:"), m_name);
+    form->addRow(tr("TAM &id (URI):"), m_tamId);
+    form->addRow(tr("&Organization:"), m_organization);
+    form->addRow(tr("&Key:"), m_algorithm);
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(m_demo);
+    layout->addWidget(warning);
+    layout->addWidget(buttons);
+}
+
+tam::GenerateOptions GenerateTamDialog::options() const
+{
+    tam::GenerateOptions options;
+    options.name = m_name->text().trimmed();
+    options.tamId = m_tamId->text().trimmed();
+    options.organization = m_organization->text().trimmed();
+    options.algorithm = chosenAlgorithm(m_algorithm);
+    options.demoUnprotected = m_demo->isChecked();
+    return options;
+}
+
+std::optional<tam::GenerateOptions> GenerateTamDialog::ask(QWidget *parent)
+{
+    GenerateTamDialog dialog(parent);
+    if (dialog.exec() != QDialog::Accepted)
+        return std::nullopt;
+    return dialog.options();
+}
+
+CsrDialog::CsrDialog(QWidget *parent) : QDialog(parent)
+{
+    setWindowTitle(tr("Create a CSR for an External CA"));
+    m_name = field(tr("Name"), tr("e.g. Production TAM"), this);
+    m_tamId = field(tr("TAM id"), tr("empty: a new urn:uuid"), this);
+    m_tamId->setMaxLength(200);
+    m_algorithm = makeAlgorithmCombo(this);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    buttons->button(QDialogButtonBox::Ok)->setEnabled(false);
+    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    connect(m_name, &QLineEdit::textChanged, this,
+            [buttons](const QString &text) { buttons->button(QDialogButtonBox::Ok)->setEnabled(!text.trimmed().isEmpty()); });
+    auto *form = new QFormLayout;
+    form->addRow(tr("&Name:"), m_name);
+    form->addRow(tr("TAM &id (URI):"), m_tamId);
+    form->addRow(tr("&Key:"), m_algorithm);
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(buttons);
+}
+
+CsrRequest CsrDialog::request() const
+{
+    return {m_name->text().trimmed(), m_tamId->text().trimmed(), chosenAlgorithm(m_algorithm)};
+}
+
+std::optional<CsrRequest> CsrDialog::ask(QWidget *parent)
+{
+    CsrDialog dialog(parent);
+    if (dialog.exec() != QDialog::Accepted)
+        return std::nullopt;
+    return dialog.request();
+}
+
+} // namespace teep::ui

@@ -1,0 +1,366 @@
+#include "trustanchors/tamidentitypage.h"
+
+#include "crypto/pkcs8.h"
+#include "crypto/pkiformats.h"
+#include "store/database.h"
+#include "store/trustanchors.h"
+#include "trustanchors/certificatedetails.h"
+#include "trustanchors/tamdialogs.h"
+#include "workspace.h"
+
+#include <QApplication>
+#include <QFile>
+#include <QFileInfo>
+#include <QGridLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QStackedWidget>
+#include <QVBoxLayout>
+
+namespace teep::ui {
+
+namespace {
+
+QPushButton *actionButton(const QString &text, const QString &tip, QWidget *parent)
+{
+    auto *button = new QPushButton(text, parent);
+    button->setToolTip(tip);
+    button->setAccessibleName(QString(text).remove(QLatin1Char('&')).remove(QStringLiteral("...")));
+    return button;
+}
+
+Result<QByteArray> readFile(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return Error{QStringLiteral("ui.read"), file.errorString(), path};
+    return file.read(crypto::kMaxPkiInputBytes + 1);
+}
+
+class BusyCursor
+{
+public:
+    BusyCursor() { QApplication::setOverrideCursor(Qt::WaitCursor); }
+    ~BusyCursor() { QApplication::restoreOverrideCursor(); }
+};
+
+} // namespace
+
+TamIdentityPage::TamIdentityPage(Workspace &workspace, QWidget *parent) : QWidget(parent), m_workspace(workspace)
+{
+    setObjectName(QStringLiteral("tam-identity"));
+    setAccessibleName(tr("TAM Identity"));
+
+    // First run: the three ways to get an identity.
+    auto *first = new QWidget(this);
+    auto *intro = new QLabel(tr("<h3>This TAM has no identity yet</h3>"
+                                "<p>Devices trust a TAM through its root CA, which they embed, and the TAM signs every "
+                                "message with a certificate under it. Choose how to get one:</p>"),
+                             first);
+    intro->setWordWrap(true);
+    intro->setObjectName(QStringLiteral("empty-state"));
+    auto *generateButton = actionButton(tr("&Generate a TAM Root CA and Certificate..."),
+                                        tr("Create a new root CA and a TAM signing certificate here; export the root for devices."), first);
+    auto *importButton = actionButton(tr("I&mport an Existing Certificate and Key..."),
+                                      tr("PKCS#12, or PEM files holding the certificate chain and the private key."), first);
+    auto *csrButton = actionButton(tr("Create a &CSR for an External CA..."),
+                                   tr("Make the key here, have your CA sign the request, then install the certificate."), first);
+    auto *firstInstall = actionButton(tr("I&nstall the Issued Certificate..."), tr("The certificate your CA issued for the CSR."), first);
+    m_pending = new QLabel(first);
+    m_pending->setWordWrap(true);
+    // A readable column in the middle of the page, as the other empty states have.
+    auto *column = new QVBoxLayout;
+    column->addStretch(1);
+    column->addWidget(intro);
+    for (QPushButton *button : {generateButton, importButton, csrButton})
+        column->addWidget(button);
+    column->addWidget(m_pending);
+    column->addWidget(firstInstall);
+    column->addStretch(2);
+    auto *firstLayout = new QHBoxLayout(first);
+    firstLayout->addStretch(1);
+    firstLayout->addLayout(column, 3);
+    firstLayout->addStretch(1);
+
+    // With an identity.
+    auto *current = new QWidget(this);
+    m_summary = new QLabel(current);
+    m_summary->setObjectName(QStringLiteral("tam-summary"));
+    m_summary->setWordWrap(true);
+    m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_details = new CertificateDetails(current);
+    auto *exportButton = actionButton(tr("&Export TAM Root CA..."), tr("The root devices must embed to trust this TAM."), current);
+    auto *againGenerate = actionButton(tr("&Generate New..."), generateButton->toolTip(), current);
+    auto *againImport = actionButton(tr("I&mport..."), importButton->toolTip(), current);
+    auto *againCsr = actionButton(tr("Create &CSR..."), csrButton->toolTip(), current);
+    auto *againInstall = actionButton(tr("I&nstall Issued Certificate..."), firstInstall->toolTip(), current);
+    auto *lockButton = actionButton(tr("&Lock Key Store"), tr("Forget the passphrase until it is needed again."), current);
+    auto *buttons = new QHBoxLayout;
+    for (QPushButton *button : {exportButton, againGenerate, againImport, againCsr, againInstall, lockButton})
+        buttons->addWidget(button);
+    buttons->addStretch();
+    auto *currentLayout = new QVBoxLayout(current);
+    currentLayout->addWidget(m_summary);
+    currentLayout->addLayout(buttons);
+    currentLayout->addWidget(m_details, 1);
+
+    m_installButtons = {firstInstall, againInstall};
+    connect(generateButton, &QPushButton::clicked, this, &TamIdentityPage::askGenerate);
+    connect(againGenerate, &QPushButton::clicked, this, &TamIdentityPage::askGenerate);
+    connect(importButton, &QPushButton::clicked, this, &TamIdentityPage::askImport);
+    connect(againImport, &QPushButton::clicked, this, &TamIdentityPage::askImport);
+    connect(csrButton, &QPushButton::clicked, this, &TamIdentityPage::askCsr);
+    connect(againCsr, &QPushButton::clicked, this, &TamIdentityPage::askCsr);
+    connect(firstInstall, &QPushButton::clicked, this, &TamIdentityPage::askInstall);
+    connect(againInstall, &QPushButton::clicked, this, &TamIdentityPage::askInstall);
+    connect(exportButton, &QPushButton::clicked, this, &TamIdentityPage::askExportRoot);
+    connect(lockButton, &QPushButton::clicked, &m_workspace, &Workspace::lock);
+
+    m_stack = new QStackedWidget(this);
+    m_stack->addWidget(first);
+    m_stack->addWidget(current);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_stack);
+    connect(&m_workspace, &Workspace::dataChanged, this, &TamIdentityPage::reload);
+    reload();
+}
+
+tam::TamIdentities TamIdentityPage::identities()
+{
+    return tam::TamIdentities(m_workspace.database().connection(), m_workspace.keys(), m_workspace.clock(), m_workspace.actor());
+}
+
+bool TamIdentityPage::showsEmptyState() const
+{
+    return m_stack->currentIndex() == 0;
+}
+
+QString TamIdentityPage::summary() const
+{
+    return m_summary->text();
+}
+
+std::optional<tam::TamIdentity> TamIdentityPage::pendingIdentity() const
+{
+    const auto all = tam::TamIdentities(m_workspace.database().connection(), m_workspace.keys(), m_workspace.clock(),
+                                        m_workspace.actor()).list();
+    if (!all)
+        return std::nullopt;
+    for (auto it = all.value().crbegin(); it != all.value().crend(); ++it) {
+        if (it->state == QLatin1String("csr-pending"))
+            return *it;
+    }
+    return std::nullopt;
+}
+
+void TamIdentityPage::reload()
+{
+    const std::optional<tam::TamIdentity> pending = pendingIdentity();
+    for (QPushButton *button : m_installButtons)
+        button->setVisible(pending.has_value());
+    m_pending->setText(pending ? tr("A CSR for '%1' is waiting for its certificate.").arg(pending->name) : QString());
+    const Result<tam::TamIdentity> active = identities().active();
+    if (!active) {
+        m_stack->setCurrentIndex(0);
+        return;
+    }
+    const tam::TamIdentity &identity = active.value();
+    QString text = tr("<b>%1</b> &nbsp; TAM id <code>%2</code><br>Root CA: %3")
+                       .arg(identity.name.toHtmlEscaped(), identity.tamId.toHtmlEscaped(),
+                            identity.chain.isEmpty() ? tr("(not known)") : identity.chain.last().subject().toHtmlEscaped());
+    if (identity.demoUnprotected)
+        text += tr("<br><span style='color:#b01e1e'><b>Demo identity:</b> its private keys are stored without "
+                   "encryption. Use it for training only.</span>");
+    m_summary->setText(text);
+    m_details->showCertificate(identity.certificate, m_workspace.clock().now());
+    m_stack->setCurrentIndex(1);
+}
+
+bool TamIdentityPage::generate(const tam::GenerateOptions &options)
+{
+    if (!options.demoUnprotected && !m_workspace.ensureUnlocked(this))
+        return false;
+    Result<tam::TamIdentity> generated = [&] {
+        BusyCursor busy;
+        return identities().generate(options);
+    }();
+    if (!generated) {
+        m_workspace.prompts().error(this, tr("Generate TAM Identity"), generated.error().message);
+        return false;
+    }
+    m_workspace.notifyChanged();
+    return true;
+}
+
+bool TamIdentityPage::importFiles(const QStringList &paths)
+{
+    QList<crypto::Certificate> certificates;
+    crypto::Key key;
+    for (const QString &path : paths) {
+        const Result<QByteArray> bytes = readFile(path);
+        if (!bytes) {
+            m_workspace.prompts().error(this, tr("Import TAM Identity"), bytes.error().toString());
+            return false;
+        }
+        const QString suffix = QFileInfo(path).suffix().toLower();
+        if (suffix == QLatin1String("p12") || suffix == QLatin1String("pfx")) {
+            std::optional<crypto::Secret> password =
+                m_workspace.prompts().passphrase(this, tr("Password of %1:").arg(QFileInfo(path).fileName()), false);
+            if (!password)
+                return false;
+            const Result<crypto::Pkcs12Contents> contents = crypto::readPkcs12(bytes.value(), *password);
+            if (!contents) {
+                m_workspace.prompts().error(this, tr("Import TAM Identity"), contents.error().message);
+                return false;
+            }
+            certificates << contents.value().certificate << contents.value().chain;
+            key = contents.value().key;
+            continue;
+        }
+        if (bytes.value().contains("PRIVATE KEY-----")) {
+            Result<crypto::Key> read = crypto::readPrivateKeyPem(bytes.value(), crypto::Secret());
+            if (!read && read.error().code == QStringLiteral("crypto.passphrase-required")) {
+                std::optional<crypto::Secret> passphrase =
+                    m_workspace.prompts().passphrase(this, tr("Passphrase of the key in %1:").arg(QFileInfo(path).fileName()), false);
+                if (!passphrase)
+                    return false;
+                read = crypto::readPrivateKeyPem(bytes.value(), *passphrase);
+            }
+            if (!read) {
+                m_workspace.prompts().error(this, tr("Import TAM Identity"), read.error().message);
+                return false;
+            }
+            key = read.value();
+        }
+        if (bytes.value().contains("CERTIFICATE-----") || !bytes.value().contains("-----BEGIN")) {
+            const Result<QList<crypto::Certificate>> parsed = crypto::parseCertificates(bytes.value());
+            if (!parsed) {
+                m_workspace.prompts().error(this, tr("Import TAM Identity"),
+                                            tr("%1: %2").arg(QFileInfo(path).fileName(), parsed.error().message));
+                return false;
+            }
+            certificates << parsed.value();
+        }
+    }
+    if (key.isNull() || certificates.isEmpty()) {
+        m_workspace.prompts().error(this, tr("Import TAM Identity"),
+                                    tr("Choose the certificate (with its chain) and the private key, or one PKCS#12 file."));
+        return false;
+    }
+    if (!m_workspace.ensureUnlocked(this))
+        return false;
+    const QString name = certificates.first().commonName().left(64);
+    const Result<tam::TamIdentity> imported = identities().importExisting(name.isEmpty() ? QStringLiteral("Imported TAM") : name,
+                                                                          certificates, key);
+    if (!imported) {
+        m_workspace.prompts().error(this, tr("Import TAM Identity"), imported.error().message);
+        return false;
+    }
+    m_workspace.notifyChanged();
+    return true;
+}
+
+bool TamIdentityPage::createCsr(const QString &name, const QString &tamId, crypto::KeyAlgorithm algorithm, const QString &csrPath)
+{
+    if (!m_workspace.ensureUnlocked(this))
+        return false;
+    const Result<tam::TamIdentity> pending = identities().createCsr(name, tamId, algorithm);
+    if (!pending) {
+        m_workspace.prompts().error(this, tr("Create CSR"), pending.error().message);
+        return false;
+    }
+    QFile file(csrPath);
+    const QByteArray pem = crypto::pemEncode(pending.value().csrDer, "CERTIFICATE REQUEST");
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(pem) != pem.size())
+        m_workspace.prompts().error(this, tr("Create CSR"),
+                                    tr("The CSR was created but %1 cannot be written: %2").arg(csrPath, file.errorString()));
+    m_workspace.notifyChanged();
+    return true;
+}
+
+bool TamIdentityPage::installIssued(const QStringList &paths)
+{
+    const std::optional<tam::TamIdentity> pending = pendingIdentity();
+    if (!pending)
+        return false;
+    QList<crypto::Certificate> certificates;
+    for (const QString &path : paths) {
+        const Result<QByteArray> bytes = readFile(path);
+        const Result<QList<crypto::Certificate>> parsed = bytes ? crypto::parseCertificates(bytes.value())
+                                                                : Result<QList<crypto::Certificate>>(bytes.error());
+        if (!parsed) {
+            m_workspace.prompts().error(this, tr("Install Issued Certificate"),
+                                        tr("%1: %2").arg(QFileInfo(path).fileName(), parsed.error().message));
+            return false;
+        }
+        certificates << parsed.value();
+    }
+    const Result<tam::TamIdentity> ready = identities().installIssuedCertificate(pending->id, certificates);
+    if (!ready) {
+        m_workspace.prompts().error(this, tr("Install Issued Certificate"), ready.error().message);
+        return false;
+    }
+    m_workspace.notifyChanged();
+    return true;
+}
+
+bool TamIdentityPage::exportRoot(const QString &path)
+{
+    const auto roots = store::TrustAnchors(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor())
+                           .certificates(crypto::TrustStore::TamRoot);
+    if (!roots || roots.value().isEmpty()) {
+        m_workspace.prompts().error(this, tr("Export TAM Root CA"), tr("The TAM root CA store is empty."));
+        return false;
+    }
+    const QByteArray bytes = crypto::writePem(roots.value());
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(bytes) != bytes.size()) {
+        m_workspace.prompts().error(this, tr("Export TAM Root CA"), tr("%1 cannot be written: %2").arg(path, file.errorString()));
+        return false;
+    }
+    return true;
+}
+
+void TamIdentityPage::askGenerate()
+{
+    if (const std::optional<tam::GenerateOptions> options = GenerateTamDialog::ask(this))
+        generate(*options);
+}
+
+void TamIdentityPage::askImport()
+{
+    const QStringList paths = m_workspace.prompts().openFiles(
+        this, tr("Import TAM Certificate and Key"), tr("PKCS#12 or PEM (*.p12 *.pfx *.pem *.crt *.key);;All files (*)"));
+    if (!paths.isEmpty())
+        importFiles(paths);
+}
+
+void TamIdentityPage::askCsr()
+{
+    const std::optional<CsrRequest> request = CsrDialog::ask(this);
+    if (!request)
+        return;
+    const QString path = m_workspace.prompts().saveFile(this, tr("Save the CSR"), request->name + QStringLiteral(".csr.pem"),
+                                                        tr("PEM (*.pem *.csr)"));
+    if (!path.isEmpty())
+        createCsr(request->name, request->tamId, request->algorithm, path);
+}
+
+void TamIdentityPage::askInstall()
+{
+    const QStringList paths = m_workspace.prompts().openFiles(this, tr("Install the Issued Certificate"),
+                                                              tr("Certificates (*.pem *.crt *.cer *.der *.p7b);;All files (*)"));
+    if (!paths.isEmpty())
+        installIssued(paths);
+}
+
+void TamIdentityPage::askExportRoot()
+{
+    const QString path = m_workspace.prompts().saveFile(this, tr("Export TAM Root CA"), QStringLiteral("tam-root-ca.pem"),
+                                                        tr("PEM (*.pem)"));
+    if (!path.isEmpty())
+        exportRoot(path);
+}
+
+} // namespace teep::ui

@@ -1,0 +1,56 @@
+#pragma once
+
+#include "tam/tamidentity.h"
+
+#include <QWidget>
+
+class QLabel;
+class QPushButton;
+class QStackedWidget;
+
+namespace teep::ui {
+
+class CertificateDetails;
+class Workspace;
+
+// The TAM's own identity. Without one it offers the three ways to get one: generate a TAM root CA
+// and a TAM certificate, import an existing certificate and key, or create a CSR for an external
+// CA (and later install what it issued). With one it shows it and exports the root CA devices
+// must embed.
+class TamIdentityPage : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit TamIdentityPage(Workspace &workspace, QWidget *parent = nullptr);
+
+    void reload();
+    // The actions behind the buttons, with their inputs already chosen (the dialogs call these).
+    bool generate(const tam::GenerateOptions &options);
+    bool importFiles(const QStringList &paths);
+    bool createCsr(const QString &name, const QString &tamId, crypto::KeyAlgorithm algorithm, const QString &csrPath);
+    bool installIssued(const QStringList &paths);
+    bool exportRoot(const QString &path);
+
+    bool showsEmptyState() const;
+    CertificateDetails *details() const { return m_details; }
+    QString summary() const;
+
+private:
+    void askGenerate();
+    void askImport();
+    void askCsr();
+    void askInstall();
+    void askExportRoot();
+    std::optional<tam::TamIdentity> pendingIdentity() const;
+    tam::TamIdentities identities();
+
+    Workspace &m_workspace;
+    QStackedWidget *m_stack = nullptr;
+    QLabel *m_summary = nullptr;
+    QLabel *m_pending = nullptr;
+    CertificateDetails *m_details = nullptr;
+    QList<QPushButton *> m_installButtons;
+};
+
+} // namespace teep::ui

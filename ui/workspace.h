@@ -1,0 +1,52 @@
+#pragma once
+
+#include "common/clock.h"
+#include "common/error.h"
+#include "prompts.h"
+#include "store/keystore.h"
+
+#include <QObject>
+
+namespace teep::store {
+class Database;
+}
+
+namespace teep::ui {
+
+// What every view of one open database shares: the database, its key store (unlocked at most
+// once per run, lockable), the clock, who acts, and the prompts. Owned by the main window.
+class Workspace : public QObject
+{
+    Q_OBJECT
+
+public:
+    Workspace(store::Database &database, Prompts &prompts, const Clock &clock = SystemClock::instance(),
+              QObject *parent = nullptr);
+
+    store::Database &database() const { return m_database; }
+    store::KeyStore &keys() { return m_keys; }
+    const Clock &clock() const { return m_clock; }
+    Prompts &prompts() const { return m_prompts; }
+    QString actor() const { return m_actor; }
+
+    // Unlocks the key store by asking for the passphrase if needed. False when the user cancels
+    // or gives a wrong passphrase (and has been told so).
+    bool ensureUnlocked(QWidget *parent);
+    void lock();
+
+    // Views call this after changing data so that other views and the status bar refresh.
+    void notifyChanged() { emit dataChanged(); }
+
+signals:
+    void dataChanged();
+    void keyStoreStateChanged(bool unlocked);
+
+private:
+    store::Database &m_database;
+    Prompts &m_prompts;
+    const Clock &m_clock;
+    store::KeyStore m_keys;
+    QString m_actor;
+};
+
+} // namespace teep::ui
