@@ -14,7 +14,7 @@ packages=(
     # tests: offscreen/X11 GUI runs, independent CBOR decoder, database inspection
     xvfb xauth python3-cbor2 sqlite3 openssl
     # packaging: cpack -G DEB and its checks
-    dpkg-dev file
+    dpkg-dev file help2man desktop-file-utils appstream
 )
 
 missing=()

@@ -35,6 +35,10 @@ test)
     step "build and test (clang, AddressSanitizer + UndefinedBehaviorSanitizer)"
     build_preset asan
     ctest --preset asan
+    step "package (.deb, .tar.gz) and check the installed programs"
+    build_preset release
+    (cd build/release && cpack -G "DEB;TGZ" >/dev/null)
+    installers/check-package.sh build/release
     ;;
 *)
     echo "usage: installers/setup.sh run [teep-console options] | test" >&2

@@ -18,7 +18,7 @@ int main(int argc, char *argv[])
     QApplication::setApplicationName(QStringLiteral("teep-console"));
     QApplication::setApplicationDisplayName(QString::fromLatin1(teep::kProductName));
     QApplication::setApplicationVersion(QString::fromLatin1(teep::kVersion));
-    QApplication::setDesktopFileName(QStringLiteral("teep-console"));
+    QApplication::setDesktopFileName(QStringLiteral("org.teepconsole.TeepConsole"));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(

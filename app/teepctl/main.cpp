@@ -9,6 +9,7 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QLoggingCategory>
 #include <QTextStream>
 
 namespace {
@@ -43,11 +44,16 @@ int main(int argc, char *argv[])
     parser.addHelpOption();
     parser.addVersionOption();
     teepctl::addCommonOptions(parser);
+    const QCommandLineOption verbose(QStringLiteral("verbose"), QStringLiteral("Also log what the core does (to stderr)."));
+    parser.addOption(verbose);
     parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("See Commands above."),
                                  QStringLiteral("<command> [arguments]"));
     // Everything after the command word belongs to the command's own parser.
     parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsPositionalArguments);
     parser.process(app);
+    // Scripts read stdout and stderr: only warnings and errors unless asked, or QT_LOGGING_RULES says.
+    if (!parser.isSet(verbose) && !qEnvironmentVariableIsSet("QT_LOGGING_RULES"))
+        QLoggingCategory::setFilterRules(QStringLiteral("teep.*.info=false"));
 
     teepctl::Context context{teep::paths::defaultDatabasePath(), {}, false, out, err,
                              teep::SystemClock::instance(), teep::store::operatorActor(QStringLiteral("teepctl"))};
