@@ -12,7 +12,7 @@ packages=(
     # libraries of core/
     libssl-dev nlohmann-json3-dev
     # tests: offscreen/X11 GUI runs, independent CBOR decoder, database inspection
-    xvfb xauth python3-cbor2 sqlite3 openssl
+    xvfb xauth python3-cbor2 python3-cryptography sqlite3 openssl
     # packaging: cpack -G DEB and its checks
     dpkg-dev file help2man desktop-file-utils appstream
 )

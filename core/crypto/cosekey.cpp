@@ -1,0 +1,104 @@
+#include "crypto/cosekey.h"
+
+#include "cbor/strictcbor.h"
+#include "crypto/openssl.h"
+
+#include <openssl/core_names.h>
+#include <openssl/param_build.h>
+
+namespace teep::crypto {
+
+namespace {
+
+constexpr qint64 kKty = 1, kCrv = -1, kX = -2, kY = -3;
+constexpr qint64 kKtyOkp = 1, kKtyEc2 = 2;
+constexpr qint64 kCrvP256 = 1, kCrvP384 = 2, kCrvEd25519 = 6;
+
+Result<QByteArray> bnParam(const Key &key, const char *name, int size)
+{
+    BIGNUM *bn = nullptr;
+    if (EVP_PKEY_get_bn_param(key.get(), name, &bn) != 1)
+        return Error{QStringLiteral("cose.key"), takeOpenSslErrors()};
+    QByteArray bytes(size, '\0');
+    const bool ok = BN_bn2binpad(bn, reinterpret_cast<unsigned char *>(bytes.data()), size) == size;
+    BN_free(bn);
+    if (!ok)
+        return Error{QStringLiteral("cose.key"), QStringLiteral("coordinate too large")};
+    return bytes;
+}
+
+} // namespace
+
+Result<QCborMap> toCoseKey(const Key &key)
+{
+    if (EVP_PKEY_is_a(key.get(), "ED25519")) {
+        QByteArray x(32, '\0');
+        size_t length = 32;
+        if (EVP_PKEY_get_raw_public_key(key.get(), reinterpret_cast<unsigned char *>(x.data()), &length) != 1)
+            return Error{QStringLiteral("cose.key"), takeOpenSslErrors()};
+        return QCborMap{{kKty, kKtyOkp}, {kCrv, kCrvEd25519}, {kX, x}};
+    }
+    const QString description = key.description();
+    if (description == QLatin1String("EC P-256") || description == QLatin1String("EC P-384")) {
+        const int size = description.endsWith(QLatin1String("256")) ? 32 : 48;
+        const Result<QByteArray> x = bnParam(key, OSSL_PKEY_PARAM_EC_PUB_X, size);
+        const Result<QByteArray> y = bnParam(key, OSSL_PKEY_PARAM_EC_PUB_Y, size);
+        if (!x || !y)
+            return x ? y.error() : x.error();
+        return QCborMap{{kKty, kKtyEc2}, {kCrv, size == 32 ? kCrvP256 : kCrvP384}, {kX, x.value()}, {kY, y.value()}};
+    }
+    return Error{QStringLiteral("cose.key"), QStringLiteral("%1 keys have no COSE_Key form here").arg(description)};
+}
+
+Result<Key> fromCoseKey(const QCborMap &coseKey)
+{
+    const qint64 kty = coseKey.value(kKty).toInteger(-1);
+    const qint64 crv = coseKey.value(kCrv).toInteger(-1);
+    const QByteArray x = coseKey.value(kX).toByteArray();
+    if (kty == kKtyOkp && crv == kCrvEd25519) {
+        if (x.size() != 32)
+            return Error{QStringLiteral("cose.key"), QStringLiteral("an Ed25519 COSE_Key needs a 32-byte x")};
+        EVP_PKEY *pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
+                                                     reinterpret_cast<const unsigned char *>(x.constData()), 32);
+        if (!pkey)
+            return Error{QStringLiteral("cose.key"), takeOpenSslErrors()};
+        return Key(PKeyPtr(pkey));
+    }
+    if (kty == kKtyEc2 && (crv == kCrvP256 || crv == kCrvP384)) {
+        const int size = crv == kCrvP256 ? 32 : 48;
+        const QByteArray y = coseKey.value(kY).toByteArray();
+        if (x.size() != size || y.size() != size)
+            return Error{QStringLiteral("cose.key"),
+                         QStringLiteral("an EC2 COSE_Key on this curve needs %1-byte x and y").arg(size)};
+        const QByteArray point = QByteArray(1, '\x04') + x + y;
+        OSSL_PARAM_BLD *builder = OSSL_PARAM_BLD_new();
+        OSSL_PARAM_BLD_push_utf8_string(builder, OSSL_PKEY_PARAM_GROUP_NAME, crv == kCrvP256 ? "prime256v1" : "secp384r1", 0);
+        OSSL_PARAM_BLD_push_octet_string(builder, OSSL_PKEY_PARAM_PUB_KEY, point.constData(), static_cast<size_t>(point.size()));
+        OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(builder);
+        PKeyCtxPtr context(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+        EVP_PKEY *pkey = nullptr;
+        const bool ok = params && context && EVP_PKEY_fromdata_init(context.get()) == 1 &&
+                        EVP_PKEY_fromdata(context.get(), &pkey, EVP_PKEY_PUBLIC_KEY, params) == 1;
+        OSSL_PARAM_free(params);
+        OSSL_PARAM_BLD_free(builder);
+        if (!ok || !pkey)
+            return Error{QStringLiteral("cose.key"), QStringLiteral("the EC2 COSE_Key is not a point on the curve: %1").arg(takeOpenSslErrors())};
+        Key key{PKeyPtr(pkey)};
+        // fromdata does not prove the point lies on the curve; a public check does.
+        PKeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
+        if (!check || EVP_PKEY_public_check(check.get()) != 1)
+            return Error{QStringLiteral("cose.key"), QStringLiteral("the EC2 COSE_Key is not a point on the curve: %1").arg(takeOpenSslErrors())};
+        return key;
+    }
+    return Error{QStringLiteral("cose.key"), QStringLiteral("unsupported COSE_Key (kty %1, crv %2)").arg(kty).arg(crv)};
+}
+
+Result<QByteArray> coseKeyThumbprint(const Key &key)
+{
+    const Result<QCborMap> coseKey = toCoseKey(key);
+    if (!coseKey)
+        return coseKey.error();
+    return sha256(cbor::encodeDeterministic(QCborValue(coseKey.value())));
+}
+
+} // namespace teep::crypto

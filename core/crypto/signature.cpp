@@ -1,0 +1,175 @@
+#include "crypto/signature.h"
+
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+
+namespace teep::crypto {
+
+namespace {
+
+int coordinateSize(SignatureScheme scheme)
+{
+    return scheme == SignatureScheme::EcdsaP384Sha384 ? 48 : 32;
+}
+
+const EVP_MD *digestFor(SignatureScheme scheme)
+{
+    switch (scheme) {
+    case SignatureScheme::EcdsaP256Sha256:
+    case SignatureScheme::RsaPkcs1Sha256:
+        return EVP_sha256();
+    case SignatureScheme::EcdsaP384Sha384:
+        return EVP_sha384();
+    case SignatureScheme::Ed25519:
+        return nullptr;
+    }
+    return nullptr;
+}
+
+QString curveOf(const Key &key)
+{
+    char group[64] = {};
+    size_t length = 0;
+    if (!key.get() || EVP_PKEY_get_utf8_string_param(key.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &length) != 1)
+        return {};
+    return QString::fromLatin1(group, static_cast<qsizetype>(length));
+}
+
+// DER ECDSA-Sig-Value -> r||s, each left-padded to the coordinate size.
+Result<QByteArray> derToRaw(const QByteArray &der, int size)
+{
+    const auto *p = reinterpret_cast<const unsigned char *>(der.constData());
+    ECDSA_SIG *sig = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size()));
+    if (!sig)
+        return Error{QStringLiteral("crypto.sign"), takeOpenSslErrors()};
+    QByteArray raw(2 * size, '\0');
+    const BIGNUM *r = nullptr;
+    const BIGNUM *s = nullptr;
+    ECDSA_SIG_get0(sig, &r, &s);
+    const bool ok = BN_bn2binpad(r, reinterpret_cast<unsigned char *>(raw.data()), size) == size &&
+                    BN_bn2binpad(s, reinterpret_cast<unsigned char *>(raw.data()) + size, size) == size;
+    ECDSA_SIG_free(sig);
+    if (!ok)
+        return Error{QStringLiteral("crypto.sign"), QStringLiteral("ECDSA signature does not fit the curve size")};
+    return raw;
+}
+
+// r||s -> DER, for OpenSSL's verifier.
+Result<QByteArray> rawToDer(const QByteArray &raw, int size)
+{
+    if (raw.size() != 2 * size)
+        return Error{QStringLiteral("crypto.bad-signature"),
+                     QStringLiteral("an ECDSA signature here is %1 bytes (r||s), not %2").arg(2 * size).arg(raw.size())};
+    const auto *bytes = reinterpret_cast<const unsigned char *>(raw.constData());
+    BIGNUM *r = BN_bin2bn(bytes, size, nullptr);
+    BIGNUM *s = BN_bin2bn(bytes + size, size, nullptr);
+    ECDSA_SIG *sig = ECDSA_SIG_new();
+    if (!r || !s || !sig || ECDSA_SIG_set0(sig, r, s) != 1) {
+        BN_free(r);
+        BN_free(s);
+        ECDSA_SIG_free(sig);
+        return Error{QStringLiteral("crypto.bad-signature"), takeOpenSslErrors()};
+    }
+    unsigned char *der = nullptr;
+    const int length = i2d_ECDSA_SIG(sig, &der);
+    ECDSA_SIG_free(sig);
+    if (length <= 0)
+        return Error{QStringLiteral("crypto.bad-signature"), takeOpenSslErrors()};
+    QByteArray result(reinterpret_cast<const char *>(der), length);
+    OPENSSL_free(der);
+    return result;
+}
+
+bool isEcdsa(SignatureScheme scheme)
+{
+    return scheme == SignatureScheme::EcdsaP256Sha256 || scheme == SignatureScheme::EcdsaP384Sha384;
+}
+
+} // namespace
+
+QString schemeName(SignatureScheme scheme)
+{
+    switch (scheme) {
+    case SignatureScheme::EcdsaP256Sha256:
+        return QStringLiteral("ECDSA P-256 SHA-256");
+    case SignatureScheme::EcdsaP384Sha384:
+        return QStringLiteral("ECDSA P-384 SHA-384");
+    case SignatureScheme::Ed25519:
+        return QStringLiteral("Ed25519");
+    case SignatureScheme::RsaPkcs1Sha256:
+        return QStringLiteral("RSA PKCS#1 v1.5 SHA-256");
+    }
+    return {};
+}
+
+Status checkKeyFits(const Key &key, SignatureScheme scheme)
+{
+    bool fits = false;
+    switch (scheme) {
+    case SignatureScheme::EcdsaP256Sha256:
+        fits = EVP_PKEY_is_a(key.get(), "EC") && curveOf(key) == QLatin1String("prime256v1");
+        break;
+    case SignatureScheme::EcdsaP384Sha384:
+        fits = EVP_PKEY_is_a(key.get(), "EC") && curveOf(key) == QLatin1String("secp384r1");
+        break;
+    case SignatureScheme::Ed25519:
+        fits = EVP_PKEY_is_a(key.get(), "ED25519");
+        break;
+    case SignatureScheme::RsaPkcs1Sha256:
+        fits = EVP_PKEY_is_a(key.get(), "RSA") && key.bits() >= 2048;
+        break;
+    }
+    if (fits)
+        return {};
+    return Error{QStringLiteral("crypto.key-mismatch"),
+                 QStringLiteral("%1 needs a matching key; this key is %2").arg(schemeName(scheme), key.description())};
+}
+
+Result<QByteArray> signRaw(const Key &key, SignatureScheme scheme, const QByteArray &message)
+{
+    if (const Status fits = checkKeyFits(key, scheme); !fits)
+        return fits.error();
+    if (!key.hasPrivateKey())
+        return Error{QStringLiteral("crypto.no-private-key"), QStringLiteral("signing needs the private key")};
+    MdCtxPtr context(EVP_MD_CTX_new());
+    size_t length = 0;
+    if (!context || EVP_DigestSignInit(context.get(), nullptr, digestFor(scheme), nullptr, key.get()) != 1 ||
+        EVP_DigestSign(context.get(), nullptr, &length, reinterpret_cast<const unsigned char *>(message.constData()),
+                       static_cast<size_t>(message.size())) != 1)
+        return Error{QStringLiteral("crypto.sign"), takeOpenSslErrors()};
+    QByteArray signature(static_cast<qsizetype>(length), '\0');
+    if (EVP_DigestSign(context.get(), reinterpret_cast<unsigned char *>(signature.data()), &length,
+                       reinterpret_cast<const unsigned char *>(message.constData()), static_cast<size_t>(message.size())) != 1)
+        return Error{QStringLiteral("crypto.sign"), takeOpenSslErrors()};
+    signature.resize(static_cast<qsizetype>(length));
+    if (isEcdsa(scheme))
+        return derToRaw(signature, coordinateSize(scheme));
+    return signature;
+}
+
+Status verifyRaw(const Key &key, SignatureScheme scheme, const QByteArray &message, const QByteArray &signature)
+{
+    if (const Status fits = checkKeyFits(key, scheme); !fits)
+        return fits;
+    QByteArray encoded = signature;
+    if (isEcdsa(scheme)) {
+        Result<QByteArray> der = rawToDer(signature, coordinateSize(scheme));
+        if (!der)
+            return der.error();
+        encoded = der.value();
+    }
+    MdCtxPtr context(EVP_MD_CTX_new());
+    const int verified =
+        context && EVP_DigestVerifyInit(context.get(), nullptr, digestFor(scheme), nullptr, key.get()) == 1
+            ? EVP_DigestVerify(context.get(), reinterpret_cast<const unsigned char *>(encoded.constData()),
+                               static_cast<size_t>(encoded.size()), reinterpret_cast<const unsigned char *>(message.constData()),
+                               static_cast<size_t>(message.size()))
+            : -1;
+    takeOpenSslErrors();
+    if (verified != 1)
+        return Error{QStringLiteral("crypto.bad-signature"),
+                     QStringLiteral("the %1 signature does not verify with this key").arg(schemeName(scheme))};
+    return {};
+}
+
+} // namespace teep::crypto
