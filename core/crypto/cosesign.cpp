@@ -134,7 +134,7 @@ Result<SignatureScheme> schemeFor(qint64 alg)
     return Error{QStringLiteral("cose.unsupported-algorithm"), QStringLiteral("unsupported COSE algorithm %1").arg(alg)};
 }
 
-Result<QByteArray> sign1(const QByteArray &payload, const SigningKey &signer, const QByteArray &externalAad)
+Result<QByteArray> sign1(const QByteArray &payload, const SigningKey &signer, const QByteArray &externalAad, bool detachPayload)
 {
     const Result<QByteArray> protectedBytes = protectedFor(signer.alg);
     if (!protectedBytes)
@@ -147,7 +147,8 @@ Result<QByteArray> sign1(const QByteArray &payload, const SigningKey &signer, co
                 sigStructure(QStringLiteral("Signature1"), protectedBytes.value(), nullptr, externalAad, payload));
     if (!signature)
         return signature.error();
-    const QCborArray object{protectedBytes.value(), unprotectedMap.value(), payload, signature.value()};
+    const QCborArray object{protectedBytes.value(), unprotectedMap.value(),
+                            detachPayload ? QCborValue(nullptr) : QCborValue(payload), signature.value()};
     return QCborValue(QCborTag(kTagSign1), object).toCbor();
 }
 
@@ -176,7 +177,7 @@ Result<QByteArray> signMulti(const QByteArray &payload, const QList<SigningKey> 
     return QCborValue(QCborTag(kTagSign), object).toCbor();
 }
 
-Result<SignedObject> parse(const QCborValue &value, bool allowUntagged)
+Result<SignedObject> parse(const QCborValue &value, bool allowUntagged, bool allowDetached)
 {
     QCborValue inner = value;
     bool multi = false;
@@ -194,9 +195,12 @@ Result<SignedObject> parse(const QCborValue &value, bool allowUntagged)
     const QCborArray array = inner.toArray();
     SignedObject object;
     object.multiSigner = multi;
-    if (!array[2].isByteArray())
-        return coseError(array[2].isNull() ? QStringLiteral("detached payloads are not supported")
+    if (array[2].isNull() && allowDetached) {
+        object.detached = true;
+    } else if (!array[2].isByteArray()) {
+        return coseError(array[2].isNull() ? QStringLiteral("detached payloads are not expected here")
                                            : QStringLiteral("the payload must be a byte string"));
+    }
     object.payload = array[2].toByteArray();
     if (!multi) {
         const Result<Headers> headers = parseHeaders(array[0], array[1], QStringLiteral("COSE_Sign1"));

@@ -58,6 +58,7 @@ struct Signer
 struct SignedObject
 {
     bool multiSigner = false; // COSE_Sign
+    bool detached = false;    // the payload travels elsewhere (SUIT): set `payload` before verify()
     Headers body;             // COSE_Sign1: the signer's headers; COSE_Sign: the body's
     QByteArray payload;
     QList<Signer> signers;
@@ -70,12 +71,13 @@ struct SigningKey
 };
 
 // Encoded, tagged COSE objects. The kid (RFC 9679 thumbprint) goes in the unprotected header.
-Result<QByteArray> sign1(const QByteArray &payload, const SigningKey &signer, const QByteArray &externalAad = {});
+Result<QByteArray> sign1(const QByteArray &payload, const SigningKey &signer, const QByteArray &externalAad = {},
+                         bool detachPayload = false);
 Result<QByteArray> signMulti(const QByteArray &payload, const QList<SigningKey> &signers, const QByteArray &externalAad = {});
 
 // Structure and headers only: tag 18 or 98 (an untagged Sign1 array only when `allowUntagged`),
 // alg in the protected header, crit naming only understood labels, no label in both buckets.
-Result<SignedObject> parse(const QCborValue &value, bool allowUntagged = false);
+Result<SignedObject> parse(const QCborValue &value, bool allowUntagged = false, bool allowDetached = false);
 
 // Valid when a signer whose algorithm `policy` accepts, and whose kid (if any) is `key`'s RFC 9679
 // thumbprint, verifies with `key`. Errors name the algorithm, the kid and the reason.
