@@ -10,5 +10,6 @@ int runTam(Context &context, const QStringList &arguments);
 int runAnchors(Context &context, const QStringList &arguments);
 int runSp(Context &context, const QStringList &arguments);
 int runAudit(Context &context, const QStringList &arguments);
+int runInspect(Context &context, const QStringList &arguments);
 
 } // namespace teepctl

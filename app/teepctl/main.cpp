@@ -23,6 +23,8 @@ const char kCommandsHelp[] =
     "                                           sp-signer, verifier-key\n"
     "  sp add|add-cert|list|show|remove         service providers and their TA-signing certificates\n"
     "  audit verify|list                        the hash-chained audit log\n"
+    "  inspect FILE [--key FILE]... [--compat]  decode and verify a captured TEEP message, COSE\n"
+    "                                           object, SUIT envelope or EAT (binary or hex)\n"
     "\nSecrets (--passphrase, --pkcs12-password, --key-passphrase) are read from env:NAME, file:PATH or\n"
     "stdin, never from the command line.\n";
 
@@ -74,5 +76,7 @@ int main(int argc, char *argv[])
         return teepctl::runSp(context, rest);
     if (command == QLatin1String("audit"))
         return teepctl::runAudit(context, rest);
+    if (command == QLatin1String("inspect"))
+        return teepctl::runInspect(context, rest);
     return context.usage(QStringLiteral("unknown command '%1'; see teepctl --help").arg(command));
 }
