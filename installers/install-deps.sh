@@ -12,10 +12,20 @@ packages=(
     # libraries of core/
     libssl-dev nlohmann-json3-dev
     # tests: offscreen/X11 GUI runs, independent CBOR decoder, database inspection
-    xvfb xauth python3-cbor2 python3-cryptography sqlite3 openssl
+    xvfb xauth python3-cbor2 python3-cryptography sqlite3 openssl xxd
     # packaging: cpack -G DEB and its checks
     dpkg-dev file help2man desktop-file-utils appstream
 )
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# The npm packages of tests/interop, pinned in its package.json.
+install_npm_packages() {
+    local interop="$root/tests/interop"
+    [ -d "$interop/node_modules/@noble/curves" ] && [ -d "$interop/node_modules/cbor" ] && return 0
+    echo "install-deps: installing the npm packages of tests/interop"
+    (cd "$interop" && npm install --silent --no-fund --no-audit >/dev/null)
+}
 
 missing=()
 for package in "${packages[@]}"; do
@@ -23,7 +33,15 @@ for package in "${packages[@]}"; do
         missing+=("$package")
     fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# Node.js for the independent JavaScript cross-check (tests/interop). Checked by command, not by
+# package: a nodejs build that bundles npm conflicts with Debian's separate npm package.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    missing+=(nodejs npm)
+fi
+if [ ${#missing[@]} -eq 0 ]; then
+    install_npm_packages
+    exit 0
+fi
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
@@ -34,3 +52,4 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+install_npm_packages

@@ -35,6 +35,9 @@ test)
     step "build and test (clang, AddressSanitizer + UndefinedBehaviorSanitizer)"
     build_preset asan
     ctest --preset asan
+    step "fuzz every decoder for a bounded time (clang libFuzzer, ASan + UBSan)"
+    build_preset fuzz
+    tests/fuzz/run.sh build/fuzz 20
     step "package (.deb, .tar.gz) and check the installed programs"
     build_preset release
     (cd build/release && cpack -G "DEB;TGZ" >/dev/null)

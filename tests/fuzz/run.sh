@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for a bounded time, seeded with the interop vectors. Any crash, leak or
+# undefined behaviour fails the run. Usage: tests/fuzz/run.sh BUILD_DIR [SECONDS_EACH]
+set -euo pipefail
+build="${1:?usage: run.sh BUILD_DIR [SECONDS_EACH]}"
+seconds="${2:-20}"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+vectors="$root/../shared/vectors"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+seed() { # target, then files
+    local dir="$work/$1"
+    mkdir -p "$dir"
+    shift
+    for f in "$@"; do [ -f "$f" ] && cp "$f" "$dir/"; done
+    # the draft's hex examples, as binary
+    for hex in "$vectors"/teep-draft/*.hex.txt; do
+        sed 's/#.*//' "$hex" | tr -d ' \n\r\t' | xxd -r -p >"$dir/$(basename "$hex" .hex.txt).bin" || true
+    done
+}
+seed teep "$vectors"/libteep/*.cbor
+seed cose "$vectors"/libteep/*_cose.cbor "$vectors"/libteep/query_request_es*.cbor
+seed suit "$vectors"/libcsuit/*.suit
+seed eat "$vectors"/libteep/evidence*.cbor "$vectors"/libteep/attestation_results*.cbor
+seed inspect "$vectors"/libteep/*.cbor "$vectors"/libcsuit/*.suit "$vectors"/teep-draft/*.hex.txt
+
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+for target in teep cose suit eat inspect; do
+    printf 'fuzz_%s: ' "$target"
+    "$build/tests/fuzz/fuzz_$target" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
+        -artifact_prefix="$work/$target-" "$work/$target" >"$work/$target.log" 2>&1 ||
+        { echo "FAILED"; tail -40 "$work/$target.log"; exit 1; }
+    grep -E '^Done [0-9]+ runs' "$work/$target.log" || tail -1 "$work/$target.log"
+done
