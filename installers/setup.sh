@@ -32,6 +32,8 @@ test)
     step "build and test (g++)"
     build_preset default
     ctest --preset default
+    step "benchmark, for the record (figures, not a pass/fail test)"
+    build/default/tests/bench/bench_teep 300
     step "build and test (clang, AddressSanitizer + UndefinedBehaviorSanitizer)"
     build_preset asan
     ctest --preset asan

@@ -95,10 +95,20 @@ Result<Key> fromCoseKey(const QCborMap &coseKey)
 
 Result<QByteArray> coseKeyThumbprint(const Key &key)
 {
-    const Result<QCborMap> coseKey = toCoseKey(key);
-    if (!coseKey)
-        return coseKey.error();
-    return sha256(cbor::encodeDeterministic(QCborValue(coseKey.value())));
+    // Reading an EC key's affine coordinates out of OpenSSL is costly, and every COSE signature
+    // and verification needs the thumbprint: it is computed once per key.
+    QString failure;
+    const QByteArray thumbprint = key.cached(Key::Fact::CoseThumbprint, [&] {
+        const Result<QCborMap> coseKey = toCoseKey(key);
+        if (!coseKey) {
+            failure = coseKey.error().message;
+            return QByteArray();
+        }
+        return sha256(cbor::encodeDeterministic(QCborValue(coseKey.value())));
+    });
+    if (thumbprint.isEmpty())
+        return Error{QStringLiteral("cose.key"), failure.isEmpty() ? QStringLiteral("this key has no COSE_Key form") : failure};
+    return thumbprint;
 }
 
 } // namespace teep::crypto

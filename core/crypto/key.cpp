@@ -3,6 +3,9 @@
 #include <openssl/core_names.h>
 #include <openssl/pem.h>
 
+#include <map>
+#include <mutex>
+
 namespace teep::crypto {
 
 namespace {
@@ -40,7 +43,13 @@ Result<KeyAlgorithm> keyAlgorithmFromName(const QString &name)
                      .arg(name)};
 }
 
-Key::Key(PKeyPtr pkey) : m_pkey(std::move(pkey)) {}
+struct Key::Facts
+{
+    std::mutex mutex;
+    std::map<Fact, QByteArray> values;
+};
+
+Key::Key(PKeyPtr pkey) : m_pkey(std::move(pkey)), m_facts(std::make_shared<Facts>()) {}
 
 Key::Key(const Key &other)
 {
@@ -53,8 +62,20 @@ Key &Key::operator=(const Key &other)
         if (other.m_pkey)
             EVP_PKEY_up_ref(other.m_pkey.get());
         m_pkey.reset(other.m_pkey.get());
+        m_facts = other.m_facts; // same key, same facts
     }
     return *this;
+}
+
+QByteArray Key::cached(Fact fact, const std::function<QByteArray()> &compute) const
+{
+    if (!m_facts)
+        return compute();
+    std::lock_guard<std::mutex> lock(m_facts->mutex);
+    auto it = m_facts->values.find(fact);
+    if (it == m_facts->values.end())
+        it = m_facts->values.emplace(fact, compute()).first;
+    return it->second;
 }
 
 Result<Key> Key::generate(KeyAlgorithm algorithm)
@@ -111,6 +132,11 @@ bool Key::hasPrivateKey() const
 {
     if (!m_pkey)
         return false;
+    return cached(Fact::HasPrivateKey, [this] { return QByteArray(probePrivateKey() ? "1" : "0"); }) == "1";
+}
+
+bool Key::probePrivateKey() const
+{
     if (EVP_PKEY_is_a(m_pkey.get(), "ED25519")) {
         size_t length = 0;
         return EVP_PKEY_get_raw_private_key(m_pkey.get(), nullptr, &length) == 1;

@@ -5,6 +5,9 @@
 
 #include <QString>
 
+#include <functional>
+#include <memory>
+
 namespace teep::crypto {
 
 enum class KeyAlgorithm { P256, Ed25519, Rsa2048, Rsa3072 };
@@ -42,8 +45,16 @@ public:
     const EVP_MD *signatureDigest() const;
     bool samePublicKey(const Key &other) const;
 
+    // Derived public facts (e.g. the RFC 9679 thumbprint) are computed once per key and shared by
+    // its copies; `compute` runs at most once per slot. Thread-safe.
+    enum class Fact { CoseThumbprint, CurveName, HasPrivateKey };
+    QByteArray cached(Fact fact, const std::function<QByteArray()> &compute) const;
+
 private:
+    bool probePrivateKey() const;
+    struct Facts;
     PKeyPtr m_pkey;
+    std::shared_ptr<Facts> m_facts;
 };
 
 } // namespace teep::crypto

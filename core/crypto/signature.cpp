@@ -28,11 +28,13 @@ const EVP_MD *digestFor(SignatureScheme scheme)
 
 QString curveOf(const Key &key)
 {
-    char group[64] = {};
-    size_t length = 0;
-    if (!key.get() || EVP_PKEY_get_utf8_string_param(key.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &length) != 1)
-        return {};
-    return QString::fromLatin1(group, static_cast<qsizetype>(length));
+    return QString::fromLatin1(key.cached(Key::Fact::CurveName, [&key] {
+        char group[64] = {};
+        size_t length = 0;
+        if (!key.get() || EVP_PKEY_get_utf8_string_param(key.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &length) != 1)
+            return QByteArray();
+        return QByteArray(group, static_cast<qsizetype>(length));
+    }));
 }
 
 // DER ECDSA-Sig-Value -> r||s, each left-padded to the coordinate size.
