@@ -4,6 +4,7 @@
 #include "crypto/cosekey.h"
 
 #include <QCborArray>
+#include <QCborStreamWriter>
 
 namespace teep::crypto::cose {
 
@@ -30,15 +31,23 @@ Error coseError(const QString &message, const QString &where = {})
     return Error{QStringLiteral("cose.invalid"), message, where};
 }
 
+// RFC 9052 4.4 Sig_structure, streamed straight into one buffer (no intermediate CBOR tree and
+// no copy of the payload besides the one the signature needs).
 QByteArray sigStructure(const QString &context, const QByteArray &bodyProtected, const QByteArray *signProtected,
                         const QByteArray &externalAad, const QByteArray &payload)
 {
-    QCborArray structure{context, bodyProtected};
+    QByteArray out;
+    out.reserve(payload.size() + bodyProtected.size() + externalAad.size() + 48);
+    QCborStreamWriter writer(&out);
+    writer.startArray(signProtected ? 5 : 4);
+    writer.append(context);
+    writer.append(bodyProtected);
     if (signProtected)
-        structure.append(*signProtected);
-    structure.append(externalAad);
-    structure.append(payload);
-    return QCborValue(structure).toCbor();
+        writer.append(*signProtected);
+    writer.append(externalAad);
+    writer.append(payload);
+    writer.endArray();
+    return out;
 }
 
 Result<Headers> parseHeaders(const QCborValue &protectedValue, const QCborValue &unprotectedValue, const QString &where)
