@@ -31,6 +31,14 @@ Error sqlError(const QSqlQuery &query)
     return Error{QStringLiteral("store.sql"), query.lastError().text()};
 }
 
+// A failed INSERT into tam_identities: a taken name is the one failure a user can act on.
+Error insertError(const QSqlQuery &query, const QString &name)
+{
+    if (query.lastError().text().contains(QLatin1String("UNIQUE")))
+        return Error{QStringLiteral("tam.duplicate"), QStringLiteral("a TAM identity named '%1' exists").arg(name)};
+    return sqlError(query);
+}
+
 Status validateName(const QString &name)
 {
     if (name.trimmed().isEmpty() || name.size() > 64)
@@ -166,9 +174,7 @@ Result<TamIdentity> TamIdentities::generate(const GenerateOptions &options)
     query.addBindValue(QString::fromLatin1(root.value().pem()));
     query.addBindValue(now.toString(Qt::ISODateWithMs));
     if (!query.exec())
-        return query.lastError().text().contains(QLatin1String("UNIQUE"))
-                   ? Error{QStringLiteral("tam.duplicate"), QStringLiteral("a TAM identity named '%1' exists").arg(options.name)}
-                   : sqlError(query);
+        return insertError(query, options.name);
     const qint64 id = query.lastInsertId().toLongLong();
     store::TrustAnchors anchors(m_db, m_clock, m_actor);
     if (const auto added = anchors.addWithinTransaction(crypto::TrustStore::TamRoot, {root.value()}); !added)
@@ -212,9 +218,7 @@ Result<TamIdentity> TamIdentities::importExisting(const QString &name, const QLi
     query.addBindValue(keyId.value());
     query.addBindValue(m_clock.now().toUTC().toString(Qt::ISODateWithMs));
     if (!query.exec())
-        return query.lastError().text().contains(QLatin1String("UNIQUE"))
-                   ? Error{QStringLiteral("tam.duplicate"), QStringLiteral("a TAM identity named '%1' exists").arg(name)}
-                   : sqlError(query);
+        return insertError(query, name);
     const qint64 id = query.lastInsertId().toLongLong();
     // Validated and completed exactly as an externally issued certificate is.
     if (const Status ready = finishReady(id, key, certificates, QStringLiteral("tam-identity.imported")); !ready)
@@ -254,9 +258,7 @@ Result<TamIdentity> TamIdentities::createCsr(const QString &name, const QString 
     query.addBindValue(csr.value());
     query.addBindValue(m_clock.now().toUTC().toString(Qt::ISODateWithMs));
     if (!query.exec())
-        return query.lastError().text().contains(QLatin1String("UNIQUE"))
-                   ? Error{QStringLiteral("tam.duplicate"), QStringLiteral("a TAM identity named '%1' exists").arg(name)}
-                   : sqlError(query);
+        return insertError(query, name);
     const qint64 id = query.lastInsertId().toLongLong();
     if (const Status audited = store::AuditLog::append(m_db, m_clock, m_actor, QStringLiteral("tam-identity.csr-created"),
                                                        QStringLiteral("tam-identity"), QString::number(id),

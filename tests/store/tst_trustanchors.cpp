@@ -23,14 +23,6 @@ using teep::test::Issued;
 
 namespace {
 const QDateTime kNow = QDateTime(QDate(2027, 3, 1), QTime(9, 0), Qt::UTC);
-
-qint64 count(const Database &db, const QString &table)
-{
-    QSqlQuery query(db.connection());
-    query.exec(QStringLiteral("SELECT COUNT(*) FROM %1").arg(table));
-    query.next();
-    return query.value(0).toLongLong();
-}
 } // namespace
 
 class TestTrustAnchors : public QObject
@@ -159,8 +151,8 @@ void TestTrustAnchors::badInputStoresNothing()
     QVERIFY(!imported.ok());
     QCOMPARE(imported.error().code, code);
     QVERIFY(!imported.error().message.isEmpty());
-    QCOMPARE(count(*m_db, QStringLiteral("trust_anchors")), 0);
-    QCOMPARE(count(*m_db, QStringLiteral("audit_log")), 0);
+    QCOMPARE(teep::test::rowCount(m_db->connection(), QStringLiteral("trust_anchors")), 0);
+    QCOMPARE(teep::test::rowCount(m_db->connection(), QStringLiteral("audit_log")), 0);
 }
 
 void TestTrustAnchors::bundleIsAllOrNothing()
@@ -174,8 +166,8 @@ void TestTrustAnchors::bundleIsAllOrNothing()
     QVERIFY(!imported.ok());
     QCOMPARE(imported.error().code, QStringLiteral("trust.duplicate"));
     QVERIFY(imported.error().message.contains(QStringLiteral("Vendor TEE Root")));
-    QCOMPARE(count(*m_db, QStringLiteral("trust_anchors")), 1);
-    QCOMPARE(count(*m_db, QStringLiteral("audit_log")), 1);
+    QCOMPARE(teep::test::rowCount(m_db->connection(), QStringLiteral("trust_anchors")), 1);
+    QCOMPARE(teep::test::rowCount(m_db->connection(), QStringLiteral("audit_log")), 1);
 }
 
 void TestTrustAnchors::auditChainDetectsTampering()

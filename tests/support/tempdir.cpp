@@ -1,6 +1,7 @@
 #include "tempdir.h"
 
 #include <QFile>
+#include <QSqlQuery>
 #include <QTest>
 
 namespace teep::test {
@@ -14,6 +15,14 @@ TempDir::TempDir()
 QString TempDir::path(const QString &name) const
 {
     return m_dir.filePath(name);
+}
+
+qint64 rowCount(const QSqlDatabase &db, const QString &table)
+{
+    QSqlQuery query(db);
+    if (!query.exec(QStringLiteral("SELECT COUNT(*) FROM %1").arg(table)) || !query.next())
+        return -1;
+    return query.value(0).toLongLong();
 }
 
 QByteArray readAll(const QString &path)

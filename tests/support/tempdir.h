@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QSqlDatabase>
 #include <QString>
 #include <QTemporaryDir>
 
@@ -16,6 +17,9 @@ public:
 private:
     QTemporaryDir m_dir;
 };
+
+// The number of rows in `table` of an open database (-1 if it cannot be counted).
+qint64 rowCount(const QSqlDatabase &db, const QString &table);
 
 // The bytes of a file, or an empty array if it cannot be read.
 QByteArray readAll(const QString &path);

@@ -30,14 +30,6 @@ using teep::test::writeAll;
 
 namespace {
 const QDateTime kNow = QDateTime(QDate(2027, 3, 1), QTime(9, 0), Qt::UTC);
-
-qint64 count(const Database &db, const QString &table)
-{
-    QSqlQuery query(db.connection());
-    query.exec(QStringLiteral("SELECT COUNT(*) FROM %1").arg(table));
-    query.next();
-    return query.value(0).toLongLong();
-}
 } // namespace
 
 class TestTamIdentity : public QObject
@@ -228,7 +220,7 @@ void TestTamIdentity::importRefusesWrongOrIncompleteInput()
 
     for (const QString &table : {QStringLiteral("tam_identities"), QStringLiteral("private_keys"),
                                  QStringLiteral("trust_anchors"), QStringLiteral("audit_log")})
-        QCOMPARE(count(*m_db, table), 0);
+        QCOMPARE(teep::test::rowCount(m_db->connection(), table), 0);
 }
 
 void TestTamIdentity::csrThenIssuedCertificate()
@@ -294,7 +286,7 @@ void TestTamIdentity::serviceProviderCertificatesChainToSignerCa()
     QCOMPARE(providers.addCertificate(QStringLiteral("nobody"), signer.certificate.pem()).error().code, QStringLiteral("sp.not-found"));
     QVERIFY(providers.remove(QStringLiteral("acme-pay")).ok());
     QCOMPARE(providers.list().value().size(), 0);
-    QCOMPARE(count(*m_db, QStringLiteral("sp_certificates")), 0);
+    QCOMPARE(teep::test::rowCount(m_db->connection(), QStringLiteral("sp_certificates")), 0);
 }
 
 QTEST_GUILESS_MAIN(TestTamIdentity)
