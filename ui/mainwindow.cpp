@@ -131,14 +131,15 @@ void MainWindow::setDatabase(std::unique_ptr<store::Database> database)
     // Views of the previous database go first, then its workspace, then the database itself.
     const int trustIndex = pageIndex(Page::TrustAnchors);
     QWidget *previous = m_pages->widget(trustIndex);
+    m_pages->removeWidget(previous);
+    delete previous;
     m_workspace.reset();
     m_database = std::move(database);
     m_workspace = std::make_unique<Workspace>(*m_database, *m_prompts);
     m_trustAnchors = new TrustAnchorsView(*m_workspace, m_pages);
     m_pages->insertWidget(trustIndex, m_trustAnchors);
-    m_pages->removeWidget(previous);
-    delete previous;
-    m_pages->setCurrentIndex(m_navigation->currentRow());
+    if (m_navigation->currentRow() >= 0)
+        m_pages->setCurrentIndex(m_navigation->currentRow());
     connect(m_workspace.get(), &Workspace::keyStoreStateChanged, this, &MainWindow::updateKeyStoreLabel);
     updateKeyStoreLabel(false);
     m_databaseLabel->setText(tr("Database: %1 (schema %2)")
@@ -160,16 +161,21 @@ void MainWindow::openAnotherDatabase()
     const QString path = QFileDialog::getOpenFileName(
         this, tr("Open TEEP Console Database"), QFileInfo(m_database->path()).absolutePath(),
         tr("TEEP Console databases (*.db *.sqlite);;All files (*)"));
-    if (path.isEmpty())
-        return;
+    if (!path.isEmpty())
+        openDatabase(path);
+}
+
+bool MainWindow::openDatabase(const QString &path)
+{
     auto opened = store::Database::open(path);
     if (!opened) {
-        QMessageBox::warning(this, tr("Cannot Open Database"),
-                             tr("%1\n\nThe current database stays open.").arg(opened.error().toString()));
-        return;
+        m_prompts->error(this, tr("Cannot Open Database"),
+                         tr("%1\n\nThe current database stays open.").arg(opened.error().toString()));
+        return false;
     }
     qCInfo(lcUi) << "switched database to" << path;
     setDatabase(std::move(opened).value());
+    return true;
 }
 
 void MainWindow::showAbout()

@@ -31,6 +31,9 @@ public:
     explicit MainWindow(std::unique_ptr<store::Database> database, Prompts *prompts = nullptr, QWidget *parent = nullptr);
     ~MainWindow() override;
 
+    // Switches to another database file; on failure tells the user and keeps the current one.
+    bool openDatabase(const QString &path);
+
     Page currentPage() const;
     void showPage(Page page);
     QWidget *pageWidget(Page page) const;

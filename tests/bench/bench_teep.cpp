@@ -86,7 +86,10 @@ void benchAlgorithm(const char *name, crypto::KeyAlgorithm algorithm, qint64 alg
     const double rawVerifyRate = opsPerSecond([&] { (void)rawVerify(key, sample, sampleSignature); }, budgetMs);
     std::printf("%s: raw OpenSSL sign %.0f/s, verify %.0f/s\n", name, rawSignRate, rawVerifyRate);
 
-    for (const auto &[label, message] : {std::pair{"QueryResponse", typicalQueryResponse()}, std::pair{"Update", typicalUpdate()}}) {
+    for (const auto &entry : {std::pair{"QueryResponse", typicalQueryResponse()}, std::pair{"Update", typicalUpdate()}}) {
+        // Named copies, not structured bindings: lambdas below capture them (clang 14 refuses bindings).
+        const char *label = entry.first;
+        const protocol::Message &message = entry.second;
         const QByteArray signedBytes = crypto::cose::sign1(protocol::encodeMessage(message), {key, alg}).value();
         const double signRate = opsPerSecond([&] { (void)crypto::cose::sign1(protocol::encodeMessage(message), {key, alg}); }, budgetMs);
         const double verifyRate = opsPerSecond(

@@ -51,6 +51,7 @@ private slots:
     void verifierKeyFromBarePublicKey();
     void serviceProvidersNeedSignerCa();
     void exportRootWritesPem();
+    void switchingDatabasesRebuildsTheView();
 
 private:
     // With TEEP_SCREENSHOT_DIR set, saves what the window shows (for the README and reviews).
@@ -300,6 +301,29 @@ void TestTrustAnchorsView::exportRootWritesPem()
     QVERIFY(parsed.value().first().isCa());
     QCOMPARE(store(TrustStore::TamRoot)->model()->index(0, teep::ui::TrustAnchorModel::Fingerprint).data().toString(),
              parsed.value().first().fingerprintSha256());
+}
+
+void TestTrustAnchorsView::switchingDatabasesRebuildsTheView()
+{
+    QVERIFY(store(TrustStore::TeeRoot)->importBytes(teep::test::makeRoot(QStringLiteral("First DB root")).certificate.pem(),
+                                                    QStringLiteral("a.pem")));
+    QCOMPARE(store(TrustStore::TeeRoot)->model()->rowCount(), 1);
+    // A file that is not a database is refused and the current one stays.
+    const QString junk = writeFile(QStringLiteral("junk.db"), "not sqlite");
+    QVERIFY(!m_window->openDatabase(junk));
+    QVERIFY(m_prompts->errors.last().contains(QStringLiteral("current database stays open")));
+    QCOMPARE(store(TrustStore::TeeRoot)->model()->rowCount(), 1);
+    // Another database: the view shows its (empty) stores, and changes land there.
+    const QString second = m_dir->path(QStringLiteral("second.db"));
+    QVERIFY(m_window->openDatabase(second));
+    QCOMPARE(m_window->database().path(), second);
+    QVERIFY(store(TrustStore::TeeRoot)->showsEmptyState());
+    QCOMPARE(m_window->currentPage(), teep::ui::Page::TrustAnchors);
+    QVERIFY(m_window->trustAnchorsView()->isVisible());
+    QVERIFY(store(TrustStore::TeeRoot)->importBytes(teep::test::makeRoot(QStringLiteral("Second DB root")).certificate.pem(),
+                                                    QStringLiteral("b.pem")));
+    QCOMPARE(teep::test::rowCount(m_window->database().connection(), QStringLiteral("trust_anchors")), 1);
+    QVERIFY(m_window->findChild<QLabel *>(QStringLiteral("database-status"))->text().contains(QStringLiteral("second.db")));
 }
 
 QTEST_MAIN(TestTrustAnchorsView)
