@@ -22,7 +22,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # The npm packages of tests/interop, pinned in its package.json.
 install_npm_packages() {
     local interop="$root/tests/interop"
-    [ -d "$interop/node_modules/@noble/curves" ] && [ -d "$interop/node_modules/cbor" ] && return 0
+    [ -d "$interop/node_modules/@noble/curves" ] && [ -d "$interop/node_modules/cbor" ] && [ -d "$interop/node_modules/jose" ] && return 0
     echo "install-deps: installing the npm packages of tests/interop"
     (cd "$interop" && npm install --silent --no-fund --no-audit >/dev/null)
 }

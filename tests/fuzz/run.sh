@@ -24,9 +24,13 @@ seed cose "$vectors"/libteep/*_cose.cbor "$vectors"/libteep/query_request_es*.cb
 seed suit "$vectors"/libcsuit/*.suit
 seed eat "$vectors"/libteep/evidence*.cbor "$vectors"/libteep/attestation_results*.cbor
 seed inspect "$vectors"/libteep/*.cbor "$vectors"/libcsuit/*.suit "$vectors"/teep-draft/*.hex.txt
+# JOSE seeds: a flattened JWS and a general JWE shape (values need not verify).
+mkdir -p "$work/jose"
+printf '%s' '{"payload":"eyJ2ZXIiOiIxLjAifQ","protected":"eyJhbGciOiJFUzI1NiJ9","signature":"AAAA"}' >"$work/jose/jws.json"
+printf '%s' '{"protected":"eyJlbmMiOiJBMTI4Q0JDLUhTMjU2In0","recipients":[{"header":{"alg":"ECDH-ES+A128KW","epk":{"kty":"EC","crv":"P-256","x":"AAAA","y":"AAAA"}},"encrypted_key":"AAAA"}],"iv":"AAAAAAAAAAAAAAAAAAAAAA","ciphertext":"AAAA","tag":"AAAAAAAAAAAAAAAAAAAAAA"}' >"$work/jose/jwe.json"
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
-for target in teep cose suit eat inspect; do
+for target in teep cose suit eat inspect jose; do
     printf 'fuzz_%s: ' "$target"
     "$build/tests/fuzz/fuzz_$target" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
         -artifact_prefix="$work/$target-" "$work/$target" >"$work/$target.log" 2>&1 ||
