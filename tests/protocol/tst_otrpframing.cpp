@@ -41,6 +41,10 @@ void TestOtrpFraming::everyCommandRoundTrips()
     for (const QString &command : protocol::otrp::commandNames()) {
         for (Direction direction : {Direction::Request, Direction::Response}) {
             const auto message = protocol::otrp::sign(command, direction, tbs(), {m_key, QStringLiteral("RS256"), {}});
+            if (command == QLatin1String("GetDeviceTEEState") && direction == Direction::Request) {
+                QVERIFY(!message.ok()); // only ever a response
+                continue;
+            }
             QVERIFY(message.ok());
             QCOMPARE(QString::fromStdString(message.value().begin().key()), protocol::otrp::signedName(command, direction));
             const auto unwrapped = protocol::otrp::unwrap(QByteArray::fromStdString(message.value().dump()));

@@ -13,7 +13,9 @@ Error invalid(const QString &message, const QString &where = {})
 
 const QStringList &commandNames()
 {
-    static const QStringList names = {QStringLiteral("GetDeviceState"), QStringLiteral("CreateSD"), QStringLiteral("UpdateSD"),
+    // GetDeviceTEEState is the per-TEE answer to GetDeviceState (9.1.5); it only appears as a response.
+    static const QStringList names = {QStringLiteral("GetDeviceState"), QStringLiteral("GetDeviceTEEState"),
+                                      QStringLiteral("CreateSD"), QStringLiteral("UpdateSD"),
                                       QStringLiteral("DeleteSD"), QStringLiteral("InstallTA"), QStringLiteral("UpdateTA"),
                                       QStringLiteral("DeleteTA")};
     return names;
@@ -50,8 +52,8 @@ QString signedName(const QString &command, Direction direction)
 
 Result<nlohmann::json> sign(const QString &command, Direction direction, const nlohmann::json &tbs, const crypto::jose::JwsSigner &signer)
 {
-    if (!commandNames().contains(command))
-        return invalid(QStringLiteral("unknown OTrP command '%1'").arg(command));
+    if (!commandNames().contains(command) || (command == QLatin1String("GetDeviceTEEState") && direction == Direction::Request))
+        return invalid(QStringLiteral("unknown OTrP message %1").arg(signedName(command, direction)));
     if (!tbs.is_object())
         return invalid(QStringLiteral("the to-be-signed content must be a JSON object"));
     const nlohmann::json payload{{tbsName(command, direction).toStdString(), tbs}};
@@ -87,7 +89,7 @@ Result<Unwrapped> unwrap(const nlohmann::json &message)
             }
         }
     }
-    if (!known)
+    if (!known || outer == QLatin1String("GetDeviceTEEStateRequest"))
         return invalid(QStringLiteral("'%1' is not an OTrP message name").arg(outer.left(80)));
     const Result<crypto::jose::Jws> jws = crypto::jose::parse(message.begin().value());
     if (!jws)

@@ -19,7 +19,9 @@ inline constexpr qsizetype kMaxMessageBytes = 4 * 1024 * 1024;
 
 // The commands and Broker error codes of -03 (13.1.1), with the two the per-message lists add
 // (ERR_SD_NOT_FOUND, ERR_TAM_NOT_AUTHORIZED).
-const QStringList &commandNames(); // GetDeviceState, CreateSD, UpdateSD, DeleteSD, InstallTA, UpdateTA, DeleteTA
+// GetDeviceState, GetDeviceTEEState (response only), CreateSD, UpdateSD, DeleteSD, InstallTA,
+// UpdateTA, DeleteTA.
+const QStringList &commandNames();
 const QStringList &errorCodes();
 bool isErrorCode(const QString &code);
 

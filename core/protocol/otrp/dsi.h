@@ -1,0 +1,64 @@
+#pragma once
+
+#include "common/error.h"
+#include "crypto/certificate.h"
+#include "crypto/key.h"
+
+#include <QList>
+#include <QString>
+
+#include <nlohmann/json.hpp>
+
+// The Device State Information a TEE reports (OTrP -03 9.1.5), and `dsihash`.
+//
+// Decision (the draft leaves the hashed bytes open, 2.6): dsihash = standard BASE64 of SHA-256
+// over the UTF-8 bytes of {"dsi": {...}} serialized canonically: object members sorted by name,
+// no insignificant whitespace, integers as integers (nlohmann/json's dump() of a std::map-based
+// object). The TAM and the simulated TEE both hash that form.
+namespace teep::protocol::otrp {
+
+struct TaEntry
+{
+    QString taid;
+    QString taname;
+};
+
+struct SdEntry
+{
+    QString name;
+    QString spid;
+    QList<TaEntry> tas;
+    QString tamid; // the owning TAM, kept by the TEE (5.3); not part of the DSI a TAM sees
+};
+
+struct SpAik
+{
+    QString spid;
+    crypto::Key key; // the TEE SP AIK public key
+};
+
+struct TfwData
+{
+    QByteArray tbs; // the request's tid, UTF-8
+    crypto::Certificate certificate;
+    QString sigalg; // "RS256" or "ES256"
+    QByteArray signature;
+};
+
+struct DeviceStateInfo
+{
+    std::optional<TfwData> tfw;
+    QString teeName;
+    QString teeVersion;
+    crypto::Certificate teeCertificate;
+    QList<crypto::Certificate> teeCaChain;
+    QList<SdEntry> sds;
+    QList<SpAik> aiks;
+};
+
+nlohmann::json toJson(const DeviceStateInfo &dsi);
+// Strict: every member typed as the draft says; bounded (64 SDs, 256 TAs per SD, 8 CA certs).
+Result<DeviceStateInfo> dsiFromJson(const nlohmann::json &json);
+QString dsiHash(const nlohmann::json &dsiJson);
+
+} // namespace teep::protocol::otrp
