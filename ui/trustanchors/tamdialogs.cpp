@@ -21,6 +21,18 @@ QLineEdit *field(const QString &accessibleName, const QString &placeholder, QWid
     return edit;
 }
 
+// OK and Cancel for `dialog`; OK is enabled only while `name` holds more than blanks.
+QDialogButtonBox *okCancelNeedingName(QDialog *dialog, QLineEdit *name)
+{
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, dialog);
+    auto update = [buttons, name] { buttons->button(QDialogButtonBox::Ok)->setEnabled(!name->text().trimmed().isEmpty()); };
+    QObject::connect(buttons, &QDialogButtonBox::accepted, dialog, &QDialog::accept);
+    QObject::connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+    QObject::connect(name, &QLineEdit::textChanged, dialog, update);
+    update();
+    return buttons;
+}
+
 crypto::KeyAlgorithm chosenAlgorithm(const QComboBox *combo)
 {
     return static_cast<crypto::KeyAlgorithm>(combo->currentData().toInt());
@@ -53,12 +65,8 @@ GenerateTamDialog::GenerateTamDialog(QWidget *parent) : QDialog(parent)
     warning->setVisible(false);
     connect(m_demo, &QCheckBox::toggled, warning, &QWidget::setVisible);
 
-    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    QDialogButtonBox *buttons = okCancelNeedingName(this, m_name);
     buttons->button(QDialogButtonBox::Ok)->setText(tr("Generate"));
-    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
-    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
-    connect(m_name, &QLineEdit::textChanged, this,
-            [buttons](const QString &text) { buttons->button(QDialogButtonBox::Ok)->setEnabled(!text.trimmed().isEmpty()); });
 
     auto *form = new QFormLayout;
     form->addRow(tr("&Name:"), m_name);
@@ -98,12 +106,7 @@ CsrDialog::CsrDialog(QWidget *parent) : QDialog(parent)
     m_tamId = field(tr("TAM id"), tr("empty: a new urn:uuid"), this);
     m_tamId->setMaxLength(200);
     m_algorithm = makeAlgorithmCombo(this);
-    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
-    buttons->button(QDialogButtonBox::Ok)->setEnabled(false);
-    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
-    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
-    connect(m_name, &QLineEdit::textChanged, this,
-            [buttons](const QString &text) { buttons->button(QDialogButtonBox::Ok)->setEnabled(!text.trimmed().isEmpty()); });
+    QDialogButtonBox *buttons = okCancelNeedingName(this, m_name);
     auto *form = new QFormLayout;
     form->addRow(tr("&Name:"), m_name);
     form->addRow(tr("TAM &id (URI):"), m_tamId);
