@@ -101,9 +101,10 @@ TrustStorePage::TrustStorePage(crypto::TrustStore store, Workspace &workspace, Q
     empty->setObjectName(QStringLiteral("empty-state"));
     empty->setAlignment(Qt::AlignCenter);
     empty->setWordWrap(true);
-    empty->setText(tr("<h3>No %1 yet</h3><p>%2</p><p><b>Next step:</b> click <i>Import...</i>, paste PEM text, "
+    // The store's purpose is already the first line of the page; the empty state says what to do.
+    empty->setText(tr("<h3>No %1 yet</h3><p><b>Next step:</b> click <i>Import...</i>, paste PEM text, "
                       "or drop certificate files here.</p>")
-                       .arg(storeTitle(store).toHtmlEscaped(), QString::fromLatin1(info.purpose).toHtmlEscaped()));
+                       .arg(storeTitle(store).toHtmlEscaped()));
 
     m_stack = new QStackedWidget(this);
     m_stack->addWidget(empty);
