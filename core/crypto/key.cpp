@@ -145,6 +145,7 @@ bool Key::probePrivateKey() const
     const char *name = EVP_PKEY_is_a(m_pkey.get(), "RSA") ? OSSL_PKEY_PARAM_RSA_D : OSSL_PKEY_PARAM_PRIV_KEY;
     const bool has = EVP_PKEY_get_bn_param(m_pkey.get(), name, &secret) == 1;
     BN_clear_free(secret);
+    takeOpenSslErrors(); // a public key's "no private part" must not surface in a later message
     return has;
 }
 
