@@ -19,8 +19,9 @@ QList<PageInfo> makePages()
          QObject::tr("No devices yet"),
          QObject::tr("Every device whose TEEP Broker talks to this TAM is listed here with its TEEs, "
                      "security domains, installed Trusted Applications and attestation state."),
-         QObject::tr("Register the devices of a factory batch by their TEEP Agent keys, or start the "
-                     "TAM listener and let devices connect and attest."),
+         QObject::tr("Set up the TAM identity and trust anchors first (Trust Anchors, Ctrl+4); then "
+                     "register a factory batch by their TEEP Agent keys, or let devices connect to the "
+                     "TAM listener and attest."),
          standardIcon(QStyle::SP_ComputerIcon)},
         {Page::SecurityDomains, QStringLiteral("security-domains"), QObject::tr("Security Domains"),
          QObject::tr("No security domains yet"),
@@ -34,8 +35,8 @@ QList<PageInfo> makePages()
          QObject::tr("Trusted Applications are signed by their service provider and delivered as "
                      "SUIT manifests. The catalog holds every version; the inventory shows where "
                      "each one is installed."),
-         QObject::tr("Add a TA binary for a service provider to build and sign its first "
-                     "manifest, then assign it to devices."),
+         QObject::tr("Add the service provider under Trust Anchors first; then add a TA binary for it "
+                     "to build and sign its first manifest, and assign it to devices."),
          standardIcon(QStyle::SP_FileIcon)},
         {Page::TrustAnchors, QStringLiteral("trust-anchors"), QObject::tr("Trust Anchors"),
          QObject::tr("No TAM identity and no trust anchors yet"),
@@ -64,7 +65,8 @@ QList<PageInfo> makePages()
                      "and decodes each message: its fields, signatures, keys and verification "
                      "results."),
          QObject::tr("Start the TAM listener and connect a simulated device, or open a recorded "
-                     "session file."),
+                     "session file. A single captured message can be decoded and verified right now "
+                     "with: teepctl inspect FILE --key KEY.pem"),
          standardIcon(QStyle::SP_FileDialogContentsView)},
     };
 }
