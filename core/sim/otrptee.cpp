@@ -15,16 +15,17 @@ using namespace teep::protocol::otrp;
 namespace {
 constexpr qsizetype kRidMemory = 1024;
 
-QString signingAlgFor(const crypto::Key &key)
-{
-    return EVP_PKEY_is_a(key.get(), "RSA") ? QStringLiteral("RS256") : QStringLiteral("ES256");
-}
+} // namespace
 
 QString keyManagementFor(const crypto::Key &key)
 {
     return EVP_PKEY_is_a(key.get(), "RSA") ? QStringLiteral("RSA-OAEP-256") : QStringLiteral("ECDH-ES+A128KW");
 }
-} // namespace
+
+QString signingAlgFor(const crypto::Key &key)
+{
+    return EVP_PKEY_is_a(key.get(), "RSA") ? QStringLiteral("RS256") : QStringLiteral("ES256");
+}
 
 OtrpTee::OtrpTee(OtrpTeeIdentity identity, const Clock &clock) : m_identity(std::move(identity)), m_clock(clock) {}
 
@@ -53,6 +54,59 @@ Status OtrpTee::remember(const QString &rid)
     return {};
 }
 
+nlohmann::json OtrpTee::unsignedFailure(const QString &command, const nlohmann::json &tbs, const QString &errorCode) const
+{
+    nlohmann::json answer{{"ver", kVersion}, {"status", "fail"}, {"reason", {{"error-code", errorCode.toStdString()}}}};
+    if (tbs.is_object()) {
+        for (const char *id : {"rid", "tid"}) {
+            if (tbs.contains(id) && tbs[id].is_string())
+                answer[id] = tbs[id];
+        }
+    }
+    return {{tbsName(command, Direction::Response).toStdString(), answer}};
+}
+
+Result<crypto::Certificate> OtrpTee::authenticateTam(const Unwrapped &unwrapped) const
+{
+    // The TAM's chain (x5c) must lead to a TAM root CA this TEE embeds, and sign the request.
+    const auto &signature = unwrapped.jws.signatures.first();
+    if (signature.x5c.isEmpty())
+        return Error{QStringLiteral("ERR_TAM_NOT_TRUSTED"), QStringLiteral("no TAM certificate")};
+    crypto::ChainVerifier verifier(m_identity.tamRoots, m_clock);
+    verifier.setRequiredLeafKeyUsage(KU_DIGITAL_SIGNATURE);
+    if (!verifier.verify(signature.x5c.first(), signature.x5c.mid(1)).ok)
+        return Error{QStringLiteral("ERR_TAM_NOT_TRUSTED"), QStringLiteral("the TAM chain is not trusted")};
+    if (!crypto::jose::verify(unwrapped.jws, signature.x5c.first().publicKey()))
+        return Error{QStringLiteral("ERR_REQUEST_INVALID"), QStringLiteral("the TAM signature does not verify")};
+    return signature.x5c.first();
+}
+
+DeviceStateInfo OtrpTee::deviceStateFor(const QString &tamId, const QString &tid) const
+{
+    DeviceStateInfo dsi;
+    dsi.teeName = m_identity.name;
+    dsi.teeVersion = m_identity.version;
+    dsi.teeCertificate = m_identity.teeChain.value(0);
+    dsi.teeCaChain = m_identity.teeChain.mid(1);
+    for (const SdEntry &sd : m_sds) {
+        if (sd.tamid != tamId)
+            continue; // another TAM's domain: not this TAM's business (5.3-5.4)
+        dsi.sds << sd;
+        if (m_aiks.contains(sd.spid) && std::none_of(dsi.aiks.cbegin(), dsi.aiks.cend(), [&](const SpAik &a) { return a.spid == sd.spid; }))
+            dsi.aiks << SpAik{sd.spid, m_aiks.value(sd.spid)};
+    }
+    if (!m_identity.tfwKey.isNull()) {
+        const QByteArray tbsBytes = tid.toUtf8();
+        const QString alg = signingAlgFor(m_identity.tfwKey);
+        const Result<QByteArray> sig = crypto::signRaw(m_identity.tfwKey, alg == QLatin1String("RS256") ? crypto::SignatureScheme::RsaPkcs1Sha256
+                                                                                                       : crypto::SignatureScheme::EcdsaP256Sha256,
+                                                       tbsBytes);
+        if (sig)
+            dsi.tfw = TfwData{tbsBytes, m_identity.tfwCertificate, alg, sig.value()};
+    }
+    return dsi;
+}
+
 nlohmann::json OtrpTee::getDeviceState(const QByteArray &request)
 {
     const Result<Unwrapped> unwrapped = unwrap(request);
@@ -61,17 +115,9 @@ nlohmann::json OtrpTee::getDeviceState(const QByteArray &request)
     const nlohmann::json &tbs = unwrapped.value().tbs;
     if (unwrapped.value().command != QLatin1String("GetDeviceState") || unwrapped.value().direction != Direction::Request)
         return failure(tbs, QStringLiteral("ERR_REQUEST_INVALID"));
-    // The TAM's chain (x5c) must lead to a TAM root CA this TEE embeds, and sign the request.
-    const auto &signature = unwrapped.value().jws.signatures.first();
-    if (signature.x5c.isEmpty())
-        return failure(tbs, QStringLiteral("ERR_TAM_NOT_TRUSTED"));
-    crypto::ChainVerifier verifier(m_identity.tamRoots, m_clock);
-    verifier.setRequiredLeafKeyUsage(KU_DIGITAL_SIGNATURE);
-    if (!verifier.verify(signature.x5c.first(), signature.x5c.mid(1)).ok)
-        return failure(tbs, QStringLiteral("ERR_TAM_NOT_TRUSTED"));
-    const crypto::Certificate tamCertificate = signature.x5c.first();
-    if (!crypto::jose::verify(unwrapped.value().jws, tamCertificate.publicKey()))
-        return failure(tbs, QStringLiteral("ERR_REQUEST_INVALID"));
+    const Result<crypto::Certificate> tamCertificate = authenticateTam(unwrapped.value());
+    if (!tamCertificate)
+        return failure(tbs, tamCertificate.error().code);
     const auto rid = tbs.find("rid");
     const auto tid = tbs.find("tid");
     if (rid == tbs.end() || tid == tbs.end() || !rid->is_string() || !tid->is_string() || !tbs.contains("ocspdat"))
@@ -83,33 +129,10 @@ nlohmann::json OtrpTee::getDeviceState(const QByteArray &request)
         if (!algs->is_array() || std::find(algs->begin(), algs->end(), myAlg.toStdString()) == algs->end())
             return failure(tbs, QStringLiteral("ERR_UNSUPPORTED_CRYPTO_ALG"));
     }
-
-    // Only the SDs this TAM owns are reported (5.3-5.4).
-    const QString tamId = tam::tamIdFromCertificate(tamCertificate);
-    DeviceStateInfo dsi;
-    dsi.teeName = m_identity.name;
-    dsi.teeVersion = m_identity.version;
-    dsi.teeCertificate = m_identity.teeChain.value(0);
-    dsi.teeCaChain = m_identity.teeChain.mid(1);
-    for (const SdEntry &sd : m_sds) {
-        if (sd.tamid != tamId)
-            continue; // another TAM's domain: not this TAM's business
-        dsi.sds << sd;
-        if (m_aiks.contains(sd.spid) && std::none_of(dsi.aiks.cbegin(), dsi.aiks.cend(), [&](const SpAik &a) { return a.spid == sd.spid; }))
-            dsi.aiks << SpAik{sd.spid, m_aiks.value(sd.spid)};
-    }
-    if (!m_identity.tfwKey.isNull()) {
-        const QByteArray tbsBytes = QString::fromStdString(tid->get<std::string>()).toUtf8();
-        const QString alg = signingAlgFor(m_identity.tfwKey);
-        const Result<QByteArray> sig = crypto::signRaw(m_identity.tfwKey, alg == QLatin1String("RS256") ? crypto::SignatureScheme::RsaPkcs1Sha256
-                                                                                                       : crypto::SignatureScheme::EcdsaP256Sha256,
-                                                       tbsBytes);
-        if (!sig)
-            return failure(tbs, QStringLiteral("ERR_TEE_FAIL"));
-        dsi.tfw = TfwData{tbsBytes, m_identity.tfwCertificate, alg, sig.value()};
-    }
-    const Result<nlohmann::json> edsi = crypto::jose::encrypt(QByteArray::fromStdString(toJson(dsi).dump()),
-                                                              {{tamCertificate.publicKey(), keyManagementFor(tamCertificate.publicKey())}});
+    const QString tamId = tam::tamIdFromCertificate(tamCertificate.value());
+    const nlohmann::json dsiJson = toJson(deviceStateFor(tamId, QString::fromStdString(tid->get<std::string>())));
+    const crypto::Key tamKey = tamCertificate.value().publicKey();
+    const Result<nlohmann::json> edsi = crypto::jose::encrypt(QByteArray::fromStdString(dsiJson.dump()), {{tamKey, keyManagementFor(tamKey)}});
     if (!edsi)
         return failure(tbs, QStringLiteral("ERR_TEE_FAIL"));
     const nlohmann::json response{{"ver", kVersion}, {"status", "pass"}, {"rid", *rid}, {"tid", *tid}, {"signerreq", false},
@@ -119,6 +142,7 @@ nlohmann::json OtrpTee::getDeviceState(const QByteArray &request)
         sign(QStringLiteral("GetDeviceTEEState"), Direction::Response, response, {m_identity.teeKey, myAlg, {}});
     if (!signedResponse)
         return failure(tbs, QStringLiteral("ERR_TEE_FAIL"));
+    m_lastDsiHash.insert(tamId, dsiHash(dsiJson));
     return signedResponse.value();
 }
 

@@ -92,8 +92,8 @@ void TestGetDeviceState::fullFlow()
     QFETCH(KeyAlgorithm, tamAlgorithm);
     const Pki pki = makePki(tamAlgorithm);
     sim::OtrpTee tee(teeIdentity(pki), SystemClock::instance());
-    tee.securityDomains() << protocol::otrp::SdEntry{QStringLiteral("sd.acme"), QStringLiteral("acme"), {{QStringLiteral("ta-1"), QStringLiteral("wallet")}}, kTamId}
-                          << protocol::otrp::SdEntry{QStringLiteral("sd.other"), QStringLiteral("other"), {}, QStringLiteral("urn:someone:else")};
+    tee.securityDomains() << protocol::otrp::SdEntry{QStringLiteral("sd.acme"), QStringLiteral("acme"), {{QStringLiteral("ta-1"), QStringLiteral("wallet")}}, kTamId, {}}
+                          << protocol::otrp::SdEntry{QStringLiteral("sd.other"), QStringLiteral("other"), {}, QStringLiteral("urn:someone:else"), {}};
     tee.spAiks().insert(QStringLiteral("acme"), Key::generate(KeyAlgorithm::Rsa2048).value());
 
     const QByteArray request = protocol::otrp::buildGetDeviceStateRequest(QStringLiteral("rid-1"), QStringLiteral("tid-1"), tamSigner(pki)).value();

@@ -28,7 +28,10 @@ struct SdEntry
     QString name;
     QString spid;
     QList<TaEntry> tas;
-    QString tamid; // the owning TAM, kept by the TEE (5.3); not part of the DSI a TAM sees
+    // Kept by the TEE, not part of the DSI a TAM sees: the owning TAM (5.3) and the SP certificate
+    // that TAs installed into this SD must be signed under (9.3.1).
+    QString tamid;
+    crypto::Certificate spcert;
 };
 
 struct SpAik
