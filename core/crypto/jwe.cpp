@@ -208,6 +208,11 @@ int kwKeyBytes(const QString &alg)
 
 } // namespace
 
+QString keyManagementFor(const Key &key)
+{
+    return EVP_PKEY_is_a(key.get(), "RSA") ? QStringLiteral("RSA-OAEP-256") : QStringLiteral("ECDH-ES+A128KW");
+}
+
 Result<nlohmann::json> encrypt(const QByteArray &plaintext, const QList<JweRecipient> &recipients, const QString &enc,
                                const Secret &givenCek, const JwePolicy &policy)
 {

@@ -21,6 +21,9 @@ struct JweRecipient
     QString alg = QStringLiteral("ECDH-ES+A128KW"); // key management algorithm
 };
 
+// The key management a recipient's key gets here: RSA-OAEP-256 for RSA, ECDH-ES+A128KW otherwise.
+QString keyManagementFor(const Key &key);
+
 struct JwePolicy
 {
     bool allowRsa15 = false; // RSA1_5 is OTrP's mandatory algorithm but open to padding oracles

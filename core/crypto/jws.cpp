@@ -13,15 +13,6 @@ Error joseError(const QString &message, const QString &where = {})
     return Error{QStringLiteral("jose.invalid"), message, where};
 }
 
-Result<SignatureScheme> schemeForAlg(const QString &alg)
-{
-    if (alg == QLatin1String("ES256"))
-        return SignatureScheme::EcdsaP256Sha256;
-    if (alg == QLatin1String("RS256"))
-        return SignatureScheme::RsaPkcs1Sha256;
-    return Error{QStringLiteral("jose.unsupported-alg"), QStringLiteral("JWS alg '%1' is not accepted").arg(alg)};
-}
-
 QByteArray signingInput(const QByteArray &protectedB64, const QByteArray &payloadB64)
 {
     return protectedB64 + '.' + payloadB64;
@@ -99,6 +90,20 @@ Result<JwsSignature> parseSignature(const nlohmann::json &entry, const QStringLi
 }
 
 } // namespace
+
+Result<SignatureScheme> schemeForAlg(const QString &alg)
+{
+    if (alg == QLatin1String("ES256"))
+        return SignatureScheme::EcdsaP256Sha256;
+    if (alg == QLatin1String("RS256"))
+        return SignatureScheme::RsaPkcs1Sha256;
+    return Error{QStringLiteral("jose.unsupported-alg"), QStringLiteral("JWS alg '%1' is not accepted").arg(alg)};
+}
+
+QString signingAlgFor(const Key &key)
+{
+    return EVP_PKEY_is_a(key.get(), "RSA") ? QStringLiteral("RS256") : QStringLiteral("ES256");
+}
 
 QByteArray base64UrlEncode(const QByteArray &bytes)
 {

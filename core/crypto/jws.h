@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "crypto/certificate.h"
 #include "crypto/key.h"
+#include "crypto/signature.h"
 
 #include <QByteArray>
 #include <QList>
@@ -20,6 +21,11 @@ QByteArray base64UrlEncode(const QByteArray &bytes);
 Result<QByteArray> base64UrlDecode(const QByteArray &text, const QString &where);
 
 inline constexpr qsizetype kMaxJoseInput = 8 * 1024 * 1024;
+
+// RS256 and ES256 to signature schemes; any other alg is jose.unsupported-alg.
+Result<SignatureScheme> schemeForAlg(const QString &alg);
+// The JWS alg a key signs with here: RS256 for RSA keys, ES256 otherwise.
+QString signingAlgFor(const Key &key);
 
 struct JwsSigner
 {

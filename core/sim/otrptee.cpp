@@ -17,15 +17,8 @@ constexpr qsizetype kRidMemory = 1024;
 
 } // namespace
 
-QString keyManagementFor(const crypto::Key &key)
-{
-    return EVP_PKEY_is_a(key.get(), "RSA") ? QStringLiteral("RSA-OAEP-256") : QStringLiteral("ECDH-ES+A128KW");
-}
-
-QString signingAlgFor(const crypto::Key &key)
-{
-    return EVP_PKEY_is_a(key.get(), "RSA") ? QStringLiteral("RS256") : QStringLiteral("ES256");
-}
+using crypto::jose::keyManagementFor;
+using crypto::jose::signingAlgFor;
 
 OtrpTee::OtrpTee(OtrpTeeIdentity identity, const Clock &clock) : m_identity(std::move(identity)), m_clock(clock) {}
 
@@ -98,9 +91,7 @@ DeviceStateInfo OtrpTee::deviceStateFor(const QString &tamId, const QString &tid
     if (!m_identity.tfwKey.isNull()) {
         const QByteArray tbsBytes = tid.toUtf8();
         const QString alg = signingAlgFor(m_identity.tfwKey);
-        const Result<QByteArray> sig = crypto::signRaw(m_identity.tfwKey, alg == QLatin1String("RS256") ? crypto::SignatureScheme::RsaPkcs1Sha256
-                                                                                                       : crypto::SignatureScheme::EcdsaP256Sha256,
-                                                       tbsBytes);
+        const Result<QByteArray> sig = crypto::signRaw(m_identity.tfwKey, crypto::jose::schemeForAlg(alg).value(), tbsBytes);
         if (sig)
             dsi.tfw = TfwData{tbsBytes, m_identity.tfwCertificate, alg, sig.value()};
     }

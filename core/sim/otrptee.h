@@ -17,10 +17,6 @@
 // each TAM message, including every check a real TEE makes. Used by teep-devsim and the tests.
 namespace teep::sim {
 
-// The JOSE algorithms this TEE uses towards a key: RS256/ES256 to sign, RSA-OAEP-256 or
-// ECDH-ES+A128KW to encrypt.
-QString signingAlgFor(const crypto::Key &key);
-QString keyManagementFor(const crypto::Key &key);
 
 struct OtrpTeeIdentity
 {

@@ -8,6 +8,8 @@
 namespace teep::sim {
 
 using namespace teep::protocol::otrp;
+using crypto::jose::keyManagementFor;
+using crypto::jose::signingAlgFor;
 
 namespace {
 std::string stringOf(const nlohmann::json &object, const char *name)

@@ -11,11 +11,6 @@ Error otrpError(const QString &code, const QString &message)
 {
     return Error{QStringLiteral("otrp.") + code, message, QStringLiteral("CreateSDResponse")};
 }
-
-QString keyManagementFor(const crypto::Key &key)
-{
-    return EVP_PKEY_is_a(key.get(), "RSA") ? QStringLiteral("RSA-OAEP-256") : QStringLiteral("ECDH-ES+A128KW");
-}
 } // namespace
 
 QString deviceId(const crypto::Certificate &teeCertificate)
@@ -31,7 +26,7 @@ Result<QByteArray> buildCreateSdRequest(const CreateSdRequest &request, const cr
                                  {"tamid", request.tamId.toStdString()},
                                  {"did", deviceId(request.teeCertificate).toStdString()}};
     const crypto::Key teeKey = request.teeCertificate.publicKey();
-    const Result<nlohmann::json> jwe = crypto::jose::encrypt(QByteArray::fromStdString(content.dump()), {{teeKey, keyManagementFor(teeKey)}});
+    const Result<nlohmann::json> jwe = crypto::jose::encrypt(QByteArray::fromStdString(content.dump()), {{teeKey, crypto::jose::keyManagementFor(teeKey)}});
     if (!jwe)
         return jwe.error();
     const nlohmann::json tbs{{"ver", kVersion},           {"rid", request.rid.toStdString()},
@@ -51,11 +46,7 @@ Result<CreateSdResult> processCreateSdResponse(const QByteArray &response, const
     const nlohmann::json raw = nlohmann::json::parse(response.constData(), response.constData() + qMin(response.size(), kMaxMessageBytes),
                                                      nullptr, false);
     if (raw.is_object() && raw.contains("CreateSDTBSResponse")) {
-        const nlohmann::json reason = raw["CreateSDTBSResponse"].is_object() ? raw["CreateSDTBSResponse"].value("reason", nlohmann::json::object())
-                                                                            : nlohmann::json::object();
-        const nlohmann::json code = reason.is_object() ? reason.value("error-code", nlohmann::json()) : nlohmann::json();
-        const QString text = code.is_string() ? QString::fromStdString(code.get<std::string>()) : QString();
-        return otrpError(isErrorCode(text) ? text : QStringLiteral("ERR_TEE_FAIL"), QStringLiteral("the TEE refused the request"));
+        return otrpError(reasonCode(raw["CreateSDTBSResponse"]), QStringLiteral("the TEE refused the request"));
     }
     const Result<Unwrapped> unwrapped = unwrap(response);
     if (!unwrapped)
@@ -76,10 +67,7 @@ Result<CreateSdResult> processCreateSdResponse(const QByteArray &response, const
     if (!content.is_object())
         return otrpError(QStringLiteral("ERR_REQUEST_INVALID"), QStringLiteral("content is not a JSON object"));
     if (tbs.value("status", nlohmann::json()) != "pass") {
-        const nlohmann::json reason = content.value("reason", nlohmann::json::object());
-        const nlohmann::json code = reason.is_object() ? reason.value("error-code", nlohmann::json()) : nlohmann::json();
-        const QString text = code.is_string() ? QString::fromStdString(code.get<std::string>()) : QString();
-        return otrpError(isErrorCode(text) ? text : QStringLiteral("ERR_TEE_FAIL"), QStringLiteral("the TEE refused CreateSD"));
+        return otrpError(reasonCode(content), QStringLiteral("the TEE refused CreateSD"));
     }
     if (content.value("did", nlohmann::json()) != deviceId(request.teeCertificate).toStdString() ||
         content.value("sdname", nlohmann::json()) != request.sdName.toStdString())

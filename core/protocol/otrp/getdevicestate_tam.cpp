@@ -11,27 +11,13 @@ namespace teep::protocol::otrp {
 namespace {
 constexpr std::size_t kMaxTees = 16;
 
-Result<crypto::SignatureScheme> schemeFor(const QString &sigalg)
-{
-    if (sigalg == QLatin1String("RS256"))
-        return crypto::SignatureScheme::RsaPkcs1Sha256;
-    if (sigalg == QLatin1String("ES256"))
-        return crypto::SignatureScheme::EcdsaP256Sha256;
-    return Error{QStringLiteral("otrp.ERR_UNSUPPORTED_CRYPTO_ALG"), QStringLiteral("TFW sigalg '%1' is not supported").arg(sigalg)};
-}
-
 // One TEE's answer; failures are returned as TeeFailure, not as Error.
 std::variant<TeeReport, TeeFailure> processTee(const nlohmann::json &entry, const QString &rid, const QString &tid,
                                                const TamTrust &trust, const Clock &clock)
 {
     auto failure = [](const QString &code, const QString &message) { return TeeFailure{code, message}; };
     if (entry.is_object() && entry.contains("GetDeviceTEEStateTBSResponse")) {
-        const nlohmann::json &tbs = entry["GetDeviceTEEStateTBSResponse"];
-        const auto reason = tbs.is_object() ? tbs.value("reason", nlohmann::json::object()) : nlohmann::json::object();
-        const auto code = reason.is_object() ? reason.value("error-code", nlohmann::json()) : nlohmann::json();
-        return failure(code.is_string() && isErrorCode(QString::fromStdString(code.get<std::string>())) ? QString::fromStdString(code.get<std::string>())
-                                                                                                          : QStringLiteral("ERR_TEE_FAIL"),
-                       QStringLiteral("the TEE answered with an error"));
+        return failure(reasonCode(entry["GetDeviceTEEStateTBSResponse"]), QStringLiteral("the TEE answered with an error"));
     }
     if (entry.is_object() && entry.contains("OTrPBrokerError")) {
         const auto err = entry["OTrPBrokerError"].is_object() ? entry["OTrPBrokerError"].value("errcode", nlohmann::json()) : nlohmann::json();
@@ -69,7 +55,7 @@ std::variant<TeeReport, TeeFailure> processTee(const nlohmann::json &entry, cons
         return failure(QStringLiteral("ERR_TEE_FAIL"), QStringLiteral("the TEE certificate is not trusted: %1").arg(chain.message));
     TeeReport report{dsi.value(), dsiHash(dsiJson), false};
     if (const auto &tfw = dsi.value().tfw) {
-        const Result<crypto::SignatureScheme> scheme = schemeFor(tfw->sigalg);
+        const Result<crypto::SignatureScheme> scheme = crypto::jose::schemeForAlg(tfw->sigalg);
         if (!scheme)
             return failure(QStringLiteral("ERR_UNSUPPORTED_CRYPTO_ALG"), scheme.error().message);
         if (tfw->tbs != tid.toUtf8())

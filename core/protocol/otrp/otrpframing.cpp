@@ -118,6 +118,14 @@ Result<Unwrapped> unwrap(const nlohmann::json &message)
     return result;
 }
 
+QString reasonCode(const nlohmann::json &answer)
+{
+    const nlohmann::json reason = answer.is_object() ? answer.value("reason", nlohmann::json::object()) : nlohmann::json::object();
+    const nlohmann::json code = reason.is_object() ? reason.value("error-code", nlohmann::json()) : nlohmann::json();
+    const QString text = code.is_string() ? QString::fromStdString(code.get<std::string>()) : QString();
+    return isErrorCode(text) ? text : QStringLiteral("ERR_TEE_FAIL");
+}
+
 QString errorCodeFor(const Error &error)
 {
     if (error.code.startsWith(QLatin1String("otrp.")) && isErrorCode(error.code.mid(5)))

@@ -48,6 +48,10 @@ struct Unwrapped
 Result<Unwrapped> unwrap(const QByteArray &message);
 Result<Unwrapped> unwrap(const nlohmann::json &message);
 
+// The error code in an answer's {"reason": {"error-code": ...}}; ERR_TEE_FAIL when it is missing
+// or not one of the draft's codes. Never throws.
+QString reasonCode(const nlohmann::json &answer);
+
 // The OTrP error code a refusal maps to: "otrp.<ERR_...>" errors carry theirs; anything else in
 // framing is ERR_REQUEST_INVALID.
 QString errorCodeFor(const Error &error);
