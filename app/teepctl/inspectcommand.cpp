@@ -1,6 +1,7 @@
-// teepctl inspect FILE [--key FILE]... [--compat]
+// teepctl inspect FILE [--key FILE]... [--decrypt-key FILE]... [--compat]
 #include "commands.h"
 
+#include "crypto/pkcs8.h"
 #include "crypto/pkiformats.h"
 #include "protocol/inspector.h"
 
@@ -28,15 +29,20 @@ int runInspect(Context &context, const QStringList &arguments)
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Decodes a captured TEEP message, COSE object, SUIT envelope, EAT or any CBOR (binary or hex\n"
-        "text), prints it in diagnostic notation with field names, and verifies every signature with\n"
-        "the keys given. Exit codes: 0 decoded and verified, 2 unreadable, 4 not CBOR, 5 not a valid\n"
-        "TEEP/COSE/SUIT structure, 6 a signature could not be verified, 64 usage."));
+        "text), or an OTrP JSON message, prints it with field names, and verifies every signature with\n"
+        "the keys given. OTrP's encrypted layers (content, edsi, the TA key and the TA) are opened with\n"
+        "the --decrypt-key private keys. Exit codes: 0 decoded and verified, 2 unreadable, 4 neither\n"
+        "CBOR nor JSON, 5 not a valid TEEP/OTrP/COSE/SUIT structure, 6 a signature could not be\n"
+        "verified, 64 usage."));
     parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("The file to inspect ('-' reads stdin)."));
     const QCommandLineOption key(QStringLiteral("key"), QStringLiteral("A public key or certificate to verify with (repeatable)."),
                                  QStringLiteral("file"));
     const QCommandLineOption compat(QStringLiteral("compat"),
                                     QStringLiteral("Accept ES256/EdDSA and deployed agents' message forms."));
-    parser.addOptions({key, compat});
+    const QCommandLineOption decryptKey(QStringLiteral("decrypt-key"),
+                                       QStringLiteral("An unencrypted PEM private key that may open OTrP JWE layers (repeatable)."),
+                                       QStringLiteral("file"));
+    parser.addOptions({key, decryptKey, compat});
     if (const int code = parseCommand(parser, QStringLiteral("inspect"), arguments, context); code >= 0)
         return code;
     if (parser.positionalArguments().size() != 1)
@@ -51,7 +57,17 @@ int runInspect(Context &context, const QStringList &arguments)
             return context.fail(read.error());
         keys << read.value();
     }
-    const teep::protocol::Inspection result = teep::protocol::inspect(bytes.value(), keys, parser.isSet(compat));
+    QList<teep::crypto::Key> decryptionKeys;
+    for (const QString &path : parser.values(decryptKey)) {
+        const auto pem = readInput(path);
+        if (!pem)
+            return context.fail(pem.error());
+        const auto read = teep::crypto::readPrivateKeyPem(pem.value(), {});
+        if (!read)
+            return context.fail(teep::Error{read.error().code, read.error().message, path});
+        decryptionKeys << read.value();
+    }
+    const teep::protocol::Inspection result = teep::protocol::inspect(bytes.value(), keys, parser.isSet(compat), decryptionKeys);
     const int code = int(result.verdict);
     if (context.json) {
         nlohmann::ordered_json json{{"kind", result.kind.toStdString()}, {"verdict", code},

@@ -23,8 +23,10 @@ const char kCommandsHelp[] =
     "                                           sp-signer, verifier-key\n"
     "  sp add|add-cert|list|show|remove         service providers and their TA-signing certificates\n"
     "  audit verify|list                        the hash-chained audit log\n"
-    "  inspect FILE [--key FILE]... [--compat]  decode and verify a captured TEEP message, COSE\n"
-    "                                           object, SUIT envelope or EAT (binary or hex)\n"
+    "  inspect FILE [--key F]... [--decrypt-key F]... [--compat]\n"
+    "                                           decode and verify a captured TEEP message, COSE\n"
+    "                                           object, SUIT envelope, EAT (binary or hex) or OTrP\n"
+    "                                           message (JSON; JWE layers opened with --decrypt-key)\n"
     "\nSecrets (--passphrase, --pkcs12-password, --key-passphrase) are read from env:NAME, file:PATH or\n"
     "stdin, never from the command line.\n";
 

@@ -3,6 +3,7 @@
 #include "crypto/cosekey.h"
 #include "crypto/jws.h"
 #include "crypto/openssl.h"
+#include "crypto/symmetric.h"
 
 #include <QCborMap>
 
@@ -22,17 +23,16 @@ Error jweError(const QString &message, const QString &where = {})
 
 struct EncInfo
 {
-    int keyBytes;  // CEK: MAC key || ENC key
-    const EVP_CIPHER *cipher;
+    int keyBytes;  // CEK: MAC key || ENC key (AES-128 or AES-256 by its half)
     const char *mac; // HMAC digest
 };
 
 Result<EncInfo> encInfo(const QString &enc)
 {
     if (enc == QLatin1String("A128CBC-HS256"))
-        return EncInfo{32, EVP_aes_128_cbc(), "SHA256"};
+        return EncInfo{32, "SHA256"};
     if (enc == QLatin1String("A256CBC-HS512"))
-        return EncInfo{64, EVP_aes_256_cbc(), "SHA512"};
+        return EncInfo{64, "SHA512"};
     return Error{QStringLiteral("jose.unsupported-enc"), QStringLiteral("JWE enc '%1' is not supported").arg(enc)};
 }
 
@@ -40,13 +40,6 @@ bool isKeyAlg(const QString &alg)
 {
     return alg == QLatin1String("RSA-OAEP-256") || alg == QLatin1String("ECDH-ES+A128KW") ||
            alg == QLatin1String("ECDH-ES+A256KW") || alg == QLatin1String("RSA1_5");
-}
-
-QByteArray randomBytes(int count)
-{
-    QByteArray bytes(count, '\0');
-    RAND_bytes(reinterpret_cast<unsigned char *>(bytes.data()), count);
-    return bytes;
 }
 
 Result<QByteArray> hmac(const char *digest, const QByteArray &key, const QByteArray &data)
@@ -72,25 +65,6 @@ Result<QByteArray> authenticationTag(const EncInfo &info, const QByteArray &macK
     if (!mac)
         return mac;
     return mac.value().left(info.keyBytes / 2);
-}
-
-Result<QByteArray> aesCbc(const EVP_CIPHER *cipher, const QByteArray &key, const QByteArray &iv, const QByteArray &input, bool encrypt)
-{
-    std::unique_ptr<EVP_CIPHER_CTX, OpenSslDeleter<EVP_CIPHER_CTX, EVP_CIPHER_CTX_free>> context(EVP_CIPHER_CTX_new());
-    QByteArray out(input.size() + 16, '\0');
-    int written = 0;
-    int final = 0;
-    if (!context ||
-        EVP_CipherInit_ex(context.get(), cipher, nullptr, reinterpret_cast<const unsigned char *>(key.constData()),
-                          reinterpret_cast<const unsigned char *>(iv.constData()), encrypt ? 1 : 0) != 1 ||
-        EVP_CipherUpdate(context.get(), reinterpret_cast<unsigned char *>(out.data()), &written,
-                         reinterpret_cast<const unsigned char *>(input.constData()), int(input.size())) != 1 ||
-        EVP_CipherFinal_ex(context.get(), reinterpret_cast<unsigned char *>(out.data()) + written, &final) != 1) {
-        takeOpenSslErrors();
-        return jweError(QStringLiteral("AES-CBC failed"));
-    }
-    out.resize(written + final);
-    return out;
 }
 
 Result<QByteArray> aesKeyWrap(const QByteArray &kek, const QByteArray &input, bool wrap)
@@ -224,6 +198,8 @@ Result<nlohmann::json> encrypt(const QByteArray &plaintext, const QList<JweRecip
     if (!givenCek.isEmpty() && givenCek.size() != info.value().keyBytes)
         return jweError(QStringLiteral("%1 needs a %2-byte CEK").arg(enc).arg(info.value().keyBytes));
     const Secret cek(givenCek.isEmpty() ? randomBytes(info.value().keyBytes) : givenCek.bytes());
+    if (cek.size() != info.value().keyBytes)
+        return jweError(QStringLiteral("no random CEK could be drawn"));
 
     nlohmann::json json{{"recipients", nlohmann::json::array()}};
     for (const JweRecipient &recipient : recipients) {
@@ -256,7 +232,7 @@ Result<nlohmann::json> encrypt(const QByteArray &plaintext, const QList<JweRecip
     const QByteArray protectedB64 = base64UrlEncode(QByteArray::fromStdString(nlohmann::json{{"enc", enc.toStdString()}}.dump()));
     const QByteArray iv = randomBytes(16);
     const int half = info.value().keyBytes / 2;
-    const Result<QByteArray> ciphertext = aesCbc(info.value().cipher, cek.bytes().mid(half), iv, plaintext, true);
+    const Result<QByteArray> ciphertext = aesCbc(cek.bytes().mid(half), iv, plaintext, true);
     if (!ciphertext)
         return ciphertext.error();
     const Result<QByteArray> tag = authenticationTag(info.value(), cek.bytes().left(half), protectedB64, iv, ciphertext.value());
@@ -376,7 +352,7 @@ Result<Decrypted> decrypt(const nlohmann::json &json, const Key &privateKey, con
             reasons << QStringLiteral("%1: the JWE does not decrypt (authentication failed)").arg(alg);
             continue;
         }
-        const Result<QByteArray> plaintext = aesCbc(info.value().cipher, key.bytes().mid(half), iv.value(), ciphertext.value(), false);
+        const Result<QByteArray> plaintext = aesCbc(key.bytes().mid(half), iv.value(), ciphertext.value(), false);
         if (!plaintext) {
             reasons << QStringLiteral("%1: the JWE does not decrypt").arg(alg);
             continue;

@@ -1,5 +1,8 @@
 #include "protocol/inspector.h"
 
+#include "protocol/otrp/otrpframing.h"
+#include "protocol/otrp/otrpinspector.h"
+
 #include "attestation/eat.h"
 #include "cbor/strictcbor.h"
 #include "crypto/cosesign.h"
@@ -114,6 +117,8 @@ QString verifyWithKeys(const crypto::cose::SignedObject &object, const QList<cry
     return reasons.join(QStringLiteral("; "));
 }
 
+} // namespace
+
 void conclude(Inspection &result, const InspectionStep &step, Verdict failure)
 {
     result.steps << step;
@@ -122,6 +127,8 @@ void conclude(Inspection &result, const InspectionStep &step, Verdict failure)
         result.reason = QStringLiteral("%1: %2").arg(step.what, step.detail);
     }
 }
+
+namespace {
 
 void inspectPayload(Inspection &result, const QByteArray &payload, bool compatibility, QString *kind, QString *diagnostic,
                     int indent = 0)
@@ -154,8 +161,13 @@ void inspectPayload(Inspection &result, const QByteArray &payload, bool compatib
 
 } // namespace
 
-Inspection inspect(const QByteArray &bytes, const QList<crypto::Key> &keys, bool compatibility)
+Inspection inspect(const QByteArray &bytes, const QList<crypto::Key> &keys, bool compatibility, const QList<crypto::Key> &decryptionKeys)
 {
+    if (bytes.trimmed().startsWith('{') && bytes.size() <= otrp::kMaxMessageBytes) {
+        const nlohmann::json json = nlohmann::json::parse(bytes.constData(), bytes.constData() + bytes.size(), nullptr, false);
+        if (!json.is_discarded())
+            return otrp::inspectOtrp(json, keys, decryptionKeys);
+    }
     Inspection result;
     QByteArray data = bytes;
     if (const auto hex = fromHexText(bytes)) {

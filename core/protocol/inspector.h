@@ -19,8 +19,8 @@ struct InspectionStep
 
 enum class Verdict {
     Verified = 0,      // everything decoded; every signature verified (or there was none)
-    NotCbor = 4,       // the bytes are not (strict) CBOR
-    Invalid = 5,       // CBOR, but not a valid TEEP message, COSE object, SUIT envelope or EAT
+    NotCbor = 4,       // the bytes are neither (strict) CBOR nor JSON
+    Invalid = 5,       // CBOR or JSON, but not a valid TEEP/OTrP message, COSE object, SUIT envelope or EAT
     NotVerified = 6,   // a signature could not be verified with the keys given
 };
 
@@ -33,8 +33,13 @@ struct Inspection
     QString reason; // one line: why the verdict is not Verified
 };
 
-// Accepts binary CBOR or hex text ('#' comments and whitespace ignored). Signatures are tried with
-// each key; `compatibility` admits ES256/EdDSA and the deployed agents' TEEP forms.
-Inspection inspect(const QByteArray &bytes, const QList<crypto::Key> &keys, bool compatibility);
+// Adds a step; the first failing step sets the verdict to `failure` and gives the reason.
+void conclude(Inspection &result, const InspectionStep &step, Verdict failure);
+
+// Accepts binary CBOR, hex text ('#' comments and whitespace ignored) or an OTrP JSON message.
+// Signatures are tried with each key; `compatibility` admits ES256/EdDSA and the deployed agents'
+// TEEP forms; `decryptionKeys` (private) open OTrP's JWE layers.
+Inspection inspect(const QByteArray &bytes, const QList<crypto::Key> &keys, bool compatibility,
+                   const QList<crypto::Key> &decryptionKeys = {});
 
 } // namespace teep::protocol

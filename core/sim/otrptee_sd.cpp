@@ -1,105 +1,149 @@
-// The simulated TEE's security-domain commands (OTrP -03 9.2).
+// The simulated TEE's security-domain commands (OTrP -03 9.2). Each handler checks everything
+// first and changes the TEE only when it returns a "pass" body.
+#include "protocol/otrp/sdcommands.h"
 #include "sim/otrptee.h"
-
-#include "crypto/jwe.h"
-#include "protocol/otrp/createsd.h"
-#include "tam/tamidentity.h"
 
 namespace teep::sim {
 
 using namespace teep::protocol::otrp;
-using crypto::jose::keyManagementFor;
-using crypto::jose::signingAlgFor;
 
 namespace {
-std::string stringOf(const nlohmann::json &object, const char *name)
+constexpr qsizetype kMaxNameLength = 64;
+constexpr qsizetype kMaxSpCertificates = 8;
+
+QString stringOf(const nlohmann::json &object, const char *name)
 {
     const auto it = object.find(name);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+    return it != object.end() && it->is_string() ? QString::fromStdString(it->get<std::string>())
+                                                 : QString();
+}
+
+bool validName(const QString &name)
+{
+    return !name.isEmpty() && name.size() <= kMaxNameLength;
 }
 } // namespace
 
-nlohmann::json OtrpTee::createSd(const QByteArray &request)
+OtrpTee::Outcome OtrpTee::createSd(const CommandContext &context)
 {
-    const QString command = QStringLiteral("CreateSD");
-    const Result<Unwrapped> unwrapped = unwrap(request);
-    if (!unwrapped)
-        return unsignedFailure(command, {}, errorCodeFor(unwrapped.error()));
-    const nlohmann::json &tbs = unwrapped.value().tbs;
-    if (unwrapped.value().command != command || unwrapped.value().direction != Direction::Request)
-        return unsignedFailure(command, tbs, QStringLiteral("ERR_REQUEST_INVALID"));
-    const Result<crypto::Certificate> tamCertificate = authenticateTam(unwrapped.value());
-    if (!tamCertificate)
-        return unsignedFailure(command, tbs, tamCertificate.error().code);
-    const QString tamId = tam::tamIdFromCertificate(tamCertificate.value());
-    if (stringOf(tbs, "tee") != m_identity.name.toStdString() || stringOf(tbs, "rid").empty() || stringOf(tbs, "tid").empty())
-        return unsignedFailure(command, tbs, QStringLiteral("ERR_REQUEST_INVALID"));
-    if (QString::fromStdString(stringOf(tbs, "dsihash")) != m_lastDsiHash.value(tamId))
-        return unsignedFailure(command, tbs, QStringLiteral("ERR_DEV_STATE_MISMATCH"));
-    if (!tbs.contains("content"))
-        return unsignedFailure(command, tbs, QStringLiteral("ERR_REQUEST_INVALID"));
-    Result<crypto::jose::Decrypted> decrypted = crypto::jose::decrypt(tbs["content"], m_identity.teeKey);
-    if (!decrypted)
-        return unsignedFailure(command, tbs, QStringLiteral("ERR_REQUEST_INVALID"));
-    const nlohmann::json content = nlohmann::json::parse(decrypted.value().plaintext.toStdString(), nullptr, false);
+    const QString spid = stringOf(context.content, "spid");
+    const QString sdName = stringOf(context.content, "sdname");
+    if (!validName(spid) || !validName(sdName))
+        return {QStringLiteral("ERR_REQUEST_INVALID")};
+    const std::optional<crypto::Certificate> spcert =
+        validSpCertificate(context.content.value("spcert", nlohmann::json()));
+    if (!spcert)
+        return {QStringLiteral("ERR_SPCERT_INVALID")};
+    if (stringOf(context.content, "tamid") != context.tamId)
+        return {QStringLiteral("ERR_TAM_NOT_AUTHORIZED")};
+    if (std::any_of(m_sds.cbegin(), m_sds.cend(),
+                    [&](const SdEntry &sd) { return sd.name == sdName; }))
+        return {QStringLiteral("ERR_SD_ALREADY_EXISTS")};
+    if (m_sds.size() >= kMaxSds)
+        return {QStringLiteral("ERR_TEE_RESOURCE_FULL")};
+    if (!ensureAik(spid))
+        return {QStringLiteral("ERR_TEE_FAIL")};
+    m_sds << SdEntry{sdName, spid, {}, context.tamId, {*spcert}};
+    return {{},
+            {{"sdname", sdName.toStdString()},
+             {"teespaik", m_aiks.value(spid).publicKeyDer().toBase64().toStdString()}}};
+}
 
-    // From here on the CEK is known: answers are signed and encrypted under it.
-    const crypto::Key tamKey = tamCertificate.value().publicKey();
-    const QString did = deviceId(m_identity.teeChain.value(0));
-    auto answer = [&](const QString &status, nlohmann::json body) -> nlohmann::json {
-        body["did"] = did.toStdString();
-        const Result<nlohmann::json> jwe = crypto::jose::encrypt(QByteArray::fromStdString(body.dump()), {{tamKey, keyManagementFor(tamKey)}},
-                                                                 decrypted.value().enc, decrypted.value().cek);
-        if (!jwe)
-            return unsignedFailure(command, tbs, QStringLiteral("ERR_TEE_FAIL"));
-        const nlohmann::json response{{"ver", kVersion}, {"status", status.toStdString()}, {"rid", tbs["rid"]}, {"tid", tbs["tid"]},
-                                      {"content", jwe.value()}};
-        const Result<nlohmann::json> signedResponse =
-            sign(command, Direction::Response, response, {m_identity.teeKey, signingAlgFor(m_identity.teeKey), {}});
-        return signedResponse ? signedResponse.value() : unsignedFailure(command, tbs, QStringLiteral("ERR_TEE_FAIL"));
-    };
-    auto refuse = [&](const char *code) { return answer(QStringLiteral("fail"), {{"reason", {{"error-code", code}}}}); };
+OtrpTee::Outcome OtrpTee::updateSd(const CommandContext &context)
+{
+    const auto found = ownedSd(context, stringOf(context.content, "sdname"));
+    if (const QString *code = std::get_if<QString>(&found))
+        return {*code};
+    SdEntry &sd = *std::get<SdEntry *>(found);
+    const auto changes = context.content.find("changes");
+    if (changes == context.content.end() || !changes->is_object() ||
+        stringOf(context.content, "spid") != sd.spid)
+        return {QStringLiteral("ERR_REQUEST_INVALID")};
 
-    if (!content.is_object() || stringOf(content, "spid").empty() || stringOf(content, "sdname").empty())
-        return refuse("ERR_REQUEST_INVALID");
-    const QString spid = QString::fromStdString(stringOf(content, "spid"));
-    const QString sdName = QString::fromStdString(stringOf(content, "sdname"));
-    if (spid.size() > 64 || sdName.size() > 64)
-        return refuse("ERR_REQUEST_INVALID");
-    // spcert: BASE64 DER of a certificate that is currently valid.
-    const auto spcertDer = QByteArray::fromBase64Encoding(QByteArray::fromStdString(stringOf(content, "spcert")),
-                                                          QByteArray::AbortOnBase64DecodingErrors);
-    if (!spcertDer || spcertDer.decoded.isEmpty())
-        return refuse("ERR_SPCERT_INVALID");
-    const Result<crypto::Certificate> spcert = crypto::Certificate::fromDer(spcertDer.decoded);
-    if (!spcert || crypto::validityAt(spcert.value(), m_clock.now()) == crypto::Validity::Expired ||
-        crypto::validityAt(spcert.value(), m_clock.now()) == crypto::Validity::NotYetValid)
-        return refuse("ERR_SPCERT_INVALID");
-    if (QString::fromStdString(stringOf(content, "did")) != did)
-        return refuse("ERR_REQUEST_INVALID");
-    if (QString::fromStdString(stringOf(content, "tamid")) != tamId)
-        return refuse("ERR_TAM_NOT_AUTHORIZED");
-    if (std::any_of(m_sds.cbegin(), m_sds.cend(), [&](const SdEntry &sd) { return sd.name == sdName; }))
-        return refuse("ERR_SD_ALREADY_EXISTS");
-    if (!remember(QString::fromStdString(stringOf(tbs, "rid"))))
-        return refuse("ERR_REQUEST_INVALID");
-
-    // All checks passed: create the SD, and the SP's AIK with its first SD.
-    if (!m_aiks.contains(spid)) {
-        const Result<crypto::Key> aik = crypto::Key::generate(crypto::KeyAlgorithm::P256);
-        if (!aik)
-            return refuse("ERR_TEE_FAIL");
-        m_aiks.insert(spid, aik.value());
+    SdEntry updated = sd;
+    if (changes->contains("newsdname")) {
+        updated.name = stringOf(*changes, "newsdname");
+        if (!validName(updated.name))
+            return {QStringLiteral("ERR_REQUEST_INVALID")};
+        if (updated.name != sd.name &&
+            std::any_of(m_sds.cbegin(), m_sds.cend(),
+                        [&](const SdEntry &other) { return other.name == updated.name; }))
+            return {QStringLiteral("ERR_SDNAME_ALREADY_USED")};
     }
-    m_sds << SdEntry{sdName, spid, {}, tamId, spcert.value()};
-    nlohmann::json body{{"sdname", sdName.toStdString()}, {"teespaik", m_aiks.value(spid).publicKeyDer().toBase64().toStdString()}};
-    if (tbs.value("nextdsi", nlohmann::json(false)) == true) {
-        // The same {"dsi": ...} object as in edsi, so its dsihash is computed the same way.
-        const nlohmann::json dsiJson = toJson(deviceStateFor(tamId, QString::fromStdString(stringOf(tbs, "tid"))));
-        body["dsi"] = dsiJson;
-        m_lastDsiHash.insert(tamId, dsiHash(dsiJson));
+    if (changes->contains("newspid")) {
+        updated.spid = stringOf(*changes, "newspid");
+        if (!validName(updated.spid))
+            return {QStringLiteral("ERR_REQUEST_INVALID")};
     }
-    return answer(QStringLiteral("pass"), body);
+    if (const auto added = changes->find("spcert"); added != changes->end()) {
+        if (!added->is_array() || added->size() > kMaxSpCertificates)
+            return {QStringLiteral("ERR_REQUEST_INVALID")};
+        for (const nlohmann::json &value : *added) {
+            const std::optional<crypto::Certificate> certificate = validSpCertificate(value);
+            if (!certificate)
+                return {QStringLiteral("ERR_SPCERT_INVALID")};
+            updated.spcerts << *certificate;
+        }
+    }
+    if (const auto removed = changes->find("deloldspcert"); removed != changes->end()) {
+        if (!removed->is_array() || removed->size() > kMaxSpCertificates)
+            return {QStringLiteral("ERR_REQUEST_INVALID")};
+        for (const nlohmann::json &value : *removed) {
+            const QString hash = value.is_string()
+                                     ? QString::fromStdString(value.get<std::string>()).toLower()
+                                     : QString();
+            const qsizetype before = updated.spcerts.size();
+            updated.spcerts.removeIf([&](const crypto::Certificate &certificate) {
+                return certificateHashHex(certificate) == hash;
+            });
+            if (updated.spcerts.size() == before)
+                return {QStringLiteral(
+                    "ERR_REQUEST_INVALID")}; // names a certificate the SD does not hold
+        }
+    }
+    if (updated.spcerts.isEmpty() || updated.spcerts.size() > kMaxSpCertificates)
+        return {QStringLiteral("ERR_SPCERT_INVALID")}; // TAs in the SD must stay verifiable
+    const auto renew = changes->find("renewteespaik");
+    if (renew != changes->end() && !renew->is_boolean())
+        return {QStringLiteral("ERR_REQUEST_INVALID")};
+
+    // The SP AIK follows the SP (drawn before anything changes); the old SP's goes with its last
+    // SD.
+    crypto::Key aik = m_aiks.value(updated.spid);
+    if (aik.isNull() || (renew != changes->end() && renew->get<bool>())) {
+        const Result<crypto::Key> fresh = crypto::Key::generate(crypto::KeyAlgorithm::P256);
+        if (!fresh)
+            return {QStringLiteral("ERR_TEE_FAIL")};
+        aik = fresh.value();
+    }
+    const QString oldSpid = sd.spid;
+    m_aiks.insert(updated.spid, aik);
+    for (const TaEntry &ta : updated.tas)
+        m_tas[ta.taid].spid = updated.spid;
+    sd = updated;
+    if (oldSpid != updated.spid)
+        dropAikIfUnused(oldSpid);
+    return {{},
+            {{"teespaik", m_aiks.value(updated.spid).publicKeyDer().toBase64().toStdString()},
+             {"teespaiktype", "ECC"}}};
+}
+
+OtrpTee::Outcome OtrpTee::deleteSd(const CommandContext &context)
+{
+    const auto found = ownedSd(context, stringOf(context.content, "sdname"));
+    if (const QString *code = std::get_if<QString>(&found))
+        return {*code};
+    const auto deleteTas = context.content.find("deleteta");
+    if (deleteTas != context.content.end() && !deleteTas->is_boolean())
+        return {QStringLiteral("ERR_REQUEST_INVALID")};
+    const SdEntry sd = *std::get<SdEntry *>(found);
+    if (!sd.tas.isEmpty() && (deleteTas == context.content.end() || !deleteTas->get<bool>()))
+        return {QStringLiteral("ERR_SD_NOT_EMPTY")};
+    for (const TaEntry &ta : sd.tas)
+        m_tas.remove(ta.taid);
+    m_sds.removeIf([&](const SdEntry &entry) { return entry.name == sd.name; });
+    dropAikIfUnused(sd.spid);
+    return {};
 }
 
 } // namespace teep::sim

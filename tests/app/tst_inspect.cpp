@@ -1,6 +1,10 @@
 // teepctl inspect on captured messages from other implementations: the verdict and exit code a
 // trainer or a script relies on, for each kind of input.
+#include "crypto/pkcs8.h"
+#include "otrpworld.h"
 #include "processrun.h"
+#include "protocol/otrp/getdevicestate.h"
+#include "protocol/otrp/sdcommands.h"
 #include "tempdir.h"
 
 #include <QJsonDocument>
@@ -30,6 +34,7 @@ private slots:
     void verdicts_data();
     void verdicts();
     void jsonOutputNamesEveryStep();
+    void opensEveryOtrpLayer();
 };
 
 // libteep ships the Verifier's private key only; openssl derives the public one.
@@ -101,6 +106,71 @@ void TestInspect::jsonOutputNamesEveryStep()
     QCOMPARE(json.value(QStringLiteral("verdict")).toInt(), 6);
     QCOMPARE(json.value(QStringLiteral("steps")).toArray().size(), 2);
     QVERIFY(json.value(QStringLiteral("diagnostic")).toString().contains(QStringLiteral("http://example.com/file.bin")));
+}
+
+void TestInspect::opensEveryOtrpLayer()
+{
+    using namespace teep::protocol::otrp;
+    teep::test::OtrpWorld w;
+    w.getDeviceState();
+    QVERIFY(w.run(QStringLiteral("CreateSD"), createSdContent(w.kTamId, QStringLiteral("acme"), QStringLiteral("sd.acme"), w.sp.certificate)).ok());
+    QVERIFY(w.run(QStringLiteral("InstallTA"), taContent(w.kTamId, QStringLiteral("acme"), QStringLiteral("sd.acme"), QStringLiteral("ta-wallet")),
+                  w.encryptedTa(TaOperation::Install, w.signedTa(QStringLiteral("ta-wallet"), 3, "wallet code")))
+                .ok());
+    teep::test::TempDir dir;
+    const QString request = dir.path(QStringLiteral("install.json"));
+    teep::test::writeAll(request, w.lastRequest);
+    const QString teeKey = dir.path(QStringLiteral("tee.pem")), aikKey = dir.path(QStringLiteral("aik.pem")), spKey = dir.path(QStringLiteral("sp.pem"));
+    teep::test::writeAll(teeKey, teep::crypto::pemEncode(teep::crypto::plainPrivateKey(w.tee.key).value().bytes(), "PRIVATE KEY"));
+    teep::test::writeAll(aikKey, teep::crypto::pemEncode(teep::crypto::plainPrivateKey(w.device->spAiks().value(QStringLiteral("acme"))).value().bytes(), "PRIVATE KEY"));
+    teep::test::writeAll(spKey, w.sp.key.publicKeyPem());
+
+    // Every layer opened: the TAM's signature (x5c), content, the TA key, the SP-signed TA.
+    ToolRun run = inspect({request, QStringLiteral("--decrypt-key"), teeKey, QStringLiteral("--decrypt-key"), aikKey, QStringLiteral("--key"), spKey});
+    QVERIFY2(run.exitCode == 0, run.out + run.err);
+    QVERIFY(run.out.contains("kind: OTrP InstallTARequest"));
+    QVERIFY(run.out.contains("[ok]   signature (ES256): verified with the x5c certificate 'TAM'"));
+    QVERIFY(run.out.contains("[ok]   decrypt content: opened with decryption key 1"));
+    QVERIFY(run.out.contains("[ok]   decrypt encrypted_ta key: opened with decryption key 2"));
+    QVERIFY(run.out.contains("[ok]   SP signature over the TA: verified"));
+    QVERIFY(run.out.contains("\"taid\": \"ta-wallet\""));
+    QVERIFY(run.out.contains("11 bytes, SHA-256"));
+
+    // Without keys the layers stay closed, which is no failure; without the SP key the TA's
+    // signature cannot be judged, which is.
+    run = inspect({request});
+    QCOMPARE(run.exitCode, 0);
+    QVERIFY(run.out.contains("left encrypted: no --decrypt-key was given"));
+    run = inspect({request, QStringLiteral("--decrypt-key"), aikKey});
+    QCOMPARE(run.exitCode, 6);
+    QVERIFY(run.err.contains("SP signature over the TA"));
+
+    // A flipped signature byte: not verified (6). Another outer name: invalid (5).
+    nlohmann::json message = nlohmann::json::parse(w.lastRequest.toStdString());
+    std::string signature = message["InstallTARequest"]["signature"];
+    signature[10] = signature[10] == 'A' ? 'B' : 'A';
+    nlohmann::json tampered = message;
+    tampered["InstallTARequest"]["signature"] = signature;
+    teep::test::writeAll(request, QByteArray::fromStdString(tampered.dump()));
+    QCOMPARE(inspect({request}).exitCode, 6);
+    teep::test::writeAll(request, QByteArray::fromStdString(nlohmann::json{{"DeleteTARequest", message["InstallTARequest"]}}.dump()));
+    run = inspect({request});
+    QCOMPARE(run.exitCode, 5);
+    QVERIFY(run.err.contains("outer name does not match"));
+    teep::test::writeAll(request, "{\"GetDeviceStateResponse\": 7}");
+    QCOMPARE(inspect({request}).exitCode, 5);
+
+    // A TEE's answer carries no certificate: it verifies with the TEE's key only.
+    const QByteArray answer = QByteArray::fromStdString(nlohmann::json{{"GetDeviceStateResponse", {w.device->process(
+        buildGetDeviceStateRequest(w.nextRid(), w.target.tid, w.tamSigner()).value())}}}.dump());
+    teep::test::writeAll(request, answer);
+    QCOMPARE(inspect({request}).exitCode, 6);
+    const QString teeCert = dir.path(QStringLiteral("tee.crt"));
+    teep::test::writeAll(teeCert, w.tee.certificate.pem());
+    run = inspect({request, QStringLiteral("--key"), teeCert, QStringLiteral("--decrypt-key"), teeKey});
+    QVERIFY2(run.exitCode == 0, run.out + run.err);
+    QVERIFY(run.out.contains("kind: OTrP GetDeviceStateResponse (1 TEE)"));
+    QVERIFY(run.out.contains("TEE 1: decrypt edsi: left encrypted")); // edsi is for the TAM's key
 }
 
 QTEST_GUILESS_MAIN(TestInspect)

@@ -29,8 +29,15 @@ mkdir -p "$work/jose"
 printf '%s' '{"payload":"eyJ2ZXIiOiIxLjAifQ","protected":"eyJhbGciOiJFUzI1NiJ9","signature":"AAAA"}' >"$work/jose/jws.json"
 printf '%s' '{"protected":"eyJlbmMiOiJBMTI4Q0JDLUhTMjU2In0","recipients":[{"header":{"alg":"ECDH-ES+A128KW","epk":{"kty":"EC","crv":"P-256","x":"AAAA","y":"AAAA"}},"encrypted_key":"AAAA"}],"iv":"AAAAAAAAAAAAAAAAAAAAAA","ciphertext":"AAAA","tag":"AAAAAAAAAAAAAAAAAAAAAA"}' >"$work/jose/jwe.json"
 
+# OTrP seeds: TBS objects the harness signs, one per command shape, and a DSI.
+mkdir -p "$work/otrp"
+printf '%s' '{"ver":"1.0","rid":"f-1","tid":"tid-1","tee":"primary","nextdsi":true,"content_plain":{"tamid":"urn:example:tam:one","spid":"acme","sdname":"sd.f","spcert":"AAAA"}}' >"$work/otrp/create.json"
+printf '%s' '{"ver":"1.0","rid":"f-2","tid":"tid-1","tee":"primary","nextdsi":true,"content_plain":{"tamid":"urn:example:tam:one","spid":"acme","sdname":"sd.f","changes":{"newsdname":"sd.g","renewteespaik":true,"deloldspcert":["00"]}}}' >"$work/otrp/update.json"
+printf '%s' '{"ver":"1.0","rid":"f-3","tid":"tid-1","tee":"primary","nextdsi":false,"content_plain":{"tamid":"urn:example:tam:one","sdname":"sd.f","taid":"t","deleteta":true},"encrypted_ta":{"key":{},"iv":"00000000000000000000000000000000","alg":"AESCBC","ciphertadata":"AAAA"}}' >"$work/otrp/ta.json"
+printf '%s' '{"dsi":{"tee":{"name":"p","ver":"1","cert":"AAAA","cacert":[],"sdlist":{"cnt":1,"sd":[{"name":"a","spid":"b","talist":[{"taid":"c"}]}]},"teeaiklist":[]}}}' >"$work/otrp/dsi.json"
+
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
-for target in teep cose suit eat inspect jose; do
+for target in teep cose suit eat inspect jose otrp; do
     printf 'fuzz_%s: ' "$target"
     "$build/tests/fuzz/fuzz_$target" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
         -artifact_prefix="$work/$target-" "$work/$target" >"$work/$target.log" 2>&1 ||

@@ -3,7 +3,10 @@
 // npm `jose` in both directions.
 #include "crypto/jwe.h"
 #include "crypto/jws.h"
+#include "crypto/openssl.h"
 #include "crypto/pkcs8.h"
+#include "otrpworld.h"
+#include "protocol/otrp/sdcommands.h"
 #include "pkifixtures.h"
 #include "processrun.h"
 #include "tempdir.h"
@@ -46,6 +49,7 @@ private slots:
     void givenCekIsReused();
     void npmJoseVerifiesAndDecryptsOurs();
     void weVerifyAndDecryptNpmJose();
+    void npmJoseReadsAWholeInstallTa();
 
 private:
     Key m_p256;
@@ -261,6 +265,37 @@ void TestJose::weVerifyAndDecryptNpmJose()
         QVERIFY2(decrypted.ok(), qPrintable(name + QStringLiteral(": ") + (decrypted.ok() ? QString() : decrypted.error().message)));
         QCOMPARE(decrypted.value().plaintext, payload);
     }
+}
+
+void TestJose::npmJoseReadsAWholeInstallTa()
+{
+    // A real InstallTARequest, as the TAM sends it to the simulated TEE: four layers (TAM JWS,
+    // content JWE to the TEE, TA key JWE to the SP AIK, AES-CBC, SP JWS over the TA).
+    teep::test::OtrpWorld w;
+    w.getDeviceState();
+    QVERIFY(w.run(QStringLiteral("CreateSD"), teep::protocol::otrp::createSdContent(w.kTamId, QStringLiteral("acme"), QStringLiteral("sd.acme"),
+                                                                                    w.sp.certificate)).ok());
+    const QByteArray binary = QByteArray("TA code ").repeated(1000);
+    const auto installed = w.run(QStringLiteral("InstallTA"),
+                                 teep::protocol::otrp::taContent(w.kTamId, QStringLiteral("acme"), QStringLiteral("sd.acme"), QStringLiteral("ta-wallet")),
+                                 w.encryptedTa(teep::protocol::otrp::TaOperation::Install, w.signedTa(QStringLiteral("ta-wallet"), 2, binary)));
+    QVERIFY(installed.ok());
+    teep::test::TempDir dir;
+    teep::test::writeAll(dir.path(QStringLiteral("request.json")), w.lastRequest);
+    teep::test::writeAll(dir.path(QStringLiteral("tee.key.pem")), pemEncode(plainPrivateKey(w.tee.key).value().bytes(), "PRIVATE KEY"));
+    teep::test::writeAll(dir.path(QStringLiteral("aik.key.pem")),
+                         pemEncode(plainPrivateKey(w.device->spAiks().value(QStringLiteral("acme"))).value().bytes(), "PRIVATE KEY"));
+    teep::test::writeAll(dir.path(QStringLiteral("sp.pub.pem")), w.sp.key.publicKeyPem());
+    const auto run = teep::test::runProgram(QStringLiteral("node"), {QStringLiteral(TEEP_INTEROP_DIR "/otrp_crosscheck.mjs"), dir.path(QString())});
+    QVERIFY2(run.exitCode == 0, run.err.constData());
+    const nlohmann::json found = nlohmann::json::parse(run.out.toStdString());
+    QCOMPARE(QString::fromStdString(found["alg"]), QStringLiteral("ES256"));
+    QCOMPARE(QString::fromStdString(found["tee"]), QStringLiteral("primary"));
+    QCOMPARE(QString::fromStdString(found["contentTaid"]), QStringLiteral("ta-wallet"));
+    QCOMPARE(QString::fromStdString(found["taid"]), QStringLiteral("ta-wallet"));
+    QCOMPARE(found["version"].get<int>(), 2);
+    QCOMPARE(QString::fromStdString(found["did"]), teep::protocol::otrp::deviceId(w.tee.certificate));
+    QCOMPARE(QByteArray::fromStdString(found["binarySha256"]), sha256(binary).toHex());
 }
 
 QTEST_GUILESS_MAIN(TestJose)

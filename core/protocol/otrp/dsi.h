@@ -6,7 +6,6 @@
 
 #include <QList>
 #include <QString>
-
 #include <nlohmann/json.hpp>
 
 // The Device State Information a TEE reports (OTrP -03 9.1.5), and `dsihash`.
@@ -28,10 +27,11 @@ struct SdEntry
     QString name;
     QString spid;
     QList<TaEntry> tas;
-    // Kept by the TEE, not part of the DSI a TAM sees: the owning TAM (5.3) and the SP certificate
-    // that TAs installed into this SD must be signed under (9.3.1).
+    // Kept by the TEE, not part of the DSI a TAM sees: the owning TAM (5.3) and the SP
+    // certificates TAs installed into this SD must be signed under (9.3.1; UpdateSD adds and
+    // removes).
     QString tamid;
-    crypto::Certificate spcert;
+    QList<crypto::Certificate> spcerts;
 };
 
 struct SpAik
