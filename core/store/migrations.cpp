@@ -214,11 +214,35 @@ Migration fleetIndexes()
     }};
 }
 
+// What the operator decided devices should have: a TA (a fixed version, or the latest when
+// sequence_number is NULL) for one device, a group, or every device. Rolling a device back to an
+// older version than it has needs allow_rollback.
+Migration assignments()
+{
+    return {3, QStringLiteral("TA assignments; TEE lookup by certificate"), {
+        QStringLiteral(R"(CREATE TABLE assignments (
+            id INTEGER PRIMARY KEY,
+            ta_id INTEGER NOT NULL REFERENCES trusted_apps (id) ON DELETE CASCADE,
+            target_kind TEXT NOT NULL CHECK (target_kind IN ('device', 'group', 'all')),
+            device_id INTEGER REFERENCES devices (id) ON DELETE CASCADE,
+            group_id INTEGER REFERENCES device_groups (id) ON DELETE CASCADE,
+            sequence_number INTEGER CHECK (sequence_number IS NULL OR sequence_number >= 0),
+            allow_rollback INTEGER NOT NULL DEFAULT 0 CHECK (allow_rollback IN (0, 1)),
+            created_at TEXT NOT NULL,
+            CHECK ((target_kind = 'device') = (device_id IS NOT NULL)),
+            CHECK ((target_kind = 'group') = (group_id IS NOT NULL))))"),
+        QStringLiteral("CREATE INDEX assignments_by_ta ON assignments (ta_id)"),
+        QStringLiteral("CREATE INDEX assignments_by_device ON assignments (device_id)"),
+        QStringLiteral("CREATE INDEX assignments_by_group ON assignments (group_id)"),
+        QStringLiteral("CREATE INDEX tees_by_certificate ON tees (tee_cert_der)"),
+    }};
+}
+
 } // namespace
 
 const MigrationList &schemaMigrations()
 {
-    static const MigrationList migrations{initialSchema(), fleetIndexes()};
+    static const MigrationList migrations{initialSchema(), fleetIndexes(), assignments()};
     return migrations;
 }
 
