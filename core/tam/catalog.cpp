@@ -1,0 +1,204 @@
+#include "tam/catalog.h"
+
+#include "crypto/openssl.h"
+#include "protocol/otrp/tapackage.h"
+#include "store/auditlog.h"
+#include "store/sql.h"
+#include "store/transaction.h"
+#include "tam/serviceproviders.h"
+
+#include <QCborArray>
+#include <QCborValue>
+
+namespace teep::tam {
+
+using store::run;
+
+QString targetKindName(TargetKind kind)
+{
+    switch (kind) {
+    case TargetKind::Device:
+        return QStringLiteral("device");
+    case TargetKind::Group:
+        return QStringLiteral("group");
+    case TargetKind::All:
+        break;
+    }
+    return QStringLiteral("all");
+}
+
+std::optional<TargetKind> targetKindFromName(const QString &name)
+{
+    for (TargetKind kind : {TargetKind::Device, TargetKind::Group, TargetKind::All}) {
+        if (targetKindName(kind) == name)
+            return kind;
+    }
+    return std::nullopt;
+}
+
+Catalog::Catalog(QSqlDatabase db, const Clock &clock, QString actor) : m_db(std::move(db)), m_clock(clock), m_actor(std::move(actor)) {}
+
+Result<TaVersion> Catalog::addSignedTa(const QString &spid, const QByteArray &signedTa)
+{
+    const Result<ServiceProvider> sp = ServiceProviders(m_db, m_clock, m_actor).get(spid);
+    if (!sp)
+        return sp.error();
+    if (sp.value().certificates.isEmpty())
+        return Error{QStringLiteral("catalog.no-signer"), QStringLiteral("SP '%1' has no signer certificate yet (teepctl sp add-cert)").arg(spid)};
+    const Result<protocol::otrp::TaImage> image = protocol::otrp::verifyTa(signedTa, sp.value().certificates);
+    if (!image)
+        return Error{QStringLiteral("catalog.signature"), QStringLiteral("the TA is not signed by SP '%1': %2").arg(spid, image.error().message)};
+    const protocol::otrp::TaImage &ta = image.value();
+
+    store::Transaction transaction(m_db);
+    if (const Status begun = transaction.begun(); !begun)
+        return begun.error();
+    auto existing = run(m_db, QStringLiteral("SELECT t.id, s.spid FROM trusted_apps t JOIN service_providers s ON s.id = t.sp_id WHERE t.name = ?"), {ta.taid});
+    if (!existing)
+        return existing.error();
+    QSqlQuery &found = existing.value();
+    qint64 taId = 0;
+    if (found.next()) {
+        if (found.value(1).toString() != spid)
+            return Error{QStringLiteral("catalog.other-sp"), QStringLiteral("TA '%1' belongs to SP '%2'").arg(ta.taid, found.value(1).toString())};
+        taId = found.value(0).toLongLong();
+    } else {
+        const QByteArray componentId = QCborValue(QCborArray{QCborValue(ta.taid.toUtf8())}).toCbor();
+        auto inserted = run(m_db, QStringLiteral("INSERT INTO trusted_apps (sp_id, name, component_id, description, created_at) VALUES (?, ?, ?, ?, ?)"),
+                                  {sp.value().id, ta.taid, componentId, ta.taname, store::timestamp(m_clock)});
+        if (!inserted)
+            return inserted.error();
+        taId = inserted.value().lastInsertId().toLongLong();
+    }
+    const QString digest = QString::fromLatin1(crypto::sha256(ta.binary).toHex());
+    auto version = run(m_db, QStringLiteral("INSERT INTO ta_versions (ta_id, sequence_number, version_label, binary_sha256, binary_size, binary_data, created_at) "
+                                                  "VALUES (?, ?, ?, ?, ?, ?, ?)"),
+                             {taId, ta.version, ta.taname, digest, ta.binary.size(), signedTa, store::timestamp(m_clock)});
+    if (!version)
+        return version.error().message.contains(QLatin1String("UNIQUE"))
+                   ? Error{QStringLiteral("catalog.duplicate"), QStringLiteral("TA '%1' already has version %2").arg(ta.taid).arg(ta.version)}
+                   : version.error();
+    const qint64 versionId = version.value().lastInsertId().toLongLong();
+    if (const Status audited = store::AuditLog::append(m_db, m_clock, m_actor, QStringLiteral("ta.version-added"), QStringLiteral("ta_version"),
+                                                       QString::number(versionId),
+                                                       {{"taid", ta.taid.toStdString()}, {"spid", spid.toStdString()},
+                                                        {"version", ta.version}, {"sha256", digest.toStdString()}});
+        !audited)
+        return audited.error();
+    if (const Status committed = transaction.commit(); !committed)
+        return committed.error();
+    return TaVersion{versionId, taId, ta.taid, spid, ta.taname, ta.version, signedTa, digest, ta.binary.size()};
+}
+
+Result<QList<TaVersion>> Catalog::versions(const QString &taid) const
+{
+    auto query = run(m_db,
+                           QStringLiteral("SELECT v.id, t.id, t.name, s.spid, t.description, v.sequence_number, v.binary_data, v.binary_sha256, v.binary_size "
+                                          "FROM ta_versions v JOIN trusted_apps t ON t.id = v.ta_id JOIN service_providers s ON s.id = t.sp_id "
+                                          "WHERE (? = '' OR t.name = ?) ORDER BY t.name, v.sequence_number"),
+                           {taid, taid});
+    if (!query)
+        return query.error();
+    QSqlQuery &rows = query.value();
+    QList<TaVersion> result;
+    while (rows.next())
+        result << TaVersion{rows.value(0).toLongLong(), rows.value(1).toLongLong(), rows.value(2).toString(), rows.value(3).toString(),
+                            rows.value(4).toString(),   rows.value(5).toLongLong(), rows.value(6).toByteArray(), rows.value(7).toString(),
+                            rows.value(8).toLongLong()};
+    return result;
+}
+
+Result<Assignment> Catalog::assign(const QString &taid, TargetKind kind, const QString &target, std::optional<qint64> sequence, bool allowRollback)
+{
+    const Result<QList<TaVersion>> known = versions(taid);
+    if (!known)
+        return known.error();
+    if (known.value().isEmpty())
+        return Error{QStringLiteral("catalog.unknown-ta"), QStringLiteral("no TA '%1' in the catalog (teepctl ta add)").arg(taid)};
+    if (sequence && std::none_of(known.value().cbegin(), known.value().cend(), [&](const TaVersion &v) { return v.sequence == *sequence; }))
+        return Error{QStringLiteral("catalog.unknown-version"), QStringLiteral("TA '%1' has no version %2").arg(taid).arg(*sequence)};
+    store::Transaction transaction(m_db);
+    if (const Status begun = transaction.begun(); !begun)
+        return begun.error();
+    QVariant deviceId, groupId;
+    if (kind == TargetKind::Device) {
+        auto device = run(m_db, QStringLiteral("SELECT id FROM devices WHERE name = ? OR serial = ? ORDER BY id LIMIT 1"), {target, target});
+        if (!device)
+            return device.error();
+        QSqlQuery &row = device.value();
+        if (!row.next())
+            return Error{QStringLiteral("catalog.unknown-device"), QStringLiteral("no device named '%1' (teepctl devices list)").arg(target)};
+        deviceId = row.value(0);
+    } else if (kind == TargetKind::Group) {
+        if (target.trimmed().isEmpty() || target.size() > 128)
+            return Error{QStringLiteral("catalog.bad-group"), QStringLiteral("a group needs a name of 1 to 128 characters")};
+        if (auto created = run(m_db, QStringLiteral("INSERT INTO device_groups (name) SELECT ? WHERE NOT EXISTS (SELECT 1 FROM device_groups WHERE name = ?)"),
+                                     {target, target});
+            !created)
+            return created.error();
+        auto group = run(m_db, QStringLiteral("SELECT id FROM device_groups WHERE name = ?"), {target});
+        if (!group)
+            return group.error();
+        QSqlQuery &row = group.value();
+        row.next();
+        groupId = row.value(0);
+    }
+    auto inserted = run(m_db, QStringLiteral("INSERT INTO assignments (ta_id, target_kind, device_id, group_id, sequence_number, allow_rollback, created_at) "
+                                                   "VALUES (?, ?, ?, ?, ?, ?, ?)"),
+                              {known.value().first().taId, targetKindName(kind), deviceId, groupId,
+                               sequence ? QVariant(*sequence) : QVariant(QMetaType(QMetaType::LongLong)), allowRollback ? 1 : 0,
+                               store::timestamp(m_clock)});
+    if (!inserted)
+        return inserted.error();
+    const qint64 id = inserted.value().lastInsertId().toLongLong();
+    const Assignment assignment{id, taid, known.value().first().spid, kind, kind == TargetKind::All ? QString() : target, sequence, allowRollback};
+    if (const Status audited = store::AuditLog::append(m_db, m_clock, m_actor, QStringLiteral("ta.assigned"), QStringLiteral("assignment"), QString::number(id),
+                                                       {{"taid", taid.toStdString()},
+                                                        {"target", (targetKindName(kind) + QLatin1Char(':') + assignment.target).toStdString()},
+                                                        {"version", sequence ? nlohmann::json(*sequence) : nlohmann::json("latest")},
+                                                        {"allow_rollback", allowRollback}});
+        !audited)
+        return audited.error();
+    if (const Status committed = transaction.commit(); !committed)
+        return committed.error();
+    return assignment;
+}
+
+Status Catalog::unassign(qint64 assignmentId)
+{
+    store::Transaction transaction(m_db);
+    if (const Status begun = transaction.begun(); !begun)
+        return begun.error();
+    auto removed = run(m_db, QStringLiteral("DELETE FROM assignments WHERE id = ?"), {assignmentId});
+    if (!removed)
+        return removed.error();
+    if (removed.value().numRowsAffected() != 1)
+        return Error{QStringLiteral("catalog.unknown-assignment"), QStringLiteral("no assignment %1").arg(assignmentId)};
+    if (const Status audited = store::AuditLog::append(m_db, m_clock, m_actor, QStringLiteral("ta.unassigned"), QStringLiteral("assignment"),
+                                                       QString::number(assignmentId));
+        !audited)
+        return audited;
+    return transaction.commit();
+}
+
+Result<QList<Assignment>> Catalog::assignments() const
+{
+    auto query = run(m_db, QStringLiteral("SELECT a.id, t.name, s.spid, a.target_kind, COALESCE(d.name, g.name, ''), a.sequence_number, a.allow_rollback "
+                                                "FROM assignments a JOIN trusted_apps t ON t.id = a.ta_id JOIN service_providers s ON s.id = t.sp_id "
+                                                "LEFT JOIN devices d ON d.id = a.device_id LEFT JOIN device_groups g ON g.id = a.group_id ORDER BY a.id"));
+    if (!query)
+        return query.error();
+    QSqlQuery &rows = query.value();
+    QList<Assignment> result;
+    while (rows.next())
+        result << Assignment{rows.value(0).toLongLong(),
+                             rows.value(1).toString(),
+                             rows.value(2).toString(),
+                             targetKindFromName(rows.value(3).toString()).value_or(TargetKind::All),
+                             rows.value(4).toString(),
+                             rows.value(5).isNull() ? std::nullopt : std::optional<qint64>(rows.value(5).toLongLong()),
+                             rows.value(6).toInt() == 1};
+    return result;
+}
+
+} // namespace teep::tam

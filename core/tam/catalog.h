@@ -1,0 +1,68 @@
+#pragma once
+
+#include "common/clock.h"
+#include "common/error.h"
+
+#include <QList>
+#include <QSqlDatabase>
+#include <QString>
+
+#include <optional>
+
+// The TA catalog and the operator's assignments: which TA versions exist (each signed by its SP)
+// and which devices should have them.
+namespace teep::tam {
+
+struct TaVersion
+{
+    qint64 id = 0;
+    qint64 taId = 0;
+    QString taid;   // the TA's id in OTrP, also trusted_apps.name
+    QString spid;
+    QString taname;
+    qint64 sequence = 0;   // the signed version number; higher is newer
+    QByteArray signedTa;   // the SP-signed TA (protocol/otrp/tapackage.h)
+    QString binarySha256;  // of the TA code
+    qint64 binarySize = 0;
+};
+
+enum class TargetKind { Device, Group, All };
+QString targetKindName(TargetKind kind); // "device", "group", "all"
+std::optional<TargetKind> targetKindFromName(const QString &name);
+
+struct Assignment
+{
+    qint64 id = 0;
+    QString taid;
+    QString spid;
+    TargetKind kind = TargetKind::All;
+    QString target;                 // device name or group name; empty for All
+    std::optional<qint64> sequence; // empty: the latest version
+    bool allowRollback = false;
+};
+
+class Catalog
+{
+public:
+    Catalog(QSqlDatabase db, const Clock &clock, QString actor);
+
+    // A new version of a TA, from the SP-signed TA: the signature must verify with one of the
+    // SP's signer certificates (an SP's TAs are signed by that SP), the TA id must not belong to
+    // another SP, and the version must be new.
+    Result<TaVersion> addSignedTa(const QString &spid, const QByteArray &signedTa);
+    Result<QList<TaVersion>> versions(const QString &taid = {}) const;
+
+    // `target` is a device name (or serial) for Device, a group name for Group (created when
+    // missing), ignored for All.
+    Result<Assignment> assign(const QString &taid, TargetKind kind, const QString &target, std::optional<qint64> sequence,
+                              bool allowRollback);
+    Status unassign(qint64 assignmentId);
+    Result<QList<Assignment>> assignments() const;
+
+private:
+    QSqlDatabase m_db;
+    const Clock &m_clock;
+    QString m_actor;
+};
+
+} // namespace teep::tam

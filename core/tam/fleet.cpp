@@ -1,0 +1,290 @@
+#include "tam/fleet.h"
+
+#include "crypto/openssl.h"
+#include "store/auditlog.h"
+#include "store/sql.h"
+#include "store/transaction.h"
+
+namespace teep::tam {
+
+using store::run;
+
+QString tierName(Tier tier)
+{
+    switch (tier) {
+    case Tier::Affirming:
+        return QStringLiteral("affirming");
+    case Tier::Warning:
+        return QStringLiteral("warning");
+    case Tier::Contraindicated:
+        break;
+    }
+    return QStringLiteral("contraindicated");
+}
+
+Fleet::Fleet(QSqlDatabase db, const Clock &clock, QString actor) : m_db(std::move(db)), m_clock(clock), m_actor(std::move(actor)) {}
+
+Status Fleet::audited(const QString &action, const QString &objectType, const QString &objectId, const nlohmann::json &detail,
+                      const std::function<Status()> &change)
+{
+    store::Transaction transaction(m_db);
+    if (const Status begun = transaction.begun(); !begun)
+        return begun;
+    if (const Status changed = change(); !changed)
+        return changed;
+    if (!action.isEmpty()) {
+        if (const Status logged = store::AuditLog::append(m_db, m_clock, m_actor, action, objectType, objectId, detail); !logged)
+            return logged;
+    }
+    return transaction.commit();
+}
+
+Result<TeeRecord> Fleet::teeForCertificate(const crypto::Certificate &teeCertificate, const QString &teeName, const QString &protocol,
+                                           const QString &peer)
+{
+    TeeRecord record;
+    const QString now = store::timestamp(m_clock);
+    const Status done = audited(QString(), {}, {}, {}, [&]() -> Status {
+        auto found = run(m_db, QStringLiteral("SELECT t.id, d.id, d.name FROM tees t JOIN devices d ON d.id = t.device_id WHERE t.tee_cert_der = ?"),
+                               {teeCertificate.der()});
+        if (!found)
+            return found.error();
+        QSqlQuery &row = found.value();
+        if (row.next()) {
+            record = {row.value(1).toLongLong(), row.value(0).toLongLong(), row.value(2).toString(), false};
+        } else {
+            const QString serial = QString::fromLatin1(crypto::sha256(teeCertificate.der()).toHex());
+            const QString name = teeCertificate.commonName().isEmpty() ? serial.left(16) : teeCertificate.commonName().left(128);
+            auto device = run(m_db, QStringLiteral("INSERT INTO devices (name, serial, agent_key_spki, identity_source, first_contact_at, created_at) "
+                                                         "VALUES (?, ?, ?, 'attested', ?, ?)"),
+                                    {name, serial, teeCertificate.publicKey().publicKeyDer(), now, now});
+            if (!device)
+                return device.error();
+            record.deviceId = device.value().lastInsertId().toLongLong();
+            record.deviceName = name;
+            record.newDevice = true;
+            auto tee = run(m_db, QStringLiteral("INSERT INTO tees (device_id, tee_name, protocol, tee_cert_der) VALUES (?, ?, ?, ?)"),
+                                 {record.deviceId, teeName, protocol, teeCertificate.der()});
+            if (!tee)
+                return tee.error();
+            record.teeId = tee.value().lastInsertId().toLongLong();
+            if (const Status logged = store::AuditLog::append(m_db, m_clock, m_actor, QStringLiteral("device.learned"), QStringLiteral("device"),
+                                                              QString::number(record.deviceId),
+                                                              {{"name", name.toStdString()}, {"serial", serial.toStdString()},
+                                                               {"source", "attested TEE certificate"}, {"issuer", teeCertificate.issuer().toStdString()}});
+                !logged)
+                return logged;
+        }
+        auto touched = run(m_db, QStringLiteral("UPDATE devices SET last_contact_at = ?, first_contact_at = COALESCE(first_contact_at, ?) WHERE id = ?"),
+                                 {now, now, record.deviceId});
+        if (!touched)
+            return touched.error();
+        Q_UNUSED(peer);
+        return {};
+    });
+    if (!done)
+        return done.error();
+    return record;
+}
+
+Result<QList<DesiredTa>> Fleet::desiredFor(qint64 deviceId) const
+{
+    // Every assignment that reaches the device; per TA the most specific wins (device, then
+    // group, then all), and among equals the newest assignment.
+    auto query = run(m_db,
+                           QStringLiteral("SELECT t.name, s.spid, a.sequence_number, a.allow_rollback, t.id, "
+                                          "CASE a.target_kind WHEN 'device' THEN 0 WHEN 'group' THEN 1 ELSE 2 END AS rank "
+                                          "FROM assignments a JOIN trusted_apps t ON t.id = a.ta_id JOIN service_providers s ON s.id = t.sp_id "
+                                          "WHERE a.target_kind = 'all' OR a.device_id = ? "
+                                          "OR a.group_id = (SELECT group_id FROM devices WHERE id = ?) "
+                                          "ORDER BY t.name, rank, a.id DESC"),
+                           {deviceId, deviceId});
+    if (!query)
+        return query.error();
+    QSqlQuery &rows = query.value();
+    QList<DesiredTa> result;
+    QString lastTaid;
+    while (rows.next()) {
+        const QString taid = rows.value(0).toString();
+        if (taid == lastTaid)
+            continue;
+        lastTaid = taid;
+        auto version = rows.value(2).isNull()
+                                 ? run(m_db, QStringLiteral("SELECT id, sequence_number, binary_data FROM ta_versions WHERE ta_id = ? ORDER BY sequence_number DESC LIMIT 1"),
+                                       {rows.value(4)})
+                                 : run(m_db, QStringLiteral("SELECT id, sequence_number, binary_data FROM ta_versions WHERE ta_id = ? AND sequence_number = ?"),
+                                       {rows.value(4), rows.value(2)});
+        if (!version)
+            return version.error();
+        QSqlQuery &v = version.value();
+        if (!v.next())
+            continue;
+        result << DesiredTa{v.value(0).toLongLong(), taid, rows.value(1).toString(), v.value(1).toLongLong(), v.value(2).toByteArray(),
+                            rows.value(3).toInt() == 1};
+    }
+    return result;
+}
+
+Result<QMap<QString, qint64>> Fleet::installedVersions(qint64 teeId) const
+{
+    auto query = run(m_db, QStringLiteral("SELECT t.name, v.sequence_number FROM installations i JOIN ta_versions v ON v.id = i.ta_version_id "
+                                                "JOIN trusted_apps t ON t.id = v.ta_id WHERE i.tee_id = ? AND i.state = 'installed'"),
+                           {teeId});
+    if (!query)
+        return query.error();
+    QSqlQuery &rows = query.value();
+    QMap<QString, qint64> result;
+    while (rows.next())
+        result.insert(rows.value(0).toString(), qMax(result.value(rows.value(0).toString(), -1), rows.value(1).toLongLong()));
+    return result;
+}
+
+Status Fleet::recordAttestation(qint64 teeId, qint64 sessionId, Tier tier, const nlohmann::json &checks)
+{
+    return audited(QStringLiteral("attestation.verified"), QStringLiteral("tee"), QString::number(teeId), {{"tier", tierName(tier).toStdString()}},
+                   [&]() -> Status {
+                       auto inserted = run(m_db, QStringLiteral("INSERT INTO attestation_results (tee_id, session_id, tier, checks_json, verified_at) VALUES (?, ?, ?, ?, ?)"),
+                                                 {teeId, sessionId, tierName(tier), QString::fromStdString(checks.dump()), store::timestamp(m_clock)});
+                       return inserted ? Status() : Status(inserted.error());
+                   });
+}
+
+Status Fleet::recordSdCreated(qint64 teeId, const QString &spid, const QString &sdName)
+{
+    return audited(QStringLiteral("sd.created"), QStringLiteral("tee"), QString::number(teeId), {{"sd", sdName.toStdString()}, {"spid", spid.toStdString()}},
+                   [&]() -> Status {
+                       auto inserted = run(m_db, QStringLiteral("INSERT INTO security_domains (tee_id, sp_id, name, state, created_at) "
+                                                                      "SELECT ?, id, ?, 'created', ? FROM service_providers WHERE spid = ? "
+                                                                      "ON CONFLICT (tee_id, name) DO UPDATE SET state = 'created'"),
+                                                 {teeId, sdName, store::timestamp(m_clock), spid});
+                       return inserted ? Status() : Status(inserted.error());
+                   });
+}
+
+Status Fleet::recordSdDeleted(qint64 teeId, const QString &sdName)
+{
+    return audited(QStringLiteral("sd.deleted"), QStringLiteral("tee"), QString::number(teeId), {{"sd", sdName.toStdString()}}, [&]() -> Status {
+        auto removedTas = run(m_db, QStringLiteral("UPDATE installations SET state = 'removed', updated_at = ? WHERE tee_id = ? AND state = 'installed' "
+                                                         "AND security_domain_id = (SELECT id FROM security_domains WHERE tee_id = ? AND name = ?)"),
+                                    {store::timestamp(m_clock), teeId, teeId, sdName});
+        if (!removedTas)
+            return removedTas.error();
+        auto deleted = run(m_db, QStringLiteral("DELETE FROM security_domains WHERE tee_id = ? AND name = ?"), {teeId, sdName});
+        return deleted ? Status() : Status(deleted.error());
+    });
+}
+
+Status Fleet::recordInstalled(qint64 teeId, const DesiredTa &ta, const QString &sdName)
+{
+    return audited(QStringLiteral("ta.installed"), QStringLiteral("tee"), QString::number(teeId),
+                   {{"taid", ta.taid.toStdString()}, {"version", ta.sequence}, {"sd", sdName.toStdString()}}, [&]() -> Status {
+                       const QString now = store::timestamp(m_clock);
+                       // Any other version of this TA on this TEE is gone now.
+                       auto others = run(m_db, QStringLiteral("UPDATE installations SET state = 'removed', updated_at = ? WHERE tee_id = ? AND ta_version_id <> ? "
+                                                                    "AND ta_version_id IN (SELECT id FROM ta_versions WHERE ta_id = (SELECT ta_id FROM ta_versions WHERE id = ?))"),
+                                               {now, teeId, ta.versionId, ta.versionId});
+                       if (!others)
+                           return others.error();
+                       auto upserted = run(m_db, QStringLiteral("INSERT INTO installations (tee_id, ta_version_id, security_domain_id, state, detail, updated_at) "
+                                                                      "VALUES (?, ?, (SELECT id FROM security_domains WHERE tee_id = ? AND name = ?), 'installed', NULL, ?) "
+                                                                      "ON CONFLICT (tee_id, ta_version_id) DO UPDATE SET state = 'installed', detail = NULL, "
+                                                                      "security_domain_id = excluded.security_domain_id, updated_at = excluded.updated_at"),
+                                                 {teeId, ta.versionId, teeId, sdName, now});
+                       return upserted ? Status() : Status(upserted.error());
+                   });
+}
+
+Status Fleet::recordRemoved(qint64 teeId, const QString &taid)
+{
+    return audited(QStringLiteral("ta.removed"), QStringLiteral("tee"), QString::number(teeId), {{"taid", taid.toStdString()}}, [&]() -> Status {
+        auto updated = run(m_db, QStringLiteral("UPDATE installations SET state = 'removed', updated_at = ? WHERE tee_id = ? AND state = 'installed' "
+                                                      "AND ta_version_id IN (SELECT v.id FROM ta_versions v JOIN trusted_apps t ON t.id = v.ta_id WHERE t.name = ?)"),
+                                 {store::timestamp(m_clock), teeId, taid});
+        return updated ? Status() : Status(updated.error());
+    });
+}
+
+Status Fleet::recordFailed(qint64 teeId, const DesiredTa &ta, const QString &detail)
+{
+    return audited(QStringLiteral("ta.install-failed"), QStringLiteral("tee"), QString::number(teeId),
+                   {{"taid", ta.taid.toStdString()}, {"version", ta.sequence}, {"detail", detail.left(200).toStdString()}}, [&]() -> Status {
+                       auto upserted = run(m_db, QStringLiteral("INSERT INTO installations (tee_id, ta_version_id, state, detail, updated_at) VALUES (?, ?, 'failed', ?, ?) "
+                                                                      "ON CONFLICT (tee_id, ta_version_id) DO UPDATE SET state = 'failed', detail = excluded.detail, "
+                                                                      "updated_at = excluded.updated_at"),
+                                                 {teeId, ta.versionId, detail.left(500), store::timestamp(m_clock)});
+                       return upserted ? Status() : Status(upserted.error());
+                   });
+}
+
+Result<qint64> Fleet::openSession(const QString &profile, const QString &peer)
+{
+    auto inserted = run(m_db, QStringLiteral("INSERT INTO sessions (profile, peer_address, state, started_at) VALUES (?, ?, 'open', ?)"),
+                              {profile, peer, store::timestamp(m_clock)});
+    if (!inserted)
+        return inserted.error();
+    return inserted.value().lastInsertId().toLongLong();
+}
+
+Status Fleet::attachSession(qint64 sessionId, qint64 deviceId, qint64 teeId)
+{
+    auto updated = run(m_db, QStringLiteral("UPDATE sessions SET device_id = ?, tee_id = ? WHERE id = ?"), {deviceId, teeId, sessionId});
+    return updated ? Status() : Status(updated.error());
+}
+
+Status Fleet::logMessage(qint64 sessionId, int seq, bool toDevice, const QString &mediaType, const QByteArray &body)
+{
+    auto inserted = run(m_db, QStringLiteral("INSERT INTO session_messages (session_id, seq, direction, media_type, body, at) VALUES (?, ?, ?, ?, ?, ?)"),
+                              {sessionId, seq, toDevice ? QStringLiteral("to-device") : QStringLiteral("from-device"), mediaType, body,
+                               store::timestamp(m_clock)});
+    return inserted ? Status() : Status(inserted.error());
+}
+
+Status Fleet::closeSession(qint64 sessionId, bool completed, const QString &outcome)
+{
+    return audited(QStringLiteral("session.closed"), QStringLiteral("session"), QString::number(sessionId),
+                   {{"completed", completed}, {"outcome", outcome.left(300).toStdString()}}, [&]() -> Status {
+                       auto updated = run(m_db, QStringLiteral("UPDATE sessions SET state = ?, outcome = ?, ended_at = ? WHERE id = ?"),
+                                                {completed ? QStringLiteral("completed") : QStringLiteral("failed"), outcome.left(1000),
+                                                 store::timestamp(m_clock), sessionId});
+                       return updated ? Status() : Status(updated.error());
+                   });
+}
+
+Result<QList<DeviceSummary>> Fleet::list(int limit) const
+{
+    auto devices = run(m_db, QStringLiteral("SELECT d.id, d.name, COALESCE(d.serial, ''), d.identity_source, COALESCE(g.name, ''), COALESCE(d.last_contact_at, ''), "
+                                                  "COALESCE((SELECT peer_address FROM sessions s WHERE s.device_id = d.id ORDER BY s.id DESC LIMIT 1), '') "
+                                                  "FROM devices d LEFT JOIN device_groups g ON g.id = d.group_id ORDER BY d.name, d.id LIMIT ?"),
+                             {limit});
+    if (!devices)
+        return devices.error();
+    QSqlQuery &rows = devices.value();
+    QList<DeviceSummary> result;
+    while (rows.next()) {
+        DeviceSummary device{rows.value(0).toLongLong(), rows.value(1).toString(), rows.value(2).toString(), rows.value(3).toString(),
+                             rows.value(4).toString(),   rows.value(5).toString(),   rows.value(6).toString(), {}};
+        auto tees = run(m_db, QStringLiteral("SELECT t.id, t.tee_name, t.protocol, COALESCE((SELECT tier FROM attestation_results a WHERE a.tee_id = t.id "
+                                                   "ORDER BY a.id DESC LIMIT 1), '') FROM tees t WHERE t.device_id = ? ORDER BY t.tee_name"),
+                              {device.id});
+        if (!tees)
+            return tees.error();
+        QSqlQuery &teeRows = tees.value();
+        while (teeRows.next()) {
+            DeviceSummary::Tee tee{teeRows.value(1).toString(), teeRows.value(2).toString(), teeRows.value(3).toString(), {}};
+            auto sds = run(m_db, QStringLiteral("SELECT sd.name, (SELECT GROUP_CONCAT(t.name || ' v' || v.sequence_number, ', ') FROM installations i "
+                                                      "JOIN ta_versions v ON v.id = i.ta_version_id JOIN trusted_apps t ON t.id = v.ta_id "
+                                                      "WHERE i.security_domain_id = sd.id AND i.state = 'installed') FROM security_domains sd WHERE sd.tee_id = ? ORDER BY sd.name"),
+                                 {teeRows.value(0)});
+            if (!sds)
+                return sds.error();
+            QSqlQuery &sdRows = sds.value();
+            while (sdRows.next())
+                tee.sds.append({sdRows.value(0).toString(), sdRows.value(1).toString().split(QStringLiteral(", "), Qt::SkipEmptyParts)});
+            device.tees << tee;
+        }
+        result << device;
+    }
+    return result;
+}
+
+} // namespace teep::tam

@@ -1,0 +1,87 @@
+#pragma once
+
+#include "common/clock.h"
+#include "common/error.h"
+#include "crypto/certificate.h"
+#include "tam/otrpplanner.h"
+
+#include <QDateTime>
+#include <QList>
+#include <QMap>
+#include <QSqlDatabase>
+
+#include <nlohmann/json.hpp>
+
+// The devices the TAM knows, their TEEs, security domains and installed TAs, and the history of
+// their sessions and attestations: the engine's reads and writes on the fleet tables. Every write
+// is one transaction with its audit entry.
+namespace teep::tam {
+
+enum class Tier { Affirming, Warning, Contraindicated };
+QString tierName(Tier tier);
+
+struct TeeRecord
+{
+    qint64 deviceId = 0;
+    qint64 teeId = 0;
+    QString deviceName;
+    bool newDevice = false;
+};
+
+struct DeviceSummary
+{
+    qint64 id = 0;
+    QString name;
+    QString serial;
+    QString identitySource;
+    QString groupName;
+    QString lastContact;
+    QString lastPeer;
+    struct Tee
+    {
+        QString name;
+        QString protocol;
+        QString lastTier; // empty: never attested
+        QList<std::pair<QString, QStringList>> sds; // SD name -> "taid vN" installed
+    };
+    QList<Tee> tees;
+};
+
+class Fleet
+{
+public:
+    Fleet(QSqlDatabase db, const Clock &clock, QString actor);
+
+    // The device owning this attested TEE certificate; a device is created on first sight
+    // (identity learned through verified attestation). The TEE row is created or updated.
+    Result<TeeRecord> teeForCertificate(const crypto::Certificate &teeCertificate, const QString &teeName, const QString &protocol,
+                                        const QString &peer);
+
+    Result<QList<DesiredTa>> desiredFor(qint64 deviceId) const;
+    // taid -> the version the TAM recorded as installed on this TEE.
+    Result<QMap<QString, qint64>> installedVersions(qint64 teeId) const;
+
+    Status recordAttestation(qint64 teeId, qint64 sessionId, Tier tier, const nlohmann::json &checks);
+    Status recordSdCreated(qint64 teeId, const QString &spid, const QString &sdName);
+    Status recordSdDeleted(qint64 teeId, const QString &sdName);
+    Status recordInstalled(qint64 teeId, const DesiredTa &ta, const QString &sdName);
+    Status recordRemoved(qint64 teeId, const QString &taid);
+    Status recordFailed(qint64 teeId, const DesiredTa &ta, const QString &detail);
+
+    Result<qint64> openSession(const QString &profile, const QString &peer);
+    Status attachSession(qint64 sessionId, qint64 deviceId, qint64 teeId);
+    Status logMessage(qint64 sessionId, int seq, bool toDevice, const QString &mediaType, const QByteArray &body);
+    Status closeSession(qint64 sessionId, bool completed, const QString &outcome);
+
+    Result<QList<DeviceSummary>> list(int limit = 10000) const;
+
+private:
+    Status audited(const QString &action, const QString &objectType, const QString &objectId, const nlohmann::json &detail,
+                   const std::function<Status()> &change);
+
+    QSqlDatabase m_db;
+    const Clock &m_clock;
+    QString m_actor;
+};
+
+} // namespace teep::tam

@@ -1,0 +1,319 @@
+#include "tam/otrpengine.h"
+
+#include "common/logging.h"
+#include "crypto/symmetric.h"
+#include "protocol/otrp/getdevicestate.h"
+#include "protocol/otrp/otrpframing.h"
+#include "protocol/otrp/sdcommands.h"
+#include "protocol/otrp/tapackage.h"
+#include "store/trustanchors.h"
+#include "tam/serviceproviders.h"
+
+namespace teep::tam {
+
+using namespace teep::protocol::otrp;
+
+namespace {
+constexpr auto kMediaType = "application/otrp+json";
+
+QString randomId()
+{
+    return QString::fromLatin1(crypto::randomBytes(16).toHex());
+}
+
+Error badMessage(const QString &message)
+{
+    return Error{QStringLiteral("tam.bad-message"), message};
+}
+
+// The tid a device's message claims (not yet verified: it only finds the session, whose checks
+// then run on everything).
+QString claimedTid(const nlohmann::json &message)
+{
+    if (!message.is_object() || message.size() != 1)
+        return {};
+    const nlohmann::json *item = &message.begin().value();
+    std::string name = message.begin().key();
+    if (name == "GetDeviceStateResponse") {
+        if (!item->is_array() || item->empty() || !(*item)[0].is_object() || (*item)[0].size() != 1)
+            return {};
+        name = (*item)[0].begin().key();
+        item = &(*item)[0].begin().value();
+    }
+    const auto tidOf = [](const nlohmann::json &object) {
+        const auto it = object.is_object() ? object.find("tid") : object.end();
+        return it != object.end() && it->is_string() && it->get<std::string>().size() <= 64 ? QString::fromStdString(it->get<std::string>()) : QString();
+    };
+    if (name == "OTrPBrokerError" || QString::fromStdString(name).endsWith(QLatin1String("TBSResponse")))
+        return tidOf(*item);
+    const Result<Unwrapped> unwrapped = unwrap(nlohmann::json{{name, *item}});
+    return unwrapped ? tidOf(unwrapped.value().tbs) : QString();
+}
+} // namespace
+
+OtrpEngine::OtrpEngine(QSqlDatabase db, TamCredentials tam, const Clock &clock, EngineLimits limits)
+    : m_db(db), m_tam(std::move(tam)), m_clock(clock), m_limits(limits), m_fleet(db, clock, QStringLiteral("tam"))
+{
+}
+
+void OtrpEngine::emitEvent(SessionEvent::Kind kind, const Session &session, const QString &summary, const QByteArray &body)
+{
+    if (m_listener)
+        m_listener(SessionEvent{kind, session.id, QStringLiteral("otrp"), session.peer, session.device, summary, body});
+}
+
+void OtrpEngine::expireIdle()
+{
+    const QDateTime now = m_clock.now();
+    const QStringList tids = m_sessions.keys();
+    for (const QString &tid : tids) {
+        Session &session = m_sessions[tid];
+        if (session.lastActivity.secsTo(now) > m_limits.idleSeconds) {
+            session.failed = true;
+            session.outcomes << QStringLiteral("expired after %1 s without a message").arg(m_limits.idleSeconds);
+            finish(session);
+        }
+    }
+}
+
+void OtrpEngine::send(Session &session, const QByteArray &body, const QString &summary)
+{
+    if (const Status logged = m_fleet.logMessage(session.id, ++session.seq, true, QLatin1String(kMediaType), body); !logged)
+        qCWarning(lcTam) << "session" << session.id << "message not logged:" << logged.error().toString();
+    emitEvent(SessionEvent::Kind::MessageOut, session, summary, body);
+}
+
+Result<QByteArray> OtrpEngine::start(const QString &peer)
+{
+    expireIdle();
+    if (m_sessions.size() >= m_limits.maxSessions)
+        return Error{QStringLiteral("tam.busy"), QStringLiteral("%1 sessions are open; try again later").arg(m_sessions.size())};
+    Session session;
+    session.tid = randomId();
+    session.rid = randomId();
+    session.peer = peer;
+    session.lastActivity = m_clock.now();
+    const Result<qint64> id = m_fleet.openSession(QStringLiteral("otrp"), peer);
+    if (!id)
+        return id.error();
+    session.id = id.value();
+    const Result<QByteArray> request = buildGetDeviceStateRequest(session.rid, session.tid, m_tam.jwsSigner());
+    if (!request)
+        return request.error();
+    emitEvent(SessionEvent::Kind::Started, session, QStringLiteral("session started"));
+    send(session, request.value(), QStringLiteral("GetDeviceStateRequest"));
+    m_sessions.insert(session.tid, session);
+    return request.value();
+}
+
+Result<std::optional<QByteArray>> OtrpEngine::process(const QByteArray &body, const QString &peer)
+{
+    expireIdle();
+    if (body.size() > kMaxMessageBytes)
+        return badMessage(QStringLiteral("the message is larger than %1 bytes").arg(kMaxMessageBytes));
+    const nlohmann::json json = nlohmann::json::parse(body.constData(), body.constData() + body.size(), nullptr, false);
+    if (json.is_discarded())
+        return badMessage(QStringLiteral("the body is not JSON"));
+    const QString tid = claimedTid(json);
+    const auto found = m_sessions.find(tid);
+    if (tid.isEmpty() || found == m_sessions.end())
+        return badMessage(QStringLiteral("the message belongs to no open session (start one with an empty POST)"));
+    Session &session = found.value();
+    if (session.peer != peer)
+        qCInfo(lcTam) << "session" << session.id << "continues from another address:" << peer;
+    session.lastActivity = m_clock.now();
+    if (const Status logged = m_fleet.logMessage(session.id, ++session.seq, false, QLatin1String(kMediaType), body); !logged)
+        qCWarning(lcTam) << "session" << session.id << "message not logged:" << logged.error().toString();
+    emitEvent(SessionEvent::Kind::MessageIn, session, QString::fromStdString(json.begin().key()).left(64), body);
+    if (session.awaitingState)
+        return afterDeviceState(session, body);
+    afterCommand(session, body);
+    return next(session);
+}
+
+Result<std::optional<QByteArray>> OtrpEngine::afterDeviceState(Session &session, const QByteArray &body)
+{
+    store::TrustAnchors anchors(m_db, m_clock, QString());
+    const auto teeRoots = anchors.certificates(crypto::TrustStore::TeeRoot);
+    const auto tfwRoots = anchors.certificates(crypto::TrustStore::TfwRoot);
+    if (!teeRoots || !tfwRoots)
+        return teeRoots ? tfwRoots.error() : teeRoots.error();
+    const Result<DeviceState> state =
+        processGetDeviceStateResponse(body, session.rid, session.tid, {m_tam.key, teeRoots.value(), tfwRoots.value(), {}}, m_clock);
+    if (!state) {
+        session.failed = true;
+        finish(session, QStringLiteral("GetDeviceStateResponse refused: %1").arg(state.error().message));
+        return badMessage(state.error().message);
+    }
+    for (const TeeFailure &failure : state.value().failures) {
+        session.failed = true;
+        session.outcomes << QStringLiteral("a TEE was not accepted: %1 (%2)").arg(failure.errorCode, failure.message.left(200));
+    }
+    for (const TeeReport &report : state.value().tees) {
+        const Result<TeeRecord> record = m_fleet.teeForCertificate(report.dsi.teeCertificate, report.dsi.teeName, QStringLiteral("otrp"), session.peer);
+        if (!record) {
+            session.failed = true;
+            session.outcomes << QStringLiteral("TEE %1 not recorded: %2").arg(report.dsi.teeName, record.error().message);
+            continue;
+        }
+        if (session.device.isEmpty()) {
+            session.device = record.value().deviceName;
+            (void)m_fleet.attachSession(session.id, record.value().deviceId, record.value().teeId);
+        }
+        // Both signatures and the chain were checked by processGetDeviceStateResponse; firmware
+        // data is optional in OTrP, and its absence lowers the tier to a warning.
+        const nlohmann::json checks = nlohmann::json::array({
+            {{"name", "TEE signature"}, {"outcome", "pass"}, {"detail", "GetDeviceTEEStateResponse verified with the reported TEE certificate"}},
+            {{"name", "TEE certificate chain"}, {"outcome", "pass"}, {"detail", ("issued by " + report.dsi.teeCertificate.issuer()).toStdString()}},
+            {{"name", "firmware (TFW) signature"},
+             {"outcome", report.tfwVerified ? "pass" : "warn"},
+             {"detail", report.tfwVerified ? "signed by a trusted firmware key over this session's tid" : "the TEE sent no firmware data"}},
+        });
+        const Tier tier = report.tfwVerified ? Tier::Affirming : Tier::Warning;
+        (void)m_fleet.recordAttestation(record.value().teeId, session.id, tier, checks);
+        emitEvent(SessionEvent::Kind::DeviceSeen, session, QStringLiteral("%1: TEE %2 %3").arg(session.device, report.dsi.teeName, tierName(tier)));
+
+        const Result<QList<DesiredTa>> desired = m_fleet.desiredFor(record.value().deviceId);
+        const Result<QMap<QString, qint64>> installed = m_fleet.installedVersions(record.value().teeId);
+        if (!desired || !installed) {
+            session.failed = true;
+            session.outcomes << QStringLiteral("TEE %1: no plan: %2").arg(report.dsi.teeName, (desired ? installed.error() : desired.error()).message);
+            continue;
+        }
+        const OtrpPlan plan = planOtrp(desired.value(), report.dsi.sds, installed.value());
+        session.outcomes << plan.notes;
+        TeeWork work;
+        work.target = TeeTarget{report.dsi.teeName, report.dsi.teeCertificate, report.dsiHash, session.tid, {}};
+        work.teeId = record.value().teeId;
+        for (const SpAik &aik : report.dsi.aiks)
+            work.aiks.insert(aik.spid, aik.key);
+        work.steps = plan.steps;
+        session.tees << work;
+    }
+    return next(session);
+}
+
+void OtrpEngine::afterCommand(Session &session, const QByteArray &body)
+{
+    TeeWork &tee = session.tees[session.teeIndex];
+    const PlannedStep &step = session.step;
+    const QString command = stepCommand(step.kind);
+    const QString what = QStringLiteral("%1 %2 on TEE %3").arg(command, step.taid.isEmpty() ? step.sdName : step.taid, tee.target.teeName);
+    const Result<TeeCommandResult> result = processTeeCommandResponse(command, body, session.rid, tee.target, m_tam.key);
+    if (!result) {
+        const QString code = errorCodeFor(result.error());
+        session.failed = true;
+        session.outcomes << QStringLiteral("%1 failed: %2").arg(what, code);
+        if (step.ta)
+            (void)m_fleet.recordFailed(tee.teeId, *step.ta, QStringLiteral("%1: %2").arg(code, result.error().message));
+        // A refused domain or a state the TAM no longer knows ends this TEE's work in this session.
+        if (step.kind == StepKind::CreateSd || code == QLatin1String("ERR_DEV_STATE_MISMATCH") || code == QLatin1String("ERR_REQUEST_INVALID") ||
+            code.startsWith(QLatin1String("ERR_AGENT")))
+            tee.stopped = true;
+        return;
+    }
+    if (!result.value().dsiHash.isEmpty())
+        tee.target.dsihash = result.value().dsiHash;
+    Status recorded;
+    switch (step.kind) {
+    case StepKind::CreateSd:
+        if (const Result<crypto::Key> aik = publicKeyMember(result.value().content, "teespaik"))
+            tee.aiks.insert(step.spid, aik.value());
+        recorded = m_fleet.recordSdCreated(tee.teeId, step.spid, step.sdName);
+        break;
+    case StepKind::DeleteSd:
+        tee.aiks.remove(step.spid);
+        recorded = m_fleet.recordSdDeleted(tee.teeId, step.sdName);
+        break;
+    case StepKind::InstallTa:
+    case StepKind::UpdateTa:
+        recorded = m_fleet.recordInstalled(tee.teeId, *step.ta, step.sdName);
+        break;
+    case StepKind::DeleteTa:
+        recorded = m_fleet.recordRemoved(tee.teeId, step.taid);
+        break;
+    }
+    if (!recorded) {
+        session.failed = true;
+        session.outcomes << QStringLiteral("%1 done but not recorded: %2").arg(what, recorded.error().message);
+        return;
+    }
+    session.outcomes << QStringLiteral("%1: done").arg(what);
+}
+
+Result<QByteArray> OtrpEngine::build(Session &session, TeeWork &tee, const PlannedStep &step)
+{
+    session.rid = randomId();
+    const QString command = stepCommand(step.kind);
+    nlohmann::json content;
+    std::optional<nlohmann::json> encryptedTa;
+    if (step.kind == StepKind::DeleteSd) {
+        content = deleteSdContent(m_tam.tamId, step.sdName, true);
+    } else if (step.kind == StepKind::DeleteTa) {
+        content = deleteTaContent(m_tam.tamId, step.sdName, step.taid);
+    } else {
+        const Result<ServiceProvider> sp = ServiceProviders(m_db, m_clock, QString()).get(step.spid);
+        if (!sp)
+            return sp.error();
+        if (sp.value().certificates.isEmpty())
+            return Error{QStringLiteral("tam.no-sp-certificate"), QStringLiteral("SP %1 has no signer certificate").arg(step.spid)};
+        if (step.kind == StepKind::CreateSd) {
+            content = createSdContent(m_tam.tamId, step.spid, step.sdName, sp.value().certificates.last());
+        } else {
+            // Authorization: the TA goes only into its SP's domain, signed by that SP.
+            const auto signer = std::find_if(sp.value().certificates.cbegin(), sp.value().certificates.cend(), [&](const crypto::Certificate &certificate) {
+                return verifyTa(step.ta->signedTa, {certificate}).ok();
+            });
+            if (signer == sp.value().certificates.cend())
+                return Error{QStringLiteral("tam.not-signed-by-sp"), QStringLiteral("%1 is not signed by SP %2").arg(step.taid, step.spid)};
+            if (!tee.aiks.contains(step.spid))
+                return Error{QStringLiteral("tam.no-aik"), QStringLiteral("TEE %1 reported no AIK for SP %2").arg(tee.target.teeName, step.spid)};
+            content = taContent(m_tam.tamId, step.spid, step.sdName, step.taid, *signer);
+            const Result<nlohmann::json> encrypted =
+                encryptTa(step.kind == StepKind::InstallTa ? TaOperation::Install : TaOperation::Update, step.ta->signedTa, std::nullopt, tee.aiks.value(step.spid));
+            if (!encrypted)
+                return encrypted.error();
+            encryptedTa = encrypted.value();
+        }
+    }
+    return buildTeeCommand(command, session.rid, tee.target, content, m_tam.jwsSigner(), true, encryptedTa);
+}
+
+std::optional<QByteArray> OtrpEngine::next(Session &session)
+{
+    session.awaitingState = false;
+    for (int i = 0; i < session.tees.size(); ++i) {
+        TeeWork &tee = session.tees[i];
+        while (!tee.stopped && !tee.steps.isEmpty()) {
+            const PlannedStep step = tee.steps.takeFirst();
+            const Result<QByteArray> message = build(session, tee, step);
+            if (!message) {
+                session.failed = true;
+                session.outcomes << QStringLiteral("%1 %2 not sent: %3").arg(stepCommand(step.kind), step.taid.isEmpty() ? step.sdName : step.taid,
+                                                                           message.error().message);
+                if (step.ta)
+                    (void)m_fleet.recordFailed(tee.teeId, *step.ta, message.error().message);
+                continue;
+            }
+            session.teeIndex = i;
+            session.step = step;
+            send(session, message.value(), QStringLiteral("%1Request (%2)").arg(stepCommand(step.kind), step.reason));
+            return message.value();
+        }
+    }
+    return finish(session);
+}
+
+std::optional<QByteArray> OtrpEngine::finish(Session &session, const QString &summary)
+{
+    if (!summary.isEmpty())
+        session.outcomes << summary;
+    const QString outcome = session.outcomes.isEmpty() ? QStringLiteral("nothing to do") : session.outcomes.join(QStringLiteral("; "));
+    if (const Status closed = m_fleet.closeSession(session.id, !session.failed, outcome); !closed)
+        qCWarning(lcTam) << "session" << session.id << "not closed in the database:" << closed.error().toString();
+    emitEvent(SessionEvent::Kind::Closed, session, outcome);
+    m_sessions.remove(session.tid);
+    return std::nullopt;
+}
+
+} // namespace teep::tam

@@ -1,0 +1,101 @@
+#pragma once
+
+#include "common/clock.h"
+#include "common/error.h"
+#include "protocol/otrp/tamcommand.h"
+#include "tam/fleet.h"
+#include "tam/otrpplanner.h"
+#include "tam/tamcredentials.h"
+
+#include <QDateTime>
+#include <QHash>
+#include <QSqlDatabase>
+
+#include <functional>
+#include <optional>
+
+// The TAM's OTrP sessions: GetDeviceState first; each trusted TEE attested and recorded; then one
+// command per round trip until every TEE has what the operator assigned; then nothing (HTTP 204).
+// Sessions are found again by `tid`, which the TAM draws at random for each session.
+namespace teep::tam {
+
+struct SessionEvent
+{
+    enum class Kind { Started, MessageIn, MessageOut, DeviceSeen, Closed };
+    Kind kind = Kind::Started;
+    qint64 sessionId = 0;
+    QString profile;   // "otrp" or "teep"
+    QString peer;
+    QString device;    // once known
+    QString summary;   // e.g. the message name or the outcome
+    QByteArray body;   // MessageIn/MessageOut
+};
+
+struct EngineLimits
+{
+    int maxSessions = 1000;
+    int idleSeconds = 60;
+};
+
+class OtrpEngine
+{
+public:
+    OtrpEngine(QSqlDatabase db, TamCredentials tam, const Clock &clock, EngineLimits limits = {});
+
+    void setListener(std::function<void(const SessionEvent &)> listener) { m_listener = std::move(listener); }
+
+    // An empty POST: a new session and its GetDeviceStateRequest.
+    Result<QByteArray> start(const QString &peer);
+    // A device's message: the next request, or nothing when the session is over. Errors:
+    // tam.bad-message (malformed, unknown session) and tam.busy (too many sessions).
+    Result<std::optional<QByteArray>> process(const QByteArray &body, const QString &peer);
+
+    int openSessions() const { return int(m_sessions.size()); }
+
+private:
+    struct TeeWork
+    {
+        protocol::otrp::TeeTarget target;
+        qint64 teeId = 0;
+        QMap<QString, crypto::Key> aiks; // spid -> SP AIK
+        QList<PlannedStep> steps;
+        bool stopped = false;
+    };
+    struct Session
+    {
+        QString tid;
+        qint64 id = 0;
+        QString peer;
+        QString rid;              // of the request in flight
+        bool awaitingState = true;
+        int teeIndex = -1;        // the TEE the request in flight is for
+        PlannedStep step;         // the step in flight
+        QList<TeeWork> tees;
+        QString device;
+        int seq = 0;
+        QDateTime lastActivity;
+        QStringList outcomes;
+        bool failed = false;
+    };
+
+    Result<std::optional<QByteArray>> afterDeviceState(Session &session, const QByteArray &body);
+    void afterCommand(Session &session, const QByteArray &body);
+    // Builds the next command, or finishes the session (nullopt).
+    std::optional<QByteArray> next(Session &session);
+    Result<QByteArray> build(Session &session, TeeWork &tee, const PlannedStep &step);
+    std::optional<QByteArray> finish(Session &session, const QString &summary = {});
+    QString sessionKeyFor(const nlohmann::json &message) const;
+    void send(Session &session, const QByteArray &body, const QString &summary);
+    void expireIdle();
+    void emitEvent(SessionEvent::Kind kind, const Session &session, const QString &summary, const QByteArray &body = {});
+
+    QSqlDatabase m_db;
+    TamCredentials m_tam;
+    const Clock &m_clock;
+    EngineLimits m_limits;
+    Fleet m_fleet;
+    QHash<QString, Session> m_sessions; // by tid
+    std::function<void(const SessionEvent &)> m_listener;
+};
+
+} // namespace teep::tam

@@ -1,0 +1,76 @@
+#pragma once
+
+#include "common/error.h"
+
+#include <QAbstractHttpServer>
+#include <QHostAddress>
+#include <QSslCertificate>
+#include <QSslKey>
+
+#include <functional>
+#include <optional>
+
+// TEEP over HTTP (draft-ietf-teep-otrp-over-http-15, teep.md 3.5) for both profiles: the device
+// always POSTs to the TAM URI; an empty body starts a session (the profile chosen by Accept), a
+// body continues it (the profile chosen by Content-Type); 200 carries the next message, 204 ends.
+// Everything at the HTTP level is checked here: 404 for another path, 405 for another method,
+// 415 for another media type, 406 for an unusable Accept, 413 for a body over the limit, 400 for a
+// message the TAM refuses, 503 when too many sessions are open, 500 when the TAM itself fails.
+// Every answer carries the security headers the draft requires and no Cache-Control.
+namespace teep::transport {
+
+enum class Profile { Teep, Otrp };
+QByteArray mediaType(Profile profile);
+
+// The TAM behind the endpoint (the engines). nullopt: nothing more to send (204).
+class TamEndpoint
+{
+public:
+    virtual ~TamEndpoint() = default;
+    virtual bool supports(Profile profile) const = 0;
+    virtual Result<QByteArray> start(Profile profile, const QString &peer) = 0;
+    virtual Result<std::optional<QByteArray>> process(Profile profile, const QByteArray &body, const QString &peer) = 0;
+};
+
+struct ServerOptions
+{
+    QHostAddress address = QHostAddress::LocalHost;
+    quint16 port = 0; // 0: any free port
+    QString path = QStringLiteral("/tam");
+    qsizetype maxBodyBytes = 4 * 1024 * 1024;
+    // HTTPS with the TAM's TLS certificate when both are set.
+    QSslCertificate tlsCertificate;
+    QList<QSslCertificate> tlsChain;
+    QSslKey tlsKey;
+};
+
+class TamServer : public QAbstractHttpServer
+{
+    Q_OBJECT
+
+public:
+    TamServer(TamEndpoint &endpoint, ServerOptions options, QObject *parent = nullptr);
+
+    // Listens; returns the TAM URI (http(s)://address:port/tam).
+    Result<QString> start();
+    quint16 port() const { return m_port; }
+    QString uri() const;
+
+signals:
+    // One line per request for logs and the console: method, status, peer.
+    void requestHandled(const QString &peer, int status, const QString &summary);
+
+protected:
+    bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
+    void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
+
+private:
+    void answer(const QHttpServerRequest &request, QTcpSocket *socket, int status, const QByteArray &contentType = {},
+                const QByteArray &body = {}, const QList<std::pair<QByteArray, QByteArray>> &extraHeaders = {});
+
+    TamEndpoint &m_endpoint;
+    ServerOptions m_options;
+    quint16 m_port = 0;
+};
+
+} // namespace teep::transport
