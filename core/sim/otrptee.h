@@ -66,6 +66,12 @@ public:
     // Remembered request ids (replay protection): the last 1024.
     const QStringList &seenRids() const { return m_seenRids; }
 
+    // The TEE's secure storage as JSON (otrptee_state.cpp): SDs, SP AIKs, TAs, spent rids and the
+    // DSI hash each TAM last saw. A simulated device keeps it in its state directory.
+    nlohmann::json saveState() const;
+    // All or nothing: a malformed state changes nothing.
+    Status loadState(const nlohmann::json &state);
+
 private:
     struct CommandContext
     {

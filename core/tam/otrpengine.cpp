@@ -68,7 +68,7 @@ void OtrpEngine::expireIdle()
     const QStringList tids = m_sessions.keys();
     for (const QString &tid : tids) {
         Session &session = m_sessions[tid];
-        if (session.lastActivity.secsTo(now) > m_limits.idleSeconds) {
+        if (session.lastActivity.msecsTo(now) > qint64(m_limits.idleSeconds) * 1000) {
             session.failed = true;
             session.outcomes << QStringLiteral("expired after %1 s without a message").arg(m_limits.idleSeconds);
             finish(session);

@@ -1,0 +1,42 @@
+#pragma once
+
+#include "common/error.h"
+#include "crypto/certificate.h"
+#include "crypto/key.h"
+#include "sim/otrptee.h"
+
+// The demo directory `teepctl demo init --out DIR` writes and simulated devices read:
+//   tam-root.pem              the TAM root CA devices embed
+//   tee-ca.pem, tee-ca.key.pem the demo TEE CA that issues each simulated TEE's certificate
+//   tfw-ca.pem, tfw-ca.key.pem the demo firmware CA for the TFW certificates
+//   sp-SPID.pem, sp-SPID.key.pem each demo SP's TA signer (written by tam/demosetup)
+// The CA keys are unencrypted: this is demo material, and README.txt in the directory says so.
+namespace teep::sim {
+
+struct IssuedKey
+{
+    crypto::Key key;
+    crypto::Certificate certificate;
+};
+
+struct DemoMaterial
+{
+    crypto::Certificate tamRoot;
+    IssuedKey teeCa;
+    IssuedKey tfwCa;
+};
+
+Status writeDemoDirectory(const QString &dir, const DemoMaterial &material);
+Result<DemoMaterial> readDemoDirectory(const QString &dir);
+
+// A fresh CA (self-signed, P-256).
+Result<IssuedKey> makeDemoCa(const QString &commonName);
+
+// One simulated TEE's identity. With a state directory, its key and certificates are kept in
+// STATE/<device>/ and reused on later runs (the TAM then recognises the device); without one, or
+// on first use, they are issued under the demo TEE and firmware CAs, or, with `untrustedCa`, under a
+// CA no TAM trusts.
+Result<OtrpTeeIdentity> deviceTeeIdentity(const DemoMaterial &material, const QString &deviceName, const QString &teeName,
+                                          const QString &stateDir, bool untrustedCa);
+
+} // namespace teep::sim

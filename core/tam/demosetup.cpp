@@ -1,0 +1,124 @@
+#include "tam/demosetup.h"
+
+#include "crypto/certbuilder.h"
+#include "crypto/pkcs8.h"
+#include "protocol/otrp/tapackage.h"
+#include "sim/demomaterial.h"
+#include "store/auditlog.h"
+#include "store/sql.h"
+#include "store/trustanchors.h"
+#include "tam/catalog.h"
+#include "tam/serviceproviders.h"
+#include "tam/tamidentity.h"
+
+#include <QDir>
+#include <QSaveFile>
+
+namespace teep::tam {
+
+namespace {
+struct DemoTa
+{
+    const char *spid;
+    const char *taid;
+    const char *name;
+    qint64 version;
+};
+} // namespace
+
+Result<DemoSetup> initDemo(QSqlDatabase db, store::KeyStore &keys, const Clock &clock, const QString &actor, const QString &outDir)
+{
+    {
+        auto marked = store::run(db, QStringLiteral("SELECT value FROM settings WHERE key = 'demo.directory'"));
+        if (!marked)
+            return marked.error();
+        if (marked.value().next())
+            return Error{QStringLiteral("demo.exists"),
+                         QStringLiteral("this database already holds a demo (written to %1); use a fresh --database").arg(marked.value().value(0).toString())};
+    }
+    TamIdentities identities(db, keys, clock, actor);
+    Result<TamIdentity> identity = identities.active();
+    if (!identity) {
+        GenerateOptions options;
+        options.name = QStringLiteral("Demo TAM");
+        options.organization = QStringLiteral("TEEP Console demo");
+        options.demoUnprotected = true;
+        identity = identities.generate(options);
+        if (!identity)
+            return identity.error();
+    }
+    if (identity.value().chain.isEmpty())
+        return Error{QStringLiteral("demo.no-root"), QStringLiteral("the active TAM identity has no root CA to give devices")};
+
+    const Result<sim::IssuedKey> teeCa = sim::makeDemoCa(QStringLiteral("Demo TEE Root CA"));
+    const Result<sim::IssuedKey> tfwCa = sim::makeDemoCa(QStringLiteral("Demo Firmware Root CA"));
+    const Result<sim::IssuedKey> spCa = sim::makeDemoCa(QStringLiteral("Demo SP Signer CA"));
+    if (!teeCa || !tfwCa || !spCa)
+        return Error{QStringLiteral("demo.ca"), QStringLiteral("the demo CAs could not be made")};
+    store::TrustAnchors anchors(db, clock, actor);
+    for (const auto &[store, ca] : {std::pair{crypto::TrustStore::TeeRoot, teeCa.value()}, std::pair{crypto::TrustStore::TfwRoot, tfwCa.value()},
+                                    std::pair{crypto::TrustStore::SpSigner, spCa.value()}}) {
+        if (const auto imported = anchors.importCertificates(store, ca.certificate.pem()); !imported)
+            return imported.error();
+    }
+
+    DemoSetup setup{identity.value().tamId, outDir, {}, {}};
+    ServiceProviders sps(db, clock, actor);
+    Catalog catalog(db, clock, actor);
+    QMap<QString, sim::IssuedKey> signers;
+    for (const auto &[spid, name] : {std::pair{"acme", "ACME Payments"}, std::pair{"globex", "Globex Media"}}) {
+        if (const auto added = sps.add(QLatin1String(spid), QLatin1String(name)); !added)
+            return added.error();
+        const Result<crypto::Key> key = crypto::Key::generate(crypto::KeyAlgorithm::P256);
+        if (!key)
+            return key.error();
+        crypto::CertificateSpec spec;
+        spec.commonName = QStringLiteral("%1 TA signer").arg(QLatin1String(name));
+        spec.organization = QLatin1String(name);
+        spec.profile = crypto::CertificateProfile::SpSigning;
+        const Result<crypto::Certificate> certificate = crypto::issueCertificate(spec, key.value(), spCa.value().key, spCa.value().certificate);
+        if (!certificate)
+            return certificate.error();
+        if (const auto added = sps.addCertificate(QLatin1String(spid), certificate.value().pem()); !added)
+            return added.error();
+        signers.insert(QLatin1String(spid), {key.value(), certificate.value()});
+        setup.serviceProviders << QLatin1String(spid);
+    }
+    const DemoTa tas[] = {{"acme", "acme-wallet", "ACME Wallet", 1}, {"acme", "acme-wallet", "ACME Wallet", 2}, {"globex", "globex-drm", "Globex DRM", 1}};
+    for (const DemoTa &ta : tas) {
+        const QByteArray code = QStringLiteral("%1 version %2: demo TA code\n").arg(QLatin1String(ta.name)).arg(ta.version).toUtf8().repeated(64);
+        const sim::IssuedKey &signer = signers[QLatin1String(ta.spid)];
+        const Result<QByteArray> signedTa = protocol::otrp::signTa({QLatin1String(ta.taid), QLatin1String(ta.name), ta.version, code},
+                                                                   {signer.key, QStringLiteral("ES256"), {signer.certificate}});
+        if (!signedTa)
+            return signedTa.error();
+        const Result<TaVersion> added = catalog.addSignedTa(QLatin1String(ta.spid), signedTa.value());
+        if (!added)
+            return added.error();
+        setup.tas << QStringLiteral("%1 v%2 (%3)").arg(QLatin1String(ta.taid)).arg(ta.version).arg(QLatin1String(ta.spid));
+    }
+    for (const char *taid : {"acme-wallet", "globex-drm"}) {
+        if (const auto assigned = catalog.assign(QLatin1String(taid), TargetKind::All, {}, std::nullopt, false); !assigned)
+            return assigned.error();
+    }
+    const Status written = sim::writeDemoDirectory(outDir, {identity.value().chain.last(), teeCa.value(), tfwCa.value()});
+    if (!written)
+        return written.error();
+    // The SPs' signer keys too, so that a trainer can sign a new TA version (teepctl ta sign).
+    for (auto it = signers.cbegin(); it != signers.cend(); ++it) {
+        const Result<crypto::Secret> der = crypto::plainPrivateKey(it.value().key);
+        if (!der)
+            return der.error();
+        for (const auto &[name, bytes] : {std::pair{QStringLiteral("sp-%1.pem").arg(it.key()), it.value().certificate.pem()},
+                                          std::pair{QStringLiteral("sp-%1.key.pem").arg(it.key()), crypto::pemEncode(der.value().bytes(), "PRIVATE KEY")}}) {
+            QSaveFile file(QDir(outDir).filePath(name));
+            if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
+                return Error{QStringLiteral("demo.write"), QStringLiteral("cannot write %1: %2").arg(file.fileName(), file.errorString())};
+        }
+    }
+    if (const auto marked = store::run(db, QStringLiteral("INSERT INTO settings (key, value) VALUES ('demo.directory', ?)"), {outDir}); !marked)
+        return marked.error();
+    return setup;
+}
+
+} // namespace teep::tam

@@ -1,0 +1,36 @@
+#include "tam/tamservice.h"
+
+namespace teep::tam {
+
+TamService::TamService(QSqlDatabase db, TamCredentials tam, const Clock &clock, EngineLimits limits) : m_otrp(db, std::move(tam), clock, limits) {}
+
+void TamService::setListener(const std::function<void(const SessionEvent &)> &listener)
+{
+    m_otrp.setListener(listener);
+}
+
+int TamService::openSessions() const
+{
+    return m_otrp.openSessions();
+}
+
+bool TamService::supports(transport::Profile profile) const
+{
+    return profile == transport::Profile::Otrp;
+}
+
+Result<QByteArray> TamService::start(transport::Profile profile, const QString &peer)
+{
+    if (profile != transport::Profile::Otrp)
+        return Error{QStringLiteral("tam.unsupported-profile"), QStringLiteral("this TAM speaks OTrP only so far")};
+    return m_otrp.start(peer);
+}
+
+Result<std::optional<QByteArray>> TamService::process(transport::Profile profile, const QByteArray &body, const QString &peer)
+{
+    if (profile != transport::Profile::Otrp)
+        return Error{QStringLiteral("tam.unsupported-profile"), QStringLiteral("this TAM speaks OTrP only so far")};
+    return m_otrp.process(body, peer);
+}
+
+} // namespace teep::tam

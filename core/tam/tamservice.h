@@ -1,0 +1,25 @@
+#pragma once
+
+#include "tam/otrpengine.h"
+#include "transport/tamserver.h"
+
+// The TAM behind the HTTP endpoint: one engine per profile. (The TEEP profile's engine joins here.)
+namespace teep::tam {
+
+class TamService : public transport::TamEndpoint
+{
+public:
+    TamService(QSqlDatabase db, TamCredentials tam, const Clock &clock, EngineLimits limits = {});
+
+    void setListener(const std::function<void(const SessionEvent &)> &listener);
+    int openSessions() const;
+
+    bool supports(transport::Profile profile) const override;
+    Result<QByteArray> start(transport::Profile profile, const QString &peer) override;
+    Result<std::optional<QByteArray>> process(transport::Profile profile, const QByteArray &body, const QString &peer) override;
+
+private:
+    OtrpEngine m_otrp;
+};
+
+} // namespace teep::tam

@@ -1,0 +1,269 @@
+// End to end over real HTTP on 127.0.0.1 with a real SQLite file: the TAM (engine + server) and
+// simulated OTrP devices. Fresh devices are attested, get their SDs and TAs, are updated, lose
+// what is unassigned; each fault produces its error and no half-written state.
+#include "crypto/pkcs8.h"
+#include "crypto/pkiformats.h"
+#include "protocol/otrp/tapackage.h"
+#include "sim/devicerunner.h"
+#include "store/auditlog.h"
+#include "store/database.h"
+#include "store/keystore.h"
+#include "store/sql.h"
+#include "tam/catalog.h"
+#include "tam/demosetup.h"
+#include "tam/fleet.h"
+#include "tam/tamservice.h"
+#include "tempdir.h"
+
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace teep;
+
+class TestOtrpEndToEnd : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void cleanup();
+    void provisionsUpdatesAndRemoves();
+    void rollbackNeedsPermission();
+    void faults_data();
+    void faults();
+    void httpLevelRefusals();
+
+private:
+    QList<sim::DeviceOutcome> runDevices(const QStringList &names, const sim::SimFaults &faults = {}, const QStringList &tees = {QStringLiteral("primary")});
+    QVariant scalar(const QString &sql, const QVariantList &values = {});
+    QByteArray signNewVersion(const QString &spid, const QString &taid, qint64 version);
+
+    std::unique_ptr<test::TempDir> m_dir;
+    std::unique_ptr<store::Database> m_db;
+    std::unique_ptr<store::KeyStore> m_keys;
+    std::unique_ptr<tam::TamService> m_service;
+    std::unique_ptr<transport::TamServer> m_server;
+    QNetworkAccessManager m_network;
+    sim::DemoMaterial m_material;
+    QString m_uri;
+};
+
+void TestOtrpEndToEnd::init()
+{
+    m_dir = std::make_unique<test::TempDir>();
+    auto db = store::Database::open(m_dir->path(QStringLiteral("tam.db")));
+    QVERIFY(db.ok());
+    m_db = std::move(db.value());
+    m_keys = std::make_unique<store::KeyStore>(m_db->connection());
+    const auto demo = tam::initDemo(m_db->connection(), *m_keys, SystemClock::instance(), QStringLiteral("test"), m_dir->path(QStringLiteral("demo")));
+    QVERIFY2(demo.ok(), qPrintable(demo.ok() ? QString() : demo.error().toString()));
+    const auto credentials = tam::loadActiveTam(m_db->connection(), *m_keys);
+    QVERIFY2(credentials.ok(), qPrintable(credentials.ok() ? QString() : credentials.error().toString()));
+    m_service = std::make_unique<tam::TamService>(m_db->connection(), credentials.value(), SystemClock::instance(), tam::EngineLimits{100, 2});
+    const transport::ServerOptions options;
+    m_server = std::make_unique<transport::TamServer>(*m_service, options);
+    const auto uri = m_server->start();
+    QVERIFY(uri.ok());
+    m_uri = uri.value();
+    QVERIFY(m_uri.startsWith(QLatin1String("http://127.0.0.1:")));
+    const auto material = sim::readDemoDirectory(m_dir->path(QStringLiteral("demo")));
+    QVERIFY(material.ok());
+    m_material = material.value();
+}
+
+void TestOtrpEndToEnd::cleanup()
+{
+    m_server.reset();
+    m_service.reset();
+    m_keys.reset();
+    m_db.reset();
+    m_dir.reset();
+}
+
+QVariant TestOtrpEndToEnd::scalar(const QString &sql, const QVariantList &values)
+{
+    auto query = store::run(m_db->connection(), sql, values);
+    if (!query || !query.value().next())
+        return QVariant();
+    return query.value().value(0);
+}
+
+QList<sim::DeviceOutcome> TestOtrpEndToEnd::runDevices(const QStringList &names, const sim::SimFaults &faults, const QStringList &tees)
+{
+    std::vector<std::unique_ptr<sim::SimDevice>> devices;
+    QList<sim::DeviceOutcome> outcomes;
+    for (const QString &name : names) {
+        auto device = sim::SimDevice::create(name, m_material, tees, QUrl(m_uri), faults, m_network, m_dir->path(QStringLiteral("state")),
+                                             SystemClock::instance());
+        if (!device)
+            qFatal("%s", qPrintable(device.error().toString()));
+        connect(device.value().get(), &sim::SimDevice::finished, this, [&outcomes](const sim::DeviceOutcome &outcome) { outcomes << outcome; });
+        devices.push_back(std::move(device.value()));
+    }
+    for (auto &device : devices)
+        device->start();
+    QDeadlineTimer deadline(60000);
+    while (outcomes.size() < names.size() && !deadline.hasExpired())
+        QTest::qWait(10);
+    if (outcomes.size() < names.size())
+        qFatal("the simulated devices did not finish within 60 s");
+    std::sort(outcomes.begin(), outcomes.end(), [](const auto &a, const auto &b) { return a.device < b.device; });
+    return outcomes;
+}
+
+QByteArray TestOtrpEndToEnd::signNewVersion(const QString &spid, const QString &taid, qint64 version)
+{
+    const QByteArray keyPem = test::readAll(m_dir->path(QStringLiteral("demo/sp-%1.key.pem").arg(spid)));
+    const auto key = crypto::readPrivateKeyPem(keyPem, {});
+    const auto certificate = crypto::parseCertificates(test::readAll(m_dir->path(QStringLiteral("demo/sp-%1.pem").arg(spid))));
+    if (!key || !certificate)
+        qFatal("demo SP material missing");
+    return protocol::otrp::signTa({taid, taid, version, QByteArray("code of version ") + QByteArray::number(version)},
+                                  {key.value(), QStringLiteral("ES256"), {certificate.value().first()}})
+        .value();
+}
+
+void TestOtrpEndToEnd::provisionsUpdatesAndRemoves()
+{
+    const QStringList names = {QStringLiteral("line7-unit1"), QStringLiteral("line7-unit2"), QStringLiteral("line7-unit3")};
+    // Fresh devices: attested, two SDs created, the latest versions installed.
+    QList<sim::DeviceOutcome> outcomes = runDevices(names);
+    for (const sim::DeviceOutcome &outcome : outcomes) {
+        QVERIFY2(outcome.ok, qPrintable(outcome.device + QStringLiteral(": ") + outcome.detail));
+        QCOMPARE(outcome.installed, (QStringList{QStringLiteral("acme-wallet v2"), QStringLiteral("globex-drm v1")}));
+        QCOMPARE(outcome.exchanges, 6); // connect, state, 2 x CreateSD, 2 x InstallTA answers
+    }
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM devices WHERE identity_source = 'attested'")).toInt(), 3);
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM installations WHERE state = 'installed'")).toInt(), 6);
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM security_domains")).toInt(), 6);
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM attestation_results WHERE tier = 'affirming'")).toInt(), 3);
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM sessions WHERE state = 'completed'")).toInt(), 3);
+    // Per device 5 messages each way; the empty POST that starts a session and the 204 carry none.
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM session_messages")).toInt(), 3 * 10);
+    QCOMPARE(m_service->openSessions(), 0);
+
+    // The same devices again (their identity and storage kept): recognised, nothing to do.
+    outcomes = runDevices(names);
+    for (const sim::DeviceOutcome &outcome : outcomes) {
+        QVERIFY(outcome.ok);
+        QCOMPARE(outcome.exchanges, 2);
+    }
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM devices")).toInt(), 3);
+
+    // A new version signed by the SP: updated. Globex's TA unassigned: removed with its SD.
+    tam::Catalog catalog(m_db->connection(), SystemClock::instance(), QStringLiteral("test"));
+    QVERIFY(catalog.addSignedTa(QStringLiteral("acme"), signNewVersion(QStringLiteral("acme"), QStringLiteral("acme-wallet"), 3)).ok());
+    const auto assignments = catalog.assignments();
+    for (const tam::Assignment &assignment : assignments.value()) {
+        if (assignment.taid == QLatin1String("globex-drm"))
+            QVERIFY(catalog.unassign(assignment.id).ok());
+    }
+    outcomes = runDevices(names);
+    for (const sim::DeviceOutcome &outcome : outcomes) {
+        QVERIFY2(outcome.ok, qPrintable(outcome.detail));
+        QCOMPARE(outcome.installed, QStringList{QStringLiteral("acme-wallet v3")});
+    }
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM security_domains")).toInt(), 3);
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM installations i JOIN ta_versions v ON v.id = i.ta_version_id "
+                                   "WHERE i.state = 'installed' AND v.sequence_number = 3")).toInt(),
+             3);
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM installations WHERE state = 'installed'")).toInt(), 3);
+    QVERIFY(store::AuditLog::verify(m_db->connection()).ok);
+
+    const auto fleet = tam::Fleet(m_db->connection(), SystemClock::instance(), QStringLiteral("test")).list();
+    QVERIFY(fleet.ok());
+    QCOMPARE(fleet.value().size(), 3);
+    QCOMPARE(fleet.value().first().tees.first().lastTier, QStringLiteral("affirming"));
+    QCOMPARE(fleet.value().first().tees.first().sds.first().second, QStringList{QStringLiteral("acme-wallet v3")});
+}
+
+void TestOtrpEndToEnd::rollbackNeedsPermission()
+{
+    QVERIFY(runDevices({QStringLiteral("unit")}).first().ok);
+    tam::Catalog catalog(m_db->connection(), SystemClock::instance(), QStringLiteral("test"));
+    QVERIFY(catalog.assign(QStringLiteral("acme-wallet"), tam::TargetKind::Device, QStringLiteral("unit primary TEE"), 1, false).ok());
+    sim::DeviceOutcome outcome = runDevices({QStringLiteral("unit")}).first();
+    QVERIFY(outcome.installed.contains(QStringLiteral("acme-wallet v2")));
+    QVERIFY(scalar(QStringLiteral("SELECT outcome FROM sessions ORDER BY id DESC LIMIT 1")).toString().contains(QStringLiteral("rollback is not allowed")));
+    QVERIFY(catalog.assign(QStringLiteral("acme-wallet"), tam::TargetKind::Device, QStringLiteral("unit primary TEE"), 1, true).ok());
+    outcome = runDevices({QStringLiteral("unit")}).first();
+    QVERIFY2(outcome.ok, qPrintable(outcome.detail));
+    QVERIFY(outcome.installed.contains(QStringLiteral("acme-wallet v1")));
+}
+
+void TestOtrpEndToEnd::faults_data()
+{
+    QTest::addColumn<QString>("fault");
+    QTest::addColumn<QString>("tamOutcome");
+    QTest::addColumn<int>("installedRows");
+    QTest::newRow("bad signature") << "bad-signature" << "ERR_REQUEST_INVALID (the TEE's signature does not verify" << 0;
+    QTest::newRow("untrusted TEE CA") << "untrusted-tee-ca" << "ERR_TEE_FAIL (the TEE certificate is not trusted" << 0;
+    QTest::newRow("tampered TA") << "tampered-ta" << "InstallTA" << 0;
+    QTest::newRow("replayed answer") << "replay" << "CreateSD" << 0;
+    QTest::newRow("disconnect mid-session") << "disconnect" << "expired after 2 s" << 0;
+}
+
+void TestOtrpEndToEnd::faults()
+{
+    QFETCH(QString, fault);
+    QFETCH(QString, tamOutcome);
+    QFETCH(int, installedRows);
+    sim::SimFaults faults;
+    faults.badSignature = fault == QLatin1String("bad-signature");
+    faults.untrustedTeeCa = fault == QLatin1String("untrusted-tee-ca");
+    faults.tamperedTa = fault == QLatin1String("tampered-ta");
+    faults.replay = fault == QLatin1String("replay");
+    faults.disconnectAfter = fault == QLatin1String("disconnect") ? 3 : -1;
+    const sim::DeviceOutcome outcome = runDevices({QStringLiteral("faulty")}, faults).first();
+    QVERIFY(outcome.installed.isEmpty());
+    if (fault == QLatin1String("disconnect")) {
+        QVERIFY(!outcome.ok);
+        QTest::qWait(2500);
+        // The next request lets the TAM notice the idle session and close it.
+        QVERIFY(runDevices({QStringLiteral("other")}).first().ok);
+    }
+    QTRY_COMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM sessions WHERE state = 'open'")).toInt(), 0);
+    const QString tamSide = scalar(QStringLiteral("SELECT outcome FROM sessions WHERE state = 'failed' ORDER BY id LIMIT 1")).toString();
+    QVERIFY2(tamSide.contains(tamOutcome), qPrintable(tamSide));
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM installations i JOIN tees t ON t.id = i.tee_id JOIN devices d ON d.id = t.device_id "
+                                   "WHERE i.state = 'installed' AND d.name LIKE 'faulty%'")).toInt(),
+             installedRows);
+    QVERIFY(store::AuditLog::verify(m_db->connection()).ok);
+}
+
+void TestOtrpEndToEnd::httpLevelRefusals()
+{
+    auto send = [this](const QByteArray &method, const QString &path, const QByteArray &contentType, const QByteArray &accept, const QByteArray &body) {
+        QNetworkRequest request(QUrl(m_uri).resolved(QUrl(path)));
+        if (!contentType.isEmpty())
+            request.setRawHeader("Content-Type", contentType);
+        if (!accept.isEmpty())
+            request.setRawHeader("Accept", accept);
+        QNetworkReply *reply = m_network.sendCustomRequest(request, method, body);
+        QSignalSpy done(reply, &QNetworkReply::finished);
+        done.wait(10000);
+        reply->deleteLater();
+        return std::pair{reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), reply};
+    };
+    const QByteArray otrp = "application/otrp+json";
+    QCOMPARE(send("GET", QStringLiteral("/tam"), {}, otrp, {}).first, 405);
+    QCOMPARE(send("POST", QStringLiteral("/other"), {}, otrp, {}).first, 404);
+    QCOMPARE(send("POST", QStringLiteral("/tam"), "text/plain", otrp, "hello").first, 415);
+    QCOMPARE(send("POST", QStringLiteral("/tam"), {}, "text/html", {}).first, 406);
+    QCOMPARE(send("POST", QStringLiteral("/tam"), otrp, otrp, "{not json").first, 400);
+    QCOMPARE(send("POST", QStringLiteral("/tam"), otrp, otrp, R"({"CreateSDResponse": {}})").first, 400);
+    QCOMPARE(send("POST", QStringLiteral("/tam"), otrp, otrp, QByteArray(5 * 1024 * 1024, ' ')).first, 413);
+    const auto [status, reply] = send("POST", QStringLiteral("/tam"), {}, otrp, {});
+    QCOMPARE(status, 200);
+    QCOMPARE(reply->header(QNetworkRequest::ContentTypeHeader).toString(), QStringLiteral("application/otrp+json"));
+    QCOMPARE(reply->rawHeader("X-Content-Type-Options"), QByteArray("nosniff"));
+    QCOMPARE(reply->rawHeader("Content-Security-Policy"), QByteArray("default-src 'none'"));
+    QCOMPARE(reply->rawHeader("Referrer-Policy"), QByteArray("no-referrer"));
+    QVERIFY(!reply->hasRawHeader("Cache-Control"));
+    QVERIFY(reply->readAll().contains("GetDeviceStateRequest"));
+    // Nothing the refusals sent reached the fleet.
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM devices")).toInt(), 0);
+}
+
+QTEST_GUILESS_MAIN(TestOtrpEndToEnd)
+#include "tst_otrp_e2e.moc"
