@@ -11,5 +11,9 @@ int runAnchors(Context &context, const QStringList &arguments);
 int runSp(Context &context, const QStringList &arguments);
 int runAudit(Context &context, const QStringList &arguments);
 int runInspect(Context &context, const QStringList &arguments);
+int runServe(Context &context, const QStringList &arguments);
+int runDemo(Context &context, const QStringList &arguments);
+int runDevices(Context &context, const QStringList &arguments);
+int runTa(Context &context, const QStringList &arguments);
 
 } // namespace teepctl

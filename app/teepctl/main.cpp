@@ -23,6 +23,12 @@ const char kCommandsHelp[] =
     "                                           sp-signer, verifier-key\n"
     "  sp add|add-cert|list|show|remove         service providers and their TA-signing certificates\n"
     "  audit verify|list                        the hash-chained audit log\n"
+    "  ta sign|add|list|assign|assignments|unassign\n"
+    "                                           the TA catalog and what devices should have\n"
+    "  devices list                             the fleet: TEEs, SDs, TAs, last attestation\n"
+    "  serve [--listen ADDR:PORT] [--tls-cert F --tls-key F]\n"
+    "                                           run the TAM headless (TEEP over HTTP)\n"
+    "  demo init --out DIR                      a complete demo for teep-devsim\n"
     "  inspect FILE [--key F]... [--decrypt-key F]... [--compat]\n"
     "                                           decode and verify a captured TEEP message, COSE\n"
     "                                           object, SUIT envelope, EAT (binary or hex) or OTrP\n"
@@ -80,5 +86,13 @@ int main(int argc, char *argv[])
         return teepctl::runAudit(context, rest);
     if (command == QLatin1String("inspect"))
         return teepctl::runInspect(context, rest);
+    if (command == QLatin1String("serve"))
+        return teepctl::runServe(context, rest);
+    if (command == QLatin1String("demo"))
+        return teepctl::runDemo(context, rest);
+    if (command == QLatin1String("devices"))
+        return teepctl::runDevices(context, rest);
+    if (command == QLatin1String("ta"))
+        return teepctl::runTa(context, rest);
     return context.usage(QStringLiteral("unknown command '%1'; see teepctl --help").arg(command));
 }

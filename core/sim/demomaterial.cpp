@@ -159,7 +159,8 @@ Result<OtrpTeeIdentity> deviceTeeIdentity(const DemoMaterial &material, const QS
             return rogue.error();
         teeCa = rogue.value();
     }
-    const Result<IssuedKey> tee = issueUnder(teeCa, QStringLiteral("%1 %2 TEE").arg(deviceName, teeName), crypto::CertificateProfile::TeeAttestation);
+    // The TEE certificate names the device (the TAM names a device it learns after it).
+    const Result<IssuedKey> tee = issueUnder(teeCa, deviceName, crypto::CertificateProfile::TeeAttestation);
     const Result<IssuedKey> tfw = issueUnder(material.tfwCa, QStringLiteral("%1 firmware").arg(deviceName), crypto::CertificateProfile::TeeAttestation);
     if (!tee || !tfw)
         return tee ? tfw.error() : tee.error();

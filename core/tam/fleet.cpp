@@ -40,7 +40,7 @@ Status Fleet::audited(const QString &action, const QString &objectType, const QS
 }
 
 Result<TeeRecord> Fleet::teeForCertificate(const crypto::Certificate &teeCertificate, const QString &teeName, const QString &protocol,
-                                           const QString &peer)
+                                           qint64 sameDeviceAs)
 {
     TeeRecord record;
     const QString now = store::timestamp(m_clock);
@@ -52,6 +52,18 @@ Result<TeeRecord> Fleet::teeForCertificate(const crypto::Certificate &teeCertifi
         QSqlQuery &row = found.value();
         if (row.next()) {
             record = {row.value(1).toLongLong(), row.value(0).toLongLong(), row.value(2).toString(), false};
+        } else if (sameDeviceAs > 0) {
+            auto device = run(m_db, QStringLiteral("SELECT name FROM devices WHERE id = ?"), {sameDeviceAs});
+            if (!device)
+                return device.error();
+            if (!device.value().next())
+                return Error{QStringLiteral("fleet.no-device"), QStringLiteral("device %1 does not exist").arg(sameDeviceAs)};
+            record = {sameDeviceAs, 0, device.value().value(0).toString(), false};
+            const auto tee = run(m_db, QStringLiteral("INSERT INTO tees (device_id, tee_name, protocol, tee_cert_der) VALUES (?, ?, ?, ?)"),
+                                 {sameDeviceAs, teeName, protocol, teeCertificate.der()});
+            if (!tee)
+                return tee.error();
+            record.teeId = tee.value().lastInsertId().toLongLong();
         } else {
             const QString serial = QString::fromLatin1(crypto::sha256(teeCertificate.der()).toHex());
             const QString name = teeCertificate.commonName().isEmpty() ? serial.left(16) : teeCertificate.commonName().left(128);
@@ -79,7 +91,6 @@ Result<TeeRecord> Fleet::teeForCertificate(const crypto::Certificate &teeCertifi
                                  {now, now, record.deviceId});
         if (!touched)
             return touched.error();
-        Q_UNUSED(peer);
         return {};
     });
     if (!done)

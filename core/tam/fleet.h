@@ -52,10 +52,12 @@ class Fleet
 public:
     Fleet(QSqlDatabase db, const Clock &clock, QString actor);
 
-    // The device owning this attested TEE certificate; a device is created on first sight
-    // (identity learned through verified attestation). The TEE row is created or updated.
+    // The device owning this attested TEE certificate. A TEE seen for the first time joins
+    // `sameDeviceAs` (another TEE of the device in the same session) or, without one, a device
+    // created for it (identity learned through verified attestation), named after the
+    // certificate's common name.
     Result<TeeRecord> teeForCertificate(const crypto::Certificate &teeCertificate, const QString &teeName, const QString &protocol,
-                                        const QString &peer);
+                                        qint64 sameDeviceAs = 0);
 
     Result<QList<DesiredTa>> desiredFor(qint64 deviceId) const;
     // taid -> the version the TAM recorded as installed on this TEE.

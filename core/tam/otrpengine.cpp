@@ -149,14 +149,16 @@ Result<std::optional<QByteArray>> OtrpEngine::afterDeviceState(Session &session,
         session.failed = true;
         session.outcomes << QStringLiteral("a TEE was not accepted: %1 (%2)").arg(failure.errorCode, failure.message.left(200));
     }
+    qint64 deviceId = 0;
     for (const TeeReport &report : state.value().tees) {
-        const Result<TeeRecord> record = m_fleet.teeForCertificate(report.dsi.teeCertificate, report.dsi.teeName, QStringLiteral("otrp"), session.peer);
+        const Result<TeeRecord> record = m_fleet.teeForCertificate(report.dsi.teeCertificate, report.dsi.teeName, QStringLiteral("otrp"), deviceId);
         if (!record) {
             session.failed = true;
             session.outcomes << QStringLiteral("TEE %1 not recorded: %2").arg(report.dsi.teeName, record.error().message);
             continue;
         }
-        if (session.device.isEmpty()) {
+        if (deviceId == 0) {
+            deviceId = record.value().deviceId;
             session.device = record.value().deviceName;
             (void)m_fleet.attachSession(session.id, record.value().deviceId, record.value().teeId);
         }

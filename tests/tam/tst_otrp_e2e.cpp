@@ -3,6 +3,7 @@
 // what is unassigned; each fault produces its error and no half-written state.
 #include "crypto/pkcs8.h"
 #include "crypto/pkiformats.h"
+#include "protocol/otrp/otrpframing.h"
 #include "protocol/otrp/tapackage.h"
 #include "sim/devicerunner.h"
 #include "store/auditlog.h"
@@ -29,6 +30,7 @@ private slots:
     void cleanup();
     void provisionsUpdatesAndRemoves();
     void rollbackNeedsPermission();
+    void severalTeesAreOneDevice();
     void faults_data();
     void faults();
     void httpLevelRefusals();
@@ -181,14 +183,38 @@ void TestOtrpEndToEnd::rollbackNeedsPermission()
 {
     QVERIFY(runDevices({QStringLiteral("unit")}).first().ok);
     tam::Catalog catalog(m_db->connection(), SystemClock::instance(), QStringLiteral("test"));
-    QVERIFY(catalog.assign(QStringLiteral("acme-wallet"), tam::TargetKind::Device, QStringLiteral("unit primary TEE"), 1, false).ok());
+    QVERIFY(catalog.assign(QStringLiteral("acme-wallet"), tam::TargetKind::Device, QStringLiteral("unit"), 1, false).ok());
     sim::DeviceOutcome outcome = runDevices({QStringLiteral("unit")}).first();
     QVERIFY(outcome.installed.contains(QStringLiteral("acme-wallet v2")));
     QVERIFY(scalar(QStringLiteral("SELECT outcome FROM sessions ORDER BY id DESC LIMIT 1")).toString().contains(QStringLiteral("rollback is not allowed")));
-    QVERIFY(catalog.assign(QStringLiteral("acme-wallet"), tam::TargetKind::Device, QStringLiteral("unit primary TEE"), 1, true).ok());
+    QVERIFY(catalog.assign(QStringLiteral("acme-wallet"), tam::TargetKind::Device, QStringLiteral("unit"), 1, true).ok());
     outcome = runDevices({QStringLiteral("unit")}).first();
     QVERIFY2(outcome.ok, qPrintable(outcome.detail));
     QVERIFY(outcome.installed.contains(QStringLiteral("acme-wallet v1")));
+}
+
+void TestOtrpEndToEnd::severalTeesAreOneDevice()
+{
+    const sim::DeviceOutcome outcome = runDevices({QStringLiteral("phone")}, {}, {QStringLiteral("primary"), QStringLiteral("secure-element")}).first();
+    QVERIFY2(outcome.ok, qPrintable(outcome.detail));
+    // Each TEE got both TAs, routed by its name.
+    QCOMPARE(outcome.installed, (QStringList{QStringLiteral("acme-wallet v2"), QStringLiteral("acme-wallet v2"), QStringLiteral("globex-drm v1"),
+                                             QStringLiteral("globex-drm v1")}));
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM devices")).toInt(), 1);
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM tees")).toInt(), 2);
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM installations WHERE state = 'installed'")).toInt(), 4);
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM attestation_results")).toInt(), 2);
+
+    // A command for a TEE the device does not have: the Broker's own error.
+    sim::OtrpBroker broker;
+    const QByteArray unknown = QByteArray::fromStdString(
+        protocol::otrp::sign(QStringLiteral("DeleteTA"), protocol::otrp::Direction::Request,
+                             {{"ver", "1.0"}, {"rid", "r"}, {"tid", "t"}, {"tee", "nowhere"}, {"content", {}}}, {crypto::Key::generate(crypto::KeyAlgorithm::P256).value(), QStringLiteral("ES256"), {}})
+            .value()
+            .dump());
+    const nlohmann::json answer = nlohmann::json::parse(broker.handle(unknown).toStdString());
+    QVERIFY(answer["OTrPBrokerError"]["errcode"] == "ERR_AGENT_TEE_UNKNOWN");
+    QVERIFY(answer["OTrPBrokerError"]["rid"] == "r");
 }
 
 void TestOtrpEndToEnd::faults_data()

@@ -1,0 +1,141 @@
+// teep-devsim: simulated devices (a Broker and TEEs each) that run a session against a TAM over
+// real HTTP, concurrently, then print what happened. Exit 0 when every device completed its
+// session, 1 when one did not, 64 for usage errors.
+#include "common/clock.h"
+#include "common/logging.h"
+#include "sim/devicerunner.h"
+#include "teep/version.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QLoggingCategory>
+#include <QTextStream>
+
+#include <nlohmann/json.hpp>
+
+using namespace teep;
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("teep-devsim"));
+    QCoreApplication::setApplicationVersion(QString::fromLatin1(teep::kVersion));
+    QTextStream out(stdout);
+    QTextStream err(stderr);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Simulated TEEP devices against a TAM over HTTP. Each device is a Broker with one or more TEEs\n"
+        "(keys and certificates from the demo directory's CAs); it runs one session and reports the TAs\n"
+        "it holds afterwards. Prepare a demo with: teepctl demo init --out DIR.\n\n"
+        "Faults (--fault, repeatable): bad-signature, replay, untrusted-tee-ca, tampered-ta, disconnect\n"
+        "(after 3 messages), slow (--slow-ms per message)."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption tam(QStringLiteral("tam"), QStringLiteral("The TAM URI, e.g. http://127.0.0.1:8765/tam."), QStringLiteral("url"));
+    const QCommandLineOption demoDir(QStringLiteral("demo-dir"), QStringLiteral("The directory teepctl demo init wrote."), QStringLiteral("dir"));
+    const QCommandLineOption devices(QStringLiteral("devices"), QStringLiteral("How many devices run at once (default 1)."), QStringLiteral("n"),
+                                     QStringLiteral("1"));
+    const QCommandLineOption profile(QStringLiteral("profile"), QStringLiteral("otrp (default) or teep."), QStringLiteral("profile"), QStringLiteral("otrp"));
+    const QCommandLineOption stateDir(QStringLiteral("state-dir"),
+                                      QStringLiteral("Keep each device's identity and TEE storage here, so a later run is the same device."),
+                                      QStringLiteral("dir"));
+    const QCommandLineOption prefix(QStringLiteral("name-prefix"), QStringLiteral("Device names are PREFIX-0001, ... (default sim)."), QStringLiteral("prefix"),
+                                    QStringLiteral("sim"));
+    const QCommandLineOption tees(QStringLiteral("tee"), QStringLiteral("A TEE of each device (repeatable; default one named primary)."), QStringLiteral("name"));
+    const QCommandLineOption fault(QStringLiteral("fault"), QStringLiteral("Inject a fault (see above)."), QStringLiteral("name"));
+    const QCommandLineOption slowMs(QStringLiteral("slow-ms"), QStringLiteral("Delay before each message with --fault slow (default 500)."), QStringLiteral("ms"),
+                                    QStringLiteral("500"));
+    const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print the summary as JSON."));
+    const QCommandLineOption verbose(QStringLiteral("verbose"), QStringLiteral("Log what the devices do (stderr)."));
+    parser.addOptions({tam, demoDir, devices, profile, stateDir, prefix, tees, fault, slowMs, json, verbose});
+    parser.process(app);
+    if (!parser.isSet(verbose) && !qEnvironmentVariableIsSet("QT_LOGGING_RULES"))
+        QLoggingCategory::setFilterRules(QStringLiteral("teep.*.info=false"));
+
+    auto usage = [&err](const QString &message) {
+        err << "teep-devsim: " << message << "\n";
+        return 64;
+    };
+    if (!parser.isSet(tam) || !parser.isSet(demoDir))
+        return usage(QStringLiteral("give --tam URL and --demo-dir DIR (see --help)"));
+    const QUrl url(parser.value(tam));
+    if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
+        return usage(QStringLiteral("--tam must be an http(s) URL"));
+    if (parser.value(profile) == QLatin1String("teep"))
+        return usage(QStringLiteral("the TEEP profile's simulated agent is not built yet; use --profile otrp"));
+    if (parser.value(profile) != QLatin1String("otrp"))
+        return usage(QStringLiteral("--profile is otrp or teep"));
+    bool numeric = false;
+    const int count = parser.value(devices).toInt(&numeric);
+    if (!numeric || count < 1 || count > 100000)
+        return usage(QStringLiteral("--devices takes 1 to 100000"));
+    sim::SimFaults faults;
+    for (const QString &name : parser.values(fault)) {
+        if (name == QLatin1String("bad-signature"))
+            faults.badSignature = true;
+        else if (name == QLatin1String("replay"))
+            faults.replay = true;
+        else if (name == QLatin1String("untrusted-tee-ca"))
+            faults.untrustedTeeCa = true;
+        else if (name == QLatin1String("tampered-ta"))
+            faults.tamperedTa = true;
+        else if (name == QLatin1String("disconnect"))
+            faults.disconnectAfter = 3;
+        else if (name == QLatin1String("slow"))
+            faults.delayMs = qBound(0, parser.value(slowMs).toInt(), 600000);
+        else
+            return usage(QStringLiteral("unknown fault '%1'").arg(name));
+    }
+    const auto material = sim::readDemoDirectory(parser.value(demoDir));
+    if (!material) {
+        err << "teep-devsim: " << material.error().toString() << "\n";
+        return 2;
+    }
+    const QStringList teeNames = parser.values(tees).isEmpty() ? QStringList{QStringLiteral("primary")} : parser.values(tees);
+
+    QNetworkAccessManager network;
+    std::vector<std::unique_ptr<sim::SimDevice>> running;
+    QList<sim::DeviceOutcome> outcomes;
+    for (int i = 1; i <= count; ++i) {
+        const QString name = QStringLiteral("%1-%2").arg(parser.value(prefix)).arg(i, 4, 10, QLatin1Char('0'));
+        auto device = sim::SimDevice::create(name, material.value(), teeNames, url, faults, network, parser.value(stateDir), SystemClock::instance());
+        if (!device) {
+            err << "teep-devsim: " << name << ": " << device.error().toString() << "\n";
+            return 2;
+        }
+        QObject::connect(device.value().get(), &sim::SimDevice::finished, &app, [&](const sim::DeviceOutcome &outcome) {
+            outcomes << outcome;
+            if (outcomes.size() == count)
+                QCoreApplication::quit();
+        });
+        running.push_back(std::move(device.value()));
+    }
+    QElapsedTimer clock;
+    clock.start();
+    for (auto &device : running)
+        device->start();
+    QCoreApplication::exec();
+    const double seconds = clock.elapsed() / 1000.0;
+
+    std::sort(outcomes.begin(), outcomes.end(), [](const auto &a, const auto &b) { return a.device < b.device; });
+    const qsizetype failed = std::count_if(outcomes.cbegin(), outcomes.cend(), [](const auto &o) { return !o.ok; });
+    if (parser.isSet(json)) {
+        nlohmann::ordered_json summary{{"devices", count}, {"failed", failed}, {"seconds", seconds}, {"results", nlohmann::ordered_json::array()}};
+        for (const sim::DeviceOutcome &o : outcomes) {
+            nlohmann::ordered_json installed = nlohmann::ordered_json::array();
+            for (const QString &ta : o.installed)
+                installed.push_back(ta.toStdString());
+            summary["results"].push_back({{"device", o.device.toStdString()}, {"ok", o.ok}, {"detail", o.detail.toStdString()},
+                                          {"messages", o.exchanges}, {"installed", installed}});
+        }
+        out << QString::fromStdString(summary.dump(2)) << "\n";
+    } else {
+        for (const sim::DeviceOutcome &o : outcomes)
+            out << o.device << ": " << (o.ok ? "ok" : "FAILED") << " after " << o.exchanges << " messages (" << o.detail << "); TAs: "
+                << (o.installed.isEmpty() ? QStringLiteral("none") : o.installed.join(QStringLiteral(", "))) << "\n";
+        out << count - failed << " of " << count << " devices completed in " << QString::number(seconds, 'f', 2) << " s\n";
+    }
+    return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,202 @@
+// teepctl devices list  and  teepctl ta add|sign|list|assign|unassign|assignments
+#include "commands.h"
+
+#include "crypto/pkcs8.h"
+#include "crypto/pkiformats.h"
+#include "protocol/otrp/tapackage.h"
+#include "store/database.h"
+#include "tam/catalog.h"
+#include "tam/fleet.h"
+
+namespace teepctl {
+
+int runDevices(Context &context, const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("list   the fleet: each device, its TEEs, their SDs, installed TAs and last attestation"));
+    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("list"));
+    if (const int code = parseCommand(parser, QStringLiteral("devices"), arguments, context); code >= 0)
+        return code;
+    if (parser.positionalArguments() != QStringList{QStringLiteral("list")})
+        return context.usage(QStringLiteral("usage: teepctl devices list [--json]"));
+    auto opened = context.openDatabase();
+    if (!opened)
+        return context.fail(opened.error());
+    const auto devices = teep::tam::Fleet(opened.value()->connection(), context.clock, context.actor).list();
+    if (!devices)
+        return context.fail(devices.error());
+    nlohmann::ordered_json json = nlohmann::ordered_json::array();
+    if (devices.value().isEmpty() && !context.json)
+        context.out << "no devices yet: they appear when they first connect (teepctl serve; teep-devsim for simulated ones)\n";
+    for (const teep::tam::DeviceSummary &device : devices.value()) {
+        nlohmann::ordered_json entry{{"name", device.name.toStdString()},       {"serial", device.serial.toStdString()},
+                                     {"identity", device.identitySource.toStdString()}, {"group", device.groupName.toStdString()},
+                                     {"last_contact", device.lastContact.toStdString()}, {"last_address", device.lastPeer.toStdString()},
+                                     {"tees", nlohmann::ordered_json::array()}};
+        if (!context.json)
+            context.out << device.name << "  [" << device.identitySource << "]  last contact " << (device.lastContact.isEmpty() ? QStringLiteral("never") : device.lastContact)
+                        << (device.lastPeer.isEmpty() ? QString() : QStringLiteral(" from ") + device.lastPeer) << '\n';
+        for (const auto &tee : device.tees) {
+            nlohmann::ordered_json teeJson{{"name", tee.name.toStdString()}, {"protocol", tee.protocol.toStdString()},
+                                           {"attestation", tee.lastTier.toStdString()}, {"security_domains", nlohmann::ordered_json::array()}};
+            if (!context.json)
+                context.out << "  TEE " << tee.name << " (" << tee.protocol << "), attestation: " << (tee.lastTier.isEmpty() ? QStringLiteral("none") : tee.lastTier) << '\n';
+            for (const auto &[sd, tas] : tee.sds) {
+                nlohmann::ordered_json tasJson = nlohmann::ordered_json::array();
+                for (const QString &ta : tas)
+                    tasJson.push_back(ta.toStdString());
+                teeJson["security_domains"].push_back({{"name", sd.toStdString()}, {"tas", tasJson}});
+                if (!context.json)
+                    context.out << "    SD " << sd << ": " << (tas.isEmpty() ? QStringLiteral("(empty)") : tas.join(QStringLiteral(", "))) << '\n';
+            }
+            entry["tees"].push_back(teeJson);
+        }
+        json.push_back(entry);
+    }
+    if (context.json)
+        context.print(json);
+    context.out.flush();
+    return kExitOk;
+}
+
+int runTa(Context &context, const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "sign BINARY --taid ID --ta-version N --key KEY.pem --cert CERT.pem [--name NAME] --out FILE\n"
+        "                             sign a TA as its SP (the signed-TA format in the README)\n"
+        "add SPID FILE                add a signed TA version to the catalog (it must verify with one of\n"
+        "                             the SP's signer certificates)\n"
+        "list                         every TA version\n"
+        "assign TAID (--all | --group NAME | --device NAME) [--ta-version N] [--allow-rollback]\n"
+        "                             what devices should have (the latest version unless given)\n"
+        "assignments | unassign ID"));
+    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("sign, add, list, assign, assignments or unassign"));
+    const QCommandLineOption taid(QStringLiteral("taid"), QStringLiteral("The TA id."), QStringLiteral("id"));
+    const QCommandLineOption version(QStringLiteral("ta-version"), QStringLiteral("A TA version number."), QStringLiteral("n"));
+    const QCommandLineOption name(QStringLiteral("name"), QStringLiteral("The TA's display name."), QStringLiteral("name"));
+    const QCommandLineOption key(QStringLiteral("key"), QStringLiteral("The SP's unencrypted signing key (PEM)."), QStringLiteral("file"));
+    const QCommandLineOption cert(QStringLiteral("cert"), QStringLiteral("The SP's signer certificate (PEM)."), QStringLiteral("file"));
+    const QCommandLineOption out(QStringLiteral("out"), QStringLiteral("Where to write the signed TA ('-': stdout)."), QStringLiteral("file"));
+    const QCommandLineOption all(QStringLiteral("all"), QStringLiteral("Assign to every device."));
+    const QCommandLineOption group(QStringLiteral("group"), QStringLiteral("Assign to a device group (created if new)."), QStringLiteral("name"));
+    const QCommandLineOption device(QStringLiteral("device"), QStringLiteral("Assign to one device (name or serial)."), QStringLiteral("name"));
+    const QCommandLineOption rollback(QStringLiteral("allow-rollback"), QStringLiteral("Allow installing an older version than a device has."));
+    parser.addOptions({taid, version, name, key, cert, out, all, group, device, rollback});
+    if (const int code = parseCommand(parser, QStringLiteral("ta"), arguments, context); code >= 0)
+        return code;
+    const QStringList words = parser.positionalArguments();
+    const QString action = words.value(0);
+
+    if (action == QLatin1String("sign")) {
+        if (words.size() != 2 || !parser.isSet(taid) || !parser.isSet(version) || !parser.isSet(key) || !parser.isSet(cert) || !parser.isSet(out))
+            return context.usage(QStringLiteral("usage: teepctl ta sign BINARY --taid ID --ta-version N --key KEY.pem --cert CERT.pem --out FILE"));
+        bool numeric = false;
+        const qint64 sequence = parser.value(version).toLongLong(&numeric);
+        const auto binary = readInput(words[1]);
+        const auto keyPem = readInput(parser.value(key));
+        const auto certPem = readInput(parser.value(cert));
+        if (!numeric || sequence < 0)
+            return context.usage(QStringLiteral("--ta-version takes a number >= 0"));
+        if (!binary || !keyPem || !certPem)
+            return context.fail(!binary ? binary.error() : !keyPem ? keyPem.error() : certPem.error());
+        const auto signingKey = teep::crypto::readPrivateKeyPem(keyPem.value(), {});
+        const auto certificates = teep::crypto::parseCertificates(certPem.value());
+        if (!signingKey || !certificates)
+            return context.fail(!signingKey ? signingKey.error() : certificates.error());
+        const auto signedTa = teep::protocol::otrp::signTa({parser.value(taid), parser.value(name), sequence, binary.value()},
+                                                           {signingKey.value(), teep::crypto::jose::signingAlgFor(signingKey.value()), {certificates.value().first()}});
+        if (!signedTa)
+            return context.fail(signedTa.error());
+        if (const teep::Status written = writeOutput(parser.value(out), signedTa.value(), context.out); !written)
+            return context.fail(written.error());
+        return kExitOk;
+    }
+
+    auto opened = context.openDatabase();
+    if (!opened)
+        return context.fail(opened.error());
+    teep::tam::Catalog catalog(opened.value()->connection(), context.clock, context.actor);
+    if (action == QLatin1String("add") && words.size() == 3) {
+        const auto bytes = readInput(words[2]);
+        if (!bytes)
+            return context.fail(bytes.error());
+        const auto added = catalog.addSignedTa(words[1], bytes.value());
+        if (!added)
+            return context.fail(added.error());
+        if (context.json)
+            context.print({{"taid", added.value().taid.toStdString()}, {"version", added.value().sequence}, {"sha256", added.value().binarySha256.toStdString()}});
+        else
+            context.out << "added " << added.value().taid << " version " << added.value().sequence << " (" << added.value().binarySize << " bytes, SHA-256 "
+                        << added.value().binarySha256.left(16) << "...)\n";
+        return kExitOk;
+    }
+    if (action == QLatin1String("list")) {
+        const auto versions = catalog.versions();
+        if (!versions)
+            return context.fail(versions.error());
+        nlohmann::ordered_json json = nlohmann::ordered_json::array();
+        for (const teep::tam::TaVersion &v : versions.value()) {
+            json.push_back({{"taid", v.taid.toStdString()}, {"spid", v.spid.toStdString()}, {"version", v.sequence},
+                            {"size", v.binarySize}, {"sha256", v.binarySha256.toStdString()}});
+            if (!context.json)
+                context.out << v.taid << "  v" << v.sequence << "  SP " << v.spid << "  " << v.binarySize << " bytes\n";
+        }
+        if (context.json)
+            context.print(json);
+        else if (versions.value().isEmpty())
+            context.out << "the catalog is empty: sign a TA (teepctl ta sign) and add it (teepctl ta add SPID FILE)\n";
+        return kExitOk;
+    }
+    if (action == QLatin1String("assign") && words.size() == 2) {
+        const int targets = int(parser.isSet(all)) + int(parser.isSet(group)) + int(parser.isSet(device));
+        if (targets != 1)
+            return context.usage(QStringLiteral("ta assign: give exactly one of --all, --group NAME, --device NAME"));
+        const teep::tam::TargetKind kind = parser.isSet(all) ? teep::tam::TargetKind::All : parser.isSet(group) ? teep::tam::TargetKind::Group : teep::tam::TargetKind::Device;
+        std::optional<qint64> sequence;
+        if (parser.isSet(version)) {
+            bool numeric = false;
+            sequence = parser.value(version).toLongLong(&numeric);
+            if (!numeric)
+                return context.usage(QStringLiteral("--ta-version takes a number"));
+        }
+        const auto assigned = catalog.assign(words[1], kind, parser.isSet(group) ? parser.value(group) : parser.value(device), sequence, parser.isSet(rollback));
+        if (!assigned)
+            return context.fail(assigned.error());
+        if (context.json)
+            context.print({{"assignment", assigned.value().id}});
+        else
+            context.out << "assignment " << assigned.value().id << ": " << words[1] << " -> " << teep::tam::targetKindName(kind)
+                        << (assigned.value().target.isEmpty() ? QString() : QLatin1Char(' ') + assigned.value().target) << '\n';
+        return kExitOk;
+    }
+    if (action == QLatin1String("assignments")) {
+        const auto list = catalog.assignments();
+        if (!list)
+            return context.fail(list.error());
+        nlohmann::ordered_json json = nlohmann::ordered_json::array();
+        for (const teep::tam::Assignment &a : list.value()) {
+            json.push_back({{"id", a.id}, {"taid", a.taid.toStdString()}, {"target", teep::tam::targetKindName(a.kind).toStdString()},
+                            {"name", a.target.toStdString()}, {"version", a.sequence ? nlohmann::ordered_json(*a.sequence) : nlohmann::ordered_json("latest")},
+                            {"allow_rollback", a.allowRollback}});
+            if (!context.json)
+                context.out << a.id << "  " << a.taid << " -> " << teep::tam::targetKindName(a.kind) << (a.target.isEmpty() ? QString() : QLatin1Char(' ') + a.target)
+                            << "  version " << (a.sequence ? QString::number(*a.sequence) : QStringLiteral("latest")) << (a.allowRollback ? "  (rollback allowed)" : "") << '\n';
+        }
+        if (context.json)
+            context.print(json);
+        return kExitOk;
+    }
+    if (action == QLatin1String("unassign") && words.size() == 2) {
+        bool numeric = false;
+        const qint64 id = words[1].toLongLong(&numeric);
+        if (!numeric)
+            return context.usage(QStringLiteral("ta unassign takes an assignment id (teepctl ta assignments)"));
+        if (const teep::Status removed = catalog.unassign(id); !removed)
+            return context.fail(removed.error());
+        return kExitOk;
+    }
+    return context.usage(QStringLiteral("ta: unknown action or wrong arguments; see teepctl ta --help"));
+}
+
+} // namespace teepctl

@@ -1,0 +1,152 @@
+// teepctl serve [--listen ADDR:PORT] [--tls-cert F --tls-key F]  and  teepctl demo init --out DIR
+#include "commands.h"
+
+#include "crypto/pkcs8.h"
+#include "store/database.h"
+#include "store/keystore.h"
+#include "tam/demosetup.h"
+#include "tam/tamidentity.h"
+#include "tam/tamservice.h"
+
+#include <QCoreApplication>
+#include <QSslKey>
+
+namespace teepctl {
+
+namespace {
+constexpr quint16 kDefaultPort = 8765;
+
+teep::Result<std::pair<QHostAddress, quint16>> parseListen(const QString &text)
+{
+    const qsizetype colon = text.lastIndexOf(QLatin1Char(':'));
+    QString host = colon < 0 ? text : text.left(colon);
+    if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
+        host = host.mid(1, host.size() - 2);
+    bool portOk = colon >= 0;
+    const uint port = colon < 0 ? kDefaultPort : text.mid(colon + 1).toUInt(&portOk);
+    QHostAddress address;
+    if (!address.setAddress(host) || !portOk || port > 65535)
+        return teep::Error{QStringLiteral("cli.listen"), QStringLiteral("--listen takes ADDRESS:PORT, e.g. 127.0.0.1:%1 (port 0: any)").arg(kDefaultPort)};
+    return std::pair{address, quint16(port)};
+}
+} // namespace
+
+int runServe(Context &context, const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Runs the TAM without a GUI: TEEP over HTTP on ADDRESS:PORT (127.0.0.1:%1 by default), TAM URI\n"
+        "http(s)://ADDRESS:PORT/tam. Prints the URI, then one line per finished device session. Stops\n"
+        "with Ctrl+C or a signal; every committed change is already on disk.").arg(kDefaultPort));
+    const QCommandLineOption listen(QStringLiteral("listen"), QStringLiteral("Address and port (port 0 picks a free one)."), QStringLiteral("addr:port"),
+                                    QStringLiteral("127.0.0.1:%1").arg(kDefaultPort));
+    const QCommandLineOption tlsCert(QStringLiteral("tls-cert"), QStringLiteral("HTTPS: the TAM's TLS certificate chain (PEM)."), QStringLiteral("file"));
+    const QCommandLineOption tlsKey(QStringLiteral("tls-key"), QStringLiteral("HTTPS: its unencrypted private key (PEM)."), QStringLiteral("file"));
+    const QCommandLineOption maxSessions(QStringLiteral("max-sessions"), QStringLiteral("Open sessions at most (default 1000)."), QStringLiteral("n"),
+                                         QStringLiteral("1000"));
+    const QCommandLineOption idle(QStringLiteral("idle-seconds"), QStringLiteral("A session without a message for this long ends (default 60)."),
+                                  QStringLiteral("s"), QStringLiteral("60"));
+    parser.addOptions({listen, tlsCert, tlsKey, maxSessions, idle});
+    if (const int code = parseCommand(parser, QStringLiteral("serve"), arguments, context); code >= 0)
+        return code;
+    if (!parser.positionalArguments().isEmpty())
+        return context.usage(QStringLiteral("serve takes no arguments"));
+    const auto where = parseListen(parser.value(listen));
+    if (!where)
+        return context.usage(where.error().message);
+    if (parser.isSet(tlsCert) != parser.isSet(tlsKey))
+        return context.usage(QStringLiteral("serve: give both --tls-cert and --tls-key, or neither"));
+
+    auto opened = context.openDatabase();
+    if (!opened)
+        return context.fail(opened.error());
+    teep::store::Database &db = *opened.value();
+    teep::store::KeyStore keys(db.connection());
+    const auto active = teep::tam::TamIdentities(db.connection(), keys, context.clock, context.actor).active();
+    if (!active)
+        return context.fail(active.error());
+    if (!active.value().demoUnprotected) {
+        if (const teep::Status unlocked = context.unlock(keys); !unlocked)
+            return context.fail(unlocked.error());
+    }
+    const auto credentials = teep::tam::loadActiveTam(db.connection(), keys);
+    if (!credentials)
+        return context.fail(credentials.error());
+
+    teep::transport::ServerOptions options;
+    options.address = where.value().first;
+    options.port = where.value().second;
+    if (parser.isSet(tlsCert)) {
+        const auto certs = readInput(parser.value(tlsCert));
+        const auto key = readInput(parser.value(tlsKey));
+        if (!certs || !key)
+            return context.fail(certs ? key.error() : certs.error());
+        const QList<QSslCertificate> chain = QSslCertificate::fromData(certs.value(), QSsl::Pem);
+        const QSslKey sslKey(key.value(), key.value().contains("RSA") ? QSsl::Rsa : QSsl::Ec, QSsl::Pem);
+        if (chain.isEmpty() || sslKey.isNull())
+            return context.fail(teep::Error{QStringLiteral("cli.tls"), QStringLiteral("--tls-cert needs PEM certificates and --tls-key an unencrypted PEM key")});
+        options.tlsCertificate = chain.first();
+        options.tlsChain = chain.mid(1);
+        options.tlsKey = sslKey;
+    }
+    teep::tam::EngineLimits limits;
+    limits.maxSessions = qMax(1, parser.value(maxSessions).toInt());
+    limits.idleSeconds = qMax(1, parser.value(idle).toInt());
+    teep::tam::TamService service(db.connection(), credentials.value(), context.clock, limits);
+    service.setListener([&context](const teep::tam::SessionEvent &event) {
+        if (event.kind != teep::tam::SessionEvent::Kind::Closed)
+            return;
+        if (context.json)
+            context.print({{"session", event.sessionId}, {"profile", event.profile.toStdString()}, {"peer", event.peer.toStdString()},
+                           {"device", event.device.toStdString()}, {"outcome", event.summary.toStdString()}});
+        else
+            context.out << "session " << event.sessionId << " " << (event.device.isEmpty() ? QStringLiteral("(unknown device)") : event.device) << ": "
+                        << event.summary << Qt::endl;
+    });
+    teep::transport::TamServer server(service, options);
+    const auto uri = server.start();
+    if (!uri)
+        return context.fail(uri.error());
+    if (context.json)
+        context.print({{"listening", uri.value().toStdString()}, {"tam_id", credentials.value().tamId.toStdString()}});
+    else
+        context.out << "listening on " << uri.value() << " as TAM " << credentials.value().tamId << Qt::endl;
+    return QCoreApplication::exec();
+}
+
+int runDemo(Context &context, const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "init --out DIR   prepares a complete demo in the database: a demo TAM identity (unprotected keys,\n"
+        "                 labelled so), demo TEE, firmware and SP signer CAs, two SPs, signed TAs and\n"
+        "                 assignments; writes into DIR what teep-devsim needs."));
+    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("init"));
+    const QCommandLineOption out(QStringLiteral("out"), QStringLiteral("The demo directory to write."), QStringLiteral("dir"));
+    parser.addOption(out);
+    if (const int code = parseCommand(parser, QStringLiteral("demo"), arguments, context); code >= 0)
+        return code;
+    if (parser.positionalArguments() != QStringList{QStringLiteral("init")} || !parser.isSet(out))
+        return context.usage(QStringLiteral("usage: teepctl demo init --out DIR [--database PATH]"));
+    auto opened = context.openDatabase();
+    if (!opened)
+        return context.fail(opened.error());
+    teep::store::KeyStore keys(opened.value()->connection());
+    const auto setup = teep::tam::initDemo(opened.value()->connection(), keys, context.clock, context.actor, parser.value(out));
+    if (!setup)
+        return context.fail(setup.error());
+    if (context.json) {
+        nlohmann::ordered_json json{{"tam_id", setup.value().tamId.toStdString()}, {"directory", setup.value().directory.toStdString()}};
+        for (const QString &ta : setup.value().tas)
+            json["tas"].push_back(ta.toStdString());
+        context.print(json);
+    } else {
+        context.out << "demo ready: TAM " << setup.value().tamId << "\n  SPs: " << setup.value().serviceProviders.join(QStringLiteral(", "))
+                    << "\n  TAs: " << setup.value().tas.join(QStringLiteral(", ")) << "\n  devices' material: " << setup.value().directory
+                    << "\nnext: teepctl serve, then teep-devsim --tam http://127.0.0.1:" << kDefaultPort << "/tam --demo-dir " << setup.value().directory
+                    << Qt::endl;
+    }
+    return kExitOk;
+}
+
+} // namespace teepctl
