@@ -150,6 +150,78 @@ Result<QMap<QString, qint64>> Fleet::installedVersions(qint64 teeId) const
     return result;
 }
 
+Status Fleet::reconcile(qint64 teeId, const QList<protocol::otrp::SdEntry> &reported)
+{
+    return audited(QString(), {}, {}, {}, [&]() -> Status {
+        const QString now = store::timestamp(m_clock);
+        QStringList names;
+        QStringList taids;
+        for (const protocol::otrp::SdEntry &sd : reported) {
+            names << sd.name;
+            for (const protocol::otrp::TaEntry &ta : sd.tas)
+                taids << ta.taid;
+            const auto upserted = run(m_db, QStringLiteral("INSERT INTO security_domains (tee_id, sp_id, name, state, created_at) "
+                                                           "SELECT ?, id, ?, 'created', ? FROM service_providers WHERE spid = ? "
+                                                           "ON CONFLICT (tee_id, name) DO NOTHING"),
+                                      {teeId, sd.name, now, sd.spid});
+            if (!upserted)
+                return upserted.error();
+        }
+        auto known = run(m_db, QStringLiteral("SELECT id, name FROM security_domains WHERE tee_id = ?"), {teeId});
+        if (!known)
+            return known.error();
+        QList<qint64> gone;
+        while (known.value().next()) {
+            if (!names.contains(known.value().value(1).toString()))
+                gone << known.value().value(0).toLongLong();
+        }
+        for (qint64 id : gone) {
+            if (const auto removed = run(m_db, QStringLiteral("UPDATE installations SET state = 'removed', updated_at = ? WHERE security_domain_id = ? AND state = 'installed'"),
+                                         {now, id});
+                !removed)
+                return removed.error();
+            if (const auto deleted = run(m_db, QStringLiteral("DELETE FROM security_domains WHERE id = ?"), {id}); !deleted)
+                return deleted.error();
+        }
+        auto installed = run(m_db, QStringLiteral("SELECT i.id, t.name FROM installations i JOIN ta_versions v ON v.id = i.ta_version_id "
+                                                  "JOIN trusted_apps t ON t.id = v.ta_id WHERE i.tee_id = ? AND i.state = 'installed'"),
+                             {teeId});
+        if (!installed)
+            return installed.error();
+        QList<qint64> missing;
+        while (installed.value().next()) {
+            if (!taids.contains(installed.value().value(1).toString()))
+                missing << installed.value().value(0).toLongLong();
+        }
+        for (qint64 id : missing) {
+            if (const auto removed = run(m_db, QStringLiteral("UPDATE installations SET state = 'removed', detail = 'not reported by the TEE', updated_at = ? WHERE id = ?"),
+                                         {now, id});
+                !removed)
+                return removed.error();
+        }
+        return {};
+    });
+}
+
+Result<int> Fleet::closeInterruptedSessions()
+{
+    int count = 0;
+    const Status done = audited(QString(), {}, {}, {}, [&]() -> Status {
+        auto updated = run(m_db, QStringLiteral("UPDATE sessions SET state = 'failed', outcome = COALESCE(outcome || '; ', '') || 'interrupted: the TAM stopped', "
+                                                "ended_at = ? WHERE state = 'open'"),
+                           {store::timestamp(m_clock)});
+        if (!updated)
+            return updated.error();
+        count = updated.value().numRowsAffected();
+        if (count > 0)
+            return store::AuditLog::append(m_db, m_clock, m_actor, QStringLiteral("session.interrupted"), QStringLiteral("session"), QString(), {{"count", count}});
+        return {};
+    });
+    if (!done)
+        return done.error();
+    return count;
+}
+
 Status Fleet::recordAttestation(qint64 teeId, qint64 sessionId, Tier tier, const nlohmann::json &checks)
 {
     return audited(QStringLiteral("attestation.verified"), QStringLiteral("tee"), QString::number(teeId), {{"tier", tierName(tier).toStdString()}},

@@ -63,6 +63,12 @@ public:
     // taid -> the version the TAM recorded as installed on this TEE.
     Result<QMap<QString, qint64>> installedVersions(qint64 teeId) const;
 
+    // Brings the TAM's records in line with what the TEE reported (this TAM's SDs and their TAs):
+    // reported SDs exist, others are gone; TAs recorded as installed but not reported are removed.
+    Status reconcile(qint64 teeId, const QList<protocol::otrp::SdEntry> &reported);
+    // Sessions left open by a TAM that stopped: marked failed ("interrupted"). Returns how many.
+    Result<int> closeInterruptedSessions();
+
     Status recordAttestation(qint64 teeId, qint64 sessionId, Tier tier, const nlohmann::json &checks);
     Status recordSdCreated(qint64 teeId, const QString &spid, const QString &sdName);
     Status recordSdDeleted(qint64 teeId, const QString &sdName);

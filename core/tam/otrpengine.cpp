@@ -175,6 +175,8 @@ Result<std::optional<QByteArray>> OtrpEngine::afterDeviceState(Session &session,
         (void)m_fleet.recordAttestation(record.value().teeId, session.id, tier, checks);
         emitEvent(SessionEvent::Kind::DeviceSeen, session, QStringLiteral("%1: TEE %2 %3").arg(session.device, report.dsi.teeName, tierName(tier)));
 
+        if (const Status reconciled = m_fleet.reconcile(record.value().teeId, report.dsi.sds); !reconciled)
+            session.outcomes << QStringLiteral("TEE %1: records not reconciled: %2").arg(report.dsi.teeName, reconciled.error().message);
         const Result<QList<DesiredTa>> desired = m_fleet.desiredFor(record.value().deviceId);
         const Result<QMap<QString, qint64>> installed = m_fleet.installedVersions(record.value().teeId);
         if (!desired || !installed) {

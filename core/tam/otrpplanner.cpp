@@ -70,8 +70,11 @@ OtrpPlan planOtrp(const QList<DesiredTa> &desired, const QList<SdEntry> &sds, co
         }
         const auto known = installed.constFind(ta.taid);
         if (known == installed.cend()) {
-            installs << PlannedStep{StepKind::UpdateTa, where->name, ta.spid, ta.taid, ta,
-                                    QStringLiteral("installed version unknown to the TAM; offering version %1").arg(ta.sequence)};
+            // The TEE has the TA but the TAM has no record of its version (e.g. the TAM stopped
+            // between the TEE's answer and its own write): reinstall, which converges whatever it was.
+            deletes << PlannedStep{StepKind::DeleteTa, where->name, ta.spid, ta.taid, std::nullopt,
+                                   QStringLiteral("installed version unknown to the TAM: reinstall")};
+            installs << PlannedStep{StepKind::InstallTa, where->name, ta.spid, ta.taid, ta, QStringLiteral("reinstall version %1").arg(ta.sequence)};
         } else if (*known < ta.sequence) {
             installs << PlannedStep{StepKind::UpdateTa, where->name, ta.spid, ta.taid, ta, QStringLiteral("version %1 -> %2").arg(*known).arg(ta.sequence)};
         } else if (*known > ta.sequence) {

@@ -1,8 +1,18 @@
 #include "tam/tamservice.h"
 
+#include "common/logging.h"
+
 namespace teep::tam {
 
-TamService::TamService(QSqlDatabase db, TamCredentials tam, const Clock &clock, EngineLimits limits) : m_otrp(db, std::move(tam), clock, limits) {}
+TamService::TamService(QSqlDatabase db, TamCredentials tam, const Clock &clock, EngineLimits limits) : m_otrp(db, std::move(tam), clock, limits)
+{
+    // Sessions a previous run left open cannot continue: their state lived in that process.
+    const Result<int> interrupted = Fleet(db, clock, QStringLiteral("tam")).closeInterruptedSessions();
+    if (!interrupted)
+        qCWarning(lcTam) << "interrupted sessions not closed:" << interrupted.error().toString();
+    else if (interrupted.value() > 0)
+        qCInfo(lcTam) << interrupted.value() << "session(s) interrupted by the last stop marked failed";
+}
 
 void TamService::setListener(const std::function<void(const SessionEvent &)> &listener)
 {

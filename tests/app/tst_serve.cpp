@@ -1,0 +1,184 @@
+// The headless TAM and the simulator as programs: teepctl demo init, teepctl serve, teep-devsim.
+// Killing the TAM (SIGKILL) in the middle of a batch loses no committed state and leaves no
+// corrupt row; after a restart the same devices complete.
+#include "processrun.h"
+#include "tempdir.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTest>
+
+using teep::test::ToolRun;
+
+namespace {
+const QString kTeepctl = QStringLiteral(TEEPCTL_PATH);
+const QString kDevsim = QStringLiteral(TEEP_DEVSIM_PATH);
+} // namespace
+
+class TestServe : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void demoServeAndDevices();
+    void killDuringBatchLosesNothing();
+    void usageErrors();
+
+private:
+    // Starts `teepctl serve` on a free port; returns its TAM URI.
+    QString startServer(QProcess &server);
+    QVariant scalar(const QString &sql);
+
+    std::unique_ptr<teep::test::TempDir> m_dir;
+    QString m_db;
+    QString m_demo;
+};
+
+void TestServe::init()
+{
+    m_dir = std::make_unique<teep::test::TempDir>();
+    m_db = m_dir->path(QStringLiteral("tam.db"));
+    m_demo = m_dir->path(QStringLiteral("demo"));
+    const ToolRun demo = teep::test::runProgram(kTeepctl, {QStringLiteral("--database"), m_db, QStringLiteral("demo"), QStringLiteral("init"),
+                                                           QStringLiteral("--out"), m_demo});
+    QVERIFY2(demo.exitCode == 0, demo.err.constData());
+    QVERIFY(demo.out.contains("demo ready: TAM urn:uuid:"));
+}
+
+QString TestServe::startServer(QProcess &server)
+{
+    server.setProgram(kTeepctl);
+    server.setArguments({QStringLiteral("--database"), m_db, QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                         QStringLiteral("--idle-seconds"), QStringLiteral("5")});
+    server.start();
+    if (!server.waitForStarted(10000))
+        return {};
+    QDeadlineTimer deadline(10000);
+    while (!server.canReadLine() && !deadline.hasExpired())
+        server.waitForReadyRead(100);
+    const QString line = QString::fromUtf8(server.readLine()).trimmed();
+    return line.startsWith(QLatin1String("listening on ")) ? line.section(QLatin1Char(' '), 2, 2) : QString();
+}
+
+QVariant TestServe::scalar(const QString &sql)
+{
+    QVariant value;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("probe"));
+        db.setDatabaseName(m_db);
+        if (db.open()) {
+            QSqlQuery query(db);
+            if (query.exec(sql) && query.next())
+                value = query.value(0);
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("probe"));
+    return value;
+}
+
+void TestServe::demoServeAndDevices()
+{
+    QProcess server;
+    const QString uri = startServer(server);
+    QVERIFY2(uri.startsWith(QLatin1String("http://127.0.0.1:")), qPrintable(uri + QString::fromUtf8(server.readAllStandardError())));
+    ToolRun run = teep::test::runProgram(kDevsim, {QStringLiteral("--tam"), uri, QStringLiteral("--demo-dir"), m_demo, QStringLiteral("--devices"),
+                                                   QStringLiteral("4"), QStringLiteral("--json")});
+    QVERIFY2(run.exitCode == 0, run.out + run.err);
+    const QJsonObject summary = QJsonDocument::fromJson(run.out).object();
+    QCOMPARE(summary.value(QStringLiteral("failed")).toInt(), 0);
+    QCOMPARE(summary.value(QStringLiteral("results")).toArray().size(), 4);
+    QCOMPARE(summary.value(QStringLiteral("results")).toArray().first().toObject().value(QStringLiteral("installed")).toArray().size(), 2);
+
+    // A fault: the TAM refuses the device, the simulator says so, the fleet has no such device.
+    run = teep::test::runProgram(kDevsim, {QStringLiteral("--tam"), uri, QStringLiteral("--demo-dir"), m_demo, QStringLiteral("--fault"),
+                                           QStringLiteral("untrusted-tee-ca"), QStringLiteral("--name-prefix"), QStringLiteral("rogue")});
+    QVERIFY(run.out.contains("rogue-0001: ok after 2 messages"));
+    QVERIFY(run.out.contains("TAs: none"));
+
+    const ToolRun devices = teep::test::runProgram(kTeepctl, {QStringLiteral("--database"), m_db, QStringLiteral("devices"), QStringLiteral("list"),
+                                                              QStringLiteral("--json")});
+    QCOMPARE(devices.exitCode, 0);
+    const QJsonArray fleet = QJsonDocument::fromJson(devices.out).array();
+    QCOMPARE(fleet.size(), 4);
+    QCOMPARE(fleet.first().toObject().value(QStringLiteral("name")).toString(), QStringLiteral("sim-0001"));
+    const QJsonObject tee = fleet.first().toObject().value(QStringLiteral("tees")).toArray().first().toObject();
+    QCOMPARE(tee.value(QStringLiteral("attestation")).toString(), QStringLiteral("affirming"));
+    QCOMPARE(tee.value(QStringLiteral("security_domains")).toArray().size(), 2);
+    server.terminate();
+    QVERIFY(server.waitForFinished(10000));
+    QVERIFY(server.readAllStandardOutput().contains("sim-0001: CreateSD"));
+}
+
+void TestServe::killDuringBatchLosesNothing()
+{
+    const QStringList batch = {QStringLiteral("--demo-dir"), m_demo, QStringLiteral("--devices"), QStringLiteral("30"), QStringLiteral("--state-dir"),
+                               m_dir->path(QStringLiteral("state")), QStringLiteral("--fault"), QStringLiteral("slow"), QStringLiteral("--slow-ms"),
+                               QStringLiteral("40")};
+    QProcess server;
+    QString uri = startServer(server);
+    QVERIFY(!uri.isEmpty());
+    QProcess devsim;
+    devsim.start(kDevsim, QStringList{QStringLiteral("--tam"), uri} + batch);
+    QVERIFY(devsim.waitForStarted());
+    // Let part of the batch commit, then kill the TAM outright.
+    QTRY_VERIFY_WITH_TIMEOUT(scalar(QStringLiteral("SELECT COUNT(*) FROM installations WHERE state = 'installed'")).toInt() >= 6, 30000);
+    server.kill();
+    QVERIFY(server.waitForFinished(10000));
+    QCOMPARE(server.exitStatus(), QProcess::CrashExit);
+    QVERIFY(devsim.waitForFinished(60000));
+    QCOMPARE(devsim.exitCode(), 1); // the devices cut off say so
+    QVERIFY(devsim.readAllStandardOutput().contains("FAILED"));
+    const int committed = scalar(QStringLiteral("SELECT COUNT(*) FROM installations WHERE state = 'installed'")).toInt();
+    QVERIFY2(committed < 60, "the kill came too late to test anything");
+
+    // Nothing corrupt, the audit chain intact, what was committed still there.
+    QCOMPARE(scalar(QStringLiteral("PRAGMA integrity_check")).toString(), QStringLiteral("ok"));
+    QCOMPARE(scalar(QStringLiteral("PRAGMA foreign_key_check")), QVariant());
+    ToolRun audit = teep::test::runProgram(kTeepctl, {QStringLiteral("--database"), m_db, QStringLiteral("audit"), QStringLiteral("verify")});
+    QVERIFY2(audit.exitCode == 0, audit.out + audit.err);
+    QVERIFY(scalar(QStringLiteral("SELECT COUNT(*) FROM sessions WHERE state = 'open'")).toInt() > 0);
+
+    // Restarted, the TAM closes the interrupted sessions; the same devices then complete.
+    uri = startServer(server);
+    QVERIFY(!uri.isEmpty());
+    QTRY_COMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM sessions WHERE state = 'open'")).toInt(), 0);
+    QVERIFY(scalar(QStringLiteral("SELECT COUNT(*) FROM sessions WHERE outcome LIKE '%interrupted: the TAM stopped%'")).toInt() > 0);
+    devsim.start(kDevsim, QStringList{QStringLiteral("--tam"), uri} + batch.mid(0, 6));
+    QVERIFY(devsim.waitForFinished(60000));
+    const QByteArray summary = devsim.readAllStandardOutput();
+    QVERIFY2(devsim.exitCode() == 0, summary.constData());
+    QVERIFY(summary.contains("30 of 30 devices completed"));
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM devices")).toInt(), 30);
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM installations WHERE state = 'installed'")).toInt(), 60);
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM security_domains")).toInt(), 60);
+    audit = teep::test::runProgram(kTeepctl, {QStringLiteral("--database"), m_db, QStringLiteral("audit"), QStringLiteral("verify")});
+    QCOMPARE(audit.exitCode, 0);
+    server.terminate();
+    server.waitForFinished(10000);
+}
+
+void TestServe::usageErrors()
+{
+    QCOMPARE(teep::test::runProgram(kDevsim, {}).exitCode, 64);
+    QCOMPARE(teep::test::runProgram(kDevsim, {QStringLiteral("--tam"), QStringLiteral("ftp://x"), QStringLiteral("--demo-dir"), m_demo}).exitCode, 64);
+    QCOMPARE(teep::test::runProgram(kDevsim, {QStringLiteral("--tam"), QStringLiteral("http://127.0.0.1:1/tam"), QStringLiteral("--demo-dir"),
+                                              m_dir->path(QStringLiteral("nowhere"))})
+                 .exitCode,
+             2);
+    QCOMPARE(teep::test::runProgram(kTeepctl, {QStringLiteral("--database"), m_db, QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("nonsense")})
+                 .exitCode,
+             64);
+    const ToolRun again = teep::test::runProgram(kTeepctl, {QStringLiteral("--database"), m_db, QStringLiteral("demo"), QStringLiteral("init"),
+                                                            QStringLiteral("--out"), m_demo});
+    QCOMPARE(again.exitCode, 2);
+    QVERIFY(again.err.contains("already holds a demo"));
+}
+
+QTEST_GUILESS_MAIN(TestServe)
+#include "tst_serve.moc"
