@@ -27,10 +27,11 @@ OtrpPlan planOtrp(const QList<DesiredTa> &desired, const QList<SdEntry> &sds, co
 {
     OtrpPlan plan;
     QList<PlannedStep> creates, deletes, installs, sdDeletes;
-    QSet<QString> desiredSps;
+    QStringList desiredSps; // in the order of the assignments, so that plans are reproducible
     QSet<QString> desiredTaids;
     for (const DesiredTa &ta : desired) {
-        desiredSps << ta.spid;
+        if (!desiredSps.contains(ta.spid))
+            desiredSps << ta.spid;
         desiredTaids << ta.taid;
     }
     auto sdOf = [&](const QString &spid) -> QString {
@@ -48,12 +49,9 @@ OtrpPlan planOtrp(const QList<DesiredTa> &desired, const QList<SdEntry> &sds, co
         return nullptr;
     };
 
-    QSet<QString> planned;
     for (const QString &spid : std::as_const(desiredSps)) {
-        if (sdOf(spid).isEmpty() && !planned.contains(spid)) {
+        if (sdOf(spid).isEmpty())
             creates << PlannedStep{StepKind::CreateSd, spid, spid, {}, std::nullopt, QStringLiteral("SP %1 has no security domain yet").arg(spid)};
-            planned << spid;
-        }
     }
     for (const DesiredTa &ta : desired) {
         const QString sdName = sdOf(ta.spid).isEmpty() ? ta.spid : sdOf(ta.spid);

@@ -4,6 +4,7 @@
 #include "mainwindow.h"
 #include "navigation.h"
 #include "store/database.h"
+#include "store/migrations.h"
 #include "tempdir.h"
 
 #include <QApplication>
@@ -68,7 +69,7 @@ void TestMainWindow::statusBarShowsDatabaseAndListener()
     QVERIFY(database);
     QVERIFY(database->isVisible());
     QVERIFY(database->text().contains(window->database().path()));
-    QVERIFY(database->text().contains(QStringLiteral("schema 2")));
+    QVERIFY(database->text().contains(QStringLiteral("schema %1").arg(teep::store::latestSchemaVersion())));
     auto *listener = window->findChild<QLabel *>(QStringLiteral("listener-status"));
     QVERIFY(listener);
     QCOMPARE(listener->text(), QStringLiteral("TAM listener: off"));
