@@ -1,5 +1,8 @@
 #include "crypto/certificate.h"
 
+#include <QHash>
+#include <QMutex>
+
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
@@ -64,8 +67,38 @@ Certificate &Certificate::operator=(const Certificate &other)
     return *this;
 }
 
+namespace {
+// Parsing is the costly part of a certificate in OpenSSL 3.0 (decoder lookups under a global lock,
+// about 50 us for d2i_X509), and a TAM parses the same few certificates again and again: trust
+// anchors, SP signers, each device's TEE certificate in each session. Parsed X509 objects are
+// reference-counted and not changed after parsing, so identical DER shares one. Bounded; kept
+// for the life of the process (allocated after OpenSSL's own initialisation, never destroyed, so
+// nothing is freed after OpenSSL has cleaned up at exit).
+struct ParsedCertificates
+{
+    static constexpr qsizetype kMaxEntries = 4096;
+    QMutex mutex;
+    QHash<QByteArray, Certificate> entries;
+};
+
+ParsedCertificates &parsedCertificates()
+{
+    static ParsedCertificates *cache = [] {
+        OPENSSL_init_crypto(0, nullptr);
+        return new ParsedCertificates;
+    }();
+    return *cache;
+}
+} // namespace
+
 Result<Certificate> Certificate::fromDer(const QByteArray &der)
 {
+    ParsedCertificates &cache = parsedCertificates();
+    {
+        const QMutexLocker lock(&cache.mutex);
+        if (const auto hit = cache.entries.constFind(der); hit != cache.entries.cend())
+            return hit.value();
+    }
     const auto *start = reinterpret_cast<const unsigned char *>(der.constData());
     const unsigned char *p = start;
     X509Ptr x509(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
@@ -76,7 +109,12 @@ Result<Certificate> Certificate::fromDer(const QByteArray &der)
         return Error{QStringLiteral("crypto.trailing-data"),
                      QStringLiteral("the certificate is followed by %1 unexpected bytes")
                          .arg(start + der.size() - p)};
-    return Certificate(std::move(x509));
+    Certificate certificate(std::move(x509));
+    const QMutexLocker lock(&cache.mutex);
+    if (cache.entries.size() >= ParsedCertificates::kMaxEntries)
+        cache.entries.clear();
+    cache.entries.insert(der, certificate);
+    return certificate;
 }
 
 QByteArray Certificate::der() const

@@ -1,5 +1,8 @@
 #include "crypto/key.h"
 
+#include <QHash>
+#include <QMutex>
+
 #include <openssl/core_names.h>
 #include <openssl/pem.h>
 
@@ -101,8 +104,36 @@ Result<Key> Key::generate(KeyAlgorithm algorithm)
     return Key(PKeyPtr(pkey));
 }
 
+namespace {
+// As for certificates (certificate.cpp): decoding a public key costs tens of microseconds in
+// OpenSSL 3.0 and a TAM decodes the same SP AIKs and TEE keys in every session. Public keys are
+// immutable, so identical DER shares one EVP_PKEY (and its cached facts). Bounded, never destroyed.
+struct ParsedKeys
+{
+    static constexpr qsizetype kMaxEntries = 4096;
+    QMutex mutex;
+    QHash<QByteArray, Key> entries;
+};
+
+ParsedKeys &parsedKeys()
+{
+    static ParsedKeys *cache = [] {
+        OPENSSL_init_crypto(0, nullptr);
+        return new ParsedKeys;
+    }();
+    return *cache;
+}
+} // namespace
+
 Result<Key> Key::fromPublicKey(const QByteArray &pemOrDer)
 {
+    const bool der = !pemOrDer.contains("-----BEGIN");
+    ParsedKeys &cache = parsedKeys();
+    if (der) {
+        const QMutexLocker lock(&cache.mutex);
+        if (const auto hit = cache.entries.constFind(pemOrDer); hit != cache.entries.cend())
+            return hit.value();
+    }
     if (pemOrDer.size() > kMaxPublicKeyInput)
         return Error{QStringLiteral("crypto.too-large"),
                      QStringLiteral("public key input is %1 bytes; at most %2 are accepted")
@@ -125,7 +156,14 @@ Result<Key> Key::fromPublicKey(const QByteArray &pemOrDer)
         return Error{QStringLiteral("crypto.bad-public-key"),
                      QStringLiteral("not a public key (SubjectPublicKeyInfo in PEM or DER): %1")
                          .arg(takeOpenSslErrors())};
-    return Key(PKeyPtr(pkey));
+    Key key{PKeyPtr(pkey)};
+    if (der) {
+        const QMutexLocker lock(&cache.mutex);
+        if (cache.entries.size() >= ParsedKeys::kMaxEntries)
+            cache.entries.clear();
+        cache.entries.insert(pemOrDer, key);
+    }
+    return key;
 }
 
 bool Key::hasPrivateKey() const

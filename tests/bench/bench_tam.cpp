@@ -1,0 +1,169 @@
+// Full attested OTrP provisioning sessions per second against `teepctl serve`, with N simulated
+// devices (teep-devsim), next to the crypto bound measured in the same run: OpenSSL's P-256
+// sign, verify, key generation and ECDH rates times what one session makes the TAM do. Also the
+// TAM's peak resident memory. Prints figures and ratios; asserts nothing (see README).
+//   bench_tam TEEPCTL TEEP_DEVSIM [DEVICES]
+#include "crypto/key.h"
+#include "crypto/openssl.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+
+#include <openssl/evp.h>
+
+#include <cstdio>
+#include <unistd.h>
+#include <functional>
+
+using namespace teep;
+
+namespace {
+
+double opsPerSecond(const std::function<void()> &operation, qint64 budgetMs = 400)
+{
+    QElapsedTimer timer;
+    qint64 runs = 0;
+    timer.start();
+    while (timer.elapsed() < budgetMs) {
+        for (int i = 0; i < 8; ++i)
+            operation();
+        runs += 8;
+    }
+    return double(runs) * 1000.0 / double(timer.elapsed());
+}
+
+QByteArray sign(const crypto::Key &key, const QByteArray &message)
+{
+    crypto::MdCtxPtr context(EVP_MD_CTX_new());
+    size_t length = 0;
+    EVP_DigestSignInit(context.get(), nullptr, EVP_sha256(), nullptr, key.get());
+    EVP_DigestSign(context.get(), nullptr, &length, reinterpret_cast<const unsigned char *>(message.constData()), size_t(message.size()));
+    QByteArray signature(qsizetype(length), '\0');
+    EVP_DigestSign(context.get(), reinterpret_cast<unsigned char *>(signature.data()), &length,
+                   reinterpret_cast<const unsigned char *>(message.constData()), size_t(message.size()));
+    signature.resize(qsizetype(length));
+    return signature;
+}
+
+bool verify(const crypto::Key &key, const QByteArray &message, const QByteArray &signature)
+{
+    crypto::MdCtxPtr context(EVP_MD_CTX_new());
+    EVP_DigestVerifyInit(context.get(), nullptr, EVP_sha256(), nullptr, key.get());
+    return EVP_DigestVerify(context.get(), reinterpret_cast<const unsigned char *>(signature.constData()), size_t(signature.size()),
+                            reinterpret_cast<const unsigned char *>(message.constData()), size_t(message.size())) == 1;
+}
+
+void derive(const crypto::Key &mine, const crypto::Key &peer)
+{
+    std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> context(EVP_PKEY_CTX_new(mine.get(), nullptr), EVP_PKEY_CTX_free);
+    unsigned char secret[64];
+    size_t length = sizeof secret;
+    EVP_PKEY_derive_init(context.get());
+    EVP_PKEY_derive_set_peer(context.get(), peer.get());
+    EVP_PKEY_derive(context.get(), secret, &length);
+}
+
+qint64 peakRssKb(qint64 pid)
+{
+    QFile status(QStringLiteral("/proc/%1/status").arg(pid));
+    if (!status.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : status.readAll().split('\n')) {
+        if (line.startsWith("VmHWM:"))
+            return line.mid(6).trimmed().split(' ').first().toLongLong();
+    }
+    return -1;
+}
+
+// CPU seconds (user + system) a process has used so far.
+double cpuSeconds(qint64 pid)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return -1;
+    const QByteArray text = stat.readAll();
+    const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
+    return fields.size() > 13 ? double(fields[11].toLongLong() + fields[12].toLongLong()) / double(sysconf(_SC_CLK_TCK)) : -1;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    if (argc < 3) {
+        std::fprintf(stderr, "usage: bench_tam TEEPCTL TEEP_DEVSIM [DEVICES]\n");
+        return 64;
+    }
+    const QString teepctl = QString::fromLocal8Bit(argv[1]);
+    const QString devsim = QString::fromLocal8Bit(argv[2]);
+    const int devices = argc > 3 ? QByteArray(argv[3]).toInt() : 1000;
+
+    // The crypto bound: what one session (GetDeviceState, 2 CreateSD, 2 InstallTA) costs the TAM.
+    const crypto::Key key = crypto::Key::generate(crypto::KeyAlgorithm::P256).value();
+    const crypto::Key peer = crypto::Key::generate(crypto::KeyAlgorithm::P256).value();
+    const QByteArray message(600, 'm');
+    const QByteArray signature = sign(key, message);
+    const double signs = opsPerSecond([&] { sign(key, message); });
+    const double verifies = opsPerSecond([&] { verify(key, message, signature); });
+    const double keygens = opsPerSecond([] { crypto::Key::generate(crypto::KeyAlgorithm::P256); });
+    const double derives = opsPerSecond([&] { derive(key, peer); });
+    // Signs: GetDeviceState + 4 commands. Verifies: the TEE's answer, its certificate chain, the
+    // firmware signature and its chain, 4 command answers, 2 SP signatures over the TAs.
+    // JWE to a device (ephemeral key + ECDH): 2 CreateSD contents, 2 InstallTA contents, 2 TA
+    // keys. JWE from the device (ECDH): edsi and 4 answers.
+    const int nSign = 5, nVerify = 10, nEncrypt = 6, nDecrypt = 5;
+    const double secondsPerSession = nSign / signs + nVerify / verifies + nEncrypt * (1 / keygens + 1 / derives) + nDecrypt / derives;
+    const double bound = 1.0 / secondsPerSession;
+    std::printf("OpenSSL P-256 on this machine, one core: sign %.0f/s, verify %.0f/s, keygen %.0f/s, ECDH %.0f/s\n", signs, verifies, keygens, derives);
+    std::printf("crypto bound: %d signs + %d verifies + %d JWE out + %d JWE in per session = %.0f sessions/s\n", nSign, nVerify, nEncrypt, nDecrypt, bound);
+
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("bench.db"));
+    QProcess demo;
+    demo.start(teepctl, {QStringLiteral("--database"), db, QStringLiteral("demo"), QStringLiteral("init"), QStringLiteral("--out"), dir.filePath(QStringLiteral("demo"))});
+    if (!demo.waitForFinished(60000) || demo.exitCode() != 0) {
+        std::fprintf(stderr, "demo init failed: %s\n", demo.readAllStandardError().constData());
+        return 2;
+    }
+    QProcess server;
+    server.start(teepctl, {QStringLiteral("--database"), db, QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                           QStringLiteral("--max-sessions"), QString::number(devices + 10)});
+    server.waitForReadyRead(10000);
+    const QString uri = QString::fromUtf8(server.readLine()).section(QLatin1Char(' '), 2, 2).trimmed();
+    const qint64 idleRss = peakRssKb(server.processId());
+    QProcess sim;
+    sim.setProcessChannelMode(QProcess::SeparateChannels);
+    sim.start(devsim, {QStringLiteral("--tam"), uri, QStringLiteral("--demo-dir"), dir.filePath(QStringLiteral("demo")), QStringLiteral("--devices"),
+                       QString::number(devices), QStringLiteral("--json")});
+    // Drain the TAM's per-session lines as they come, so it never blocks on a full pipe.
+    QObject::connect(&server, &QProcess::readyReadStandardOutput, &server, [&server] { server.readAllStandardOutput(); });
+    while (sim.state() != QProcess::NotRunning) {
+        sim.waitForFinished(50);
+        QCoreApplication::processEvents();
+    }
+    const QJsonObject summary = QJsonDocument::fromJson(sim.readAllStandardOutput()).object();
+    const qint64 peak = peakRssKb(server.processId());
+    const double tamCpu = cpuSeconds(server.processId());
+    server.kill();
+    server.waitForFinished();
+    const double seconds = summary.value(QStringLiteral("seconds")).toDouble();
+    const int failed = summary.value(QStringLiteral("failed")).toInt(-1);
+    if (seconds <= 0 || failed != 0) {
+        std::fprintf(stderr, "the run failed (%d devices failed): %s\n", failed, sim.readAllStandardError().constData());
+        return 2;
+    }
+    const double rate = devices / seconds;
+    std::printf("%d devices, each attested and given 2 SDs and 2 TAs over HTTP: %.2f s, %.0f sessions/s\n", devices, seconds, rate);
+    std::printf("ratio to the crypto bound: %.0f%% (target >= 50%%); durable writes: SQLite WAL, synchronous=NORMAL\n", 100.0 * rate / bound);
+    std::printf("TAM CPU time %.2f s (%.0f%% of one core during the run); per session %.2f ms, of which the crypto bound is %.2f ms\n", tamCpu,
+                100.0 * tamCpu / seconds, 1000.0 * tamCpu / devices, 1000.0 * secondsPerSession);
+    std::printf("TAM peak resident memory: %.1f MB (%.1f MB idle)\n", peak / 1024.0, idleRss / 1024.0);
+    return 0;
+}
