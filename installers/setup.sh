@@ -34,6 +34,7 @@ test)
     ctest --preset default
     step "benchmark, for the record (figures, not a pass/fail test)"
     build/default/tests/bench/bench_teep 300
+    build/default/tests/bench/bench_tam build/default/app/teepctl build/default/app/teep-devsim 1000
     step "build and test (clang, AddressSanitizer + UndefinedBehaviorSanitizer)"
     build_preset asan
     ctest --preset asan
