@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "devices/devicespage.h"
 #include "emptystatepage.h"
 #include "prompts.h"
 #include "trustanchors/trustanchorsview.h"
@@ -71,9 +72,8 @@ MainWindow::MainWindow(std::unique_ptr<store::Database> database, Prompts *promp
     m_databaseLabel = new QLabel(this);
     m_databaseLabel->setObjectName(QStringLiteral("database-status"));
     m_databaseLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_listenerLabel = new QLabel(tr("TAM listener: off"), this);
+    m_listenerLabel = new QLabel(this);
     m_listenerLabel->setObjectName(QStringLiteral("listener-status"));
-    m_listenerLabel->setToolTip(tr("The TEEP-over-HTTP listener that devices connect to is not running."));
     m_keyStoreLabel = new QLabel(this);
     m_keyStoreLabel->setObjectName(QStringLiteral("keystore-status"));
     // Wide enough for either state, so the status bar does not clip or jump when it changes.
@@ -87,7 +87,12 @@ MainWindow::MainWindow(std::unique_ptr<store::Database> database, Prompts *promp
     restoreWindowState();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+    // The views refer to the TAM, the workspace and the database: they go before those members.
+    delete m_devices;
+    delete m_trustAnchors;
+}
 
 void MainWindow::buildMenus()
 {
@@ -128,16 +133,30 @@ QWidget *MainWindow::pageWidget(Page page) const
 
 void MainWindow::setDatabase(std::unique_ptr<store::Database> database)
 {
-    // Views of the previous database go first, then its workspace, then the database itself.
+    // Views of the previous database go first, then its TAM, its workspace, the database itself.
     const int trustIndex = pageIndex(Page::TrustAnchors);
-    QWidget *previous = m_pages->widget(trustIndex);
-    m_pages->removeWidget(previous);
-    delete previous;
+    const int devicesIndex = pageIndex(Page::Devices);
+    for (int index : {trustIndex, devicesIndex}) {
+        QWidget *previous = m_pages->widget(index);
+        m_pages->removeWidget(previous);
+        m_pages->insertWidget(index, new QWidget(m_pages)); // keeps the indexes while views are rebuilt
+        delete previous;
+    }
+    m_tamHost.reset();
     m_workspace.reset();
     m_database = std::move(database);
     m_workspace = std::make_unique<Workspace>(*m_database, *m_prompts);
+    m_tamHost = std::make_unique<tam::TamHost>(m_database->connection(), m_workspace->keys(), m_workspace->clock());
+    connect(m_tamHost.get(), &tam::TamHost::runningChanged, this, &MainWindow::updateListenerLabel);
+    updateListenerLabel(false, QString());
     m_trustAnchors = new TrustAnchorsView(*m_workspace, m_pages);
-    m_pages->insertWidget(trustIndex, m_trustAnchors);
+    m_devices = new DevicesPage(*m_workspace, *m_tamHost, m_pages);
+    for (const auto &[index, view] : {std::pair<int, QWidget *>{trustIndex, m_trustAnchors}, std::pair<int, QWidget *>{devicesIndex, m_devices}}) {
+        QWidget *placeholder = m_pages->widget(index);
+        m_pages->removeWidget(placeholder);
+        delete placeholder;
+        m_pages->insertWidget(index, view);
+    }
     if (m_navigation->currentRow() >= 0)
         m_pages->setCurrentIndex(m_navigation->currentRow());
     connect(m_workspace.get(), &Workspace::keyStoreStateChanged, this, &MainWindow::updateKeyStoreLabel);
@@ -147,6 +166,13 @@ void MainWindow::setDatabase(std::unique_ptr<store::Database> database)
                                  .arg(m_database->schemaVersion()));
     setWindowFilePath(m_database->path());
     setWindowTitle(tr("TEEP Console - %1").arg(QFileInfo(m_database->path()).fileName()));
+}
+
+void MainWindow::updateListenerLabel(bool running, const QString &uri)
+{
+    m_listenerLabel->setText(running ? tr("TAM listener: %1").arg(uri) : tr("TAM listener: off"));
+    m_listenerLabel->setToolTip(running ? tr("Devices connect to this TAM URI (TEEP over HTTP).")
+                                        : tr("The TEEP-over-HTTP listener that devices connect to is not running (Devices view: Start Listener)."));
 }
 
 void MainWindow::updateKeyStoreLabel(bool unlocked)

@@ -13,9 +13,13 @@ class QStackedWidget;
 namespace teep::store {
 class Database;
 }
+namespace teep::tam {
+class TamHost;
+}
 
 namespace teep::ui {
 
+class DevicesPage;
 class Prompts;
 class TrustAnchorsView;
 class Workspace;
@@ -40,6 +44,8 @@ public:
     const store::Database &database() const { return *m_database; }
     Workspace &workspace() const { return *m_workspace; }
     TrustAnchorsView *trustAnchorsView() const { return m_trustAnchors; }
+    DevicesPage *devicesPage() const { return m_devices; }
+    tam::TamHost &tamHost() const { return *m_tamHost; }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -53,13 +59,17 @@ private:
     void showAbout();
 
     void updateKeyStoreLabel(bool unlocked);
+    void updateListenerLabel(bool running, const QString &uri);
 
     std::unique_ptr<Prompts> m_ownPrompts;
     Prompts *m_prompts = nullptr;
     // Declared before the workspace: the workspace refers to the database and must go first.
     std::unique_ptr<store::Database> m_database;
     std::unique_ptr<Workspace> m_workspace;
+    // The TAM of this database (listener and engines); after the workspace, so it goes first.
+    std::unique_ptr<tam::TamHost> m_tamHost;
     TrustAnchorsView *m_trustAnchors = nullptr;
+    DevicesPage *m_devices = nullptr;
     QLabel *m_keyStoreLabel = nullptr;
     QListWidget *m_navigation = nullptr;
     QStackedWidget *m_pages = nullptr;

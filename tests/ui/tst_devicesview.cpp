@@ -1,0 +1,154 @@
+// The Devices view on a real database with the real TAM and simulated devices over HTTP: the
+// trainer's two clicks (Set Up Demo, Start Demo Devices) end with every device attested and
+// holding its TAs, the live log showing the messages, and the listener in the status bar.
+#include "devices/devicespage.h"
+#include "mainwindow.h"
+#include "models/fleetmodel.h"
+#include "navigation.h"
+#include "scriptedprompts.h"
+#include "store/database.h"
+#include "tam/tamhost.h"
+#include "tempdir.h"
+
+#include <QAbstractItemModelTester>
+#include <QApplication>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTimer>
+#include <QSortFilterProxyModel>
+#include <QStackedWidget>
+#include <QTableView>
+#include <QTest>
+#include <QTreeWidget>
+
+using teep::ui::Page;
+
+class TestDevicesView : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void cleanup();
+    void emptyStateSaysWhatToDo();
+    void demoInTwoClicks();
+    void listenerNeedsAnIdentity();
+
+private:
+    void screenshot(const QString &name)
+    {
+        if (qEnvironmentVariableIsSet("TEEP_SCREENSHOT_DIR"))
+            m_window->grab().save(qEnvironmentVariable("TEEP_SCREENSHOT_DIR") + QLatin1Char('/') + name + QStringLiteral(".png"));
+    }
+
+    std::unique_ptr<teep::test::TempDir> m_dir;
+    teep::test::ScriptedPrompts m_prompts;
+    std::unique_ptr<teep::ui::MainWindow> m_window;
+    teep::ui::DevicesPage *m_page = nullptr;
+};
+
+void TestDevicesView::init()
+{
+    m_dir = std::make_unique<teep::test::TempDir>();
+    m_prompts = {};
+    auto db = teep::store::Database::open(m_dir->path(QStringLiteral("console.db")));
+    QVERIFY(db.ok());
+    m_window = std::make_unique<teep::ui::MainWindow>(std::move(db.value()), &m_prompts);
+    m_window->resize(1280, 800);
+    m_window->show();
+    m_window->showPage(Page::Devices);
+    m_page = m_window->devicesPage();
+    QVERIFY(m_page);
+    QCOMPARE(m_window->pageWidget(Page::Devices), m_page);
+}
+
+void TestDevicesView::cleanup()
+{
+    m_window.reset();
+    m_dir.reset();
+}
+
+void TestDevicesView::emptyStateSaysWhatToDo()
+{
+    auto *stack = m_page->findChild<QStackedWidget *>();
+    QVERIFY(stack);
+    auto *empty = m_page->findChild<QLabel *>(QStringLiteral("devices-empty"));
+    QVERIFY(empty->isVisible());
+    QVERIFY(empty->text().contains(QStringLiteral("Next:")));
+    QVERIFY(empty->text().contains(QStringLiteral("Set Up Demo")));
+    QVERIFY(m_page->findChild<QPushButton *>(QStringLiteral("demo-setup-button"))->isEnabled());
+    QVERIFY(!m_page->findChild<QPushButton *>(QStringLiteral("demo-run-button"))->isEnabled());
+    QCOMPARE(m_window->findChild<QLabel *>(QStringLiteral("listener-status"))->text(), QStringLiteral("TAM listener: off"));
+    for (const char *name : {"listener-button", "demo-setup-button", "demo-run-button", "demo-count", "devices-filter", "devices-table", "session-log"})
+        QVERIFY2(!m_page->findChild<QWidget *>(QLatin1String(name))->accessibleName().isEmpty(), name);
+    screenshot(QStringLiteral("devices-empty"));
+}
+
+void TestDevicesView::demoInTwoClicks()
+{
+    QAbstractItemModelTester tester(m_page->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    m_prompts.confirmations.enqueue(true);
+    QTest::mouseClick(m_page->findChild<QPushButton *>(QStringLiteral("demo-setup-button")), Qt::LeftButton);
+    QVERIFY2(m_prompts.errors.isEmpty(), qPrintable(m_prompts.errors.join(QLatin1Char('\n'))));
+    QVERIFY(m_prompts.questions.last().contains(QStringLiteral("UNPROTECTED")));
+    auto *run = m_page->findChild<QPushButton *>(QStringLiteral("demo-run-button"));
+    QVERIFY(run->isEnabled());
+    m_page->findChild<QSpinBox *>(QStringLiteral("demo-count"))->setValue(4);
+
+    QSignalSpy finished(m_page, &teep::ui::DevicesPage::demoDevicesFinished);
+    QTest::mouseClick(run, Qt::LeftButton);
+    QVERIFY(m_window->tamHost().isRunning());
+    QVERIFY(m_window->findChild<QLabel *>(QStringLiteral("listener-status"))->text().startsWith(QStringLiteral("TAM listener: http://127.0.0.1:")));
+    // The UI keeps turning while the devices run: the event loop delivers a timer meanwhile.
+    int ticks = 0;
+    QTimer ticker;
+    connect(&ticker, &QTimer::timeout, this, [&ticks] { ++ticks; });
+    ticker.start(5);
+    QVERIFY(finished.wait(60000));
+    QVERIFY(ticks > 0);
+    QCOMPARE(finished.first().at(0).toInt(), 4);
+    QCOMPARE(finished.first().at(1).toInt(), 0);
+
+    auto *model = m_page->model();
+    QCOMPARE(model->rowCount(), 4);
+    for (int row = 0; row < 4; ++row) {
+        QCOMPARE(model->data(model->index(row, teep::ui::FleetModel::Attestation)).toString(), QStringLiteral("affirming"));
+        QCOMPARE(model->data(model->index(row, teep::ui::FleetModel::InstalledTas)).toString(), QStringLiteral("acme-wallet v2, globex-drm v1"));
+    }
+    auto *log = m_page->findChild<QListWidget *>(QStringLiteral("session-log"));
+    QVERIFY(!log->findItems(QStringLiteral("InstallTARequest"), Qt::MatchContains).isEmpty());
+    QCOMPARE(log->findItems(QStringLiteral("session complete"), Qt::MatchContains).size(), 4);
+
+    // Select a device: its TEE, SDs and TAs.
+    auto *table = m_page->findChild<QTableView *>(QStringLiteral("devices-table"));
+    QVERIFY(table->isVisible());
+    table->selectRow(1);
+    auto *details = m_page->findChild<QTreeWidget *>(QStringLiteral("device-details"));
+    QCOMPARE(details->topLevelItem(0)->text(0), QStringLiteral("demo-002"));
+    QVERIFY(!details->findItems(QStringLiteral("acme-wallet v2"), Qt::MatchRecursive).isEmpty());
+    screenshot(QStringLiteral("devices-demo"));
+
+    // The filter narrows the fleet.
+    QTest::keyClicks(m_page->findChild<QLineEdit *>(QStringLiteral("devices-filter")), QStringLiteral("demo-003"));
+    QCOMPARE(table->model()->rowCount(), 1);
+
+    // Stop: the status bar says so, and devices can no longer connect.
+    QTest::mouseClick(m_page->findChild<QPushButton *>(QStringLiteral("listener-button")), Qt::LeftButton);
+    QVERIFY(!m_window->tamHost().isRunning());
+    QCOMPARE(m_window->findChild<QLabel *>(QStringLiteral("listener-status"))->text(), QStringLiteral("TAM listener: off"));
+}
+
+void TestDevicesView::listenerNeedsAnIdentity()
+{
+    QVERIFY(!m_page->startListener());
+    QCOMPARE(m_prompts.errors.size(), 1);
+    QVERIFY(m_prompts.errors.first().contains(QStringLiteral("TAM Identity")));
+    QVERIFY(!m_window->tamHost().isRunning());
+}
+
+QTEST_MAIN(TestDevicesView)
+#include "tst_devicesview.moc"

@@ -1,0 +1,343 @@
+#include "devices/devicespage.h"
+
+#include "models/fleetmodel.h"
+#include "sim/devicerunner.h"
+#include "store/database.h"
+#include "store/sql.h"
+#include "tam/demosetup.h"
+#include "tam/tamidentity.h"
+#include "workspace.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPushButton>
+#include <QSortFilterProxyModel>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QTableView>
+#include <QTime>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+namespace teep::ui {
+
+namespace {
+constexpr int kMaxLogLines = 500;
+}
+
+DevicesPage::DevicesPage(Workspace &workspace, tam::TamHost &host, QWidget *parent) : QWidget(parent), m_workspace(workspace), m_host(host)
+{
+    setObjectName(QStringLiteral("devices-page"));
+    setAccessibleName(tr("Devices"));
+    auto *layout = new QVBoxLayout(this);
+
+    // The TAM listener: devices can only connect while it runs.
+    auto *listener = new QGroupBox(tr("TAM listener"), this);
+    auto *listenerLayout = new QHBoxLayout(listener);
+    m_listenerStatus = new QLabel(listener);
+    m_listenerStatus->setObjectName(QStringLiteral("listener-uri"));
+    m_listenerStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_listenerButton = new QPushButton(listener);
+    m_listenerButton->setObjectName(QStringLiteral("listener-button"));
+    m_listenerButton->setAccessibleName(tr("Start or stop the TAM listener"));
+    listenerLayout->addWidget(m_listenerStatus, 1);
+    listenerLayout->addWidget(m_listenerButton);
+    connect(m_listenerButton, &QPushButton::clicked, this, [this] { m_host.isRunning() ? stopListener() : (void)startListener(); });
+
+    // The demo: simulated devices over real HTTP against this TAM.
+    auto *demo = new QGroupBox(tr("Demo devices"), this);
+    auto *demoLayout = new QVBoxLayout(demo);
+    auto *demoButtons = new QHBoxLayout;
+    m_demoStatus = new QLabel(demo);
+    m_demoStatus->setObjectName(QStringLiteral("demo-status"));
+    m_demoStatus->setWordWrap(true);
+    m_demoSetupButton = new QPushButton(tr("Set Up Demo..."), demo);
+    m_demoSetupButton->setObjectName(QStringLiteral("demo-setup-button"));
+    m_demoSetupButton->setAccessibleName(tr("Set up a demo in this database"));
+    m_demoCount = new QSpinBox(demo);
+    m_demoCount->setObjectName(QStringLiteral("demo-count"));
+    m_demoCount->setRange(1, 500);
+    m_demoCount->setValue(5);
+    m_demoCount->setSuffix(tr(" devices"));
+    m_demoCount->setAccessibleName(tr("Number of demo devices"));
+    m_demoRunButton = new QPushButton(tr("Start Demo Devices"), demo);
+    m_demoRunButton->setObjectName(QStringLiteral("demo-run-button"));
+    m_demoRunButton->setAccessibleName(tr("Start demo devices"));
+    demoButtons->addWidget(m_demoSetupButton);
+    demoButtons->addWidget(m_demoCount);
+    demoButtons->addWidget(m_demoRunButton);
+    demoButtons->addStretch(1);
+    demoLayout->addLayout(demoButtons);
+    demoLayout->addWidget(m_demoStatus);
+    connect(m_demoSetupButton, &QPushButton::clicked, this, [this] { setUpDemo(); });
+    connect(m_demoRunButton, &QPushButton::clicked, this, [this] { startDemoDevices(m_demoCount->value()); });
+
+    m_filter = new QLineEdit(this);
+    m_filter->setObjectName(QStringLiteral("devices-filter"));
+    m_filter->setPlaceholderText(tr("Filter devices by any column"));
+    m_filter->setAccessibleName(tr("Filter devices"));
+    m_filter->setClearButtonEnabled(true);
+
+    m_model = new FleetModel(this);
+    m_proxy = new QSortFilterProxyModel(this);
+    m_proxy->setSourceModel(m_model);
+    m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    m_proxy->setFilterKeyColumn(-1);
+    connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
+
+    m_table = new QTableView(this);
+    m_table->setObjectName(QStringLiteral("devices-table"));
+    m_table->setAccessibleName(tr("Devices"));
+    m_table->setModel(m_proxy);
+    m_table->setSortingEnabled(true);
+    m_table->sortByColumn(FleetModel::Name, Qt::AscendingOrder);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->verticalHeader()->hide();
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->setAlternatingRowColors(true);
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &DevicesPage::showDetails);
+
+    auto *empty = new QLabel(tr("<h3>No devices yet</h3><p>Devices appear here when they first connect and attest.</p>"
+                                "<p><b>Next:</b> start the TAM listener above and point devices at its URI, or, to see the whole "
+                                "flow, <b>Set Up Demo</b> and <b>Start Demo Devices</b>.</p>"),
+                             this);
+    empty->setObjectName(QStringLiteral("devices-empty"));
+    empty->setAlignment(Qt::AlignCenter);
+    empty->setWordWrap(true);
+    m_tableOrEmpty = new QStackedWidget(this);
+    m_tableOrEmpty->addWidget(empty);
+    m_tableOrEmpty->addWidget(m_table);
+
+    m_details = new QTreeWidget(this);
+    m_details->setObjectName(QStringLiteral("device-details"));
+    m_details->setAccessibleName(tr("Device details"));
+    m_details->setHeaderLabels({tr("Select a device to see its TEEs, SDs and TAs"), QString()});
+    m_sessions = new QListWidget(this);
+    m_sessions->setObjectName(QStringLiteral("session-log"));
+    m_sessions->setAccessibleName(tr("Live session log"));
+    auto *right = new QSplitter(Qt::Vertical, this);
+    right->addWidget(m_details);
+    auto *logBox = new QWidget(this);
+    auto *logLayout = new QVBoxLayout(logBox);
+    logLayout->setContentsMargins(0, 0, 0, 0);
+    logLayout->addWidget(new QLabel(tr("Live sessions"), logBox));
+    logLayout->addWidget(m_sessions);
+    right->addWidget(logBox);
+
+    auto *split = new QSplitter(this);
+    split->addWidget(m_tableOrEmpty);
+    split->addWidget(right);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+
+    layout->addWidget(listener);
+    layout->addWidget(demo);
+    layout->addWidget(m_filter);
+    layout->addWidget(split, 1);
+
+    connect(&m_host, &tam::TamHost::sessionEvent, this, &DevicesPage::logEvent);
+    connect(&m_host, &tam::TamHost::runningChanged, this, &DevicesPage::updateControls);
+    connect(&m_workspace, &Workspace::dataChanged, this, &DevicesPage::reload);
+    reload();
+}
+
+DevicesPage::~DevicesPage() = default;
+
+void DevicesPage::reload()
+{
+    const QString selected = m_table->currentIndex().isValid() ? m_proxy->data(m_proxy->index(m_table->currentIndex().row(), FleetModel::Name)).toString()
+                                                               : QString();
+    if (const Status loaded = m_model->reload(tam::Fleet(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor())); !loaded)
+        m_demoStatus->setText(tr("The fleet could not be read: %1").arg(loaded.error().message));
+    m_tableOrEmpty->setCurrentIndex(m_model->rowCount() == 0 ? 0 : 1);
+    if (m_model->rowCount() > 0)
+        m_table->resizeColumnsToContents();
+    for (int row = 0; row < m_proxy->rowCount(); ++row) {
+        if (m_proxy->data(m_proxy->index(row, FleetModel::Name)).toString() == selected)
+            m_table->selectRow(row);
+    }
+    updateControls();
+}
+
+QString DevicesPage::demoDirectory() const
+{
+    const QFileInfo database(m_workspace.database().path());
+    return database.dir().filePath(database.completeBaseName() + QStringLiteral("-demo"));
+}
+
+bool DevicesPage::hasDemo() const
+{
+    auto marked = store::run(m_workspace.database().connection(), QStringLiteral("SELECT value FROM settings WHERE key = 'demo.directory'"));
+    return marked && marked.value().next();
+}
+
+void DevicesPage::updateControls()
+{
+    const bool running = m_host.isRunning();
+    m_listenerStatus->setText(running ? tr("Listening on <b>%1</b>. Devices POST to this URI.").arg(m_host.uri().toHtmlEscaped())
+                                      : tr("Off: devices cannot connect. Start it to accept TEEP-over-HTTP sessions on 127.0.0.1."));
+    m_listenerButton->setText(running ? tr("Stop Listener") : tr("Start Listener"));
+    const bool demo = hasDemo();
+    m_demoSetupButton->setEnabled(!demo);
+    m_demoRunButton->setEnabled(demo && m_running.empty());
+    m_demoCount->setEnabled(demo && m_running.empty());
+    if (!m_running.empty())
+        m_demoStatus->setText(tr("%1 demo device(s) running...").arg(m_running.size()));
+    else if (!demo)
+        m_demoStatus->setText(tr("Set up a demo to add a demo TAM identity, demo CAs, two service providers and signed TAs to this "
+                                 "database; then start simulated devices that connect over HTTP."));
+    else if (m_completed + m_failed == 0)
+        m_demoStatus->setText(tr("Demo ready (material in %1). Start demo devices to watch them attest and get their TAs.").arg(demoDirectory()));
+}
+
+bool DevicesPage::startListener()
+{
+    const auto identity = tam::TamIdentities(m_workspace.database().connection(), m_workspace.keys(), m_workspace.clock(), m_workspace.actor()).active();
+    if (!identity) {
+        m_workspace.prompts().error(this, tr("No TAM identity"),
+                                    tr("%1\n\nCreate one under Trust Anchors > TAM Identity, or set up the demo.").arg(identity.error().message));
+        return false;
+    }
+    if (!identity.value().demoUnprotected && !m_workspace.ensureUnlocked(this))
+        return false;
+    const Result<QString> uri = m_host.start();
+    if (!uri) {
+        m_workspace.prompts().error(this, tr("The TAM listener did not start"), uri.error().message);
+        return false;
+    }
+    updateControls();
+    return true;
+}
+
+void DevicesPage::stopListener()
+{
+    m_host.stop();
+    updateControls();
+}
+
+bool DevicesPage::setUpDemo()
+{
+    if (!m_workspace.prompts().confirm(this, tr("Set up a demo"),
+                                       tr("Add a demo to this database?\n\nIt adds a demo TAM identity whose keys are stored UNPROTECTED (unless "
+                                          "a TAM identity exists), demo TEE, firmware and SP signer CAs, two service providers, three "
+                                          "signed TA versions and assignments to every device. Simulated devices' material goes to %1.\n\n"
+                                          "Use a separate database for production.")
+                                           .arg(demoDirectory())))
+        return false;
+    const Result<tam::DemoSetup> setup = tam::initDemo(m_workspace.database().connection(), m_workspace.keys(), m_workspace.clock(), m_workspace.actor(),
+                                                       demoDirectory());
+    if (!setup) {
+        m_workspace.prompts().error(this, tr("The demo could not be set up"), setup.error().message);
+        return false;
+    }
+    m_workspace.notifyChanged();
+    return true;
+}
+
+bool DevicesPage::startDemoDevices(int count)
+{
+    if (!m_running.empty())
+        return false;
+    if (!m_host.isRunning() && !startListener())
+        return false;
+    const Result<sim::DemoMaterial> material = sim::readDemoDirectory(demoDirectory());
+    if (!material) {
+        m_workspace.prompts().error(this, tr("Demo material is missing"), material.error().message);
+        return false;
+    }
+    m_completed = m_failed = 0;
+    const QString stateDir = demoDirectory() + QStringLiteral("/devices");
+    for (int i = 1; i <= count; ++i) {
+        const QString name = QStringLiteral("demo-%1").arg(i, 3, 10, QLatin1Char('0'));
+        auto device = sim::SimDevice::create(name, material.value(), {QStringLiteral("primary")}, QUrl(m_host.uri()), {}, m_network, stateDir,
+                                             m_workspace.clock());
+        if (!device) {
+            m_workspace.prompts().error(this, tr("A demo device could not be made"), device.error().message);
+            m_running.clear();
+            return false;
+        }
+        sim::SimDevice *raw = device.value().get();
+        connect(raw, &sim::SimDevice::finished, this, [this, raw](const sim::DeviceOutcome &outcome) { deviceFinished(raw, outcome); });
+        m_running.push_back(std::move(device.value()));
+    }
+    for (auto &device : m_running)
+        device->start();
+    updateControls();
+    return true;
+}
+
+void DevicesPage::deviceFinished(sim::SimDevice *device, const sim::DeviceOutcome &outcome)
+{
+    (outcome.ok ? m_completed : m_failed)++;
+    auto *item = new QListWidgetItem(tr("%1  %2: %3; TAs now: %4")
+                                         .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")), outcome.device,
+                                              outcome.ok ? tr("session complete") : tr("FAILED (%1)").arg(outcome.detail),
+                                              outcome.installed.isEmpty() ? tr("none") : outcome.installed.join(QStringLiteral(", "))));
+    m_sessions->addItem(item);
+    // The device object is in the middle of emitting: release it once control is back in the loop.
+    const auto it = std::find_if(m_running.begin(), m_running.end(), [device](const auto &owned) { return owned.get() == device; });
+    if (it != m_running.end()) {
+        it->release()->deleteLater();
+        m_running.erase(it);
+    }
+    if (m_running.empty()) {
+        m_demoStatus->setText(tr("Demo devices finished: %1 completed, %2 failed. Run them again to see nothing to do, or change "
+                                 "assignments (teepctl ta assign) and run again.")
+                                  .arg(m_completed)
+                                  .arg(m_failed));
+        reload();
+        emit demoDevicesFinished(m_completed, m_failed);
+    } else {
+        updateControls();
+    }
+}
+
+void DevicesPage::logEvent(const tam::SessionEvent &event)
+{
+    if (event.kind == tam::SessionEvent::Kind::MessageIn || event.kind == tam::SessionEvent::Kind::MessageOut) {
+        const QString arrow = event.kind == tam::SessionEvent::Kind::MessageOut ? QStringLiteral("TAM -> device") : QStringLiteral("device -> TAM");
+        m_sessions->addItem(QStringLiteral("%1  session %2  %3: %4").arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss"))).arg(event.sessionId).arg(arrow, event.summary));
+    } else if (event.kind == tam::SessionEvent::Kind::Closed) {
+        m_sessions->addItem(QStringLiteral("%1  session %2 %3 closed: %4")
+                                .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")))
+                                .arg(event.sessionId)
+                                .arg(event.device, event.summary));
+        reload();
+    }
+    while (m_sessions->count() > kMaxLogLines)
+        delete m_sessions->takeItem(0);
+    m_sessions->scrollToBottom();
+}
+
+void DevicesPage::showDetails()
+{
+    m_details->clear();
+    const QModelIndex current = m_proxy->mapToSource(m_table->currentIndex());
+    m_details->setHeaderLabels({current.isValid() ? tr("Selected device") : tr("Select a device to see its TEEs, SDs and TAs"), QString()});
+    if (!current.isValid())
+        return;
+    const tam::DeviceSummary &device = m_model->device(current.row());
+    auto *root = new QTreeWidgetItem(m_details, {device.name, device.identitySource});
+    new QTreeWidgetItem(root, {tr("Serial"), device.serial});
+    new QTreeWidgetItem(root, {tr("Last contact"), device.lastContact});
+    for (const auto &tee : device.tees) {
+        auto *teeItem = new QTreeWidgetItem(root, {tr("TEE %1").arg(tee.name), tr("%1, attestation: %2").arg(tee.protocol.toUpper(), tee.lastTier.isEmpty() ? tr("none") : tee.lastTier)});
+        for (const auto &[sd, tas] : tee.sds) {
+            auto *sdItem = new QTreeWidgetItem(teeItem, {tr("SD %1").arg(sd), tas.isEmpty() ? tr("empty") : tr("%n TA(s)", nullptr, int(tas.size()))});
+            for (const QString &ta : tas)
+                new QTreeWidgetItem(sdItem, {ta, QString()});
+        }
+    }
+    m_details->expandAll();
+    m_details->resizeColumnToContents(0);
+}
+
+} // namespace teep::ui
