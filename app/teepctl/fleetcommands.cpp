@@ -13,16 +13,66 @@ namespace teepctl {
 int runDevices(Context &context, const QStringList &arguments)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("list   the fleet: each device, its TEEs, their SDs, installed TAs and last attestation"));
-    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("list"));
+    parser.setApplicationDescription(QStringLiteral(
+        "list                          the fleet: each device, its TEEs, their SDs, installed TAs and last attestation\n"
+        "add NAME --tee-cert FILE [--group NAME]\n"
+        "                              register a device before it connects (e.g. from a factory list)\n"
+        "admission [attested|registered]\n"
+        "                              show or set which devices are accepted: any whose TEE certificate\n"
+        "                              verifies against a TEE root CA (default), or registered ones only"));
+    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("list, add or admission"));
+    const QCommandLineOption teeCert(QStringLiteral("tee-cert"), QStringLiteral("The device's TEE certificate (PEM or DER)."), QStringLiteral("file"));
+    const QCommandLineOption group(QStringLiteral("group"), QStringLiteral("The device group to put it in."), QStringLiteral("name"));
+    parser.addOptions({teeCert, group});
     if (const int code = parseCommand(parser, QStringLiteral("devices"), arguments, context); code >= 0)
         return code;
-    if (parser.positionalArguments() != QStringList{QStringLiteral("list")})
-        return context.usage(QStringLiteral("usage: teepctl devices list [--json]"));
+    const QStringList words = parser.positionalArguments();
     auto opened = context.openDatabase();
     if (!opened)
         return context.fail(opened.error());
-    const auto devices = teep::tam::Fleet(opened.value()->connection(), context.clock, context.actor).list();
+    teep::tam::Fleet fleetStore(opened.value()->connection(), context.clock, context.actor);
+    if (words.value(0) == QLatin1String("add")) {
+        if (words.size() != 2 || !parser.isSet(teeCert))
+            return context.usage(QStringLiteral("usage: teepctl devices add NAME --tee-cert FILE [--group NAME]"));
+        const auto bytes = readInput(parser.value(teeCert));
+        if (!bytes)
+            return context.fail(bytes.error());
+        const auto certificates = teep::crypto::parseCertificates(bytes.value());
+        if (!certificates)
+            return context.fail(certificates.error());
+        const auto id = fleetStore.registerDevice(words[1], certificates.value().first(), parser.value(group));
+        if (!id)
+            return context.fail(id.error());
+        if (context.json)
+            context.print({{"device", id.value()}, {"name", words[1].toStdString()}});
+        else
+            context.out << "registered " << words[1] << Qt::endl;
+        return kExitOk;
+    }
+    if (words.value(0) == QLatin1String("admission")) {
+        if (words.size() == 2) {
+            if (words[1] != QLatin1String("attested") && words[1] != QLatin1String("registered"))
+                return context.usage(QStringLiteral("devices admission takes attested or registered"));
+            const teep::Status set = fleetStore.setAdmission(words[1] == QLatin1String("registered") ? teep::tam::Admission::RegisteredOnly
+                                                                                                     : teep::tam::Admission::Attested);
+            if (!set)
+                return context.fail(set.error());
+        } else if (words.size() != 1) {
+            return context.usage(QStringLiteral("usage: teepctl devices admission [attested|registered]"));
+        }
+        const auto admission = fleetStore.admission();
+        if (!admission)
+            return context.fail(admission.error());
+        const char *name = admission.value() == teep::tam::Admission::RegisteredOnly ? "registered" : "attested";
+        if (context.json)
+            context.print({{"admission", name}});
+        else
+            context.out << "admission: " << name << Qt::endl;
+        return kExitOk;
+    }
+    if (words != QStringList{QStringLiteral("list")})
+        return context.usage(QStringLiteral("usage: teepctl devices list|add|admission (see teepctl devices --help)"));
+    const auto devices = fleetStore.list();
     if (!devices)
         return context.fail(devices.error());
     nlohmann::ordered_json json = nlohmann::ordered_json::array();

@@ -24,6 +24,69 @@ QString tierName(Tier tier)
 
 Fleet::Fleet(QSqlDatabase db, const Clock &clock, QString actor) : m_db(std::move(db)), m_clock(clock), m_actor(std::move(actor)) {}
 
+Result<Admission> Fleet::admission() const
+{
+    auto setting = run(m_db, QStringLiteral("SELECT value FROM settings WHERE key = 'devices.admission'"));
+    if (!setting)
+        return setting.error();
+    return setting.value().next() && setting.value().value(0).toString() == QLatin1String("registered") ? Admission::RegisteredOnly
+                                                                                                        : Admission::Attested;
+}
+
+Status Fleet::setAdmission(Admission admission)
+{
+    const QString value = admission == Admission::RegisteredOnly ? QStringLiteral("registered") : QStringLiteral("attested");
+    return audited(QStringLiteral("devices.admission-set"), QStringLiteral("setting"), QStringLiteral("devices.admission"),
+                   {{"value", value.toStdString()}}, [&]() -> Status {
+                       const auto stored = run(m_db, QStringLiteral("INSERT INTO settings (key, value) VALUES ('devices.admission', ?) "
+                                                                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
+                                               {value});
+                       return stored ? Status() : Status(stored.error());
+                   });
+}
+
+Result<qint64> Fleet::registerDevice(const QString &name, const crypto::Certificate &teeCertificate, const QString &group)
+{
+    if (name.trimmed().isEmpty() || name.size() > 128)
+        return Error{QStringLiteral("fleet.bad-name"), QStringLiteral("a device needs a name of 1 to 128 characters")};
+    qint64 deviceId = 0;
+    const QString serial = QString::fromLatin1(crypto::sha256(teeCertificate.der()).toHex());
+    const Status done = audited(QStringLiteral("device.registered"), QStringLiteral("device"), name,
+                                {{"name", name.toStdString()}, {"serial", serial.toStdString()}, {"group", group.toStdString()}}, [&]() -> Status {
+        auto known = run(m_db, QStringLiteral("SELECT d.name FROM tees t JOIN devices d ON d.id = t.device_id WHERE t.tee_cert_der = ?"), {teeCertificate.der()});
+        if (!known)
+            return known.error();
+        if (known.value().next())
+            return Error{QStringLiteral("fleet.duplicate"), QStringLiteral("this TEE certificate belongs to device '%1' already").arg(known.value().value(0).toString())};
+        QVariant groupId;
+        if (!group.isEmpty()) {
+            if (const auto created = run(m_db, QStringLiteral("INSERT INTO device_groups (name) SELECT ? WHERE NOT EXISTS (SELECT 1 FROM device_groups WHERE name = ?)"),
+                                         {group, group});
+                !created)
+                return created.error();
+            auto found = run(m_db, QStringLiteral("SELECT id FROM device_groups WHERE name = ?"), {group});
+            if (!found)
+                return found.error();
+            found.value().next();
+            groupId = found.value().value(0);
+        }
+        const auto device = run(m_db, QStringLiteral("INSERT INTO devices (name, serial, group_id, agent_key_spki, identity_source, created_at) "
+                                                     "VALUES (?, ?, ?, ?, 'registered', ?)"),
+                                {name, serial, groupId, teeCertificate.publicKey().publicKeyDer(), store::timestamp(m_clock)});
+        if (!device)
+            return device.error().message.contains(QLatin1String("UNIQUE")) ? Status(Error{QStringLiteral("fleet.duplicate"), QStringLiteral("device %1 exists").arg(name)})
+                                                                             : Status(device.error());
+        deviceId = device.value().lastInsertId().toLongLong();
+        // The TEE's routing name is learned at its first contact.
+        const auto tee = run(m_db, QStringLiteral("INSERT INTO tees (device_id, tee_name, protocol, tee_cert_der) VALUES (?, '', 'otrp', ?)"),
+                             {deviceId, teeCertificate.der()});
+        return tee ? Status() : Status(tee.error());
+    });
+    if (!done)
+        return done.error();
+    return deviceId;
+}
+
 Status Fleet::audited(const QString &action, const QString &objectType, const QString &objectId, const nlohmann::json &detail,
                       const std::function<Status()> &change)
 {
@@ -52,6 +115,13 @@ Result<TeeRecord> Fleet::teeForCertificate(const crypto::Certificate &teeCertifi
         QSqlQuery &row = found.value();
         if (row.next()) {
             record = {row.value(1).toLongLong(), row.value(0).toLongLong(), row.value(2).toString(), false};
+            if (const auto named = run(m_db, QStringLiteral("UPDATE tees SET tee_name = ? WHERE id = ? AND tee_name <> ?"), {teeName, record.teeId, teeName});
+                !named)
+                return named.error();
+        } else if (const Result<Admission> policy = admission(); sameDeviceAs == 0 && (!policy || policy.value() == Admission::RegisteredOnly)) {
+            return Error{QStringLiteral("fleet.unregistered"),
+                         QStringLiteral("the TEE certificate '%1' is trusted but no registered device has it (admission: registered only)")
+                             .arg(teeCertificate.subject())};
         } else if (sameDeviceAs > 0) {
             auto device = run(m_db, QStringLiteral("SELECT name FROM devices WHERE id = ?"), {sameDeviceAs});
             if (!device)

@@ -47,15 +47,27 @@ struct DeviceSummary
     QList<Tee> tees;
 };
 
+// Which devices the TAM accepts: any device whose TEE certificate verifies against a TEE root CA
+// (learned through attestation, the default), or only devices the operator registered first
+// (e.g. from a factory list). Kept in the settings table as devices.admission.
+enum class Admission { Attested, RegisteredOnly };
+
 class Fleet
 {
 public:
     Fleet(QSqlDatabase db, const Clock &clock, QString actor);
 
+    Result<Admission> admission() const;
+    Status setAdmission(Admission admission);
+    // A device known before it connects: its TEE certificate (OTrP identifies a TEE by it) and,
+    // optionally, its group (group assignments then reach it).
+    Result<qint64> registerDevice(const QString &name, const crypto::Certificate &teeCertificate, const QString &group);
+
     // The device owning this attested TEE certificate. A TEE seen for the first time joins
     // `sameDeviceAs` (another TEE of the device in the same session) or, without one, a device
     // created for it (identity learned through verified attestation), named after the
-    // certificate's common name.
+    // certificate's common name; with admission RegisteredOnly an unknown TEE is refused
+    // (fleet.unregistered).
     Result<TeeRecord> teeForCertificate(const crypto::Certificate &teeCertificate, const QString &teeName, const QString &protocol,
                                         qint64 sameDeviceAs = 0);
 

@@ -27,6 +27,7 @@ private slots:
     void init();
     void demoServeAndDevices();
     void killDuringBatchLosesNothing();
+    void registeredDevicesOnly();
     void usageErrors();
 
 private:
@@ -159,6 +160,44 @@ void TestServe::killDuringBatchLosesNothing()
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM security_domains")).toInt(), 60);
     audit = teep::test::runProgram(kTeepctl, {QStringLiteral("--database"), m_db, QStringLiteral("audit"), QStringLiteral("verify")});
     QCOMPARE(audit.exitCode, 0);
+    server.terminate();
+    server.waitForFinished(10000);
+}
+
+void TestServe::registeredDevicesOnly()
+{
+    auto teepctl = [this](const QStringList &arguments) {
+        return teep::test::runProgram(kTeepctl, QStringList{QStringLiteral("--database"), m_db} + arguments);
+    };
+    QCOMPARE(teepctl({QStringLiteral("devices"), QStringLiteral("admission")}).out.trimmed(), QByteArray("admission: attested"));
+    QCOMPARE(teepctl({QStringLiteral("devices"), QStringLiteral("admission"), QStringLiteral("registered")}).exitCode, 0);
+    QProcess server;
+    const QString uri = startServer(server);
+    QVERIFY(!uri.isEmpty());
+    const QStringList device = {QStringLiteral("--tam"), uri, QStringLiteral("--demo-dir"), m_demo, QStringLiteral("--state-dir"),
+                                m_dir->path(QStringLiteral("state")), QStringLiteral("--name-prefix"), QStringLiteral("line")};
+    // Trusted TEE certificate, but not on the factory list: refused, nothing installed.
+    ToolRun run = teep::test::runProgram(kDevsim, device);
+    QVERIFY(run.out.contains("TAs: none"));
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM devices")).toInt(), 0);
+    QVERIFY(scalar(QStringLiteral("SELECT outcome FROM sessions ORDER BY id DESC LIMIT 1")).toString().contains(QStringLiteral("no registered device")));
+
+    // Registered into a group (its certificate from the factory), it is accepted and gets its TAs.
+    ToolRun added = teepctl({QStringLiteral("devices"), QStringLiteral("add"), QStringLiteral("line-7 unit 1"), QStringLiteral("--tee-cert"),
+                             m_dir->path(QStringLiteral("state/line-0001/primary/tee.pem")), QStringLiteral("--group"), QStringLiteral("line-7")});
+    QVERIFY2(added.exitCode == 0, added.err.constData());
+    run = teep::test::runProgram(kDevsim, device);
+    QVERIFY2(run.exitCode == 0, run.out.constData());
+    QVERIFY(run.out.contains("TAs: acme-wallet v2, globex-drm v1"));
+    const QJsonArray fleet = QJsonDocument::fromJson(teepctl({QStringLiteral("devices"), QStringLiteral("list"), QStringLiteral("--json")}).out).array();
+    QCOMPARE(fleet.size(), 1);
+    QCOMPARE(fleet.first().toObject().value(QStringLiteral("name")).toString(), QStringLiteral("line-7 unit 1"));
+    QCOMPARE(fleet.first().toObject().value(QStringLiteral("identity")).toString(), QStringLiteral("registered"));
+    QCOMPARE(fleet.first().toObject().value(QStringLiteral("group")).toString(), QStringLiteral("line-7"));
+    QCOMPARE(teepctl({QStringLiteral("devices"), QStringLiteral("add"), QStringLiteral("again"), QStringLiteral("--tee-cert"),
+                      m_dir->path(QStringLiteral("state/line-0001/primary/tee.pem"))})
+                 .exitCode,
+             2);
     server.terminate();
     server.waitForFinished(10000);
 }
