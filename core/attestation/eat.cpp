@@ -68,7 +68,7 @@ Result<QByteArray> buildEvidence(const EvidenceSpec &spec, const crypto::cose::S
                           {claim::Manifests, spec.manifests},
                           {claim::Cnf, QCborMap{{kCnfCoseKey, agentCoseKey.value()}}},
                           {claim::Nonce, spec.nonce}};
-    return crypto::cose::sign1(cbor::encodeDeterministic(QCborValue(claims)), attestationKey);
+    return crypto::cose::sign1(cbor::encodeDeterministic(QCborValue(claims)), attestationKey, {}, false, spec.attestationChain);
 }
 
 EvidenceVerification verifyEvidence(const QByteArray &token, const crypto::Key &attestationKey,

@@ -36,6 +36,7 @@ struct EvidenceSpec
     QCborArray manifests; // [+ [content-type, bstr content]] of installed components
     crypto::Key agentKey; // the TEEP Agent's key, bound through cnf
     QByteArray nonce;     // the TAM's challenge
+    QList<QByteArray> attestationChain; // DER: the attestation key's certificate and its CAs, sent as x5chain
 };
 
 // The claims map, COSE_Sign1-signed by the TEE's attestation key (payload in deterministic CBOR).

@@ -12,7 +12,8 @@ namespace {
 
 constexpr quint64 kTagSign1 = 18;
 constexpr quint64 kTagSign = 98;
-const QList<qint64> kUnderstoodLabels = {kHeaderAlg, kHeaderCrit, kHeaderContentType, kHeaderKid};
+const QList<qint64> kUnderstoodLabels = {kHeaderAlg, kHeaderCrit, kHeaderContentType, kHeaderKid, kHeaderX5Chain};
+constexpr qsizetype kMaxX5Chain = 8;
 
 struct AlgorithmInfo
 {
@@ -105,6 +106,22 @@ Result<Headers> parseHeaders(const QCborValue &protectedValue, const QCborValue 
     if (!kid.isUndefined() && !kid.isByteArray())
         return coseError(QStringLiteral("kid must be a byte string"), where);
     headers.kid = kid.toByteArray();
+    // x5chain (RFC 9360): one certificate as a bstr, several as an array of bstr, leaf first.
+    const QCborValue chain = headers.protectedMap.contains(kHeaderX5Chain) ? headers.protectedMap.value(kHeaderX5Chain)
+                                                                           : headers.unprotectedMap.value(kHeaderX5Chain);
+    if (chain.isByteArray()) {
+        headers.x5chain = {chain.toByteArray()};
+    } else if (chain.isArray()) {
+        if (chain.toArray().size() < 2 || chain.toArray().size() > kMaxX5Chain)
+            return coseError(QStringLiteral("x5chain as an array holds 2 to %1 certificates").arg(kMaxX5Chain), where);
+        for (const QCborValue &certificate : chain.toArray()) {
+            if (!certificate.isByteArray())
+                return coseError(QStringLiteral("x5chain holds DER certificates (byte strings)"), where);
+            headers.x5chain << certificate.toByteArray();
+        }
+    } else if (!chain.isUndefined()) {
+        return coseError(QStringLiteral("x5chain must be a byte string or an array of them"), where);
+    }
     return headers;
 }
 
@@ -115,12 +132,21 @@ Result<QByteArray> protectedFor(qint64 alg)
     return QCborValue(QCborMap{{kHeaderAlg, alg}}).toCbor();
 }
 
-Result<QCborMap> unprotectedFor(const Key &key)
+Result<QCborMap> unprotectedFor(const Key &key, const QList<QByteArray> &x5chain = {})
 {
     const Result<QByteArray> kid = coseKeyThumbprint(key);
     if (!kid)
         return kid.error();
-    return QCborMap{{kHeaderKid, kid.value()}};
+    QCborMap map{{kHeaderKid, kid.value()}};
+    if (x5chain.size() == 1) {
+        map.insert(kHeaderX5Chain, x5chain.first());
+    } else if (!x5chain.isEmpty()) {
+        QCborArray chain;
+        for (const QByteArray &der : x5chain)
+            chain.append(der);
+        map.insert(kHeaderX5Chain, chain);
+    }
+    return map;
 }
 
 } // namespace
@@ -143,12 +169,13 @@ Result<SignatureScheme> schemeFor(qint64 alg)
     return Error{QStringLiteral("cose.unsupported-algorithm"), QStringLiteral("unsupported COSE algorithm %1").arg(alg)};
 }
 
-Result<QByteArray> sign1(const QByteArray &payload, const SigningKey &signer, const QByteArray &externalAad, bool detachPayload)
+Result<QByteArray> sign1(const QByteArray &payload, const SigningKey &signer, const QByteArray &externalAad, bool detachPayload,
+                         const QList<QByteArray> &x5chain)
 {
     const Result<QByteArray> protectedBytes = protectedFor(signer.alg);
     if (!protectedBytes)
         return protectedBytes.error();
-    const Result<QCborMap> unprotectedMap = unprotectedFor(signer.key);
+    const Result<QCborMap> unprotectedMap = unprotectedFor(signer.key, x5chain);
     if (!unprotectedMap)
         return unprotectedMap.error();
     const Result<QByteArray> signature =

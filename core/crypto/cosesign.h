@@ -18,6 +18,7 @@ inline constexpr qint64 kHeaderAlg = 1;
 inline constexpr qint64 kHeaderCrit = 2;
 inline constexpr qint64 kHeaderContentType = 3;
 inline constexpr qint64 kHeaderKid = 4;
+inline constexpr qint64 kHeaderX5Chain = 33; // RFC 9360
 
 inline constexpr qint64 kES256 = -7;
 inline constexpr qint64 kEdDSA = -8;
@@ -45,6 +46,7 @@ struct Headers
     QCborMap unprotectedMap;
     qint64 alg = 0;
     QByteArray kid;
+    QList<QByteArray> x5chain; // DER certificates, leaf first (not trusted: only a hint which key to try)
 };
 
 struct Signer
@@ -70,9 +72,10 @@ struct SigningKey
     qint64 alg = kESP256;
 };
 
-// Encoded, tagged COSE objects. The kid (RFC 9679 thumbprint) goes in the unprotected header.
+// Encoded, tagged COSE objects. The kid (RFC 9679 thumbprint) goes in the unprotected header, and
+// so does `x5chain` (the signer's certificate chain, leaf first) when given.
 Result<QByteArray> sign1(const QByteArray &payload, const SigningKey &signer, const QByteArray &externalAad = {},
-                         bool detachPayload = false);
+                         bool detachPayload = false, const QList<QByteArray> &x5chain = {});
 Result<QByteArray> signMulti(const QByteArray &payload, const QList<SigningKey> &signers, const QByteArray &externalAad = {});
 
 // Structure and headers only: tag 18 or 98 (an untagged Sign1 array only when `allowUntagged`),

@@ -24,7 +24,7 @@ attestation::EvidenceSpec spec(const crypto::Key &agent)
 {
     return {QByteArray::fromHex("0198f50a4ff6c05861c8860d13a638ea56"), QByteArray::fromHex("894823"), QByteArray("model-7"),
             QStringLiteral("1.3.4"), QCborArray{QCborArray{QStringLiteral("application/suit-report+cbor"), QByteArray("r")}},
-            agent, kNonce};
+            agent, kNonce, {}};
 }
 } // namespace
 
@@ -37,6 +37,7 @@ private slots:
     void eachFaultFailsItsCheck();
     void libteepEvidenceIsJudgedClaimByClaim();
     void malformedTokenIsAFormatFailure();
+    void attestationChainTravelsAsX5chain();
 };
 
 void TestEat::builtEvidencePassesEveryCheck()
@@ -104,6 +105,28 @@ void TestEat::malformedTokenIsAFormatFailure()
         QCOMPARE(result.checks.size(), 1);
         QCOMPARE(result.checks.first().name, QStringLiteral("format"));
         QVERIFY(!result.passed());
+    }
+}
+
+void TestEat::attestationChainTravelsAsX5chain()
+{
+    const crypto::Key tee = crypto::Key::generate(crypto::KeyAlgorithm::P256).value();
+    const crypto::Key agent = crypto::Key::generate(crypto::KeyAlgorithm::P256).value();
+    for (const QList<QByteArray> &chain : {QList<QByteArray>{"leaf"}, QList<QByteArray>{"leaf", "ca"}}) {
+        attestation::EvidenceSpec withChain = spec(agent);
+        withChain.attestationChain = chain;
+        const auto token = attestation::buildEvidence(withChain, {tee, crypto::cose::kESP256});
+        QVERIFY(token.ok());
+        const auto object = crypto::cose::parse(QCborValue::fromCbor(token.value()));
+        QVERIFY(object.ok());
+        QCOMPARE(object.value().body.x5chain, chain);
+        // The chain is only a hint: the signature still verifies with the key alone.
+        QVERIFY(attestation::verifyEvidence(token.value(), tee, crypto::cose::AlgorithmPolicy::standard(), kNonce, agent).passed());
+    }
+    // Anything but a bstr or an array of 2..8 bstr is refused.
+    for (const QCborValue &bad : {QCborValue(42), QCborValue(QCborArray{QByteArray("only one")}), QCborValue(QCborArray{QByteArray("a"), 7})}) {
+        const QCborArray sign1{QCborValue(QCborMap{{1, -9}}).toCbor(), QCborMap{{33, bad}}, QByteArray("payload"), QByteArray(64, 's')};
+        QVERIFY(!crypto::cose::parse(QCborValue(QCborTag(18), sign1)).ok());
     }
 }
 
