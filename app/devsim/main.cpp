@@ -37,13 +37,16 @@ int main(int argc, char *argv[])
     const QCommandLineOption demoDir(QStringLiteral("demo-dir"), QStringLiteral("The directory teepctl demo init wrote."), QStringLiteral("dir"));
     const QCommandLineOption devices(QStringLiteral("devices"), QStringLiteral("How many devices run at once (default 1)."), QStringLiteral("n"),
                                      QStringLiteral("1"));
-    const QCommandLineOption profile(QStringLiteral("profile"), QStringLiteral("otrp (default) or teep."), QStringLiteral("profile"), QStringLiteral("otrp"));
+    const QCommandLineOption profile(QStringLiteral("profile"),
+                                     QStringLiteral("otrp (default: a Broker with OTrP TEEs) or teep (a TEEP Agent: EAT, SUIT)."),
+                                     QStringLiteral("profile"), QStringLiteral("otrp"));
     const QCommandLineOption stateDir(QStringLiteral("state-dir"),
                                       QStringLiteral("Keep each device's identity and TEE storage here, so a later run is the same device."),
                                       QStringLiteral("dir"));
     const QCommandLineOption prefix(QStringLiteral("name-prefix"), QStringLiteral("Device names are PREFIX-0001, ... (default sim)."), QStringLiteral("prefix"),
                                     QStringLiteral("sim"));
-    const QCommandLineOption tees(QStringLiteral("tee"), QStringLiteral("A TEE of each device (repeatable; default one named primary)."), QStringLiteral("name"));
+    const QCommandLineOption tees(QStringLiteral("tee"), QStringLiteral("OTrP: a TEE of each device (repeatable; default one named primary)."),
+                                  QStringLiteral("name"));
     const QCommandLineOption fault(QStringLiteral("fault"), QStringLiteral("Inject a fault (see above)."), QStringLiteral("name"));
     const QCommandLineOption slowMs(QStringLiteral("slow-ms"), QStringLiteral("Delay before each message with --fault slow (default 500)."), QStringLiteral("ms"),
                                     QStringLiteral("500"));
@@ -63,10 +66,9 @@ int main(int argc, char *argv[])
     const QUrl url(parser.value(tam));
     if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
         return usage(QStringLiteral("--tam must be an http(s) URL"));
-    if (parser.value(profile) == QLatin1String("teep"))
-        return usage(QStringLiteral("the TEEP profile's simulated agent is not built yet; use --profile otrp"));
-    if (parser.value(profile) != QLatin1String("otrp"))
+    if (parser.value(profile) != QLatin1String("otrp") && parser.value(profile) != QLatin1String("teep"))
         return usage(QStringLiteral("--profile is otrp or teep"));
+    const sim::SimProfile simProfile = parser.value(profile) == QLatin1String("teep") ? sim::SimProfile::Teep : sim::SimProfile::Otrp;
     bool numeric = false;
     const int count = parser.value(devices).toInt(&numeric);
     if (!numeric || count < 1 || count > 100000)
@@ -100,7 +102,8 @@ int main(int argc, char *argv[])
     QList<sim::DeviceOutcome> outcomes;
     for (int i = 1; i <= count; ++i) {
         const QString name = QStringLiteral("%1-%2").arg(parser.value(prefix)).arg(i, 4, 10, QLatin1Char('0'));
-        auto device = sim::SimDevice::create(name, material.value(), teeNames, url, faults, network, parser.value(stateDir), SystemClock::instance());
+        auto device = sim::SimDevice::create(name, material.value(), teeNames, url, faults, network, parser.value(stateDir), SystemClock::instance(),
+                                             simProfile);
         if (!device) {
             err << "teep-devsim: " << name << ": " << device.error().toString() << "\n";
             return 2;

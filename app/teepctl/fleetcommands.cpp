@@ -97,7 +97,8 @@ int runDevices(Context &context, const QStringList &arguments)
                     tasJson.push_back(ta.toStdString());
                 teeJson["security_domains"].push_back({{"name", sd.toStdString()}, {"tas", tasJson}});
                 if (!context.json)
-                    context.out << "    SD " << sd << ": " << (tas.isEmpty() ? QStringLiteral("(empty)") : tas.join(QStringLiteral(", "))) << '\n';
+                    context.out << "    " << (sd.isEmpty() ? QStringLiteral("TAs") : QStringLiteral("SD ") + sd) << ": "
+                                << (tas.isEmpty() ? QStringLiteral("(empty)") : tas.join(QStringLiteral(", "))) << '\n';
             }
             entry["tees"].push_back(teeJson);
         }

@@ -1,6 +1,10 @@
 #include "sim/demomaterial.h"
 
+#include "sim/teepagent.h"
+
 #include "crypto/certbuilder.h"
+#include "crypto/chainverifier.h"
+#include "crypto/openssl.h"
 #include "crypto/pkcs8.h"
 #include "crypto/pkiformats.h"
 
@@ -92,7 +96,7 @@ Status writeDemoDirectory(const QString &dir, const DemoMaterial &material)
     if (!QDir().mkpath(dir))
         return Error{QStringLiteral("sim.write"), QStringLiteral("cannot create %1").arg(dir)};
     const QDir d(dir);
-    const QList<std::pair<QString, QByteArray>> files = {
+    QList<std::pair<QString, QByteArray>> files = {
         {QStringLiteral("tam-root.pem"), material.tamRoot.pem()},
         {QStringLiteral("tee-ca.pem"), material.teeCa.certificate.pem()},
         {QStringLiteral("tee-ca.key.pem"), keyPem(material.teeCa.key)},
@@ -102,6 +106,8 @@ Status writeDemoDirectory(const QString &dir, const DemoMaterial &material)
          "Demo material for simulated TEEP Console devices (teep-devsim --demo-dir).\n"
          "The CA keys here are NOT protected: use this directory for demonstrations and tests only.\n"},
     };
+    if (!material.tamCertificate.isNull())
+        files.append({QStringLiteral("tam.pem"), material.tamCertificate.pem()});
     for (const auto &[name, bytes] : files) {
         if (bytes.isEmpty())
             return Error{QStringLiteral("sim.write"), QStringLiteral("nothing to write for %1").arg(name)};
@@ -127,7 +133,73 @@ Result<DemoMaterial> readDemoDirectory(const QString &dir)
             return Error{QStringLiteral("sim.demo-dir"), QStringLiteral("%1 is not a demo directory (teepctl demo init --out DIR): %2").arg(dir, error->message),
                          error->where};
     }
-    return DemoMaterial{tamRoot.value(), {teeKey.value(), teeCa.value()}, {tfwKey.value(), tfwCa.value()}};
+    DemoMaterial material{tamRoot.value(), {teeKey.value(), teeCa.value()}, {tfwKey.value(), tfwCa.value()}, {}, {}};
+    if (QFile::exists(d.filePath(QStringLiteral("tam.pem")))) {
+        const auto tam = readCertificate(d.filePath(QStringLiteral("tam.pem")));
+        if (!tam)
+            return tam.error();
+        material.tamCertificate = tam.value();
+    }
+    for (const QString &name : d.entryList({QStringLiteral("sp-*.pem")}, QDir::Files, QDir::Name)) {
+        if (name.endsWith(QLatin1String(".key.pem")))
+            continue;
+        const auto signer = readCertificate(d.filePath(name));
+        if (!signer)
+            return signer.error();
+        material.spSigners << signer.value();
+    }
+    return material;
+}
+
+Result<TeepAgentIdentity> deviceTeepIdentity(const DemoMaterial &material, const QString &deviceName, const QString &stateDir, bool untrustedCa)
+{
+    if (material.tamCertificate.isNull())
+        return Error{QStringLiteral("sim.demo-dir"), QStringLiteral("the demo directory has no tam.pem (made by an older teepctl demo init?)")};
+    if (!crypto::ChainVerifier({material.tamRoot}, SystemClock::instance()).verify(material.tamCertificate).ok)
+        return Error{QStringLiteral("sim.demo-dir"), QStringLiteral("tam.pem does not chain to tam-root.pem")};
+    TeepAgentIdentity identity;
+    identity.tamKey = material.tamCertificate.publicKey();
+    for (const crypto::Certificate &signer : material.spSigners)
+        identity.tcSigners << signer.publicKey();
+    identity.ueid = QByteArray(1, '\x01') + crypto::sha256(deviceName.toUtf8()).left(16);
+    const QString dir = stateDir.isEmpty() ? QString() : QDir(stateDir).filePath(deviceName + QStringLiteral("/teep"));
+    const QString agentPath = dir + QStringLiteral("/agent.key.pem"), keyPath = dir + QStringLiteral("/attestation.key.pem"),
+                  certPath = dir + QStringLiteral("/attestation.pem");
+    if (!dir.isEmpty() && QFile::exists(agentPath) && QFile::exists(keyPath) && QFile::exists(certPath)) {
+        const auto agent = readKey(agentPath);
+        const auto key = readKey(keyPath);
+        const auto certificate = readCertificate(certPath);
+        if (!agent || !key || !certificate)
+            return Error{QStringLiteral("sim.state"), QStringLiteral("the identity in %1 is damaged; remove the directory to start afresh").arg(dir)};
+        identity.agentKey = agent.value();
+        identity.attestationKey = key.value();
+        identity.attestationChain = {certificate.value()};
+        return identity;
+    }
+    IssuedKey teeCa = material.teeCa;
+    if (untrustedCa) {
+        const Result<IssuedKey> rogue = makeDemoCa(QStringLiteral("Rogue TEE CA"));
+        if (!rogue)
+            return rogue.error();
+        teeCa = rogue.value();
+    }
+    const Result<crypto::Key> agent = crypto::Key::generate(crypto::KeyAlgorithm::P256);
+    const Result<IssuedKey> attestation = issueUnder(teeCa, deviceName, crypto::CertificateProfile::TeeAttestation);
+    if (!agent || !attestation)
+        return agent ? attestation.error() : agent.error();
+    identity.agentKey = agent.value();
+    identity.attestationKey = attestation.value().key;
+    identity.attestationChain = {attestation.value().certificate};
+    if (!dir.isEmpty() && !untrustedCa) {
+        if (!QDir().mkpath(dir))
+            return Error{QStringLiteral("sim.write"), QStringLiteral("cannot create %1").arg(dir)};
+        for (const auto &[path, bytes] : {std::pair{agentPath, keyPem(identity.agentKey)}, std::pair{keyPath, keyPem(identity.attestationKey)},
+                                          std::pair{certPath, attestation.value().certificate.pem()}}) {
+            if (const Status written = writeFile(path, bytes); !written)
+                return written.error();
+        }
+    }
+    return identity;
 }
 
 Result<OtrpTeeIdentity> deviceTeeIdentity(const DemoMaterial &material, const QString &deviceName, const QString &teeName, const QString &stateDir,

@@ -9,7 +9,8 @@
 //   tam-root.pem              the TAM root CA devices embed
 //   tee-ca.pem, tee-ca.key.pem the demo TEE CA that issues each simulated TEE's certificate
 //   tfw-ca.pem, tfw-ca.key.pem the demo firmware CA for the TFW certificates
-//   sp-SPID.pem, sp-SPID.key.pem each demo SP's TA signer (written by tam/demosetup)
+//   sp-SPID.pem, sp-SPID.key.pem each demo SP's TA signer, and tam.pem the TAM signing
+//                              certificate TEEP agents verify messages with (tam/demosetup)
 // The CA keys are unencrypted: this is demo material, and README.txt in the directory says so.
 namespace teep::sim {
 
@@ -24,6 +25,8 @@ struct DemoMaterial
     crypto::Certificate tamRoot;
     IssuedKey teeCa;
     IssuedKey tfwCa;
+    crypto::Certificate tamCertificate;      // tam.pem (TEEP agents), when present
+    QList<crypto::Certificate> spSigners;    // sp-*.pem (TEEP agents accept their manifests)
 };
 
 Status writeDemoDirectory(const QString &dir, const DemoMaterial &material);
@@ -38,5 +41,13 @@ Result<IssuedKey> makeDemoCa(const QString &commonName);
 // CA no TAM trusts.
 Result<OtrpTeeIdentity> deviceTeeIdentity(const DemoMaterial &material, const QString &deviceName, const QString &teeName,
                                           const QString &stateDir, bool untrustedCa);
+
+struct TeepAgentIdentity;
+
+// One simulated TEEP agent's identity: its agent key and the TEE's attestation key and
+// certificate (under the demo TEE CA, or a CA no TAM trusts), kept in STATE/<device>/teep/ when a
+// state directory is given; the TAM key (tam.pem, checked against tam-root.pem) and the SP signers
+// from the demo directory.
+Result<TeepAgentIdentity> deviceTeepIdentity(const DemoMaterial &material, const QString &deviceName, const QString &stateDir, bool untrustedCa);
 
 } // namespace teep::sim

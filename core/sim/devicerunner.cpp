@@ -12,12 +12,76 @@
 namespace teep::sim {
 
 namespace {
-constexpr auto kMediaType = "application/otrp+json";
-
 QString statePath(const QString &stateDir, const QString &device, const QString &tee)
 {
     return QDir(stateDir).filePath(device + QLatin1Char('/') + tee + QStringLiteral("/state.json"));
 }
+
+Status writeState(const QString &path, const nlohmann::json &state)
+{
+    QDir().mkpath(QFileInfo(path).path());
+    QSaveFile file(path);
+    const QByteArray bytes = QByteArray::fromStdString(state.dump());
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
+        return Error{QStringLiteral("sim.write"), QStringLiteral("state not saved to %1: %2").arg(path, file.errorString())};
+    return {};
+}
+
+Result<std::optional<nlohmann::json>> readState(const QString &path)
+{
+    QFile file(path);
+    if (!file.exists())
+        return std::optional<nlohmann::json>();
+    if (!file.open(QIODevice::ReadOnly))
+        return Error{QStringLiteral("sim.state"), QStringLiteral("cannot read %1").arg(path)};
+    const QByteArray bytes = file.read(64 * 1024 * 1024);
+    return std::optional<nlohmann::json>(nlohmann::json::parse(bytes.constData(), bytes.constData() + bytes.size(), nullptr, false));
+}
+
+class OtrpSide final : public DeviceSide
+{
+public:
+    explicit OtrpSide(std::unique_ptr<OtrpBroker> broker) : m_broker(std::move(broker)) {}
+    QByteArray mediaType() const override { return QByteArrayLiteral("application/otrp+json"); }
+    QByteArray handle(const QByteArray &tamMessage) override { return m_broker->handle(tamMessage); }
+    QStringList installed() const override
+    {
+        QStringList out;
+        for (OtrpTee *tee : m_broker->tees()) {
+            for (const StoredTa &ta : tee->storedTas())
+                out << QStringLiteral("%1 v%2").arg(ta.taid).arg(ta.version);
+        }
+        out.sort();
+        return out;
+    }
+    Status save(const QString &stateDir, const QString &device) const override
+    {
+        for (OtrpTee *tee : m_broker->tees()) {
+            if (const Status written = writeState(statePath(stateDir, device, tee->name()), tee->saveState()); !written)
+                return written;
+        }
+        return {};
+    }
+
+private:
+    std::unique_ptr<OtrpBroker> m_broker;
+};
+
+class TeepSide final : public DeviceSide
+{
+public:
+    explicit TeepSide(std::unique_ptr<TeepAgent> agent) : m_agent(std::move(agent)) {}
+    QByteArray mediaType() const override { return QByteArrayLiteral("application/teep+cbor"); }
+    QByteArray handle(const QByteArray &tamMessage) override { return m_agent->process(tamMessage); }
+    QStringList installed() const override { return m_agent->installedSummary(); }
+    Status save(const QString &stateDir, const QString &device) const override
+    {
+        return writeState(statePath(stateDir, device, QStringLiteral("teep")), m_agent->saveState());
+    }
+
+private:
+    std::unique_ptr<TeepAgent> m_agent;
+};
 
 // Flips one character of a JWS's signature (or, for `payload`, of its payload) and keeps the JSON valid.
 void corrupt(nlohmann::json &jws, const char *member)
@@ -33,17 +97,33 @@ void corrupt(nlohmann::json &jws, const char *member)
 }
 } // namespace
 
-SimDevice::SimDevice(QString name, std::unique_ptr<OtrpBroker> broker, QUrl tam, SimFaults faults, QNetworkAccessManager &network, QString stateDir,
+SimDevice::SimDevice(QString name, std::unique_ptr<DeviceSide> side, QUrl tam, SimFaults faults, QNetworkAccessManager &network, QString stateDir,
                      QObject *parent)
-    : QObject(parent), m_name(std::move(name)), m_broker(std::move(broker)), m_tam(std::move(tam)), m_faults(faults), m_network(network),
+    : QObject(parent), m_name(std::move(name)), m_side(std::move(side)), m_tam(std::move(tam)), m_faults(faults), m_network(network),
       m_stateDir(std::move(stateDir))
 {
 }
 
 Result<std::unique_ptr<SimDevice>> SimDevice::create(const QString &name, const DemoMaterial &material, const QStringList &teeNames, const QUrl &tam,
                                                      const SimFaults &faults, QNetworkAccessManager &network, const QString &stateDir,
-                                                     const Clock &clock)
+                                                     const Clock &clock, SimProfile profile)
 {
+    if (profile == SimProfile::Teep) {
+        const Result<TeepAgentIdentity> identity = deviceTeepIdentity(material, name, stateDir, faults.untrustedTeeCa);
+        if (!identity)
+            return identity.error();
+        auto agent = std::make_unique<TeepAgent>(identity.value());
+        if (!stateDir.isEmpty()) {
+            const auto state = readState(statePath(stateDir, name, QStringLiteral("teep")));
+            if (!state)
+                return state.error();
+            if (state.value()) {
+                if (const Status loaded = agent->loadState(*state.value()); !loaded)
+                    return loaded.error();
+            }
+        }
+        return std::make_unique<SimDevice>(name, std::make_unique<TeepSide>(std::move(agent)), tam, faults, network, stateDir);
+    }
     auto broker = std::make_unique<OtrpBroker>();
     for (const QString &teeName : teeNames) {
         const Result<OtrpTeeIdentity> identity = deviceTeeIdentity(material, name, teeName, stateDir, faults.untrustedTeeCa);
@@ -51,19 +131,18 @@ Result<std::unique_ptr<SimDevice>> SimDevice::create(const QString &name, const 
             return identity.error();
         auto tee = std::make_unique<OtrpTee>(identity.value(), clock);
         if (!stateDir.isEmpty()) {
-            QFile file(statePath(stateDir, name, teeName));
-            if (file.exists()) {
-                if (!file.open(QIODevice::ReadOnly))
-                    return Error{QStringLiteral("sim.state"), QStringLiteral("cannot read %1").arg(file.fileName())};
-                const QByteArray bytes = file.read(64 * 1024 * 1024);
-                const Status loaded = tee->loadState(nlohmann::json::parse(bytes.constData(), bytes.constData() + bytes.size(), nullptr, false));
-                if (!loaded)
-                    return Error{loaded.error().code, loaded.error().message, file.fileName()};
+            const QString path = statePath(stateDir, name, teeName);
+            const auto state = readState(path);
+            if (!state)
+                return state.error();
+            if (state.value()) {
+                if (const Status loaded = tee->loadState(*state.value()); !loaded)
+                    return Error{loaded.error().code, loaded.error().message, path};
             }
         }
         broker->addTee(std::move(tee));
     }
-    return std::make_unique<SimDevice>(name, std::move(broker), tam, faults, network, stateDir);
+    return std::make_unique<SimDevice>(name, std::make_unique<OtrpSide>(std::move(broker)), tam, faults, network, stateDir);
 }
 
 void SimDevice::start()
@@ -80,9 +159,9 @@ void SimDevice::post(const QByteArray &body)
     auto send = [this, body]() {
         ++m_posts;
         QNetworkRequest request(m_tam);
-        request.setRawHeader("Accept", kMediaType);
+        request.setRawHeader("Accept", m_side->mediaType());
         if (!body.isEmpty())
-            request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray(kMediaType));
+            request.setHeader(QNetworkRequest::ContentTypeHeader, m_side->mediaType());
         request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
         request.setTransferTimeout(30000);
         QNetworkReply *reply = m_network.post(request, body);
@@ -94,9 +173,31 @@ void SimDevice::post(const QByteArray &body)
         send();
 }
 
+QByteArray SimDevice::applyIncomingFaults(const QByteArray &message) const
+{
+    if (!m_faults.tamperedTa)
+        return message;
+    if (message.contains("\"InstallTARequest\"") || message.contains("\"UpdateTARequest\"")) {
+        nlohmann::json json = nlohmann::json::parse(message.toStdString(), nullptr, false);
+        if (json.is_object() && json.size() == 1)
+            corrupt(json.begin().value(), "payload");
+        return QByteArray::fromStdString(json.dump());
+    }
+    // TEEP: an Update (the only TAM message with manifests) altered on the way: its last byte, in
+    // the TAM's signature.
+    if (!message.startsWith('{') && message.size() > 1000) {
+        QByteArray altered = message;
+        altered[altered.size() - 1] = char(altered.at(altered.size() - 1) ^ 0x01);
+        return altered;
+    }
+    return message;
+}
+
 QByteArray SimDevice::applyOutgoingFaults(QByteArray answer)
 {
-    if (m_faults.badSignature) {
+    if (m_faults.badSignature && !answer.startsWith('{') && !answer.isEmpty()) {
+        answer[answer.size() - 1] = char(answer.at(answer.size() - 1) ^ 0x01); // COSE: the signature is last
+    } else if (m_faults.badSignature) {
         nlohmann::json json = nlohmann::json::parse(answer.toStdString(), nullptr, false);
         if (json.is_object() && json.contains("GetDeviceStateResponse") && json["GetDeviceStateResponse"].is_array()) {
             for (nlohmann::json &entry : json["GetDeviceStateResponse"]) {
@@ -130,18 +231,11 @@ void SimDevice::received(QNetworkReply *reply)
         finish(true, QStringLiteral("204: the TAM has nothing more"));
         return;
     }
-    if (status != 200 || !reply->header(QNetworkRequest::ContentTypeHeader).toString().startsWith(QLatin1String(kMediaType))) {
+    if (status != 200 || !reply->header(QNetworkRequest::ContentTypeHeader).toString().startsWith(QString::fromLatin1(m_side->mediaType()))) {
         finish(false, QStringLiteral("HTTP %1: %2").arg(status).arg(QString::fromUtf8(body.left(200)).trimmed()));
         return;
     }
-    QByteArray incoming = body;
-    if (m_faults.tamperedTa && (body.contains("\"InstallTARequest\"") || body.contains("\"UpdateTARequest\""))) {
-        nlohmann::json json = nlohmann::json::parse(body.toStdString(), nullptr, false);
-        if (json.is_object() && json.size() == 1)
-            corrupt(json.begin().value(), "payload");
-        incoming = QByteArray::fromStdString(json.dump());
-    }
-    post(applyOutgoingFaults(m_broker->handle(incoming)));
+    post(applyOutgoingFaults(m_side->handle(applyIncomingFaults(body))));
 }
 
 void SimDevice::finish(bool ok, const QString &detail)
@@ -149,22 +243,13 @@ void SimDevice::finish(bool ok, const QString &detail)
     if (m_done)
         return;
     m_done = true;
-    DeviceOutcome outcome{m_name, ok, detail, {}, m_posts};
-    for (OtrpTee *tee : m_broker->tees()) {
-        for (const StoredTa &ta : tee->storedTas())
-            outcome.installed << QStringLiteral("%1 v%2").arg(ta.taid).arg(ta.version);
-        if (!m_stateDir.isEmpty()) {
-            const QString path = statePath(m_stateDir, m_name, tee->name());
-            QDir().mkpath(QFileInfo(path).path());
-            QSaveFile file(path);
-            const QByteArray bytes = QByteArray::fromStdString(tee->saveState().dump());
-            if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
-                outcome.ok = false;
-                outcome.detail += QStringLiteral("; state not saved: %1").arg(file.errorString());
-            }
+    DeviceOutcome outcome{m_name, ok, detail, m_side->installed(), m_posts};
+    if (!m_stateDir.isEmpty()) {
+        if (const Status saved = m_side->save(m_stateDir, m_name); !saved) {
+            outcome.ok = false;
+            outcome.detail += QStringLiteral("; ") + saved.error().message;
         }
     }
-    outcome.installed.sort();
     emit finished(outcome);
 }
 

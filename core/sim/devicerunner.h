@@ -2,6 +2,7 @@
 
 #include "sim/demomaterial.h"
 #include "sim/otrpbroker.h"
+#include "sim/teepagent.h"
 
 #include <QNetworkAccessManager>
 #include <QObject>
@@ -9,10 +10,24 @@
 
 #include <memory>
 
-// Simulated devices talking to a TAM over real HTTP (TEEP over HTTP, OTrP profile): each device
-// is a Broker with its TEEs; it POSTs an empty body, hands each answer to its TEEs, POSTs theirs,
-// and stops at 204. Faults can be injected for demonstrations and tests.
+// Simulated devices talking to a TAM over real HTTP (TEEP over HTTP): each device POSTs an empty
+// body, hands each answer to what runs behind it (an OTrP Broker with its TEEs, or a TEEP agent),
+// POSTs the reply, and stops at 204. Faults can be injected for demonstrations and tests.
 namespace teep::sim {
+
+enum class SimProfile { Otrp, Teep };
+
+// What a simulated device runs behind its HTTP client.
+class DeviceSide
+{
+public:
+    virtual ~DeviceSide() = default;
+    virtual QByteArray mediaType() const = 0;
+    virtual QByteArray handle(const QByteArray &tamMessage) = 0;
+    virtual QStringList installed() const = 0; // "taid vN"
+    // Keeps the TEE storage in STATE/<device>/ for the next run.
+    virtual Status save(const QString &stateDir, const QString &device) const = 0;
+};
 
 struct SimFaults
 {
@@ -39,15 +54,15 @@ class SimDevice : public QObject
 
 public:
     // `stateDir` (optional) keeps each TEE's storage between runs.
-    SimDevice(QString name, std::unique_ptr<OtrpBroker> broker, QUrl tam, SimFaults faults, QNetworkAccessManager &network,
+    SimDevice(QString name, std::unique_ptr<DeviceSide> side, QUrl tam, SimFaults faults, QNetworkAccessManager &network,
               QString stateDir = {}, QObject *parent = nullptr);
 
+    // An OTrP device has a TEE per name in `teeNames`; a TEEP device has one agent.
     static Result<std::unique_ptr<SimDevice>> create(const QString &name, const DemoMaterial &material, const QStringList &teeNames, const QUrl &tam,
                                                      const SimFaults &faults, QNetworkAccessManager &network, const QString &stateDir,
-                                                     const Clock &clock);
+                                                     const Clock &clock, SimProfile profile = SimProfile::Otrp);
 
     void start();
-    OtrpBroker &broker() { return *m_broker; }
 
 signals:
     void finished(const teep::sim::DeviceOutcome &outcome);
@@ -57,9 +72,10 @@ private:
     void received(class QNetworkReply *reply);
     void finish(bool ok, const QString &detail);
     QByteArray applyOutgoingFaults(QByteArray answer);
+    QByteArray applyIncomingFaults(const QByteArray &message) const;
 
     QString m_name;
-    std::unique_ptr<OtrpBroker> m_broker;
+    std::unique_ptr<DeviceSide> m_side;
     QUrl m_tam;
     SimFaults m_faults;
     QNetworkAccessManager &m_network;

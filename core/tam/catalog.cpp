@@ -5,6 +5,7 @@
 #include "store/auditlog.h"
 #include "store/sql.h"
 #include "store/transaction.h"
+#include "suit/suitenvelope.h"
 #include "tam/serviceproviders.h"
 
 #include <QCborArray>
@@ -87,13 +88,49 @@ Result<TaVersion> Catalog::addSignedTa(const QString &spid, const QByteArray &si
         return audited.error();
     if (const Status committed = transaction.commit(); !committed)
         return committed.error();
-    return TaVersion{versionId, taId, ta.taid, spid, ta.taname, ta.version, signedTa, digest, ta.binary.size()};
+    return TaVersion{versionId, taId, ta.taid, spid, ta.taname, ta.version, signedTa, digest, ta.binary.size(), {}};
+}
+
+Status Catalog::attachManifest(const QString &taid, qint64 sequence, const QByteArray &envelope)
+{
+    const Result<QList<TaVersion>> known = versions(taid);
+    if (!known)
+        return known.error();
+    const auto version = std::find_if(known.value().cbegin(), known.value().cend(), [&](const TaVersion &v) { return v.sequence == sequence; });
+    if (version == known.value().cend())
+        return Error{QStringLiteral("catalog.unknown-version"), QStringLiteral("TA '%1' has no version %2").arg(taid).arg(sequence)};
+    const Result<suit::Envelope> parsed = suit::parseEnvelope(envelope);
+    if (!parsed)
+        return Error{QStringLiteral("catalog.manifest"), QStringLiteral("not a SUIT envelope: %1").arg(parsed.error().message)};
+    const Result<ServiceProvider> sp = ServiceProviders(m_db, m_clock, m_actor).get(version->spid);
+    if (!sp)
+        return sp.error();
+    if (std::none_of(sp.value().certificates.cbegin(), sp.value().certificates.cend(),
+                     [&](const crypto::Certificate &certificate) { return suit::verifyEnvelope(parsed.value(), certificate.publicKey()).ok(); }))
+        return Error{QStringLiteral("catalog.signature"), QStringLiteral("the manifest is not signed by SP '%1'").arg(version->spid)};
+    if (parsed.value().components.size() != 1 || parsed.value().components.first() != QCborValue(QCborArray{QCborValue(taid.toUtf8())}))
+        return Error{QStringLiteral("catalog.manifest"), QStringLiteral("the manifest's component is not TA '%1'").arg(taid)};
+    if (qint64(parsed.value().sequenceNumber) != sequence)
+        return Error{QStringLiteral("catalog.manifest"),
+                     QStringLiteral("the manifest's sequence number %1 is not version %2").arg(parsed.value().sequenceNumber).arg(sequence)};
+    if (QString::fromLatin1(parsed.value().imageDigest.toHex()) != version->binarySha256)
+        return Error{QStringLiteral("catalog.manifest"), QStringLiteral("the manifest describes another image than version %1's code").arg(sequence)};
+    store::Transaction transaction(m_db);
+    if (const Status begun = transaction.begun(); !begun)
+        return begun;
+    if (const auto stored = run(m_db, QStringLiteral("UPDATE ta_versions SET manifest = ? WHERE id = ?"), {envelope, version->id}); !stored)
+        return stored.error();
+    if (const Status audited = store::AuditLog::append(m_db, m_clock, m_actor, QStringLiteral("ta.manifest-attached"), QStringLiteral("ta_version"),
+                                                       QString::number(version->id), {{"taid", taid.toStdString()}, {"version", sequence}});
+        !audited)
+        return audited;
+    return transaction.commit();
 }
 
 Result<QList<TaVersion>> Catalog::versions(const QString &taid) const
 {
     auto query = run(m_db,
-                           QStringLiteral("SELECT v.id, t.id, t.name, s.spid, t.description, v.sequence_number, v.binary_data, v.binary_sha256, v.binary_size "
+                           QStringLiteral("SELECT v.id, t.id, t.name, s.spid, t.description, v.sequence_number, v.binary_data, v.binary_sha256, v.binary_size, v.manifest "
                                           "FROM ta_versions v JOIN trusted_apps t ON t.id = v.ta_id JOIN service_providers s ON s.id = t.sp_id "
                                           "WHERE (? = '' OR t.name = ?) ORDER BY t.name, v.sequence_number"),
                            {taid, taid});
@@ -104,7 +141,7 @@ Result<QList<TaVersion>> Catalog::versions(const QString &taid) const
     while (rows.next())
         result << TaVersion{rows.value(0).toLongLong(), rows.value(1).toLongLong(), rows.value(2).toString(), rows.value(3).toString(),
                             rows.value(4).toString(),   rows.value(5).toLongLong(), rows.value(6).toByteArray(), rows.value(7).toString(),
-                            rows.value(8).toLongLong()};
+                            rows.value(8).toLongLong(), rows.value(9).toByteArray()};
     return result;
 }
 

@@ -24,6 +24,7 @@ struct TaVersion
     QByteArray signedTa;   // the SP-signed TA (protocol/otrp/tapackage.h)
     QString binarySha256;  // of the TA code
     qint64 binarySize = 0;
+    QByteArray manifest;   // the SP-signed SUIT envelope (TEEP), when one was attached
 };
 
 enum class TargetKind { Device, Group, All };
@@ -51,6 +52,10 @@ public:
     // another SP, and the version must be new.
     Result<TaVersion> addSignedTa(const QString &spid, const QByteArray &signedTa);
     Result<QList<TaVersion>> versions(const QString &taid = {}) const;
+    // The TEEP form of a version: a SUIT envelope signed by the SP (one of its signer
+    // certificates), for this TA's component id, with the version as its sequence number and the
+    // version's code as its image (digest and size).
+    Status attachManifest(const QString &taid, qint64 sequence, const QByteArray &envelope);
 
     // `target` is a device name (or serial) for Device, a group name for Group (created when
     // missing), ignored for All.

@@ -1,16 +1,19 @@
 #include "tam/demosetup.h"
 
 #include "crypto/certbuilder.h"
+#include "crypto/openssl.h"
 #include "crypto/pkcs8.h"
 #include "protocol/otrp/tapackage.h"
 #include "sim/demomaterial.h"
 #include "store/auditlog.h"
+#include "suit/suitenvelope.h"
 #include "store/sql.h"
 #include "store/trustanchors.h"
 #include "tam/catalog.h"
 #include "tam/serviceproviders.h"
 #include "tam/tamidentity.h"
 
+#include <QCborArray>
 #include <QDir>
 #include <QSaveFile>
 
@@ -95,13 +98,26 @@ Result<DemoSetup> initDemo(QSqlDatabase db, store::KeyStore &keys, const Clock &
         const Result<TaVersion> added = catalog.addSignedTa(QLatin1String(ta.spid), signedTa.value());
         if (!added)
             return added.error();
+        // The same version for TEEP devices: a SUIT envelope signed by the SP, the code integrated.
+        suit::TaManifestSpec manifest;
+        manifest.componentId = QCborArray{QCborValue(QByteArray(ta.taid))};
+        manifest.sequenceNumber = quint64(ta.version);
+        manifest.vendorId = crypto::sha256(QByteArray(ta.spid)).left(16);
+        manifest.classId = crypto::sha256(QByteArray(ta.taid)).left(16);
+        manifest.payload = code;
+        const Result<QByteArray> envelope = suit::buildEnvelope(manifest, {signer.key, crypto::cose::kESP256});
+        if (!envelope)
+            return envelope.error();
+        if (const Status attached = catalog.attachManifest(QLatin1String(ta.taid), ta.version, envelope.value()); !attached)
+            return attached.error();
         setup.tas << QStringLiteral("%1 v%2 (%3)").arg(QLatin1String(ta.taid)).arg(ta.version).arg(QLatin1String(ta.spid));
     }
     for (const char *taid : {"acme-wallet", "globex-drm"}) {
         if (const auto assigned = catalog.assign(QLatin1String(taid), TargetKind::All, {}, std::nullopt, false); !assigned)
             return assigned.error();
     }
-    const Status written = sim::writeDemoDirectory(outDir, {identity.value().chain.last(), teeCa.value(), tfwCa.value()});
+    // TEEP agents are given the TAM's signing certificate too (it chains to tam-root.pem).
+    const Status written = sim::writeDemoDirectory(outDir, {identity.value().chain.last(), teeCa.value(), tfwCa.value(), identity.value().certificate, {}});
     if (!written)
         return written.error();
     // The SPs' signer keys too, so that a trainer can sign a new TA version (teepctl ta sign).

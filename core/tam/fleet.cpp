@@ -168,6 +168,72 @@ Result<TeeRecord> Fleet::teeForCertificate(const crypto::Certificate &teeCertifi
     return record;
 }
 
+Result<std::optional<TeeRecord>> Fleet::teeForAgentKey(const QByteArray &kid)
+{
+    auto found = run(m_db, QStringLiteral("SELECT d.id, d.name, (SELECT t.id FROM tees t WHERE t.device_id = d.id AND t.protocol = 'teep' ORDER BY t.id LIMIT 1) "
+                                          "FROM devices d WHERE d.agent_key_id = ?"),
+                     {kid});
+    if (!found)
+        return found.error();
+    if (!found.value().next())
+        return std::optional<TeeRecord>();
+    TeeRecord record{found.value().value(0).toLongLong(), found.value().value(2).toLongLong(), found.value().value(1).toString(), false};
+    if (record.teeId == 0) {
+        auto tee = run(m_db, QStringLiteral("INSERT INTO tees (device_id, tee_name, protocol) VALUES (?, 'teep', 'teep')"), {record.deviceId});
+        if (!tee)
+            return tee.error();
+        record.teeId = tee.value().lastInsertId().toLongLong();
+    }
+    if (const auto touched = run(m_db, QStringLiteral("UPDATE devices SET last_contact_at = ?, first_contact_at = COALESCE(first_contact_at, ?) WHERE id = ?"),
+                                 {store::timestamp(m_clock), store::timestamp(m_clock), record.deviceId});
+        !touched)
+        return touched.error();
+    return std::optional<TeeRecord>(record);
+}
+
+Result<TeeRecord> Fleet::learnTeepDevice(const crypto::Key &agentKey, const QByteArray &kid, const crypto::Certificate &attestationCertificate)
+{
+    const Result<Admission> policy = admission();
+    if (!policy || policy.value() == Admission::RegisteredOnly)
+        return Error{QStringLiteral("fleet.unregistered"),
+                     QStringLiteral("the TEEP Agent key %1 is attested but not registered (admission: registered only)").arg(QString::fromLatin1(kid.toHex().left(16)))};
+    TeeRecord record;
+    const QString now = store::timestamp(m_clock);
+    const QString name = attestationCertificate.commonName().isEmpty() ? QString::fromLatin1(kid.toHex().left(16)) : attestationCertificate.commonName().left(128);
+    const Status done = audited(QStringLiteral("device.learned"), QStringLiteral("device"), name,
+                                {{"name", name.toStdString()}, {"agent_kid", kid.toHex().toStdString()}, {"source", "verified EAT (cnf)"},
+                                 {"issuer", attestationCertificate.issuer().toStdString()}},
+                                [&]() -> Status {
+                                    auto device = run(m_db, QStringLiteral("INSERT INTO devices (name, serial, agent_key_spki, agent_key_id, identity_source, "
+                                                                           "first_contact_at, last_contact_at, created_at) VALUES (?, ?, ?, ?, 'attested', ?, ?, ?)"),
+                                                      {name, QString::fromLatin1(kid.toHex()), agentKey.publicKeyDer(), kid, now, now, now});
+                                    if (!device)
+                                        return device.error();
+                                    record.deviceId = device.value().lastInsertId().toLongLong();
+                                    record.deviceName = name;
+                                    record.newDevice = true;
+                                    auto tee = run(m_db, QStringLiteral("INSERT INTO tees (device_id, tee_name, protocol, tee_cert_der) VALUES (?, 'teep', 'teep', ?)"),
+                                                   {record.deviceId, attestationCertificate.der()});
+                                    if (!tee)
+                                        return tee.error();
+                                    record.teeId = tee.value().lastInsertId().toLongLong();
+                                    return {};
+                                });
+    if (!done)
+        return done.error();
+    return record;
+}
+
+Result<crypto::Key> Fleet::agentKey(qint64 deviceId) const
+{
+    auto found = run(m_db, QStringLiteral("SELECT agent_key_spki FROM devices WHERE id = ?"), {deviceId});
+    if (!found)
+        return found.error();
+    if (!found.value().next() || found.value().value(0).isNull())
+        return Error{QStringLiteral("fleet.no-agent-key"), QStringLiteral("device %1 has no TEEP Agent key").arg(deviceId)};
+    return crypto::Key::fromPublicKey(found.value().value(0).toByteArray());
+}
+
 Result<QList<DesiredTa>> Fleet::desiredFor(qint64 deviceId) const
 {
     // Every assignment that reaches the device; per TA the most specific wins (device, then
@@ -191,9 +257,9 @@ Result<QList<DesiredTa>> Fleet::desiredFor(qint64 deviceId) const
             continue;
         lastTaid = taid;
         auto version = rows.value(2).isNull()
-                                 ? run(m_db, QStringLiteral("SELECT id, sequence_number, binary_data FROM ta_versions WHERE ta_id = ? ORDER BY sequence_number DESC LIMIT 1"),
+                                 ? run(m_db, QStringLiteral("SELECT id, sequence_number, binary_data, manifest FROM ta_versions WHERE ta_id = ? ORDER BY sequence_number DESC LIMIT 1"),
                                        {rows.value(4)})
-                                 : run(m_db, QStringLiteral("SELECT id, sequence_number, binary_data FROM ta_versions WHERE ta_id = ? AND sequence_number = ?"),
+                                 : run(m_db, QStringLiteral("SELECT id, sequence_number, binary_data, manifest FROM ta_versions WHERE ta_id = ? AND sequence_number = ?"),
                                        {rows.value(4), rows.value(2)});
         if (!version)
             return version.error();
@@ -201,7 +267,7 @@ Result<QList<DesiredTa>> Fleet::desiredFor(qint64 deviceId) const
         if (!v.next())
             continue;
         result << DesiredTa{v.value(0).toLongLong(), taid, rows.value(1).toString(), v.value(1).toLongLong(), v.value(2).toByteArray(),
-                            rows.value(3).toInt() == 1};
+                            rows.value(3).toInt() == 1, v.value(3).toByteArray()};
     }
     return result;
 }
@@ -433,6 +499,15 @@ Result<QList<DeviceSummary>> Fleet::list(int limit) const
             QSqlQuery &sdRows = sds.value();
             while (sdRows.next())
                 tee.sds.append({sdRows.value(0).toString(), sdRows.value(1).toString().split(QStringLiteral(", "), Qt::SkipEmptyParts)});
+            // TEEP has no security domains: its TAs are listed under an empty SD name.
+            auto loose = run(m_db, QStringLiteral("SELECT GROUP_CONCAT(t.name || ' v' || v.sequence_number, ', ') FROM installations i "
+                                                  "JOIN ta_versions v ON v.id = i.ta_version_id JOIN trusted_apps t ON t.id = v.ta_id "
+                                                  "WHERE i.tee_id = ? AND i.state = 'installed' AND i.security_domain_id IS NULL"),
+                             {teeRows.value(0)});
+            if (!loose)
+                return loose.error();
+            if (loose.value().next() && !loose.value().value(0).toString().isEmpty())
+                tee.sds.append({QString(), loose.value().value(0).toString().split(QStringLiteral(", "), Qt::SkipEmptyParts)});
             device.tees << tee;
         }
         result << device;

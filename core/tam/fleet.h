@@ -10,6 +10,8 @@
 #include <QMap>
 #include <QSqlDatabase>
 
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 // The devices the TAM knows, their TEEs, security domains and installed TAs, and the history of
@@ -42,7 +44,7 @@ struct DeviceSummary
         QString name;
         QString protocol;
         QString lastTier; // empty: never attested
-        QList<std::pair<QString, QStringList>> sds; // SD name -> "taid vN" installed
+        QList<std::pair<QString, QStringList>> sds; // SD name -> "taid vN" installed; "" for TAs outside SDs (TEEP)
     };
     QList<Tee> tees;
 };
@@ -70,6 +72,16 @@ public:
     // (fleet.unregistered).
     Result<TeeRecord> teeForCertificate(const crypto::Certificate &teeCertificate, const QString &teeName, const QString &protocol,
                                         qint64 sameDeviceAs = 0);
+
+    // TEEP: the device whose TEEP Agent key has RFC 9679 thumbprint `kid`, when the TAM knows it
+    // (its last contact is updated).
+    Result<std::optional<TeeRecord>> teeForAgentKey(const QByteArray &kid);
+    // TEEP: a device learned through verified attestation (its agent key bound by the EAT's cnf,
+    // its attestation certificate verified against a TEE root CA). Refused (fleet.unregistered)
+    // when admission is RegisteredOnly.
+    Result<TeeRecord> learnTeepDevice(const crypto::Key &agentKey, const QByteArray &kid, const crypto::Certificate &attestationCertificate);
+    // The agent key the TAM holds for a device.
+    Result<crypto::Key> agentKey(qint64 deviceId) const;
 
     Result<QList<DesiredTa>> desiredFor(qint64 deviceId) const;
     // taid -> the version the TAM recorded as installed on this TEE.

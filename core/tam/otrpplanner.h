@@ -22,8 +22,9 @@ struct DesiredTa
     QString taid;
     QString spid;
     qint64 sequence = 0;
-    QByteArray signedTa;
+    QByteArray signedTa;  // OTrP: the SP-signed TA
     bool allowRollback = false;
+    QByteArray manifest;  // TEEP: the SP-signed SUIT envelope (empty when none was attached)
 };
 
 enum class StepKind { CreateSd, DeleteTa, InstallTa, UpdateTa, DeleteSd };

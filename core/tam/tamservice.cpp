@@ -4,7 +4,7 @@
 
 namespace teep::tam {
 
-TamService::TamService(QSqlDatabase db, TamCredentials tam, const Clock &clock, EngineLimits limits) : m_otrp(db, std::move(tam), clock, limits)
+TamService::TamService(QSqlDatabase db, TamCredentials tam, const Clock &clock, EngineLimits limits) : m_otrp(db, tam, clock, limits), m_teep(db, tam, clock, limits)
 {
     // Sessions a previous run left open cannot continue: their state lived in that process.
     const Result<int> interrupted = Fleet(db, clock, QStringLiteral("tam")).closeInterruptedSessions();
@@ -17,30 +17,27 @@ TamService::TamService(QSqlDatabase db, TamCredentials tam, const Clock &clock, 
 void TamService::setListener(const std::function<void(const SessionEvent &)> &listener)
 {
     m_otrp.setListener(listener);
+    m_teep.setListener(listener);
 }
 
 int TamService::openSessions() const
 {
-    return m_otrp.openSessions();
+    return m_otrp.openSessions() + m_teep.openSessions();
 }
 
-bool TamService::supports(transport::Profile profile) const
+bool TamService::supports(transport::Profile) const
 {
-    return profile == transport::Profile::Otrp;
+    return true;
 }
 
 Result<QByteArray> TamService::start(transport::Profile profile, const QString &peer)
 {
-    if (profile != transport::Profile::Otrp)
-        return Error{QStringLiteral("tam.unsupported-profile"), QStringLiteral("this TAM speaks OTrP only so far")};
-    return m_otrp.start(peer);
+    return profile == transport::Profile::Teep ? m_teep.start(peer) : m_otrp.start(peer);
 }
 
 Result<std::optional<QByteArray>> TamService::process(transport::Profile profile, const QByteArray &body, const QString &peer)
 {
-    if (profile != transport::Profile::Otrp)
-        return Error{QStringLiteral("tam.unsupported-profile"), QStringLiteral("this TAM speaks OTrP only so far")};
-    return m_otrp.process(body, peer);
+    return profile == transport::Profile::Teep ? m_teep.process(body, peer) : m_otrp.process(body, peer);
 }
 
 } // namespace teep::tam

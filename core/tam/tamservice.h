@@ -1,9 +1,10 @@
 #pragma once
 
 #include "tam/otrpengine.h"
+#include "tam/teepengine.h"
 #include "transport/tamserver.h"
 
-// The TAM behind the HTTP endpoint: one engine per profile. (The TEEP profile's engine joins here.)
+// The TAM behind the HTTP endpoint: one engine per profile, TEEP and OTrP.
 namespace teep::tam {
 
 class TamService : public transport::TamEndpoint
@@ -20,6 +21,7 @@ public:
 
 private:
     OtrpEngine m_otrp;
+    TeepEngine m_teep;
 };
 
 } // namespace teep::tam

@@ -14,7 +14,7 @@
 #include "tam/demosetup.h"
 #include "tam/fleet.h"
 #include "tam/tamservice.h"
-#include "tempdir.h"
+#include "tamfixture.h"
 
 #include <QSignalSpy>
 #include <QTest>
@@ -36,93 +36,26 @@ private slots:
     void httpLevelRefusals();
 
 private:
-    QList<sim::DeviceOutcome> runDevices(const QStringList &names, const sim::SimFaults &faults = {}, const QStringList &tees = {QStringLiteral("primary")});
-    QVariant scalar(const QString &sql, const QVariantList &values = {});
-    QByteArray signNewVersion(const QString &spid, const QString &taid, qint64 version);
+    QList<sim::DeviceOutcome> runDevices(const QStringList &names, const sim::SimFaults &faults = {}, const QStringList &tees = {QStringLiteral("primary")})
+    {
+        return m_tam->runDevices(names, sim::SimProfile::Otrp, faults, tees);
+    }
+    QVariant scalar(const QString &sql, const QVariantList &values = {}) { return m_tam->scalar(sql, values); }
 
-    std::unique_ptr<test::TempDir> m_dir;
-    std::unique_ptr<store::Database> m_db;
-    std::unique_ptr<store::KeyStore> m_keys;
-    std::unique_ptr<tam::TamService> m_service;
-    std::unique_ptr<transport::TamServer> m_server;
-    QNetworkAccessManager m_network;
-    sim::DemoMaterial m_material;
-    QString m_uri;
+    std::unique_ptr<test::TamFixture> m_tam;
 };
 
 void TestOtrpEndToEnd::init()
 {
-    m_dir = std::make_unique<test::TempDir>();
-    auto db = store::Database::open(m_dir->path(QStringLiteral("tam.db")));
-    QVERIFY(db.ok());
-    m_db = std::move(db.value());
-    m_keys = std::make_unique<store::KeyStore>(m_db->connection());
-    const auto demo = tam::initDemo(m_db->connection(), *m_keys, SystemClock::instance(), QStringLiteral("test"), m_dir->path(QStringLiteral("demo")));
-    QVERIFY2(demo.ok(), qPrintable(demo.ok() ? QString() : demo.error().toString()));
-    const auto credentials = tam::loadActiveTam(m_db->connection(), *m_keys);
-    QVERIFY2(credentials.ok(), qPrintable(credentials.ok() ? QString() : credentials.error().toString()));
-    m_service = std::make_unique<tam::TamService>(m_db->connection(), credentials.value(), SystemClock::instance(), tam::EngineLimits{100, 2});
-    const transport::ServerOptions options;
-    m_server = std::make_unique<transport::TamServer>(*m_service, options);
-    const auto uri = m_server->start();
-    QVERIFY(uri.ok());
-    m_uri = uri.value();
-    QVERIFY(m_uri.startsWith(QLatin1String("http://127.0.0.1:")));
-    const auto material = sim::readDemoDirectory(m_dir->path(QStringLiteral("demo")));
-    QVERIFY(material.ok());
-    m_material = material.value();
+    m_tam = std::make_unique<test::TamFixture>();
+    const Status ready = m_tam->setUp();
+    QVERIFY2(ready.ok(), qPrintable(ready.ok() ? QString() : ready.error().toString()));
+    QVERIFY(m_tam->uri.startsWith(QLatin1String("http://127.0.0.1:")));
 }
 
 void TestOtrpEndToEnd::cleanup()
 {
-    m_server.reset();
-    m_service.reset();
-    m_keys.reset();
-    m_db.reset();
-    m_dir.reset();
-}
-
-QVariant TestOtrpEndToEnd::scalar(const QString &sql, const QVariantList &values)
-{
-    auto query = store::run(m_db->connection(), sql, values);
-    if (!query || !query.value().next())
-        return QVariant();
-    return query.value().value(0);
-}
-
-QList<sim::DeviceOutcome> TestOtrpEndToEnd::runDevices(const QStringList &names, const sim::SimFaults &faults, const QStringList &tees)
-{
-    std::vector<std::unique_ptr<sim::SimDevice>> devices;
-    QList<sim::DeviceOutcome> outcomes;
-    for (const QString &name : names) {
-        auto device = sim::SimDevice::create(name, m_material, tees, QUrl(m_uri), faults, m_network, m_dir->path(QStringLiteral("state")),
-                                             SystemClock::instance());
-        if (!device)
-            qFatal("%s", qPrintable(device.error().toString()));
-        connect(device.value().get(), &sim::SimDevice::finished, this, [&outcomes](const sim::DeviceOutcome &outcome) { outcomes << outcome; });
-        devices.push_back(std::move(device.value()));
-    }
-    for (auto &device : devices)
-        device->start();
-    QDeadlineTimer deadline(60000);
-    while (outcomes.size() < names.size() && !deadline.hasExpired())
-        QTest::qWait(10);
-    if (outcomes.size() < names.size())
-        qFatal("the simulated devices did not finish within 60 s");
-    std::sort(outcomes.begin(), outcomes.end(), [](const auto &a, const auto &b) { return a.device < b.device; });
-    return outcomes;
-}
-
-QByteArray TestOtrpEndToEnd::signNewVersion(const QString &spid, const QString &taid, qint64 version)
-{
-    const QByteArray keyPem = test::readAll(m_dir->path(QStringLiteral("demo/sp-%1.key.pem").arg(spid)));
-    const auto key = crypto::readPrivateKeyPem(keyPem, {});
-    const auto certificate = crypto::parseCertificates(test::readAll(m_dir->path(QStringLiteral("demo/sp-%1.pem").arg(spid))));
-    if (!key || !certificate)
-        qFatal("demo SP material missing");
-    return protocol::otrp::signTa({taid, taid, version, QByteArray("code of version ") + QByteArray::number(version)},
-                                  {key.value(), QStringLiteral("ES256"), {certificate.value().first()}})
-        .value();
+    m_tam.reset();
 }
 
 void TestOtrpEndToEnd::provisionsUpdatesAndRemoves()
@@ -142,7 +75,7 @@ void TestOtrpEndToEnd::provisionsUpdatesAndRemoves()
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM sessions WHERE state = 'completed'")).toInt(), 3);
     // Per device 5 messages each way; the empty POST that starts a session and the 204 carry none.
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM session_messages")).toInt(), 3 * 10);
-    QCOMPARE(m_service->openSessions(), 0);
+    QCOMPARE(m_tam->service->openSessions(), 0);
 
     // The same devices again (their identity and storage kept): recognised, nothing to do.
     outcomes = runDevices(names);
@@ -153,8 +86,8 @@ void TestOtrpEndToEnd::provisionsUpdatesAndRemoves()
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM devices")).toInt(), 3);
 
     // A new version signed by the SP: updated. Globex's TA unassigned: removed with its SD.
-    tam::Catalog catalog(m_db->connection(), SystemClock::instance(), QStringLiteral("test"));
-    QVERIFY(catalog.addSignedTa(QStringLiteral("acme"), signNewVersion(QStringLiteral("acme"), QStringLiteral("acme-wallet"), 3)).ok());
+    QVERIFY(m_tam->addVersion(QStringLiteral("acme"), QStringLiteral("acme-wallet"), 3).ok());
+    tam::Catalog catalog(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test"));
     const auto assignments = catalog.assignments();
     for (const tam::Assignment &assignment : assignments.value()) {
         if (assignment.taid == QLatin1String("globex-drm"))
@@ -170,9 +103,9 @@ void TestOtrpEndToEnd::provisionsUpdatesAndRemoves()
                                    "WHERE i.state = 'installed' AND v.sequence_number = 3")).toInt(),
              3);
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM installations WHERE state = 'installed'")).toInt(), 3);
-    QVERIFY(store::AuditLog::verify(m_db->connection()).ok);
+    QVERIFY(store::AuditLog::verify(m_tam->db->connection()).ok);
 
-    const auto fleet = tam::Fleet(m_db->connection(), SystemClock::instance(), QStringLiteral("test")).list();
+    const auto fleet = tam::Fleet(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test")).list();
     QVERIFY(fleet.ok());
     QCOMPARE(fleet.value().size(), 3);
     QCOMPARE(fleet.value().first().tees.first().lastTier, QStringLiteral("affirming"));
@@ -182,7 +115,7 @@ void TestOtrpEndToEnd::provisionsUpdatesAndRemoves()
 void TestOtrpEndToEnd::rollbackNeedsPermission()
 {
     QVERIFY(runDevices({QStringLiteral("unit")}).first().ok);
-    tam::Catalog catalog(m_db->connection(), SystemClock::instance(), QStringLiteral("test"));
+    tam::Catalog catalog(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test"));
     QVERIFY(catalog.assign(QStringLiteral("acme-wallet"), tam::TargetKind::Device, QStringLiteral("unit"), 1, false).ok());
     sim::DeviceOutcome outcome = runDevices({QStringLiteral("unit")}).first();
     QVERIFY(outcome.installed.contains(QStringLiteral("acme-wallet v2")));
@@ -254,18 +187,18 @@ void TestOtrpEndToEnd::faults()
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM installations i JOIN tees t ON t.id = i.tee_id JOIN devices d ON d.id = t.device_id "
                                    "WHERE i.state = 'installed' AND d.name LIKE 'faulty%'")).toInt(),
              installedRows);
-    QVERIFY(store::AuditLog::verify(m_db->connection()).ok);
+    QVERIFY(store::AuditLog::verify(m_tam->db->connection()).ok);
 }
 
 void TestOtrpEndToEnd::httpLevelRefusals()
 {
     auto send = [this](const QByteArray &method, const QString &path, const QByteArray &contentType, const QByteArray &accept, const QByteArray &body) {
-        QNetworkRequest request(QUrl(m_uri).resolved(QUrl(path)));
+        QNetworkRequest request(QUrl(m_tam->uri).resolved(QUrl(path)));
         if (!contentType.isEmpty())
             request.setRawHeader("Content-Type", contentType);
         if (!accept.isEmpty())
             request.setRawHeader("Accept", accept);
-        QNetworkReply *reply = m_network.sendCustomRequest(request, method, body);
+        QNetworkReply *reply = m_tam->network.sendCustomRequest(request, method, body);
         QSignalSpy done(reply, &QNetworkReply::finished);
         done.wait(10000);
         reply->deleteLater();

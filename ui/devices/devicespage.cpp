@@ -331,7 +331,8 @@ void DevicesPage::showDetails()
     for (const auto &tee : device.tees) {
         auto *teeItem = new QTreeWidgetItem(root, {tr("TEE %1").arg(tee.name), tr("%1, attestation: %2").arg(tee.protocol.toUpper(), tee.lastTier.isEmpty() ? tr("none") : tee.lastTier)});
         for (const auto &[sd, tas] : tee.sds) {
-            auto *sdItem = new QTreeWidgetItem(teeItem, {tr("SD %1").arg(sd), tas.isEmpty() ? tr("empty") : tr("%n TA(s)", nullptr, int(tas.size()))});
+            auto *sdItem = new QTreeWidgetItem(teeItem, {sd.isEmpty() ? tr("Trusted components") : tr("SD %1").arg(sd),
+                                                         tas.isEmpty() ? tr("empty") : tr("%n TA(s)", nullptr, int(tas.size()))});
             for (const QString &ta : tas)
                 new QTreeWidgetItem(sdItem, {ta, QString()});
         }

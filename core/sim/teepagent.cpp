@@ -1,0 +1,192 @@
+#include "sim/teepagent.h"
+
+#include "attestation/eat.h"
+#include "cbor/strictcbor.h"
+#include "crypto/cosesign.h"
+#include "protocol/teep/teepcodec.h"
+#include "suit/suitenvelope.h"
+
+#include <QCborArray>
+#include <QCborMap>
+
+namespace teep::sim {
+
+using namespace teep::protocol;
+
+namespace {
+constexpr qsizetype kMaxMessageBytes = 8 * 1024 * 1024;
+constexpr qsizetype kMaxComponents = 64;
+const QString kEatFormat = QStringLiteral("application/eat+cwt; eat_profile=urn:ietf:rfc:rfcXXXX");
+
+QByteArray tokenOf(const Message &message)
+{
+    return std::visit([](const auto &m) { return m.token; }, message);
+}
+} // namespace
+
+TeepAgent::TeepAgent(TeepAgentIdentity identity) : m_identity(std::move(identity)) {}
+
+QByteArray TeepAgent::answer(const Message &message) const
+{
+    const Result<QByteArray> signedMessage = crypto::cose::sign1(encodeMessage(message), {m_identity.agentKey, crypto::cose::kESP256});
+    return signedMessage ? signedMessage.value() : QByteArray();
+}
+
+QByteArray TeepAgent::refuse(const QByteArray &token, ErrorCode code, const QString &why) const
+{
+    ErrorMessage error;
+    error.token = token;
+    error.errCode = quint64(code);
+    error.errMsg = why.left(200);
+    return answer(error);
+}
+
+QByteArray TeepAgent::process(const QByteArray &message)
+{
+    if (message.size() > kMaxMessageBytes)
+        return refuse({}, ErrorCode::PermanentError, QStringLiteral("message too large"));
+    cbor::Limits limits;
+    limits.maxBytes = kMaxMessageBytes;
+    const Result<QCborValue> value = cbor::decodeStrict(message, limits);
+    const Result<crypto::cose::SignedObject> object = value ? crypto::cose::parse(value.value()) : Result<crypto::cose::SignedObject>(value.error());
+    if (!object)
+        return refuse({}, ErrorCode::PermanentError, QStringLiteral("not a COSE_Sign1 TEEP message"));
+    const Result<DecodedMessage> decoded = decodeMessageBytes(object.value().payload);
+    const QByteArray token = decoded ? tokenOf(decoded.value().message) : QByteArray();
+    // The TAM's signature before anything else; a message that is not the TAM's changes nothing.
+    if (const Status verified = crypto::cose::verify(object.value(), m_identity.tamKey, crypto::cose::AlgorithmPolicy::standard()); !verified)
+        return refuse(token, ErrorCode::PermanentError, QStringLiteral("the TAM's signature does not verify"));
+    if (!decoded)
+        return refuse(token, errorCodeFor(decoded.error()), decoded.error().message);
+    if (const auto *query = std::get_if<QueryRequest>(&decoded.value().message))
+        return onQuery(*query);
+    if (const auto *update = std::get_if<Update>(&decoded.value().message))
+        return onUpdate(*update);
+    return refuse(token, ErrorCode::PermanentError, QStringLiteral("a TAM sends QueryRequest or Update"));
+}
+
+QByteArray TeepAgent::onQuery(const QueryRequest &request) const
+{
+    if (!request.cipherSuites.isEmpty()) {
+        const CipherSuite esp256{CipherSuiteOperation{18, crypto::cose::kESP256}};
+        if (!request.cipherSuites.contains(esp256)) {
+            ErrorMessage error;
+            error.token = request.token;
+            error.errCode = quint64(ErrorCode::UnsupportedCipherSuites);
+            error.cipherSuites = {esp256};
+            return answer(error);
+        }
+    }
+    QueryResponse response;
+    response.token = request.token;
+    QCborArray manifests;
+    QCborArray tcList;
+    for (const InstalledComponent &component : m_installed) {
+        tcList.append(QCborMap{{0, component.componentId}});
+        manifests.append(QCborArray{QStringLiteral("application/teep-component+cbor"),
+                                    QCborValue(QCborArray{component.componentId, qint64(component.sequence)}).toCbor()});
+    }
+    if (!tcList.isEmpty() && (request.dataItemRequested & dataitem::TrustedComponents))
+        response.tcList = tcList;
+    if (request.dataItemRequested & dataitem::Attestation) {
+        attestation::EvidenceSpec evidence;
+        evidence.ueid = m_identity.ueid;
+        evidence.oemid = QByteArray::fromHex("894823");
+        evidence.hwmodel = m_identity.hwmodel;
+        evidence.hwversion = QStringLiteral("1.0");
+        evidence.manifests = manifests;
+        evidence.agentKey = m_identity.agentKey;
+        evidence.nonce = request.challenge.isEmpty() ? request.token : request.challenge;
+        for (const crypto::Certificate &certificate : m_identity.attestationChain)
+            evidence.attestationChain << certificate.der();
+        const Result<QByteArray> eat = attestation::buildEvidence(evidence, {m_identity.attestationKey, crypto::cose::kESP256});
+        if (!eat)
+            return refuse(request.token, ErrorCode::TemporaryError, QStringLiteral("evidence could not be made"));
+        response.attestationPayloadFormat = kEatFormat;
+        response.attestationPayload = eat.value();
+    }
+    return answer(response);
+}
+
+QByteArray TeepAgent::onUpdate(const Update &update)
+{
+    // Everything is checked on a copy; the installed set changes only when all of it is good.
+    QList<InstalledComponent> next = m_installed;
+    for (const QCborValue &unneeded : update.unneededManifestList)
+        next.removeIf([&](const InstalledComponent &c) { return c.componentId == unneeded; });
+    for (const QByteArray &bytes : update.manifestList) {
+        const Result<suit::Envelope> envelope = suit::parseEnvelope(bytes);
+        if (!envelope)
+            return refuse(update.token, ErrorCode::ManifestProcessingFailed, QStringLiteral("manifest: %1").arg(envelope.error().message));
+        const bool trusted = std::any_of(m_identity.tcSigners.cbegin(), m_identity.tcSigners.cend(),
+                                         [&](const crypto::Key &signer) { return suit::verifyEnvelope(envelope.value(), signer).ok(); });
+        if (!trusted)
+            return refuse(update.token, ErrorCode::ManifestProcessingFailed, QStringLiteral("the manifest is not signed by a trusted TA signer"));
+        if (envelope.value().components.size() != 1)
+            return refuse(update.token, ErrorCode::ManifestProcessingFailed, QStringLiteral("one component per manifest"));
+        const QCborValue id = envelope.value().components.first();
+        const auto existing = std::find_if(next.begin(), next.end(), [&](const InstalledComponent &c) { return c.componentId == id; });
+        // The image travels inside the envelope under its URI ("#ta"); a URI to fetch is not supported here.
+        const QByteArray image = envelope.value().integratedPayloads.value(envelope.value().uri);
+        if (const Status payload = suit::checkPayload(envelope.value(), image); !payload)
+            return refuse(update.token, ErrorCode::ManifestProcessingFailed, QStringLiteral("the image does not match its manifest"));
+        if (existing != next.end()) {
+            if (existing->sequence == envelope.value().sequenceNumber && existing->image == image)
+                continue; // already installed: nothing to do
+            if (const Status newer = suit::checkSequence(envelope.value(), existing->sequence); !newer)
+                return refuse(update.token, ErrorCode::ManifestProcessingFailed, newer.error().message);
+            existing->sequence = envelope.value().sequenceNumber;
+            existing->image = image;
+        } else {
+            if (next.size() >= kMaxComponents)
+                return refuse(update.token, ErrorCode::ManifestProcessingFailed, QStringLiteral("no room for another component"));
+            next << InstalledComponent{id, envelope.value().sequenceNumber, image};
+        }
+    }
+    m_installed = next;
+    Success success;
+    success.token = update.token;
+    return answer(success);
+}
+
+QStringList TeepAgent::installedSummary() const
+{
+    QStringList out;
+    for (const InstalledComponent &component : m_installed) {
+        const QCborArray id = component.componentId.toArray();
+        out << QStringLiteral("%1 v%2").arg(QString::fromUtf8(id.at(0).toByteArray())).arg(component.sequence);
+    }
+    out.sort();
+    return out;
+}
+
+nlohmann::json TeepAgent::saveState() const
+{
+    nlohmann::json state{{"format", 1}, {"components", nlohmann::json::array()}};
+    for (const InstalledComponent &component : m_installed)
+        state["components"].push_back({{"id", component.componentId.toCbor().toBase64().toStdString()},
+                                       {"sequence", component.sequence},
+                                       {"image", component.image.toBase64().toStdString()}});
+    return state;
+}
+
+Status TeepAgent::loadState(const nlohmann::json &state)
+{
+    const Error malformed{QStringLiteral("sim.state"), QStringLiteral("the TEEP agent state file is malformed")};
+    if (!state.is_object() || state.value("format", nlohmann::json()) != 1 || !state.contains("components") || !state["components"].is_array())
+        return malformed;
+    QList<InstalledComponent> installed;
+    for (const nlohmann::json &entry : state["components"]) {
+        if (!entry.is_object() || !entry.contains("id") || !entry["id"].is_string() || !entry.contains("image") || !entry["image"].is_string() ||
+            !entry.contains("sequence") || !entry["sequence"].is_number_unsigned())
+            return malformed;
+        const Result<QCborValue> id = cbor::decodeStrict(QByteArray::fromBase64(QByteArray::fromStdString(entry["id"].get<std::string>())));
+        if (!id || !id.value().isArray())
+            return malformed;
+        installed << InstalledComponent{id.value(), entry["sequence"].get<quint64>(), QByteArray::fromBase64(QByteArray::fromStdString(entry["image"].get<std::string>()))};
+    }
+    m_installed = installed;
+    return {};
+}
+
+} // namespace teep::sim

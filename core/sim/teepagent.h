@@ -1,0 +1,63 @@
+#pragma once
+
+#include "common/error.h"
+#include "crypto/certificate.h"
+#include "crypto/key.h"
+#include "protocol/teep/teepmessages.h"
+
+#include <QCborValue>
+#include <QList>
+
+#include <nlohmann/json.hpp>
+
+// A simulated TEEP Agent (draft-ietf-teep-protocol): it verifies the TAM's QueryRequest and Update
+// (COSE_Sign1, ESP256) with the TAM key it was given, answers a QueryRequest with its installed
+// components and, when asked, EAT evidence (signed by the TEE's attestation key, with the
+// attestation certificate in x5chain and the agent key in cnf), and processes an Update's SUIT
+// manifests for real: the SP's signature, rollback, the image digest; only then is a component
+// stored. Every answer is signed by the agent key.
+namespace teep::sim {
+
+struct TeepAgentIdentity
+{
+    crypto::Key agentKey;                          // signs this agent's messages (P-256)
+    crypto::Key attestationKey;                    // the TEE's attestation key (P-256)
+    QList<crypto::Certificate> attestationChain;   // its certificate, then CAs (not the root)
+    crypto::Key tamKey;                            // the TAM this agent trusts
+    QList<crypto::Key> tcSigners;                  // whose SUIT manifests it accepts (the SPs)
+    QByteArray ueid;                               // 0x01 || 16 bytes
+    QByteArray hwmodel = QByteArrayLiteral("teep-console-sim");
+};
+
+struct InstalledComponent
+{
+    QCborValue componentId;
+    quint64 sequence = 0;
+    QByteArray image;
+};
+
+class TeepAgent
+{
+public:
+    explicit TeepAgent(TeepAgentIdentity identity);
+
+    // One TAM message in (a COSE_Sign1 TEEP message), the agent's signed answer out.
+    QByteArray process(const QByteArray &message);
+
+    const QList<InstalledComponent> &installed() const { return m_installed; }
+    QStringList installedSummary() const; // "taid vN"
+
+    nlohmann::json saveState() const;
+    Status loadState(const nlohmann::json &state);
+
+private:
+    QByteArray answer(const protocol::Message &message) const;
+    QByteArray refuse(const QByteArray &token, protocol::ErrorCode code, const QString &why) const;
+    QByteArray onQuery(const protocol::QueryRequest &request) const;
+    QByteArray onUpdate(const protocol::Update &update);
+
+    TeepAgentIdentity m_identity;
+    QList<InstalledComponent> m_installed;
+};
+
+} // namespace teep::sim

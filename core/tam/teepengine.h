@@ -1,0 +1,66 @@
+#pragma once
+
+#include "crypto/cosesign.h"
+#include "protocol/teep/teepmessages.h"
+#include "tam/fleet.h"
+#include "tam/otrpengine.h"
+#include "tam/tamcredentials.h"
+
+#include <QHash>
+
+// The TAM's TEEP sessions (draft-ietf-teep-protocol): a signed QueryRequest with a fresh token and
+// challenge; the agent's QueryResponse verified (its EAT: attestation certificate against the TEE
+// root CAs, signature, nonce = challenge, cnf binding the agent key; then the QueryResponse's own
+// signature with that agent key); one Update with the SUIT manifests and unneeded components that
+// close the gap to the assignments; Success or Error; then nothing (HTTP 204). Tokens and
+// challenges are random, single-use and expire with the session.
+namespace teep::tam {
+
+class TeepEngine
+{
+public:
+    TeepEngine(QSqlDatabase db, TamCredentials tam, const Clock &clock, EngineLimits limits = {});
+
+    void setListener(std::function<void(const SessionEvent &)> listener) { m_listener = std::move(listener); }
+    Result<QByteArray> start(const QString &peer);
+    Result<std::optional<QByteArray>> process(const QByteArray &body, const QString &peer);
+    int openSessions() const { return int(m_sessions.size()); }
+
+private:
+    struct Session
+    {
+        QByteArray token;        // of the request in flight
+        QByteArray challenge;
+        qint64 id = 0;
+        QString peer;
+        bool awaitingQueryResponse = true;
+        QString device;
+        qint64 teeId = 0;
+        crypto::Key agentKey;
+        QList<DesiredTa> sent;   // the manifests in the Update in flight
+        QStringList removing;    // taids in its unneeded-manifest-list
+        int seq = 0;
+        QDateTime lastActivity;
+        QStringList outcomes;
+        bool failed = false;
+    };
+
+    Result<std::optional<QByteArray>> afterQueryResponse(Session &session, const crypto::cose::SignedObject &object,
+                                                         const protocol::QueryResponse &response);
+    std::optional<QByteArray> afterUpdate(Session &session, const protocol::Message &answer);
+    Result<QByteArray> signMessage(const protocol::Message &message) const;
+    std::optional<QByteArray> finish(Session &session, const QString &summary = {});
+    void send(Session &session, const QByteArray &body, const QString &summary);
+    void expireIdle();
+    void emitEvent(SessionEvent::Kind kind, const Session &session, const QString &summary, const QByteArray &body = {});
+
+    QSqlDatabase m_db;
+    TamCredentials m_tam;
+    const Clock &m_clock;
+    EngineLimits m_limits;
+    Fleet m_fleet;
+    QHash<QByteArray, Session> m_sessions; // by the token of the request in flight
+    std::function<void(const SessionEvent &)> m_listener;
+};
+
+} // namespace teep::tam

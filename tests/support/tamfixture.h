@@ -1,0 +1,40 @@
+#pragma once
+
+#include "sim/devicerunner.h"
+#include "store/database.h"
+#include "store/keystore.h"
+#include "tam/tamservice.h"
+#include "tempdir.h"
+#include "transport/tamserver.h"
+
+#include <QNetworkAccessManager>
+#include <QVariant>
+
+#include <memory>
+
+namespace teep::test {
+
+// A TAM on 127.0.0.1 (engines + HTTP server) over a fresh SQLite file holding the demo (TAM
+// identity, CAs, SPs, signed TAs, assignments), and a way to run simulated devices against it.
+struct TamFixture
+{
+    // Fails with a message (never qFatal) so a test can QVERIFY it.
+    Status setUp(int idleSeconds = 2);
+
+    QList<sim::DeviceOutcome> runDevices(const QStringList &names, sim::SimProfile profile, const sim::SimFaults &faults = {},
+                                         const QStringList &tees = {QStringLiteral("primary")});
+    QVariant scalar(const QString &sql, const QVariantList &values = {}) const;
+    // A new version of a demo TA, signed by the demo SP, in the catalog with its SUIT manifest.
+    Status addVersion(const QString &spid, const QString &taid, qint64 version);
+
+    std::unique_ptr<TempDir> dir;
+    std::unique_ptr<store::Database> db;
+    std::unique_ptr<store::KeyStore> keys;
+    std::unique_ptr<tam::TamService> service;
+    std::unique_ptr<transport::TamServer> server;
+    QNetworkAccessManager network;
+    sim::DemoMaterial material;
+    QString uri;
+};
+
+} // namespace teep::test

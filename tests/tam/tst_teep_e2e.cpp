@@ -1,0 +1,157 @@
+// The TEEP profile end to end over real HTTP on 127.0.0.1 with a real SQLite file: simulated TEEP
+// agents are attested (EAT with the attestation certificate in x5chain, nonce = the TAM's
+// challenge, cnf = the agent key), learned, and given the SUIT manifests of their assignments;
+// updates, removals, refused rollbacks and each fault behave as they must.
+#include "store/auditlog.h"
+#include "tam/catalog.h"
+#include "tam/fleet.h"
+#include "tamfixture.h"
+
+#include <QTest>
+
+using namespace teep;
+
+class TestTeepEndToEnd : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void cleanup();
+    void attestsInstallsUpdatesRemoves();
+    void rollbackNeedsPermission();
+    void registeredOnlyRefusesStrangers();
+    void faults_data();
+    void faults();
+
+private:
+    QList<sim::DeviceOutcome> run(const QStringList &names, const sim::SimFaults &faults = {})
+    {
+        return m_tam->runDevices(names, sim::SimProfile::Teep, faults);
+    }
+    QVariant scalar(const QString &sql) { return m_tam->scalar(sql); }
+
+    std::unique_ptr<test::TamFixture> m_tam;
+};
+
+void TestTeepEndToEnd::init()
+{
+    m_tam = std::make_unique<test::TamFixture>();
+    const Status ready = m_tam->setUp();
+    QVERIFY2(ready.ok(), qPrintable(ready.ok() ? QString() : ready.error().toString()));
+}
+
+void TestTeepEndToEnd::cleanup()
+{
+    m_tam.reset();
+}
+
+void TestTeepEndToEnd::attestsInstallsUpdatesRemoves()
+{
+    const QStringList names = {QStringLiteral("agent-1"), QStringLiteral("agent-2")};
+    for (const sim::DeviceOutcome &outcome : run(names)) {
+        QVERIFY2(outcome.ok, qPrintable(outcome.detail));
+        QCOMPARE(outcome.installed, (QStringList{QStringLiteral("acme-wallet v2"), QStringLiteral("globex-drm v1")}));
+        QCOMPARE(outcome.exchanges, 3); // connect, QueryResponse, Success
+    }
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM devices WHERE identity_source = 'attested' AND agent_key_id IS NOT NULL")).toInt(), 2);
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM tees WHERE protocol = 'teep' AND tee_cert_der IS NOT NULL")).toInt(), 2);
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM attestation_results WHERE tier = 'affirming'")).toInt(), 2);
+    const QString checks = scalar(QStringLiteral("SELECT checks_json FROM attestation_results LIMIT 1")).toString();
+    for (const char *name : {"attestation certificate chain", "evidence: signature", "evidence: nonce", "evidence: cnf", "QueryResponse signature"})
+        QVERIFY2(checks.contains(QLatin1String(name)), name);
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM installations WHERE state = 'installed'")).toInt(), 4);
+
+    // Again: the same agents (kept keys) are recognised by their key; nothing to send.
+    for (const sim::DeviceOutcome &outcome : run(names))
+        QCOMPARE(outcome.exchanges, 2);
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM devices")).toInt(), 2);
+
+    // A new version, and globex-drm unassigned: one Update carries the manifest and the removal.
+    QVERIFY(m_tam->addVersion(QStringLiteral("acme"), QStringLiteral("acme-wallet"), 3).ok());
+    tam::Catalog catalog(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test"));
+    for (const tam::Assignment &assignment : catalog.assignments().value()) {
+        if (assignment.taid == QLatin1String("globex-drm"))
+            QVERIFY(catalog.unassign(assignment.id).ok());
+    }
+    for (const sim::DeviceOutcome &outcome : run(names)) {
+        QVERIFY2(outcome.ok, qPrintable(outcome.detail));
+        QCOMPARE(outcome.installed, QStringList{QStringLiteral("acme-wallet v3")});
+    }
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM installations WHERE state = 'installed'")).toInt(), 2);
+    QVERIFY(scalar(QStringLiteral("SELECT outcome FROM sessions ORDER BY id DESC LIMIT 1")).toString().contains(QStringLiteral("globex-drm removed")));
+    const auto fleet = tam::Fleet(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test")).list().value();
+    QCOMPARE(fleet.first().tees.first().sds.first().second, QStringList{QStringLiteral("acme-wallet v3")});
+    QVERIFY(store::AuditLog::verify(m_tam->db->connection()).ok);
+    QCOMPARE(m_tam->service->openSessions(), 0);
+}
+
+void TestTeepEndToEnd::rollbackNeedsPermission()
+{
+    QVERIFY(run({QStringLiteral("agent")}).first().ok);
+    tam::Catalog catalog(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test"));
+    QVERIFY(catalog.assign(QStringLiteral("acme-wallet"), tam::TargetKind::Device, QStringLiteral("agent"), 1, false).ok());
+    QVERIFY(run({QStringLiteral("agent")}).first().installed.contains(QStringLiteral("acme-wallet v2")));
+    QVERIFY(scalar(QStringLiteral("SELECT outcome FROM sessions ORDER BY id DESC LIMIT 1")).toString().contains(QStringLiteral("rollback is not allowed")));
+    QVERIFY(catalog.assign(QStringLiteral("acme-wallet"), tam::TargetKind::Device, QStringLiteral("agent"), 1, true).ok());
+    const sim::DeviceOutcome outcome = run({QStringLiteral("agent")}).first();
+    QVERIFY2(outcome.ok, qPrintable(outcome.detail));
+    QVERIFY(outcome.installed.contains(QStringLiteral("acme-wallet v1")));
+}
+
+void TestTeepEndToEnd::registeredOnlyRefusesStrangers()
+{
+    QVERIFY(tam::Fleet(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test")).setAdmission(tam::Admission::RegisteredOnly).ok());
+    const sim::DeviceOutcome outcome = run({QStringLiteral("stranger")}).first();
+    QVERIFY(outcome.installed.isEmpty());
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM devices")).toInt(), 0);
+    QVERIFY(scalar(QStringLiteral("SELECT outcome FROM sessions ORDER BY id DESC LIMIT 1")).toString().contains(QStringLiteral("not registered")));
+}
+
+void TestTeepEndToEnd::faults_data()
+{
+    QTest::addColumn<QString>("fault");
+    QTest::addColumn<QString>("tamOutcome");
+    QTest::newRow("bad signature") << "bad-signature" << "QueryResponse signature";
+    QTest::newRow("untrusted TEE CA") << "untrusted-tee-ca" << "attestation certificate chain";
+    QTest::newRow("tampered Update") << "tampered-ta" << "ERR_PERMANENT_ERROR: the TAM's signature does not verify";
+    QTest::newRow("replayed message") << "replay" << "expired after 2 s";
+    QTest::newRow("disconnect mid-session") << "disconnect" << "expired after 2 s";
+}
+
+void TestTeepEndToEnd::faults()
+{
+    QFETCH(QString, fault);
+    QFETCH(QString, tamOutcome);
+    sim::SimFaults faults;
+    faults.badSignature = fault == QLatin1String("bad-signature");
+    faults.untrustedTeeCa = fault == QLatin1String("untrusted-tee-ca");
+    faults.tamperedTa = fault == QLatin1String("tampered-ta");
+    faults.replay = fault == QLatin1String("replay");
+    faults.disconnectAfter = fault == QLatin1String("disconnect") ? 2 : -1;
+    const sim::DeviceOutcome outcome = run({QStringLiteral("faulty")}, faults).first();
+    const QString installedRows = QStringLiteral("SELECT COUNT(*) FROM installations i JOIN tees t ON t.id = i.tee_id JOIN devices d ON d.id = t.device_id "
+                                                 "WHERE i.state = 'installed' AND d.name = 'faulty'");
+    // The TAM records only what the agent confirmed: nothing here.
+    QCOMPARE(scalar(installedRows).toInt(), 0);
+    if (fault == QLatin1String("disconnect") || fault == QLatin1String("replay")) {
+        // The agent did process the Update, but its Success never reached the TAM.
+        QVERIFY(!outcome.ok);
+        QCOMPARE(outcome.installed.size(), 2);
+        QTest::qWait(2500);
+        // The next session (the TAM first closes the idle one) converges: same manifests, no-op
+        // on the agent, now recorded.
+        const sim::DeviceOutcome again = run({QStringLiteral("faulty")}).first();
+        QVERIFY2(again.ok, qPrintable(again.detail));
+        QCOMPARE(scalar(installedRows).toInt(), 2);
+    } else {
+        QVERIFY(outcome.installed.isEmpty());
+    }
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM sessions WHERE state = 'open'")).toInt(), 0);
+    const QString tamSide = scalar(QStringLiteral("SELECT outcome FROM sessions WHERE state = 'failed' ORDER BY id LIMIT 1")).toString();
+    QVERIFY2(tamSide.contains(tamOutcome), qPrintable(tamSide));
+    QVERIFY(store::AuditLog::verify(m_tam->db->connection()).ok);
+}
+
+QTEST_GUILESS_MAIN(TestTeepEndToEnd)
+#include "tst_teep_e2e.moc"
