@@ -1,4 +1,4 @@
-// Full attested OTrP provisioning sessions per second against `teepctl serve`, with N simulated
+// Full attested provisioning sessions per second (OTrP and TEEP) against `teepctl serve`, with N simulated
 // devices (teep-devsim), next to the crypto bound measured in the same run: OpenSSL's P-256
 // sign, verify, key generation and ECDH rates times what one session makes the TAM do. Also the
 // TAM's peak resident memory. Prints figures and ratios; asserts nothing (see README).
@@ -105,7 +105,7 @@ int main(int argc, char *argv[])
     const QString devsim = QString::fromLocal8Bit(argv[2]);
     const int devices = argc > 3 ? QByteArray(argv[3]).toInt() : 1000;
 
-    // The crypto bound: what one session (GetDeviceState, 2 CreateSD, 2 InstallTA) costs the TAM.
+    // The crypto bound: what one session costs the TAM, per profile.
     const crypto::Key key = crypto::Key::generate(crypto::KeyAlgorithm::P256).value();
     const crypto::Key peer = crypto::Key::generate(crypto::KeyAlgorithm::P256).value();
     const QByteArray message(600, 'm');
@@ -114,56 +114,68 @@ int main(int argc, char *argv[])
     const double verifies = opsPerSecond([&] { verify(key, message, signature); });
     const double keygens = opsPerSecond([] { crypto::Key::generate(crypto::KeyAlgorithm::P256); });
     const double derives = opsPerSecond([&] { derive(key, peer); });
-    // Signs: GetDeviceState + 4 commands. Verifies: the TEE's answer, its certificate chain, the
-    // firmware signature and its chain, 4 command answers, 2 SP signatures over the TAs.
-    // JWE to a device (ephemeral key + ECDH): 2 CreateSD contents, 2 InstallTA contents, 2 TA
-    // keys. JWE from the device (ECDH): edsi and 4 answers.
-    const int nSign = 5, nVerify = 10, nEncrypt = 6, nDecrypt = 5;
-    const double secondsPerSession = nSign / signs + nVerify / verifies + nEncrypt * (1 / keygens + 1 / derives) + nDecrypt / derives;
-    const double bound = 1.0 / secondsPerSession;
     std::printf("OpenSSL P-256 on this machine, one core: sign %.0f/s, verify %.0f/s, keygen %.0f/s, ECDH %.0f/s\n", signs, verifies, keygens, derives);
-    std::printf("crypto bound: %d signs + %d verifies + %d JWE out + %d JWE in per session = %.0f sessions/s\n", nSign, nVerify, nEncrypt, nDecrypt, bound);
+    struct Profile
+    {
+        const char *name;
+        const char *what;
+        double secondsPerSession;
+    };
+    // OTrP (GetDeviceState, 2 CreateSD, 2 InstallTA): signs: 5 requests. Verifies: the TEE's
+    // answer, its certificate chain, the firmware signature and its chain, 4 command answers, 2 SP
+    // signatures over the TAs. JWE out (ephemeral key + ECDH): 2 CreateSD and 2 InstallTA contents,
+    // 2 TA keys. JWE in (ECDH): edsi and 4 answers.
+    // TEEP (QueryRequest, Update with 2 manifests): signs: 2. Verifies: the attestation
+    // certificate chain, the EAT signature (for cnf, then in the evidence checks), the
+    // QueryResponse, the Success.
+    const Profile profiles[] = {
+        {"otrp", "attested and given 2 SDs and 2 TAs", 5 / signs + 10 / verifies + 6 * (1 / keygens + 1 / derives) + 5 / derives},
+        {"teep", "attested (EAT) and given 2 TAs (SUIT)", 2 / signs + 5 / verifies},
+    };
 
-    QTemporaryDir dir;
-    const QString db = dir.filePath(QStringLiteral("bench.db"));
-    QProcess demo;
-    demo.start(teepctl, {QStringLiteral("--database"), db, QStringLiteral("demo"), QStringLiteral("init"), QStringLiteral("--out"), dir.filePath(QStringLiteral("demo"))});
-    if (!demo.waitForFinished(60000) || demo.exitCode() != 0) {
-        std::fprintf(stderr, "demo init failed: %s\n", demo.readAllStandardError().constData());
-        return 2;
+    for (const Profile &profile : profiles) {
+        const double bound = 1.0 / profile.secondsPerSession;
+        QTemporaryDir dir;
+        const QString db = dir.filePath(QStringLiteral("bench.db"));
+        QProcess demo;
+        demo.start(teepctl, {QStringLiteral("--database"), db, QStringLiteral("demo"), QStringLiteral("init"), QStringLiteral("--out"), dir.filePath(QStringLiteral("demo"))});
+        if (!demo.waitForFinished(60000) || demo.exitCode() != 0) {
+            std::fprintf(stderr, "demo init failed: %s\n", demo.readAllStandardError().constData());
+            return 2;
+        }
+        QProcess server;
+        server.start(teepctl, {QStringLiteral("--database"), db, QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                               QStringLiteral("--max-sessions"), QString::number(devices + 10)});
+        server.waitForReadyRead(10000);
+        const QString uri = QString::fromUtf8(server.readLine()).section(QLatin1Char(' '), 2, 2).trimmed();
+        const qint64 idleRss = peakRssKb(server.processId());
+        QProcess sim;
+        sim.start(devsim, {QStringLiteral("--tam"), uri, QStringLiteral("--demo-dir"), dir.filePath(QStringLiteral("demo")), QStringLiteral("--devices"),
+                           QString::number(devices), QStringLiteral("--profile"), QLatin1String(profile.name), QStringLiteral("--json")});
+        // Drain the TAM's per-session lines as they come, so it never blocks on a full pipe.
+        QObject::connect(&server, &QProcess::readyReadStandardOutput, &server, [&server] { server.readAllStandardOutput(); });
+        while (sim.state() != QProcess::NotRunning) {
+            sim.waitForFinished(50);
+            QCoreApplication::processEvents();
+        }
+        const QJsonObject summary = QJsonDocument::fromJson(sim.readAllStandardOutput()).object();
+        const qint64 peak = peakRssKb(server.processId());
+        const double tamCpu = cpuSeconds(server.processId());
+        server.kill();
+        server.waitForFinished();
+        const double seconds = summary.value(QStringLiteral("seconds")).toDouble();
+        const int failed = summary.value(QStringLiteral("failed")).toInt(-1);
+        if (seconds <= 0 || failed != 0) {
+            std::fprintf(stderr, "the %s run failed (%d devices failed): %s\n", profile.name, failed, sim.readAllStandardError().constData());
+            return 2;
+        }
+        const double rate = devices / seconds;
+        std::printf("\n%s: %d devices, each %s over HTTP: %.2f s, %.0f sessions/s\n", profile.name, devices, profile.what, seconds, rate);
+        std::printf("  crypto bound %.0f sessions/s; ratio %.0f%% (target >= 50%%); durable writes: SQLite WAL, synchronous=NORMAL\n", bound,
+                    100.0 * rate / bound);
+        std::printf("  TAM CPU %.2f s (%.0f%% of one core during the run); per session %.2f ms, of which the crypto bound is %.2f ms\n", tamCpu,
+                    100.0 * tamCpu / seconds, 1000.0 * tamCpu / devices, 1000.0 * profile.secondsPerSession);
+        std::printf("  TAM peak resident memory %.1f MB (%.1f MB idle)\n", peak / 1024.0, idleRss / 1024.0);
     }
-    QProcess server;
-    server.start(teepctl, {QStringLiteral("--database"), db, QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
-                           QStringLiteral("--max-sessions"), QString::number(devices + 10)});
-    server.waitForReadyRead(10000);
-    const QString uri = QString::fromUtf8(server.readLine()).section(QLatin1Char(' '), 2, 2).trimmed();
-    const qint64 idleRss = peakRssKb(server.processId());
-    QProcess sim;
-    sim.setProcessChannelMode(QProcess::SeparateChannels);
-    sim.start(devsim, {QStringLiteral("--tam"), uri, QStringLiteral("--demo-dir"), dir.filePath(QStringLiteral("demo")), QStringLiteral("--devices"),
-                       QString::number(devices), QStringLiteral("--json")});
-    // Drain the TAM's per-session lines as they come, so it never blocks on a full pipe.
-    QObject::connect(&server, &QProcess::readyReadStandardOutput, &server, [&server] { server.readAllStandardOutput(); });
-    while (sim.state() != QProcess::NotRunning) {
-        sim.waitForFinished(50);
-        QCoreApplication::processEvents();
-    }
-    const QJsonObject summary = QJsonDocument::fromJson(sim.readAllStandardOutput()).object();
-    const qint64 peak = peakRssKb(server.processId());
-    const double tamCpu = cpuSeconds(server.processId());
-    server.kill();
-    server.waitForFinished();
-    const double seconds = summary.value(QStringLiteral("seconds")).toDouble();
-    const int failed = summary.value(QStringLiteral("failed")).toInt(-1);
-    if (seconds <= 0 || failed != 0) {
-        std::fprintf(stderr, "the run failed (%d devices failed): %s\n", failed, sim.readAllStandardError().constData());
-        return 2;
-    }
-    const double rate = devices / seconds;
-    std::printf("%d devices, each attested and given 2 SDs and 2 TAs over HTTP: %.2f s, %.0f sessions/s\n", devices, seconds, rate);
-    std::printf("ratio to the crypto bound: %.0f%% (target >= 50%%); durable writes: SQLite WAL, synchronous=NORMAL\n", 100.0 * rate / bound);
-    std::printf("TAM CPU time %.2f s (%.0f%% of one core during the run); per session %.2f ms, of which the crypto bound is %.2f ms\n", tamCpu,
-                100.0 * tamCpu / seconds, 1000.0 * tamCpu / devices, 1000.0 * secondsPerSession);
-    std::printf("TAM peak resident memory: %.1f MB (%.1f MB idle)\n", peak / 1024.0, idleRss / 1024.0);
     return 0;
 }

@@ -12,6 +12,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -98,6 +99,8 @@ void TestDevicesView::demoInTwoClicks()
     auto *run = m_page->findChild<QPushButton *>(QStringLiteral("demo-run-button"));
     QVERIFY(run->isEnabled());
     m_page->findChild<QSpinBox *>(QStringLiteral("demo-count"))->setValue(4);
+    auto *profile = m_page->findChild<QComboBox *>(QStringLiteral("demo-profile"));
+    QCOMPARE(profile->currentData().toString(), QStringLiteral("teep")); // the IETF standard first
 
     QSignalSpy finished(m_page, &teep::ui::DevicesPage::demoDevicesFinished);
     QTest::mouseClick(run, Qt::LeftButton);
@@ -120,7 +123,8 @@ void TestDevicesView::demoInTwoClicks()
         QCOMPARE(model->data(model->index(row, teep::ui::FleetModel::InstalledTas)).toString(), QStringLiteral("acme-wallet v2, globex-drm v1"));
     }
     auto *log = m_page->findChild<QListWidget *>(QStringLiteral("session-log"));
-    QVERIFY(!log->findItems(QStringLiteral("InstallTARequest"), Qt::MatchContains).isEmpty());
+    QVERIFY(!log->findItems(QStringLiteral("TAM -> device: QueryRequest"), Qt::MatchContains).isEmpty());
+    QVERIFY(!log->findItems(QStringLiteral("TAM -> device: Update (acme-wallet v2, globex-drm v1)"), Qt::MatchContains).isEmpty());
     QCOMPARE(log->findItems(QStringLiteral("session complete"), Qt::MatchContains).size(), 4);
 
     // Select a device: its TEE, SDs and TAs.
@@ -128,13 +132,23 @@ void TestDevicesView::demoInTwoClicks()
     QVERIFY(table->isVisible());
     table->selectRow(1);
     auto *details = m_page->findChild<QTreeWidget *>(QStringLiteral("device-details"));
-    QCOMPARE(details->topLevelItem(0)->text(0), QStringLiteral("demo-002"));
+    QCOMPARE(details->topLevelItem(0)->text(0), QStringLiteral("teep-002"));
     QVERIFY(!details->findItems(QStringLiteral("acme-wallet v2"), Qt::MatchRecursive).isEmpty());
     screenshot(QStringLiteral("devices-demo"));
 
     // The filter narrows the fleet.
-    QTest::keyClicks(m_page->findChild<QLineEdit *>(QStringLiteral("devices-filter")), QStringLiteral("demo-003"));
+    QTest::keyClicks(m_page->findChild<QLineEdit *>(QStringLiteral("devices-filter")), QStringLiteral("teep-003"));
     QCOMPARE(table->model()->rowCount(), 1);
+    m_page->findChild<QLineEdit *>(QStringLiteral("devices-filter"))->clear();
+
+    // The same demo with OTrP devices: security domains appear.
+    profile->setCurrentIndex(profile->findData(QStringLiteral("otrp")));
+    m_page->findChild<QSpinBox *>(QStringLiteral("demo-count"))->setValue(2);
+    QTest::mouseClick(run, Qt::LeftButton);
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(model->rowCount(), 6);
+    QVERIFY(!log->findItems(QStringLiteral("InstallTARequest"), Qt::MatchContains).isEmpty());
+    screenshot(QStringLiteral("devices-demo-both"));
 
     // Stop: the status bar says so, and devices can no longer connect.
     QTest::mouseClick(m_page->findChild<QPushButton *>(QStringLiteral("listener-button")), Qt::LeftButton);

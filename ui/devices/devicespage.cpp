@@ -8,6 +8,7 @@
 #include "tam/tamidentity.h"
 #include "workspace.h"
 
+#include <QComboBox>
 #include <QDir>
 #include <QFileInfo>
 #include <QGroupBox>
@@ -67,17 +68,24 @@ DevicesPage::DevicesPage(Workspace &workspace, tam::TamHost &host, QWidget *pare
     m_demoCount->setValue(5);
     m_demoCount->setSuffix(tr(" devices"));
     m_demoCount->setAccessibleName(tr("Number of demo devices"));
+    m_demoProfile = new QComboBox(demo);
+    m_demoProfile->setObjectName(QStringLiteral("demo-profile"));
+    m_demoProfile->setAccessibleName(tr("Protocol of the demo devices"));
+    m_demoProfile->addItem(tr("TEEP agents (CBOR/COSE, EAT, SUIT)"), QStringLiteral("teep"));
+    m_demoProfile->addItem(tr("OTrP devices (JSON/JOSE, security domains)"), QStringLiteral("otrp"));
     m_demoRunButton = new QPushButton(tr("Start Demo Devices"), demo);
     m_demoRunButton->setObjectName(QStringLiteral("demo-run-button"));
     m_demoRunButton->setAccessibleName(tr("Start demo devices"));
     demoButtons->addWidget(m_demoSetupButton);
     demoButtons->addWidget(m_demoCount);
+    demoButtons->addWidget(m_demoProfile);
     demoButtons->addWidget(m_demoRunButton);
     demoButtons->addStretch(1);
     demoLayout->addLayout(demoButtons);
     demoLayout->addWidget(m_demoStatus);
     connect(m_demoSetupButton, &QPushButton::clicked, this, [this] { setUpDemo(); });
-    connect(m_demoRunButton, &QPushButton::clicked, this, [this] { startDemoDevices(m_demoCount->value()); });
+    connect(m_demoRunButton, &QPushButton::clicked, this,
+            [this] { startDemoDevices(m_demoCount->value(), m_demoProfile->currentData().toString() == QLatin1String("teep")); });
 
     m_filter = new QLineEdit(this);
     m_filter->setObjectName(QStringLiteral("devices-filter"));
@@ -189,6 +197,7 @@ void DevicesPage::updateControls()
     m_demoSetupButton->setEnabled(!demo);
     m_demoRunButton->setEnabled(demo && m_running.empty());
     m_demoCount->setEnabled(demo && m_running.empty());
+    m_demoProfile->setEnabled(demo && m_running.empty());
     if (!m_running.empty())
         m_demoStatus->setText(tr("%1 demo device(s) running...").arg(m_running.size()));
     else if (!demo)
@@ -242,7 +251,7 @@ bool DevicesPage::setUpDemo()
     return true;
 }
 
-bool DevicesPage::startDemoDevices(int count)
+bool DevicesPage::startDemoDevices(int count, bool teep)
 {
     if (!m_running.empty())
         return false;
@@ -256,9 +265,9 @@ bool DevicesPage::startDemoDevices(int count)
     m_completed = m_failed = 0;
     const QString stateDir = demoDirectory() + QStringLiteral("/devices");
     for (int i = 1; i <= count; ++i) {
-        const QString name = QStringLiteral("demo-%1").arg(i, 3, 10, QLatin1Char('0'));
+        const QString name = QStringLiteral("%1-%2").arg(teep ? QStringLiteral("teep") : QStringLiteral("otrp")).arg(i, 3, 10, QLatin1Char('0'));
         auto device = sim::SimDevice::create(name, material.value(), {QStringLiteral("primary")}, QUrl(m_host.uri()), {}, m_network, stateDir,
-                                             m_workspace.clock());
+                                             m_workspace.clock(), teep ? sim::SimProfile::Teep : sim::SimProfile::Otrp);
         if (!device) {
             m_workspace.prompts().error(this, tr("A demo device could not be made"), device.error().message);
             m_running.clear();

@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+class QComboBox;
 class QLabel;
 class QLineEdit;
 class QListWidget;
@@ -46,7 +47,8 @@ public:
     bool startListener();
     void stopListener();
     bool setUpDemo();
-    bool startDemoDevices(int count);
+    // `teep`: TEEP agents (CBOR/COSE, EAT, SUIT); otherwise OTrP devices (JSON/JOSE, SDs).
+    bool startDemoDevices(int count, bool teep = true);
     int demoDevicesRunning() const { return int(m_running.size()); }
 
 signals:
@@ -69,6 +71,7 @@ private:
     QPushButton *m_demoSetupButton = nullptr;
     QPushButton *m_demoRunButton = nullptr;
     QSpinBox *m_demoCount = nullptr;
+    QComboBox *m_demoProfile = nullptr;
     QLabel *m_demoStatus = nullptr;
     QLineEdit *m_filter = nullptr;
     QStackedWidget *m_tableOrEmpty = nullptr;
