@@ -168,27 +168,24 @@ Result<TeeRecord> Fleet::teeForCertificate(const crypto::Certificate &teeCertifi
     return record;
 }
 
-Result<std::optional<TeeRecord>> Fleet::teeForAgentKey(const QByteArray &kid)
+Result<std::optional<TeeRecord>> Fleet::teeForAgentKey(const QByteArray &kid) const
 {
-    auto found = run(m_db, QStringLiteral("SELECT d.id, d.name, (SELECT t.id FROM tees t WHERE t.device_id = d.id AND t.protocol = 'teep' ORDER BY t.id LIMIT 1) "
-                                          "FROM devices d WHERE d.agent_key_id = ?"),
+    auto found = run(m_db, QStringLiteral("SELECT d.id, d.name, t.id FROM devices d JOIN tees t ON t.device_id = d.id AND t.protocol = 'teep' "
+                                          "WHERE d.agent_key_id = ? ORDER BY t.id LIMIT 1"),
                      {kid});
     if (!found)
         return found.error();
     if (!found.value().next())
         return std::optional<TeeRecord>();
-    TeeRecord record{found.value().value(0).toLongLong(), found.value().value(2).toLongLong(), found.value().value(1).toString(), false};
-    if (record.teeId == 0) {
-        auto tee = run(m_db, QStringLiteral("INSERT INTO tees (device_id, tee_name, protocol) VALUES (?, 'teep', 'teep')"), {record.deviceId});
-        if (!tee)
-            return tee.error();
-        record.teeId = tee.value().lastInsertId().toLongLong();
-    }
-    if (const auto touched = run(m_db, QStringLiteral("UPDATE devices SET last_contact_at = ?, first_contact_at = COALESCE(first_contact_at, ?) WHERE id = ?"),
-                                 {store::timestamp(m_clock), store::timestamp(m_clock), record.deviceId});
-        !touched)
-        return touched.error();
-    return std::optional<TeeRecord>(record);
+    return std::optional<TeeRecord>(TeeRecord{found.value().value(0).toLongLong(), found.value().value(2).toLongLong(), found.value().value(1).toString(), false});
+}
+
+Status Fleet::touch(qint64 deviceId)
+{
+    const QString now = store::timestamp(m_clock);
+    const auto touched = run(m_db, QStringLiteral("UPDATE devices SET last_contact_at = ?, first_contact_at = COALESCE(first_contact_at, ?) WHERE id = ?"),
+                             {now, now, deviceId});
+    return touched ? Status() : Status(touched.error());
 }
 
 Result<TeeRecord> Fleet::learnTeepDevice(const crypto::Key &agentKey, const QByteArray &kid, const crypto::Certificate &attestationCertificate)

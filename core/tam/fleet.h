@@ -73,9 +73,10 @@ public:
     Result<TeeRecord> teeForCertificate(const crypto::Certificate &teeCertificate, const QString &teeName, const QString &protocol,
                                         qint64 sameDeviceAs = 0);
 
-    // TEEP: the device whose TEEP Agent key has RFC 9679 thumbprint `kid`, when the TAM knows it
-    // (its last contact is updated).
-    Result<std::optional<TeeRecord>> teeForAgentKey(const QByteArray &kid);
+    // TEEP: the device whose TEEP Agent key has RFC 9679 thumbprint `kid`, when the TAM knows it.
+    Result<std::optional<TeeRecord>> teeForAgentKey(const QByteArray &kid) const;
+    // Records a contact (after the device proved who it is).
+    Status touch(qint64 deviceId);
     // TEEP: a device learned through verified attestation (its agent key bound by the EAT's cnf,
     // its attestation certificate verified against a TEE root CA). Refused (fleet.unregistered)
     // when admission is RegisteredOnly.

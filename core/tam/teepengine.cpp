@@ -254,6 +254,7 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
     TeeRecord record;
     if (known) {
         record = *known;
+        (void)m_fleet.touch(record.deviceId);
     } else {
         const Result<TeeRecord> learned = m_fleet.learnTeepDevice(agentKey, kid, attestationCertificate);
         if (!learned) {
