@@ -15,15 +15,18 @@ int runDevices(Context &context, const QStringList &arguments)
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "list                          the fleet: each device, its TEEs, their SDs, installed TAs and last attestation\n"
-        "add NAME --tee-cert FILE [--group NAME]\n"
-        "                              register a device before it connects (e.g. from a factory list)\n"
+        "add NAME (--tee-cert FILE | --agent-key FILE) [--group NAME]\n"
+        "                              register a device before it connects (e.g. from a factory list):\n"
+        "                              OTrP by its TEE certificate, TEEP by its TEEP Agent public key\n"
         "admission [attested|registered]\n"
         "                              show or set which devices are accepted: any whose TEE certificate\n"
         "                              verifies against a TEE root CA (default), or registered ones only"));
     parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("list, add or admission"));
     const QCommandLineOption teeCert(QStringLiteral("tee-cert"), QStringLiteral("The device's TEE certificate (PEM or DER)."), QStringLiteral("file"));
+    const QCommandLineOption agentKey(QStringLiteral("agent-key"), QStringLiteral("The device's TEEP Agent public key (PEM or DER)."),
+                                      QStringLiteral("file"));
     const QCommandLineOption group(QStringLiteral("group"), QStringLiteral("The device group to put it in."), QStringLiteral("name"));
-    parser.addOptions({teeCert, group});
+    parser.addOptions({teeCert, agentKey, group});
     if (const int code = parseCommand(parser, QStringLiteral("devices"), arguments, context); code >= 0)
         return code;
     const QStringList words = parser.positionalArguments();
@@ -32,15 +35,23 @@ int runDevices(Context &context, const QStringList &arguments)
         return context.fail(opened.error());
     teep::tam::Fleet fleetStore(opened.value()->connection(), context.clock, context.actor);
     if (words.value(0) == QLatin1String("add")) {
-        if (words.size() != 2 || !parser.isSet(teeCert))
-            return context.usage(QStringLiteral("usage: teepctl devices add NAME --tee-cert FILE [--group NAME]"));
-        const auto bytes = readInput(parser.value(teeCert));
+        if (words.size() != 2 || parser.isSet(teeCert) == parser.isSet(agentKey))
+            return context.usage(QStringLiteral("usage: teepctl devices add NAME (--tee-cert FILE | --agent-key FILE) [--group NAME]"));
+        const auto bytes = readInput(parser.value(parser.isSet(teeCert) ? teeCert : agentKey));
         if (!bytes)
             return context.fail(bytes.error());
-        const auto certificates = teep::crypto::parseCertificates(bytes.value());
-        if (!certificates)
-            return context.fail(certificates.error());
-        const auto id = fleetStore.registerDevice(words[1], certificates.value().first(), parser.value(group));
+        teep::Result<qint64> id = teep::Error{};
+        if (parser.isSet(teeCert)) {
+            const auto certificates = teep::crypto::parseCertificates(bytes.value());
+            if (!certificates)
+                return context.fail(certificates.error());
+            id = fleetStore.registerDevice(words[1], certificates.value().first(), parser.value(group));
+        } else {
+            const auto key = teep::crypto::Key::fromPublicKey(bytes.value());
+            if (!key)
+                return context.fail(key.error());
+            id = fleetStore.registerAgent(words[1], key.value(), parser.value(group));
+        }
         if (!id)
             return context.fail(id.error());
         if (context.json)

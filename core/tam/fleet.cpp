@@ -1,5 +1,6 @@
 #include "tam/fleet.h"
 
+#include "crypto/cosekey.h"
 #include "crypto/openssl.h"
 #include "store/auditlog.h"
 #include "store/sql.h"
@@ -100,6 +101,45 @@ Status Fleet::audited(const QString &action, const QString &objectType, const QS
             return logged;
     }
     return transaction.commit();
+}
+
+Result<qint64> Fleet::registerAgent(const QString &name, const crypto::Key &agentKey, const QString &group)
+{
+    if (name.trimmed().isEmpty() || name.size() > 128)
+        return Error{QStringLiteral("fleet.bad-name"), QStringLiteral("a device needs a name of 1 to 128 characters")};
+    const Result<QByteArray> kid = crypto::coseKeyThumbprint(agentKey);
+    if (!kid)
+        return kid.error();
+    qint64 deviceId = 0;
+    const Status done = audited(QStringLiteral("device.registered"), QStringLiteral("device"), name,
+                                {{"name", name.toStdString()}, {"agent_kid", kid.value().toHex().toStdString()}, {"group", group.toStdString()}},
+                                [&]() -> Status {
+        QVariant groupId;
+        if (!group.isEmpty()) {
+            if (const auto created = run(m_db, QStringLiteral("INSERT INTO device_groups (name) SELECT ? WHERE NOT EXISTS (SELECT 1 FROM device_groups WHERE name = ?)"),
+                                         {group, group});
+                !created)
+                return created.error();
+            auto found = run(m_db, QStringLiteral("SELECT id FROM device_groups WHERE name = ?"), {group});
+            if (!found)
+                return found.error();
+            found.value().next();
+            groupId = found.value().value(0);
+        }
+        const auto device = run(m_db, QStringLiteral("INSERT INTO devices (name, serial, group_id, agent_key_spki, agent_key_id, identity_source, created_at) "
+                                                     "VALUES (?, ?, ?, ?, ?, 'registered', ?)"),
+                                {name, QString::fromLatin1(kid.value().toHex()), groupId, agentKey.publicKeyDer(), kid.value(), store::timestamp(m_clock)});
+        if (!device)
+            return device.error().message.contains(QLatin1String("UNIQUE"))
+                       ? Status(Error{QStringLiteral("fleet.duplicate"), QStringLiteral("device %1 or this agent key is registered already").arg(name)})
+                       : Status(device.error());
+        deviceId = device.value().lastInsertId().toLongLong();
+        const auto tee = run(m_db, QStringLiteral("INSERT INTO tees (device_id, tee_name, protocol) VALUES (?, 'teep', 'teep')"), {deviceId});
+        return tee ? Status() : Status(tee.error());
+    });
+    if (!done)
+        return done.error();
+    return deviceId;
 }
 
 Result<TeeRecord> Fleet::teeForCertificate(const crypto::Certificate &teeCertificate, const QString &teeName, const QString &protocol,

@@ -64,6 +64,8 @@ public:
     // A device known before it connects: its TEE certificate (OTrP identifies a TEE by it) and,
     // optionally, its group (group assignments then reach it).
     Result<qint64> registerDevice(const QString &name, const crypto::Certificate &teeCertificate, const QString &group);
+    // TEEP: a device known by its TEEP Agent key (e.g. from a factory list).
+    Result<qint64> registerAgent(const QString &name, const crypto::Key &agentKey, const QString &group);
 
     // The device owning this attested TEE certificate. A TEE seen for the first time joins
     // `sameDeviceAs` (another TEE of the device in the same session) or, without one, a device

@@ -2,6 +2,7 @@
 // agents are attested (EAT with the attestation certificate in x5chain, nonce = the TAM's
 // challenge, cnf = the agent key), learned, and given the SUIT manifests of their assignments;
 // updates, removals, refused rollbacks and each fault behave as they must.
+#include "crypto/pkcs8.h"
 #include "store/auditlog.h"
 #include "tam/catalog.h"
 #include "tam/fleet.h"
@@ -106,6 +107,18 @@ void TestTeepEndToEnd::registeredOnlyRefusesStrangers()
     QVERIFY(outcome.installed.isEmpty());
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM devices")).toInt(), 0);
     QVERIFY(scalar(QStringLiteral("SELECT outcome FROM sessions ORDER BY id DESC LIMIT 1")).toString().contains(QStringLiteral("not registered")));
+
+    // Registered by its agent key (from the factory), into a group: accepted, attested, provisioned.
+    const auto agentKey = crypto::readPrivateKeyPem(test::readAll(m_tam->dir->path(QStringLiteral("state/stranger/teep/agent.key.pem"))), {});
+    QVERIFY(agentKey.ok());
+    tam::Fleet fleet(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test"));
+    QVERIFY(fleet.registerAgent(QStringLiteral("line-7 unit 9"), crypto::Key::fromPublicKey(agentKey.value().publicKeyDer()).value(), QStringLiteral("line-7")).ok());
+    const sim::DeviceOutcome admitted = run({QStringLiteral("stranger")}).first();
+    QVERIFY2(admitted.ok, qPrintable(admitted.detail));
+    QCOMPARE(admitted.installed.size(), 2);
+    QCOMPARE(scalar(QStringLiteral("SELECT name FROM devices")).toString(), QStringLiteral("line-7 unit 9"));
+    QCOMPARE(scalar(QStringLiteral("SELECT tier FROM attestation_results ORDER BY id DESC LIMIT 1")).toString(), QStringLiteral("affirming"));
+    QVERIFY(!fleet.registerAgent(QStringLiteral("again"), crypto::Key::fromPublicKey(agentKey.value().publicKeyDer()).value(), {}).ok());
 }
 
 void TestTeepEndToEnd::faults_data()
