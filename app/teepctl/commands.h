@@ -15,5 +15,6 @@ int runServe(Context &context, const QStringList &arguments);
 int runDemo(Context &context, const QStringList &arguments);
 int runDevices(Context &context, const QStringList &arguments);
 int runTa(Context &context, const QStringList &arguments);
+int runAttestation(Context &context, const QStringList &arguments);
 
 } // namespace teepctl

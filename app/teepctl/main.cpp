@@ -27,6 +27,7 @@ const char kCommandsHelp[] =
     "                                           the TA catalog and what devices should have\n"
     "  devices list|add|admission               the fleet: TEEs, SDs, TAs, last attestation;\n"
     "                                           registration and which devices are accepted\n"
+    "  attestation reference set|list|remove    what each device model's evidence must claim\n"
     "  serve [--listen ADDR:PORT] [--tls-cert F --tls-key F]\n"
     "                                           run the TAM headless (TEEP over HTTP)\n"
     "  demo init --out DIR                      a complete demo for teep-devsim\n"
@@ -95,5 +96,7 @@ int main(int argc, char *argv[])
         return teepctl::runDevices(context, rest);
     if (command == QLatin1String("ta"))
         return teepctl::runTa(context, rest);
+    if (command == QLatin1String("attestation"))
+        return teepctl::runAttestation(context, rest);
     return context.usage(QStringLiteral("unknown command '%1'; see teepctl --help").arg(command));
 }

@@ -238,11 +238,25 @@ Migration assignments()
     }};
 }
 
+// What the operator expects a device model's attestation evidence to claim.
+Migration referenceValues()
+{
+    return {4, QStringLiteral("attestation reference values per device model"), {
+        QStringLiteral(R"(CREATE TABLE reference_values (
+            id INTEGER PRIMARY KEY,
+            model TEXT NOT NULL,
+            claim TEXT NOT NULL CHECK (claim IN ('oemid', 'hwversion')),
+            expected TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (model, claim)))"),
+    }};
+}
+
 } // namespace
 
 const MigrationList &schemaMigrations()
 {
-    static const MigrationList migrations{initialSchema(), fleetIndexes(), assignments()};
+    static const MigrationList migrations{initialSchema(), fleetIndexes(), assignments(), referenceValues()};
     return migrations;
 }
 

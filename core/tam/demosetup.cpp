@@ -10,6 +10,7 @@
 #include "store/sql.h"
 #include "store/trustanchors.h"
 #include "tam/catalog.h"
+#include "tam/referencevalues.h"
 #include "tam/serviceproviders.h"
 #include "tam/tamidentity.h"
 
@@ -120,6 +121,12 @@ Result<DemoSetup> initDemo(QSqlDatabase db, store::KeyStore &keys, const Clock &
     const Status written = sim::writeDemoDirectory(outDir, {identity.value().chain.last(), teeCa.value(), tfwCa.value(), identity.value().certificate, {}});
     if (!written)
         return written.error();
+    // What the simulated TEEP agents' evidence claims (sim/teepagent.cpp), as the expected values.
+    ReferenceValues references(db, clock, actor);
+    for (const auto &[claim, expected] : {std::pair{"oemid", "894823"}, std::pair{"hwversion", "1.0"}}) {
+        if (const Status set = references.set(QStringLiteral("teep-console-sim"), QLatin1String(claim), QLatin1String(expected)); !set)
+            return set.error();
+    }
     // The SPs' signer keys too, so that a trainer can sign a new TA version (teepctl ta sign).
     for (auto it = signers.cbegin(); it != signers.cend(); ++it) {
         const Result<crypto::Secret> der = crypto::plainPrivateKey(it.value().key);

@@ -9,6 +9,7 @@
 #include "crypto/symmetric.h"
 #include "protocol/teep/teepcodec.h"
 #include "store/trustanchors.h"
+#include "tam/referencevalues.h"
 
 #include <QCborArray>
 #include <QCborMap>
@@ -220,7 +221,12 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
             } else {
                 const attestation::EvidenceVerification evidence = attestation::verifyEvidence(
                     *response.attestationPayload, leaf.value().publicKey(), crypto::cose::AlgorithmPolicy::standard(), session.challenge, agentKey);
-                for (const attestation::Check &c : evidence.checks) {
+                QList<attestation::Check> all = evidence.checks;
+                // The claims against what the operator expects of this device model (only when the
+                // evidence itself verified: unverified claims are not worth comparing).
+                if (evidence.passed())
+                    all << ReferenceValues(m_db, m_clock, QString()).compare(evidence.claims);
+                for (const attestation::Check &c : all) {
                     checks.push_back(check(QStringLiteral("evidence: ") + c.name, c.outcome, c.detail));
                     trusted = trusted && c.outcome != attestation::Outcome::Fail;
                 }

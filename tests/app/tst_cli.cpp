@@ -82,7 +82,7 @@ void TestCli::teepctlCreatesAndDescribesDatabase()
     const Run migrate = run(kTeepctl, {QStringLiteral("--database"), path, QStringLiteral("db"),
                                        QStringLiteral("migrate")});
     QCOMPARE(migrate.exitCode, 0);
-    QCOMPARE(migrate.out.trimmed(), QStringLiteral("database at schema version 3"));
+    QCOMPARE(migrate.out.trimmed(), QStringLiteral("database at schema version 4"));
 
     const Run info = run(kTeepctl, {QStringLiteral("--database"), path, QStringLiteral("--json"),
                                     QStringLiteral("db"), QStringLiteral("info")});
@@ -90,7 +90,7 @@ void TestCli::teepctlCreatesAndDescribesDatabase()
     QJsonParseError error;
     const QJsonObject json = QJsonDocument::fromJson(info.out.toUtf8(), &error).object();
     QCOMPARE(error.error, QJsonParseError::NoError);
-    QCOMPARE(json.value(QStringLiteral("schema_version")).toInt(), 3);
+    QCOMPARE(json.value(QStringLiteral("schema_version")).toInt(), 4);
     QCOMPARE(json.value(QStringLiteral("journal_mode")).toString(), QStringLiteral("wal"));
     QVERIFY(json.value(QStringLiteral("path")).toString().endsWith(QStringLiteral("factory/line1.db")));
     QCOMPARE(json.value(QStringLiteral("rows")).toObject().value(QStringLiteral("devices")).toInt(-1), 0);
@@ -141,7 +141,7 @@ void TestCli::consoleStartsOnFreshDatabase()
     const Run info = run(kTeepctl, {QStringLiteral("--database"), path, QStringLiteral("--json"),
                                     QStringLiteral("db"), QStringLiteral("info")});
     QCOMPARE(info.exitCode, 0);
-    QCOMPARE(QJsonDocument::fromJson(info.out.toUtf8()).object().value(QStringLiteral("schema_version")).toInt(), 3);
+    QCOMPARE(QJsonDocument::fromJson(info.out.toUtf8()).object().value(QStringLiteral("schema_version")).toInt(), 4);
 }
 
 QTEST_GUILESS_MAIN(TestCli)

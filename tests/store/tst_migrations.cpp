@@ -81,7 +81,7 @@ void TestMigrations::freshDatabaseHasLatestSchemaAndSettings()
     const Database &db = *opened.value();
 
     QCOMPARE(db.schemaVersion(), teep::store::latestSchemaVersion());
-    QCOMPARE(db.schemaVersion(), 3);
+    QCOMPARE(db.schemaVersion(), 4);
     QVERIFY(QFile::exists(path));
     QCOMPARE(db.journalMode(), QStringLiteral("wal"));
     QCOMPARE(scalar(db, QStringLiteral("PRAGMA journal_mode")).toString(), QStringLiteral("wal"));
@@ -93,6 +93,7 @@ void TestMigrations::freshDatabaseHasLatestSchemaAndSettings()
         QStringLiteral("attestation_results"), QStringLiteral("audit_log"),
         QStringLiteral("device_groups"),       QStringLiteral("devices"),
         QStringLiteral("installations"),       QStringLiteral("private_keys"),
+        QStringLiteral("reference_values"),
         QStringLiteral("schema_migrations"),
         QStringLiteral("security_domains"),    QStringLiteral("service_providers"),
         QStringLiteral("session_messages"),    QStringLiteral("sessions"),

@@ -6,6 +6,7 @@
 #include "store/auditlog.h"
 #include "tam/catalog.h"
 #include "tam/fleet.h"
+#include "tam/referencevalues.h"
 #include "tamfixture.h"
 
 #include <QTest>
@@ -22,6 +23,7 @@ private slots:
     void attestsInstallsUpdatesRemoves();
     void rollbackNeedsPermission();
     void registeredOnlyRefusesStrangers();
+    void claimsAgainstReferenceValues();
     void faults_data();
     void faults();
 
@@ -59,7 +61,8 @@ void TestTeepEndToEnd::attestsInstallsUpdatesRemoves()
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM tees WHERE protocol = 'teep' AND tee_cert_der IS NOT NULL")).toInt(), 2);
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM attestation_results WHERE tier = 'affirming'")).toInt(), 2);
     const QString checks = scalar(QStringLiteral("SELECT checks_json FROM attestation_results LIMIT 1")).toString();
-    for (const char *name : {"attestation certificate chain", "evidence: signature", "evidence: nonce", "evidence: cnf", "QueryResponse signature"})
+    for (const char *name : {"attestation certificate chain", "evidence: signature", "evidence: nonce", "evidence: cnf",
+                             "evidence: reference value oemid", "evidence: reference value hwversion", "QueryResponse signature"})
         QVERIFY2(checks.contains(QLatin1String(name)), name);
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM installations WHERE state = 'installed'")).toInt(), 4);
 
@@ -119,6 +122,25 @@ void TestTeepEndToEnd::registeredOnlyRefusesStrangers()
     QCOMPARE(scalar(QStringLiteral("SELECT name FROM devices")).toString(), QStringLiteral("line-7 unit 9"));
     QCOMPARE(scalar(QStringLiteral("SELECT tier FROM attestation_results ORDER BY id DESC LIMIT 1")).toString(), QStringLiteral("affirming"));
     QVERIFY(!fleet.registerAgent(QStringLiteral("again"), crypto::Key::fromPublicKey(agentKey.value().publicKeyDer()).value(), {}).ok());
+}
+
+void TestTeepEndToEnd::claimsAgainstReferenceValues()
+{
+    tam::ReferenceValues references(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test"));
+    // The operator expects hardware version 2.0 of this model: the device claims 1.0.
+    QVERIFY(references.set(QStringLiteral("teep-console-sim"), QStringLiteral("hwversion"), QStringLiteral("2.0")).ok());
+    QVERIFY(run({QStringLiteral("old-board")}).first().installed.isEmpty());
+    const QString outcome = scalar(QStringLiteral("SELECT outcome FROM sessions ORDER BY id DESC LIMIT 1")).toString();
+    QVERIFY2(outcome.contains(QStringLiteral("reference value hwversion: 1.0, but model teep-console-sim should have 2.0")), qPrintable(outcome));
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM devices")).toInt(), 0);
+
+    // No reference values for the model: a warning, and the device is still provisioned.
+    QVERIFY(references.remove(QStringLiteral("teep-console-sim")).ok());
+    const sim::DeviceOutcome warned = run({QStringLiteral("old-board")}).first();
+    QCOMPARE(warned.installed.size(), 2);
+    QCOMPARE(scalar(QStringLiteral("SELECT tier FROM attestation_results ORDER BY id DESC LIMIT 1")).toString(), QStringLiteral("warning"));
+    QVERIFY(!references.set(QStringLiteral("m"), QStringLiteral("oemid"), QStringLiteral("not hex")).ok());
+    QVERIFY(!references.set(QStringLiteral("m"), QStringLiteral("ueid"), QStringLiteral("01")).ok());
 }
 
 void TestTeepEndToEnd::faults_data()
