@@ -1,6 +1,7 @@
 #include "sim/devicerunner.h"
 
 #include "common/logging.h"
+#include "crypto/jws.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -178,9 +179,27 @@ QByteArray SimDevice::applyIncomingFaults(const QByteArray &message) const
     if (!m_faults.tamperedTa)
         return message;
     if (message.contains("\"InstallTARequest\"") || message.contains("\"UpdateTARequest\"")) {
+        // The TA ciphertext altered inside the signed payload (which stays well-formed, so the TEE
+        // can still name the request it refuses): the TAM's signature no longer matches.
         nlohmann::json json = nlohmann::json::parse(message.toStdString(), nullptr, false);
-        if (json.is_object() && json.size() == 1)
-            corrupt(json.begin().value(), "payload");
+        if (!json.is_object() || json.size() != 1 || !json.begin().value().is_object() || !json.begin().value().contains("payload"))
+            return message;
+        nlohmann::json &jws = json.begin().value();
+        const auto payload = crypto::jose::base64UrlDecode(QByteArray::fromStdString(jws["payload"].get<std::string>()), QStringLiteral("payload"));
+        nlohmann::json tbs = payload ? nlohmann::json::parse(payload.value().toStdString(), nullptr, false) : nlohmann::json();
+        if (!tbs.is_object() || tbs.size() != 1)
+            return message;
+        nlohmann::json &request = tbs.begin().value();
+        if (request.is_object() && request.contains("encrypted_ta") && request["encrypted_ta"].is_object()) {
+            for (const char *member : {"ciphertadata", "ciphernewtadata"}) {
+                if (request["encrypted_ta"].contains(member) && request["encrypted_ta"][member].is_string()) {
+                    std::string value = request["encrypted_ta"][member];
+                    value[0] = value[0] == 'A' ? 'B' : 'A';
+                    request["encrypted_ta"][member] = value;
+                }
+            }
+        }
+        jws["payload"] = crypto::jose::base64UrlEncode(QByteArray::fromStdString(tbs.dump())).toStdString();
         return QByteArray::fromStdString(json.dump());
     }
     // TEEP: an Update (the only TAM message with manifests) altered on the way: its last byte, in
