@@ -6,6 +6,7 @@
 #include "crypto/key.h"
 #include "protocol/otrp/dsi.h"
 #include "protocol/otrp/otrpframing.h"
+#include "protocol/otrp/tapackage.h"
 
 #include <QList>
 #include <QMap>
@@ -98,6 +99,16 @@ private:
     Outcome installTa(const CommandContext &context); // otrptee_ta.cpp
     Outcome updateTa(const CommandContext &context);
     Outcome deleteTa(const CommandContext &context);
+    // What InstallTA and UpdateTA both receive: the signer certificates the TA may be signed under
+    // (the SD's, plus a new one the TAM sends with it) and the TA decrypted with the SP AIK.
+    struct TaDelivery
+    {
+        QList<crypto::Certificate> signers;
+        std::optional<crypto::Certificate> newSigner;
+        protocol::otrp::DecryptedTa ta;
+    };
+    std::variant<TaDelivery, QString> receiveTa(const CommandContext &context, const protocol::otrp::SdEntry &sd,
+                                                protocol::otrp::TaOperation operation) const;
 
     // The SD named `sdName` when it exists and belongs to the asking TAM; else the error code.
     std::variant<protocol::otrp::SdEntry *, QString> ownedSd(const CommandContext &context,

@@ -16,6 +16,25 @@ QString stringOf(const nlohmann::json &object, const char *name)
 }
 } // namespace
 
+std::variant<OtrpTee::TaDelivery, QString> OtrpTee::receiveTa(const CommandContext &context, const SdEntry &sd, TaOperation operation) const
+{
+    TaDelivery delivery{sd.spcerts, std::nullopt, {}};
+    if (context.content.contains("spcert")) {
+        delivery.newSigner = validSpCertificate(context.content["spcert"]);
+        if (!delivery.newSigner)
+            return QStringLiteral("ERR_SPCERT_INVALID");
+        delivery.signers << *delivery.newSigner;
+    }
+    const auto encryptedTa = context.tbs.find("encrypted_ta");
+    if (encryptedTa == context.tbs.end() || !m_aiks.contains(sd.spid))
+        return QStringLiteral("ERR_TA_INVALID");
+    Result<DecryptedTa> decrypted = decryptTa(operation, *encryptedTa, m_aiks.value(sd.spid));
+    if (!decrypted)
+        return QStringLiteral("ERR_TA_INVALID");
+    delivery.ta = std::move(decrypted).value();
+    return delivery;
+}
+
 OtrpTee::Outcome OtrpTee::installTa(const CommandContext &context)
 {
     const auto found = ownedSd(context, stringOf(context.content, "sdname"));
@@ -29,26 +48,16 @@ OtrpTee::Outcome OtrpTee::installTa(const CommandContext &context)
         return {QStringLiteral("ERR_TA_ALREADY_INSTALLED")};
     if (m_tas.size() >= kMaxTas)
         return {QStringLiteral("ERR_TEE_RESOURCE_FULL")};
-    QList<crypto::Certificate> signers = sd.spcerts;
-    std::optional<crypto::Certificate> newSigner;
-    if (context.content.contains("spcert")) {
-        newSigner = validSpCertificate(context.content["spcert"]);
-        if (!newSigner)
-            return {QStringLiteral("ERR_SPCERT_INVALID")};
-        signers << *newSigner;
-    }
-    const auto encryptedTa = context.tbs.find("encrypted_ta");
-    if (encryptedTa == context.tbs.end() || !m_aiks.contains(sd.spid))
-        return {QStringLiteral("ERR_TA_INVALID")};
-    const Result<DecryptedTa> decrypted =
-        decryptTa(TaOperation::Install, *encryptedTa, m_aiks.value(sd.spid));
-    if (!decrypted)
-        return {QStringLiteral("ERR_TA_INVALID")};
-    const Result<TaImage> image = verifyTa(*decrypted.value().signedTa, signers);
+    const auto received = receiveTa(context, sd, TaOperation::Install);
+    if (const QString *code = std::get_if<QString>(&received))
+        return {*code};
+    const TaDelivery &delivery = std::get<TaDelivery>(received);
+    const std::optional<crypto::Certificate> &newSigner = delivery.newSigner;
+    const Result<TaImage> image = verifyTa(*delivery.ta.signedTa, delivery.signers);
     if (!image || image.value().taid != taid)
         return {QStringLiteral(
             "ERR_TA_INVALID")}; // unsigned, signed by another SP, or another TA's code
-    const QByteArray personalization = decrypted.value().personalization.value_or(QByteArray());
+    const QByteArray personalization = delivery.ta.personalization.value_or(QByteArray());
     if (storedBytes() + image.value().binary.size() + personalization.size() > kMaxStoredBytes)
         return {QStringLiteral("ERR_TEE_RESOURCE_FULL")};
 
@@ -73,25 +82,15 @@ OtrpTee::Outcome OtrpTee::updateTa(const CommandContext &context)
                                     [&](const TaEntry &ta) { return ta.taid == taid; });
     if (entry == sd.tas.end())
         return {QStringLiteral("ERR_TA_NOT_FOUND")};
-    QList<crypto::Certificate> signers = sd.spcerts;
-    std::optional<crypto::Certificate> newSigner;
-    if (context.content.contains("spcert")) {
-        newSigner = validSpCertificate(context.content["spcert"]);
-        if (!newSigner)
-            return {QStringLiteral("ERR_SPCERT_INVALID")};
-        signers << *newSigner;
-    }
-    const auto encryptedTa = context.tbs.find("encrypted_ta");
-    if (encryptedTa == context.tbs.end() || !m_aiks.contains(sd.spid))
-        return {QStringLiteral("ERR_TA_INVALID")};
-    const Result<DecryptedTa> decrypted =
-        decryptTa(TaOperation::Update, *encryptedTa, m_aiks.value(sd.spid));
-    if (!decrypted)
-        return {QStringLiteral("ERR_TA_INVALID")};
+    const auto received = receiveTa(context, sd, TaOperation::Update);
+    if (const QString *code = std::get_if<QString>(&received))
+        return {*code};
+    const TaDelivery &delivery = std::get<TaDelivery>(received);
+    const std::optional<crypto::Certificate> &newSigner = delivery.newSigner;
     StoredTa stored = m_tas.value(taid);
     const qsizetype before = stored.binary.size() + stored.personalization.size();
-    if (decrypted.value().signedTa) {
-        const Result<TaImage> image = verifyTa(*decrypted.value().signedTa, signers);
+    if (delivery.ta.signedTa) {
+        const Result<TaImage> image = verifyTa(*delivery.ta.signedTa, delivery.signers);
         // A new version only: the same or an older one would be a rollback.
         if (!image || image.value().taid != taid || image.value().version <= stored.version)
             return {QStringLiteral("ERR_TA_INVALID")};
@@ -99,8 +98,8 @@ OtrpTee::Outcome OtrpTee::updateTa(const CommandContext &context)
         stored.version = image.value().version;
         stored.taname = image.value().taname;
     }
-    if (decrypted.value().personalization)
-        stored.personalization = *decrypted.value().personalization;
+    if (delivery.ta.personalization)
+        stored.personalization = *delivery.ta.personalization;
     if (storedBytes() - before + stored.binary.size() + stored.personalization.size() >
         kMaxStoredBytes)
         return {QStringLiteral("ERR_TEE_RESOURCE_FULL")};

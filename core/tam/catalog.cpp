@@ -6,6 +6,7 @@
 #include "store/sql.h"
 #include "store/transaction.h"
 #include "suit/suitenvelope.h"
+#include "tam/fleet.h"
 #include "tam/serviceproviders.h"
 
 #include <QCborArray>
@@ -167,18 +168,11 @@ Result<Assignment> Catalog::assign(const QString &taid, TargetKind kind, const Q
             return Error{QStringLiteral("catalog.unknown-device"), QStringLiteral("no device named '%1' (teepctl devices list)").arg(target)};
         deviceId = row.value(0);
     } else if (kind == TargetKind::Group) {
-        if (target.trimmed().isEmpty() || target.size() > 128)
-            return Error{QStringLiteral("catalog.bad-group"), QStringLiteral("a group needs a name of 1 to 128 characters")};
-        if (auto created = run(m_db, QStringLiteral("INSERT INTO device_groups (name) SELECT ? WHERE NOT EXISTS (SELECT 1 FROM device_groups WHERE name = ?)"),
-                                     {target, target});
-            !created)
-            return created.error();
-        auto group = run(m_db, QStringLiteral("SELECT id FROM device_groups WHERE name = ?"), {target});
+        // A blank name is refused (an empty one would mean "no group").
+        const Result<QVariant> group = ensureDeviceGroup(m_db, target.isEmpty() ? QStringLiteral(" ") : target);
         if (!group)
             return group.error();
-        QSqlQuery &row = group.value();
-        row.next();
-        groupId = row.value(0);
+        groupId = group.value();
     }
     auto inserted = run(m_db, QStringLiteral("INSERT INTO assignments (ta_id, target_kind, device_id, group_id, sequence_number, allow_rollback, created_at) "
                                                    "VALUES (?, ?, ?, ?, ?, ?, ?)"),

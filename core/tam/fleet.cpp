@@ -10,6 +10,24 @@ namespace teep::tam {
 
 using store::run;
 
+Result<QVariant> ensureDeviceGroup(const QSqlDatabase &db, const QString &name)
+{
+    if (name.isEmpty())
+        return QVariant();
+    if (name.trimmed().isEmpty() || name.size() > 128)
+        return Error{QStringLiteral("fleet.bad-group"), QStringLiteral("a group needs a name of 1 to 128 characters")};
+    if (const auto created = run(db, QStringLiteral("INSERT INTO device_groups (name) SELECT ? WHERE NOT EXISTS (SELECT 1 FROM device_groups WHERE name = ?)"),
+                                 {name, name});
+        !created)
+        return created.error();
+    auto found = run(db, QStringLiteral("SELECT id FROM device_groups WHERE name = ?"), {name});
+    if (!found)
+        return found.error();
+    if (!found.value().next())
+        return Error{QStringLiteral("fleet.bad-group"), QStringLiteral("group '%1' could not be made").arg(name)};
+    return found.value().value(0);
+}
+
 QString tierName(Tier tier)
 {
     switch (tier) {
@@ -59,21 +77,12 @@ Result<qint64> Fleet::registerDevice(const QString &name, const crypto::Certific
             return known.error();
         if (known.value().next())
             return Error{QStringLiteral("fleet.duplicate"), QStringLiteral("this TEE certificate belongs to device '%1' already").arg(known.value().value(0).toString())};
-        QVariant groupId;
-        if (!group.isEmpty()) {
-            if (const auto created = run(m_db, QStringLiteral("INSERT INTO device_groups (name) SELECT ? WHERE NOT EXISTS (SELECT 1 FROM device_groups WHERE name = ?)"),
-                                         {group, group});
-                !created)
-                return created.error();
-            auto found = run(m_db, QStringLiteral("SELECT id FROM device_groups WHERE name = ?"), {group});
-            if (!found)
-                return found.error();
-            found.value().next();
-            groupId = found.value().value(0);
-        }
+        const Result<QVariant> groupId = ensureDeviceGroup(m_db, group);
+        if (!groupId)
+            return groupId.error();
         const auto device = run(m_db, QStringLiteral("INSERT INTO devices (name, serial, group_id, agent_key_spki, identity_source, created_at) "
                                                      "VALUES (?, ?, ?, ?, 'registered', ?)"),
-                                {name, serial, groupId, teeCertificate.publicKey().publicKeyDer(), store::timestamp(m_clock)});
+                                {name, serial, groupId.value(), teeCertificate.publicKey().publicKeyDer(), store::timestamp(m_clock)});
         if (!device)
             return device.error().message.contains(QLatin1String("UNIQUE")) ? Status(Error{QStringLiteral("fleet.duplicate"), QStringLiteral("device %1 exists").arg(name)})
                                                                              : Status(device.error());
@@ -114,21 +123,12 @@ Result<qint64> Fleet::registerAgent(const QString &name, const crypto::Key &agen
     const Status done = audited(QStringLiteral("device.registered"), QStringLiteral("device"), name,
                                 {{"name", name.toStdString()}, {"agent_kid", kid.value().toHex().toStdString()}, {"group", group.toStdString()}},
                                 [&]() -> Status {
-        QVariant groupId;
-        if (!group.isEmpty()) {
-            if (const auto created = run(m_db, QStringLiteral("INSERT INTO device_groups (name) SELECT ? WHERE NOT EXISTS (SELECT 1 FROM device_groups WHERE name = ?)"),
-                                         {group, group});
-                !created)
-                return created.error();
-            auto found = run(m_db, QStringLiteral("SELECT id FROM device_groups WHERE name = ?"), {group});
-            if (!found)
-                return found.error();
-            found.value().next();
-            groupId = found.value().value(0);
-        }
+        const Result<QVariant> groupId = ensureDeviceGroup(m_db, group);
+        if (!groupId)
+            return groupId.error();
         const auto device = run(m_db, QStringLiteral("INSERT INTO devices (name, serial, group_id, agent_key_spki, agent_key_id, identity_source, created_at) "
                                                      "VALUES (?, ?, ?, ?, ?, 'registered', ?)"),
-                                {name, QString::fromLatin1(kid.value().toHex()), groupId, agentKey.publicKeyDer(), kid.value(), store::timestamp(m_clock)});
+                                {name, QString::fromLatin1(kid.value().toHex()), groupId.value(), agentKey.publicKeyDer(), kid.value(), store::timestamp(m_clock)});
         if (!device)
             return device.error().message.contains(QLatin1String("UNIQUE"))
                        ? Status(Error{QStringLiteral("fleet.duplicate"), QStringLiteral("device %1 or this agent key is registered already").arg(name)})

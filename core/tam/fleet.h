@@ -20,6 +20,10 @@
 namespace teep::tam {
 
 enum class Tier { Affirming, Warning, Contraindicated };
+
+// The id of the device group `name`, created when missing; a null value for an empty name. Inside
+// the caller's transaction.
+Result<QVariant> ensureDeviceGroup(const QSqlDatabase &db, const QString &name);
 QString tierName(Tier tier);
 
 struct TeeRecord
