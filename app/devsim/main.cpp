@@ -9,6 +9,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QLoggingCategory>
 #include <QTextStream>
 
@@ -30,7 +31,11 @@ int main(int argc, char *argv[])
         "(keys and certificates from the demo directory's CAs); it runs one session and reports the TAs\n"
         "it holds afterwards. Prepare a demo with: teepctl demo init --out DIR.\n\n"
         "Faults (--fault, repeatable): bad-signature, replay, untrusted-tee-ca, tampered-ta, disconnect\n"
-        "(after 3 messages), slow (--slow-ms per message)."));
+        "(after 3 messages), slow (--slow-ms per message).\n\n"
+        "Client apps (keep them across runs with --state-dir; OTrP: on the first TEE): --install-app NAME:TAID[,TAID...] installs\n"
+        "an app that needs those TAs, so the next session asks the TAM for them (RequestTA); --bundle TAID=FILE\n"
+        "makes the apps installed in this run carry that TA's binary (have-binary); --remove-app NAME removes\n"
+        "an app, and TAs no other app needs are reported as unneeded (UnrequestTA)."));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption tam(QStringLiteral("tam"), QStringLiteral("The TAM URI, e.g. http://127.0.0.1:8765/tam."), QStringLiteral("url"));
@@ -50,9 +55,14 @@ int main(int argc, char *argv[])
     const QCommandLineOption fault(QStringLiteral("fault"), QStringLiteral("Inject a fault (see above)."), QStringLiteral("name"));
     const QCommandLineOption slowMs(QStringLiteral("slow-ms"), QStringLiteral("Delay before each message with --fault slow (default 500)."), QStringLiteral("ms"),
                                     QStringLiteral("500"));
+    const QCommandLineOption installApp(QStringLiteral("install-app"), QStringLiteral("Install a client app NAME:TAID[,TAID...] (repeatable)."),
+                                        QStringLiteral("app"));
+    const QCommandLineOption bundle(QStringLiteral("bundle"), QStringLiteral("Installed apps bundle this TA binary: TAID=FILE (repeatable)."),
+                                    QStringLiteral("ta"));
+    const QCommandLineOption removeApp(QStringLiteral("remove-app"), QStringLiteral("Remove a client app (repeatable)."), QStringLiteral("name"));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print the summary as JSON."));
     const QCommandLineOption verbose(QStringLiteral("verbose"), QStringLiteral("Log what the devices do (stderr)."));
-    parser.addOptions({tam, demoDir, devices, profile, stateDir, prefix, tees, fault, slowMs, json, verbose});
+    parser.addOptions({tam, demoDir, devices, profile, stateDir, prefix, tees, fault, slowMs, installApp, bundle, removeApp, json, verbose});
     parser.process(app);
     if (!parser.isSet(verbose) && !qEnvironmentVariableIsSet("QT_LOGGING_RULES"))
         QLoggingCategory::setFilterRules(QStringLiteral("teep.*.info=false"));
@@ -90,6 +100,29 @@ int main(int argc, char *argv[])
         else
             return usage(QStringLiteral("unknown fault '%1'").arg(name));
     }
+    sim::AppChanges apps;
+    apps.remove = parser.values(removeApp);
+    QMap<QString, QByteArray> bundled;
+    for (const QString &entry : parser.values(bundle)) {
+        const qsizetype eq = entry.indexOf(QLatin1Char('='));
+        if (eq <= 0)
+            return usage(QStringLiteral("--bundle takes TAID=FILE"));
+        QFile file(entry.mid(eq + 1));
+        if (!file.open(QIODevice::ReadOnly) || file.size() > 16 * 1024 * 1024)
+            return usage(QStringLiteral("--bundle: cannot read %1 (at most 16 MiB)").arg(file.fileName()));
+        bundled.insert(entry.left(eq), file.readAll());
+    }
+    for (const QString &entry : parser.values(installApp)) {
+        const qsizetype colon = entry.indexOf(QLatin1Char(':'));
+        if (colon <= 0 || colon == entry.size() - 1)
+            return usage(QStringLiteral("--install-app takes NAME:TAID[,TAID...]"));
+        sim::ClientApp clientApp{entry.left(colon), entry.mid(colon + 1).split(QLatin1Char(','), Qt::SkipEmptyParts), {}};
+        for (const QString &taid : std::as_const(clientApp.tas)) {
+            if (bundled.contains(taid))
+                clientApp.bundled.insert(taid, bundled.value(taid));
+        }
+        apps.install << clientApp;
+    }
     const auto material = sim::readDemoDirectory(parser.value(demoDir));
     if (!material) {
         err << "teep-devsim: " << material.error().toString() << "\n";
@@ -106,6 +139,10 @@ int main(int argc, char *argv[])
                                              simProfile);
         if (!device) {
             err << "teep-devsim: " << name << ": " << device.error().toString() << "\n";
+            return 2;
+        }
+        if (const Status changed = device.value()->changeApps(apps); !changed) {
+            err << "teep-devsim: " << name << ": " << changed.error().message << "\n";
             return 2;
         }
         QObject::connect(device.value().get(), &sim::SimDevice::finished, &app, [&](const sim::DeviceOutcome &outcome) {
@@ -130,14 +167,18 @@ int main(int argc, char *argv[])
             nlohmann::ordered_json installed = nlohmann::ordered_json::array();
             for (const QString &ta : o.installed)
                 installed.push_back(ta.toStdString());
+            nlohmann::ordered_json waiting = nlohmann::ordered_json::array();
+            for (const QString &ta : o.waiting)
+                waiting.push_back(ta.toStdString());
             summary["results"].push_back({{"device", o.device.toStdString()}, {"ok", o.ok}, {"detail", o.detail.toStdString()},
-                                          {"messages", o.exchanges}, {"installed", installed}});
+                                          {"messages", o.exchanges}, {"installed", installed}, {"waiting_for", waiting}});
         }
         out << QString::fromStdString(summary.dump(2)) << "\n";
     } else {
         for (const sim::DeviceOutcome &o : outcomes)
             out << o.device << ": " << (o.ok ? "ok" : "FAILED") << " after " << o.exchanges << " messages (" << o.detail << "); TAs: "
-                << (o.installed.isEmpty() ? QStringLiteral("none") : o.installed.join(QStringLiteral(", "))) << "\n";
+                << (o.installed.isEmpty() ? QStringLiteral("none") : o.installed.join(QStringLiteral(", ")))
+                << (o.waiting.isEmpty() ? QString() : QStringLiteral("; waiting for: %1").arg(o.waiting.join(QStringLiteral(", ")))) << "\n";
         out << count - failed << " of " << count << " devices completed in " << QString::number(seconds, 'f', 2) << " s\n";
     }
     return failed == 0 ? 0 : 1;

@@ -16,5 +16,6 @@ int runDemo(Context &context, const QStringList &arguments);
 int runDevices(Context &context, const QStringList &arguments);
 int runTa(Context &context, const QStringList &arguments);
 int runAttestation(Context &context, const QStringList &arguments);
+int runRequests(Context &context, const QStringList &arguments);
 
 } // namespace teepctl

@@ -28,6 +28,7 @@ const char kCommandsHelp[] =
     "  devices list|add|admission               the fleet: TEEs, SDs, TAs, last attestation;\n"
     "                                           registration and which devices are accepted\n"
     "  attestation reference set|list|remove    what each device model's evidence must claim\n"
+    "  requests list|approve|refuse|policy      TAs devices ask for (client apps) and who decides\n"
     "  serve [--listen ADDR:PORT] [--tls-cert F --tls-key F]\n"
     "                                           run the TAM headless (TEEP over HTTP)\n"
     "  demo init --out DIR                      a complete demo for teep-devsim\n"
@@ -98,5 +99,7 @@ int main(int argc, char *argv[])
         return teepctl::runTa(context, rest);
     if (command == QLatin1String("attestation"))
         return teepctl::runAttestation(context, rest);
+    if (command == QLatin1String("requests"))
+        return teepctl::runRequests(context, rest);
     return context.usage(QStringLiteral("unknown command '%1'; see teepctl --help").arg(command));
 }

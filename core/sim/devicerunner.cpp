@@ -55,6 +55,8 @@ public:
         out.sort();
         return out;
     }
+    // The client apps talk to the first TEE (a device's main TEE).
+    ClientApps *clientApps() override { return m_broker->tees().isEmpty() ? nullptr : &m_broker->tees().first()->clientApps(); }
     Status save(const QString &stateDir, const QString &device) const override
     {
         for (OtrpTee *tee : m_broker->tees()) {
@@ -79,6 +81,7 @@ public:
     {
         return writeState(statePath(stateDir, device, QStringLiteral("teep")), m_agent->saveState());
     }
+    ClientApps *clientApps() override { return &m_agent->clientApps(); }
 
 private:
     std::unique_ptr<TeepAgent> m_agent;
@@ -144,6 +147,24 @@ Result<std::unique_ptr<SimDevice>> SimDevice::create(const QString &name, const 
         broker->addTee(std::move(tee));
     }
     return std::make_unique<SimDevice>(name, std::make_unique<OtrpSide>(std::move(broker)), tam, faults, network, stateDir);
+}
+
+Status SimDevice::changeApps(const AppChanges &changes)
+{
+    ClientApps *apps = m_side->clientApps();
+    if (!apps)
+        return changes.isEmpty() ? Status() : Status(Error{QStringLiteral("sim.client-app"), QStringLiteral("this device profile has no client apps")});
+    ClientApps next = *apps;
+    for (const QString &name : changes.remove) {
+        if (const Status removed = next.remove(name); !removed)
+            return removed;
+    }
+    for (const ClientApp &app : changes.install) {
+        if (const Status installed = next.install(app); !installed)
+            return installed;
+    }
+    *apps = next;
+    return {};
 }
 
 void SimDevice::start()
@@ -262,7 +283,15 @@ void SimDevice::finish(bool ok, const QString &detail)
     if (m_done)
         return;
     m_done = true;
-    DeviceOutcome outcome{m_name, ok, detail, m_side->installed(), m_posts};
+    DeviceOutcome outcome{m_name, ok, detail, m_side->installed(), m_posts, {}};
+    if (const ClientApps *apps = m_side->clientApps()) {
+        for (const QString &taid : apps->needed()) {
+            const bool has = std::any_of(outcome.installed.cbegin(), outcome.installed.cend(),
+                                         [&](const QString &entry) { return entry.startsWith(taid + QLatin1String(" v")); });
+            if (!has)
+                outcome.waiting << taid;
+        }
+    }
     if (!m_stateDir.isEmpty()) {
         if (const Status saved = m_side->save(m_stateDir, m_name); !saved) {
             outcome.ok = false;

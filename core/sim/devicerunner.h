@@ -27,6 +27,16 @@ public:
     virtual QStringList installed() const = 0; // "taid vN"
     // Keeps the TEE storage in STATE/<device>/ for the next run.
     virtual Status save(const QString &stateDir, const QString &device) const = 0;
+    // The REE's client apps, when this side supports device-initiated requests.
+    virtual ClientApps *clientApps() { return nullptr; }
+};
+
+// Client apps to install and remove on a device before its session (RequestTA / UnrequestTA).
+struct AppChanges
+{
+    QStringList remove;
+    QList<ClientApp> install;
+    bool isEmpty() const { return remove.isEmpty() && install.isEmpty(); }
 };
 
 struct SimFaults
@@ -46,6 +56,7 @@ struct DeviceOutcome
     QString detail;       // the HTTP status or error that ended the session
     QStringList installed; // "taid vN" per TEE, after the session
     int exchanges = 0;
+    QStringList waiting;   // TAs the client apps need that the TEE does not have (yet)
 };
 
 class SimDevice : public QObject
@@ -62,6 +73,8 @@ public:
                                                      const SimFaults &faults, QNetworkAccessManager &network, const QString &stateDir,
                                                      const Clock &clock, SimProfile profile = SimProfile::Otrp);
 
+    // Removes, then installs client apps (all or nothing); the next session carries the requests.
+    Status changeApps(const AppChanges &changes);
     void start();
 
 signals:

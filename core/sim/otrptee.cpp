@@ -129,6 +129,14 @@ DeviceStateInfo OtrpTee::deviceStateFor(const QString &tamId, const QString &tid
                          [&](const SpAik &a) { return a.spid == sd.spid; }))
             dsi.aiks << SpAik{sd.spid, m_aiks.value(sd.spid)};
     }
+    for (const QString &taid : m_apps.needed()) {
+        if (!m_tas.contains(taid))
+            dsi.requested << RequestedTa{taid, !m_apps.bundledBinary(taid).isEmpty()};
+    }
+    for (const QString &taid : m_apps.unrequested()) {
+        if (m_tas.contains(taid))
+            dsi.unneeded << taid;
+    }
     if (!m_identity.tfwKey.isNull()) {
         const QByteArray tbsBytes = tid.toUtf8();
         const QString alg = signingAlgFor(m_identity.tfwKey);
@@ -142,6 +150,10 @@ DeviceStateInfo OtrpTee::deviceStateFor(const QString &tamId, const QString &tid
 
 nlohmann::json OtrpTee::getDeviceState(const QByteArray &request)
 {
+    for (const QString &taid : m_apps.unrequested()) {
+        if (!m_tas.contains(taid))
+            m_apps.forget(taid); // deleted since: nothing more to report
+    }
     const Result<Unwrapped> unwrapped = unwrap(request);
     if (!unwrapped)
         return failure({}, errorCodeFor(unwrapped.error()));

@@ -5,6 +5,7 @@
 #include "crypto/certificate.h"
 #include "crypto/key.h"
 #include "protocol/otrp/dsi.h"
+#include "sim/clientapps.h"
 #include "protocol/otrp/otrpframing.h"
 #include "protocol/otrp/tapackage.h"
 
@@ -64,6 +65,9 @@ public:
     QList<protocol::otrp::SdEntry> &securityDomains() { return m_sds; }
     QMap<QString, crypto::Key> &spAiks() { return m_aiks; }
     QMap<QString, StoredTa> &storedTas() { return m_tas; }
+    // The REE's client apps whose TA requests this TEE reports in its DSI (reqtalist,
+    // unneededtalist; see protocol/otrp/dsi.h).
+    ClientApps &clientApps() { return m_apps; }
     // Remembered request ids (replay protection): the last 1024.
     const QStringList &seenRids() const { return m_seenRids; }
 
@@ -136,6 +140,7 @@ private:
     QMap<QString, crypto::Key> m_aiks;
     QMap<QString, StoredTa> m_tas; // by taid
     QStringList m_seenRids;
+    ClientApps m_apps;
     QMap<QString, QString> m_lastDsiHash; // per TAM id: the DSI this TEE last reported to it
 };
 

@@ -54,6 +54,7 @@ nlohmann::json OtrpTee::saveState() const
         state["rids"].push_back(rid.toStdString());
     for (auto it = m_lastDsiHash.cbegin(); it != m_lastDsiHash.cend(); ++it)
         state["dsihash"][it.key().toStdString()] = it.value().toStdString();
+    state["client_apps"] = m_apps.save();
     return state;
 }
 
@@ -109,6 +110,12 @@ Status OtrpTee::loadState(const nlohmann::json &state)
     QMap<QString, QString> hashes;
     for (auto it = state["dsihash"].cbegin(); it != state["dsihash"].cend(); ++it)
         hashes.insert(QString::fromStdString(it.key()), it.value().is_string() ? QString::fromStdString(it.value().get<std::string>()) : QString());
+    ClientApps apps;
+    if (state.contains("client_apps")) {
+        if (const Status loaded = apps.load(state["client_apps"]); !loaded)
+            return loaded;
+    }
+    m_apps = apps;
     m_sds = sds;
     m_aiks = aiks;
     m_tas = tas;

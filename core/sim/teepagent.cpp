@@ -88,6 +88,20 @@ QByteArray TeepAgent::onQuery(const QueryRequest &request) const
     }
     if (!tcList.isEmpty() && (request.dataItemRequested & dataitem::TrustedComponents))
         response.tcList = tcList;
+    // RequestTA / UnrequestTA from the client apps.
+    for (const QString &taid : m_apps.needed()) {
+        if (isInstalled(taid))
+            continue;
+        RequestedTc requested;
+        requested.componentId = QCborArray{QCborValue(taid.toUtf8())};
+        if (!m_apps.bundledBinary(taid).isEmpty())
+            requested.haveBinary = true;
+        response.requestedTcList << requested;
+    }
+    for (const QString &taid : m_apps.unrequested()) {
+        if (isInstalled(taid))
+            response.unneededManifestList << QCborArray{QCborValue(taid.toUtf8())};
+    }
     if (request.dataItemRequested & dataitem::Attestation) {
         attestation::EvidenceSpec evidence;
         evidence.ueid = m_identity.ueid;
@@ -127,9 +141,18 @@ QByteArray TeepAgent::onUpdate(const Update &update)
         const QCborValue id = envelope.value().components.first();
         const auto existing = std::find_if(next.begin(), next.end(), [&](const InstalledComponent &c) { return c.componentId == id; });
         // The image travels inside the envelope under its URI ("#ta"); a URI to fetch is not supported here.
-        const QByteArray image = envelope.value().integratedPayloads.value(envelope.value().uri);
+        // Without it, a client app may bundle the binary: the TAM's manifest must authorise it.
+        QByteArray image = envelope.value().integratedPayloads.value(envelope.value().uri);
+        const bool fromApp = image.isEmpty();
+        if (fromApp) {
+            const QCborArray parts = id.toArray();
+            image = parts.size() == 1 ? m_apps.bundledBinary(QString::fromUtf8(parts.at(0).toByteArray())) : QByteArray();
+            if (image.isEmpty())
+                return refuse(update.token, ErrorCode::ManifestProcessingFailed, QStringLiteral("the manifest carries no image and no client app bundles one"));
+        }
         if (const Status payload = suit::checkPayload(envelope.value(), image); !payload)
-            return refuse(update.token, ErrorCode::ManifestProcessingFailed, QStringLiteral("the image does not match its manifest"));
+            return refuse(update.token, ErrorCode::ManifestProcessingFailed,
+                          fromApp ? QStringLiteral("the bundled binary does not match the TAM's manifest") : QStringLiteral("the image does not match its manifest"));
         if (existing != next.end()) {
             if (existing->sequence == envelope.value().sequenceNumber && existing->image == image)
                 continue; // already installed: nothing to do
@@ -144,9 +167,19 @@ QByteArray TeepAgent::onUpdate(const Update &update)
         }
     }
     m_installed = next;
+    for (const QString &taid : m_apps.unrequested()) {
+        if (!isInstalled(taid))
+            m_apps.forget(taid); // removed: nothing more to say about it
+    }
     Success success;
     success.token = update.token;
     return answer(success);
+}
+
+bool TeepAgent::isInstalled(const QString &taid) const
+{
+    const QCborValue id = QCborArray{QCborValue(taid.toUtf8())};
+    return std::any_of(m_installed.cbegin(), m_installed.cend(), [&](const InstalledComponent &c) { return c.componentId == id; });
 }
 
 QStringList TeepAgent::installedSummary() const
@@ -167,6 +200,7 @@ nlohmann::json TeepAgent::saveState() const
         state["components"].push_back({{"id", component.componentId.toCbor().toBase64().toStdString()},
                                        {"sequence", component.sequence},
                                        {"image", component.image.toBase64().toStdString()}});
+    state["client_apps"] = m_apps.save();
     return state;
 }
 
@@ -185,7 +219,13 @@ Status TeepAgent::loadState(const nlohmann::json &state)
             return malformed;
         installed << InstalledComponent{id.value(), entry["sequence"].get<quint64>(), QByteArray::fromBase64(QByteArray::fromStdString(entry["image"].get<std::string>()))};
     }
+    ClientApps apps;
+    if (state.contains("client_apps")) {
+        if (const Status loaded = apps.load(state["client_apps"]); !loaded)
+            return loaded;
+    }
     m_installed = installed;
+    m_apps = apps;
     return {};
 }
 

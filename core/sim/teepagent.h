@@ -4,6 +4,7 @@
 #include "crypto/certificate.h"
 #include "crypto/key.h"
 #include "protocol/teep/teepmessages.h"
+#include "sim/clientapps.h"
 
 #include <QCborValue>
 #include <QList>
@@ -45,6 +46,11 @@ public:
     QByteArray process(const QByteArray &message);
 
     const QList<InstalledComponent> &installed() const { return m_installed; }
+    // The REE's client apps: what they need goes into the next QueryResponse's requested-tc-list
+    // (with have-binary when an app bundles the TA), what they no longer need into its
+    // unneeded-manifest-list.
+    ClientApps &clientApps() { return m_apps; }
+    const ClientApps &clientApps() const { return m_apps; }
     QStringList installedSummary() const; // "taid vN"
 
     nlohmann::json saveState() const;
@@ -56,8 +62,11 @@ private:
     QByteArray onQuery(const protocol::QueryRequest &request) const;
     QByteArray onUpdate(const protocol::Update &update);
 
+    bool isInstalled(const QString &taid) const;
+
     TeepAgentIdentity m_identity;
     QList<InstalledComponent> m_installed;
+    ClientApps m_apps;
 };
 
 } // namespace teep::sim

@@ -252,11 +252,39 @@ Migration referenceValues()
     }};
 }
 
+
+// Device-initiated requests (RFC 9397 RequestTA / UnrequestTA): the operator's policy per SP and
+// per device group, and each device's request with its decision.
+Migration taRequests()
+{
+    return {5, QStringLiteral("device-initiated TA requests and their approval policy"), {
+        QStringLiteral(R"(CREATE TABLE request_policies (
+            id INTEGER PRIMARY KEY,
+            sp_id INTEGER REFERENCES service_providers (id) ON DELETE CASCADE,
+            group_id INTEGER REFERENCES device_groups (id) ON DELETE CASCADE,
+            decision TEXT NOT NULL CHECK (decision IN ('approve', 'refuse', 'hold')),
+            created_at TEXT NOT NULL))"),
+        QStringLiteral(R"(CREATE TABLE ta_requests (
+            id INTEGER PRIMARY KEY,
+            device_id INTEGER NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+            ta_id INTEGER NOT NULL REFERENCES trusted_apps (id) ON DELETE CASCADE,
+            sequence_number INTEGER CHECK (sequence_number IS NULL OR sequence_number >= 0),
+            have_binary INTEGER NOT NULL DEFAULT 0 CHECK (have_binary IN (0, 1)),
+            status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'refused', 'withdrawn')),
+            reason TEXT,
+            requested_at TEXT NOT NULL,
+            decided_at TEXT,
+            decided_by TEXT,
+            UNIQUE (device_id, ta_id)))"),
+        QStringLiteral("CREATE INDEX ta_requests_by_status ON ta_requests (status)"),
+    }};
+}
+
 } // namespace
 
 const MigrationList &schemaMigrations()
 {
-    static const MigrationList migrations{initialSchema(), fleetIndexes(), assignments(), referenceValues()};
+    static const MigrationList migrations{initialSchema(), fleetIndexes(), assignments(), referenceValues(), taRequests()};
     return migrations;
 }
 

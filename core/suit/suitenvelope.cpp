@@ -245,4 +245,22 @@ Result<QByteArray> buildEnvelope(const TaManifestSpec &spec, const crypto::cose:
     return QCborValue(QCborTag(kEnvelopeTag), envelope).toCbor();
 }
 
+Result<QByteArray> withoutIntegratedPayloads(const QByteArray &bytes)
+{
+    const Result<Envelope> envelope = parseEnvelope(bytes);
+    if (!envelope)
+        return envelope.error();
+    cbor::Limits limits;
+    limits.maxBytes = 8 * 1024 * 1024;
+    const Result<QCborValue> decoded = cbor::decodeStrict(bytes, limits);
+    if (!decoded)
+        return decoded.error();
+    const bool tagged = decoded.value().isTag();
+    QCborMap map = (tagged ? decoded.value().taggedValue() : decoded.value()).toMap();
+    for (const QString &uri : envelope.value().integratedPayloads.keys())
+        map.remove(uri);
+    const QCborValue stripped = tagged ? QCborValue(QCborTag(kEnvelopeTag), map) : QCborValue(map);
+    return stripped.toCbor();
+}
+
 } // namespace teep::suit

@@ -50,6 +50,10 @@ Status checkSequence(const Envelope &envelope, std::optional<quint64> installedS
 // The payload matches the image digest and size (for integrated payloads and bundled binaries).
 Status checkPayload(const Envelope &envelope, const QByteArray &payload);
 
+// The same envelope without its integrated payloads (the text-keyed members), for a device that
+// already holds the binary: the signed manifest still authorises exactly that image by its digest.
+Result<QByteArray> withoutIntegratedPayloads(const QByteArray &envelope);
+
 struct TaManifestSpec
 {
     QCborValue componentId; // e.g. [h'...' ] for a TA identified by its UUID

@@ -11,6 +11,7 @@
 #include "store/trustanchors.h"
 #include "tam/catalog.h"
 #include "tam/referencevalues.h"
+#include "tam/tarequests.h"
 #include "tam/serviceproviders.h"
 #include "tam/tamidentity.h"
 
@@ -88,7 +89,10 @@ Result<DemoSetup> initDemo(QSqlDatabase db, store::KeyStore &keys, const Clock &
         signers.insert(QLatin1String(spid), {key.value(), certificate.value()});
         setup.serviceProviders << QLatin1String(spid);
     }
-    const DemoTa tas[] = {{"acme", "acme-wallet", "ACME Wallet", 1}, {"acme", "acme-wallet", "ACME Wallet", 2}, {"globex", "globex-drm", "Globex DRM", 1}};
+    // acme-notes and globex-player are assigned to no one: client apps ask for them (RequestTA).
+    const DemoTa tas[] = {{"acme", "acme-wallet", "ACME Wallet", 1}, {"acme", "acme-wallet", "ACME Wallet", 2}, {"globex", "globex-drm", "Globex DRM", 1},
+                          {"acme", "acme-notes", "ACME Secure Notes", 1}, {"globex", "globex-player", "Globex Player", 1}};
+    QMap<QString, QByteArray> binaries;
     for (const DemoTa &ta : tas) {
         const QByteArray code = QStringLiteral("%1 version %2: demo TA code\n").arg(QLatin1String(ta.name)).arg(ta.version).toUtf8().repeated(64);
         const sim::IssuedKey &signer = signers[QLatin1String(ta.spid)];
@@ -112,6 +116,13 @@ Result<DemoSetup> initDemo(QSqlDatabase db, store::KeyStore &keys, const Clock &
         if (const Status attached = catalog.attachManifest(QLatin1String(ta.taid), ta.version, envelope.value()); !attached)
             return attached.error();
         setup.tas << QStringLiteral("%1 v%2 (%3)").arg(QLatin1String(ta.taid)).arg(ta.version).arg(QLatin1String(ta.spid));
+        binaries.insert(QStringLiteral("ta-%1-v%2.bin").arg(QLatin1String(ta.taid)).arg(ta.version), code);
+    }
+    // Requests from devices: ACME's are approved by policy, Globex's wait for the operator.
+    TaRequests requests(db, clock, actor);
+    for (const auto &[spid, decision] : {std::pair{"acme", RequestDecision::Approve}, std::pair{"globex", RequestDecision::Hold}}) {
+        if (const Status set = requests.setPolicy({QLatin1String(spid), QString(), decision}); !set)
+            return set.error();
     }
     for (const char *taid : {"acme-wallet", "globex-drm"}) {
         if (const auto assigned = catalog.assign(QLatin1String(taid), TargetKind::All, {}, std::nullopt, false); !assigned)
@@ -126,6 +137,12 @@ Result<DemoSetup> initDemo(QSqlDatabase db, store::KeyStore &keys, const Clock &
     for (const auto &[claim, expected] : {std::pair{"oemid", "894823"}, std::pair{"hwversion", "1.0"}}) {
         if (const Status set = references.set(QStringLiteral("teep-console-sim"), QLatin1String(claim), QLatin1String(expected)); !set)
             return set.error();
+    }
+    // The TA binaries, so that a simulated client app can bundle one (teep-devsim --bundle).
+    for (auto it = binaries.cbegin(); it != binaries.cend(); ++it) {
+        QSaveFile file(QDir(outDir).filePath(it.key()));
+        if (!file.open(QIODevice::WriteOnly) || file.write(it.value()) != it.value().size() || !file.commit())
+            return Error{QStringLiteral("demo.write"), QStringLiteral("cannot write %1: %2").arg(file.fileName(), file.errorString())};
     }
     // The SPs' signer keys too, so that a trainer can sign a new TA version (teepctl ta sign).
     for (auto it = signers.cbegin(); it != signers.cend(); ++it) {

@@ -306,6 +306,27 @@ Result<QList<DesiredTa>> Fleet::desiredFor(qint64 deviceId) const
         result << DesiredTa{v.value(0).toLongLong(), taid, rows.value(1).toString(), v.value(1).toLongLong(), v.value(2).toByteArray(),
                             rows.value(3).toInt() == 1, v.value(3).toByteArray()};
     }
+    // What the device asked for and the operator (or the policy) approved, unless assigned too.
+    auto requests = run(m_db, QStringLiteral("SELECT t.name, s.spid, r.sequence_number, r.have_binary, v.id, v.sequence_number, v.binary_data, v.manifest "
+                                             "FROM ta_requests r JOIN trusted_apps t ON t.id = r.ta_id JOIN service_providers s ON s.id = t.sp_id "
+                                             "JOIN ta_versions v ON v.ta_id = t.id AND v.sequence_number = "
+                                             "(SELECT MAX(sequence_number) FROM ta_versions WHERE ta_id = t.id) "
+                                             "WHERE r.device_id = ? AND r.status = 'approved' ORDER BY t.name"),
+                        {deviceId});
+    if (!requests)
+        return requests.error();
+    QSqlQuery &r = requests.value();
+    while (r.next()) {
+        const QString taid = r.value(0).toString();
+        if (std::any_of(result.cbegin(), result.cend(), [&](const DesiredTa &ta) { return ta.taid == taid; }))
+            continue;
+        if (!r.value(2).isNull() && r.value(2).toLongLong() > r.value(5).toLongLong())
+            continue; // asks for a newer version than the catalog has
+        DesiredTa ta{r.value(4).toLongLong(), taid, r.value(1).toString(), r.value(5).toLongLong(), r.value(6).toByteArray(), false, r.value(7).toByteArray()};
+        ta.requested = true;
+        ta.haveBinary = r.value(3).toInt() == 1;
+        result << ta;
+    }
     return result;
 }
 

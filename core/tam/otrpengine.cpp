@@ -8,6 +8,7 @@
 #include "protocol/otrp/tapackage.h"
 #include "store/trustanchors.h"
 #include "tam/serviceproviders.h"
+#include "tam/tarequests.h"
 
 namespace teep::tam {
 
@@ -150,7 +151,9 @@ Result<std::optional<QByteArray>> OtrpEngine::afterDeviceState(Session &session,
         session.outcomes << QStringLiteral("a TEE was not accepted: %1 (%2)").arg(failure.errorCode, failure.message.left(200));
     }
     qint64 deviceId = 0;
+    int teeIndex = 0;
     for (const TeeReport &report : state.value().tees) {
+        const bool mainTee = teeIndex++ == 0;
         const Result<TeeRecord> record = m_fleet.teeForCertificate(report.dsi.teeCertificate, report.dsi.teeName, QStringLiteral("otrp"), deviceId);
         if (!record) {
             session.failed = true;
@@ -177,8 +180,29 @@ Result<std::optional<QByteArray>> OtrpEngine::afterDeviceState(Session &session,
 
         if (const Status reconciled = m_fleet.reconcile(record.value().teeId, report.dsi.sds); !reconciled)
             session.outcomes << QStringLiteral("TEE %1: records not reconciled: %2").arg(report.dsi.teeName, reconciled.error().message);
+        // What the device's client apps ask for or no longer need (dsi reqtalist / unneededtalist).
+        // The device's main TEE (the first it reports) speaks for its client apps.
+        QSet<QString> unneeded;
+        if (mainTee) {
+            QList<AskedTa> asked;
+            for (const RequestedTa &requested : report.dsi.requested)
+                asked << AskedTa{requested.taid, requested.haveBinary, std::nullopt};
+            QStringList held;
+            for (const SdEntry &sd : report.dsi.sds) {
+                for (const TaEntry &ta : sd.tas)
+                    held << ta.taid;
+            }
+            TaRequests requests(m_db, m_clock, QStringLiteral("tam"));
+            const DeviceIntent intent = takeDeviceIntent(requests, record.value().deviceId, asked, report.dsi.unneeded, held);
+            session.outcomes << intent.notes;
+            unneeded = intent.unneeded;
+        }
         const Result<QList<DesiredTa>> desired = m_fleet.desiredFor(record.value().deviceId);
         const Result<QMap<QString, qint64>> installed = m_fleet.installedVersions(record.value().teeId);
+        for (const DesiredTa &ta : desired ? desired.value() : QList<DesiredTa>()) {
+            if (unneeded.contains(ta.taid))
+                session.outcomes << QStringLiteral("%1 is no longer needed by the device but assigned by the operator: kept").arg(ta.taid);
+        }
         if (!desired || !installed) {
             session.failed = true;
             session.outcomes << QStringLiteral("TEE %1: no plan: %2").arg(report.dsi.teeName, (desired ? installed.error() : desired.error()).message);

@@ -25,6 +25,8 @@ struct DesiredTa
     QByteArray signedTa;  // OTrP: the SP-signed TA
     bool allowRollback = false;
     QByteArray manifest;  // TEEP: the SP-signed SUIT envelope (empty when none was attached)
+    bool requested = false;  // desired because the device asked for it (an approved request), not assigned
+    bool haveBinary = false; // TEEP: the device holds the binary already (bundled in its client app)
 };
 
 enum class StepKind { CreateSd, DeleteTa, InstallTa, UpdateTa, DeleteSd };

@@ -9,7 +9,9 @@
 #include "crypto/symmetric.h"
 #include "protocol/teep/teepcodec.h"
 #include "store/trustanchors.h"
+#include "suit/suitenvelope.h"
 #include "tam/referencevalues.h"
+#include "tam/tarequests.h"
 
 #include <QCborArray>
 #include <QCborMap>
@@ -277,7 +279,7 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
     (void)m_fleet.attachSession(session.id, record.deviceId, record.teeId);
     emitEvent(SessionEvent::Kind::DeviceSeen, session, QStringLiteral("%1: TEEP agent %2").arg(session.device, tierName(tier)));
 
-    // What the agent has (tc-list) against what it should have.
+    // What the agent has (tc-list).
     QStringList reported;
     if (response.tcList) {
         for (const QCborValue &claims : *response.tcList) {
@@ -286,6 +288,10 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
                 reported << taid;
         }
     }
+    // What the device's client apps ask for (RequestTA) or no longer need (UnrequestTA).
+    const QSet<QString> bundled = takeRequests(session, record.deviceId, response, reported);
+
+    // What it has against what it should have.
     const Result<QList<DesiredTa>> desired = m_fleet.desiredFor(record.deviceId);
     Result<QMap<QString, qint64>> installed = m_fleet.installedVersions(record.teeId);
     if (!desired || !installed) {
@@ -316,10 +322,22 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
             }
             update.unneededManifestList << componentIdFor(ta.taid); // then installed afresh
         }
-        update.manifestList << ta.manifest;
+        if (ta.haveBinary && bundled.contains(ta.taid) && version == -2) {
+            // The client app bundles the binary: the TAM's signed manifest authorises it by digest.
+            const Result<QByteArray> bare = suit::withoutIntegratedPayloads(ta.manifest);
+            if (!bare) {
+                session.outcomes << QStringLiteral("%1: the manifest could not be sent without its payload: %2").arg(ta.taid, bare.error().message);
+                continue;
+            }
+            update.manifestList << bare.value();
+        } else {
+            update.manifestList << ta.manifest;
+        }
         session.sent << ta;
     }
     for (const QString &taid : std::as_const(reported)) {
+        if (session.unneeded.contains(taid) && desiredTaids.contains(taid))
+            session.outcomes << QStringLiteral("%1 is no longer needed by the device but assigned by the operator: kept").arg(taid);
         if (!desiredTaids.contains(taid)) {
             update.unneededManifestList << componentIdFor(taid);
             session.removing << taid;
@@ -347,6 +365,35 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
     m_sessions.remove(session.token);
     m_sessions.insert(moved.token, moved);
     return std::optional<QByteArray>(message.value());
+}
+
+QSet<QString> TeepEngine::takeRequests(Session &session, qint64 deviceId, const QueryResponse &response, const QStringList &reported)
+{
+    constexpr qsizetype kMaxRequests = 32;
+    if (response.requestedTcList.size() > kMaxRequests || response.unneededManifestList.size() > kMaxRequests)
+        session.outcomes << QStringLiteral("more than %1 components requested or unneeded; only the first %1 of each are considered").arg(kMaxRequests);
+    QList<AskedTa> asked;
+    for (const RequestedTc &requested : response.requestedTcList.mid(0, kMaxRequests)) {
+        const QString taid = taidOf(requested.componentId);
+        if (taid.isEmpty() || taid.size() > 128) {
+            session.outcomes << QStringLiteral("a requested component id is not one of this TAM's TAs");
+            continue;
+        }
+        AskedTa ta{taid, requested.haveBinary.value_or(false), std::nullopt};
+        if (requested.manifestSequenceNumber && *requested.manifestSequenceNumber <= quint64(std::numeric_limits<qint64>::max()))
+            ta.sequence = qint64(*requested.manifestSequenceNumber);
+        asked << ta;
+    }
+    QStringList unneeded;
+    for (const QCborValue &componentId : response.unneededManifestList.mid(0, kMaxRequests)) {
+        if (const QString taid = taidOf(componentId); !taid.isEmpty() && taid.size() <= 128)
+            unneeded << taid;
+    }
+    TaRequests requests(m_db, m_clock, QStringLiteral("tam"));
+    const DeviceIntent intent = takeDeviceIntent(requests, deviceId, asked, unneeded, reported);
+    session.outcomes << intent.notes;
+    session.unneeded = intent.unneeded;
+    return intent.bundled;
 }
 
 std::optional<QByteArray> TeepEngine::afterUpdate(Session &session, const Message &answer)

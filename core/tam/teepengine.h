@@ -7,6 +7,7 @@
 #include "tam/tamcredentials.h"
 
 #include <QHash>
+#include <QSet>
 
 // The TAM's TEEP sessions (draft-ietf-teep-protocol): a signed QueryRequest with a fresh token and
 // challenge; the agent's QueryResponse verified (its EAT: attestation certificate against the TEE
@@ -39,6 +40,7 @@ private:
         crypto::Key agentKey;
         QList<DesiredTa> sent;   // the manifests in the Update in flight
         QStringList removing;    // taids in its unneeded-manifest-list
+        QSet<QString> unneeded;  // taids the device said it no longer needs
         int seq = 0;
         QDateTime lastActivity;
         QStringList outcomes;
@@ -47,6 +49,9 @@ private:
 
     Result<std::optional<QByteArray>> afterQueryResponse(Session &session, const crypto::cose::SignedObject &object,
                                                          const protocol::QueryResponse &response);
+    // Records the QueryResponse's requested-tc-list and unneeded-manifest-list; returns the taids
+    // whose binary the device holds (have-binary).
+    QSet<QString> takeRequests(Session &session, qint64 deviceId, const protocol::QueryResponse &response, const QStringList &reported);
     std::optional<QByteArray> afterUpdate(Session &session, const protocol::Message &answer);
     Result<QByteArray> signMessage(const protocol::Message &message) const;
     std::optional<QByteArray> finish(Session &session, const QString &summary = {});

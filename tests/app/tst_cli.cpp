@@ -1,6 +1,7 @@
 // The programs as a user or a script runs them: real processes, real files.
 #include "processrun.h"
 #include "tempdir.h"
+#include "store/migrations.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -82,7 +83,7 @@ void TestCli::teepctlCreatesAndDescribesDatabase()
     const Run migrate = run(kTeepctl, {QStringLiteral("--database"), path, QStringLiteral("db"),
                                        QStringLiteral("migrate")});
     QCOMPARE(migrate.exitCode, 0);
-    QCOMPARE(migrate.out.trimmed(), QStringLiteral("database at schema version 4"));
+    QCOMPARE(migrate.out.trimmed(), QStringLiteral("database at schema version %1").arg(teep::store::latestSchemaVersion()));
 
     const Run info = run(kTeepctl, {QStringLiteral("--database"), path, QStringLiteral("--json"),
                                     QStringLiteral("db"), QStringLiteral("info")});
@@ -90,7 +91,7 @@ void TestCli::teepctlCreatesAndDescribesDatabase()
     QJsonParseError error;
     const QJsonObject json = QJsonDocument::fromJson(info.out.toUtf8(), &error).object();
     QCOMPARE(error.error, QJsonParseError::NoError);
-    QCOMPARE(json.value(QStringLiteral("schema_version")).toInt(), 4);
+    QCOMPARE(json.value(QStringLiteral("schema_version")).toInt(), teep::store::latestSchemaVersion());
     QCOMPARE(json.value(QStringLiteral("journal_mode")).toString(), QStringLiteral("wal"));
     QVERIFY(json.value(QStringLiteral("path")).toString().endsWith(QStringLiteral("factory/line1.db")));
     QCOMPARE(json.value(QStringLiteral("rows")).toObject().value(QStringLiteral("devices")).toInt(-1), 0);
@@ -141,7 +142,7 @@ void TestCli::consoleStartsOnFreshDatabase()
     const Run info = run(kTeepctl, {QStringLiteral("--database"), path, QStringLiteral("--json"),
                                     QStringLiteral("db"), QStringLiteral("info")});
     QCOMPARE(info.exitCode, 0);
-    QCOMPARE(QJsonDocument::fromJson(info.out.toUtf8()).object().value(QStringLiteral("schema_version")).toInt(), 4);
+    QCOMPARE(QJsonDocument::fromJson(info.out.toUtf8()).object().value(QStringLiteral("schema_version")).toInt(), teep::store::latestSchemaVersion());
 }
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -28,6 +28,7 @@ private slots:
     void demoServeAndDevices();
     void killDuringBatchLosesNothing();
     void registeredDevicesOnly();
+    void approvalQueueFromTheCommandLine();
     void usageErrors();
 
 private:
@@ -200,6 +201,59 @@ void TestServe::registeredDevicesOnly()
              2);
     server.terminate();
     server.waitForFinished(10000);
+}
+
+void TestServe::approvalQueueFromTheCommandLine()
+{
+    QProcess server;
+    const QString uri = startServer(server);
+    QVERIFY2(uri.startsWith(QLatin1String("http://127.0.0.1:")), qPrintable(uri));
+    const QStringList device = {QStringLiteral("--tam"), uri, QStringLiteral("--demo-dir"), m_demo, QStringLiteral("--profile"), QStringLiteral("teep"),
+                                QStringLiteral("--state-dir"), m_dir->path(QStringLiteral("state")), QStringLiteral("--json")};
+    auto installed = [](const ToolRun &run) {
+        QStringList tas;
+        for (const QJsonValue &ta : QJsonDocument::fromJson(run.out).object().value(QStringLiteral("results")).toArray().first().toObject().value(
+                 QStringLiteral("installed")).toArray())
+            tas << ta.toString();
+        return tas;
+    };
+    // A client app that needs Globex's player (held by the demo's policy) and bundles ACME's notes (approved).
+    ToolRun run = teep::test::runProgram(kDevsim, device + QStringList{QStringLiteral("--install-app"), QStringLiteral("media:globex-player,acme-notes"),
+                                                                       QStringLiteral("--bundle"),
+                                                                       QStringLiteral("acme-notes=") + m_demo + QStringLiteral("/ta-acme-notes-v1.bin")});
+    QVERIFY2(run.exitCode == 0, run.out + run.err);
+    QVERIFY2(installed(run).contains(QStringLiteral("acme-notes v1")), run.out);
+    QVERIFY(!installed(run).contains(QStringLiteral("globex-player v1")));
+    QCOMPARE(QJsonDocument::fromJson(run.out).object().value(QStringLiteral("results")).toArray().first().toObject().value(QStringLiteral("waiting_for")).toArray().first().toString(),
+             QStringLiteral("globex-player"));
+
+    ToolRun queue = teep::test::runProgram(kTeepctl, {QStringLiteral("--database"), m_db, QStringLiteral("requests"), QStringLiteral("list"),
+                                                      QStringLiteral("--status"), QStringLiteral("pending"), QStringLiteral("--json")});
+    QCOMPARE(queue.exitCode, 0);
+    const QJsonArray pending = QJsonDocument::fromJson(queue.out).array();
+    QCOMPARE(pending.size(), 1);
+    const QJsonObject request = pending.first().toObject();
+    QCOMPARE(request.value(QStringLiteral("taid")).toString(), QStringLiteral("globex-player"));
+    QCOMPARE(request.value(QStringLiteral("device")).toString(), QStringLiteral("sim-0001"));
+    QCOMPARE(request.value(QStringLiteral("signer")).toString(), QStringLiteral("Globex Media"));
+    const ToolRun approve = teep::test::runProgram(kTeepctl, {QStringLiteral("--database"), m_db, QStringLiteral("requests"), QStringLiteral("approve"),
+                                                              QString::number(request.value(QStringLiteral("id")).toInteger()), QStringLiteral("--reason"),
+                                                              QStringLiteral("licensed")});
+    QVERIFY2(approve.exitCode == 0, approve.err.constData());
+    const ToolRun unknown = teep::test::runProgram(kTeepctl, {QStringLiteral("--database"), m_db, QStringLiteral("requests"), QStringLiteral("refuse"),
+                                                              QStringLiteral("999")});
+    QCOMPARE(unknown.exitCode, 2);
+    QVERIFY(unknown.err.contains("no request 999"));
+
+    run = teep::test::runProgram(kDevsim, device);
+    QVERIFY2(installed(run).contains(QStringLiteral("globex-player v1")), run.out);
+    // The app removed: both TAs go (the operator assigned neither).
+    run = teep::test::runProgram(kDevsim, device + QStringList{QStringLiteral("--remove-app"), QStringLiteral("media")});
+    QCOMPARE(installed(run), (QStringList{QStringLiteral("acme-wallet v2"), QStringLiteral("globex-drm v1")}));
+    queue = teep::test::runProgram(kTeepctl, {QStringLiteral("--database"), m_db, QStringLiteral("requests"), QStringLiteral("list")});
+    QCOMPARE(queue.out.count("withdrawn"), 2);
+    server.terminate();
+    QVERIFY(server.waitForFinished(10000));
 }
 
 void TestServe::usageErrors()

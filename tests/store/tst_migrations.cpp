@@ -81,7 +81,7 @@ void TestMigrations::freshDatabaseHasLatestSchemaAndSettings()
     const Database &db = *opened.value();
 
     QCOMPARE(db.schemaVersion(), teep::store::latestSchemaVersion());
-    QCOMPARE(db.schemaVersion(), 4);
+    QCOMPARE(db.schemaVersion(), 5);
     QVERIFY(QFile::exists(path));
     QCOMPARE(db.journalMode(), QStringLiteral("wal"));
     QCOMPARE(scalar(db, QStringLiteral("PRAGMA journal_mode")).toString(), QStringLiteral("wal"));
@@ -93,12 +93,12 @@ void TestMigrations::freshDatabaseHasLatestSchemaAndSettings()
         QStringLiteral("attestation_results"), QStringLiteral("audit_log"),
         QStringLiteral("device_groups"),       QStringLiteral("devices"),
         QStringLiteral("installations"),       QStringLiteral("private_keys"),
-        QStringLiteral("reference_values"),
+        QStringLiteral("reference_values"),    QStringLiteral("request_policies"),
         QStringLiteral("schema_migrations"),
         QStringLiteral("security_domains"),    QStringLiteral("service_providers"),
         QStringLiteral("session_messages"),    QStringLiteral("sessions"),
         QStringLiteral("settings"),            QStringLiteral("sp_certificates"),
-        QStringLiteral("ta_versions"),         QStringLiteral("tam_identities"),
+        QStringLiteral("ta_requests"),         QStringLiteral("ta_versions"),         QStringLiteral("tam_identities"),
         QStringLiteral("tees"),                QStringLiteral("trust_anchors"),
         QStringLiteral("trusted_apps"),
     };

@@ -44,7 +44,8 @@ Status TamFixture::setUp(int idleSeconds)
     return {};
 }
 
-QList<sim::DeviceOutcome> TamFixture::runDevices(const QStringList &names, sim::SimProfile profile, const sim::SimFaults &faults, const QStringList &tees)
+QList<sim::DeviceOutcome> TamFixture::runDevices(const QStringList &names, sim::SimProfile profile, const sim::SimFaults &faults, const QStringList &tees,
+                                                 const sim::AppChanges &apps)
 {
     std::vector<std::unique_ptr<sim::SimDevice>> devices;
     QList<sim::DeviceOutcome> outcomes;
@@ -53,6 +54,8 @@ QList<sim::DeviceOutcome> TamFixture::runDevices(const QStringList &names, sim::
                                              profile);
         if (!device)
             qFatal("%s", qPrintable(device.error().toString()));
+        if (const Status changed = device.value()->changeApps(apps); !changed)
+            qFatal("%s", qPrintable(changed.error().toString()));
         QObject::connect(device.value().get(), &sim::SimDevice::finished, [&outcomes](const sim::DeviceOutcome &outcome) { outcomes << outcome; });
         devices.push_back(std::move(device.value()));
     }

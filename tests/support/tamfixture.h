@@ -22,7 +22,7 @@ struct TamFixture
     Status setUp(int idleSeconds = 2);
 
     QList<sim::DeviceOutcome> runDevices(const QStringList &names, sim::SimProfile profile, const sim::SimFaults &faults = {},
-                                         const QStringList &tees = {QStringLiteral("primary")});
+                                         const QStringList &tees = {QStringLiteral("primary")}, const sim::AppChanges &apps = {});
     QVariant scalar(const QString &sql, const QVariantList &values = {}) const;
     // A new version of a demo TA, signed by the demo SP, in the catalog with its SUIT manifest.
     Status addVersion(const QString &spid, const QString &taid, qint64 version);

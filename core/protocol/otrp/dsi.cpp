@@ -75,6 +75,18 @@ nlohmann::json toJson(const DeviceStateInfo &dsi)
                        {"cacert", caChain},
                        {"sdlist", {{"cnt", dsi.sds.size()}, {"sd", sds}}},
                        {"teeaiklist", aiks}};
+    if (!dsi.requested.isEmpty()) {
+        nlohmann::json requested = nlohmann::json::array();
+        for (const RequestedTa &ta : dsi.requested)
+            requested.push_back({{"taid", ta.taid.toStdString()}, {"havebinary", ta.haveBinary}});
+        tee["reqtalist"] = requested;
+    }
+    if (!dsi.unneeded.isEmpty()) {
+        nlohmann::json unneeded = nlohmann::json::array();
+        for (const QString &taid : dsi.unneeded)
+            unneeded.push_back(taid.toStdString());
+        tee["unneededtalist"] = unneeded;
+    }
     nlohmann::json inner{{"tee", tee}};
     if (dsi.tfw)
         inner["tfwdata"] = {{"tbs", b64(dsi.tfw->tbs)}, {"cert", b64(dsi.tfw->certificate.der())},
@@ -148,6 +160,26 @@ Result<DeviceStateInfo> dsiFromJson(const nlohmann::json &json)
             return spid ? Error{QStringLiteral("otrp.ERR_REQUEST_INVALID"), key.error().message, QStringLiteral("dsi.tee.teeaiklist.spaik")}
                         : spid.error();
         dsi.aiks << SpAik{spid.value(), key.value()};
+    }
+    const nlohmann::json requested = tee.contains("reqtalist") ? tee["reqtalist"] : nlohmann::json::array();
+    if (!requested.is_array() || requested.size() > 32)
+        return dsiError(QStringLiteral("reqtalist must be an array of at most 32 TAs"), QStringLiteral("dsi.tee.reqtalist"));
+    for (const auto &entry : requested) {
+        const Result<QString> taid = entry.is_object() ? text(entry, "taid", QStringLiteral("dsi.tee.reqtalist")) : Result<QString>(dsiError(QStringLiteral("an entry must be an object"), QStringLiteral("dsi.tee.reqtalist")));
+        if (!taid)
+            return taid.error();
+        const nlohmann::json haveBinary = entry.value("havebinary", nlohmann::json(false));
+        if (!haveBinary.is_boolean())
+            return dsiError(QStringLiteral("havebinary must be a boolean"), QStringLiteral("dsi.tee.reqtalist"));
+        dsi.requested << RequestedTa{taid.value(), haveBinary.get<bool>()};
+    }
+    const nlohmann::json unneeded = tee.contains("unneededtalist") ? tee["unneededtalist"] : nlohmann::json::array();
+    if (!unneeded.is_array() || unneeded.size() > 32)
+        return dsiError(QStringLiteral("unneededtalist must be an array of at most 32 TA ids"), QStringLiteral("dsi.tee.unneededtalist"));
+    for (const auto &entry : unneeded) {
+        if (!entry.is_string() || entry.get<std::string>().empty() || entry.get<std::string>().size() > 128)
+            return dsiError(QStringLiteral("an unneeded TA is named by its taid (1 to 128 characters)"), QStringLiteral("dsi.tee.unneededtalist"));
+        dsi.unneeded << QString::fromStdString(entry.get<std::string>());
     }
     if (json["dsi"].contains("tfwdata")) {
         const nlohmann::json &tfw = json["dsi"]["tfwdata"];

@@ -48,6 +48,15 @@ struct TfwData
     QByteArray signature;
 };
 
+// Device-initiated requests (our extension, absent when empty; RFC 9397's requested-tc-list /
+// unneeded-manifest-list carried in the TEE-signed DSI): "reqtalist": [{"taid", "havebinary"}],
+// "unneededtalist": ["taid", ...], members of dsi.tee.
+struct RequestedTa
+{
+    QString taid;
+    bool haveBinary = false;
+};
+
 struct DeviceStateInfo
 {
     std::optional<TfwData> tfw;
@@ -57,10 +66,13 @@ struct DeviceStateInfo
     QList<crypto::Certificate> teeCaChain;
     QList<SdEntry> sds;
     QList<SpAik> aiks;
+    QList<RequestedTa> requested;
+    QStringList unneeded;
 };
 
 nlohmann::json toJson(const DeviceStateInfo &dsi);
-// Strict: every member typed as the draft says; bounded (64 SDs, 256 TAs per SD, 8 CA certs).
+// Strict: every member typed as the draft says; bounded (64 SDs, 256 TAs per SD, 8 CA certs,
+// 32 requested and 32 unneeded TAs).
 Result<DeviceStateInfo> dsiFromJson(const nlohmann::json &json);
 QString dsiHash(const nlohmann::json &dsiJson);
 
