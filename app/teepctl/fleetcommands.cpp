@@ -7,6 +7,7 @@
 #include "protocol/otrp/tapackage.h"
 #include "store/database.h"
 #include "tam/catalog.h"
+#include "tam/tapublisher.h"
 #include "tam/fleet.h"
 #include "tam/referencevalues.h"
 
@@ -127,15 +128,18 @@ int runTa(Context &context, const QStringList &arguments)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
+        "publish SPID BINARY --taid ID --ta-version N --key KEY.pem --cert CERT.pem [--name NAME]\n"
+        "                             sign a TA as its SP for both profiles (signed TA and SUIT manifest)\n"
+        "                             and add that version to the catalog\n"
         "sign BINARY --taid ID --ta-version N --key KEY.pem --cert CERT.pem [--name NAME] --out FILE\n"
-        "                             sign a TA as its SP (the signed-TA format in the README)\n"
+        "                             sign a TA as its SP (the signed-TA format in the README; OTrP only)\n"
         "add SPID FILE                add a signed TA version to the catalog (it must verify with one of\n"
         "                             the SP's signer certificates)\n"
         "list                         every TA version\n"
         "assign TAID (--all | --group NAME | --device NAME) [--ta-version N] [--allow-rollback]\n"
         "                             what devices should have (the latest version unless given)\n"
         "assignments | unassign ID"));
-    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("sign, add, list, assign, assignments or unassign"));
+    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("publish, sign, add, list, assign, assignments or unassign"));
     const QCommandLineOption taid(QStringLiteral("taid"), QStringLiteral("The TA id."), QStringLiteral("id"));
     const QCommandLineOption version(QStringLiteral("ta-version"), QStringLiteral("A TA version number."), QStringLiteral("n"));
     const QCommandLineOption name(QStringLiteral("name"), QStringLiteral("The TA's display name."), QStringLiteral("name"));
@@ -152,12 +156,15 @@ int runTa(Context &context, const QStringList &arguments)
     const QStringList words = parser.positionalArguments();
     const QString action = words.value(0);
 
-    if (action == QLatin1String("sign")) {
-        if (words.size() != 2 || !parser.isSet(taid) || !parser.isSet(version) || !parser.isSet(key) || !parser.isSet(cert) || !parser.isSet(out))
-            return context.usage(QStringLiteral("usage: teepctl ta sign BINARY --taid ID --ta-version N --key KEY.pem --cert CERT.pem --out FILE"));
+    if (action == QLatin1String("sign") || action == QLatin1String("publish")) {
+        const bool publish = action == QLatin1String("publish");
+        if (words.size() != (publish ? 3 : 2) || !parser.isSet(taid) || !parser.isSet(version) || !parser.isSet(key) || !parser.isSet(cert) ||
+            parser.isSet(out) == publish)
+            return context.usage(publish ? QStringLiteral("usage: teepctl ta publish SPID BINARY --taid ID --ta-version N --key KEY.pem --cert CERT.pem")
+                                         : QStringLiteral("usage: teepctl ta sign BINARY --taid ID --ta-version N --key KEY.pem --cert CERT.pem --out FILE"));
         bool numeric = false;
         const qint64 sequence = parser.value(version).toLongLong(&numeric);
-        const auto binary = readInput(words[1]);
+        const auto binary = readInput(words.last());
         const auto keyPem = readInput(parser.value(key));
         const auto certPem = readInput(parser.value(cert));
         if (!numeric || sequence < 0)
@@ -168,6 +175,23 @@ int runTa(Context &context, const QStringList &arguments)
         const auto certificates = teep::crypto::parseCertificates(certPem.value());
         if (!signingKey || !certificates)
             return context.fail(!signingKey ? signingKey.error() : certificates.error());
+        if (publish) {
+            auto database = context.openDatabase();
+            if (!database)
+                return context.fail(database.error());
+            teep::tam::Catalog catalog(database.value()->connection(), context.clock, context.actor);
+            const auto published = teep::tam::publishTa(catalog, words[1], {parser.value(taid), parser.value(name), sequence, binary.value()},
+                                                        signingKey.value(), certificates.value().first());
+            if (!published)
+                return context.fail(published.error());
+            if (context.json)
+                context.print({{"taid", published.value().taid.toStdString()}, {"version", published.value().sequence},
+                               {"sha256", published.value().binarySha256.toStdString()}, {"suit_manifest_bytes", published.value().manifest.size()}});
+            else
+                context.out << "published " << published.value().taid << " version " << published.value().sequence << " for OTrP and TEEP devices ("
+                            << published.value().binarySize << " bytes, SHA-256 " << published.value().binarySha256.left(16) << "...)\n";
+            return kExitOk;
+        }
         const auto signedTa = teep::protocol::otrp::signTa({parser.value(taid), parser.value(name), sequence, binary.value()},
                                                            {signingKey.value(), teep::crypto::jose::signingAlgFor(signingKey.value()), {certificates.value().first()}});
         if (!signedTa)

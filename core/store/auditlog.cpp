@@ -72,7 +72,7 @@ Result<QList<AuditEntry>> AuditLog::entries(QSqlDatabase db, int limit)
     return list;
 }
 
-AuditVerification AuditLog::verify(QSqlDatabase db)
+AuditVerification AuditLog::verify(QSqlDatabase db, const std::function<bool(qint64 checked)> &keepGoing)
 {
     AuditVerification result;
     QSqlQuery query(db);
@@ -100,6 +100,10 @@ AuditVerification AuditLog::verify(QSqlDatabase db)
         }
         previous = entry.entryHash;
         ++result.entries;
+        if (keepGoing && result.entries % 1000 == 0 && !keepGoing(result.entries)) {
+            result.message = QStringLiteral("cancelled after %1 entries").arg(result.entries);
+            return result;
+        }
     }
     result.ok = true;
     result.message = QStringLiteral("%1 entries, chain intact").arg(result.entries);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <functional>
+
 #include "common/clock.h"
 #include "common/error.h"
 
@@ -47,7 +49,9 @@ public:
                          const QString &objectType, const QString &objectId,
                          const nlohmann::json &detail = nlohmann::json::object());
     static Result<QList<AuditEntry>> entries(QSqlDatabase db, int limit = 1000);
-    static AuditVerification verify(QSqlDatabase db);
+    // `keepGoing(checked)` is asked every 1,000 entries (progress); returning false stops the
+    // verification, which then reports "cancelled" and is not ok.
+    static AuditVerification verify(QSqlDatabase db, const std::function<bool(qint64 checked)> &keepGoing = {});
     static QByteArray entryHash(const QByteArray &prevHash, const AuditEntry &entry);
 };
 

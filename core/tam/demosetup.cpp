@@ -11,6 +11,7 @@
 #include "store/trustanchors.h"
 #include "tam/catalog.h"
 #include "tam/referencevalues.h"
+#include "tam/tapublisher.h"
 #include "tam/tarequests.h"
 #include "tam/serviceproviders.h"
 #include "tam/tamidentity.h"
@@ -96,25 +97,10 @@ Result<DemoSetup> initDemo(QSqlDatabase db, store::KeyStore &keys, const Clock &
     for (const DemoTa &ta : tas) {
         const QByteArray code = QStringLiteral("%1 version %2: demo TA code\n").arg(QLatin1String(ta.name)).arg(ta.version).toUtf8().repeated(64);
         const sim::IssuedKey &signer = signers[QLatin1String(ta.spid)];
-        const Result<QByteArray> signedTa = protocol::otrp::signTa({QLatin1String(ta.taid), QLatin1String(ta.name), ta.version, code},
-                                                                   {signer.key, QStringLiteral("ES256"), {signer.certificate}});
-        if (!signedTa)
-            return signedTa.error();
-        const Result<TaVersion> added = catalog.addSignedTa(QLatin1String(ta.spid), signedTa.value());
+        const Result<TaVersion> added = publishTa(catalog, QLatin1String(ta.spid), {QLatin1String(ta.taid), QLatin1String(ta.name), ta.version, code},
+                                                  signer.key, signer.certificate);
         if (!added)
             return added.error();
-        // The same version for TEEP devices: a SUIT envelope signed by the SP, the code integrated.
-        suit::TaManifestSpec manifest;
-        manifest.componentId = QCborArray{QCborValue(QByteArray(ta.taid))};
-        manifest.sequenceNumber = quint64(ta.version);
-        manifest.vendorId = crypto::sha256(QByteArray(ta.spid)).left(16);
-        manifest.classId = crypto::sha256(QByteArray(ta.taid)).left(16);
-        manifest.payload = code;
-        const Result<QByteArray> envelope = suit::buildEnvelope(manifest, {signer.key, crypto::cose::kESP256});
-        if (!envelope)
-            return envelope.error();
-        if (const Status attached = catalog.attachManifest(QLatin1String(ta.taid), ta.version, envelope.value()); !attached)
-            return attached.error();
         setup.tas << QStringLiteral("%1 v%2 (%3)").arg(QLatin1String(ta.taid)).arg(ta.version).arg(QLatin1String(ta.spid));
         binaries.insert(QStringLiteral("ta-%1-v%2.bin").arg(QLatin1String(ta.taid)).arg(ta.version), code);
     }

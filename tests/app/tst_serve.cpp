@@ -5,6 +5,7 @@
 #include "tempdir.h"
 
 #include <QJsonArray>
+#include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -29,6 +30,7 @@ private slots:
     void killDuringBatchLosesNothing();
     void registeredDevicesOnly();
     void approvalQueueFromTheCommandLine();
+    void publishedVersionReachesBothProfiles();
     void usageErrors();
 
 private:
@@ -252,6 +254,38 @@ void TestServe::approvalQueueFromTheCommandLine()
     QCOMPARE(installed(run), (QStringList{QStringLiteral("acme-wallet v2"), QStringLiteral("globex-drm v1")}));
     queue = teep::test::runProgram(kTeepctl, {QStringLiteral("--database"), m_db, QStringLiteral("requests"), QStringLiteral("list")});
     QCOMPARE(queue.out.count("withdrawn"), 2);
+    server.terminate();
+    QVERIFY(server.waitForFinished(10000));
+}
+
+void TestServe::publishedVersionReachesBothProfiles()
+{
+    QFile binary(m_dir->path(QStringLiteral("wallet-3.bin")));
+    QVERIFY(binary.open(QIODevice::WriteOnly));
+    binary.write(QByteArray("ACME Wallet version 3\n").repeated(50));
+    binary.close();
+    const ToolRun published = teep::test::runProgram(
+        kTeepctl, {QStringLiteral("--database"), m_db, QStringLiteral("ta"), QStringLiteral("publish"), QStringLiteral("acme"), binary.fileName(),
+                   QStringLiteral("--taid"), QStringLiteral("acme-wallet"), QStringLiteral("--ta-version"), QStringLiteral("3"), QStringLiteral("--key"),
+                   m_demo + QStringLiteral("/sp-acme.key.pem"), QStringLiteral("--cert"), m_demo + QStringLiteral("/sp-acme.pem"), QStringLiteral("--json")});
+    QVERIFY2(published.exitCode == 0, published.err.constData());
+    QVERIFY(QJsonDocument::fromJson(published.out).object().value(QStringLiteral("suit_manifest_bytes")).toInt() > binary.size());
+    // The wrong SP's key: refused, nothing added.
+    const ToolRun foreign = teep::test::runProgram(
+        kTeepctl, {QStringLiteral("--database"), m_db, QStringLiteral("ta"), QStringLiteral("publish"), QStringLiteral("acme"), binary.fileName(),
+                   QStringLiteral("--taid"), QStringLiteral("acme-wallet"), QStringLiteral("--ta-version"), QStringLiteral("4"), QStringLiteral("--key"),
+                   m_demo + QStringLiteral("/sp-globex.key.pem"), QStringLiteral("--cert"), m_demo + QStringLiteral("/sp-globex.pem")});
+    QCOMPARE(foreign.exitCode, 2);
+    QCOMPARE(scalar(QStringLiteral("SELECT MAX(sequence_number) FROM ta_versions v JOIN trusted_apps t ON t.id = v.ta_id WHERE t.name = 'acme-wallet'")).toInt(), 3);
+
+    QProcess server;
+    const QString uri = startServer(server);
+    QVERIFY(!uri.isEmpty());
+    for (const QString &profile : {QStringLiteral("teep"), QStringLiteral("otrp")}) {
+        const ToolRun run = teep::test::runProgram(kDevsim, {QStringLiteral("--tam"), uri, QStringLiteral("--demo-dir"), m_demo, QStringLiteral("--profile"),
+                                                             profile, QStringLiteral("--name-prefix"), profile});
+        QVERIFY2(run.exitCode == 0 && run.out.contains("acme-wallet v3"), run.out + run.err);
+    }
     server.terminate();
     QVERIFY(server.waitForFinished(10000));
 }

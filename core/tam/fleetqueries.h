@@ -1,0 +1,91 @@
+#pragma once
+
+#include "common/error.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QSqlDatabase>
+#include <QString>
+
+// What the console's views read about the fleet's history: sessions and every message in them,
+// attestation results with their checks, where each TA version is installed, the security domains.
+// Read-only; the engines write these records through Fleet.
+namespace teep::tam {
+
+struct SessionRecord
+{
+    qint64 id = 0;
+    QString profile; // teep, otrp
+    QString device;  // empty until the device proved who it is
+    QString peer;
+    QString state;   // open, completed, failed, expired
+    QString outcome;
+    QString startedAt;
+    QString endedAt;
+    int messages = 0;
+};
+
+struct MessageRecord
+{
+    int seq = 0;
+    bool toDevice = false;
+    QString mediaType;
+    QByteArray body;
+    QString at;
+};
+
+struct AttestationRecord
+{
+    qint64 id = 0;
+    qint64 sessionId = 0; // 0 when the session is gone
+    QString device;
+    QString tee;
+    QString profile;
+    QString tier;
+    QString checksJson; // [{"name", "outcome", "detail"}, ...]
+    QString verifiedAt;
+};
+
+struct InventoryRecord
+{
+    QString taid;
+    QString spid;
+    qint64 version = 0;
+    QString device;
+    QString tee;
+    QString securityDomain; // empty for TEEP (no SDs)
+    QString state;          // installed, failed, removed, ...
+    QString detail;
+    QString updatedAt;
+};
+
+struct SecurityDomainRecord
+{
+    QString device;
+    QString tee;
+    QString name;
+    QString spid;
+    QString state;
+    QString createdAt;
+    QStringList tas; // "taid vN" installed in it
+};
+
+class FleetQueries
+{
+public:
+    explicit FleetQueries(QSqlDatabase db) : m_db(std::move(db)) {}
+
+    Result<QList<SessionRecord>> sessions(int limit = 2000) const;        // newest first
+    Result<QList<MessageRecord>> messages(qint64 sessionId) const;        // in order
+    Result<QList<AttestationRecord>> latestAttestations() const;          // the newest per TEE
+    Result<QList<AttestationRecord>> attestationHistory(const QString &device, const QString &tee, int limit = 200) const;
+    Result<QList<InventoryRecord>> inventory(int limit = 100000) const;
+    Result<QList<SecurityDomainRecord>> securityDomains() const;
+
+private:
+    Result<QList<AttestationRecord>> attestations(const QString &where, const QVariantList &binds, int limit) const;
+
+    QSqlDatabase m_db;
+};
+
+} // namespace teep::tam

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <QWidget>
+
+class QLabel;
+class QProgressBar;
+class QPushButton;
+
+namespace teep::ui {
+
+class FilteredTable;
+class Operation;
+class RowsModel;
+class Workspace;
+
+// The append-only audit log: the newest entries with a filter, an integrity indicator from the
+// hash chain (verified off the UI thread each time the view loads, with progress and cancel), and
+// export of the whole log to CSV.
+class AuditLogPage : public QWidget
+{
+    Q_OBJECT
+
+public:
+    static constexpr int kShown = 5000;
+
+    explicit AuditLogPage(Workspace &workspace, QWidget *parent = nullptr);
+
+    void reload();
+    void verifyChain();
+    // Writes every entry (oldest first) to `path`; off the UI thread.
+    void exportCsv(const QString &path);
+    RowsModel *model() const { return m_model; }
+    Operation *running() const { return m_running; }
+
+signals:
+    void operationFinished(bool ok, const QString &message);
+
+private:
+    void run(Operation *operation);
+    void chooseExportFile();
+
+    Workspace &m_workspace;
+    RowsModel *m_model;
+    FilteredTable *m_table;
+    QLabel *m_integrity;
+    QLabel *m_count;
+    QPushButton *m_verifyButton;
+    QPushButton *m_exportButton;
+    QPushButton *m_cancelButton;
+    QProgressBar *m_progress;
+    Operation *m_running = nullptr;
+};
+
+// One CSV field (RFC 4180): quoted when it holds a comma, quote or line break; a leading = + - @
+// is prefixed with ' so that a spreadsheet does not run it as a formula.
+QString csvField(const QString &value);
+
+} // namespace teep::ui

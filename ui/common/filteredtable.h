@@ -1,0 +1,46 @@
+#pragma once
+
+#include <QWidget>
+
+class QLabel;
+class QLineEdit;
+class QSortFilterProxyModel;
+class QStackedWidget;
+class QTableView;
+
+namespace teep::ui {
+
+class RowsModel;
+
+// A filter box over a sortable table of a RowsModel, and the empty state that replaces the table
+// while the model has no rows (saying what to do next). Every list view of the console uses it.
+class FilteredTable : public QWidget
+{
+    Q_OBJECT
+
+public:
+    FilteredTable(RowsModel *model, const QString &name, const QString &emptyText, QWidget *parent = nullptr);
+
+    QTableView *view() const { return m_view; }
+    QSortFilterProxyModel *proxy() const { return m_proxy; }
+    QLineEdit *filter() const { return m_filter; }
+    // The key of the selected row (RowsModel::KeyRole), invalid when none.
+    QVariant selectedKey() const;
+    void selectKey(const QVariant &key);
+    void setEmptyText(const QString &text);
+
+signals:
+    void selectionChanged();
+
+private:
+    void updateEmptyState();
+
+    RowsModel *m_model;
+    QSortFilterProxyModel *m_proxy;
+    QLineEdit *m_filter;
+    QStackedWidget *m_stack;
+    QTableView *m_view;
+    QLabel *m_empty;
+};
+
+} // namespace teep::ui

@@ -1,0 +1,69 @@
+#pragma once
+
+#include "common/error.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QThread>
+
+#include <atomic>
+#include <functional>
+
+namespace teep::store {
+class Database;
+}
+
+namespace teep::ui {
+
+// What a running operation sees: its own connection to the database (SQLite connections belong
+// to one thread), whether the user cancelled, and a way to report progress.
+class OperationContext
+{
+public:
+    store::Database &database;
+    bool cancelled() const { return m_cancelled.load(); }
+    void progress(qint64 done, qint64 total) const { m_progress(done, total); }
+
+    OperationContext(store::Database &db, const std::atomic_bool &cancelled, std::function<void(qint64, qint64)> progress)
+        : database(db), m_cancelled(cancelled), m_progress(std::move(progress))
+    {
+    }
+
+private:
+    const std::atomic_bool &m_cancelled;
+    std::function<void(qint64, qint64)> m_progress;
+};
+
+// A command the UI starts and the UI thread never waits for: the work runs on its own thread with
+// its own database connection, reports progress, can be cancelled, and ends with finished(ok,
+// message) on the UI thread. Views show the progress and a Cancel button while it runs.
+class Operation : public QObject
+{
+    Q_OBJECT
+
+public:
+    // Returns the message shown when it is done (or an error that says what to do).
+    using Work = std::function<Result<QString>(OperationContext &context)>;
+
+    Operation(QString title, QString databasePath, Work work, QObject *parent = nullptr);
+    ~Operation() override;
+
+    QString title() const { return m_title; }
+    void start();
+    void cancel() { m_cancelled = true; }
+    bool isRunning() const { return m_thread && m_thread->isRunning(); }
+
+signals:
+    void progressed(qint64 done, qint64 total);
+    void finished(bool ok, const QString &message);
+
+private:
+    QString m_title;
+    QString m_databasePath;
+    Work m_work;
+    std::atomic_bool m_cancelled{false};
+    QThread *m_thread = nullptr;
+    Result<QString> m_result{QString()};
+};
+
+} // namespace teep::ui
