@@ -1,6 +1,11 @@
 #include "mainwindow.h"
 
+#include "attestation/attestationpage.h"
+#include "audit/auditlogpage.h"
 #include "devices/devicespage.h"
+#include "inspector/messageinspectorpage.h"
+#include "sds/securitydomainspage.h"
+#include "tas/trustedappspage.h"
 #include "emptystatepage.h"
 #include "prompts.h"
 #include "trustanchors/trustanchorsview.h"
@@ -90,8 +95,8 @@ MainWindow::MainWindow(std::unique_ptr<store::Database> database, Prompts *promp
 MainWindow::~MainWindow()
 {
     // The views refer to the TAM, the workspace and the database: they go before those members.
-    delete m_devices;
-    delete m_trustAnchors;
+    for (int index = m_pages->count() - 1; index >= 0; --index)
+        delete m_pages->widget(index);
 }
 
 void MainWindow::buildMenus()
@@ -134,9 +139,7 @@ QWidget *MainWindow::pageWidget(Page page) const
 void MainWindow::setDatabase(std::unique_ptr<store::Database> database)
 {
     // Views of the previous database go first, then its TAM, its workspace, the database itself.
-    const int trustIndex = pageIndex(Page::TrustAnchors);
-    const int devicesIndex = pageIndex(Page::Devices);
-    for (int index : {trustIndex, devicesIndex}) {
+    for (int index = 0; index < m_pages->count(); ++index) {
         QWidget *previous = m_pages->widget(index);
         m_pages->removeWidget(previous);
         m_pages->insertWidget(index, new QWidget(m_pages)); // keeps the indexes while views are rebuilt
@@ -148,14 +151,29 @@ void MainWindow::setDatabase(std::unique_ptr<store::Database> database)
     m_workspace = std::make_unique<Workspace>(*m_database, *m_prompts);
     m_tamHost = std::make_unique<tam::TamHost>(m_database->connection(), m_workspace->keys(), m_workspace->clock());
     connect(m_tamHost.get(), &tam::TamHost::runningChanged, this, &MainWindow::updateListenerLabel);
+    connect(m_tamHost.get(), &tam::TamHost::sessionEvent, m_workspace.get(), [workspace = m_workspace.get()](const tam::SessionEvent &event) {
+        if (event.kind == tam::SessionEvent::Kind::Closed)
+            workspace->notifyChangedSoon(); // whatever device connected, the views catch up
+    });
     updateListenerLabel(false, QString());
     m_trustAnchors = new TrustAnchorsView(*m_workspace, m_pages);
     m_devices = new DevicesPage(*m_workspace, *m_tamHost, m_pages);
-    for (const auto &[index, view] : {std::pair<int, QWidget *>{trustIndex, m_trustAnchors}, std::pair<int, QWidget *>{devicesIndex, m_devices}}) {
+    m_securityDomains = new SecurityDomainsPage(*m_workspace, m_pages);
+    m_trustedApps = new TrustedAppsPage(*m_workspace, m_pages);
+    m_attestation = new AttestationPage(*m_workspace, m_pages);
+    m_auditLog = new AuditLogPage(*m_workspace, m_pages);
+    m_inspector = new MessageInspectorPage(*m_workspace, *m_tamHost, m_pages);
+    const std::pair<Page, QWidget *> views[] = {{Page::Devices, m_devices},         {Page::SecurityDomains, m_securityDomains},
+                                                {Page::TrustedApps, m_trustedApps}, {Page::TrustAnchors, m_trustAnchors},
+                                                {Page::Attestation, m_attestation}, {Page::AuditLog, m_auditLog},
+                                                {Page::MessageInspector, m_inspector}};
+    for (const auto &[page, view] : views) {
+        const int index = pageIndex(page);
         QWidget *placeholder = m_pages->widget(index);
         m_pages->removeWidget(placeholder);
         delete placeholder;
         m_pages->insertWidget(index, view);
+        view->setAccessibleName(pages().at(index).title);
     }
     if (m_navigation->currentRow() >= 0)
         m_pages->setCurrentIndex(m_navigation->currentRow());

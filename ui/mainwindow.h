@@ -19,8 +19,13 @@ class TamHost;
 
 namespace teep::ui {
 
+class AttestationPage;
+class AuditLogPage;
 class DevicesPage;
+class MessageInspectorPage;
 class Prompts;
+class SecurityDomainsPage;
+class TrustedAppsPage;
 class TrustAnchorsView;
 class Workspace;
 
@@ -45,6 +50,11 @@ public:
     Workspace &workspace() const { return *m_workspace; }
     TrustAnchorsView *trustAnchorsView() const { return m_trustAnchors; }
     DevicesPage *devicesPage() const { return m_devices; }
+    SecurityDomainsPage *securityDomainsPage() const { return m_securityDomains; }
+    TrustedAppsPage *trustedAppsPage() const { return m_trustedApps; }
+    AttestationPage *attestationPage() const { return m_attestation; }
+    AuditLogPage *auditLogPage() const { return m_auditLog; }
+    MessageInspectorPage *messageInspectorPage() const { return m_inspector; }
     tam::TamHost &tamHost() const { return *m_tamHost; }
 
 protected:
@@ -70,6 +80,11 @@ private:
     std::unique_ptr<tam::TamHost> m_tamHost;
     TrustAnchorsView *m_trustAnchors = nullptr;
     DevicesPage *m_devices = nullptr;
+    SecurityDomainsPage *m_securityDomains = nullptr;
+    TrustedAppsPage *m_trustedApps = nullptr;
+    AttestationPage *m_attestation = nullptr;
+    AuditLogPage *m_auditLog = nullptr;
+    MessageInspectorPage *m_inspector = nullptr;
     QLabel *m_keyStoreLabel = nullptr;
     QListWidget *m_navigation = nullptr;
     QStackedWidget *m_pages = nullptr;

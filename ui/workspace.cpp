@@ -3,6 +3,8 @@
 #include "store/auditlog.h"
 #include "store/database.h"
 
+#include <QTimer>
+
 namespace teep::ui {
 
 Workspace::Workspace(store::Database &database, Prompts &prompts, const Clock &clock, QObject *parent)
@@ -41,6 +43,18 @@ void Workspace::lock()
 {
     m_keys.lock();
     emit keyStoreStateChanged(false);
+}
+
+void Workspace::notifyChangedSoon()
+{
+    if (!m_changeTimer) {
+        m_changeTimer = new QTimer(this);
+        m_changeTimer->setSingleShot(true);
+        m_changeTimer->setInterval(250);
+        connect(m_changeTimer, &QTimer::timeout, this, &Workspace::notifyChanged);
+    }
+    if (!m_changeTimer->isActive())
+        m_changeTimer->start();
 }
 
 } // namespace teep::ui

@@ -36,6 +36,8 @@ public:
 
     // Views call this after changing data so that other views and the status bar refresh.
     void notifyChanged() { emit dataChanged(); }
+    // The same, coalesced: many changes within a quarter second (e.g. device sessions) refresh once.
+    void notifyChangedSoon();
 
 signals:
     void dataChanged();
@@ -47,6 +49,7 @@ private:
     const Clock &m_clock;
     store::KeyStore m_keys;
     QString m_actor;
+    class QTimer *m_changeTimer = nullptr;
 };
 
 } // namespace teep::ui

@@ -226,14 +226,15 @@ int runTa(Context &context, const QStringList &arguments)
         nlohmann::ordered_json json = nlohmann::ordered_json::array();
         for (const teep::tam::TaVersion &v : versions.value()) {
             json.push_back({{"taid", v.taid.toStdString()}, {"spid", v.spid.toStdString()}, {"version", v.sequence},
-                            {"size", v.binarySize}, {"sha256", v.binarySha256.toStdString()}});
+                            {"size", v.binarySize}, {"sha256", v.binarySha256.toStdString()}, {"suit_manifest", !v.manifest.isEmpty()}});
             if (!context.json)
-                context.out << v.taid << "  v" << v.sequence << "  SP " << v.spid << "  " << v.binarySize << " bytes\n";
+                context.out << v.taid << "  v" << v.sequence << "  SP " << v.spid << "  " << v.binarySize << " bytes"
+                            << (v.manifest.isEmpty() ? "  (OTrP only: no SUIT manifest)" : "") << "\n";
         }
         if (context.json)
             context.print(json);
         else if (versions.value().isEmpty())
-            context.out << "the catalog is empty: sign a TA (teepctl ta sign) and add it (teepctl ta add SPID FILE)\n";
+            context.out << "the catalog is empty: publish a TA (teepctl ta publish SPID BINARY ...)\n";
         return kExitOk;
     }
     if (action == QLatin1String("assign") && words.size() == 2) {

@@ -134,7 +134,7 @@ Result<QList<TaVersion>> Catalog::versions(const QString &taid) const
                            QStringLiteral("SELECT v.id, t.id, t.name, s.spid, t.description, v.sequence_number, v.binary_data, v.binary_sha256, v.binary_size, v.manifest "
                                           "FROM ta_versions v JOIN trusted_apps t ON t.id = v.ta_id JOIN service_providers s ON s.id = t.sp_id "
                                           "WHERE (? = '' OR t.name = ?) ORDER BY t.name, v.sequence_number"),
-                           {taid, taid});
+                           {taid.isEmpty() ? QStringLiteral("") : taid, taid}); // a null QString binds as NULL, and NULL = '' is not true
     if (!query)
         return query.error();
     QSqlQuery &rows = query.value();

@@ -277,6 +277,9 @@ void TestServe::publishedVersionReachesBothProfiles()
                    m_demo + QStringLiteral("/sp-globex.key.pem"), QStringLiteral("--cert"), m_demo + QStringLiteral("/sp-globex.pem")});
     QCOMPARE(foreign.exitCode, 2);
     QCOMPARE(scalar(QStringLiteral("SELECT MAX(sequence_number) FROM ta_versions v JOIN trusted_apps t ON t.id = v.ta_id WHERE t.name = 'acme-wallet'")).toInt(), 3);
+    const ToolRun list = teep::test::runProgram(kTeepctl, {QStringLiteral("--database"), m_db, QStringLiteral("ta"), QStringLiteral("list"), QStringLiteral("--json")});
+    QCOMPARE(list.exitCode, 0);
+    QCOMPARE(QJsonDocument::fromJson(list.out).array().size(), 6); // the demo's five versions and this one
 
     QProcess server;
     const QString uri = startServer(server);

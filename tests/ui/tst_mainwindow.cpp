@@ -124,19 +124,15 @@ void TestMainWindow::everyViewIsReachableFromKeyboard()
 
 void TestMainWindow::everyEmptyStateSaysWhatToDoNext()
 {
+    // Every view is a real one now (their empty states are checked in tst_consoleviews,
+    // tst_devicesview and tst_trustanchorsview); the navigation still explains each view.
     auto window = makeWindow();
+    auto *navigation = window->findChild<QListWidget *>(QStringLiteral("navigation"));
     for (const teep::ui::PageInfo &info : teep::ui::pages()) {
-        if (info.page == Page::TrustAnchors || info.page == Page::Devices)
-            continue; // real views now; tst_trustanchorsview and tst_devicesview check their empty states
-        auto *page = qobject_cast<teep::ui::EmptyStatePage *>(window->pageWidget(info.page));
-        QVERIFY2(page, qPrintable(info.key));
-        QCOMPARE(page->headline(), info.headline);
+        QVERIFY2(!qobject_cast<teep::ui::EmptyStatePage *>(window->pageWidget(info.page)), qPrintable(info.key));
         QVERIFY(!info.headline.isEmpty());
-        QVERIFY(page->nextStep().startsWith(QStringLiteral("<b>Next step:</b> ")));
         QVERIFY2(info.nextStep.size() > 30, qPrintable(info.key));
-        QVERIFY(page->findChild<QLabel *>(QStringLiteral("body"))->text().size() > 40);
-        auto *icon = page->findChild<QLabel *>(QStringLiteral("empty-state-icon"));
-        QVERIFY2(icon && !icon->pixmap().isNull(), "the logo resource is linked and loads");
+        QCOMPARE(navigation->item(teep::ui::pageIndex(info.page))->toolTip(), info.body);
     }
 }
 

@@ -126,7 +126,6 @@ void AttestationPage::reload()
                                    record.id, stateForWord(record.tier), {}};
     }
     m_model->setRows(rows);
-    m_table->view()->sortByColumn(0, Qt::AscendingOrder);
     if (selected.isValid())
         m_table->selectKey(selected);
     reloadReferences();

@@ -37,6 +37,7 @@ AuditLogPage::AuditLogPage(Workspace &workspace, QWidget *parent) : QWidget(pare
                                    "(Trust Anchors)."),
                                 this);
 
+    m_table->sortBy(0, Qt::DescendingOrder); // newest first
     m_integrity = new QLabel(this);
     m_integrity->setObjectName(QStringLiteral("audit-integrity"));
     m_integrity->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -87,7 +88,7 @@ void AuditLogPage::reload()
         }
     }
     m_model->setRows(rows);
-    const auto total = store::run(m_workspace.database().connection(), QStringLiteral("SELECT COUNT(*) FROM audit_log"));
+    auto total = store::run(m_workspace.database().connection(), QStringLiteral("SELECT COUNT(*) FROM audit_log"));
     qint64 count = 0;
     if (total && total.value().next())
         count = total.value().value(0).toLongLong();
@@ -130,7 +131,7 @@ void AuditLogPage::verifyChain()
     m_integrity->setText(tr("Checking the hash chain..."));
     m_integrity->setStyleSheet(QString());
     auto *operation = new Operation(tr("Verifying the audit chain"), m_workspace.database().path(), [](OperationContext &context) -> Result<QString> {
-        const auto total = store::run(context.database.connection(), QStringLiteral("SELECT COUNT(*) FROM audit_log"));
+        auto total = store::run(context.database.connection(), QStringLiteral("SELECT COUNT(*) FROM audit_log"));
         const qint64 count = total && total.value().next() ? total.value().value(0).toLongLong() : 0;
         const store::AuditVerification verification = store::AuditLog::verify(context.database.connection(), [&](qint64 checked) {
             context.progress(checked, count);
@@ -163,7 +164,7 @@ void AuditLogPage::exportCsv(const QString &path)
     if (m_running)
         return;
     auto *operation = new Operation(tr("Exporting the audit log"), m_workspace.database().path(), [path](OperationContext &context) -> Result<QString> {
-        const auto total = store::run(context.database.connection(), QStringLiteral("SELECT COUNT(*) FROM audit_log"));
+        auto total = store::run(context.database.connection(), QStringLiteral("SELECT COUNT(*) FROM audit_log"));
         const qint64 count = total && total.value().next() ? total.value().value(0).toLongLong() : 0;
         auto rows = store::run(context.database.connection(), QStringLiteral("SELECT id, at, actor, action, object_type, object_id, detail_json, "
                                                                              "entry_hash FROM audit_log ORDER BY id"));

@@ -27,12 +27,14 @@ FilteredTable::FilteredTable(RowsModel *model, const QString &name, const QStrin
     m_proxy->setSourceModel(model);
     m_proxy->setFilterKeyColumn(-1);
     m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    m_proxy->setSortRole(RowsModel::SortRole);
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
 
     m_view = new QTableView(this);
     m_view->setObjectName(name + QStringLiteral("-table"));
     m_view->setModel(m_proxy);
     m_view->setSortingEnabled(true);
+    m_view->sortByColumn(0, Qt::AscendingOrder);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
     m_view->setAlternatingRowColors(true);
@@ -75,6 +77,11 @@ void FilteredTable::selectKey(const QVariant &key)
         return;
     const QModelIndex index = m_proxy->mapFromSource(m_model->index(row, 0));
     m_view->selectRow(index.row());
+}
+
+void FilteredTable::sortBy(int column, Qt::SortOrder order) const
+{
+    m_view->sortByColumn(column, order);
 }
 
 void FilteredTable::setEmptyText(const QString &text)

@@ -28,6 +28,7 @@ public:
     QVariant selectedKey() const;
     void selectKey(const QVariant &key);
     void setEmptyText(const QString &text);
+    void sortBy(int column, Qt::SortOrder order) const;
 
 signals:
     void selectionChanged();

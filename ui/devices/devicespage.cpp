@@ -302,7 +302,7 @@ void DevicesPage::deviceFinished(sim::SimDevice *device, const sim::DeviceOutcom
                                  "assignments (teepctl ta assign) and run again.")
                                   .arg(m_completed)
                                   .arg(m_failed));
-        reload();
+        m_workspace.notifyChanged(); // every view shows what the sessions changed
         emit demoDevicesFinished(m_completed, m_failed);
     } else {
         updateControls();

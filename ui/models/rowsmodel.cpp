@@ -44,6 +44,12 @@ QVariant RowsModel::data(const QModelIndex &index, int role) const
         return row.toolTip.isEmpty() ? QVariant() : QVariant(row.toolTip);
     case KeyRole:
         return row.key;
+    case SortRole: {
+        const QString cell = row.cells.value(index.column());
+        bool numeric = false;
+        const qlonglong number = cell.toLongLong(&numeric);
+        return numeric ? QVariant(number) : QVariant(cell);
+    }
     case StateRole:
         return int(row.state);
     case Qt::ForegroundRole:

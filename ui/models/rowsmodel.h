@@ -23,7 +23,7 @@ public:
         State state = State::Neutral;
         QString toolTip;
     };
-    enum Role { KeyRole = Qt::UserRole + 1, StateRole };
+    enum Role { KeyRole = Qt::UserRole + 1, StateRole, SortRole }; // SortRole: numbers as numbers
 
     explicit RowsModel(QStringList headers, QObject *parent = nullptr);
 

@@ -1,0 +1,21 @@
+#pragma once
+
+#include "tam/fleetqueries.h"
+
+// A recorded session as a file a trainer can keep and open later, offline: the session's summary
+// and every message as sent on the wire (base64). JSON:
+// {"format": "teep-console-session", "version": 1, "session": {...}, "messages": [{"seq", "direction",
+// "media_type", "at", "body"}]}. Reading is strict and bounded (at most 1,000 messages of 8 MiB,
+// 64 MiB in all); a file that is not one is refused with what and where.
+namespace teep::tam {
+
+struct SessionFile
+{
+    SessionRecord session;
+    QList<MessageRecord> messages;
+};
+
+QByteArray writeSessionFile(const SessionFile &file);
+Result<SessionFile> readSessionFile(const QByteArray &bytes);
+
+} // namespace teep::tam

@@ -1,0 +1,252 @@
+#include "tas/trustedappspage.h"
+
+#include "common/filteredtable.h"
+#include "crypto/certificate.h"
+#include "crypto/pkcs8.h"
+#include "crypto/pkiformats.h"
+#include "models/rowsmodel.h"
+#include "store/database.h"
+#include "store/sql.h"
+#include "tam/fleetqueries.h"
+#include "tam/serviceproviders.h"
+#include "tam/tapublisher.h"
+#include "tas/requestspanel.h"
+#include "workspace.h"
+
+#include <QFile>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QTabWidget>
+#include <QVBoxLayout>
+
+namespace teep::ui {
+
+namespace {
+Result<QByteArray> readFile(const QString &path, qint64 limit)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return Error{QStringLiteral("ui.read"), QObject::tr("Cannot read %1: %2").arg(path, file.errorString())};
+    if (file.size() > limit)
+        return Error{QStringLiteral("ui.read"), QObject::tr("%1 is larger than %2 MiB").arg(path).arg(limit / (1024 * 1024))};
+    return file.readAll();
+}
+
+QStringList column(const QSqlDatabase &db, const QString &sql)
+{
+    QStringList values;
+    if (auto rows = store::run(db, sql)) {
+        while (rows.value().next())
+            values << rows.value().value(0).toString();
+    }
+    return values;
+}
+} // namespace
+
+TrustedAppsPage::TrustedAppsPage(Workspace &workspace, QWidget *parent) : QWidget(parent), m_workspace(workspace)
+{
+    setObjectName(QStringLiteral("trusted-apps-page"));
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName(QStringLiteral("ta-tabs"));
+
+    // Catalog.
+    m_catalog = new RowsModel({tr("TA"), tr("Service provider"), tr("Version"), tr("Size"), tr("Code SHA-256"), tr("Profiles")}, this);
+    auto *catalogTable = new FilteredTable(m_catalog, QStringLiteral("catalog"),
+                                           tr("The catalog is empty. Add a service provider with its signer certificate (Trust Anchors), then "
+                                              "Publish TA Version: the binary is signed for OTrP devices and as a SUIT manifest for TEEP devices."),
+                                           this);
+    auto *publish = new QPushButton(tr("&Publish TA Version..."), this);
+    publish->setObjectName(QStringLiteral("ta-publish"));
+    connect(publish, &QPushButton::clicked, this, &TrustedAppsPage::openPublishDialog);
+    auto *catalogPage = new QWidget(this);
+    auto *catalogBar = new QHBoxLayout;
+    catalogBar->addWidget(new QLabel(tr("Every version a service provider signed. Devices get what is assigned or what they ask for."), catalogPage), 1);
+    catalogBar->addWidget(publish);
+    auto *catalogLayout = new QVBoxLayout(catalogPage);
+    catalogLayout->addLayout(catalogBar);
+    catalogLayout->addWidget(catalogTable, 1);
+    m_tabs->addTab(catalogPage, tr("Catalog"));
+
+    // Inventory.
+    m_inventory = new RowsModel({tr("TA"), tr("Version"), tr("Device"), tr("TEE"), tr("Security domain"), tr("State"), tr("Updated (UTC)"), tr("Detail")}, this);
+    m_inventory->setStateColumn(5);
+    auto *inventoryTable = new FilteredTable(m_inventory, QStringLiteral("inventory"),
+                                             tr("Nothing installed yet. Assign a TA (Assignments) and let devices connect to the TAM listener "
+                                                "(Devices, Start Listener)."),
+                                             this);
+    m_tabs->addTab(inventoryTable, tr("Inventory"));
+
+    // Assignments.
+    m_assignments = new RowsModel({tr("#"), tr("TA"), tr("Service provider"), tr("Assigned to"), tr("Version"), tr("Rollback")}, this);
+    m_assignmentTable = new FilteredTable(m_assignments, QStringLiteral("assignments"),
+                                          tr("No assignments: devices get only what they ask for. Assign a TA to every device, a group or one device."),
+                                          this);
+    auto *assignButton = new QPushButton(tr("&Assign..."), this);
+    assignButton->setObjectName(QStringLiteral("ta-assign"));
+    auto *unassignButton = new QPushButton(tr("&Unassign"), this);
+    unassignButton->setObjectName(QStringLiteral("ta-unassign"));
+    connect(assignButton, &QPushButton::clicked, this, &TrustedAppsPage::openAssignDialog);
+    connect(unassignButton, &QPushButton::clicked, this, &TrustedAppsPage::unassignSelected);
+    auto *assignmentPage = new QWidget(this);
+    auto *assignmentBar = new QHBoxLayout;
+    assignmentBar->addWidget(new QLabel(tr("What devices should have; each device converges at its next session (removals included)."), assignmentPage), 1);
+    assignmentBar->addWidget(assignButton);
+    assignmentBar->addWidget(unassignButton);
+    auto *assignmentLayout = new QVBoxLayout(assignmentPage);
+    assignmentLayout->addLayout(assignmentBar);
+    assignmentLayout->addWidget(m_assignmentTable, 1);
+    m_tabs->addTab(assignmentPage, tr("Assignments"));
+
+    m_requests = new RequestsPanel(m_workspace, this);
+    m_tabs->addTab(m_requests, tr("Requests"));
+    connect(m_requests, &RequestsPanel::pendingCountChanged, this, &TrustedAppsPage::updateRequestsTab);
+    updateRequestsTab(m_requests->pendingCount());
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_tabs);
+    connect(&m_workspace, &Workspace::dataChanged, this, &TrustedAppsPage::reload);
+    reload();
+}
+
+void TrustedAppsPage::updateRequestsTab(int pending)
+{
+    m_tabs->setTabText(m_tabs->indexOf(m_requests), pending ? tr("Requests (%1 waiting)").arg(pending) : tr("Requests"));
+}
+
+void TrustedAppsPage::reload()
+{
+    const QSqlDatabase db = m_workspace.database().connection();
+    tam::Catalog catalog(db, m_workspace.clock(), m_workspace.actor());
+    QList<RowsModel::Row> rows;
+    if (const auto versions = catalog.versions()) {
+        for (const tam::TaVersion &version : versions.value()) {
+            const QString profiles = version.manifest.isEmpty() ? tr("OTrP only (no SUIT manifest)") : tr("OTrP, TEEP");
+            rows << RowsModel::Row{{version.taid, version.spid, QString::number(version.sequence), QLocale().formattedDataSize(version.binarySize),
+                                    version.binarySha256, profiles},
+                                   version.id, version.manifest.isEmpty() ? State::Warn : State::Neutral,
+                                   tr("%1 (%2), component id [h'%3'], SUIT manifest %4 bytes")
+                                       .arg(version.taname, version.taid, QString::fromLatin1(version.taid.toUtf8().toHex()))
+                                       .arg(version.manifest.size())};
+        }
+    }
+    m_catalog->setRows(rows);
+
+    QList<RowsModel::Row> inventoryRows;
+    if (const auto inventory = tam::FleetQueries(db).inventory()) {
+        for (const tam::InventoryRecord &record : inventory.value())
+            inventoryRows << RowsModel::Row{{record.taid, QString::number(record.version), record.device, record.tee, record.securityDomain, record.state,
+                                             record.updatedAt, record.detail},
+                                            QVariant(), stateForWord(record.state), record.detail};
+    }
+    m_inventory->setRows(inventoryRows);
+
+    QList<RowsModel::Row> assignmentRows;
+    if (const auto assignments = catalog.assignments()) {
+        for (const tam::Assignment &assignment : assignments.value()) {
+            const QString target = assignment.kind == tam::TargetKind::All     ? tr("every device")
+                                   : assignment.kind == tam::TargetKind::Group ? tr("group %1").arg(assignment.target)
+                                                                               : tr("device %1").arg(assignment.target);
+            assignmentRows << RowsModel::Row{{QString::number(assignment.id), assignment.taid, assignment.spid, target,
+                                              assignment.sequence ? QString::number(*assignment.sequence) : tr("latest"),
+                                              assignment.allowRollback ? tr("allowed") : tr("refused")},
+                                             assignment.id, State::Neutral, {}};
+        }
+    }
+    m_assignments->setRows(assignmentRows);
+}
+
+bool TrustedAppsPage::publish(const PublishRequest &request)
+{
+    auto fail = [this](const QString &message) {
+        m_workspace.prompts().error(this, tr("TA Not Published"), message);
+        return false;
+    };
+    if (request.taid.isEmpty())
+        return fail(tr("Give the TA an id (e.g. acme-wallet)."));
+    const auto binary = readFile(request.binaryPath, 64 * 1024 * 1024);
+    const auto keyPem = readFile(request.keyPath, 1024 * 1024);
+    const auto certPem = readFile(request.certPath, 1024 * 1024);
+    if (!binary || !keyPem || !certPem)
+        return fail((!binary ? binary.error() : !keyPem ? keyPem.error() : certPem.error()).message);
+    const auto key = crypto::readPrivateKeyPem(keyPem.value(), {});
+    const auto certificates = crypto::parseCertificates(certPem.value());
+    if (!key)
+        return fail(tr("The SP signing key cannot be read: %1").arg(key.error().message));
+    if (!certificates || certificates.value().isEmpty())
+        return fail(tr("The SP signer certificate cannot be read: %1").arg(certificates ? tr("no certificate") : certificates.error().message));
+    tam::Catalog catalog(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor());
+    const auto published = tam::publishTa(catalog, request.spid, {request.taid, request.name, request.version, binary.value()}, key.value(),
+                                          certificates.value().first());
+    if (!published)
+        return fail(published.error().message);
+    m_workspace.notifyChanged();
+    return true;
+}
+
+bool TrustedAppsPage::assign(const AssignRequest &request)
+{
+    tam::Catalog catalog(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor());
+    if (const auto assigned = catalog.assign(request.taid, request.kind, request.target, request.version, request.allowRollback); !assigned) {
+        m_workspace.prompts().error(this, tr("TA Not Assigned"), assigned.error().message);
+        return false;
+    }
+    m_workspace.notifyChanged();
+    return true;
+}
+
+bool TrustedAppsPage::unassign(qint64 assignmentId)
+{
+    tam::Catalog catalog(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor());
+    if (const Status removed = catalog.unassign(assignmentId); !removed) {
+        m_workspace.prompts().error(this, tr("TA Not Unassigned"), removed.error().message);
+        return false;
+    }
+    m_workspace.notifyChanged();
+    return true;
+}
+
+void TrustedAppsPage::openPublishDialog()
+{
+    QStringList spids;
+    if (const auto sps = tam::ServiceProviders(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor()).list()) {
+        for (const tam::ServiceProvider &sp : sps.value())
+            spids << sp.spid;
+    }
+    if (spids.isEmpty()) {
+        m_workspace.prompts().error(this, tr("No Service Provider"), tr("Add a service provider with its signer certificate first (Trust Anchors, Service Providers)."));
+        return;
+    }
+    PublishDialog dialog(spids, m_workspace.prompts(), this);
+    if (dialog.exec() == QDialog::Accepted)
+        publish(dialog.request());
+}
+
+void TrustedAppsPage::openAssignDialog()
+{
+    const QSqlDatabase db = m_workspace.database().connection();
+    const QStringList taids = column(db, QStringLiteral("SELECT name FROM trusted_apps ORDER BY name"));
+    if (taids.isEmpty()) {
+        m_workspace.prompts().error(this, tr("Nothing to Assign"), tr("The catalog is empty: publish a TA version first (Catalog)."));
+        return;
+    }
+    AssignDialog dialog(taids, column(db, QStringLiteral("SELECT name FROM devices ORDER BY name LIMIT 10000")),
+                        column(db, QStringLiteral("SELECT name FROM device_groups ORDER BY name")), this);
+    if (dialog.exec() == QDialog::Accepted)
+        assign(dialog.request());
+}
+
+void TrustedAppsPage::unassignSelected()
+{
+    const QVariant key = m_assignmentTable->selectedKey();
+    if (!key.isValid())
+        return;
+    const int row = m_assignments->rowFor(key);
+    if (!m_workspace.prompts().confirm(this, tr("Unassign TA"),
+                                       tr("Unassign %1 from %2? Devices that have it only because of this assignment remove it at their next session.")
+                                           .arg(m_assignments->row(row).cells.value(1), m_assignments->row(row).cells.value(3))))
+        return;
+    unassign(key.toLongLong());
+}
+
+} // namespace teep::ui
