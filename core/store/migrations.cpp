@@ -257,7 +257,7 @@ Migration referenceValues()
 // per device group, and each device's request with its decision.
 Migration taRequests()
 {
-    return {5, QStringLiteral("device-initiated TA requests and their approval policy"), {
+    return {5, QStringLiteral("device-initiated TA requests, their approval policy; devices by name"), {
         QStringLiteral(R"(CREATE TABLE request_policies (
             id INTEGER PRIMARY KEY,
             sp_id INTEGER REFERENCES service_providers (id) ON DELETE CASCADE,
@@ -277,6 +277,8 @@ Migration taRequests()
             decided_by TEXT,
             UNIQUE (device_id, ta_id)))"),
         QStringLiteral("CREATE INDEX ta_requests_by_status ON ta_requests (status)"),
+        // The fleet view pages through devices in name order.
+        QStringLiteral("CREATE INDEX devices_by_name ON devices (name, id)"),
     }};
 }
 

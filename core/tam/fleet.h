@@ -112,7 +112,17 @@ public:
     Status logMessage(qint64 sessionId, int seq, bool toDevice, const QString &mediaType, const QByteArray &body);
     Status closeSession(qint64 sessionId, bool completed, const QString &outcome);
 
-    Result<QList<DeviceSummary>> list(int limit = 10000) const;
+    // A page of the fleet in name order: devices after (afterName, afterId) whose name, serial or
+    // group contains `filter` (case-insensitive for ASCII). Views load page by page.
+    struct Page
+    {
+        QString filter;
+        QString afterName;
+        qint64 afterId = 0;
+        int limit = 500;
+    };
+    Result<QList<DeviceSummary>> list(const Page &page) const;
+    Result<QList<DeviceSummary>> list(int limit = 10000) const { return list(Page{{}, {}, 0, limit}); }
 
 private:
     Status audited(const QString &action, const QString &objectType, const QString &objectId, const nlohmann::json &detail,

@@ -35,7 +35,7 @@ QString outcomeText(const QString &outcome)
 }
 } // namespace
 
-AttestationPage::AttestationPage(Workspace &workspace, QWidget *parent) : QWidget(parent), m_workspace(workspace)
+AttestationPage::AttestationPage(Workspace &workspace, QWidget *parent) : LazyPage(parent), m_workspace(workspace)
 {
     setObjectName(QStringLiteral("attestation-page"));
     m_model = new RowsModel({tr("Device"), tr("TEE"), tr("Profile"), tr("Trust tier"), tr("Verified (UTC)")}, this);
@@ -111,8 +111,7 @@ AttestationPage::AttestationPage(Workspace &workspace, QWidget *parent) : QWidge
     tabs->addTab(referencePage, tr("Reference Values"));
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(tabs);
-    connect(&m_workspace, &Workspace::dataChanged, this, &AttestationPage::reload);
-    reload();
+    connect(&m_workspace, &Workspace::dataChanged, this, &LazyPage::refresh);
 }
 
 void AttestationPage::reload()

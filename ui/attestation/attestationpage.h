@@ -1,6 +1,6 @@
 #pragma once
 
-#include <QWidget>
+#include "common/lazypage.h"
 
 class QLabel;
 class QPlainTextEdit;
@@ -15,14 +15,14 @@ class Workspace;
 // Attestation: the latest result of every TEE with its trust tier; for the selected TEE every
 // verification step (pass / warn / fail with its detail), its history, and the evidence as the
 // device sent it (decoded); the reference values the operator expects per device model.
-class AttestationPage : public QWidget
+class AttestationPage : public LazyPage
 {
     Q_OBJECT
 
 public:
     explicit AttestationPage(Workspace &workspace, QWidget *parent = nullptr);
 
-    void reload();
+    void reload() override;
     RowsModel *model() const { return m_model; }
     FilteredTable *table() const { return m_table; }
     QTreeWidget *checks() const { return m_checks; }

@@ -28,7 +28,7 @@ QString csvField(const QString &value)
     return text;
 }
 
-AuditLogPage::AuditLogPage(Workspace &workspace, QWidget *parent) : QWidget(parent), m_workspace(workspace)
+AuditLogPage::AuditLogPage(Workspace &workspace, QWidget *parent) : LazyPage(parent), m_workspace(workspace)
 {
     setObjectName(QStringLiteral("audit-log-page"));
     m_model = new RowsModel({tr("#"), tr("Time (UTC)"), tr("Actor"), tr("Action"), tr("Object"), tr("Detail")}, this);
@@ -72,8 +72,7 @@ AuditLogPage::AuditLogPage(Workspace &workspace, QWidget *parent) : QWidget(pare
     layout->addLayout(bar);
     layout->addWidget(m_table, 1);
     layout->addWidget(m_count);
-    connect(&m_workspace, &Workspace::dataChanged, this, &AuditLogPage::reload);
-    reload();
+    connect(&m_workspace, &Workspace::dataChanged, this, &LazyPage::refresh);
 }
 
 void AuditLogPage::reload()

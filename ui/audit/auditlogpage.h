@@ -1,6 +1,6 @@
 #pragma once
 
-#include <QWidget>
+#include "common/lazypage.h"
 
 class QLabel;
 class QProgressBar;
@@ -16,7 +16,7 @@ class Workspace;
 // The append-only audit log: the newest entries with a filter, an integrity indicator from the
 // hash chain (verified off the UI thread each time the view loads, with progress and cancel), and
 // export of the whole log to CSV.
-class AuditLogPage : public QWidget
+class AuditLogPage : public LazyPage
 {
     Q_OBJECT
 
@@ -25,7 +25,7 @@ public:
 
     explicit AuditLogPage(Workspace &workspace, QWidget *parent = nullptr);
 
-    void reload();
+    void reload() override;
     void verifyChain();
     // Writes every entry (oldest first) to `path`; off the UI thread.
     void exportCsv(const QString &path);

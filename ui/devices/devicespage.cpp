@@ -89,16 +89,19 @@ DevicesPage::DevicesPage(Workspace &workspace, tam::TamHost &host, QWidget *pare
 
     m_filter = new QLineEdit(this);
     m_filter->setObjectName(QStringLiteral("devices-filter"));
-    m_filter->setPlaceholderText(tr("Filter devices by any column"));
+    m_filter->setPlaceholderText(tr("Filter devices by name, serial or group"));
     m_filter->setAccessibleName(tr("Filter devices"));
     m_filter->setClearButtonEnabled(true);
 
     m_model = new FleetModel(this);
     m_proxy = new QSortFilterProxyModel(this);
     m_proxy->setSourceModel(m_model);
-    m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
-    m_proxy->setFilterKeyColumn(-1);
-    connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
+    // The filter runs in the database (the model loads page by page), so it finds every device.
+    connect(m_filter, &QLineEdit::textChanged, this, [this](const QString &text) {
+        if (const Status filtered = m_model->setFilter(text.trimmed()); !filtered)
+            m_demoStatus->setText(tr("The fleet could not be read: %1").arg(filtered.error().message));
+        m_tableOrEmpty->setCurrentIndex(m_model->rowCount() == 0 && m_model->filter().isEmpty() ? 0 : 1);
+    });
 
     m_table = new QTableView(this);
     m_table->setObjectName(QStringLiteral("devices-table"));
@@ -165,7 +168,7 @@ void DevicesPage::reload()
                                                                : QString();
     if (const Status loaded = m_model->reload(tam::Fleet(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor())); !loaded)
         m_demoStatus->setText(tr("The fleet could not be read: %1").arg(loaded.error().message));
-    m_tableOrEmpty->setCurrentIndex(m_model->rowCount() == 0 ? 0 : 1);
+    m_tableOrEmpty->setCurrentIndex(m_model->rowCount() == 0 && m_model->filter().isEmpty() ? 0 : 1);
     if (m_model->rowCount() > 0)
         m_table->resizeColumnsToContents();
     for (int row = 0; row < m_proxy->rowCount(); ++row) {

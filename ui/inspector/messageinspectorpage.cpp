@@ -40,7 +40,7 @@ QString shortName(const QString &kind)
 }
 } // namespace
 
-MessageInspectorPage::MessageInspectorPage(Workspace &workspace, tam::TamHost &host, QWidget *parent) : QWidget(parent), m_workspace(workspace)
+MessageInspectorPage::MessageInspectorPage(Workspace &workspace, tam::TamHost &host, QWidget *parent) : LazyPage(parent), m_workspace(workspace)
 {
     setObjectName(QStringLiteral("message-inspector-page"));
     m_sessions = new RowsModel({tr("#"), tr("Device"), tr("Profile"), tr("State"), tr("Messages"), tr("Started (UTC)"), tr("Outcome")}, this);
@@ -128,10 +128,9 @@ MessageInspectorPage::MessageInspectorPage(Workspace &workspace, tam::TamHost &h
     m_reloadTimer = new QTimer(this);
     m_reloadTimer->setSingleShot(true);
     m_reloadTimer->setInterval(250);
-    connect(m_reloadTimer, &QTimer::timeout, this, &MessageInspectorPage::reload);
+    connect(m_reloadTimer, &QTimer::timeout, this, &LazyPage::refresh);
     connect(&host, &tam::TamHost::sessionEvent, this, &MessageInspectorPage::sessionEvent);
-    connect(&m_workspace, &Workspace::dataChanged, this, &MessageInspectorPage::reload);
-    reload();
+    connect(&m_workspace, &Workspace::dataChanged, this, &LazyPage::refresh);
 }
 
 void MessageInspectorPage::sessionEvent(const tam::SessionEvent &)

@@ -3,7 +3,7 @@
 #include "crypto/key.h"
 #include "tam/sessionfile.h"
 
-#include <QWidget>
+#include "common/lazypage.h"
 
 class QLabel;
 class QPlainTextEdit;
@@ -27,14 +27,14 @@ class Workspace;
 // sequence of TAM - Broker - TEE messages; the selected message decoded (CBOR diagnostic or JSON,
 // each signature and encryption layer, key ids) and verified with the TAM's key and the device's
 // agent key. A session can be exported to a file and opened again later, offline.
-class MessageInspectorPage : public QWidget
+class MessageInspectorPage : public LazyPage
 {
     Q_OBJECT
 
 public:
     MessageInspectorPage(Workspace &workspace, tam::TamHost &host, QWidget *parent = nullptr);
 
-    void reload();
+    void reload() override;
     // Shows a session of this database, or a session file (offline).
     bool showSession(qint64 sessionId);
     bool openSessionFile(const QString &path);

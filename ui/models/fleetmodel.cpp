@@ -30,15 +30,59 @@ QStringList installedTas(const tam::DeviceSummary &device)
 
 FleetModel::FleetModel(QObject *parent) : QAbstractTableModel(parent) {}
 
+Result<QList<tam::DeviceSummary>> FleetModel::page(const tam::DeviceSummary *after, int limit) const
+{
+    if (!m_fleet)
+        return QList<tam::DeviceSummary>();
+    return m_fleet->list(tam::Fleet::Page{m_filter, after ? after->name : QString(), after ? after->id : 0, limit});
+}
+
 Status FleetModel::reload(const tam::Fleet &fleet)
 {
-    const Result<QList<tam::DeviceSummary>> devices = fleet.list();
+    m_fleet.emplace(fleet);
+    // The rows already loaded stay loaded (the view keeps its scroll position), at least a page.
+    const int wanted = qMax(kPageSize, int(m_devices.size()));
+    const Result<QList<tam::DeviceSummary>> devices = page(nullptr, wanted);
     if (!devices)
         return devices.error();
     beginResetModel();
     m_devices = devices.value();
+    m_exhausted = m_devices.size() < wanted;
     endResetModel();
     return {};
+}
+
+Status FleetModel::setFilter(const QString &text)
+{
+    m_filter = text;
+    const Result<QList<tam::DeviceSummary>> devices = page(nullptr, kPageSize);
+    if (!devices)
+        return devices.error();
+    beginResetModel();
+    m_devices = devices.value();
+    m_exhausted = m_devices.size() < kPageSize;
+    endResetModel();
+    return {};
+}
+
+bool FleetModel::canFetchMore(const QModelIndex &parent) const
+{
+    return !parent.isValid() && !m_exhausted;
+}
+
+void FleetModel::fetchMore(const QModelIndex &parent)
+{
+    if (parent.isValid() || m_exhausted || m_devices.isEmpty())
+        return;
+    const Result<QList<tam::DeviceSummary>> more = page(&m_devices.last(), kPageSize);
+    if (!more || more.value().isEmpty()) {
+        m_exhausted = true;
+        return;
+    }
+    beginInsertRows({}, int(m_devices.size()), int(m_devices.size() + more.value().size()) - 1);
+    m_devices << more.value();
+    endInsertRows();
+    m_exhausted = more.value().size() < kPageSize;
 }
 
 int FleetModel::rowCount(const QModelIndex &parent) const

@@ -4,10 +4,14 @@
 
 #include <QAbstractTableModel>
 
+#include <optional>
+
 namespace teep::ui {
 
 // The fleet as a table: one row per device, with its attestation, installed TAs and last contact.
-// reload() reads it again from the database (after a session, a demo run, a change).
+// Loaded lazily, a page of kPageSize devices at a time as the view scrolls (fetchMore); the filter
+// runs in the database, so it finds devices that are not loaded yet. reload() reads the loaded
+// range again (after a session, a demo run, a change).
 class FleetModel : public QAbstractTableModel
 {
     Q_OBJECT
@@ -16,9 +20,17 @@ public:
     enum Column { Name, Attestation, Tees, InstalledTas, LastContact, Address, Identity, ColumnCount };
     enum Role { TierRole = Qt::UserRole + 1 };
 
+    static constexpr int kPageSize = 200; // a few screens of rows
+
     explicit FleetModel(QObject *parent = nullptr);
 
     Status reload(const tam::Fleet &fleet);
+    // Devices whose name, serial or group contains `text`; from the first page again.
+    Status setFilter(const QString &text);
+    const QString &filter() const { return m_filter; }
+
+    bool canFetchMore(const QModelIndex &parent) const override;
+    void fetchMore(const QModelIndex &parent) override;
     const tam::DeviceSummary &device(int row) const { return m_devices.at(row); }
 
     int rowCount(const QModelIndex &parent = {}) const override;
@@ -27,6 +39,11 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 private:
+    Result<QList<tam::DeviceSummary>> page(const tam::DeviceSummary *after, int limit) const;
+
+    std::optional<tam::Fleet> m_fleet;
+    QString m_filter;
+    bool m_exhausted = true;
     QList<tam::DeviceSummary> m_devices;
 };
 

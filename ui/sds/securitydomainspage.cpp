@@ -12,7 +12,7 @@
 
 namespace teep::ui {
 
-SecurityDomainsPage::SecurityDomainsPage(Workspace &workspace, QWidget *parent) : QWidget(parent), m_workspace(workspace)
+SecurityDomainsPage::SecurityDomainsPage(Workspace &workspace, QWidget *parent) : LazyPage(parent), m_workspace(workspace)
 {
     setObjectName(QStringLiteral("security-domains-page"));
     m_model = new RowsModel({tr("Service provider"), tr("Device"), tr("TEE"), tr("Security domain"), tr("State"), tr("TAs inside"), tr("Created (UTC)")}, this);
@@ -28,8 +28,7 @@ SecurityDomainsPage::SecurityDomainsPage(Workspace &workspace, QWidget *parent) 
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(explanation);
     layout->addWidget(m_table, 1);
-    connect(&m_workspace, &Workspace::dataChanged, this, &SecurityDomainsPage::reload);
-    reload();
+    connect(&m_workspace, &Workspace::dataChanged, this, &LazyPage::refresh);
 }
 
 void SecurityDomainsPage::reload()

@@ -44,7 +44,7 @@ QStringList column(const QSqlDatabase &db, const QString &sql)
 }
 } // namespace
 
-TrustedAppsPage::TrustedAppsPage(Workspace &workspace, QWidget *parent) : QWidget(parent), m_workspace(workspace)
+TrustedAppsPage::TrustedAppsPage(Workspace &workspace, QWidget *parent) : LazyPage(parent), m_workspace(workspace)
 {
     setObjectName(QStringLiteral("trusted-apps-page"));
     m_tabs = new QTabWidget(this);
@@ -105,8 +105,7 @@ TrustedAppsPage::TrustedAppsPage(Workspace &workspace, QWidget *parent) : QWidge
 
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_tabs);
-    connect(&m_workspace, &Workspace::dataChanged, this, &TrustedAppsPage::reload);
-    reload();
+    connect(&m_workspace, &Workspace::dataChanged, this, &LazyPage::refresh);
 }
 
 void TrustedAppsPage::updateRequestsTab(int pending)

@@ -2,7 +2,7 @@
 
 #include "tas/tadialogs.h"
 
-#include <QWidget>
+#include "common/lazypage.h"
 
 class QTabWidget;
 
@@ -16,14 +16,14 @@ class Workspace;
 // Trusted Applications: the catalog (every version an SP signed, with its SUIT manifest),
 // publishing a new version, the inventory (where each version is installed, failed or removed),
 // the operator's assignments, and the approval queue of device requests.
-class TrustedAppsPage : public QWidget
+class TrustedAppsPage : public LazyPage
 {
     Q_OBJECT
 
 public:
     explicit TrustedAppsPage(Workspace &workspace, QWidget *parent = nullptr);
 
-    void reload();
+    void reload() override;
     bool publish(const PublishRequest &request);
     bool assign(const AssignRequest &request);
     bool unassign(qint64 assignmentId);

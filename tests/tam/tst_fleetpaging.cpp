@@ -1,0 +1,115 @@
+// Fleet::list page by page and filtered in the database, as the fleet view loads it.
+#include "store/database.h"
+#include "store/sql.h"
+#include "tam/fleet.h"
+#include "tempdir.h"
+
+#include <QTest>
+
+using namespace teep;
+
+class TestFleetPaging : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void pagesCoverEveryDeviceOnce();
+    void filterMatchesNameSerialGroupAndEscapes();
+    void detailsOfAPage();
+
+private:
+    std::unique_ptr<test::TempDir> m_dir;
+    std::unique_ptr<store::Database> m_db;
+};
+
+void TestFleetPaging::init()
+{
+    m_dir = std::make_unique<test::TempDir>();
+    auto opened = store::Database::open(m_dir->path(QStringLiteral("fleet.db")));
+    QVERIFY(opened.ok());
+    m_db = std::move(opened).value();
+    QSqlDatabase db = m_db->connection();
+    QVERIFY(db.transaction());
+    QVERIFY(store::run(db, QStringLiteral("INSERT INTO device_groups (id, name) VALUES (1, 'line_7')")).ok());
+    for (int i = 0; i < 450; ++i) {
+        // Two devices share each name from 400 on: the page boundary must not skip or repeat them.
+        const QString name = i < 400 ? QStringLiteral("dev-%1").arg(i, 3, 10, QLatin1Char('0')) : QStringLiteral("twin-%1").arg(i / 2);
+        QVERIFY(store::run(db, QStringLiteral("INSERT INTO devices (name, serial, group_id, identity_source, created_at) VALUES (?, ?, ?, 'registered', 'now')"),
+                           {name, QStringLiteral("SN%1").arg(i), i % 10 == 0 ? QVariant(1) : QVariant(QMetaType(QMetaType::LongLong))})
+                    .ok());
+    }
+    QVERIFY(store::run(db, QStringLiteral("INSERT INTO devices (name, serial, identity_source, created_at) VALUES ('100%_sure', 'X', 'registered', 'now')")).ok());
+    QVERIFY(db.commit());
+}
+
+void TestFleetPaging::pagesCoverEveryDeviceOnce()
+{
+    const tam::Fleet fleet(m_db->connection(), SystemClock::instance(), QStringLiteral("test"));
+    QList<qint64> seen;
+    tam::Fleet::Page page{{}, {}, 0, 200};
+    QList<int> sizes;
+    for (;;) {
+        const auto devices = fleet.list(page);
+        QVERIFY(devices.ok());
+        sizes << int(devices.value().size());
+        for (const tam::DeviceSummary &device : devices.value())
+            seen << device.id;
+        if (devices.value().size() < page.limit)
+            break;
+        page.afterName = devices.value().last().name;
+        page.afterId = devices.value().last().id;
+    }
+    QCOMPARE(sizes, (QList<int>{200, 200, 51}));
+    QCOMPARE(seen.size(), 451);
+    QCOMPARE(QSet<qint64>(seen.cbegin(), seen.cend()).size(), 451);
+}
+
+void TestFleetPaging::filterMatchesNameSerialGroupAndEscapes()
+{
+    const tam::Fleet fleet(m_db->connection(), SystemClock::instance(), QStringLiteral("test"));
+    auto count = [&](const QString &filter) { return int(fleet.list(tam::Fleet::Page{filter, {}, 0, 10000}).value().size()); };
+    QCOMPARE(count(QStringLiteral("dev-01")), 10);   // dev-010 .. dev-019
+    QCOMPARE(count(QStringLiteral("DEV-01")), 10);   // case-insensitive
+    QCOMPARE(count(QStringLiteral("SN449")), 1);     // serial
+    QCOMPARE(count(QStringLiteral("line_7")), 45);   // group
+    QCOMPARE(count(QStringLiteral("%")), 1);         // a literal percent sign, not "anything"
+    QCOMPARE(count(QStringLiteral("0%_")), 1);
+    QCOMPARE(count(QStringLiteral("_")), 46);        // a literal underscore: line_7's devices and 100%_sure
+    QCOMPARE(count(QStringLiteral("nothing")), 0);
+}
+
+void TestFleetPaging::detailsOfAPage()
+{
+    QSqlDatabase db = m_db->connection();
+    QVERIFY(store::run(db, QStringLiteral("INSERT INTO service_providers (id, spid, name, created_at) VALUES (1, 'acme', 'ACME', 'now')")).ok());
+    QVERIFY(store::run(db, QStringLiteral("INSERT INTO trusted_apps (id, sp_id, name, component_id, created_at) VALUES (1, 1, 'wallet', x'01', 'now'), (2, 1, 'notes', x'02', 'now')")).ok());
+    QVERIFY(store::run(db, QStringLiteral("INSERT INTO ta_versions (id, ta_id, sequence_number, binary_data, binary_sha256, binary_size, created_at) "
+                                          "VALUES (1, 1, 2, x'00', '00', 1, 'now'), (2, 2, 1, x'00', '00', 1, 'now')")).ok());
+    QVERIFY(store::run(db, QStringLiteral("INSERT INTO tees (id, device_id, tee_name, protocol) VALUES (1, 1, 'primary', 'otrp'), (2, 1, 'second', 'otrp'), (3, 2, 'teep', 'teep')")).ok());
+    QVERIFY(store::run(db, QStringLiteral("INSERT INTO security_domains (id, tee_id, sp_id, name, state, created_at) VALUES (1, 1, 1, 'acme', 'created', 'now')")).ok());
+    QVERIFY(store::run(db, QStringLiteral("INSERT INTO installations (tee_id, ta_version_id, security_domain_id, state, updated_at) VALUES "
+                                          "(1, 1, 1, 'installed', 'now'), (3, 1, NULL, 'installed', 'now'), (3, 2, NULL, 'installed', 'now'), (2, 2, NULL, 'failed', 'now')")).ok());
+    QVERIFY(store::run(db, QStringLiteral("INSERT INTO attestation_results (tee_id, tier, checks_json, verified_at) VALUES (1, 'warning', '[]', 'a'), (1, 'affirming', '[]', 'b')")).ok());
+    const tam::Fleet fleet(db, SystemClock::instance(), QStringLiteral("test"));
+    const auto page = fleet.list(tam::Fleet::Page{QStringLiteral("dev-00"), {}, 0, 3});
+    QVERIFY(page.ok());
+    QCOMPARE(page.value().size(), 3);
+    const tam::DeviceSummary &first = page.value().at(0);
+    QCOMPARE(first.tees.size(), 2);
+    QCOMPARE(first.tees.at(0).name, QStringLiteral("primary"));
+    QCOMPARE(first.tees.at(0).lastTier, QStringLiteral("affirming")); // the newest result
+    QCOMPARE(first.tees.at(0).sds.size(), 1);
+    QCOMPARE(first.tees.at(0).sds.at(0).first, QStringLiteral("acme"));
+    QCOMPARE(first.tees.at(0).sds.at(0).second, QStringList{QStringLiteral("wallet v2")});
+    QVERIFY(first.tees.at(1).sds.isEmpty()); // a failed installation is not installed
+    const tam::DeviceSummary &second = page.value().at(1);
+    QCOMPARE(second.tees.size(), 1);
+    QCOMPARE(second.tees.at(0).sds.size(), 1);
+    QCOMPARE(second.tees.at(0).sds.at(0).first, QString()); // TEEP: TAs outside SDs
+    QCOMPARE(second.tees.at(0).sds.at(0).second, (QStringList{QStringLiteral("notes v1"), QStringLiteral("wallet v2")}));
+    QVERIFY(page.value().at(2).tees.isEmpty());
+}
+
+QTEST_MAIN(TestFleetPaging)
+#include "tst_fleetpaging.moc"
