@@ -12,9 +12,11 @@
 #include "workspace.h"
 #include "store/database.h"
 #include "teep/version.h"
+#include "theme.h"
 #include "uilogging.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QFileDialog>
@@ -115,6 +117,20 @@ void MainWindow::buildMenus()
         QAction *action = view->addAction(info.icon, info.title, this,
                                           [this, page = info.page] { showPage(page); });
         action->setShortcut(QKeySequence(QStringLiteral("Ctrl+%1").arg(number++)));
+    }
+
+    view->addSeparator();
+    QMenu *themes = view->addMenu(tr("&Theme"));
+    auto *themeGroup = new QActionGroup(this);
+    for (const auto &[theme, title] : {std::pair{Theme::System, tr("&System")}, std::pair{Theme::Light, tr("&Light")}, std::pair{Theme::Dark, tr("&Dark")}}) {
+        QAction *action = themes->addAction(title, this, [theme = theme] {
+            applyTheme(theme);
+            saveTheme(theme);
+        });
+        action->setObjectName(QStringLiteral("theme-") + themeName(theme));
+        action->setCheckable(true);
+        action->setChecked(savedTheme() == theme);
+        themeGroup->addAction(action);
     }
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));

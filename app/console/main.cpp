@@ -5,6 +5,8 @@
 #include "store/database.h"
 #include "teep/version.h"
 
+#include "theme.h"
+
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QMessageBox>
@@ -19,6 +21,7 @@ int main(int argc, char *argv[])
     QApplication::setApplicationDisplayName(QString::fromLatin1(teep::kProductName));
     QApplication::setApplicationVersion(QString::fromLatin1(teep::kVersion));
     QApplication::setDesktopFileName(QStringLiteral("org.teepconsole.TeepConsole"));
+    teep::ui::applyTheme(teep::ui::savedTheme()); // View > Theme: system, light or dark
 
     QCommandLineParser parser;
     parser.setApplicationDescription(

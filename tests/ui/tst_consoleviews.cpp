@@ -23,10 +23,15 @@
 #include "tas/requestspanel.h"
 #include "tas/trustedappspage.h"
 #include "tempdir.h"
+#include "theme.h"
 #include "workspace.h"
 
 #include <QPushButton>
 #include <QAbstractItemModelTester>
+#include <QAction>
+#include <QApplication>
+
+#include <cmath>
 #include <QLineEdit>
 #include <QSortFilterProxyModel>
 #include <QTableView>
@@ -56,6 +61,7 @@ private slots:
     void messageInspectorExportAndOpen();
     void securityDomains();
     void auditLogOffTheUiThread();
+    void darkTheme();
 
 private:
     void screenshot(const QString &name)
@@ -392,6 +398,36 @@ void TestConsoleViews::auditLogOffTheUiThread()
     QVERIFY(done.wait(30000));
     QVERIFY2(integrity->text().contains(QStringLiteral("BROKEN")), qPrintable(integrity->text()));
     QVERIFY(integrity->text().contains(QStringLiteral("entry 5")));
+}
+
+void TestConsoleViews::darkTheme()
+{
+    auto *dark = m_window->findChild<QAction *>(QStringLiteral("theme-dark"));
+    QVERIFY(dark);
+    dark->trigger();
+    QTest::qWait(50); // palette change events
+    QVERIFY(m_window->palette().color(QPalette::Window).lightness() < 80);
+    const QPalette palette = QApplication::palette();
+    QVERIFY(palette.color(QPalette::Base).lightness() < 60);
+    QVERIFY(palette.color(QPalette::Text).lightness() > 200);
+    // Pass / warn / fail colours stay readable on the dark base (WCAG contrast >= 4.5).
+    auto luminance = [](const QColor &c) {
+        auto channel = [](double v) { return v <= 0.03928 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4); };
+        return 0.2126 * channel(c.redF()) + 0.7152 * channel(c.greenF()) + 0.0722 * channel(c.blueF());
+    };
+    for (ui::State state : {ui::State::Pass, ui::State::Warn, ui::State::Fail}) {
+        const double a = luminance(ui::stateForeground(state, palette)) + 0.05;
+        const double b = luminance(palette.color(QPalette::Base)) + 0.05;
+        QVERIFY(qMax(a, b) / qMin(a, b) >= 4.5);
+    }
+    QCOMPARE(ui::savedTheme(), ui::Theme::Dark);
+    m_window->showPage(Page::MessageInspector);
+    screenshot(QStringLiteral("message-inspector-dark"));
+    m_window->showPage(Page::Attestation);
+    screenshot(QStringLiteral("attestation-dark"));
+    m_window->findChild<QAction *>(QStringLiteral("theme-light"))->trigger();
+    QVERIFY(QApplication::palette().color(QPalette::Base).lightness() > 200);
+    m_window->findChild<QAction *>(QStringLiteral("theme-system"))->trigger();
 }
 
 QTEST_MAIN(TestConsoleViews)
