@@ -60,9 +60,11 @@ int main(int argc, char *argv[])
     const QCommandLineOption bundle(QStringLiteral("bundle"), QStringLiteral("Installed apps bundle this TA binary: TAID=FILE (repeatable)."),
                                     QStringLiteral("ta"));
     const QCommandLineOption removeApp(QStringLiteral("remove-app"), QStringLiteral("Remove a client app (repeatable)."), QStringLiteral("name"));
+    const QCommandLineOption tamCa(QStringLiteral("tam-ca"),
+                                   QStringLiteral("HTTPS: the CA certificate(s) (PEM) that vouch for the TAM's TLS certificate."), QStringLiteral("file"));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print the summary as JSON."));
     const QCommandLineOption verbose(QStringLiteral("verbose"), QStringLiteral("Log what the devices do (stderr)."));
-    parser.addOptions({tam, demoDir, devices, profile, stateDir, prefix, tees, fault, slowMs, installApp, bundle, removeApp, json, verbose});
+    parser.addOptions({tam, demoDir, devices, profile, stateDir, prefix, tees, fault, slowMs, installApp, bundle, removeApp, tamCa, json, verbose});
     parser.process(app);
     if (!parser.isSet(verbose) && !qEnvironmentVariableIsSet("QT_LOGGING_RULES"))
         QLoggingCategory::setFilterRules(QStringLiteral("teep.*.info=false"));
@@ -123,6 +125,12 @@ int main(int argc, char *argv[])
         }
         apps.install << clientApp;
     }
+    QList<QSslCertificate> tlsRoots;
+    if (parser.isSet(tamCa)) {
+        tlsRoots = QSslCertificate::fromPath(parser.value(tamCa), QSsl::Pem, QSslCertificate::PatternSyntax::FixedString);
+        if (tlsRoots.isEmpty())
+            return usage(QStringLiteral("--tam-ca: no PEM certificate in %1").arg(parser.value(tamCa)));
+    }
     const auto material = sim::readDemoDirectory(parser.value(demoDir));
     if (!material) {
         err << "teep-devsim: " << material.error().toString() << "\n";
@@ -141,6 +149,7 @@ int main(int argc, char *argv[])
             err << "teep-devsim: " << name << ": " << device.error().toString() << "\n";
             return 2;
         }
+        device.value()->setTlsRoots(tlsRoots);
         if (const Status changed = device.value()->changeApps(apps); !changed) {
             err << "teep-devsim: " << name << ": " << changed.error().message << "\n";
             return 2;

@@ -1,5 +1,7 @@
 #include "sim/devicerunner.h"
 
+#include <QSslConfiguration>
+
 #include "common/logging.h"
 #include "crypto/jws.h"
 
@@ -186,6 +188,12 @@ void SimDevice::post(const QByteArray &body)
             request.setHeader(QNetworkRequest::ContentTypeHeader, m_side->mediaType());
         request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
         request.setTransferTimeout(30000);
+        if (m_tam.scheme() == QLatin1String("https") && !m_tlsRoots.isEmpty()) {
+            // Only the given roots vouch for the TAM's TLS certificate (not the system's).
+            QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+            tls.setCaCertificates(m_tlsRoots);
+            request.setSslConfiguration(tls);
+        }
         QNetworkReply *reply = m_network.post(request, body);
         connect(reply, &QNetworkReply::finished, this, [this, reply]() { received(reply); });
     };

@@ -5,6 +5,7 @@
 #include "sim/teepagent.h"
 
 #include <QNetworkAccessManager>
+#include <QSslCertificate>
 #include <QObject>
 #include <QUrl>
 
@@ -75,6 +76,8 @@ public:
 
     // Removes, then installs client apps (all or nothing); the next session carries the requests.
     Status changeApps(const AppChanges &changes);
+    // HTTPS: the CA certificates that vouch for the TAM's TLS certificate (instead of the system's).
+    void setTlsRoots(const QList<QSslCertificate> &roots) { m_tlsRoots = roots; }
     void start();
 
 signals:
@@ -93,6 +96,7 @@ private:
     SimFaults m_faults;
     QNetworkAccessManager &m_network;
     QString m_stateDir;
+    QList<QSslCertificate> m_tlsRoots;
     QByteArray m_previous;
     int m_posts = 0;
     bool m_done = false;

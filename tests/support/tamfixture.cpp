@@ -16,7 +16,7 @@
 
 namespace teep::test {
 
-Status TamFixture::setUp(int idleSeconds)
+Status TamFixture::setUp(int idleSeconds, const transport::ServerOptions &options)
 {
     dir = std::make_unique<TempDir>();
     auto opened = store::Database::open(dir->path(QStringLiteral("tam.db")));
@@ -31,7 +31,6 @@ Status TamFixture::setUp(int idleSeconds)
     if (!credentials)
         return credentials.error();
     service = std::make_unique<tam::TamService>(db->connection(), credentials.value(), SystemClock::instance(), tam::EngineLimits{100, idleSeconds});
-    const transport::ServerOptions options;
     server = std::make_unique<transport::TamServer>(*service, options);
     const auto started = server->start();
     if (!started)
@@ -54,6 +53,7 @@ QList<sim::DeviceOutcome> TamFixture::runDevices(const QStringList &names, sim::
                                              profile);
         if (!device)
             qFatal("%s", qPrintable(device.error().toString()));
+        device.value()->setTlsRoots(tlsRoots);
         if (const Status changed = device.value()->changeApps(apps); !changed)
             qFatal("%s", qPrintable(changed.error().toString()));
         QObject::connect(device.value().get(), &sim::SimDevice::finished, [&outcomes](const sim::DeviceOutcome &outcome) { outcomes << outcome; });

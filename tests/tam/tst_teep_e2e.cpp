@@ -2,13 +2,17 @@
 // agents are attested (EAT with the attestation certificate in x5chain, nonce = the TAM's
 // challenge, cnf = the agent key), learned, and given the SUIT manifests of their assignments;
 // updates, removals, refused rollbacks and each fault behave as they must.
+#include "crypto/certbuilder.h"
+#include "crypto/openssl.h"
 #include "crypto/pkcs8.h"
+#include "crypto/pkiformats.h"
 #include "store/auditlog.h"
 #include "tam/catalog.h"
 #include "tam/fleet.h"
 #include "tam/referencevalues.h"
 #include "tamfixture.h"
 
+#include <QSslKey>
 #include <QTest>
 
 using namespace teep;
@@ -26,6 +30,7 @@ private slots:
     void claimsAgainstReferenceValues();
     void faults_data();
     void faults();
+    void overHttps();
 
 private:
     QList<sim::DeviceOutcome> run(const QStringList &names, const sim::SimFaults &faults = {})
@@ -186,6 +191,50 @@ void TestTeepEndToEnd::faults()
     const QString tamSide = scalar(QStringLiteral("SELECT outcome FROM sessions WHERE state = 'failed' ORDER BY id LIMIT 1")).toString();
     QVERIFY2(tamSide.contains(tamOutcome), qPrintable(tamSide));
     QVERIFY(store::AuditLog::verify(m_tam->db->connection()).ok);
+}
+
+void TestTeepEndToEnd::overHttps()
+{
+    // A TLS CA and the listener's certificate for localhost.
+    const auto caKey = crypto::Key::generate(crypto::KeyAlgorithm::P256);
+    const auto serverKey = crypto::Key::generate(crypto::KeyAlgorithm::P256);
+    QVERIFY(caKey.ok() && serverKey.ok());
+    crypto::CertificateSpec caSpec;
+    caSpec.commonName = QStringLiteral("Test TLS CA");
+    caSpec.profile = crypto::CertificateProfile::RootCa;
+    const auto ca = crypto::issueCertificate(caSpec, caKey.value(), caKey.value());
+    crypto::CertificateSpec serverSpec;
+    serverSpec.commonName = QStringLiteral("localhost");
+    serverSpec.profile = crypto::CertificateProfile::TlsServer;
+    serverSpec.dnsNames = {QStringLiteral("localhost")};
+    const auto certificate = crypto::issueCertificate(serverSpec, serverKey.value(), caKey.value(), ca.value());
+    const auto keyDer = crypto::plainPrivateKey(serverKey.value());
+    QVERIFY(ca.ok() && certificate.ok() && keyDer.ok());
+    transport::ServerOptions options;
+    options.tlsCertificate = QSslCertificate(certificate.value().pem());
+    options.tlsKey = QSslKey(crypto::pemEncode(keyDer.value().bytes(), "PRIVATE KEY"), QSsl::Ec, QSsl::Pem);
+    QVERIFY(!options.tlsKey.isNull());
+
+    test::TamFixture https;
+    const Status ready = https.setUp(2, options);
+    QVERIFY2(ready.ok(), qPrintable(ready.ok() ? QString() : ready.error().toString()));
+    QVERIFY2(https.uri.startsWith(QLatin1String("https://127.0.0.1:")), qPrintable(https.uri));
+    https.uri.replace(QLatin1String("127.0.0.1"), QLatin1String("localhost"));
+
+    // A device that does not know the CA refuses the TAM's certificate: no session happens.
+    const sim::DeviceOutcome refused = https.runDevices({QStringLiteral("tls-1")}, sim::SimProfile::Teep).value(0);
+    QVERIFY(!refused.ok);
+    QVERIFY2(refused.detail.contains(QLatin1String("SSL"), Qt::CaseInsensitive) || refused.detail.contains(QLatin1String("certificate"), Qt::CaseInsensitive),
+             qPrintable(refused.detail));
+    QCOMPARE(https.scalar(QStringLiteral("SELECT COUNT(*) FROM sessions")).toInt(), 0);
+
+    // With the CA (a fresh connection: the refused handshake's is not reused): attested and provisioned over TLS.
+    https.network.clearConnectionCache();
+    https.tlsRoots = {QSslCertificate(ca.value().pem())};
+    const sim::DeviceOutcome done = https.runDevices({QStringLiteral("tls-1")}, sim::SimProfile::Teep).value(0);
+    QVERIFY2(done.ok, qPrintable(done.detail));
+    QCOMPARE(done.installed, (QStringList{QStringLiteral("acme-wallet v2"), QStringLiteral("globex-drm v1")}));
+    QCOMPARE(https.scalar(QStringLiteral("SELECT state FROM sessions ORDER BY id DESC LIMIT 1")).toString(), QStringLiteral("completed"));
 }
 
 QTEST_GUILESS_MAIN(TestTeepEndToEnd)
