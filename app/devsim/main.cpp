@@ -31,7 +31,8 @@ int main(int argc, char *argv[])
         "(keys and certificates from the demo directory's CAs); it runs one session and reports the TAs\n"
         "it holds afterwards. Prepare a demo with: teepctl demo init --out DIR.\n\n"
         "Faults (--fault, repeatable): bad-signature, replay, untrusted-tee-ca, tampered-ta, disconnect\n"
-        "(after 3 messages), slow (--slow-ms per message).\n\n"
+        "(after 3 messages), slow (--slow-ms per message); legacy-agent is a trait, not a fault: a deployed TEEP\n"
+        "agent that signs with ES256 (the TAM accepts it only for devices with the compatibility profile).\n\n"
         "Client apps (keep them across runs with --state-dir; OTrP: on the first TEE): --install-app NAME:TAID[,TAID...] installs\n"
         "an app that needs those TAs, so the next session asks the TAM for them (RequestTA); --bundle TAID=FILE\n"
         "makes the apps installed in this run carry that TA's binary (have-binary); --remove-app NAME removes\n"
@@ -97,6 +98,8 @@ int main(int argc, char *argv[])
             faults.tamperedTa = true;
         else if (name == QLatin1String("disconnect"))
             faults.disconnectAfter = 3;
+        else if (name == QLatin1String("legacy-agent"))
+            faults.legacyAgent = true;
         else if (name == QLatin1String("slow"))
             faults.delayMs = qBound(0, parser.value(slowMs).toInt(), 600000);
         else

@@ -23,8 +23,11 @@ int runDevices(Context &context, const QStringList &arguments)
         "                              OTrP by its TEE certificate, TEEP by its TEEP Agent public key\n"
         "admission [attested|registered]\n"
         "                              show or set which devices are accepted: any whose TEE certificate\n"
-        "                              verifies against a TEE root CA (default), or registered ones only"));
-    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("list, add or admission"));
+        "                              verifies against a TEE root CA (default), or registered ones only\n"
+        "profile NAME standard|compatible\n"
+        "                              what the TAM accepts from this device: the draft (default), or also\n"
+        "                              deployed agents' forms (ES256/EdDSA signatures, older message forms)"));
+    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("list, add, admission or profile"));
     const QCommandLineOption teeCert(QStringLiteral("tee-cert"), QStringLiteral("The device's TEE certificate (PEM or DER)."), QStringLiteral("file"));
     const QCommandLineOption agentKey(QStringLiteral("agent-key"), QStringLiteral("The device's TEEP Agent public key (PEM or DER)."),
                                       QStringLiteral("file"));
@@ -61,6 +64,13 @@ int runDevices(Context &context, const QStringList &arguments)
             context.print({{"device", id.value()}, {"name", words[1].toStdString()}});
         else
             context.out << "registered " << words[1] << Qt::endl;
+        return kExitOk;
+    }
+    if (words.value(0) == QLatin1String("profile")) {
+        if (words.size() != 3)
+            return context.usage(QStringLiteral("usage: teepctl devices profile NAME standard|compatible"));
+        if (const teep::Status set = fleetStore.setCompatibilityProfile(words[1], words[2]); !set)
+            return context.fail(set.error());
         return kExitOk;
     }
     if (words.value(0) == QLatin1String("admission")) {

@@ -115,9 +115,10 @@ Result<std::unique_ptr<SimDevice>> SimDevice::create(const QString &name, const 
                                                      const Clock &clock, SimProfile profile)
 {
     if (profile == SimProfile::Teep) {
-        const Result<TeepAgentIdentity> identity = deviceTeepIdentity(material, name, stateDir, faults.untrustedTeeCa);
+        Result<TeepAgentIdentity> identity = deviceTeepIdentity(material, name, stateDir, faults.untrustedTeeCa);
         if (!identity)
             return identity.error();
+        identity.value().legacy = faults.legacyAgent;
         auto agent = std::make_unique<TeepAgent>(identity.value());
         if (!stateDir.isEmpty()) {
             const auto state = readState(statePath(stateDir, name, QStringLiteral("teep")));

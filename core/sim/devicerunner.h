@@ -48,6 +48,7 @@ struct SimFaults
     bool tamperedTa = false;     // a TA request is altered on its way to the TEE
     int disconnectAfter = -1;    // give up after this many POSTs (the TAM's session then expires)
     int delayMs = 0;             // wait before each POST (a slow device)
+    bool legacyAgent = false;    // not a fault: a deployed TEEP agent that signs with ES256 (the compatibility profile)
 };
 
 struct DeviceOutcome

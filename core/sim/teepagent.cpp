@@ -28,7 +28,8 @@ TeepAgent::TeepAgent(TeepAgentIdentity identity) : m_identity(std::move(identity
 
 QByteArray TeepAgent::answer(const Message &message) const
 {
-    const Result<QByteArray> signedMessage = crypto::cose::sign1(encodeMessage(message), {m_identity.agentKey, crypto::cose::kESP256});
+    const Result<QByteArray> signedMessage =
+        crypto::cose::sign1(encodeMessage(message), {m_identity.agentKey, m_identity.legacy ? crypto::cose::kES256 : crypto::cose::kESP256});
     return signedMessage ? signedMessage.value() : QByteArray();
 }
 
@@ -54,7 +55,8 @@ QByteArray TeepAgent::process(const QByteArray &message)
     const Result<DecodedMessage> decoded = decodeMessageBytes(object.value().payload);
     const QByteArray token = decoded ? tokenOf(decoded.value().message) : QByteArray();
     // The TAM's signature before anything else; a message that is not the TAM's changes nothing.
-    if (const Status verified = crypto::cose::verify(object.value(), m_identity.tamKey, crypto::cose::AlgorithmPolicy::standard()); !verified)
+    const auto policy = m_identity.legacy ? crypto::cose::AlgorithmPolicy::compatible() : crypto::cose::AlgorithmPolicy::standard();
+    if (const Status verified = crypto::cose::verify(object.value(), m_identity.tamKey, policy); !verified)
         return refuse(token, ErrorCode::PermanentError, QStringLiteral("the TAM's signature does not verify"));
     if (!decoded)
         return refuse(token, errorCodeFor(decoded.error()), decoded.error().message);
@@ -113,7 +115,8 @@ QByteArray TeepAgent::onQuery(const QueryRequest &request) const
         evidence.nonce = request.challenge.isEmpty() ? request.token : request.challenge;
         for (const crypto::Certificate &certificate : m_identity.attestationChain)
             evidence.attestationChain << certificate.der();
-        const Result<QByteArray> eat = attestation::buildEvidence(evidence, {m_identity.attestationKey, crypto::cose::kESP256});
+        const Result<QByteArray> eat =
+            attestation::buildEvidence(evidence, {m_identity.attestationKey, m_identity.legacy ? crypto::cose::kES256 : crypto::cose::kESP256});
         if (!eat)
             return refuse(request.token, ErrorCode::TemporaryError, QStringLiteral("evidence could not be made"));
         response.attestationPayloadFormat = kEatFormat;

@@ -28,6 +28,7 @@ struct TeepAgentIdentity
     QList<crypto::Key> tcSigners;                  // whose SUIT manifests it accepts (the SPs)
     QByteArray ueid;                               // 0x01 || 16 bytes
     QByteArray hwmodel = QByteArrayLiteral("teep-console-sim");
+    bool legacy = false; // a deployed agent of the ES256 era: signs its messages and evidence with ES256 (-7)
 };
 
 struct InstalledComponent

@@ -212,14 +212,29 @@ Result<TeeRecord> Fleet::teeForCertificate(const crypto::Certificate &teeCertifi
 
 Result<std::optional<TeeRecord>> Fleet::teeForAgentKey(const QByteArray &kid) const
 {
-    auto found = run(m_db, QStringLiteral("SELECT d.id, d.name, t.id FROM devices d JOIN tees t ON t.device_id = d.id AND t.protocol = 'teep' "
+    auto found = run(m_db, QStringLiteral("SELECT d.id, d.name, t.id, d.compat_profile FROM devices d JOIN tees t ON t.device_id = d.id AND t.protocol = 'teep' "
                                           "WHERE d.agent_key_id = ? ORDER BY t.id LIMIT 1"),
                      {kid});
     if (!found)
         return found.error();
     if (!found.value().next())
         return std::optional<TeeRecord>();
-    return std::optional<TeeRecord>(TeeRecord{found.value().value(0).toLongLong(), found.value().value(2).toLongLong(), found.value().value(1).toString(), false});
+    return std::optional<TeeRecord>(TeeRecord{found.value().value(0).toLongLong(), found.value().value(2).toLongLong(), found.value().value(1).toString(), false,
+                                              found.value().value(3).toString() == QLatin1String("compatible")});
+}
+
+Status Fleet::setCompatibilityProfile(const QString &device, const QString &profile)
+{
+    if (profile != QLatin1String("standard") && profile != QLatin1String("compatible"))
+        return Error{QStringLiteral("fleet.bad-profile"), QStringLiteral("a device's profile is standard or compatible")};
+    return audited(QStringLiteral("device.profile-set"), QStringLiteral("device"), device, {{"profile", profile.toStdString()}}, [&]() -> Status {
+        auto updated = run(m_db, QStringLiteral("UPDATE devices SET compat_profile = ? WHERE name = ? OR serial = ?"), {profile, device, device});
+        if (!updated)
+            return updated.error();
+        if (updated.value().numRowsAffected() == 0)
+            return Error{QStringLiteral("fleet.unknown-device"), QStringLiteral("no device named '%1'").arg(device)};
+        return {};
+    });
 }
 
 Status Fleet::touch(qint64 deviceId)

@@ -32,6 +32,7 @@ struct TeeRecord
     qint64 teeId = 0;
     QString deviceName;
     bool newDevice = false;
+    bool compatibility = false; // the device's compatibility profile (TEEP: deployed agents' forms)
 };
 
 struct DeviceSummary
@@ -87,6 +88,9 @@ public:
     // its attestation certificate verified against a TEE root CA). Refused (fleet.unregistered)
     // when admission is RegisteredOnly.
     Result<TeeRecord> learnTeepDevice(const crypto::Key &agentKey, const QByteArray &kid, const crypto::Certificate &attestationCertificate);
+    // A device's profile: "standard" (the draft, the default) or "compatible" (also what deployed
+    // agents send: ES256/EdDSA signatures and older message forms; see teep.md). Audited.
+    Status setCompatibilityProfile(const QString &device, const QString &profile);
     // The agent key the TAM holds for a device.
     Result<crypto::Key> agentKey(qint64 deviceId) const;
 

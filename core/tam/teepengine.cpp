@@ -87,9 +87,10 @@ void TeepEngine::send(Session &session, const QByteArray &body, const QString &s
     emitEvent(SessionEvent::Kind::MessageOut, session, summary, body);
 }
 
-Result<QByteArray> TeepEngine::signMessage(const Message &message) const
+Result<QByteArray> TeepEngine::signMessage(const Message &message, bool compatibility) const
 {
-    return crypto::cose::sign1(encodeMessage(message), {m_tam.key, crypto::cose::kESP256});
+    // Deployed agents know P-256 signatures as ES256; the bytes are the same as ESP256's.
+    return crypto::cose::sign1(encodeMessage(message), {m_tam.key, compatibility ? crypto::cose::kES256 : crypto::cose::kESP256});
 }
 
 Result<QByteArray> TeepEngine::start(const QString &peer)
@@ -136,7 +137,9 @@ Result<std::optional<QByteArray>> TeepEngine::process(const QByteArray &body, co
     const Result<crypto::cose::SignedObject> object = value ? crypto::cose::parse(value.value()) : Result<crypto::cose::SignedObject>(value.error());
     if (!object || object.value().multiSigner)
         return badMessage(QStringLiteral("not a COSE_Sign1 TEEP message: %1").arg(object ? QStringLiteral("COSE_Sign") : object.error().message));
-    const Result<DecodedMessage> decoded = decodeMessageBytes(object.value().payload);
+    // Read leniently first (the device, and so its profile, is not known yet); what only the
+    // compatibility profile accepts is refused below unless the device has that profile.
+    const Result<DecodedMessage> decoded = decodeMessageBytes(object.value().payload, DecodeProfile::compatible());
     if (!decoded)
         return badMessage(decoded.error().toString());
     const auto found = m_sessions.find(tokenOf(decoded.value().message));
@@ -149,6 +152,7 @@ Result<std::optional<QByteArray>> TeepEngine::process(const QByteArray &body, co
     emitEvent(SessionEvent::Kind::MessageIn, session, messageTypeName(messageType(decoded.value().message)), body);
 
     if (session.awaitingQueryResponse) {
+        session.compatibilityNotes = decoded.value().compatibilityNotes;
         if (const auto *response = std::get_if<QueryResponse>(&decoded.value().message))
             return afterQueryResponse(session, object.value(), *response);
         const auto *error = std::get_if<ErrorMessage>(&decoded.value().message);
@@ -157,7 +161,13 @@ Result<std::optional<QByteArray>> TeepEngine::process(const QByteArray &body, co
                               : QStringLiteral("expected a QueryResponse"));
         return std::optional<QByteArray>();
     }
-    if (const Status verified = crypto::cose::verify(object.value(), session.agentKey, crypto::cose::AlgorithmPolicy::standard()); !verified) {
+    if (!session.compatibility && !decoded.value().compatibilityNotes.isEmpty()) {
+        session.failed = true;
+        finish(session, QStringLiteral("the answer to the Update needs the compatibility profile: %1").arg(decoded.value().compatibilityNotes.join(QStringLiteral("; "))));
+        return badMessage(QStringLiteral("not a standard TEEP message"));
+    }
+    const auto policy = session.compatibility ? crypto::cose::AlgorithmPolicy::compatible() : crypto::cose::AlgorithmPolicy::standard();
+    if (const Status verified = crypto::cose::verify(object.value(), session.agentKey, policy); !verified) {
         session.failed = true;
         finish(session, QStringLiteral("the answer to the Update is not signed by the agent: %1").arg(verified.error().message));
         return badMessage(verified.error().message);
@@ -183,6 +193,20 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
         if (const Result<crypto::Key> stored = m_fleet.agentKey(known->deviceId))
             agentKey = stored.value();
     }
+    // The device's profile decides which signature algorithms and message forms are accepted.
+    const bool compatibility = known && known->compatibility;
+    const auto policy = compatibility ? crypto::cose::AlgorithmPolicy::compatible() : crypto::cose::AlgorithmPolicy::standard();
+    const QString hint = compatibility ? QString()
+                                       : QStringLiteral(" (a deployed agent's form: accepted only with the device's compatibility profile, "
+                                                        "teepctl devices profile DEVICE compatible)");
+    if (!session.compatibilityNotes.isEmpty()) {
+        if (compatibility)
+            checks.push_back(check(QStringLiteral("message form"), attestation::Outcome::Warn,
+                                   QStringLiteral("compatibility profile: %1").arg(session.compatibilityNotes.join(QStringLiteral("; ")))));
+        else
+            fail(QStringLiteral("message form"), session.compatibilityNotes.join(QStringLiteral("; ")) + hint);
+    }
+    const bool legacyAlgorithm = object.body.alg == crypto::cose::kES256 || object.body.alg == crypto::cose::kEdDSA;
 
     // The evidence: the attestation certificate (x5chain) against the TEE root CAs, then the EAT.
     crypto::Certificate attestationCertificate;
@@ -211,7 +235,7 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
                                    QStringLiteral("issued by %1").arg(leaf.value().issuer())));
             if (agentKey.isNull() && eatObject) {
                 // A device not known yet: its agent key is the one the verified evidence binds (cnf).
-                if (crypto::cose::verify(eatObject.value(), leaf.value().publicKey(), crypto::cose::AlgorithmPolicy::standard())) {
+                if (crypto::cose::verify(eatObject.value(), leaf.value().publicKey(), policy)) {
                     const Result<QCborValue> claims = cbor::decodeStrict(eatObject.value().payload);
                     const QCborMap cnf = claims ? claims.value().toMap().value(attestation::claim::Cnf).toMap() : QCborMap();
                     if (const Result<crypto::Key> bound = crypto::fromCoseKey(cnf.value(1).toMap()))
@@ -222,7 +246,7 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
                 fail(QStringLiteral("agent key"), QStringLiteral("the evidence binds no agent key (cnf)"));
             } else {
                 const attestation::EvidenceVerification evidence = attestation::verifyEvidence(
-                    *response.attestationPayload, leaf.value().publicKey(), crypto::cose::AlgorithmPolicy::standard(), session.challenge, agentKey);
+                    *response.attestationPayload, leaf.value().publicKey(), policy, session.challenge, agentKey);
                 QList<attestation::Check> all = evidence.checks;
                 // The claims against what the operator expects of this device model (only when the
                 // evidence itself verified: unverified claims are not worth comparing).
@@ -240,8 +264,8 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
         const Result<QByteArray> thumbprint = crypto::coseKeyThumbprint(agentKey);
         if (!thumbprint || thumbprint.value() != kid)
             fail(QStringLiteral("QueryResponse signature"), QStringLiteral("signed by another key (kid) than the attested agent key"));
-        else if (const Status verified = crypto::cose::verify(object, agentKey, crypto::cose::AlgorithmPolicy::standard()); !verified)
-            fail(QStringLiteral("QueryResponse signature"), verified.error().message);
+        else if (const Status verified = crypto::cose::verify(object, agentKey, policy); !verified)
+            fail(QStringLiteral("QueryResponse signature"), verified.error().message + (legacyAlgorithm ? hint : QString()));
         else
             checks.push_back(check(QStringLiteral("QueryResponse signature"), attestation::Outcome::Pass, QStringLiteral("by the attested agent key")));
     }
@@ -256,7 +280,7 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
             if (c["outcome"] == "fail")
                 failures << QStringLiteral("%1: %2").arg(QString::fromStdString(c["name"]), QString::fromStdString(c["detail"]));
         }
-        finish(session, QStringLiteral("attestation failed (%1); nothing installed").arg(failures.join(QStringLiteral("; "))));
+        finish(session, QStringLiteral("attestation failed (%1); nothing installed%2").arg(failures.join(QStringLiteral("; ")), legacyAlgorithm ? hint : QString()));
         return std::optional<QByteArray>();
     }
     TeeRecord record;
@@ -276,6 +300,7 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
     session.device = record.deviceName;
     session.teeId = record.teeId;
     session.agentKey = agentKey;
+    session.compatibility = compatibility;
     (void)m_fleet.attachSession(session.id, record.deviceId, record.teeId);
     emitEvent(SessionEvent::Kind::DeviceSeen, session, QStringLiteral("%1: TEEP agent %2").arg(session.device, tierName(tier)));
 
@@ -346,7 +371,7 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
     if (update.manifestList.isEmpty() && update.unneededManifestList.isEmpty())
         return finish(session);
     update.token = crypto::randomBytes(16);
-    const Result<QByteArray> message = signMessage(update);
+    const Result<QByteArray> message = signMessage(update, session.compatibility);
     if (!message || update.token.size() != 16) {
         session.failed = true;
         finish(session, QStringLiteral("the Update could not be signed"));

@@ -38,6 +38,8 @@ private:
         QString device;
         qint64 teeId = 0;
         crypto::Key agentKey;
+        bool compatibility = false; // the device's compatibility profile
+        QStringList compatibilityNotes; // what the QueryResponse needed that profile for
         QList<DesiredTa> sent;   // the manifests in the Update in flight
         QStringList removing;    // taids in its unneeded-manifest-list
         QSet<QString> unneeded;  // taids the device said it no longer needs
@@ -53,7 +55,7 @@ private:
     // whose binary the device holds (have-binary).
     QSet<QString> takeRequests(Session &session, qint64 deviceId, const protocol::QueryResponse &response, const QStringList &reported);
     std::optional<QByteArray> afterUpdate(Session &session, const protocol::Message &answer);
-    Result<QByteArray> signMessage(const protocol::Message &message) const;
+    Result<QByteArray> signMessage(const protocol::Message &message, bool compatibility = false) const;
     std::optional<QByteArray> finish(Session &session, const QString &summary = {});
     void send(Session &session, const QByteArray &body, const QString &summary);
     void expireIdle();

@@ -31,6 +31,7 @@ private slots:
     void faults_data();
     void faults();
     void overHttps();
+    void compatibilityProfilePerDevice();
 
 private:
     QList<sim::DeviceOutcome> run(const QStringList &names, const sim::SimFaults &faults = {})
@@ -235,6 +236,40 @@ void TestTeepEndToEnd::overHttps()
     QVERIFY2(done.ok, qPrintable(done.detail));
     QCOMPARE(done.installed, (QStringList{QStringLiteral("acme-wallet v2"), QStringLiteral("globex-drm v1")}));
     QCOMPARE(https.scalar(QStringLiteral("SELECT state FROM sessions ORDER BY id DESC LIMIT 1")).toString(), QStringLiteral("completed"));
+}
+
+void TestTeepEndToEnd::compatibilityProfilePerDevice()
+{
+    sim::SimFaults legacy;
+    legacy.legacyAgent = true; // signs with ES256 (-7), as deployed agents do
+    // Standard profile (every device learned through attestation): refused, and told why.
+    sim::DeviceOutcome outcome = run({QStringLiteral("old-agent")}, legacy).first();
+    QVERIFY(outcome.installed.isEmpty());
+    QString why = scalar(QStringLiteral("SELECT outcome FROM sessions ORDER BY id DESC LIMIT 1")).toString();
+    QVERIFY2(why.contains(QStringLiteral("teepctl devices profile DEVICE compatible")), qPrintable(why));
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM devices")).toInt(), 0);
+
+    // Registered with the compatibility profile: attested (with ES256) and provisioned; the TAM
+    // signs its Update with ES256 for it.
+    const auto agentKey = crypto::readPrivateKeyPem(test::readAll(m_tam->dir->path(QStringLiteral("state/old-agent/teep/agent.key.pem"))), {});
+    QVERIFY(agentKey.ok());
+    tam::Fleet fleet(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test"));
+    QVERIFY(fleet.registerAgent(QStringLiteral("kiosk-2019"), crypto::Key::fromPublicKey(agentKey.value().publicKeyDer()).value(), {}).ok());
+    QVERIFY(fleet.setCompatibilityProfile(QStringLiteral("kiosk-2019"), QStringLiteral("compatible")).ok());
+    QVERIFY(!fleet.setCompatibilityProfile(QStringLiteral("kiosk-2019"), QStringLiteral("lenient")).ok());
+    outcome = run({QStringLiteral("old-agent")}, legacy).first();
+    QVERIFY2(outcome.ok, qPrintable(outcome.detail));
+    QCOMPARE(outcome.installed, (QStringList{QStringLiteral("acme-wallet v2"), QStringLiteral("globex-drm v1")}));
+    QCOMPARE(scalar(QStringLiteral("SELECT tier FROM attestation_results ORDER BY id DESC LIMIT 1")).toString(), QStringLiteral("affirming"));
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM audit_log WHERE action = 'device.profile-set'")).toInt(), 1);
+
+    // Back to standard: the same agent is refused again; nothing changes on it.
+    QVERIFY(fleet.setCompatibilityProfile(QStringLiteral("kiosk-2019"), QStringLiteral("standard")).ok());
+    outcome = run({QStringLiteral("old-agent")}, legacy).first();
+    QCOMPARE(outcome.installed.size(), 2);
+    why = scalar(QStringLiteral("SELECT outcome FROM sessions ORDER BY id DESC LIMIT 1")).toString();
+    QVERIFY2(why.contains(QStringLiteral("attestation failed")), qPrintable(why));
+    QCOMPARE(scalar(QStringLiteral("SELECT tier FROM attestation_results ORDER BY id DESC LIMIT 1")).toString(), QStringLiteral("contraindicated"));
 }
 
 QTEST_GUILESS_MAIN(TestTeepEndToEnd)
