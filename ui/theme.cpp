@@ -5,6 +5,8 @@
 #include <QStyle>
 #include <QStyleFactory>
 
+#include <memory>
+
 namespace teep::ui {
 
 namespace {
@@ -44,7 +46,8 @@ QPalette darkPalette()
 
 QPalette lightPalette()
 {
-    QPalette p = QStyleFactory::create(QStringLiteral("Fusion"))->standardPalette();
+    const std::unique_ptr<QStyle> fusion(QStyleFactory::create(QStringLiteral("Fusion"))); // only its palette is wanted
+    QPalette p = fusion ? fusion->standardPalette() : QPalette();
     p.setColor(QPalette::Highlight, QColor(0x2f, 0x6f, 0xd6));
     return p;
 }
