@@ -36,8 +36,12 @@ printf '%s' '{"ver":"1.0","rid":"f-2","tid":"tid-1","tee":"primary","nextdsi":tr
 printf '%s' '{"ver":"1.0","rid":"f-3","tid":"tid-1","tee":"primary","nextdsi":false,"content_plain":{"tamid":"urn:example:tam:one","sdname":"sd.f","taid":"t","deleteta":true},"encrypted_ta":{"key":{},"iv":"00000000000000000000000000000000","alg":"AESCBC","ciphertadata":"AAAA"}}' >"$work/otrp/ta.json"
 printf '%s' '{"dsi":{"tee":{"name":"p","ver":"1","cert":"AAAA","cacert":[],"sdlist":{"cnt":1,"sd":[{"name":"a","spid":"b","talist":[{"taid":"c"}]}]},"teeaiklist":[]}}}' >"$work/otrp/dsi.json"
 
+# Session file seed: one message, as the Message Inspector exports it.
+mkdir -p "$work/sessionfile"
+printf '%s' '{"format":"teep-console-session","version":1,"session":{"id":1,"profile":"teep","device":"d","state":"completed"},"messages":[{"seq":1,"direction":"to-device","media_type":"application/teep+cbor","at":"t","body":"gwEC"}]}' >"$work/sessionfile/one.json"
+
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
-for target in teep cose suit eat inspect jose otrp; do
+for target in teep cose suit eat inspect jose otrp sessionfile; do
     printf 'fuzz_%s: ' "$target"
     "$build/tests/fuzz/fuzz_$target" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
         -artifact_prefix="$work/$target-" "$work/$target" >"$work/$target.log" 2>&1 ||
