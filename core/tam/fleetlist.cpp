@@ -1,0 +1,102 @@
+// Fleet::list: the fleet a page at a time, as the Devices view and `teepctl devices list` read it.
+#include "tam/fleet.h"
+
+#include "store/sql.h"
+
+#include <QHash>
+
+namespace teep::tam {
+
+using store::run;
+
+Result<QList<DeviceSummary>> Fleet::list(const Page &page) const
+{
+    // LIKE with a backslash as escape, so that % and _ in the filter match themselves.
+    QString pattern = page.filter;
+    pattern.replace(QLatin1Char('\\'), QLatin1String("\\\\")).replace(QLatin1Char('%'), QLatin1String("\\%")).replace(QLatin1Char('_'), QLatin1String("\\_"));
+    pattern = QLatin1Char('%') + pattern + QLatin1Char('%');
+    const bool after = !page.afterName.isNull();
+    auto devices = run(m_db, QStringLiteral("SELECT d.id, d.name, COALESCE(d.serial, ''), d.identity_source, COALESCE(g.name, ''), COALESCE(d.last_contact_at, ''), "
+                                            "COALESCE((SELECT peer_address FROM sessions s WHERE s.device_id = d.id ORDER BY s.id DESC LIMIT 1), '') "
+                                            "FROM devices d LEFT JOIN device_groups g ON g.id = d.group_id "
+                                            "WHERE (d.name, d.id) > (?, ?) "
+                                            "AND (d.name LIKE ? ESCAPE '\\' OR COALESCE(d.serial, '') LIKE ? ESCAPE '\\' OR COALESCE(g.name, '') LIKE ? ESCAPE '\\') "
+                                            "ORDER BY d.name, d.id LIMIT ?"),
+                       {after ? page.afterName : QStringLiteral(""), after ? page.afterId : qint64(-1),
+                        pattern, pattern, pattern, qBound(1, page.limit, 1000000)});
+    if (!devices)
+        return devices.error();
+    QSqlQuery &rows = devices.value();
+    QList<DeviceSummary> result;
+    QHash<qint64, qsizetype> deviceRow;
+    while (rows.next()) {
+        deviceRow.insert(rows.value(0).toLongLong(), result.size());
+        result << DeviceSummary{rows.value(0).toLongLong(), rows.value(1).toString(), rows.value(2).toString(), rows.value(3).toString(),
+                                rows.value(4).toString(),   rows.value(5).toString(),   rows.value(6).toString(), {}};
+    }
+    if (result.isEmpty())
+        return result;
+    // The page's TEEs, SDs and installed TAs in three queries (not three per device).
+    QStringList marks;
+    QVariantList ids;
+    for (const DeviceSummary &device : std::as_const(result)) {
+        marks << QStringLiteral("?");
+        ids << device.id;
+    }
+    const QString in = marks.join(QLatin1Char(','));
+    auto tees = run(m_db, QStringLiteral("SELECT t.id, t.device_id, t.tee_name, t.protocol, COALESCE((SELECT tier FROM attestation_results a WHERE a.tee_id = t.id "
+                                         "ORDER BY a.id DESC LIMIT 1), '') FROM tees t WHERE t.device_id IN (%1) ORDER BY t.device_id, t.tee_name")
+                              .arg(in),
+                    ids);
+    if (!tees)
+        return tees.error();
+    QHash<qint64, std::pair<qsizetype, qsizetype>> teeAt; // tee id -> (device row, TEE index)
+    while (tees.value().next()) {
+        DeviceSummary &device = result[deviceRow.value(tees.value().value(1).toLongLong())];
+        teeAt.insert(tees.value().value(0).toLongLong(), {deviceRow.value(tees.value().value(1).toLongLong()), device.tees.size()});
+        device.tees << DeviceSummary::Tee{tees.value().value(2).toString(), tees.value().value(3).toString(), tees.value().value(4).toString(), {}};
+    }
+    auto sds = run(m_db, QStringLiteral("SELECT sd.id, sd.tee_id, sd.name FROM security_domains sd JOIN tees t ON t.id = sd.tee_id "
+                                        "WHERE t.device_id IN (%1) ORDER BY sd.tee_id, sd.name")
+                             .arg(in),
+                   ids);
+    if (!sds)
+        return sds.error();
+    QHash<qint64, std::pair<qint64, qsizetype>> sdAt; // sd id -> (tee id, SD index)
+    while (sds.value().next()) {
+        const auto at = teeAt.value(sds.value().value(1).toLongLong(), {-1, -1});
+        if (at.first < 0)
+            continue;
+        DeviceSummary::Tee &tee = result[at.first].tees[at.second];
+        sdAt.insert(sds.value().value(0).toLongLong(), {sds.value().value(1).toLongLong(), tee.sds.size()});
+        tee.sds.append({sds.value().value(2).toString(), {}});
+    }
+    auto installed = run(m_db, QStringLiteral("SELECT i.tee_id, i.security_domain_id, ta.name, v.sequence_number FROM installations i "
+                                              "JOIN tees t ON t.id = i.tee_id JOIN ta_versions v ON v.id = i.ta_version_id "
+                                              "JOIN trusted_apps ta ON ta.id = v.ta_id WHERE t.device_id IN (%1) AND i.state = 'installed' "
+                                              "ORDER BY i.tee_id, ta.name")
+                                   .arg(in),
+                         ids);
+    if (!installed)
+        return installed.error();
+    QSqlQuery &r = installed.value();
+    while (r.next()) {
+        const auto at = teeAt.value(r.value(0).toLongLong(), {-1, -1});
+        if (at.first < 0)
+            continue;
+        DeviceSummary::Tee &tee = result[at.first].tees[at.second];
+        const QString entry = QStringLiteral("%1 v%2").arg(r.value(2).toString()).arg(r.value(3).toLongLong());
+        const auto sd = r.value(1).isNull() ? std::pair<qint64, qsizetype>{-1, -1} : sdAt.value(r.value(1).toLongLong(), {-1, -1});
+        if (sd.first >= 0) {
+            tee.sds[sd.second].second << entry;
+            continue;
+        }
+        // TEEP has no security domains: its TAs are listed under an empty SD name, after the SDs.
+        if (tee.sds.isEmpty() || !tee.sds.last().first.isEmpty())
+            tee.sds.append({QString(), {}});
+        tee.sds.last().second << entry;
+    }
+    return result;
+}
+
+} // namespace teep::tam
