@@ -10,10 +10,25 @@ using store::run;
 
 Result<QList<SessionRecord>> FleetQueries::sessions(int limit) const
 {
+    return selectSessions(QStringLiteral("1 = 1"), {}, limit);
+}
+
+Result<std::optional<SessionRecord>> FleetQueries::session(qint64 id) const
+{
+    const Result<QList<SessionRecord>> found = selectSessions(QStringLiteral("s.id = ?"), {id}, 1);
+    if (!found)
+        return found.error();
+    return found.value().isEmpty() ? std::optional<SessionRecord>() : std::optional<SessionRecord>(found.value().first());
+}
+
+Result<QList<SessionRecord>> FleetQueries::selectSessions(const QString &where, const QVariantList &binds, int limit) const
+{
     auto rows = run(m_db, QStringLiteral("SELECT s.id, s.profile, COALESCE(d.name, ''), COALESCE(s.peer_address, ''), s.state, COALESCE(s.outcome, ''), "
                                          "s.started_at, COALESCE(s.ended_at, ''), (SELECT COUNT(*) FROM session_messages m WHERE m.session_id = s.id) "
-                                         "FROM sessions s LEFT JOIN devices d ON d.id = s.device_id ORDER BY s.id DESC LIMIT ?"),
-                    {qBound(1, limit, 1000000)});
+                                         "FROM sessions s LEFT JOIN devices d ON d.id = s.device_id WHERE %1 ORDER BY s.id DESC LIMIT %2")
+                              .arg(where)
+                              .arg(qBound(1, limit, 1000000)),
+                    binds);
     if (!rows)
         return rows.error();
     QList<SessionRecord> result;

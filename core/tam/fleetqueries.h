@@ -7,6 +7,8 @@
 #include <QSqlDatabase>
 #include <QString>
 
+#include <optional>
+
 // What the console's views read about the fleet's history: sessions and every message in them,
 // attestation results with their checks, where each TA version is installed, the security domains.
 // Read-only; the engines write these records through Fleet.
@@ -76,6 +78,7 @@ public:
     explicit FleetQueries(QSqlDatabase db) : m_db(std::move(db)) {}
 
     Result<QList<SessionRecord>> sessions(int limit = 2000) const;        // newest first
+    Result<std::optional<SessionRecord>> session(qint64 id) const;
     Result<QList<MessageRecord>> messages(qint64 sessionId) const;        // in order
     Result<QList<AttestationRecord>> latestAttestations() const;          // the newest per TEE
     Result<QList<AttestationRecord>> attestationHistory(const QString &device, const QString &tee, int limit = 200) const;
@@ -83,6 +86,7 @@ public:
     Result<QList<SecurityDomainRecord>> securityDomains() const;
 
 private:
+    Result<QList<SessionRecord>> selectSessions(const QString &where, const QVariantList &binds, int limit) const;
     Result<QList<AttestationRecord>> attestations(const QString &where, const QVariantList &binds, int limit) const;
 
     QSqlDatabase m_db;

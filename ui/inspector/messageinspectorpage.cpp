@@ -161,19 +161,11 @@ void MessageInspectorPage::reload()
 bool MessageInspectorPage::showSession(qint64 sessionId)
 {
     const tam::FleetQueries queries(m_workspace.database().connection());
+    const auto record = queries.session(sessionId);
     const auto messages = queries.messages(sessionId);
-    const int row = m_sessions->rowFor(sessionId);
-    if (!messages || row < 0)
+    if (!record || !record.value() || !messages)
         return false;
-    tam::SessionFile session;
-    const auto all = queries.sessions(1000000);
-    if (all) {
-        for (const tam::SessionRecord &record : all.value()) {
-            if (record.id == sessionId)
-                session.session = record;
-        }
-    }
-    session.messages = messages.value();
+    tam::SessionFile session{*record.value(), messages.value()};
     show(session, tr("session %1").arg(sessionId));
     m_exportButton->setEnabled(true);
     return true;
