@@ -1,6 +1,7 @@
 #include "store/auditlog.h"
 
 #include "crypto/openssl.h"
+#include "store/transaction.h"
 
 #include <QSqlError>
 #include <QSqlQuery>
@@ -108,6 +109,21 @@ AuditVerification AuditLog::verify(QSqlDatabase db, const std::function<bool(qin
     result.ok = true;
     result.message = QStringLiteral("%1 entries, chain intact").arg(result.entries);
     return result;
+}
+
+Status AuditLog::inTransaction(QSqlDatabase db, const Clock &clock, const QString &actor, const QString &action, const QString &objectType,
+                               const QString &objectId, const nlohmann::json &detail, const std::function<Status()> &change)
+{
+    Transaction transaction(db);
+    if (const Status begun = transaction.begun(); !begun)
+        return begun;
+    if (const Status changed = change(); !changed)
+        return changed;
+    if (!action.isEmpty()) {
+        if (const Status logged = append(db, clock, actor, action, objectType, objectId, detail); !logged)
+            return logged;
+    }
+    return transaction.commit();
 }
 
 } // namespace teep::store

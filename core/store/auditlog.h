@@ -53,6 +53,10 @@ public:
     // verification, which then reports "cancelled" and is not ok.
     static AuditVerification verify(QSqlDatabase db, const std::function<bool(qint64 checked)> &keepGoing = {});
     static QByteArray entryHash(const QByteArray &prevHash, const AuditEntry &entry);
+
+    // `change` and, when `action` is not empty, its audit entry, in one transaction: both or neither.
+    static Status inTransaction(QSqlDatabase db, const Clock &clock, const QString &actor, const QString &action, const QString &objectType,
+                                const QString &objectId, const nlohmann::json &detail, const std::function<Status()> &change);
 };
 
 } // namespace teep::store

@@ -102,16 +102,7 @@ Result<qint64> Fleet::registerDevice(const QString &name, const crypto::Certific
 Status Fleet::audited(const QString &action, const QString &objectType, const QString &objectId, const nlohmann::json &detail,
                       const std::function<Status()> &change)
 {
-    store::Transaction transaction(m_db);
-    if (const Status begun = transaction.begun(); !begun)
-        return begun;
-    if (const Status changed = change(); !changed)
-        return changed;
-    if (!action.isEmpty()) {
-        if (const Status logged = store::AuditLog::append(m_db, m_clock, m_actor, action, objectType, objectId, detail); !logged)
-            return logged;
-    }
-    return transaction.commit();
+    return store::AuditLog::inTransaction(m_db, m_clock, m_actor, action, objectType, objectId, detail, change);
 }
 
 Result<qint64> Fleet::registerAgent(const QString &name, const crypto::Key &agentKey, const QString &group)

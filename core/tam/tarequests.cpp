@@ -2,7 +2,6 @@
 
 #include "store/auditlog.h"
 #include "store/sql.h"
-#include "store/transaction.h"
 
 namespace teep::tam {
 
@@ -17,20 +16,6 @@ Error requestError(const QString &code, const QString &message)
 QVariant nullIfEmpty(const QVariant &value)
 {
     return value.isNull() || value.toString().isEmpty() ? QVariant(QMetaType(QMetaType::LongLong)) : value;
-}
-
-// Runs `change` and its audit entry in one transaction.
-Status audited(QSqlDatabase db, const Clock &clock, const QString &actor, const QString &action, const QString &objectType,
-               const QString &objectId, const nlohmann::json &detail, const std::function<Status()> &change)
-{
-    store::Transaction transaction(db);
-    if (const Status begun = transaction.begun(); !begun)
-        return begun;
-    if (const Status changed = change(); !changed)
-        return changed;
-    if (const Status logged = store::AuditLog::append(db, clock, actor, action, objectType, objectId, detail); !logged)
-        return logged;
-    return transaction.commit();
 }
 
 // Portable "column equals the value, or both are NULL".
@@ -68,7 +53,7 @@ Status TaRequests::setPolicy(const RequestPolicy &policy)
 {
     const QString scope = QStringLiteral("%1/%2").arg(policy.spid.isEmpty() ? QStringLiteral("*") : policy.spid,
                                                       policy.group.isEmpty() ? QStringLiteral("*") : policy.group);
-    return audited(m_db, m_clock, m_actor, QStringLiteral("request-policy.set"), QStringLiteral("request-policy"), scope,
+    return store::AuditLog::inTransaction(m_db, m_clock, m_actor, QStringLiteral("request-policy.set"), QStringLiteral("request-policy"), scope,
                    {{"decision", decisionName(policy.decision).toStdString()}}, [&]() -> Status {
         QVariant spId;
         if (!policy.spid.isEmpty()) {
@@ -103,7 +88,7 @@ Status TaRequests::setPolicy(const RequestPolicy &policy)
 Status TaRequests::removePolicy(const QString &spid, const QString &group)
 {
     const QString scope = QStringLiteral("%1/%2").arg(spid.isEmpty() ? QStringLiteral("*") : spid, group.isEmpty() ? QStringLiteral("*") : group);
-    return audited(m_db, m_clock, m_actor, QStringLiteral("request-policy.removed"), QStringLiteral("request-policy"), scope, {}, [&]() -> Status {
+    return store::AuditLog::inTransaction(m_db, m_clock, m_actor, QStringLiteral("request-policy.removed"), QStringLiteral("request-policy"), scope, {}, [&]() -> Status {
         auto removed = run(m_db, QStringLiteral("DELETE FROM request_policies WHERE id IN (SELECT p.id FROM request_policies p "
                                                 "LEFT JOIN service_providers s ON s.id = p.sp_id LEFT JOIN device_groups g ON g.id = p.group_id "
                                                 "WHERE COALESCE(s.spid, '') = ? AND COALESCE(g.name, '') = ?)"),
@@ -188,7 +173,7 @@ Result<TaRequest> TaRequests::received(qint64 deviceId, const QString &taid, boo
         const QVariant decidedAt = decided ? QVariant(now) : QVariant(QMetaType(QMetaType::QString));
         const QVariant decidedBy = decided ? QVariant(QStringLiteral("policy")) : QVariant(QMetaType(QMetaType::QString));
         const QString reason = decided ? QStringLiteral("by policy") : QString();
-        const Status stored = audited(m_db, m_clock, m_actor, QStringLiteral("ta-request.received"), QStringLiteral("ta-request"),
+        const Status stored = store::AuditLog::inTransaction(m_db, m_clock, m_actor, QStringLiteral("ta-request.received"), QStringLiteral("ta-request"),
                                       QStringLiteral("%1/%2").arg(device, taid),
                                       {{"device", device.toStdString()}, {"taid", taid.toStdString()}, {"have_binary", haveBinary},
                                        {"status", next.toStdString()}},
@@ -223,7 +208,7 @@ Result<bool> TaRequests::withdrawn(qint64 deviceId, const QString &taid)
         return false;
     const qint64 id = row.value().value(0).toLongLong();
     const QString device = row.value().value(1).toString();
-    const Status done = audited(m_db, m_clock, m_actor, QStringLiteral("ta-request.withdrawn"), QStringLiteral("ta-request"),
+    const Status done = store::AuditLog::inTransaction(m_db, m_clock, m_actor, QStringLiteral("ta-request.withdrawn"), QStringLiteral("ta-request"),
                                 QStringLiteral("%1/%2").arg(device, taid), {{"device", device.toStdString()}, {"taid", taid.toStdString()}},
                                 [&]() -> Status {
         auto updated = run(m_db, QStringLiteral("UPDATE ta_requests SET status = 'withdrawn' WHERE id = ?"), {id});
@@ -247,7 +232,7 @@ Status TaRequests::decide(qint64 requestId, bool approve, const QString &reason)
     if (request.status == QLatin1String("withdrawn"))
         return requestError(QStringLiteral("withdrawn"), QStringLiteral("request %1 was withdrawn by the device; nothing to decide").arg(requestId));
     const QString next = approve ? QStringLiteral("approved") : QStringLiteral("refused");
-    return audited(m_db, m_clock, m_actor, approve ? QStringLiteral("ta-request.approved") : QStringLiteral("ta-request.refused"),
+    return store::AuditLog::inTransaction(m_db, m_clock, m_actor, approve ? QStringLiteral("ta-request.approved") : QStringLiteral("ta-request.refused"),
                    QStringLiteral("ta-request"), QStringLiteral("%1/%2").arg(request.device, request.taid),
                    {{"request", requestId}, {"reason", reason.toStdString()}, {"was", request.status.toStdString()}}, [&]() -> Status {
         auto updated = run(m_db, QStringLiteral("UPDATE ta_requests SET status = ?, reason = ?, decided_at = ?, decided_by = ? WHERE id = ?"),

@@ -3,7 +3,6 @@
 #include "common/filteredtable.h"
 #include "inspector/sequencediagram.h"
 #include "models/rowsmodel.h"
-#include "protocol/inspector.h"
 #include "store/database.h"
 #include "store/sql.h"
 #include "tam/tamhost.h"
@@ -208,11 +207,13 @@ void MessageInspectorPage::show(const tam::SessionFile &session, const QString &
     const QList<crypto::Key> keys = verificationKeys(session.session.device);
     QList<SequenceDiagram::Arrow> arrows;
     m_messageOfArrow.clear();
+    m_inspections.clear();
     arrows << SequenceDiagram::Arrow{false, tr("POST (empty)"), QString(), true};
     m_messageOfArrow << -1;
     for (qsizetype i = 0; i < session.messages.size(); ++i) {
         const tam::MessageRecord &message = session.messages.at(i);
-        const protocol::Inspection inspection = protocol::inspect(message.body, keys, true);
+        m_inspections << protocol::inspect(message.body, keys, true);
+        const protocol::Inspection &inspection = m_inspections.last();
         const QString verdict = inspection.verdict == protocol::Verdict::Verified ? tr("verified") : tr("not verified");
         arrows << SequenceDiagram::Arrow{message.toDevice, shortName(inspection.kind), tr("%1 bytes, %2").arg(message.body.size()).arg(verdict), false};
         m_messageOfArrow << int(i);
@@ -246,7 +247,7 @@ void MessageInspectorPage::selectMessage(int index)
     }
     m_diagram->select(index);
     const tam::MessageRecord &record = m_shown.messages.at(message);
-    const protocol::Inspection inspection = protocol::inspect(record.body, verificationKeys(m_shown.session.device), true);
+    const protocol::Inspection &inspection = m_inspections.at(message);
     m_decoded->setPlainText(tr("%1 - %2 message %3, %4, %5 bytes, %6\n\n%7")
                                 .arg(inspection.kind, record.toDevice ? tr("TAM to device") : tr("device to TAM"))
                                 .arg(record.seq)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "crypto/key.h"
+#include "protocol/inspector.h"
 #include "tam/sessionfile.h"
 
 #include "common/lazypage.h"
@@ -64,6 +65,7 @@ private:
     QTimer *m_reloadTimer;
     tam::SessionFile m_shown;
     QList<int> m_messageOfArrow; // the message index behind each arrow; -1 for HTTP-only steps
+    QList<protocol::Inspection> m_inspections; // of m_shown's messages, decoded and verified once
 };
 
 } // namespace teep::ui
