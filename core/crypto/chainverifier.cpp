@@ -1,5 +1,11 @@
 #include "crypto/chainverifier.h"
 
+#include "crypto/openssl.h"
+
+#include <QHash>
+#include <QMutex>
+#include <QSet>
+
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
@@ -38,8 +44,55 @@ QString codeFor(int error)
 
 } // namespace
 
-ChainVerifier::ChainVerifier(QList<Certificate> anchors, const Clock &clock)
-    : m_anchors(std::move(anchors)), m_clock(clock)
+struct ChainVerifier::AnchorSet
+{
+    X509StorePtr store;
+    QSet<X509 *> badSelfSignature; // self-signed anchors whose own signature does not verify
+    QList<Certificate> anchors;    // keeps the X509s above alive
+};
+
+namespace {
+
+std::shared_ptr<const ChainVerifier::AnchorSet> buildAnchorSet(const QList<Certificate> &anchors)
+{
+    auto set = std::make_shared<ChainVerifier::AnchorSet>();
+    set->store.reset(X509_STORE_new());
+    set->anchors = anchors;
+    for (const Certificate &anchor : anchors) {
+        X509_STORE_add_cert(set->store.get(), anchor.get());
+        // What X509_V_FLAG_CHECK_SS_SIGNATURE would check on every verification, once.
+        X509 *x = anchor.get();
+        if (X509_check_issued(x, x) == X509_V_OK && X509_verify(x, X509_get0_pubkey(x)) != 1)
+            set->badSelfSignature.insert(x);
+    }
+    takeOpenSslErrors();
+    return set;
+}
+
+// Anchor sets by the SHA-256 of their certificates; a few distinct sets exist in a process (one
+// per trust store), so a small bound that starts afresh when reached is enough.
+std::shared_ptr<const ChainVerifier::AnchorSet> sharedAnchorSet(const QList<Certificate> &anchors)
+{
+    static QMutex mutex;
+    static QHash<QByteArray, std::shared_ptr<const ChainVerifier::AnchorSet>> sets;
+    constexpr qsizetype kMaxSets = 64;
+    QByteArray key;
+    for (const Certificate &anchor : anchors)
+        key += sha256(anchor.der());
+    const QMutexLocker lock(&mutex);
+    if (const auto found = sets.constFind(key); found != sets.cend())
+        return found.value();
+    if (sets.size() >= kMaxSets)
+        sets.clear();
+    const auto set = buildAnchorSet(anchors);
+    sets.insert(key, set);
+    return set;
+}
+
+} // namespace
+
+ChainVerifier::ChainVerifier(const QList<Certificate> &anchors, const Clock &clock)
+    : m_anchors(sharedAnchorSet(anchors)), m_clock(clock)
 {
 }
 
@@ -51,25 +104,22 @@ ChainResult ChainVerifier::verify(const Certificate &leaf, const QList<Certifica
         result.message = QStringLiteral("no certificate to verify");
         return result;
     }
-    X509StorePtr store(X509_STORE_new());
-    for (const Certificate &anchor : m_anchors)
-        X509_STORE_add_cert(store.get(), anchor.get());
     X509StackPtr untrusted(sk_X509_new_null());
     for (const Certificate &cert : intermediates) {
         X509_up_ref(cert.get());
         sk_X509_push(untrusted.get(), cert.get());
     }
     X509StoreCtxPtr context(X509_STORE_CTX_new());
-    if (!context || X509_STORE_CTX_init(context.get(), store.get(), leaf.get(), untrusted.get()) != 1) {
+    if (!context || X509_STORE_CTX_init(context.get(), m_anchors->store.get(), leaf.get(), untrusted.get()) != 1) {
         result.code = QStringLiteral("internal");
         result.message = takeOpenSslErrors();
         return result;
     }
     X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(context.get());
     X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(m_clock.now().toSecsSinceEpoch()));
-    // Anchors may be intermediates (partial chain); anchors' self-signatures are checked too.
-    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_X509_STRICT | X509_V_FLAG_PARTIAL_CHAIN |
-                                           X509_V_FLAG_CHECK_SS_SIGNATURE);
+    // Anchors may be intermediates (partial chain); the anchors' self-signatures were checked
+    // once, when their store was made (below, for the anchor the path ends at).
+    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_X509_STRICT | X509_V_FLAG_PARTIAL_CHAIN);
     X509_VERIFY_PARAM_set_depth(param, 8);
 
     const int verified = X509_verify_cert(context.get());
@@ -95,6 +145,16 @@ ChainResult ChainVerifier::verify(const Certificate &leaf, const QList<Certifica
         X509 *cert = sk_X509_value(chain, i);
         X509_up_ref(cert);
         result.path << Certificate(X509Ptr(cert));
+    }
+    if (!result.path.isEmpty() && m_anchors->badSelfSignature.contains(result.path.last().get())) {
+        result.depth = int(result.path.size()) - 1;
+        result.code = codeFor(X509_V_ERR_CERT_SIGNATURE_FAILURE);
+        result.message = QStringLiteral("'%1' (depth %2): %3")
+                             .arg(result.path.last().subject())
+                             .arg(result.depth)
+                             .arg(QString::fromLatin1(X509_verify_cert_error_string(X509_V_ERR_CERT_SIGNATURE_FAILURE)));
+        result.path.clear();
+        return result;
     }
     const long usage = leaf.keyUsage();
     if (m_leafKeyUsage != 0 && usage >= 0 && (usage & m_leafKeyUsage) != m_leafKeyUsage) {

@@ -3,6 +3,7 @@
 #include "common/clock.h"
 #include "common/error.h"
 
+#include <QPointer>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -11,6 +12,8 @@
 // Small helpers the stores share: one way to run a bound statement and report its failure, and
 // one timestamp format (UTC ISO 8601 with milliseconds, which sorts as text).
 namespace teep::store {
+
+class StatementCache;
 
 inline Error sqlError(const QSqlQuery &query)
 {
@@ -22,18 +25,30 @@ inline QString timestamp(const Clock &clock)
     return clock.now().toUTC().toString(Qt::ISODateWithMs);
 }
 
-// Prepares `sql`, binds `values` in order and executes; the query is positioned before the first row.
-inline Result<QSqlQuery> run(const QSqlDatabase &db, const QString &sql, const QVariantList &values = {})
+// A query from run(): a QSqlQuery whose prepared statement goes back to its connection's cache
+// when the query goes out of scope (reset first, so that no half-read SELECT keeps a read
+// snapshot open). While one is in use, running the same SQL again prepares a second statement,
+// so nesting is always safe.
+class Query : public QSqlQuery
 {
-    QSqlQuery query(db);
-    query.setForwardOnly(true);
-    if (!query.prepare(sql))
-        return sqlError(query);
-    for (const QVariant &value : values)
-        query.addBindValue(value);
-    if (!query.exec())
-        return sqlError(query);
-    return query;
-}
+public:
+    Query(QSqlQuery query, StatementCache *cache, QString sql);
+    Query(Query &&other) noexcept;
+    Query &operator=(Query &&other) noexcept;
+    Query(const Query &) = delete;
+    Query &operator=(const Query &) = delete;
+    ~Query();
+
+private:
+    void giveBack();
+
+    QPointer<StatementCache> m_cache;
+    QString m_sql;
+};
+
+// Runs `sql` with `values` bound in order; the query is positioned before the first row. The
+// statement is prepared once per connection and reused (preparing costs more than most of our
+// statements take to run).
+Result<Query> run(const QSqlDatabase &db, const QString &sql, const QVariantList &values = {});
 
 } // namespace teep::store

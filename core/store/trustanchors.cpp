@@ -3,8 +3,11 @@
 #include "crypto/openssl.h"
 #include "crypto/pkiformats.h"
 #include "store/auditlog.h"
+#include "store/sql.h"
 #include "store/transaction.h"
 
+#include <QHash>
+#include <QMutex>
 #include <QSqlError>
 #include <QSqlQuery>
 
@@ -44,11 +47,6 @@ Result<TrustAnchor> fromRow(const QSqlQuery &query)
 QString storeKey(TrustStore store)
 {
     return QString::fromLatin1(crypto::trustStoreInfo(store).key);
-}
-
-Error sqlError(const QSqlQuery &query)
-{
-    return Error{QStringLiteral("store.sql"), query.lastError().text()};
 }
 
 } // namespace
@@ -103,15 +101,36 @@ Result<TrustAnchor> TrustAnchors::get(qint64 id) const
     return fromRow(query);
 }
 
+namespace {
+// Anchors are read for every session a TAM verifies; their certificates are parsed once per
+// process (by DER; a store holds tens, the bound only keeps a flood of imports from growing it).
+crypto::Certificate parsedAnchor(const QByteArray &der)
+{
+    static QMutex mutex;
+    static QHash<QByteArray, crypto::Certificate> parsed;
+    constexpr qsizetype kMaxParsed = 1024;
+    const QMutexLocker lock(&mutex);
+    if (const auto found = parsed.constFind(der); found != parsed.cend())
+        return found.value();
+    const Result<crypto::Certificate> cert = crypto::Certificate::fromDer(der);
+    if (!cert)
+        return {};
+    if (parsed.size() >= kMaxParsed)
+        parsed.clear();
+    parsed.insert(der, cert.value());
+    return cert.value();
+}
+} // namespace
+
 Result<QList<crypto::Certificate>> TrustAnchors::certificates(TrustStore store) const
 {
-    const Result<QList<TrustAnchor>> anchors = list(store);
-    if (!anchors)
-        return anchors.error();
+    auto rows = run(m_db, QStringLiteral("SELECT der FROM trust_anchors WHERE store = ? AND kind = 'certificate' ORDER BY label, id"), {storeKey(store)});
+    if (!rows)
+        return rows.error();
     QList<crypto::Certificate> certs;
-    for (const TrustAnchor &anchor : anchors.value()) {
-        if (anchor.isCertificate)
-            certs << anchor.certificate();
+    while (rows.value().next()) {
+        if (const crypto::Certificate cert = parsedAnchor(rows.value().value(0).toByteArray()); !cert.isNull())
+            certs << cert;
     }
     return certs;
 }

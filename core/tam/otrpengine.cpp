@@ -63,17 +63,22 @@ void OtrpEngine::emitEvent(SessionEvent::Kind kind, const Session &session, cons
         m_listener(SessionEvent{kind, session.id, QStringLiteral("otrp"), session.peer, session.device, summary, body});
 }
 
-void OtrpEngine::expireIdle()
+void OtrpEngine::expireIdle(bool full)
 {
     const QDateTime now = m_clock.now();
-    const QStringList tids = m_sessions.keys();
-    for (const QString &tid : tids) {
+    if (!m_limits.sweepDue(m_lastSweep, now, full))
+        return;
+    const qint64 idleMs = qint64(m_limits.idleSeconds) * 1000;
+    QList<QString> idle;
+    for (auto it = m_sessions.cbegin(); it != m_sessions.cend(); ++it) {
+        if (it.value().lastActivity.msecsTo(now) > idleMs)
+            idle << it.key();
+    }
+    for (const QString &tid : std::as_const(idle)) {
         Session &session = m_sessions[tid];
-        if (session.lastActivity.msecsTo(now) > qint64(m_limits.idleSeconds) * 1000) {
-            session.failed = true;
-            session.outcomes << QStringLiteral("expired after %1 s without a message").arg(m_limits.idleSeconds);
-            finish(session);
-        }
+        session.failed = true;
+        session.outcomes << QStringLiteral("expired after %1 s without a message").arg(m_limits.idleSeconds);
+        finish(session);
     }
 }
 
@@ -87,6 +92,8 @@ void OtrpEngine::send(Session &session, const QByteArray &body, const QString &s
 Result<QByteArray> OtrpEngine::start(const QString &peer)
 {
     expireIdle();
+    if (m_sessions.size() >= m_limits.maxSessions)
+        expireIdle(true);
     if (m_sessions.size() >= m_limits.maxSessions)
         return Error{QStringLiteral("tam.busy"), QStringLiteral("%1 sessions are open; try again later").arg(m_sessions.size())};
     Session session;
@@ -119,6 +126,10 @@ Result<std::optional<QByteArray>> OtrpEngine::process(const QByteArray &body, co
     const auto found = m_sessions.find(tid);
     if (tid.isEmpty() || found == m_sessions.end())
         return badMessage(QStringLiteral("the message belongs to no open session (start one with an empty POST)"));
+    if (found.value().lastActivity.msecsTo(m_clock.now()) > qint64(m_limits.idleSeconds) * 1000) {
+        expireIdle(true); // idle too long, though not swept yet
+        return badMessage(QStringLiteral("the message belongs to no open session (start one with an empty POST)"));
+    }
     Session &session = found.value();
     if (session.peer != peer)
         qCInfo(lcTam) << "session" << session.id << "continues from another address:" << peer;

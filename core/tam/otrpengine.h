@@ -35,6 +35,17 @@ struct EngineLimits
 {
     int maxSessions = 1000;
     int idleSeconds = 60;
+
+    // Whether an engine should look for idle sessions now: at most every eighth of the idle time
+    // (a sweep visits every open session, so not on every message), always when `full`.
+    bool sweepDue(QDateTime &lastSweep, const QDateTime &now, bool full) const
+    {
+        const qint64 since = lastSweep.isValid() ? lastSweep.msecsTo(now) : -1;
+        if (!full && since >= 0 && since < qint64(idleSeconds) * 1000 / 8)
+            return false;
+        lastSweep = now;
+        return true;
+    }
 };
 
 class OtrpEngine
@@ -86,7 +97,7 @@ private:
     std::optional<QByteArray> finish(Session &session, const QString &summary = {});
     QString sessionKeyFor(const nlohmann::json &message) const;
     void send(Session &session, const QByteArray &body, const QString &summary);
-    void expireIdle();
+    void expireIdle(bool full = false);
     void emitEvent(SessionEvent::Kind kind, const Session &session, const QString &summary, const QByteArray &body = {});
 
     QSqlDatabase m_db;
@@ -95,6 +106,7 @@ private:
     EngineLimits m_limits;
     Fleet m_fleet;
     QHash<QString, Session> m_sessions; // by tid
+    QDateTime m_lastSweep;
     std::function<void(const SessionEvent &)> m_listener;
 };
 

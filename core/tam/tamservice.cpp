@@ -1,10 +1,12 @@
 #include "tam/tamservice.h"
 
 #include "common/logging.h"
+#include "store/transaction.h"
 
 namespace teep::tam {
 
-TamService::TamService(QSqlDatabase db, TamCredentials tam, const Clock &clock, EngineLimits limits) : m_otrp(db, tam, clock, limits), m_teep(db, tam, clock, limits)
+TamService::TamService(QSqlDatabase db, TamCredentials tam, const Clock &clock, EngineLimits limits)
+    : m_db(db), m_otrp(db, tam, clock, limits), m_teep(db, tam, clock, limits)
 {
     // Sessions a previous run left open cannot continue: their state lived in that process.
     const Result<int> interrupted = Fleet(db, clock, QStringLiteral("tam")).closeInterruptedSessions();
@@ -30,14 +32,31 @@ bool TamService::supports(transport::Profile) const
     return true;
 }
 
+// One HTTP round trip is one database transaction: what the engine records while answering (the
+// messages, the device, its attestation, installations, the audit entries) becomes durable
+// together, before the answer leaves. Each record inside is a savepoint of its own.
+template <typename Answer>
+Result<Answer> TamService::inOneTransaction(const std::function<Result<Answer>()> &answer)
+{
+    store::Transaction transaction(m_db);
+    if (const Status begun = transaction.begun(); !begun)
+        return Error{QStringLiteral("tam.store"), begun.error().message};
+    Result<Answer> result = answer();
+    // Committed even when the engine refused the message: the failed session is state too.
+    if (const Status committed = transaction.commit(); !committed)
+        return Error{QStringLiteral("tam.store"), QStringLiteral("the session's records could not be saved: %1").arg(committed.error().message)};
+    return result;
+}
+
 Result<QByteArray> TamService::start(transport::Profile profile, const QString &peer)
 {
-    return profile == transport::Profile::Teep ? m_teep.start(peer) : m_otrp.start(peer);
+    return inOneTransaction<QByteArray>([&] { return profile == transport::Profile::Teep ? m_teep.start(peer) : m_otrp.start(peer); });
 }
 
 Result<std::optional<QByteArray>> TamService::process(transport::Profile profile, const QByteArray &body, const QString &peer)
 {
-    return profile == transport::Profile::Teep ? m_teep.process(body, peer) : m_otrp.process(body, peer);
+    return inOneTransaction<std::optional<QByteArray>>(
+        [&] { return profile == transport::Profile::Teep ? m_teep.process(body, peer) : m_otrp.process(body, peer); });
 }
 
 } // namespace teep::tam

@@ -20,6 +20,10 @@ public:
     Result<std::optional<QByteArray>> process(transport::Profile profile, const QByteArray &body, const QString &peer) override;
 
 private:
+    template <typename Answer>
+    Result<Answer> inOneTransaction(const std::function<Result<Answer>()> &answer);
+
+    QSqlDatabase m_db;
     OtrpEngine m_otrp;
     TeepEngine m_teep;
 };

@@ -66,17 +66,22 @@ void TeepEngine::emitEvent(SessionEvent::Kind kind, const Session &session, cons
         m_listener(SessionEvent{kind, session.id, QStringLiteral("teep"), session.peer, session.device, summary, body});
 }
 
-void TeepEngine::expireIdle()
+void TeepEngine::expireIdle(bool full)
 {
     const QDateTime now = m_clock.now();
-    const QList<QByteArray> tokens = m_sessions.keys();
-    for (const QByteArray &token : tokens) {
+    if (!m_limits.sweepDue(m_lastSweep, now, full))
+        return;
+    const qint64 idleMs = qint64(m_limits.idleSeconds) * 1000;
+    QList<QByteArray> idle;
+    for (auto it = m_sessions.cbegin(); it != m_sessions.cend(); ++it) {
+        if (it.value().lastActivity.msecsTo(now) > idleMs)
+            idle << it.key();
+    }
+    for (const QByteArray &token : std::as_const(idle)) {
         Session &session = m_sessions[token];
-        if (session.lastActivity.msecsTo(now) > qint64(m_limits.idleSeconds) * 1000) {
-            session.failed = true;
-            session.outcomes << QStringLiteral("expired after %1 s without a message").arg(m_limits.idleSeconds);
-            finish(session);
-        }
+        session.failed = true;
+        session.outcomes << QStringLiteral("expired after %1 s without a message").arg(m_limits.idleSeconds);
+        finish(session);
     }
 }
 
@@ -96,6 +101,8 @@ Result<QByteArray> TeepEngine::signMessage(const Message &message, bool compatib
 Result<QByteArray> TeepEngine::start(const QString &peer)
 {
     expireIdle();
+    if (m_sessions.size() >= m_limits.maxSessions)
+        expireIdle(true);
     if (m_sessions.size() >= m_limits.maxSessions)
         return Error{QStringLiteral("tam.busy"), QStringLiteral("%1 sessions are open; try again later").arg(m_sessions.size())};
     Session session;
@@ -145,6 +152,10 @@ Result<std::optional<QByteArray>> TeepEngine::process(const QByteArray &body, co
     const auto found = m_sessions.find(tokenOf(decoded.value().message));
     if (found == m_sessions.end())
         return badMessage(QStringLiteral("the token belongs to no open session (start one with an empty POST)"));
+    if (found.value().lastActivity.msecsTo(m_clock.now()) > qint64(m_limits.idleSeconds) * 1000) {
+        expireIdle(true); // idle too long, though not swept yet
+        return badMessage(QStringLiteral("the token belongs to no open session (start one with an empty POST)"));
+    }
     Session &session = found.value();
     session.lastActivity = m_clock.now();
     if (const Status logged = m_fleet.logMessage(session.id, ++session.seq, false, QLatin1String(kMediaType), body); !logged)

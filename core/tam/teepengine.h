@@ -58,7 +58,7 @@ private:
     Result<QByteArray> signMessage(const protocol::Message &message, bool compatibility = false) const;
     std::optional<QByteArray> finish(Session &session, const QString &summary = {});
     void send(Session &session, const QByteArray &body, const QString &summary);
-    void expireIdle();
+    void expireIdle(bool full = false);
     void emitEvent(SessionEvent::Kind kind, const Session &session, const QString &summary, const QByteArray &body = {});
 
     QSqlDatabase m_db;
@@ -67,6 +67,7 @@ private:
     EngineLimits m_limits;
     Fleet m_fleet;
     QHash<QByteArray, Session> m_sessions; // by the token of the request in flight
+    QDateTime m_lastSweep;
     std::function<void(const SessionEvent &)> m_listener;
 };
 

@@ -1,0 +1,97 @@
+#include "store/sql.h"
+
+#include <QSqlDriver>
+
+#include <unordered_map>
+
+namespace teep::store {
+
+// The prepared statements of one connection, idle until run() lends them out. A child of the
+// connection's driver, so it lives exactly as long as the connection.
+class StatementCache : public QObject
+{
+public:
+    static constexpr qsizetype kMaxStatements = 256;
+
+    explicit StatementCache(QSqlDriver *driver) : QObject(driver) {}
+
+    static StatementCache *of(const QSqlDatabase &db)
+    {
+        QSqlDriver *driver = db.driver();
+        if (!driver)
+            return nullptr;
+        auto *cache = driver->findChild<StatementCache *>(QString(), Qt::FindDirectChildrenOnly);
+        return cache ? cache : new StatementCache(driver);
+    }
+
+    std::optional<QSqlQuery> take(const QString &sql)
+    {
+        const auto found = m_idle.find(sql);
+        if (found == m_idle.end())
+            return std::nullopt;
+        QSqlQuery query = std::move(found->second);
+        m_idle.erase(found);
+        return query;
+    }
+
+    void giveBack(const QString &sql, QSqlQuery &&query)
+    {
+        if (qsizetype(m_idle.size()) < kMaxStatements)
+            m_idle.try_emplace(sql, std::move(query));
+    }
+
+private:
+    std::unordered_map<QString, QSqlQuery> m_idle; // QHash would need QSqlQuery to be copyable
+};
+
+Query::Query(QSqlQuery query, StatementCache *cache, QString sql) : QSqlQuery(std::move(query)), m_cache(cache), m_sql(std::move(sql)) {}
+
+Query::Query(Query &&other) noexcept : QSqlQuery(std::move(other)), m_cache(std::move(other.m_cache)), m_sql(std::move(other.m_sql))
+{
+    other.m_cache.clear();
+}
+
+Query &Query::operator=(Query &&other) noexcept
+{
+    if (this != &other) {
+        giveBack();
+        QSqlQuery::operator=(std::move(other));
+        m_cache = std::move(other.m_cache);
+        other.m_cache.clear();
+        m_sql = std::move(other.m_sql);
+    }
+    return *this;
+}
+
+Query::~Query()
+{
+    giveBack();
+}
+
+void Query::giveBack()
+{
+    if (!m_cache)
+        return;
+    finish();
+    m_cache->giveBack(m_sql, std::move(*static_cast<QSqlQuery *>(this)));
+    m_cache.clear();
+}
+
+Result<Query> run(const QSqlDatabase &db, const QString &sql, const QVariantList &values)
+{
+    StatementCache *cache = StatementCache::of(db);
+    std::optional<QSqlQuery> reused = cache ? cache->take(sql) : std::nullopt;
+    QSqlQuery query = reused ? std::move(*reused) : QSqlQuery(db);
+    if (!reused) {
+        query.setForwardOnly(true);
+        if (!query.prepare(sql))
+            return sqlError(query);
+    }
+    for (qsizetype i = 0; i < values.size(); ++i)
+        query.bindValue(int(i), values.at(i));
+    if (!query.exec())
+        return sqlError(query);
+    return Query(std::move(query), cache, sql);
+}
+
+} // namespace teep::store
