@@ -108,13 +108,20 @@ EvidenceVerification verifyEvidence(const QByteArray &token, const crypto::Key &
         add(QStringLiteral("nonce"), Outcome::Pass, QStringLiteral("eat_nonce equals the challenge"));
 
     const QCborMap cnf = result.claims.value(claim::Cnf).toMap();
-    const Result<QByteArray> agentKid = crypto::coseKeyThumbprint(agentKey);
-    if (cnf.contains(kCnfCoseKey)) {
+    if (cnf.contains(kCnfCoseKey) && agentKey.isNull()) {
+        const Result<crypto::Key> bound = crypto::fromCoseKey(cnf.value(kCnfCoseKey).toMap());
+        if (bound && signature)
+            result.boundAgentKey = bound.value();
+        add(QStringLiteral("cnf"), bound ? Outcome::Pass : Outcome::Fail,
+            bound ? QStringLiteral("binds the TEEP Agent key") : QStringLiteral("the COSE_Key in cnf is unusable: %1").arg(bound.error().message));
+    } else if (cnf.contains(kCnfCoseKey)) {
         const Result<crypto::Key> bound = crypto::fromCoseKey(cnf.value(kCnfCoseKey).toMap());
         const bool same = bound && bound.value().samePublicKey(agentKey);
         add(QStringLiteral("cnf"), same ? Outcome::Pass : Outcome::Fail,
             same ? QStringLiteral("binds the TEEP Agent key") : QStringLiteral("the COSE_Key in cnf is not the TEEP Agent's key"));
-    } else if (cnf.contains(kCnfKid)) {
+    } else if (agentKey.isNull()) {
+        add(QStringLiteral("cnf"), Outcome::Fail, QStringLiteral("a device not known yet must carry its TEEP Agent key (COSE_Key) in cnf"));
+    } else if (const Result<QByteArray> agentKid = crypto::coseKeyThumbprint(agentKey); cnf.contains(kCnfKid)) {
         const bool same = agentKid && cnf.value(kCnfKid).toByteArray() == agentKid.value();
         add(QStringLiteral("cnf"), same ? Outcome::Pass : Outcome::Fail,
             same ? QStringLiteral("kid is the TEEP Agent key's thumbprint")

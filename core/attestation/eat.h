@@ -54,6 +54,8 @@ struct Check
 struct EvidenceVerification
 {
     QCborMap claims;
+    // With no agent key given: the key the evidence's cnf binds, once its signature verified.
+    crypto::Key boundAgentKey;
     QList<Check> checks;
     bool passed() const; // no check failed
     QString summary() const; // the first failure, or "all checks passed"
@@ -62,7 +64,8 @@ struct EvidenceVerification
 // Every check, each with its outcome: the COSE signature by `attestationKey`, eat_nonce equal to
 // `expectedNonce`, cnf naming `agentKey` (a COSE_Key or an RFC 9679 kid), and the TEEP profile's
 // required claims (ueid, oemid, hwmodel, hwversion, manifests, cnf). Never throws away a result:
-// a malformed token yields a failed "format" check.
+// a malformed token yields a failed "format" check. With a null `agentKey` (a device not known
+// yet) the cnf check passes for a COSE_Key, which `boundAgentKey` then holds.
 EvidenceVerification verifyEvidence(const QByteArray &token, const crypto::Key &attestationKey,
                                     const crypto::cose::AlgorithmPolicy &policy, const QByteArray &expectedNonce,
                                     const crypto::Key &agentKey);

@@ -27,6 +27,14 @@ Result<QByteArray> bnParam(const Key &key, const char *name, int size)
     return bytes;
 }
 
+// The SubjectPublicKeyInfo of an uncompressed EC point is this fixed header (algorithm id-ecPublicKey
+// with the curve's OID, then the BIT STRING's length) followed by the point.
+QByteArray spkiPrefix(qint64 crv)
+{
+    return crv == kCrvP256 ? QByteArray::fromHex("3059301306072a8648ce3d020106082a8648ce3d030107034200")
+                           : QByteArray::fromHex("3076301006072a8648ce3d020106052b81040022036200");
+}
+
 } // namespace
 
 Result<QCborMap> toCoseKey(const Key &key)
@@ -41,11 +49,19 @@ Result<QCborMap> toCoseKey(const Key &key)
     const QString description = key.description();
     if (description == QLatin1String("EC P-256") || description == QLatin1String("EC P-384")) {
         const int size = description.endsWith(QLatin1String("256")) ? 32 : 48;
-        const Result<QByteArray> x = bnParam(key, OSSL_PKEY_PARAM_EC_PUB_X, size);
-        const Result<QByteArray> y = bnParam(key, OSSL_PKEY_PARAM_EC_PUB_Y, size);
-        if (!x || !y)
-            return x ? y.error() : x.error();
-        return QCborMap{{kKty, kKtyEc2}, {kCrv, size == 32 ? kCrvP256 : kCrvP384}, {kX, x.value()}, {kY, y.value()}};
+        QString failure;
+        const QByteArray point = key.cached(Key::Fact::EcPoint, [&] {
+            const Result<QByteArray> x = bnParam(key, OSSL_PKEY_PARAM_EC_PUB_X, size);
+            const Result<QByteArray> y = bnParam(key, OSSL_PKEY_PARAM_EC_PUB_Y, size);
+            if (!x || !y) {
+                failure = (x ? y.error() : x.error()).message;
+                return QByteArray();
+            }
+            return x.value() + y.value();
+        });
+        if (point.size() != 2 * size)
+            return Error{QStringLiteral("cose.key"), failure.isEmpty() ? QStringLiteral("the EC point could not be read") : failure};
+        return QCborMap{{kKty, kKtyEc2}, {kCrv, size == 32 ? kCrvP256 : kCrvP384}, {kX, point.left(size)}, {kY, point.mid(size)}};
     }
     return Error{QStringLiteral("cose.key"), QStringLiteral("%1 keys have no COSE_Key form here").arg(description)};
 }
@@ -84,10 +100,18 @@ Result<Key> fromCoseKey(const QCborMap &coseKey)
         if (!ok || !pkey)
             return Error{QStringLiteral("cose.key"), QStringLiteral("the EC2 COSE_Key is not a point on the curve: %1").arg(takeOpenSslErrors())};
         Key key{PKeyPtr(pkey)};
-        // fromdata does not prove the point lies on the curve; a public check does.
+        // fromdata does not prove the point lies on the curve; a public check does. P-256 and
+        // P-384 have cofactor 1, so a point on the curve has the group's order: the quick check
+        // (range and curve equation) is the whole check, without the full check's scalar multiplication.
         PKeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
-        if (!check || EVP_PKEY_public_check(check.get()) != 1)
+        if (!check || EVP_PKEY_public_check_quick(check.get()) != 1)
             return Error{QStringLiteral("cose.key"), QStringLiteral("the EC2 COSE_Key is not a point on the curve: %1").arg(takeOpenSslErrors())};
+        // What is known from the parts need not be read back out of OpenSSL later.
+        key.cached(Key::Fact::EcPoint, [&] { return x + y; });
+        key.cached(Key::Fact::PublicKeyDer, [&] { return spkiPrefix(crv) + point; });
+        key.cached(Key::Fact::CoseThumbprint, [&] {
+            return sha256(cbor::encodeDeterministic(QCborValue(QCborMap{{kKty, kKtyEc2}, {kCrv, crv}, {kX, x}, {kY, y}})));
+        });
         return key;
     }
     return Error{QStringLiteral("cose.key"), QStringLiteral("unsupported COSE_Key (kty %1, crv %2)").arg(kty).arg(crv)};

@@ -74,11 +74,16 @@ QByteArray Key::cached(Fact fact, const std::function<QByteArray()> &compute) co
 {
     if (!m_facts)
         return compute();
+    {
+        std::lock_guard<std::mutex> lock(m_facts->mutex);
+        if (const auto it = m_facts->values.find(fact); it != m_facts->values.end())
+            return it->second;
+    }
+    // Computed outside the lock: one fact may be derived from another (the thumbprint from the
+    // point). Two threads may both compute it; the first value stays.
+    const QByteArray value = compute();
     std::lock_guard<std::mutex> lock(m_facts->mutex);
-    auto it = m_facts->values.find(fact);
-    if (it == m_facts->values.end())
-        it = m_facts->values.emplace(fact, compute()).first;
-    return it->second;
+    return m_facts->values.emplace(fact, value).first->second;
 }
 
 Result<Key> Key::generate(KeyAlgorithm algorithm)
@@ -189,13 +194,15 @@ bool Key::probePrivateKey() const
 
 QByteArray Key::publicKeyDer() const
 {
-    unsigned char *der = nullptr;
-    const int length = m_pkey ? i2d_PUBKEY(m_pkey.get(), &der) : -1;
-    if (length <= 0)
-        return {};
-    QByteArray bytes(reinterpret_cast<const char *>(der), length);
-    OPENSSL_free(der);
-    return bytes;
+    return cached(Fact::PublicKeyDer, [this] {
+        unsigned char *der = nullptr;
+        const int length = m_pkey ? i2d_PUBKEY(m_pkey.get(), &der) : -1;
+        if (length <= 0)
+            return QByteArray();
+        QByteArray bytes(reinterpret_cast<const char *>(der), length);
+        OPENSSL_free(der);
+        return bytes;
+    });
 }
 
 QByteArray Key::publicKeyPem() const

@@ -46,8 +46,10 @@ public:
     bool samePublicKey(const Key &other) const;
 
     // Derived public facts (e.g. the RFC 9679 thumbprint) are computed once per key and shared by
-    // its copies; `compute` runs at most once per slot. Thread-safe.
-    enum class Fact { CoseThumbprint, CurveName, HasPrivateKey };
+    // its copies; the first value computed for a slot stays. Thread-safe.
+    // EcPoint: x||y of an EC public key. PublicKeyDer: the SubjectPublicKeyInfo (OpenSSL 3.0's
+    // encoder costs ~50 us a call). A key made from known parts may seed them (see fromCoseKey).
+    enum class Fact { CoseThumbprint, CurveName, HasPrivateKey, EcPoint, PublicKeyDer };
     QByteArray cached(Fact fact, const std::function<QByteArray()> &compute) const;
 
 private:

@@ -1,6 +1,7 @@
 #include "store/auditlog.h"
 
 #include "crypto/openssl.h"
+#include "store/sql.h"
 #include "store/transaction.h"
 
 #include <QSqlError>
@@ -27,10 +28,14 @@ QByteArray AuditLog::entryHash(const QByteArray &prevHash, const AuditEntry &ent
 Status AuditLog::append(QSqlDatabase db, const Clock &clock, const QString &actor, const QString &action,
                         const QString &objectType, const QString &objectId, const nlohmann::json &detail)
 {
-    QSqlQuery query(db);
-    if (!query.exec(QStringLiteral("SELECT entry_hash FROM audit_log ORDER BY id DESC LIMIT 1")))
-        return Error{QStringLiteral("audit.read"), query.lastError().text()};
-    const QByteArray prevHash = query.next() ? query.value(0).toByteArray() : QByteArray();
+    QByteArray prevHash;
+    {
+        auto last = run(db, QStringLiteral("SELECT entry_hash FROM audit_log ORDER BY id DESC LIMIT 1"));
+        if (!last)
+            return Error{QStringLiteral("audit.read"), last.error().message};
+        if (last.value().next())
+            prevHash = last.value().value(0).toByteArray();
+    }
 
     AuditEntry entry;
     entry.at = clock.now().toUTC().toString(Qt::ISODateWithMs);
@@ -41,19 +46,12 @@ Status AuditLog::append(QSqlDatabase db, const Clock &clock, const QString &acto
     entry.detailJson = QString::fromStdString(detail.dump());
     entry.entryHash = entryHash(prevHash, entry);
 
-    query.prepare(QStringLiteral(
-        "INSERT INTO audit_log (at, actor, action, object_type, object_id, detail_json, prev_hash, entry_hash) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
-    query.addBindValue(entry.at);
-    query.addBindValue(entry.actor);
-    query.addBindValue(entry.action);
-    query.addBindValue(entry.objectType);
-    query.addBindValue(entry.objectId);
-    query.addBindValue(entry.detailJson);
-    query.addBindValue(prevHash.isEmpty() ? QVariant(QMetaType(QMetaType::QByteArray)) : QVariant(prevHash));
-    query.addBindValue(entry.entryHash);
-    if (!query.exec())
-        return Error{QStringLiteral("audit.write"), query.lastError().text()};
+    const auto inserted = run(db, QStringLiteral("INSERT INTO audit_log (at, actor, action, object_type, object_id, detail_json, prev_hash, entry_hash) "
+                                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+                              {entry.at, entry.actor, entry.action, entry.objectType, entry.objectId, entry.detailJson,
+                               prevHash.isEmpty() ? QVariant(QMetaType(QMetaType::QByteArray)) : QVariant(prevHash), entry.entryHash});
+    if (!inserted)
+        return Error{QStringLiteral("audit.write"), inserted.error().message};
     return {};
 }
 

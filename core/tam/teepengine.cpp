@@ -244,30 +244,22 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
             attestationCertificate = leaf.value();
             checks.push_back(check(QStringLiteral("attestation certificate chain"), attestation::Outcome::Pass,
                                    QStringLiteral("issued by %1").arg(leaf.value().issuer())));
-            if (agentKey.isNull() && eatObject) {
-                // A device not known yet: its agent key is the one the verified evidence binds (cnf).
-                if (crypto::cose::verify(eatObject.value(), leaf.value().publicKey(), policy)) {
-                    const Result<QCborValue> claims = cbor::decodeStrict(eatObject.value().payload);
-                    const QCborMap cnf = claims ? claims.value().toMap().value(attestation::claim::Cnf).toMap() : QCborMap();
-                    if (const Result<crypto::Key> bound = crypto::fromCoseKey(cnf.value(1).toMap()))
-                        agentKey = bound.value();
-                }
+            // A device not known yet: its agent key is the one the verified evidence binds (cnf).
+            const attestation::EvidenceVerification evidence = attestation::verifyEvidence(
+                *response.attestationPayload, leaf.value().publicKey(), policy, session.challenge, agentKey);
+            if (agentKey.isNull())
+                agentKey = evidence.boundAgentKey;
+            QList<attestation::Check> all = evidence.checks;
+            // The claims against what the operator expects of this device model (only when the
+            // evidence itself verified: unverified claims are not worth comparing).
+            if (evidence.passed())
+                all << ReferenceValues(m_db, m_clock, QString()).compare(evidence.claims);
+            for (const attestation::Check &c : all) {
+                checks.push_back(check(QStringLiteral("evidence: ") + c.name, c.outcome, c.detail));
+                trusted = trusted && c.outcome != attestation::Outcome::Fail;
             }
-            if (agentKey.isNull()) {
+            if (agentKey.isNull())
                 fail(QStringLiteral("agent key"), QStringLiteral("the evidence binds no agent key (cnf)"));
-            } else {
-                const attestation::EvidenceVerification evidence = attestation::verifyEvidence(
-                    *response.attestationPayload, leaf.value().publicKey(), policy, session.challenge, agentKey);
-                QList<attestation::Check> all = evidence.checks;
-                // The claims against what the operator expects of this device model (only when the
-                // evidence itself verified: unverified claims are not worth comparing).
-                if (evidence.passed())
-                    all << ReferenceValues(m_db, m_clock, QString()).compare(evidence.claims);
-                for (const attestation::Check &c : all) {
-                    checks.push_back(check(QStringLiteral("evidence: ") + c.name, c.outcome, c.detail));
-                    trusted = trusted && c.outcome != attestation::Outcome::Fail;
-                }
-            }
         }
     }
     // The QueryResponse itself, with the agent key the evidence (or the registration) vouches for.

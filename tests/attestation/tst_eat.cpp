@@ -73,6 +73,15 @@ void TestEat::eachFaultFailsItsCheck()
     result = attestation::verifyEvidence(token, tee, policy, kNonce, stranger);
     QCOMPARE(outcomeOf(result, QStringLiteral("cnf")), Outcome::Fail);
 
+    // A device not known yet: the agent key is learned from cnf, but only from evidence whose
+    // signature verifies.
+    result = attestation::verifyEvidence(token, tee, policy, kNonce, crypto::Key());
+    QVERIFY2(result.passed(), qPrintable(result.summary()));
+    QVERIFY(result.boundAgentKey.samePublicKey(agent));
+    result = attestation::verifyEvidence(token, stranger, policy, kNonce, crypto::Key());
+    QCOMPARE(outcomeOf(result, QStringLiteral("signature")), Outcome::Fail);
+    QVERIFY(result.boundAgentKey.isNull());
+
     const QByteArray legacy = attestation::buildEvidence(spec(agent), {tee, crypto::cose::kES256}).value();
     QCOMPARE(outcomeOf(attestation::verifyEvidence(legacy, tee, policy, kNonce, agent), QStringLiteral("signature")), Outcome::Fail);
     QVERIFY(attestation::verifyEvidence(legacy, tee, crypto::cose::AlgorithmPolicy::compatible(), kNonce, agent).passed());

@@ -4,6 +4,7 @@
 #include "cbor/strictcbor.h"
 #include "crypto/cosekey.h"
 #include "crypto/cosesign.h"
+#include "crypto/openssl.h"
 #include "crypto/pkiformats.h"
 #include "processrun.h"
 #include "tempdir.h"
@@ -239,6 +240,20 @@ void TestCose::coseKeyRoundTripsAndRejectsOffCurvePoints()
         QVERIFY(back.ok());
         QVERIFY(back.value().samePublicKey(key));
     }
+    // A key made from a COSE_Key carries its SPKI and thumbprint from the parts (not read back
+    // out of OpenSSL): they must be what OpenSSL itself would encode, for both curves.
+    const Key p384{PKeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"))};
+    for (const Key &key : {Key::generate(KeyAlgorithm::P256).value(), p384}) {
+        const Key back = fromCoseKey(toCoseKey(key).value()).value();
+        QCOMPARE(back.publicKeyDer().toHex(), key.publicKeyDer().toHex());
+        QCOMPARE(coseKeyThumbprint(back).value().toHex(), coseKeyThumbprint(key).value().toHex());
+        QCOMPARE(toCoseKey(back).value(), toCoseKey(key).value());
+        QVERIFY(Key::fromPublicKey(back.publicKeyDer()).value().samePublicKey(key));
+    }
+    QCborMap outOfRange = toCoseKey(Key::generate(KeyAlgorithm::P256).value()).value();
+    outOfRange.insert(-2, QByteArray(32, '\xff')); // x >= p
+    QVERIFY(!fromCoseKey(outOfRange).ok());
+
     QCborMap offCurve = toCoseKey(Key::generate(KeyAlgorithm::P256).value()).value();
     QByteArray y = offCurve.value(-3).toByteArray();
     y[31] = static_cast<char>(y[31] ^ 0x01);
