@@ -2,7 +2,7 @@
 
 #include "crypto/signature.h"
 
-#include <QRegularExpression>
+#include <algorithm>
 
 namespace teep::crypto::jose {
 
@@ -112,8 +112,10 @@ QByteArray base64UrlEncode(const QByteArray &bytes)
 
 Result<QByteArray> base64UrlDecode(const QByteArray &text, const QString &where)
 {
-    static const QRegularExpression alphabet(QStringLiteral("^[A-Za-z0-9_-]*$"));
-    if (!alphabet.match(QString::fromLatin1(text)).hasMatch() || text.size() % 4 == 1)
+    const auto inAlphabet = [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    };
+    if (!std::all_of(text.cbegin(), text.cend(), inAlphabet) || text.size() % 4 == 1)
         return joseError(QStringLiteral("not base64url (unpadded)"), where);
     const auto decoded = QByteArray::fromBase64Encoding(text, QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
     if (!decoded)

@@ -6,8 +6,6 @@
 #include "store/sql.h"
 #include "store/transaction.h"
 
-#include <QHash>
-#include <QMutex>
 #include <QSqlError>
 #include <QSqlQuery>
 
@@ -101,27 +99,6 @@ Result<TrustAnchor> TrustAnchors::get(qint64 id) const
     return fromRow(query);
 }
 
-namespace {
-// Anchors are read for every session a TAM verifies; their certificates are parsed once per
-// process (by DER; a store holds tens, the bound only keeps a flood of imports from growing it).
-crypto::Certificate parsedAnchor(const QByteArray &der)
-{
-    static QMutex mutex;
-    static QHash<QByteArray, crypto::Certificate> parsed;
-    constexpr qsizetype kMaxParsed = 1024;
-    const QMutexLocker lock(&mutex);
-    if (const auto found = parsed.constFind(der); found != parsed.cend())
-        return found.value();
-    const Result<crypto::Certificate> cert = crypto::Certificate::fromDer(der);
-    if (!cert)
-        return {};
-    if (parsed.size() >= kMaxParsed)
-        parsed.clear();
-    parsed.insert(der, cert.value());
-    return cert.value();
-}
-} // namespace
-
 Result<QList<crypto::Certificate>> TrustAnchors::certificates(TrustStore store) const
 {
     auto rows = run(m_db, QStringLiteral("SELECT der FROM trust_anchors WHERE store = ? AND kind = 'certificate' ORDER BY label, id"), {storeKey(store)});
@@ -129,8 +106,9 @@ Result<QList<crypto::Certificate>> TrustAnchors::certificates(TrustStore store) 
         return rows.error();
     QList<crypto::Certificate> certs;
     while (rows.value().next()) {
-        if (const crypto::Certificate cert = parsedAnchor(rows.value().value(0).toByteArray()); !cert.isNull())
-            certs << cert;
+        // Certificate::fromDer parses a DER it has seen before only once.
+        if (const Result<crypto::Certificate> cert = crypto::Certificate::fromDer(rows.value().value(0).toByteArray()))
+            certs << cert.value();
     }
     return certs;
 }

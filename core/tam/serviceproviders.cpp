@@ -3,6 +3,7 @@
 #include "crypto/chainverifier.h"
 #include "crypto/pkiformats.h"
 #include "store/auditlog.h"
+#include "store/sql.h"
 #include "store/transaction.h"
 #include "store/trustanchors.h"
 
@@ -148,37 +149,40 @@ Status ServiceProviders::remove(const QString &spid)
 
 Result<QList<ServiceProvider>> ServiceProviders::list() const
 {
-    QSqlQuery query(m_db);
-    if (!query.exec(QStringLiteral("SELECT id, spid, name, created_at FROM service_providers ORDER BY name, spid")))
-        return sqlError(query);
-    QList<ServiceProvider> providers;
-    while (query.next())
-        providers << ServiceProvider{query.value(0).toLongLong(), query.value(1).toString(), query.value(2).toString(), {},
-                                     QDateTime::fromString(query.value(3).toString(), Qt::ISODateWithMs)};
-    QSqlQuery certs(m_db);
-    certs.prepare(QStringLiteral("SELECT certificate_der FROM sp_certificates WHERE sp_id = ? ORDER BY id"));
-    for (ServiceProvider &provider : providers) {
-        certs.addBindValue(provider.id);
-        if (!certs.exec())
-            return sqlError(certs);
-        while (certs.next()) {
-            if (Result<crypto::Certificate> cert = crypto::Certificate::fromDer(certs.value(0).toByteArray()))
-                provider.certificates << cert.value();
-        }
-    }
-    return providers;
+    return select(QString());
 }
 
 Result<ServiceProvider> ServiceProviders::get(const QString &spid) const
 {
-    const Result<QList<ServiceProvider>> all = list();
-    if (!all)
-        return all.error();
-    for (const ServiceProvider &provider : all.value()) {
-        if (provider.spid == spid)
-            return provider;
+    const Result<QList<ServiceProvider>> found = select(spid);
+    if (!found)
+        return found.error();
+    if (found.value().isEmpty())
+        return Error{QStringLiteral("sp.not-found"), QStringLiteral("no service provider with id '%1'").arg(spid)};
+    return found.value().first();
+}
+
+// Every SP, or the one with `spid`, with its certificates.
+Result<QList<ServiceProvider>> ServiceProviders::select(const QString &spid) const
+{
+    auto rows = spid.isNull() ? store::run(m_db, QStringLiteral("SELECT id, spid, name, created_at FROM service_providers ORDER BY name, spid"))
+                              : store::run(m_db, QStringLiteral("SELECT id, spid, name, created_at FROM service_providers WHERE spid = ?"), {spid});
+    if (!rows)
+        return rows.error();
+    QList<ServiceProvider> providers;
+    while (rows.value().next())
+        providers << ServiceProvider{rows.value().value(0).toLongLong(), rows.value().value(1).toString(), rows.value().value(2).toString(), {},
+                                     QDateTime::fromString(rows.value().value(3).toString(), Qt::ISODateWithMs)};
+    for (ServiceProvider &provider : providers) {
+        auto certs = store::run(m_db, QStringLiteral("SELECT certificate_der FROM sp_certificates WHERE sp_id = ? ORDER BY id"), {provider.id});
+        if (!certs)
+            return certs.error();
+        while (certs.value().next()) {
+            if (Result<crypto::Certificate> cert = crypto::Certificate::fromDer(certs.value().value(0).toByteArray()))
+                provider.certificates << cert.value();
+        }
     }
-    return Error{QStringLiteral("sp.not-found"), QStringLiteral("no service provider with id '%1'").arg(spid)};
+    return providers;
 }
 
 } // namespace teep::tam

@@ -36,6 +36,8 @@ public:
     Result<ServiceProvider> get(const QString &spid) const;
 
 private:
+    Result<QList<ServiceProvider>> select(const QString &spid) const;
+
     QSqlDatabase m_db;
     const Clock &m_clock;
     QString m_actor;

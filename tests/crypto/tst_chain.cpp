@@ -42,6 +42,7 @@ private slots:
     void nonCaIssuerIsRefused();
     void pathLengthIsEnforced();
     void tamperedSignatureIsRefused();
+    void anchorWithBadSelfSignatureIsRefused();
     void loopingChainFailsQuickly();
     void leafKeyUsageIsChecked();
     void trustAnchorAdmission();
@@ -131,6 +132,22 @@ void TestChain::tamperedSignatureIsRefused()
     QVERIFY(!result.ok);
     QCOMPARE(result.code, QStringLiteral("bad-signature"));
     QCOMPARE(result.depth, 0);
+}
+
+void TestChain::anchorWithBadSelfSignatureIsRefused()
+{
+    // The anchors' self-signatures are checked once per anchor set, not per verification: still
+    // checked, and the failure names the anchor.
+    FixedClock clock(kMiddle);
+    const Certificate badRoot = tampered(m_root.certificate);
+    for (int attempt = 0; attempt < 2; ++attempt) { // the second time with the shared anchor set
+        const ChainResult result = ChainVerifier({badRoot}, clock).verify(m_leaf.certificate, {m_intermediate.certificate});
+        QVERIFY(!result.ok);
+        QCOMPARE(result.code, QStringLiteral("bad-signature"));
+        QCOMPARE(result.depth, 2);
+        QVERIFY(result.path.isEmpty());
+    }
+    QVERIFY(ChainVerifier({m_root.certificate}, clock).verify(m_leaf.certificate, {m_intermediate.certificate}).ok);
 }
 
 void TestChain::loopingChainFailsQuickly()
