@@ -4,7 +4,6 @@
 #include "crypto/openssl.h"
 
 #include <openssl/core_names.h>
-#include <openssl/param_build.h>
 
 namespace teep::crypto {
 
@@ -25,14 +24,6 @@ Result<QByteArray> bnParam(const Key &key, const char *name, int size)
     if (!ok)
         return Error{QStringLiteral("cose.key"), QStringLiteral("coordinate too large")};
     return bytes;
-}
-
-// The SubjectPublicKeyInfo of an uncompressed EC point is this fixed header (algorithm id-ecPublicKey
-// with the curve's OID, then the BIT STRING's length) followed by the point.
-QByteArray spkiPrefix(qint64 crv)
-{
-    return crv == kCrvP256 ? QByteArray::fromHex("3059301306072a8648ce3d020106082a8648ce3d030107034200")
-                           : QByteArray::fromHex("3076301006072a8648ce3d020106052b81040022036200");
 }
 
 } // namespace
@@ -86,29 +77,11 @@ Result<Key> fromCoseKey(const QCborMap &coseKey)
         if (x.size() != size || y.size() != size)
             return Error{QStringLiteral("cose.key"),
                          QStringLiteral("an EC2 COSE_Key on this curve needs %1-byte x and y").arg(size)};
-        const QByteArray point = QByteArray(1, '\x04') + x + y;
-        OSSL_PARAM_BLD *builder = OSSL_PARAM_BLD_new();
-        OSSL_PARAM_BLD_push_utf8_string(builder, OSSL_PKEY_PARAM_GROUP_NAME, crv == kCrvP256 ? "prime256v1" : "secp384r1", 0);
-        OSSL_PARAM_BLD_push_octet_string(builder, OSSL_PKEY_PARAM_PUB_KEY, point.constData(), static_cast<size_t>(point.size()));
-        OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(builder);
-        PKeyCtxPtr context(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-        EVP_PKEY *pkey = nullptr;
-        const bool ok = params && context && EVP_PKEY_fromdata_init(context.get()) == 1 &&
-                        EVP_PKEY_fromdata(context.get(), &pkey, EVP_PKEY_PUBLIC_KEY, params) == 1;
-        OSSL_PARAM_free(params);
-        OSSL_PARAM_BLD_free(builder);
-        if (!ok || !pkey)
-            return Error{QStringLiteral("cose.key"), QStringLiteral("the EC2 COSE_Key is not a point on the curve: %1").arg(takeOpenSslErrors())};
-        Key key{PKeyPtr(pkey)};
-        // fromdata does not prove the point lies on the curve; a public check does. P-256 and
-        // P-384 have cofactor 1, so a point on the curve has the group's order: the quick check
-        // (range and curve equation) is the whole check, without the full check's scalar multiplication.
-        PKeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
-        if (!check || EVP_PKEY_public_check_quick(check.get()) != 1)
-            return Error{QStringLiteral("cose.key"), QStringLiteral("the EC2 COSE_Key is not a point on the curve: %1").arg(takeOpenSslErrors())};
+        const Result<Key> made = Key::fromEcPoint(x, y);
+        if (!made)
+            return Error{QStringLiteral("cose.key"), QStringLiteral("the EC2 COSE_Key is %1").arg(made.error().message)};
+        const Key key = made.value();
         // What is known from the parts need not be read back out of OpenSSL later.
-        key.cached(Key::Fact::EcPoint, [&] { return x + y; });
-        key.cached(Key::Fact::PublicKeyDer, [&] { return spkiPrefix(crv) + point; });
         key.cached(Key::Fact::CoseThumbprint, [&] {
             return sha256(cbor::encodeDeterministic(QCborValue(QCborMap{{kKty, kKtyEc2}, {kCrv, crv}, {kX, x}, {kY, y}})));
         });

@@ -31,6 +31,9 @@ public:
     static Result<Key> generate(KeyAlgorithm algorithm);
     // SubjectPublicKeyInfo, PEM ("PUBLIC KEY") or DER.
     static Result<Key> fromPublicKey(const QByteArray &pemOrDer);
+    // A P-256 (32-byte) or P-384 (48-byte) public key from its affine coordinates, checked to be
+    // on the curve; its SPKI and point are known without asking OpenSSL for them again.
+    static Result<Key> fromEcPoint(const QByteArray &x, const QByteArray &y);
 
     bool isNull() const { return !m_pkey; }
     bool hasPrivateKey() const;

@@ -1,6 +1,7 @@
 // Keys and private keys at rest: generation, encrypted PKCS#8 that the openssl CLI reads, limits
 // on hostile parameters.
 #include "crypto/key.h"
+#include "crypto/openssl.h"
 #include "crypto/pkcs8.h"
 #include "pkifixtures.h"
 #include "tempdir.h"
@@ -77,6 +78,19 @@ void TestKeys::publicKeyImportRefusesGarbage()
     QCOMPARE(Key::fromPublicKey(der.left(der.size() - 5)).error().code, QStringLiteral("crypto.bad-public-key"));
     QCOMPARE(Key::fromPublicKey(der + "xx").error().code, QStringLiteral("crypto.trailing-data"));
     QCOMPARE(Key::fromPublicKey(QByteArray(100000, 'A')).error().code, QStringLiteral("crypto.too-large"));
+
+    // EC keys in the usual SPKI form are read from their point (OpenSSL 3.0's decoder is slow):
+    // the same key and encoding as OpenSSL's own, and a point off the curve is still refused.
+    const Key p384{PKeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"))};
+    for (const Key &key : {Key::generate(KeyAlgorithm::P256).value(), p384}) {
+        QByteArray spki = key.publicKeyDer();
+        const Key read = Key::fromPublicKey(spki).value();
+        QVERIFY(read.samePublicKey(key));
+        QCOMPARE(read.publicKeyDer().toHex(), spki.toHex());
+        QCOMPARE(read.description(), key.description());
+        spki[spki.size() - 1] = static_cast<char>(spki.at(spki.size() - 1) ^ 0x01);
+        QCOMPARE(Key::fromPublicKey(spki).error().code, QStringLiteral("crypto.bad-public-key"));
+    }
 }
 
 void TestKeys::encryptedPkcs8RoundTrips()
