@@ -70,6 +70,22 @@ void TestJose::base64UrlIsStrict()
     QVERIFY(!jose::base64UrlDecode("aGVsbG8+", QStringLiteral("x")).ok());  // standard alphabet
     QVERIFY(!jose::base64UrlDecode("aGVsbG9", QStringLiteral("x")).ok());   // stray low bits: non-canonical
     QVERIFY(!jose::base64UrlDecode("a", QStringLiteral("x")).ok());         // truncated
+
+    // Canonical means: encoding the decoded bytes again gives the same text. Checked for every
+    // final partial group of 2 and 3 characters.
+    const QByteArray alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    int accepted = 0;
+    for (const char a : alphabet) {
+        for (const char b : alphabet) {
+            for (const QByteArray &text : {QByteArray("QUJD") + a + b, QByteArray("QUJD") + a + b + 'Q', QByteArray("QUJD") + a + b + 'R'}) {
+                const auto decoded = jose::base64UrlDecode(text, QStringLiteral("x"));
+                const bool canonical = jose::base64UrlEncode(QByteArray::fromBase64(text, QByteArray::Base64UrlEncoding)) == text;
+                QCOMPARE(decoded.ok(), canonical);
+                accepted += decoded.ok() ? 1 : 0;
+            }
+        }
+    }
+    QCOMPARE(accepted, 64 * 4 + 64 * 64); // 4 of 64 last characters after 2; 'Q' after 3, never 'R'
 }
 
 void TestJose::jwsRoundTrips()
