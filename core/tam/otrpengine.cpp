@@ -68,13 +68,7 @@ void OtrpEngine::expireIdle(bool full)
     const QDateTime now = m_clock.now();
     if (!m_limits.sweepDue(m_lastSweep, now, full))
         return;
-    const qint64 idleMs = qint64(m_limits.idleSeconds) * 1000;
-    QList<QString> idle;
-    for (auto it = m_sessions.cbegin(); it != m_sessions.cend(); ++it) {
-        if (it.value().lastActivity.msecsTo(now) > idleMs)
-            idle << it.key();
-    }
-    for (const QString &tid : std::as_const(idle)) {
+    for (const QString &tid : m_limits.idleSessions(m_sessions, now)) {
         Session &session = m_sessions[tid];
         session.failed = true;
         session.outcomes << QStringLiteral("expired after %1 s without a message").arg(m_limits.idleSeconds);
@@ -126,7 +120,7 @@ Result<std::optional<QByteArray>> OtrpEngine::process(const QByteArray &body, co
     const auto found = m_sessions.find(tid);
     if (tid.isEmpty() || found == m_sessions.end())
         return badMessage(QStringLiteral("the message belongs to no open session (start one with an empty POST)"));
-    if (found.value().lastActivity.msecsTo(m_clock.now()) > qint64(m_limits.idleSeconds) * 1000) {
+    if (m_limits.idleTooLong(found.value().lastActivity, m_clock.now())) {
         expireIdle(true); // idle too long, though not swept yet
         return badMessage(QStringLiteral("the message belongs to no open session (start one with an empty POST)"));
     }

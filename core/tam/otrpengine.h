@@ -46,6 +46,18 @@ struct EngineLimits
         lastSweep = now;
         return true;
     }
+    bool idleTooLong(const QDateTime &lastActivity, const QDateTime &now) const { return lastActivity.msecsTo(now) > qint64(idleSeconds) * 1000; }
+    // The keys of the sessions (each with a lastActivity) idle too long at `now`.
+    template <typename Key, typename Session>
+    QList<Key> idleSessions(const QHash<Key, Session> &sessions, const QDateTime &now) const
+    {
+        QList<Key> idle;
+        for (auto it = sessions.cbegin(); it != sessions.cend(); ++it) {
+            if (idleTooLong(it.value().lastActivity, now))
+                idle << it.key();
+        }
+        return idle;
+    }
 };
 
 class OtrpEngine

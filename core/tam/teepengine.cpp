@@ -71,13 +71,7 @@ void TeepEngine::expireIdle(bool full)
     const QDateTime now = m_clock.now();
     if (!m_limits.sweepDue(m_lastSweep, now, full))
         return;
-    const qint64 idleMs = qint64(m_limits.idleSeconds) * 1000;
-    QList<QByteArray> idle;
-    for (auto it = m_sessions.cbegin(); it != m_sessions.cend(); ++it) {
-        if (it.value().lastActivity.msecsTo(now) > idleMs)
-            idle << it.key();
-    }
-    for (const QByteArray &token : std::as_const(idle)) {
+    for (const QByteArray &token : m_limits.idleSessions(m_sessions, now)) {
         Session &session = m_sessions[token];
         session.failed = true;
         session.outcomes << QStringLiteral("expired after %1 s without a message").arg(m_limits.idleSeconds);
@@ -152,7 +146,7 @@ Result<std::optional<QByteArray>> TeepEngine::process(const QByteArray &body, co
     const auto found = m_sessions.find(tokenOf(decoded.value().message));
     if (found == m_sessions.end())
         return badMessage(QStringLiteral("the token belongs to no open session (start one with an empty POST)"));
-    if (found.value().lastActivity.msecsTo(m_clock.now()) > qint64(m_limits.idleSeconds) * 1000) {
+    if (m_limits.idleTooLong(found.value().lastActivity, m_clock.now())) {
         expireIdle(true); // idle too long, though not swept yet
         return badMessage(QStringLiteral("the token belongs to no open session (start one with an empty POST)"));
     }
