@@ -108,17 +108,19 @@ EvidenceVerification verifyEvidence(const QByteArray &token, const crypto::Key &
         add(QStringLiteral("nonce"), Outcome::Pass, QStringLiteral("eat_nonce equals the challenge"));
 
     const QCborMap cnf = result.claims.value(claim::Cnf).toMap();
-    if (cnf.contains(kCnfCoseKey) && agentKey.isNull()) {
+    if (cnf.contains(kCnfCoseKey)) {
         const Result<crypto::Key> bound = crypto::fromCoseKey(cnf.value(kCnfCoseKey).toMap());
-        if (bound && signature)
-            result.boundAgentKey = bound.value();
-        add(QStringLiteral("cnf"), bound ? Outcome::Pass : Outcome::Fail,
-            bound ? QStringLiteral("binds the TEEP Agent key") : QStringLiteral("the COSE_Key in cnf is unusable: %1").arg(bound.error().message));
-    } else if (cnf.contains(kCnfCoseKey)) {
-        const Result<crypto::Key> bound = crypto::fromCoseKey(cnf.value(kCnfCoseKey).toMap());
-        const bool same = bound && bound.value().samePublicKey(agentKey);
-        add(QStringLiteral("cnf"), same ? Outcome::Pass : Outcome::Fail,
-            same ? QStringLiteral("binds the TEEP Agent key") : QStringLiteral("the COSE_Key in cnf is not the TEEP Agent's key"));
+        if (agentKey.isNull()) {
+            // A device not known yet: the key is learned, from evidence whose signature verified.
+            if (bound && signature)
+                result.boundAgentKey = bound.value();
+            add(QStringLiteral("cnf"), bound ? Outcome::Pass : Outcome::Fail,
+                bound ? QStringLiteral("binds the TEEP Agent key") : QStringLiteral("the COSE_Key in cnf is unusable: %1").arg(bound.error().message));
+        } else {
+            const bool same = bound && bound.value().samePublicKey(agentKey);
+            add(QStringLiteral("cnf"), same ? Outcome::Pass : Outcome::Fail,
+                same ? QStringLiteral("binds the TEEP Agent key") : QStringLiteral("the COSE_Key in cnf is not the TEEP Agent's key"));
+        }
     } else if (agentKey.isNull()) {
         add(QStringLiteral("cnf"), Outcome::Fail, QStringLiteral("a device not known yet must carry its TEEP Agent key (COSE_Key) in cnf"));
     } else if (const Result<QByteArray> agentKid = crypto::coseKeyThumbprint(agentKey); cnf.contains(kCnfKid)) {

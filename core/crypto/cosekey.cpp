@@ -77,15 +77,11 @@ Result<Key> fromCoseKey(const QCborMap &coseKey)
         if (x.size() != size || y.size() != size)
             return Error{QStringLiteral("cose.key"),
                          QStringLiteral("an EC2 COSE_Key on this curve needs %1-byte x and y").arg(size)};
+        // The key remembers its point, so its COSE form and thumbprint need no OpenSSL call later.
         const Result<Key> made = Key::fromEcPoint(x, y);
         if (!made)
             return Error{QStringLiteral("cose.key"), QStringLiteral("the EC2 COSE_Key is %1").arg(made.error().message)};
-        const Key key = made.value();
-        // What is known from the parts need not be read back out of OpenSSL later.
-        key.cached(Key::Fact::CoseThumbprint, [&] {
-            return sha256(cbor::encodeDeterministic(QCborValue(QCborMap{{kKty, kKtyEc2}, {kCrv, crv}, {kX, x}, {kY, y}})));
-        });
-        return key;
+        return made.value();
     }
     return Error{QStringLiteral("cose.key"), QStringLiteral("unsupported COSE_Key (kty %1, crv %2)").arg(kty).arg(crv)};
 }

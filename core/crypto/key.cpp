@@ -129,9 +129,6 @@ ParsedKeys &parsedKeys()
     }();
     return *cache;
 }
-} // namespace
-
-namespace {
 // An uncompressed EC point's SubjectPublicKeyInfo is this fixed header (id-ecPublicKey with the
 // curve's OID, then the BIT STRING's length) followed by 04||x||y.
 const QByteArray &spkiPrefix(int coordinateSize)
@@ -168,34 +165,15 @@ Result<Key> Key::fromEcPoint(const QByteArray &x, const QByteArray &y)
     return key;
 }
 
-Result<Key> Key::fromPublicKey(const QByteArray &pemOrDer)
+namespace {
+// A SubjectPublicKeyInfo (PEM or DER) into a key. OpenSSL 3.0's DER decoder costs ~100 us a key;
+// the usual EC keys are read from their point instead.
+Result<Key> decodePublicKey(const QByteArray &pemOrDer, bool der)
 {
-    const bool der = !pemOrDer.contains("-----BEGIN");
-    ParsedKeys &cache = parsedKeys();
-    if (der) {
-        const QMutexLocker lock(&cache.mutex);
-        if (const auto hit = cache.entries.constFind(pemOrDer); hit != cache.entries.cend())
-            return hit.value();
-    }
-    if (pemOrDer.size() > kMaxPublicKeyInput)
-        return Error{QStringLiteral("crypto.too-large"),
-                     QStringLiteral("public key input is %1 bytes; at most %2 are accepted")
-                         .arg(pemOrDer.size())
-                         .arg(kMaxPublicKeyInput)};
-    // OpenSSL 3.0's DER decoder costs ~100 us a key; the usual EC keys are read from their point.
     for (const int size : {32, 48}) {
-        if (der && pemOrDer.size() == spkiPrefix(size).size() + 1 + 2 * size && pemOrDer.startsWith(spkiPrefix(size)) &&
-            pemOrDer.at(spkiPrefix(size).size()) == '\x04') {
-            const qsizetype at = spkiPrefix(size).size() + 1;
-            const Result<Key> key = fromEcPoint(pemOrDer.mid(at, size), pemOrDer.mid(at + size, size));
-            if (!key)
-                return key.error();
-            const QMutexLocker lock(&cache.mutex);
-            if (cache.entries.size() >= ParsedKeys::kMaxEntries)
-                cache.entries.clear();
-            cache.entries.insert(pemOrDer, key.value());
-            return key;
-        }
+        const QByteArray &prefix = spkiPrefix(size);
+        if (der && pemOrDer.size() == prefix.size() + 1 + 2 * size && pemOrDer.startsWith(prefix) && pemOrDer.at(prefix.size()) == '\x04')
+            return Key::fromEcPoint(pemOrDer.mid(prefix.size() + 1, size), pemOrDer.mid(prefix.size() + 1 + size, size));
     }
     EVP_PKEY *pkey = nullptr;
     if (pemOrDer.contains("-----BEGIN PUBLIC KEY-----")) {
@@ -214,12 +192,30 @@ Result<Key> Key::fromPublicKey(const QByteArray &pemOrDer)
         return Error{QStringLiteral("crypto.bad-public-key"),
                      QStringLiteral("not a public key (SubjectPublicKeyInfo in PEM or DER): %1")
                          .arg(takeOpenSslErrors())};
-    Key key{PKeyPtr(pkey)};
+    return Key(PKeyPtr(pkey));
+}
+} // namespace
+
+Result<Key> Key::fromPublicKey(const QByteArray &pemOrDer)
+{
+    const bool der = !pemOrDer.contains("-----BEGIN");
+    ParsedKeys &cache = parsedKeys();
     if (der) {
+        const QMutexLocker lock(&cache.mutex);
+        if (const auto hit = cache.entries.constFind(pemOrDer); hit != cache.entries.cend())
+            return hit.value();
+    }
+    if (pemOrDer.size() > kMaxPublicKeyInput)
+        return Error{QStringLiteral("crypto.too-large"),
+                     QStringLiteral("public key input is %1 bytes; at most %2 are accepted")
+                         .arg(pemOrDer.size())
+                         .arg(kMaxPublicKeyInput)};
+    Result<Key> key = decodePublicKey(pemOrDer, der);
+    if (key && der) {
         const QMutexLocker lock(&cache.mutex);
         if (cache.entries.size() >= ParsedKeys::kMaxEntries)
             cache.entries.clear();
-        cache.entries.insert(pemOrDer, key);
+        cache.entries.insert(pemOrDer, key.value());
     }
     return key;
 }
