@@ -122,9 +122,15 @@ Result<QByteArray> concatKdf(const QByteArray &z, const QString &alg, int keyByt
 
 Result<QByteArray> ecdh(const Key &privateKey, const Key &peer)
 {
+    // The peer's point must be on the curve and not the point at infinity. On the prime-order
+    // curves used here (cofactor 1) that is the whole validation; OpenSSL's default full check
+    // adds a scalar multiplication, as costly as the ECDH itself, that proves nothing more.
+    PKeyCtxPtr check(EVP_PKEY_CTX_new(peer.get(), nullptr));
+    if (!check || EVP_PKEY_public_check_quick(check.get()) != 1)
+        return jweError(QStringLiteral("the peer's public key is not a point of its curve: %1").arg(takeOpenSslErrors()));
     PKeyCtxPtr context(EVP_PKEY_CTX_new(privateKey.get(), nullptr));
     size_t length = 0;
-    if (!context || EVP_PKEY_derive_init(context.get()) != 1 || EVP_PKEY_derive_set_peer(context.get(), peer.get()) != 1 ||
+    if (!context || EVP_PKEY_derive_init(context.get()) != 1 || EVP_PKEY_derive_set_peer_ex(context.get(), peer.get(), 0) != 1 ||
         EVP_PKEY_derive(context.get(), nullptr, &length) != 1)
         return jweError(QStringLiteral("ECDH failed: %1").arg(takeOpenSslErrors()));
     QByteArray z(qsizetype(length), '\0');
@@ -335,7 +341,11 @@ Result<Decrypted> decrypt(const nlohmann::json &json, const Key &privateKey, con
                 continue;
             }
             const Result<Key> ephemeral = fromCoseKey(QCborMap{{1, 2}, {-1, 1}, {-2, x.value()}, {-3, y.value()}});
-            const Result<QByteArray> z = ephemeral ? ecdh(privateKey, ephemeral.value()) : Result<QByteArray>(ephemeral.error());
+            if (!ephemeral) {
+                reasons << QStringLiteral("epk: %1").arg(ephemeral.error().message);
+                continue;
+            }
+            const Result<QByteArray> z = ecdh(privateKey, ephemeral.value());
             const Result<QByteArray> kek = z ? concatKdf(z.value(), alg, kwKeyBytes(alg)) : z;
             cek = kek ? aesKeyWrap(kek.value(), wrapped.value(), false) : kek;
         }

@@ -183,6 +183,14 @@ void TestJose::jweTamperingLooksTheSame()
         const auto result = jose::decrypt(tampered, m_p256);
         QVERIFY2(!result.ok(), member);
     }
+    // Invalid-curve attack: an ephemeral key off the curve is refused before any ECDH with it.
+    nlohmann::json offCurve = jwe;
+    QByteArray y = jose::base64UrlDecode(QByteArray::fromStdString(jwe["recipients"][0]["header"]["epk"]["y"].get<std::string>()), {}).value();
+    y[31] = char(y[31] ^ 1);
+    offCurve["recipients"][0]["header"]["epk"]["y"] = b64u(y).toStdString();
+    const auto refused = jose::decrypt(offCurve, m_p256);
+    QVERIFY(!refused.ok());
+    QVERIFY2(refused.error().message.contains(QStringLiteral("not a point on the curve")), qPrintable(refused.error().message));
     nlohmann::json withAad = jwe;
     withAad["aad"] = "eA";
     QVERIFY(jose::decrypt(withAad, m_p256).error().message.contains(QStringLiteral("no AAD")));
