@@ -15,7 +15,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <memory>
+#include <vector>
+
 using namespace teep;
+
+namespace {
+constexpr int kMaxNetworks = 32; // up to 192 devices in flight at once
+}
 
 int main(int argc, char *argv[])
 {
@@ -141,12 +149,16 @@ int main(int argc, char *argv[])
     }
     const QStringList teeNames = parser.values(tees).isEmpty() ? QStringList{QStringLiteral("primary")} : parser.values(tees);
 
-    QNetworkAccessManager network;
+    // One QNetworkAccessManager keeps at most 6 connections to a host: several of them let many
+    // devices talk to the TAM at once, as a real fleet does.
+    std::vector<std::unique_ptr<QNetworkAccessManager>> networks(size_t(std::clamp((count + 5) / 6, 1, kMaxNetworks)));
+    for (auto &network : networks)
+        network = std::make_unique<QNetworkAccessManager>();
     std::vector<std::unique_ptr<sim::SimDevice>> running;
     QList<sim::DeviceOutcome> outcomes;
     for (int i = 1; i <= count; ++i) {
         const QString name = QStringLiteral("%1-%2").arg(parser.value(prefix)).arg(i, 4, 10, QLatin1Char('0'));
-        auto device = sim::SimDevice::create(name, material.value(), teeNames, url, faults, network, parser.value(stateDir), SystemClock::instance(),
+        auto device = sim::SimDevice::create(name, material.value(), teeNames, url, faults, *networks[size_t(i) % networks.size()], parser.value(stateDir), SystemClock::instance(),
                                              simProfile);
         if (!device) {
             err << "teep-devsim: " << name << ": " << device.error().toString() << "\n";

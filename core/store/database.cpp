@@ -167,7 +167,7 @@ Result<std::unique_ptr<Database>> Database::open(const QString &path, const Migr
 
     // foreign_keys cannot change inside a transaction, so it is set before migrating.
     for (const QString &pragma : {QStringLiteral("PRAGMA foreign_keys = ON"),
-                                  QStringLiteral("PRAGMA synchronous = NORMAL")}) {
+                                  QStringLiteral("PRAGMA synchronous = FULL")}) {
         if (const Status status = execPragma(db, pragma); !status)
             return Error{status.error().code, status.error().message, absolute};
     }

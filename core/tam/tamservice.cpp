@@ -32,20 +32,43 @@ bool TamService::supports(transport::Profile) const
     return true;
 }
 
-// One HTTP round trip is one database transaction: what the engine records while answering (the
-// messages, the device, its attestation, installations, the audit entries) becomes durable
-// together, before the answer leaves. Each record inside is a savepoint of its own.
+// Every round trip is a savepoint inside the batch transaction that the server's next
+// makeDurable() commits: what the engine records while answering (the messages, the device, its
+// attestation, installations, the audit entries) becomes durable together, before the answer
+// leaves. Each record inside is a savepoint of its own.
 template <typename Answer>
 Result<Answer> TamService::inOneTransaction(const std::function<Result<Answer>()> &answer)
 {
-    store::Transaction transaction(m_db);
-    if (const Status begun = transaction.begun(); !begun)
+    if (!m_batch) {
+        m_batch = std::make_unique<store::Transaction>(m_db);
+        if (const Status begun = m_batch->begun(); !begun) {
+            m_batch.reset();
+            return Error{QStringLiteral("tam.store"), begun.error().message};
+        }
+    }
+    store::Transaction roundTrip(m_db);
+    if (const Status begun = roundTrip.begun(); !begun)
         return Error{QStringLiteral("tam.store"), begun.error().message};
     Result<Answer> result = answer();
-    // Committed even when the engine refused the message: the failed session is state too.
-    if (const Status committed = transaction.commit(); !committed)
-        return Error{QStringLiteral("tam.store"), QStringLiteral("the session's records could not be saved: %1").arg(committed.error().message)};
+    // Kept even when the engine refused the message: the failed session is state too.
+    if (const Status kept = roundTrip.commit(); !kept)
+        return Error{QStringLiteral("tam.store"), QStringLiteral("the session's records could not be saved: %1").arg(kept.error().message)};
     return result;
+}
+
+Status TamService::makeDurable()
+{
+    if (!m_batch)
+        return {};
+    const std::unique_ptr<store::Transaction> batch = std::move(m_batch);
+    if (const Status committed = batch->commit(); !committed) {
+        // The engines moved on in memory for round trips the database does not have: those
+        // sessions end here (their devices are told to start again).
+        m_otrp.forgetSessions();
+        m_teep.forgetSessions();
+        return Error{QStringLiteral("tam.store"), QStringLiteral("the sessions' records could not be saved: %1").arg(committed.error().message)};
+    }
+    return {};
 }
 
 Result<QByteArray> TamService::start(transport::Profile profile, const QString &peer)

@@ -2,7 +2,10 @@
 
 #include "tam/otrpengine.h"
 #include "tam/teepengine.h"
+#include "store/transaction.h"
 #include "transport/tamserver.h"
+
+#include <memory>
 
 // The TAM behind the HTTP endpoint: one engine per profile, TEEP and OTrP.
 namespace teep::tam {
@@ -18,12 +21,15 @@ public:
     bool supports(transport::Profile profile) const override;
     Result<QByteArray> start(transport::Profile profile, const QString &peer) override;
     Result<std::optional<QByteArray>> process(transport::Profile profile, const QByteArray &body, const QString &peer) override;
+    Status makeDurable() override;
 
 private:
     template <typename Answer>
     Result<Answer> inOneTransaction(const std::function<Result<Answer>()> &answer);
 
     QSqlDatabase m_db;
+    // The transaction of the round trips whose answers the server holds (group commit).
+    std::unique_ptr<store::Transaction> m_batch;
     OtrpEngine m_otrp;
     TeepEngine m_teep;
 };

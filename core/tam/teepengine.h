@@ -26,6 +26,8 @@ public:
     Result<QByteArray> start(const QString &peer);
     Result<std::optional<QByteArray>> process(const QByteArray &body, const QString &peer);
     int openSessions() const { return int(m_sessions.size()); }
+    // Drops every open session without a word (their records could not be saved).
+    void forgetSessions() { m_sessions.clear(); }
 
 private:
     struct Session

@@ -3,7 +3,6 @@
 #include "common/logging.h"
 
 #include <QHttpServerRequest>
-#include <QHttpServerResponder>
 #include <QSslConfiguration>
 #include <QTcpSocket>
 
@@ -67,22 +66,84 @@ QString TamServer::uri() const
     return QStringLiteral("%1://%2:%3%4").arg(tls ? QStringLiteral("https") : QStringLiteral("http"), host).arg(m_port).arg(m_options.path);
 }
 
-void TamServer::answer(const QHttpServerRequest &request, QTcpSocket *socket, int status, const QByteArray &contentType, const QByteArray &body,
-                       const QList<std::pair<QByteArray, QByteArray>> &extraHeaders)
+TamServer::~TamServer()
 {
-    QHttpServerResponder responder = makeResponder(request, socket);
-    responder.writeStatusLine(QHttpServerResponder::StatusCode(status));
+    // What is held is still owed: commit and send it while the sockets exist.
+    sendHeldAnswers();
+}
+
+void TamServer::answer(const QHttpServerRequest &request, QTcpSocket *socket, int status, const QByteArray &contentType, const QByteArray &body,
+                       const QList<std::pair<QByteArray, QByteArray>> &extraHeaders, bool recordedByTam)
+{
+    // Every answer is held, not only the TAM's: a client that sends its next request before the
+    // answer (pipelining) still gets its answers in order.
+    m_held.push_back({socket, peerOf(request), recordedByTam, status, contentType, body, extraHeaders});
+    if (int(m_held.size()) >= kMaxHeldAnswers) {
+        sendHeldAnswers();
+    } else if (!m_sendQueued) {
+        // Queued, so that it runs once the requests already waiting in this pass are handled.
+        m_sendQueued = true;
+        QMetaObject::invokeMethod(this, &TamServer::sendHeldAnswers, Qt::QueuedConnection);
+    }
+}
+
+void TamServer::sendHeldAnswers()
+{
+    m_sendQueued = false;
+    if (m_held.empty())
+        return;
+    std::vector<HeldAnswer> held;
+    held.swap(m_held);
+    const Status durable = m_endpoint.makeDurable();
+    qCDebug(lcTransport) << held.size() << "answers after one commit";
+    if (!durable)
+        qCWarning(lcTransport) << "the TAM could not save a batch of" << held.size() << "answers:" << durable.error().toString();
+    for (HeldAnswer &answer : held) {
+        if (answer.recordedByTam && !durable) {
+            answer.status = 500;
+            answer.contentType = "text/plain; charset=utf-8";
+            answer.body = "the TAM could not save this session's records; start again\n";
+            answer.extraHeaders.clear();
+        }
+        send(answer);
+    }
+}
+
+namespace {
+QByteArray reasonPhrase(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 503: return "Service Unavailable";
+    default: return status >= 500 ? "Internal Server Error" : "Error";
+    }
+}
+} // namespace
+
+void TamServer::send(const HeldAnswer &held)
+{
+    // The device may have gone while its answer waited (the socket is then already deleted).
+    if (!held.socket || held.socket->state() != QAbstractSocket::ConnectedState)
+        return;
+    QByteArray head = "HTTP/1.1 " + QByteArray::number(held.status) + ' ' + reasonPhrase(held.status) + "\r\n";
     // teep.md 3.5: these on every answer; never Cache-Control.
-    responder.writeHeader("X-Content-Type-Options", "nosniff");
-    responder.writeHeader("Content-Security-Policy", "default-src 'none'");
-    responder.writeHeader("Referrer-Policy", "no-referrer");
-    for (const auto &[name, value] : extraHeaders)
-        responder.writeHeader(name, value);
-    if (!contentType.isEmpty())
-        responder.writeHeader("Content-Type", contentType);
-    responder.writeHeader("Content-Length", QByteArray::number(body.size()));
-    responder.writeBody(body);
-    emit requestHandled(peerOf(request), status, QStringLiteral("%1 %2").arg(status).arg(QString::fromLatin1(contentType)));
+    head += "X-Content-Type-Options: nosniff\r\n"
+            "Content-Security-Policy: default-src 'none'\r\n"
+            "Referrer-Policy: no-referrer\r\n";
+    for (const auto &[name, value] : held.extraHeaders)
+        head += name + ": " + value + "\r\n";
+    if (!held.contentType.isEmpty())
+        head += "Content-Type: " + held.contentType + "\r\n";
+    head += "Content-Length: " + QByteArray::number(held.body.size()) + "\r\n\r\n";
+    held.socket->write(head + held.body);
+    emit requestHandled(held.peer, held.status, QStringLiteral("%1 %2").arg(held.status).arg(QString::fromLatin1(held.contentType)));
 }
 
 bool TamServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
@@ -133,14 +194,14 @@ bool TamServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *soc
         const int status = code == QLatin1String("tam.bad-message") ? 400 : code == QLatin1String("tam.busy") ? 503 : 500;
         if (status == 500)
             qCWarning(lcTransport) << "the TAM failed:" << result.error().toString();
-        answer(request, socket, status, text, result.error().message.toUtf8().left(500) + '\n');
+        answer(request, socket, status, text, result.error().message.toUtf8().left(500) + '\n', {}, true);
         return true;
     }
     if (!result.value()) {
-        answer(request, socket, 204);
+        answer(request, socket, 204, {}, {}, {}, true);
         return true;
     }
-    answer(request, socket, 200, mediaType(profile), *result.value());
+    answer(request, socket, 200, mediaType(profile), *result.value(), {}, true);
     return true;
 }
 

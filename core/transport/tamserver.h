@@ -4,11 +4,13 @@
 
 #include <QAbstractHttpServer>
 #include <QHostAddress>
+#include <QPointer>
 #include <QSslCertificate>
 #include <QSslKey>
 
 #include <functional>
 #include <optional>
+#include <vector>
 
 // TEEP over HTTP (draft-ietf-teep-otrp-over-http-15, teep.md 3.5) for both profiles: the device
 // always POSTs to the TAM URI; an empty body starts a session (the profile chosen by Accept), a
@@ -17,6 +19,10 @@
 // 415 for another media type, 406 for an unusable Accept, 413 for a body over the limit, 400 for a
 // message the TAM refuses, 503 when too many sessions are open, 500 when the TAM itself fails.
 // Every answer carries the security headers the draft requires and no Cache-Control.
+// Group commit: the answers of one pass of the event loop (every request that arrived meanwhile,
+// at most kMaxHeldAnswers) are held until the TAM has made what it recorded for them durable in
+// one commit; then they leave, in the order their requests came. A device never sees an answer
+// whose records a crash could still lose.
 namespace teep::transport {
 
 enum class Profile { Teep, Otrp };
@@ -30,6 +36,9 @@ public:
     virtual bool supports(Profile profile) const = 0;
     virtual Result<QByteArray> start(Profile profile, const QString &peer) = 0;
     virtual Result<std::optional<QByteArray>> process(Profile profile, const QByteArray &body, const QString &peer) = 0;
+    // What start() and process() recorded since the last call becomes durable here; the server
+    // calls it before any of their answers leaves. An error: none of those answers may be sent.
+    virtual Status makeDurable() = 0;
 };
 
 struct ServerOptions
@@ -49,7 +58,10 @@ class TamServer : public QAbstractHttpServer
     Q_OBJECT
 
 public:
+    static constexpr int kMaxHeldAnswers = 128;
+
     TamServer(TamEndpoint &endpoint, ServerOptions options, QObject *parent = nullptr);
+    ~TamServer() override;
 
     // Listens; returns the TAM URI (http(s)://address:port/tam).
     Result<QString> start();
@@ -65,12 +77,30 @@ protected:
     void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
 
 private:
+    // An answer waiting for the commit of its request's records.
+    struct HeldAnswer
+    {
+        QPointer<QTcpSocket> socket;
+        QString peer;
+        bool recordedByTam = false; // it depends on makeDurable()
+        int status = 0;
+        QByteArray contentType;
+        QByteArray body;
+        QList<std::pair<QByteArray, QByteArray>> extraHeaders;
+    };
+
     void answer(const QHttpServerRequest &request, QTcpSocket *socket, int status, const QByteArray &contentType = {},
-                const QByteArray &body = {}, const QList<std::pair<QByteArray, QByteArray>> &extraHeaders = {});
+                const QByteArray &body = {}, const QList<std::pair<QByteArray, QByteArray>> &extraHeaders = {},
+                bool recordedByTam = false);
+    // Commits what the held answers depend on, then sends them.
+    void sendHeldAnswers();
+    void send(const HeldAnswer &held);
 
     TamEndpoint &m_endpoint;
     ServerOptions m_options;
     quint16 m_port = 0;
+    std::vector<HeldAnswer> m_held;
+    bool m_sendQueued = false;
 };
 
 } // namespace teep::transport
