@@ -23,7 +23,10 @@ Result<QString> TamHost::start(const transport::ServerOptions &options)
         return credentials.error();
     auto service = std::make_unique<TamService>(m_db, credentials.value(), m_clock);
     service->setListener([this](const SessionEvent &event) { emit sessionEvent(event); });
-    auto server = std::make_unique<transport::TamServer>(*service, options);
+    // The console's views write on this connection too: every round trip commits on its own.
+    transport::ServerOptions unbatched = options;
+    unbatched.groupCommit = false;
+    auto server = std::make_unique<transport::TamServer>(*service, unbatched);
     const Result<QString> uri = server->start();
     if (!uri)
         return uri.error();

@@ -78,7 +78,7 @@ void TamServer::answer(const QHttpServerRequest &request, QTcpSocket *socket, in
     // Every answer is held, not only the TAM's: a client that sends its next request before the
     // answer (pipelining) still gets its answers in order.
     m_held.push_back({socket, peerOf(request), recordedByTam, status, contentType, body, extraHeaders});
-    if (int(m_held.size()) >= kMaxHeldAnswers) {
+    if (!m_options.groupCommit || int(m_held.size()) >= kMaxHeldAnswers) {
         sendHeldAnswers();
     } else if (!m_sendQueued) {
         // Queued, so that it runs once the requests already waiting in this pass are handled.

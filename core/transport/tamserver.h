@@ -51,6 +51,10 @@ struct ServerOptions
     QSslCertificate tlsCertificate;
     QList<QSslCertificate> tlsChain;
     QSslKey tlsKey;
+    // Hold answers for one commit per event-loop pass. Off where other code writes on the TAM's
+    // database connection between passes (the console's views): their changes would join the
+    // batch, and a failed commit would lose them after they were reported saved.
+    bool groupCommit = true;
 };
 
 class TamServer : public QAbstractHttpServer

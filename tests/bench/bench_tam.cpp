@@ -17,6 +17,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <unistd.h>
 #include <functional>
@@ -25,17 +26,22 @@ using namespace teep;
 
 namespace {
 
-double opsPerSecond(const std::function<void()> &operation, qint64 budgetMs = 400)
+// The best of three timed runs: the bound is what the core can do, not what a noisy moment allowed.
+double opsPerSecond(const std::function<void()> &operation, qint64 budgetMs = 300)
 {
-    QElapsedTimer timer;
-    qint64 runs = 0;
-    timer.start();
-    while (timer.elapsed() < budgetMs) {
-        for (int i = 0; i < 8; ++i)
-            operation();
-        runs += 8;
+    double best = 0;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        QElapsedTimer timer;
+        qint64 runs = 0;
+        timer.start();
+        while (timer.elapsed() < budgetMs) {
+            for (int i = 0; i < 8; ++i)
+                operation();
+            runs += 8;
+        }
+        best = std::max(best, double(runs) * 1000.0 / double(timer.elapsed()));
     }
-    return double(runs) * 1000.0 / double(timer.elapsed());
+    return best;
 }
 
 QByteArray sign(const crypto::Key &key, const QByteArray &message)

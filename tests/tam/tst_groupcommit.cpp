@@ -86,6 +86,7 @@ class TestGroupCommit : public QObject
 private slots:
     void answersWaitForOneSharedCommit();
     void aFailedCommitTurnsTamAnswersInto500();
+    void withoutGroupCommitEachAnswerHasItsOwnCommit();
 
 private:
     std::vector<std::unique_ptr<QTcpSocket>> connectAndSend(quint16 port, const QList<QByteArray> &requests);
@@ -158,6 +159,24 @@ void TestGroupCommit::aFailedCommitTurnsTamAnswersInto500()
     // The engine's own refusal is replaced as well: the device learns the TAM failed.
     QCOMPARE(readAnswer(*sockets[2]).status, 500);
     QVERIFY(tam.durable.isEmpty());
+}
+
+void TestGroupCommit::withoutGroupCommitEachAnswerHasItsOwnCommit()
+{
+    CountingTam tam;
+    ServerOptions options;
+    options.groupCommit = false; // as the console runs it
+    TamServer server(tam, options);
+    QVERIFY(server.start().ok());
+    const QByteArray start = "POST /tam HTTP/1.1\r\nHost: x\r\nAccept: application/teep+cbor\r\nContent-Length: 0\r\n\r\n";
+    auto sockets = connectAndSend(server.port(), QList<QByteArray>(8, start));
+    QCOMPARE(int(sockets.size()), 8);
+    for (auto &socket : sockets) {
+        const Answer answer = readAnswer(*socket);
+        QCOMPARE(answer.status, 200);
+        QVERIFY(tam.durable.contains(answer.body.toInt()));
+    }
+    QCOMPARE(tam.commits, 8);
 }
 
 QTEST_GUILESS_MAIN(TestGroupCommit)
