@@ -191,7 +191,13 @@ Key Certificate::publicKey() const
     if (!m_x509)
         return {};
     EVP_PKEY *pkey = X509_get_pubkey(m_x509.get()); // new reference
-    return Key(PKeyPtr(pkey));
+    // The certificate holds the key's SPKI: re-encoding that ASN.1 is cheap, while asking the
+    // parsed key for its point or SPKI costs more than the rest of a signature check.
+    unsigned char *spki = nullptr;
+    const int length = pkey ? i2d_X509_PUBKEY(X509_get_X509_PUBKEY(m_x509.get()), &spki) : -1;
+    const QByteArray spkiDer = length > 0 ? QByteArray(reinterpret_cast<const char *>(spki), length) : QByteArray();
+    OPENSSL_free(spki);
+    return Key::withKnownSpki(PKeyPtr(pkey), spkiDer);
 }
 
 QString Certificate::fingerprintHex() const

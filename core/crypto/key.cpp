@@ -165,6 +165,20 @@ Result<Key> Key::fromEcPoint(const QByteArray &x, const QByteArray &y)
     return key;
 }
 
+Key Key::withKnownSpki(PKeyPtr pkey, const QByteArray &spkiDer)
+{
+    Key key(std::move(pkey));
+    if (key.isNull() || spkiDer.isEmpty())
+        return key;
+    key.cached(Fact::PublicKeyDer, [&] { return spkiDer; });
+    for (const int size : {32, 48}) {
+        const QByteArray &prefix = spkiPrefix(size);
+        if (spkiDer.size() == prefix.size() + 1 + 2 * size && spkiDer.startsWith(prefix) && spkiDer.at(prefix.size()) == '\x04')
+            key.cached(Fact::EcPoint, [&] { return spkiDer.mid(prefix.size() + 1); });
+    }
+    return key;
+}
+
 namespace {
 // A SubjectPublicKeyInfo (PEM or DER) into a key. OpenSSL 3.0's DER decoder costs ~100 us a key;
 // the usual EC keys are read from their point instead.

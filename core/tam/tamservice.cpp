@@ -32,12 +32,14 @@ bool TamService::supports(transport::Profile) const
     return true;
 }
 
-// Every round trip is a savepoint inside the batch transaction that the server's next
-// makeDurable() commits: what the engine records while answering (the messages, the device, its
-// attestation, installations, the audit entries) becomes durable together, before the answer
-// leaves. Each record inside is a savepoint of its own.
+// Every round trip runs inside the batch transaction that the server's next makeDurable()
+// commits: what the engine records while answering (the messages, the device, its attestation,
+// installations, the audit entries) becomes durable together, before the answer leaves. Each
+// record is a savepoint of its own, so a failing record is undone alone; a round trip as a whole
+// is never undone (a refused message leaves a failed session, which is state too), so it needs no
+// savepoint of its own.
 template <typename Answer>
-Result<Answer> TamService::inOneTransaction(const std::function<Result<Answer>()> &answer)
+Result<Answer> TamService::inBatch(const std::function<Result<Answer>()> &answer)
 {
     if (!m_batch) {
         m_batch = std::make_unique<store::Transaction>(m_db);
@@ -46,14 +48,7 @@ Result<Answer> TamService::inOneTransaction(const std::function<Result<Answer>()
             return Error{QStringLiteral("tam.store"), begun.error().message};
         }
     }
-    store::Transaction roundTrip(m_db);
-    if (const Status begun = roundTrip.begun(); !begun)
-        return Error{QStringLiteral("tam.store"), begun.error().message};
-    Result<Answer> result = answer();
-    // Kept even when the engine refused the message: the failed session is state too.
-    if (const Status kept = roundTrip.commit(); !kept)
-        return Error{QStringLiteral("tam.store"), QStringLiteral("the session's records could not be saved: %1").arg(kept.error().message)};
-    return result;
+    return answer();
 }
 
 Status TamService::makeDurable()
@@ -73,12 +68,12 @@ Status TamService::makeDurable()
 
 Result<QByteArray> TamService::start(transport::Profile profile, const QString &peer)
 {
-    return inOneTransaction<QByteArray>([&] { return profile == transport::Profile::Teep ? m_teep.start(peer) : m_otrp.start(peer); });
+    return inBatch<QByteArray>([&] { return profile == transport::Profile::Teep ? m_teep.start(peer) : m_otrp.start(peer); });
 }
 
 Result<std::optional<QByteArray>> TamService::process(transport::Profile profile, const QByteArray &body, const QString &peer)
 {
-    return inOneTransaction<std::optional<QByteArray>>(
+    return inBatch<std::optional<QByteArray>>(
         [&] { return profile == transport::Profile::Teep ? m_teep.process(body, peer) : m_otrp.process(body, peer); });
 }
 

@@ -25,7 +25,7 @@ public:
 
 private:
     template <typename Answer>
-    Result<Answer> inOneTransaction(const std::function<Result<Answer>()> &answer);
+    Result<Answer> inBatch(const std::function<Result<Answer>()> &answer);
 
     QSqlDatabase m_db;
     // The transaction of the round trips whose answers the server holds (group commit).

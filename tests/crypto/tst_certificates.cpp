@@ -1,6 +1,7 @@
 // Certificates: issuing with the right extensions, CSRs, and every import/export format, each
 // checked with the openssl CLI; bad input gives a clear error.
 #include "crypto/certbuilder.h"
+#include "crypto/cosekey.h"
 #include "crypto/pkcs8.h"
 #include "crypto/pkiformats.h"
 #include "pkifixtures.h"
@@ -120,6 +121,13 @@ void TestCertificates::everyKeyAlgorithmIssues()
     const Issued sp = teep::test::issueUnder(root, QStringLiteral("SP signer"), CertificateProfile::SpSigning, algorithm);
     QVERIFY(sp.certificate.isSignedBy(root.key));
     QCOMPARE(sp.certificate.extendedKeyUsage(), QStringList{QStringLiteral("codeSigning")});
+    // The key read back from the certificate takes its SPKI (and EC point) from the certificate:
+    // they must be what OpenSSL yields for the subject key itself.
+    const Key fromCertificate = Certificate::fromDer(sp.certificate.der()).value().publicKey();
+    QCOMPARE(fromCertificate.publicKeyDer(), sp.key.publicKeyDer());
+    QVERIFY(fromCertificate.samePublicKey(sp.key));
+    if (algorithm == KeyAlgorithm::P256)
+        QCOMPARE(coseKeyThumbprint(fromCertificate).value(), coseKeyThumbprint(sp.key).value());
     const QString rootPath = m_dir.path(QStringLiteral("r.pem"));
     const QString leafPath = m_dir.path(QStringLiteral("l.pem"));
     writeAll(rootPath, root.certificate.pem());
