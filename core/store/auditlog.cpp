@@ -38,7 +38,7 @@ Status AuditLog::append(QSqlDatabase db, const Clock &clock, const QString &acto
     }
 
     AuditEntry entry;
-    entry.at = clock.now().toUTC().toString(Qt::ISODateWithMs);
+    entry.at = timestamp(clock);
     entry.actor = actor;
     entry.action = action;
     entry.objectType = objectType;

@@ -1,6 +1,7 @@
 #include "store/keystore.h"
 
 #include "crypto/pkcs8.h"
+#include "store/sql.h"
 
 #include <QSqlError>
 #include <QSqlQuery>
@@ -74,7 +75,7 @@ Result<qint64> KeyStore::store(const crypto::Key &key, const QString &label, con
     query.addBindValue(key.publicKeyDer());
     query.addBindValue(pkcs8);
     query.addBindValue(demoUnprotected ? kDemo : kProtected);
-    query.addBindValue(clock.now().toUTC().toString(Qt::ISODateWithMs));
+    query.addBindValue(timestamp(clock));
     if (!query.exec())
         return Error{QStringLiteral("keys.write"), query.lastError().text()};
     return query.lastInsertId().toLongLong();

@@ -2,6 +2,7 @@
 
 #include <QSqlDriver>
 
+#include <cstdio>
 #include <unordered_map>
 
 namespace teep::store {
@@ -92,6 +93,19 @@ Result<Query> run(const QSqlDatabase &db, const QString &sql, const QVariantList
     if (!query.exec())
         return sqlError(query);
     return Query(std::move(query), cache, sql);
+}
+
+QString isoUtc(const QDateTime &time)
+{
+    const QDateTime utc = time.toUTC();
+    const QDate date = utc.date();
+    if (!utc.isValid() || date.year() < 1 || date.year() > 9999)
+        return utc.toString(Qt::ISODateWithMs);
+    const QTime clock = utc.time();
+    char text[32];
+    const int length = std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", date.year(), date.month(), date.day(), clock.hour(),
+                                     clock.minute(), clock.second(), clock.msec());
+    return QString::fromLatin1(text, length);
 }
 
 } // namespace teep::store

@@ -142,7 +142,7 @@ Result<qint64> TrustAnchors::insert(const TrustAnchor &anchor)
     query.addBindValue(anchor.der);
     query.addBindValue(isoOrNull(anchor.notBefore));
     query.addBindValue(isoOrNull(anchor.notAfter));
-    query.addBindValue(m_clock.now().toUTC().toString(Qt::ISODateWithMs));
+    query.addBindValue(timestamp(m_clock));
     if (!query.exec())
         return sqlError(query);
     const qint64 id = query.lastInsertId().toLongLong();

@@ -53,7 +53,7 @@ Result<ServiceProvider> ServiceProviders::add(const QString &spid, const QString
     query.prepare(QStringLiteral("INSERT INTO service_providers (spid, name, created_at) VALUES (?, ?, ?)"));
     query.addBindValue(spid);
     query.addBindValue(name.trimmed());
-    query.addBindValue(m_clock.now().toUTC().toString(Qt::ISODateWithMs));
+    query.addBindValue(store::timestamp(m_clock));
     if (!query.exec())
         return query.lastError().text().contains(QLatin1String("UNIQUE"))
                    ? Error{QStringLiteral("sp.duplicate"), QStringLiteral("an SP with id '%1' exists").arg(spid)}
@@ -107,7 +107,7 @@ Result<ServiceProvider> ServiceProviders::addCertificate(const QString &spid, co
     query.addBindValue(signer.der());
     query.addBindValue(signer.fingerprintSha256());
     query.addBindValue(signer.notAfter().toString(Qt::ISODate));
-    query.addBindValue(m_clock.now().toUTC().toString(Qt::ISODateWithMs));
+    query.addBindValue(store::timestamp(m_clock));
     if (!query.exec())
         return query.lastError().text().contains(QLatin1String("UNIQUE"))
                    ? Error{QStringLiteral("sp.duplicate-certificate"),

@@ -5,6 +5,7 @@
 #include "crypto/pkiformats.h"
 #include "store/auditlog.h"
 #include "store/keystore.h"
+#include "store/sql.h"
 #include "store/transaction.h"
 #include "store/trustanchors.h"
 
@@ -216,7 +217,7 @@ Result<TamIdentity> TamIdentities::importExisting(const QString &name, const QLi
                                  "VALUES (?, '', 'csr-pending', ?, 0, ?)"));
     query.addBindValue(name);
     query.addBindValue(keyId.value());
-    query.addBindValue(m_clock.now().toUTC().toString(Qt::ISODateWithMs));
+    query.addBindValue(store::timestamp(m_clock));
     if (!query.exec())
         return insertError(query, name);
     const qint64 id = query.lastInsertId().toLongLong();
@@ -256,7 +257,7 @@ Result<TamIdentity> TamIdentities::createCsr(const QString &name, const QString 
     query.addBindValue(id0);
     query.addBindValue(keyId.value());
     query.addBindValue(csr.value());
-    query.addBindValue(m_clock.now().toUTC().toString(Qt::ISODateWithMs));
+    query.addBindValue(store::timestamp(m_clock));
     if (!query.exec())
         return insertError(query, name);
     const qint64 id = query.lastInsertId().toLongLong();

@@ -42,6 +42,7 @@ private slots:
     void sameStatementNestsSafely();
     void finishedQueriesHoldNoSnapshot();
     void failedStatementReportsTheError();
+    void timestampsAreQtIsoUtc();
 };
 
 void TestTransactions::innerFailureUndoesOnlyItself()
@@ -170,6 +171,22 @@ void TestTransactions::failedStatementReportsTheError()
     }
     QVERIFY(!run(db, QStringLiteral("SELECT nonsense FROM nowhere")).ok());
     QVERIFY(insertKey(db, QStringLiteral("test.after"))); // the connection is still usable
+}
+
+// The one timestamp format, written without Qt's formatter, is exactly Qt's ISODateWithMs in UTC
+// (so stored rows keep sorting and parsing as before), also for non-UTC input.
+void TestTransactions::timestampsAreQtIsoUtc()
+{
+    const QDateTime start(QDate(1970, 1, 1), QTime(0, 0), Qt::UTC);
+    for (qint64 step = 0; step < 5000; ++step) {
+        // Spread over years 1900 to 2300, with every millisecond value pattern.
+        const qint64 offset = (step - 1000) * 2'524'608'123'457LL / 1000 + step * 7;
+        const QDateTime at = start.addMSecs(offset);
+        QCOMPARE(teep::store::isoUtc(at), at.toString(Qt::ISODateWithMs));
+    }
+    const QDateTime local(QDate(2026, 12, 1), QTime(23, 59, 59, 999), Qt::OffsetFromUTC, 3600);
+    QCOMPARE(teep::store::isoUtc(local), QStringLiteral("2026-12-01T22:59:59.999Z"));
+    QCOMPARE(teep::store::isoUtc(QDateTime(QDate(2024, 2, 29), QTime(0, 0), Qt::UTC)), QStringLiteral("2024-02-29T00:00:00.000Z"));
 }
 
 QTEST_GUILESS_MAIN(TestTransactions)
