@@ -25,9 +25,9 @@ public:
         return cache ? cache : new StatementCache(driver);
     }
 
-    std::optional<QSqlQuery> take(const QString &sql)
+    std::optional<QSqlQuery> take(const StatementKey &key)
     {
-        const auto found = m_idle.find(sql);
+        const auto found = m_idle.find(key);
         if (found == m_idle.end())
             return std::nullopt;
         QSqlQuery query = std::move(found->second);
@@ -35,19 +35,23 @@ public:
         return query;
     }
 
-    void giveBack(const QString &sql, QSqlQuery &&query)
+    void giveBack(StatementKey &&key, QSqlQuery &&query)
     {
         if (qsizetype(m_idle.size()) < kMaxStatements)
-            m_idle.try_emplace(sql, std::move(query));
+            m_idle.try_emplace(std::move(key), std::move(query));
     }
 
 private:
-    std::unordered_map<QString, QSqlQuery> m_idle; // QHash would need QSqlQuery to be copyable
+    struct KeyHash
+    {
+        size_t operator()(const StatementKey &key) const noexcept { return key.hash; }
+    };
+    std::unordered_map<StatementKey, QSqlQuery, KeyHash> m_idle; // QHash would need QSqlQuery to be copyable
 };
 
-Query::Query(QSqlQuery query, StatementCache *cache, QString sql) : QSqlQuery(std::move(query)), m_cache(cache), m_sql(std::move(sql)) {}
+Query::Query(QSqlQuery query, StatementCache *cache, StatementKey key) : QSqlQuery(std::move(query)), m_cache(cache), m_key(std::move(key)) {}
 
-Query::Query(Query &&other) noexcept : QSqlQuery(std::move(other)), m_cache(std::move(other.m_cache)), m_sql(std::move(other.m_sql))
+Query::Query(Query &&other) noexcept : QSqlQuery(std::move(other)), m_cache(std::move(other.m_cache)), m_key(std::move(other.m_key))
 {
     other.m_cache.clear();
 }
@@ -59,7 +63,7 @@ Query &Query::operator=(Query &&other) noexcept
         QSqlQuery::operator=(std::move(other));
         m_cache = std::move(other.m_cache);
         other.m_cache.clear();
-        m_sql = std::move(other.m_sql);
+        m_key = std::move(other.m_key);
     }
     return *this;
 }
@@ -74,14 +78,15 @@ void Query::giveBack()
     if (!m_cache)
         return;
     finish();
-    m_cache->giveBack(m_sql, std::move(*static_cast<QSqlQuery *>(this)));
+    m_cache->giveBack(std::move(m_key), std::move(*static_cast<QSqlQuery *>(this)));
     m_cache.clear();
 }
 
 Result<Query> run(const QSqlDatabase &db, const QString &sql, const QVariantList &values)
 {
     StatementCache *cache = StatementCache::of(db);
-    std::optional<QSqlQuery> reused = cache ? cache->take(sql) : std::nullopt;
+    StatementKey key{sql, cache ? size_t(qHash(sql)) : 0};
+    std::optional<QSqlQuery> reused = cache ? cache->take(key) : std::nullopt;
     QSqlQuery query = reused ? std::move(*reused) : QSqlQuery(db);
     if (!reused) {
         query.setForwardOnly(true);
@@ -92,7 +97,7 @@ Result<Query> run(const QSqlDatabase &db, const QString &sql, const QVariantList
         query.bindValue(int(i), values.at(i));
     if (!query.exec())
         return sqlError(query);
-    return Query(std::move(query), cache, sql);
+    return Query(std::move(query), cache, std::move(key));
 }
 
 QString isoUtc(const QDateTime &time)

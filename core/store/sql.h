@@ -15,6 +15,15 @@ namespace teep::store {
 
 class StatementCache;
 
+// A statement's SQL with its hash, computed once per run(): the statement cache looks it up and
+// puts it back, and hashing a few hundred characters each time showed in profiles.
+struct StatementKey
+{
+    QString sql;
+    size_t hash = 0;
+    bool operator==(const StatementKey &other) const { return hash == other.hash && sql == other.sql; }
+};
+
 inline Error sqlError(const QSqlQuery &query)
 {
     return Error{QStringLiteral("store.sql"), query.lastError().text()};
@@ -36,7 +45,7 @@ inline QString timestamp(const Clock &clock)
 class Query : public QSqlQuery
 {
 public:
-    Query(QSqlQuery query, StatementCache *cache, QString sql);
+    Query(QSqlQuery query, StatementCache *cache, StatementKey key);
     Query(Query &&other) noexcept;
     Query &operator=(Query &&other) noexcept;
     Query(const Query &) = delete;
@@ -47,7 +56,7 @@ private:
     void giveBack();
 
     QPointer<StatementCache> m_cache;
-    QString m_sql;
+    StatementKey m_key;
 };
 
 // Runs `sql` with `values` bound in order; the query is positioned before the first row. The
