@@ -141,7 +141,10 @@ void TamServer::send(const HeldAnswer &held)
         head += name + ": " + value + "\r\n";
     if (!held.contentType.isEmpty())
         head += "Content-Type: " + held.contentType + "\r\n";
-    head += "Content-Length: " + QByteArray::number(held.body.size()) + "\r\n\r\n";
+    // RFC 9110 8.6: a 204 carries no Content-Length.
+    if (held.status != 204)
+        head += "Content-Length: " + QByteArray::number(held.body.size()) + "\r\n";
+    head += "\r\n";
     held.socket->write(head + held.body);
     emit requestHandled(held.peer, held.status, QStringLiteral("%1 %2").arg(held.status).arg(QString::fromLatin1(held.contentType)));
 }

@@ -26,8 +26,10 @@ public:
         pending << ++last;
         return QByteArray::number(last);
     }
-    Result<std::optional<QByteArray>> process(Profile, const QByteArray &, const QString &) override
+    Result<std::optional<QByteArray>> process(Profile, const QByteArray &body, const QString &) override
     {
+        if (body == "done")
+            return std::optional<QByteArray>();
         return Error{QStringLiteral("tam.bad-message"), QStringLiteral("no such session")};
     }
     Status makeDurable() override
@@ -52,6 +54,7 @@ public:
 struct Answer
 {
     int status = 0;
+    QByteArray head;
     QByteArray body;
 };
 
@@ -68,7 +71,7 @@ Answer readAnswer(QTcpSocket &socket)
             const qsizetype at = head.toLower().indexOf("content-length: ");
             const qsizetype length = at < 0 ? 0 : head.mid(at + 16).split('\r').first().toLongLong();
             if (data.size() >= end + 4 + length)
-                return {head.split(' ').value(1).toInt(), data.mid(end + 4, length)};
+                return {head.split(' ').value(1).toInt(), head, data.mid(end + 4, length)};
         }
         if (!socket.waitForReadyRead(100))
             QCoreApplication::processEvents();
@@ -87,6 +90,7 @@ private slots:
     void answersWaitForOneSharedCommit();
     void aFailedCommitTurnsTamAnswersInto500();
     void withoutGroupCommitEachAnswerHasItsOwnCommit();
+    void theEndOfASessionIs204WithoutContentLength();
 
 private:
     std::vector<std::unique_ptr<QTcpSocket>> connectAndSend(quint16 port, const QList<QByteArray> &requests);
@@ -177,6 +181,22 @@ void TestGroupCommit::withoutGroupCommitEachAnswerHasItsOwnCommit()
         QVERIFY(tam.durable.contains(answer.body.toInt()));
     }
     QCOMPARE(tam.commits, 8);
+}
+
+void TestGroupCommit::theEndOfASessionIs204WithoutContentLength()
+{
+    CountingTam tam;
+    const ServerOptions options;
+    TamServer server(tam, options);
+    QVERIFY(server.start().ok());
+    auto sockets = connectAndSend(server.port(), {"POST /tam HTTP/1.1\r\nHost: x\r\nContent-Type: application/teep+cbor\r\nContent-Length: 4\r\n\r\ndone"});
+    QCOMPARE(int(sockets.size()), 1);
+    const Answer done = readAnswer(*sockets[0]);
+    QCOMPARE(done.status, 204);
+    // RFC 9110 8.6; the security headers are still there.
+    QVERIFY2(!done.head.toLower().contains("content-length"), done.head.constData());
+    QVERIFY(done.head.contains("X-Content-Type-Options: nosniff"));
+    QVERIFY(!done.head.toLower().contains("cache-control"));
 }
 
 QTEST_GUILESS_MAIN(TestGroupCommit)
