@@ -168,13 +168,16 @@ Result<Key> Key::fromEcPoint(const QByteArray &x, const QByteArray &y)
 Key Key::withKnownSpki(PKeyPtr pkey, const QByteArray &spkiDer)
 {
     Key key(std::move(pkey));
-    if (key.isNull() || spkiDer.isEmpty())
+    if (key.isNull())
         return key;
-    key.cached(Fact::PublicKeyDer, [&] { return spkiDer; });
+    // Only the one canonical form (named curve, uncompressed point) is taken as it is: any other
+    // encoding of a key is left for OpenSSL to re-encode, so that equal keys keep equal SPKIs.
     for (const int size : {32, 48}) {
         const QByteArray &prefix = spkiPrefix(size);
-        if (spkiDer.size() == prefix.size() + 1 + 2 * size && spkiDer.startsWith(prefix) && spkiDer.at(prefix.size()) == '\x04')
+        if (spkiDer.size() == prefix.size() + 1 + 2 * size && spkiDer.startsWith(prefix) && spkiDer.at(prefix.size()) == '\x04') {
+            key.cached(Fact::PublicKeyDer, [&] { return spkiDer; });
             key.cached(Fact::EcPoint, [&] { return spkiDer.mid(prefix.size() + 1); });
+        }
     }
     return key;
 }

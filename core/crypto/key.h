@@ -35,7 +35,7 @@ public:
     // on the curve; its SPKI and point are known without asking OpenSSL for them again.
     static Result<Key> fromEcPoint(const QByteArray &x, const QByteArray &y);
     // A key OpenSSL has already parsed (from a certificate) with the SubjectPublicKeyInfo it came
-    // from: its SPKI, and an uncompressed P-256/P-384 point, are known without asking OpenSSL.
+    // from: a P-256/P-384 key's SPKI and point are then known without asking OpenSSL.
     static Key withKnownSpki(PKeyPtr pkey, const QByteArray &spkiDer);
 
     bool isNull() const { return !m_pkey; }

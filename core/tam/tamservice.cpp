@@ -1,12 +1,11 @@
 #include "tam/tamservice.h"
 
 #include "common/logging.h"
-#include "store/transaction.h"
 
 namespace teep::tam {
 
 TamService::TamService(QSqlDatabase db, TamCredentials tam, const Clock &clock, EngineLimits limits)
-    : m_db(db), m_otrp(db, tam, clock, limits), m_teep(db, tam, clock, limits)
+    : m_db(db), m_clock(clock), m_otrp(db, tam, clock, limits), m_teep(db, tam, clock, limits)
 {
     // Sessions a previous run left open cannot continue: their state lived in that process.
     const Result<int> interrupted = Fleet(db, clock, QStringLiteral("tam")).closeInterruptedSessions();
@@ -57,10 +56,12 @@ Status TamService::makeDurable()
         return {};
     const std::unique_ptr<store::Transaction> batch = std::move(m_batch);
     if (const Status committed = batch->commit(); !committed) {
-        // The engines moved on in memory for round trips the database does not have: those
-        // sessions end here (their devices are told to start again).
+        // The engines moved on in memory for round trips the database does not have: every open
+        // session ends here (its device is told to start again), and the rows of those that
+        // began in earlier batches are closed as interrupted, if the database takes that.
         m_otrp.forgetSessions();
         m_teep.forgetSessions();
+        (void)Fleet(m_db, m_clock, QStringLiteral("tam")).closeInterruptedSessions();
         return Error{QStringLiteral("tam.store"), QStringLiteral("the sessions' records could not be saved: %1").arg(committed.error().message)};
     }
     return {};

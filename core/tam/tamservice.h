@@ -1,8 +1,8 @@
 #pragma once
 
+#include "store/transaction.h"
 #include "tam/otrpengine.h"
 #include "tam/teepengine.h"
-#include "store/transaction.h"
 #include "transport/tamserver.h"
 
 #include <memory>
@@ -28,6 +28,7 @@ private:
     Result<Answer> inBatch(const std::function<Result<Answer>()> &answer);
 
     QSqlDatabase m_db;
+    const Clock &m_clock;
     // The transaction of the round trips whose answers the server holds (group commit).
     std::unique_ptr<store::Transaction> m_batch;
     OtrpEngine m_otrp;
