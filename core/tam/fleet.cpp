@@ -279,8 +279,9 @@ Result<crypto::Key> Fleet::agentKey(qint64 deviceId) const
     return crypto::Key::fromPublicKey(found.value().value(0).toByteArray());
 }
 
-Result<QList<DesiredTa>> Fleet::desiredFor(qint64 deviceId) const
+Result<QList<DesiredTa>> Fleet::desiredFor(qint64 deviceId, TaForm form) const
 {
+    const QString blobs = form == TaForm::SignedTa ? QStringLiteral("v.binary_data, NULL") : QStringLiteral("NULL, v.manifest");
     // Every assignment that reaches the device; per TA the most specific wins (device, then
     // group, then all), and among equals the newest assignment.
     auto query = run(m_db,
@@ -302,9 +303,9 @@ Result<QList<DesiredTa>> Fleet::desiredFor(qint64 deviceId) const
             continue;
         lastTaid = taid;
         auto version = rows.value(2).isNull()
-                                 ? run(m_db, QStringLiteral("SELECT id, sequence_number, binary_data, manifest FROM ta_versions WHERE ta_id = ? ORDER BY sequence_number DESC LIMIT 1"),
+                                 ? run(m_db, QStringLiteral("SELECT v.id, v.sequence_number, %1 FROM ta_versions v WHERE v.ta_id = ? ORDER BY v.sequence_number DESC LIMIT 1").arg(blobs),
                                        {rows.value(4)})
-                                 : run(m_db, QStringLiteral("SELECT id, sequence_number, binary_data, manifest FROM ta_versions WHERE ta_id = ? AND sequence_number = ?"),
+                                 : run(m_db, QStringLiteral("SELECT v.id, v.sequence_number, %1 FROM ta_versions v WHERE v.ta_id = ? AND v.sequence_number = ?").arg(blobs),
                                        {rows.value(4), rows.value(2)});
         if (!version)
             return version.error();
@@ -315,11 +316,11 @@ Result<QList<DesiredTa>> Fleet::desiredFor(qint64 deviceId) const
                             rows.value(3).toInt() == 1, v.value(3).toByteArray()};
     }
     // What the device asked for and the operator (or the policy) approved, unless assigned too.
-    auto requests = run(m_db, QStringLiteral("SELECT t.name, s.spid, r.sequence_number, r.have_binary, v.id, v.sequence_number, v.binary_data, v.manifest "
+    auto requests = run(m_db, QStringLiteral("SELECT t.name, s.spid, r.sequence_number, r.have_binary, v.id, v.sequence_number, %1 "
                                              "FROM ta_requests r JOIN trusted_apps t ON t.id = r.ta_id JOIN service_providers s ON s.id = t.sp_id "
                                              "JOIN ta_versions v ON v.ta_id = t.id AND v.sequence_number = "
                                              "(SELECT MAX(sequence_number) FROM ta_versions WHERE ta_id = t.id) "
-                                             "WHERE r.device_id = ? AND r.status = 'approved' ORDER BY t.name"),
+                                             "WHERE r.device_id = ? AND r.status = 'approved' ORDER BY t.name").arg(blobs),
                         {deviceId});
     if (!requests)
         return requests.error();

@@ -94,7 +94,10 @@ public:
     // The agent key the TAM holds for a device.
     Result<crypto::Key> agentKey(qint64 deviceId) const;
 
-    Result<QList<DesiredTa>> desiredFor(qint64 deviceId) const;
+    // What the device should have. Only the form its profile sends is read: the SP-signed TA for
+    // OTrP, the SUIT manifest for TEEP (a TA's bytes are in both, and may be large).
+    enum class TaForm { SignedTa, Manifest };
+    Result<QList<DesiredTa>> desiredFor(qint64 deviceId, TaForm form) const;
     // taid -> the version the TAM recorded as installed on this TEE.
     Result<QMap<QString, qint64>> installedVersions(qint64 teeId) const;
 

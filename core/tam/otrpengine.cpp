@@ -202,7 +202,7 @@ Result<std::optional<QByteArray>> OtrpEngine::afterDeviceState(Session &session,
             session.outcomes << intent.notes;
             unneeded = intent.unneeded;
         }
-        const Result<QList<DesiredTa>> desired = m_fleet.desiredFor(record.value().deviceId);
+        const Result<QList<DesiredTa>> desired = m_fleet.desiredFor(record.value().deviceId, Fleet::TaForm::SignedTa);
         const Result<QMap<QString, qint64>> installed = m_fleet.installedVersions(record.value().teeId);
         for (const DesiredTa &ta : desired ? desired.value() : QList<DesiredTa>()) {
             if (unneeded.contains(ta.taid))

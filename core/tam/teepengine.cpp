@@ -314,7 +314,7 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
     const QSet<QString> bundled = takeRequests(session, record.deviceId, response, reported);
 
     // What it has against what it should have.
-    const Result<QList<DesiredTa>> desired = m_fleet.desiredFor(record.deviceId);
+    const Result<QList<DesiredTa>> desired = m_fleet.desiredFor(record.deviceId, Fleet::TaForm::Manifest);
     Result<QMap<QString, qint64>> installed = m_fleet.installedVersions(record.teeId);
     if (!desired || !installed) {
         session.failed = true;

@@ -72,6 +72,20 @@ void TestTeepEndToEnd::attestsInstallsUpdatesRemoves()
         QVERIFY2(checks.contains(QLatin1String(name)), name);
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM installations WHERE state = 'installed'")).toInt(), 4);
 
+    // A profile reads only the form of a TA it sends: TEEP the manifest, OTrP the signed TA.
+    const tam::Fleet reader(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test"));
+    const qint64 deviceId = scalar(QStringLiteral("SELECT MIN(id) FROM devices")).toLongLong();
+    const QList<tam::DesiredTa> manifests = reader.desiredFor(deviceId, tam::Fleet::TaForm::Manifest).value();
+    const QList<tam::DesiredTa> signedTas = reader.desiredFor(deviceId, tam::Fleet::TaForm::SignedTa).value();
+    QCOMPARE(manifests.size(), 2);
+    QCOMPARE(signedTas.size(), 2);
+    for (qsizetype i = 0; i < manifests.size(); ++i) {
+        QCOMPARE(manifests.at(i).taid, signedTas.at(i).taid);
+        QCOMPARE(manifests.at(i).sequence, signedTas.at(i).sequence);
+        QVERIFY(!manifests.at(i).manifest.isEmpty() && manifests.at(i).signedTa.isEmpty());
+        QVERIFY(!signedTas.at(i).signedTa.isEmpty() && signedTas.at(i).manifest.isEmpty());
+    }
+
     // Again: the same agents (kept keys) are recognised by their key; nothing to send.
     for (const sim::DeviceOutcome &outcome : run(names))
         QCOMPARE(outcome.exchanges, 2);
