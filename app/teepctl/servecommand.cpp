@@ -1,10 +1,12 @@
 // teepctl serve [--listen ADDR:PORT] [--tls-cert F --tls-key F]  and  teepctl demo init --out DIR
 #include "commands.h"
+#include "stopsignals.h"
 
 #include "crypto/pkcs8.h"
 #include "store/database.h"
 #include "store/keystore.h"
 #include "tam/demosetup.h"
+#include "tam/fleet.h"
 #include "tam/tamidentity.h"
 #include "tam/tamservice.h"
 
@@ -36,8 +38,10 @@ int runServe(Context &context, const QStringList &arguments)
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Runs the TAM without a GUI: TEEP over HTTP on ADDRESS:PORT (127.0.0.1:%1 by default), TAM URI\n"
-        "http(s)://ADDRESS:PORT/tam. Prints the URI, then one line per finished device session. Stops\n"
-        "with Ctrl+C or a signal; every committed change is already on disk.").arg(kDefaultPort));
+        "http(s)://ADDRESS:PORT/tam. Prints the URI, then one line per finished device session. Ctrl+C\n"
+        "or SIGTERM stops it: the answers it holds are sent once their records are on disk, sessions\n"
+        "still in progress are closed as interrupted (their devices start again); a second Ctrl+C ends\n"
+        "it at once, and so does any other signal, still without losing what was committed.").arg(kDefaultPort));
     const QCommandLineOption listen(QStringLiteral("listen"), QStringLiteral("Address and port (port 0 picks a free one)."), QStringLiteral("addr:port"),
                                     QStringLiteral("127.0.0.1:%1").arg(kDefaultPort));
     const QCommandLineOption tlsCert(QStringLiteral("tls-cert"), QStringLiteral("HTTPS: the TAM's TLS certificate chain (PEM)."), QStringLiteral("file"));
@@ -104,6 +108,7 @@ int runServe(Context &context, const QStringList &arguments)
                         << event.summary << Qt::endl;
     });
     teep::transport::TamServer server(service, options);
+    const StopSignals stopSignals;
     const auto uri = server.start();
     if (!uri)
         return context.fail(uri.error());
@@ -111,7 +116,19 @@ int runServe(Context &context, const QStringList &arguments)
         context.print({{"listening", uri.value().toStdString()}, {"tam_id", credentials.value().tamId.toStdString()}});
     else
         context.out << "listening on " << uri.value() << " as TAM " << credentials.value().tamId << Qt::endl;
-    return QCoreApplication::exec();
+    const int code = QCoreApplication::exec();
+    // Stopped: what is held is owed to its devices; the sessions still open cannot go on without
+    // this process, so they are closed now rather than at the next start.
+    server.stop();
+    const teep::Result<int> interrupted = teep::tam::Fleet(db.connection(), context.clock, QStringLiteral("tam")).closeInterruptedSessions();
+    if (!interrupted)
+        return context.fail(interrupted.error());
+    const QString signal = stopSignals.received().isEmpty() ? QStringLiteral("request") : stopSignals.received();
+    if (context.json)
+        context.print({{"stopped", signal.toStdString()}, {"interrupted_sessions", interrupted.value()}});
+    else
+        context.out << "stopped (" << signal << "): " << interrupted.value() << " session(s) in progress closed as interrupted" << Qt::endl;
+    return code;
 }
 
 int runDemo(Context &context, const QStringList &arguments)

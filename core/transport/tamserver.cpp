@@ -4,6 +4,7 @@
 
 #include <QHttpServerRequest>
 #include <QSslConfiguration>
+#include <QTcpServer>
 #include <QTcpSocket>
 
 namespace teep::transport {
@@ -64,6 +65,21 @@ QString TamServer::uri() const
     const QString host = m_options.address.protocol() == QAbstractSocket::IPv6Protocol ? QStringLiteral("[%1]").arg(m_options.address.toString())
                                                                                        : m_options.address.toString();
     return QStringLiteral("%1://%2:%3%4").arg(tls ? QStringLiteral("https") : QStringLiteral("http"), host).arg(m_port).arg(m_options.path);
+}
+
+void TamServer::stop()
+{
+    const QList<QTcpServer *> listeners = servers();
+    for (QTcpServer *listener : listeners)
+        listener->close();
+    std::vector<QPointer<QTcpSocket>> sockets;
+    for (const HeldAnswer &held : m_held)
+        sockets.push_back(held.socket);
+    sendHeldAnswers();
+    for (const QPointer<QTcpSocket> &socket : sockets) {
+        if (socket)
+            socket->flush();
+    }
 }
 
 TamServer::~TamServer()

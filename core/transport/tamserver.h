@@ -71,6 +71,9 @@ public:
     Result<QString> start();
     quint16 port() const { return m_port; }
     QString uri() const;
+    // Stops listening and sends the answers held, once their records are durable (the process
+    // may end right after: what is sent is handed to the system). Open connections stay.
+    void stop();
 
 signals:
     // One line per request for logs and the console: method, status, peer.

@@ -1,6 +1,6 @@
 // The headless TAM and the simulator as programs: teepctl demo init, teepctl serve, teep-devsim.
 // Killing the TAM (SIGKILL) in the middle of a batch loses no committed state and leaves no
-// corrupt row; after a restart the same devices complete.
+// corrupt row; after a restart the same devices complete. SIGTERM stops it cleanly.
 #include "processrun.h"
 #include "tempdir.h"
 
@@ -28,6 +28,7 @@ private slots:
     void init();
     void demoServeAndDevices();
     void killDuringBatchLosesNothing();
+    void terminateStopsCleanly();
     void registeredDevicesOnly();
     void approvalQueueFromTheCommandLine();
     void publishedVersionReachesBothProfiles();
@@ -165,6 +166,37 @@ void TestServe::killDuringBatchLosesNothing()
     QCOMPARE(audit.exitCode, 0);
     server.terminate();
     server.waitForFinished(10000);
+}
+
+void TestServe::terminateStopsCleanly()
+{
+    QProcess server;
+    const QString uri = startServer(server);
+    QVERIFY(!uri.isEmpty());
+    QProcess devsim;
+    devsim.start(kDevsim, {QStringLiteral("--tam"), uri, QStringLiteral("--demo-dir"), m_demo, QStringLiteral("--devices"), QStringLiteral("20"),
+                           QStringLiteral("--fault"), QStringLiteral("slow"), QStringLiteral("--slow-ms"), QStringLiteral("40")});
+    QVERIFY(devsim.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(scalar(QStringLiteral("SELECT COUNT(*) FROM installations WHERE state = 'installed'")).toInt() >= 4, 30000);
+    server.terminate(); // SIGTERM, in the middle of the devices' sessions
+    QVERIFY(server.waitForFinished(10000));
+    QCOMPARE(server.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(server.exitCode(), 0);
+    const QByteArray out = server.readAllStandardOutput();
+    QVERIFY2(out.contains("stopped (SIGTERM): "), out.constData());
+    QVERIFY(devsim.waitForFinished(60000));
+    QCOMPARE(devsim.exitCode(), 1); // the devices cut off say so
+
+    // No session is left open for the next start to find: those in progress are closed now, the
+    // count printed is the count closed, and the audit chain records it.
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM sessions WHERE state = 'open'")).toInt(), 0);
+    const int interrupted = scalar(QStringLiteral("SELECT COUNT(*) FROM sessions WHERE outcome LIKE '%interrupted: the TAM stopped%'")).toInt();
+    QVERIFY(interrupted > 0);
+    QVERIFY2(out.contains("stopped (SIGTERM): " + QByteArray::number(interrupted) + " session(s) in progress closed as interrupted"), out.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM audit_log WHERE action = 'session.interrupted'")).toInt(), 1);
+    QCOMPARE(scalar(QStringLiteral("PRAGMA integrity_check")).toString(), QStringLiteral("ok"));
+    const ToolRun audit = teep::test::runProgram(kTeepctl, {QStringLiteral("--database"), m_db, QStringLiteral("audit"), QStringLiteral("verify")});
+    QVERIFY2(audit.exitCode == 0, audit.out + audit.err);
 }
 
 void TestServe::registeredDevicesOnly()

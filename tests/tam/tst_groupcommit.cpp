@@ -91,6 +91,7 @@ private slots:
     void aFailedCommitTurnsTamAnswersInto500();
     void withoutGroupCommitEachAnswerHasItsOwnCommit();
     void theEndOfASessionIs204WithoutContentLength();
+    void afterStopNoConnectionIsTaken();
 
 private:
     std::vector<std::unique_ptr<QTcpSocket>> connectAndSend(quint16 port, const QList<QByteArray> &requests);
@@ -197,6 +198,30 @@ void TestGroupCommit::theEndOfASessionIs204WithoutContentLength()
     QVERIFY2(!done.head.toLower().contains("content-length"), done.head.constData());
     QVERIFY(done.head.contains("X-Content-Type-Options: nosniff"));
     QVERIFY(!done.head.toLower().contains("cache-control"));
+}
+
+void TestGroupCommit::afterStopNoConnectionIsTaken()
+{
+    CountingTam tam;
+    const ServerOptions options;
+    TamServer server(tam, options);
+    QVERIFY(server.start().ok());
+    const QByteArray start = "POST /tam HTTP/1.1\r\nHost: x\r\nAccept: application/teep+cbor\r\nContent-Length: 0\r\n\r\n";
+    auto sockets = connectAndSend(server.port(), {start});
+    QCOMPARE(int(sockets.size()), 1);
+    QCOMPARE(readAnswer(*sockets[0]).status, 200);
+
+    server.stop();
+    QTcpSocket late;
+    late.connectToHost(QHostAddress::LocalHost, server.port());
+    QVERIFY(!late.waitForConnected(2000));
+    QCOMPARE(late.error(), QAbstractSocket::ConnectionRefusedError);
+    // A connection already open is not cut: its next request is still answered.
+    sockets[0]->write(start);
+    sockets[0]->flush();
+    const Answer again = readAnswer(*sockets[0]);
+    QCOMPARE(again.status, 200);
+    QVERIFY(tam.durable.contains(again.body.toInt()));
 }
 
 QTEST_GUILESS_MAIN(TestGroupCommit)
