@@ -63,7 +63,9 @@ server=$!
 for _ in $(seq 50); do grep -q "listening on" "$scratch/serve.log" && break; sleep 0.1; done
 uri=$(awk '/listening on/ {print $3; exit}' "$scratch/serve.log")
 "$bin/teep-devsim" --tam "$uri" --demo-dir "$scratch/demo" --devices 2 >"$scratch/devsim.log" || { cat "$scratch/devsim.log" "$scratch/serve.log" >&2; kill $server; fail "teep-devsim against the installed TAM"; }
-kill $server
+kill $server # SIGTERM: the TAM stops cleanly, exit code 0
+wait $server || fail "teepctl serve did not stop cleanly on SIGTERM: $(tail -n 3 "$scratch/serve.log")"
+grep -q "stopped (SIGTERM)" "$scratch/serve.log" || fail "teepctl serve did not say it stopped"
 grep -q "2 of 2 devices completed" "$scratch/devsim.log" || fail "the simulated devices did not complete"
 
 listing=$(tar -tzf "$tgz") # not piped into grep -q, which would end tar with SIGPIPE under pipefail

@@ -10,7 +10,8 @@ cd "$root"
 mode="${1:-}"
 shift || true
 
-step() { printf '\n== %s\n' "$*"; }
+# Each step says when it starts (seconds since the command began), so slow steps are plain to see.
+step() { printf '\n== %s (at %ds)\n' "$*" "$SECONDS"; }
 
 build_preset() {
     cmake --preset "$1" >/dev/null
@@ -42,10 +43,13 @@ test)
     step "fuzz every decoder for a bounded time (clang libFuzzer, ASan + UBSan)"
     build_preset fuzz
     tests/fuzz/run.sh build/fuzz 20
+    # The packages come from the optimized build the tests ran on (stripped when packed): a
+    # separate release build would compile everything once more for the same programs.
     step "package (.deb, .tar.gz) and check the installed programs"
-    build_preset release
-    (cd build/release && cpack -G "DEB;TGZ" >/dev/null)
-    installers/check-package.sh build/release
+    (cd build/default && cpack -G "DEB;TGZ" >/dev/null)
+    installers/check-package.sh build/default
+    cmake --preset release >/dev/null # the README's packages-only build still configures
+    step "done"
     ;;
 *)
     echo "usage: installers/setup.sh run [teep-console options] | test" >&2
