@@ -52,7 +52,7 @@ status=0
 timeout 8 "$scratch/root/usr/bin/teep-console" 2>"$scratch/console.log" || status=$?
 [ "$status" -eq 124 ] || { cat "$scratch/console.log" >&2; fail "teep-console exited ($status) instead of running"; }
 info=$("$scratch/root/usr/bin/teepctl" --json db info)
-grep -q '"schema_version": 5' <<<"$info" || fail "the console did not create its default database: $info"
+grep -q '"schema_version": 6' <<<"$info" || fail "the console did not create its default database: $info"
 grep -q "$XDG_DATA_HOME/teep-console/teep-console.db" <<<"$info" || fail "the database is not in the user's data location"
 
 # The installed TAM and simulator together: a demo, the headless TAM, two simulated devices.

@@ -11,7 +11,9 @@ using store::run;
 
 Result<QList<DeviceSummary>> Fleet::list(const Page &page) const
 {
-    // LIKE with a backslash as escape, so that % and _ in the filter match themselves.
+    // LIKE with a backslash as escape, so that % and _ in the filter match themselves. The groups
+    // that match are found once, not joined per device; name, serial and group are all in the
+    // devices_by_name index, so a device's row is read only when it matches.
     QString pattern = page.filter;
     pattern.replace(QLatin1Char('\\'), QLatin1String("\\\\")).replace(QLatin1Char('%'), QLatin1String("\\%")).replace(QLatin1Char('_'), QLatin1String("\\_"));
     pattern = QLatin1Char('%') + pattern + QLatin1Char('%');
@@ -20,7 +22,8 @@ Result<QList<DeviceSummary>> Fleet::list(const Page &page) const
                                             "COALESCE((SELECT peer_address FROM sessions s WHERE s.device_id = d.id ORDER BY s.id DESC LIMIT 1), '') "
                                             "FROM devices d LEFT JOIN device_groups g ON g.id = d.group_id "
                                             "WHERE (d.name, d.id) > (?, ?) "
-                                            "AND (d.name LIKE ? ESCAPE '\\' OR COALESCE(d.serial, '') LIKE ? ESCAPE '\\' OR COALESCE(g.name, '') LIKE ? ESCAPE '\\') "
+                                            "AND (d.name LIKE ? ESCAPE '\\' OR d.serial LIKE ? ESCAPE '\\' "
+                                            "OR d.group_id IN (SELECT id FROM device_groups WHERE name LIKE ? ESCAPE '\\')) "
                                             "ORDER BY d.name, d.id LIMIT ?"),
                        {after ? page.afterName : QStringLiteral(""), after ? page.afterId : qint64(-1),
                         pattern, pattern, pattern, qBound(1, page.limit, 1000000)});
