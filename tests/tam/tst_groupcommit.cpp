@@ -51,6 +51,9 @@ public:
     QSet<int> durable;
 };
 
+// An empty POST: the device starts a session.
+const QByteArray kStartRequest = "POST /tam HTTP/1.1\r\nHost: x\r\nAccept: application/teep+cbor\r\nContent-Length: 0\r\n\r\n";
+
 struct Answer
 {
     int status = 0;
@@ -121,8 +124,7 @@ void TestGroupCommit::answersWaitForOneSharedCommit()
     const ServerOptions options;
     TamServer server(tam, options);
     QVERIFY(server.start().ok());
-    const QByteArray start = "POST /tam HTTP/1.1\r\nHost: x\r\nAccept: application/teep+cbor\r\nContent-Length: 0\r\n\r\n";
-    const QList<QByteArray> requests(16, start);
+    const QList<QByteArray> requests(16, kStartRequest);
     auto sockets = connectAndSend(server.port(), requests);
     QCOMPARE(int(sockets.size()), 16);
 
@@ -149,7 +151,7 @@ void TestGroupCommit::aFailedCommitTurnsTamAnswersInto500()
     TamServer server(tam, options);
     QVERIFY(server.start().ok());
     const QList<QByteArray> requests{
-        "POST /tam HTTP/1.1\r\nHost: x\r\nAccept: application/teep+cbor\r\nContent-Length: 0\r\n\r\n",
+        kStartRequest,
         "GET /tam HTTP/1.1\r\nHost: x\r\n\r\n",
         "POST /tam HTTP/1.1\r\nHost: x\r\nContent-Type: application/teep+cbor\r\nContent-Length: 3\r\n\r\nabc",
     };
@@ -173,8 +175,7 @@ void TestGroupCommit::withoutGroupCommitEachAnswerHasItsOwnCommit()
     options.groupCommit = false; // as the console runs it
     TamServer server(tam, options);
     QVERIFY(server.start().ok());
-    const QByteArray start = "POST /tam HTTP/1.1\r\nHost: x\r\nAccept: application/teep+cbor\r\nContent-Length: 0\r\n\r\n";
-    auto sockets = connectAndSend(server.port(), QList<QByteArray>(8, start));
+    auto sockets = connectAndSend(server.port(), QList<QByteArray>(8, kStartRequest));
     QCOMPARE(int(sockets.size()), 8);
     for (auto &socket : sockets) {
         const Answer answer = readAnswer(*socket);
@@ -206,8 +207,7 @@ void TestGroupCommit::afterStopNoConnectionIsTaken()
     const ServerOptions options;
     TamServer server(tam, options);
     QVERIFY(server.start().ok());
-    const QByteArray start = "POST /tam HTTP/1.1\r\nHost: x\r\nAccept: application/teep+cbor\r\nContent-Length: 0\r\n\r\n";
-    auto sockets = connectAndSend(server.port(), {start});
+    auto sockets = connectAndSend(server.port(), {kStartRequest});
     QCOMPARE(int(sockets.size()), 1);
     QCOMPARE(readAnswer(*sockets[0]).status, 200);
 
@@ -217,7 +217,7 @@ void TestGroupCommit::afterStopNoConnectionIsTaken()
     QVERIFY(!late.waitForConnected(2000));
     QCOMPARE(late.error(), QAbstractSocket::ConnectionRefusedError);
     // A connection already open is not cut: its next request is still answered.
-    sockets[0]->write(start);
+    sockets[0]->write(kStartRequest);
     sockets[0]->flush();
     const Answer again = readAnswer(*sockets[0]);
     QCOMPARE(again.status, 200);
