@@ -132,12 +132,12 @@ Result<std::optional<QByteArray>> OtrpEngine::process(const QByteArray &body, co
         qCWarning(lcTam) << "session" << session.id << "message not logged:" << logged.error().toString();
     emitEvent(SessionEvent::Kind::MessageIn, session, QString::fromStdString(json.begin().key()).left(64), body);
     if (session.awaitingState)
-        return afterDeviceState(session, body);
-    afterCommand(session, body);
+        return afterDeviceState(session, json);
+    afterCommand(session, json);
     return next(session);
 }
 
-Result<std::optional<QByteArray>> OtrpEngine::afterDeviceState(Session &session, const QByteArray &body)
+Result<std::optional<QByteArray>> OtrpEngine::afterDeviceState(Session &session, const nlohmann::json &response)
 {
     store::TrustAnchors anchors(m_db, m_clock, QString());
     const auto teeRoots = anchors.certificates(crypto::TrustStore::TeeRoot);
@@ -145,7 +145,7 @@ Result<std::optional<QByteArray>> OtrpEngine::afterDeviceState(Session &session,
     if (!teeRoots || !tfwRoots)
         return teeRoots ? tfwRoots.error() : teeRoots.error();
     const Result<DeviceState> state =
-        processGetDeviceStateResponse(body, session.rid, session.tid, {m_tam.key, teeRoots.value(), tfwRoots.value(), {}}, m_clock);
+        processGetDeviceStateResponse(response, session.rid, session.tid, {m_tam.key, teeRoots.value(), tfwRoots.value(), {}}, m_clock);
     if (!state) {
         session.failed = true;
         finish(session, QStringLiteral("GetDeviceStateResponse refused: %1").arg(state.error().message));
@@ -226,13 +226,13 @@ Result<std::optional<QByteArray>> OtrpEngine::afterDeviceState(Session &session,
     return next(session);
 }
 
-void OtrpEngine::afterCommand(Session &session, const QByteArray &body)
+void OtrpEngine::afterCommand(Session &session, const nlohmann::json &response)
 {
     TeeWork &tee = session.tees[session.teeIndex];
     const PlannedStep &step = session.step;
     const QString command = stepCommand(step.kind);
     const QString what = QStringLiteral("%1 %2 on TEE %3").arg(command, step.taid.isEmpty() ? step.sdName : step.taid, tee.target.teeName);
-    const Result<TeeCommandResult> result = processTeeCommandResponse(command, body, session.rid, tee.target, m_tam.key);
+    const Result<TeeCommandResult> result = processTeeCommandResponse(command, response, session.rid, tee.target, m_tam.key);
     if (!result) {
         const QString code = errorCodeFor(result.error());
         session.failed = true;

@@ -103,8 +103,9 @@ private:
         bool failed = false;
     };
 
-    Result<std::optional<QByteArray>> afterDeviceState(Session &session, const QByteArray &body);
-    void afterCommand(Session &session, const QByteArray &body);
+    // `response` is the device's message as process() parsed it (once, not again here).
+    Result<std::optional<QByteArray>> afterDeviceState(Session &session, const nlohmann::json &response);
+    void afterCommand(Session &session, const nlohmann::json &response);
     // Builds the next command, or finishes the session (nullopt).
     std::optional<QByteArray> next(Session &session);
     Result<QByteArray> build(Session &session, TeeWork &tee, const PlannedStep &step);

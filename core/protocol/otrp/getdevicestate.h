@@ -49,5 +49,8 @@ struct TamTrust
 // (never a report); a malformed envelope is an Error.
 Result<DeviceState> processGetDeviceStateResponse(const QByteArray &response, const QString &rid, const QString &tid,
                                                   const TamTrust &trust, const Clock &clock);
+// The same, for a response the caller has already parsed (the TAM reads the tid from it first).
+Result<DeviceState> processGetDeviceStateResponse(const nlohmann::json &response, const QString &rid, const QString &tid,
+                                                  const TamTrust &trust, const Clock &clock);
 
 } // namespace teep::protocol::otrp

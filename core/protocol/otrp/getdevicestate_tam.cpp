@@ -89,6 +89,12 @@ Result<DeviceState> processGetDeviceStateResponse(const QByteArray &response, co
     if (response.size() > kMaxMessageBytes)
         return Error{QStringLiteral("otrp.ERR_REQUEST_INVALID"), QStringLiteral("the response is too large")};
     const nlohmann::json json = nlohmann::json::parse(response.constData(), response.constData() + response.size(), nullptr, false);
+    return processGetDeviceStateResponse(json, rid, tid, trust, clock);
+}
+
+Result<DeviceState> processGetDeviceStateResponse(const nlohmann::json &json, const QString &rid, const QString &tid,
+                                                  const TamTrust &trust, const Clock &clock)
+{
     if (json.is_discarded() || !json.is_object() || json.size() != 1 || !json.contains("GetDeviceStateResponse") ||
         !json["GetDeviceStateResponse"].is_array())
         return Error{QStringLiteral("otrp.ERR_REQUEST_INVALID"), QStringLiteral("expected {\"GetDeviceStateResponse\": [...]}")};

@@ -81,6 +81,17 @@ Result<TeeCommandResult> processTeeCommandResponse(const QString &command,
         return invalid(QStringLiteral("the response is too large"));
     const nlohmann::json raw = nlohmann::json::parse(
         response.constData(), response.constData() + response.size(), nullptr, false);
+    return processTeeCommandResponse(command, raw, rid, target, tamPrivateKey);
+}
+
+Result<TeeCommandResult> processTeeCommandResponse(const QString &command,
+                                                   const nlohmann::json &raw, const QString &rid,
+                                                   const TeeTarget &target,
+                                                   const crypto::Key &tamPrivateKey)
+{
+    auto invalid = [&](const QString &message) {
+        return otrpError(QStringLiteral("ERR_REQUEST_INVALID"), message, command);
+    };
     if (raw.is_discarded())
         return invalid(QStringLiteral("the response is not JSON"));
     // Unsigned refusals: the TEE could not read the request, or the Broker could not deliver it.

@@ -53,6 +53,11 @@ Result<TeeCommandResult> processTeeCommandResponse(const QString &command,
                                                    const QByteArray &response, const QString &rid,
                                                    const TeeTarget &target,
                                                    const crypto::Key &tamPrivateKey);
+// The same, for a response the caller has already parsed (the TAM reads the tid from it first).
+Result<TeeCommandResult> processTeeCommandResponse(const QString &command,
+                                                   const nlohmann::json &response, const QString &rid,
+                                                   const TeeTarget &target,
+                                                   const crypto::Key &tamPrivateKey);
 
 // A base64 member of a response content that must decode to a public key (teespaik).
 Result<crypto::Key> publicKeyMember(const nlohmann::json &content, const char *name);
