@@ -4,6 +4,7 @@
 #include "crypto/openssl.h"
 
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 
 namespace teep::crypto {
 
@@ -26,6 +27,24 @@ Result<QByteArray> bnParam(const Key &key, const char *name, int size)
     return bytes;
 }
 
+// x || y of an EC public key. One read of the encoded point (0x04 || x || y) costs half of reading
+// x and y as two parameters, which matters for the fresh ephemeral key of every JWE; a key that
+// keeps its point compressed is read the long way.
+Result<QByteArray> ecPoint(const Key &key, int size)
+{
+    unsigned char encoded[1 + 2 * 48];
+    size_t length = 0;
+    if (EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, encoded, sizeof encoded, &length) == 1 &&
+        length == size_t(1 + 2 * size) && encoded[0] == 0x04)
+        return QByteArray(reinterpret_cast<const char *>(encoded + 1), 2 * size);
+    ERR_clear_error();
+    const Result<QByteArray> x = bnParam(key, OSSL_PKEY_PARAM_EC_PUB_X, size);
+    const Result<QByteArray> y = bnParam(key, OSSL_PKEY_PARAM_EC_PUB_Y, size);
+    if (!x || !y)
+        return x ? y.error() : x.error();
+    return x.value() + y.value();
+}
+
 } // namespace
 
 Result<QCborMap> toCoseKey(const Key &key)
@@ -42,13 +61,12 @@ Result<QCborMap> toCoseKey(const Key &key)
         const int size = description.endsWith(QLatin1String("256")) ? 32 : 48;
         QString failure;
         const QByteArray point = key.cached(Key::Fact::EcPoint, [&] {
-            const Result<QByteArray> x = bnParam(key, OSSL_PKEY_PARAM_EC_PUB_X, size);
-            const Result<QByteArray> y = bnParam(key, OSSL_PKEY_PARAM_EC_PUB_Y, size);
-            if (!x || !y) {
-                failure = (x ? y.error() : x.error()).message;
+            const Result<QByteArray> xy = ecPoint(key, size);
+            if (!xy) {
+                failure = xy.error().message;
                 return QByteArray();
             }
-            return x.value() + y.value();
+            return xy.value();
         });
         if (point.size() != 2 * size)
             return Error{QStringLiteral("cose.key"), failure.isEmpty() ? QStringLiteral("the EC point could not be read") : failure};
