@@ -53,84 +53,44 @@ QString claimedTid(const nlohmann::json &message)
 } // namespace
 
 OtrpEngine::OtrpEngine(QSqlDatabase db, TamCredentials tam, const Clock &clock, EngineLimits limits)
-    : m_db(db), m_tam(std::move(tam)), m_clock(clock), m_limits(limits), m_fleet(db, clock, QStringLiteral("tam"))
+    : m_db(db), m_tam(std::move(tam)), m_clock(clock), m_fleet(db, clock, QStringLiteral("tam")),
+      m_open(db, clock, limits, QStringLiteral("otrp"), QLatin1String(kMediaType))
 {
-}
-
-void OtrpEngine::emitEvent(SessionEvent::Kind kind, const Session &session, const QString &summary, const QByteArray &body)
-{
-    if (m_listener)
-        m_listener(SessionEvent{kind, session.id, QStringLiteral("otrp"), session.peer, session.device, summary, body});
-}
-
-void OtrpEngine::expireIdle(bool full)
-{
-    const QDateTime now = m_clock.now();
-    if (!m_limits.sweepDue(m_lastSweep, now, full))
-        return;
-    for (const QString &tid : m_limits.idleSessions(m_sessions, now)) {
-        Session &session = m_sessions[tid];
-        session.failed = true;
-        session.outcomes << QStringLiteral("expired after %1 s without a message").arg(m_limits.idleSeconds);
-        finish(session);
-    }
-}
-
-void OtrpEngine::send(Session &session, const QByteArray &body, const QString &summary)
-{
-    if (const Status logged = m_fleet.logMessage(session.id, ++session.seq, true, QLatin1String(kMediaType), body); !logged)
-        qCWarning(lcTam) << "session" << session.id << "message not logged:" << logged.error().toString();
-    emitEvent(SessionEvent::Kind::MessageOut, session, summary, body);
 }
 
 Result<QByteArray> OtrpEngine::start(const QString &peer)
 {
-    expireIdle();
-    if (m_sessions.size() >= m_limits.maxSessions)
-        expireIdle(true);
-    if (m_sessions.size() >= m_limits.maxSessions)
-        return Error{QStringLiteral("tam.busy"), QStringLiteral("%1 sessions are open; try again later").arg(m_sessions.size())};
-    Session session;
+    Result<Session> opened = m_open.open(peer);
+    if (!opened)
+        return opened.error();
+    Session &session = opened.value();
     session.tid = randomId();
     session.rid = randomId();
-    session.peer = peer;
-    session.lastActivity = m_clock.now();
-    const Result<qint64> id = m_fleet.openSession(QStringLiteral("otrp"), peer);
-    if (!id)
-        return id.error();
-    session.id = id.value();
     const Result<QByteArray> request = buildGetDeviceStateRequest(session.rid, session.tid, m_tam.jwsSigner());
     if (!request)
         return request.error();
-    emitEvent(SessionEvent::Kind::Started, session, QStringLiteral("session started"));
-    send(session, request.value(), QStringLiteral("GetDeviceStateRequest"));
-    m_sessions.insert(session.tid, session);
+    m_open.announce(SessionEvent::Kind::Started, session, QStringLiteral("session started"));
+    m_open.logMessage(session, true, request.value(), QStringLiteral("GetDeviceStateRequest"));
+    m_open.insert(session.tid, session);
     return request.value();
 }
 
 Result<std::optional<QByteArray>> OtrpEngine::process(const QByteArray &body, const QString &peer)
 {
-    expireIdle();
+    m_open.expireIdle();
     if (body.size() > kMaxMessageBytes)
         return badMessage(QStringLiteral("the message is larger than %1 bytes").arg(kMaxMessageBytes));
     const nlohmann::json json = nlohmann::json::parse(body.constData(), body.constData() + body.size(), nullptr, false);
     if (json.is_discarded())
         return badMessage(QStringLiteral("the body is not JSON"));
     const QString tid = claimedTid(json);
-    const auto found = m_sessions.find(tid);
-    if (tid.isEmpty() || found == m_sessions.end())
+    Session *found = tid.isEmpty() ? nullptr : m_open.find(tid);
+    if (!found)
         return badMessage(QStringLiteral("the message belongs to no open session (start one with an empty POST)"));
-    if (m_limits.idleTooLong(found.value().lastActivity, m_clock.now())) {
-        expireIdle(true); // idle too long, though not swept yet
-        return badMessage(QStringLiteral("the message belongs to no open session (start one with an empty POST)"));
-    }
-    Session &session = found.value();
+    Session &session = *found;
     if (session.peer != peer)
         qCInfo(lcTam) << "session" << session.id << "continues from another address:" << peer;
-    session.lastActivity = m_clock.now();
-    if (const Status logged = m_fleet.logMessage(session.id, ++session.seq, false, QLatin1String(kMediaType), body); !logged)
-        qCWarning(lcTam) << "session" << session.id << "message not logged:" << logged.error().toString();
-    emitEvent(SessionEvent::Kind::MessageIn, session, QString::fromStdString(json.begin().key()).left(64), body);
+    m_open.logMessage(session, false, body, QString::fromStdString(json.begin().key()).left(64));
     if (session.awaitingState)
         return afterDeviceState(session, json);
     afterCommand(session, json);
@@ -181,7 +141,7 @@ Result<std::optional<QByteArray>> OtrpEngine::afterDeviceState(Session &session,
         });
         const Tier tier = report.tfwVerified ? Tier::Affirming : Tier::Warning;
         (void)m_fleet.recordAttestation(record.value().teeId, session.id, tier, checks);
-        emitEvent(SessionEvent::Kind::DeviceSeen, session, QStringLiteral("%1: TEE %2 %3").arg(session.device, report.dsi.teeName, tierName(tier)));
+        m_open.announce(SessionEvent::Kind::DeviceSeen, session, QStringLiteral("%1: TEE %2 %3").arg(session.device, report.dsi.teeName, tierName(tier)));
 
         if (const Status reconciled = m_fleet.reconcile(record.value().teeId, report.dsi.sds); !reconciled)
             session.outcomes << QStringLiteral("TEE %1: records not reconciled: %2").arg(report.dsi.teeName, reconciled.error().message);
@@ -330,7 +290,7 @@ std::optional<QByteArray> OtrpEngine::next(Session &session)
             }
             session.teeIndex = i;
             session.step = step;
-            send(session, message.value(), QStringLiteral("%1Request (%2)").arg(stepCommand(step.kind), step.reason));
+            m_open.logMessage(session, true, message.value(), QStringLiteral("%1Request (%2)").arg(stepCommand(step.kind), step.reason));
             return message.value();
         }
     }
@@ -339,13 +299,7 @@ std::optional<QByteArray> OtrpEngine::next(Session &session)
 
 std::optional<QByteArray> OtrpEngine::finish(Session &session, const QString &summary)
 {
-    if (!summary.isEmpty())
-        session.outcomes << summary;
-    const QString outcome = session.outcomes.isEmpty() ? QStringLiteral("nothing to do") : session.outcomes.join(QStringLiteral("; "));
-    if (const Status closed = m_fleet.closeSession(session.id, !session.failed, outcome); !closed)
-        qCWarning(lcTam) << "session" << session.id << "not closed in the database:" << closed.error().toString();
-    emitEvent(SessionEvent::Kind::Closed, session, outcome);
-    m_sessions.remove(session.tid);
+    m_open.close(session.tid, session, summary);
     return std::nullopt;
 }
 

@@ -56,34 +56,9 @@ nlohmann::json check(const QString &name, attestation::Outcome outcome, const QS
 } // namespace
 
 TeepEngine::TeepEngine(QSqlDatabase db, TamCredentials tam, const Clock &clock, EngineLimits limits)
-    : m_db(db), m_tam(std::move(tam)), m_clock(clock), m_limits(limits), m_fleet(db, clock, QStringLiteral("tam"))
+    : m_db(db), m_tam(std::move(tam)), m_clock(clock), m_fleet(db, clock, QStringLiteral("tam")),
+      m_open(db, clock, limits, QStringLiteral("teep"), QLatin1String(kMediaType))
 {
-}
-
-void TeepEngine::emitEvent(SessionEvent::Kind kind, const Session &session, const QString &summary, const QByteArray &body)
-{
-    if (m_listener)
-        m_listener(SessionEvent{kind, session.id, QStringLiteral("teep"), session.peer, session.device, summary, body});
-}
-
-void TeepEngine::expireIdle(bool full)
-{
-    const QDateTime now = m_clock.now();
-    if (!m_limits.sweepDue(m_lastSweep, now, full))
-        return;
-    for (const QByteArray &token : m_limits.idleSessions(m_sessions, now)) {
-        Session &session = m_sessions[token];
-        session.failed = true;
-        session.outcomes << QStringLiteral("expired after %1 s without a message").arg(m_limits.idleSeconds);
-        finish(session);
-    }
-}
-
-void TeepEngine::send(Session &session, const QByteArray &body, const QString &summary)
-{
-    if (const Status logged = m_fleet.logMessage(session.id, ++session.seq, true, QLatin1String(kMediaType), body); !logged)
-        qCWarning(lcTam) << "session" << session.id << "message not logged:" << logged.error().toString();
-    emitEvent(SessionEvent::Kind::MessageOut, session, summary, body);
 }
 
 Result<QByteArray> TeepEngine::signMessage(const Message &message, bool compatibility) const
@@ -94,22 +69,16 @@ Result<QByteArray> TeepEngine::signMessage(const Message &message, bool compatib
 
 Result<QByteArray> TeepEngine::start(const QString &peer)
 {
-    expireIdle();
-    if (m_sessions.size() >= m_limits.maxSessions)
-        expireIdle(true);
-    if (m_sessions.size() >= m_limits.maxSessions)
-        return Error{QStringLiteral("tam.busy"), QStringLiteral("%1 sessions are open; try again later").arg(m_sessions.size())};
-    Session session;
-    session.token = crypto::randomBytes(16);
-    session.challenge = crypto::randomBytes(32);
-    if (session.token.size() != 16 || session.challenge.size() != 32)
+    const QByteArray token = crypto::randomBytes(16);
+    const QByteArray challenge = crypto::randomBytes(32);
+    if (token.size() != 16 || challenge.size() != 32)
         return Error{QStringLiteral("tam.random"), QStringLiteral("no random token could be drawn")};
-    session.peer = peer;
-    session.lastActivity = m_clock.now();
-    const Result<qint64> id = m_fleet.openSession(QStringLiteral("teep"), peer);
-    if (!id)
-        return id.error();
-    session.id = id.value();
+    Result<Session> opened = m_open.open(peer);
+    if (!opened)
+        return opened.error();
+    Session &session = opened.value();
+    session.token = token;
+    session.challenge = challenge;
     QueryRequest request;
     request.token = session.token;
     request.challenge = session.challenge;
@@ -120,16 +89,16 @@ Result<QByteArray> TeepEngine::start(const QString &peer)
     const Result<QByteArray> message = signMessage(request);
     if (!message)
         return message.error();
-    emitEvent(SessionEvent::Kind::Started, session, QStringLiteral("session started"));
-    send(session, message.value(), QStringLiteral("QueryRequest (attestation, trusted components)"));
-    m_sessions.insert(session.token, session);
+    m_open.announce(SessionEvent::Kind::Started, session, QStringLiteral("session started"));
+    m_open.logMessage(session, true, message.value(), QStringLiteral("QueryRequest (attestation, trusted components)"));
+    m_open.insert(session.token, session);
     return message.value();
 }
 
 Result<std::optional<QByteArray>> TeepEngine::process(const QByteArray &body, const QString &peer)
 {
     Q_UNUSED(peer);
-    expireIdle();
+    m_open.expireIdle();
     if (body.size() > kMaxMessageBytes)
         return badMessage(QStringLiteral("the message is larger than %1 bytes").arg(kMaxMessageBytes));
     cbor::Limits limits;
@@ -143,18 +112,11 @@ Result<std::optional<QByteArray>> TeepEngine::process(const QByteArray &body, co
     const Result<DecodedMessage> decoded = decodeMessageBytes(object.value().payload, DecodeProfile::compatible());
     if (!decoded)
         return badMessage(decoded.error().toString());
-    const auto found = m_sessions.find(tokenOf(decoded.value().message));
-    if (found == m_sessions.end())
+    Session *found = m_open.find(tokenOf(decoded.value().message));
+    if (!found)
         return badMessage(QStringLiteral("the token belongs to no open session (start one with an empty POST)"));
-    if (m_limits.idleTooLong(found.value().lastActivity, m_clock.now())) {
-        expireIdle(true); // idle too long, though not swept yet
-        return badMessage(QStringLiteral("the token belongs to no open session (start one with an empty POST)"));
-    }
-    Session &session = found.value();
-    session.lastActivity = m_clock.now();
-    if (const Status logged = m_fleet.logMessage(session.id, ++session.seq, false, QLatin1String(kMediaType), body); !logged)
-        qCWarning(lcTam) << "session" << session.id << "message not logged:" << logged.error().toString();
-    emitEvent(SessionEvent::Kind::MessageIn, session, messageTypeName(messageType(decoded.value().message)), body);
+    Session &session = *found;
+    m_open.logMessage(session, false, body, messageTypeName(messageType(decoded.value().message)));
 
     if (session.awaitingQueryResponse) {
         session.compatibilityNotes = decoded.value().compatibilityNotes;
@@ -299,7 +261,7 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
     session.agentKey = agentKey;
     session.compatibility = compatibility;
     (void)m_fleet.attachSession(session.id, record.deviceId, record.teeId);
-    emitEvent(SessionEvent::Kind::DeviceSeen, session, QStringLiteral("%1: TEEP agent %2").arg(session.device, tierName(tier)));
+    m_open.announce(SessionEvent::Kind::DeviceSeen, session, QStringLiteral("%1: TEEP agent %2").arg(session.device, tierName(tier)));
 
     // What the agent has (tc-list).
     QStringList reported;
@@ -379,13 +341,11 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
         what << QStringLiteral("%1 v%2").arg(ta.taid).arg(ta.sequence);
     for (const QString &taid : std::as_const(session.removing))
         what << QStringLiteral("remove %1").arg(taid);
-    send(session, message.value(), QStringLiteral("Update (%1)").arg(what.join(QStringLiteral(", "))));
+    m_open.logMessage(session, true, message.value(), QStringLiteral("Update (%1)").arg(what.join(QStringLiteral(", "))));
     // The session is found by the token of the request in flight: re-key it.
-    Session moved = session;
+    Session &moved = m_open.rekey(session.token, update.token); // `session` is no more
     moved.token = update.token;
     moved.awaitingQueryResponse = false;
-    m_sessions.remove(session.token);
-    m_sessions.insert(moved.token, moved);
     return std::optional<QByteArray>(message.value());
 }
 
@@ -442,13 +402,7 @@ std::optional<QByteArray> TeepEngine::afterUpdate(Session &session, const Messag
 
 std::optional<QByteArray> TeepEngine::finish(Session &session, const QString &summary)
 {
-    if (!summary.isEmpty())
-        session.outcomes << summary;
-    const QString outcome = session.outcomes.isEmpty() ? QStringLiteral("nothing to do") : session.outcomes.join(QStringLiteral("; "));
-    if (const Status closed = m_fleet.closeSession(session.id, !session.failed, outcome); !closed)
-        qCWarning(lcTam) << "session" << session.id << "not closed in the database:" << closed.error().toString();
-    emitEvent(SessionEvent::Kind::Closed, session, outcome);
-    m_sessions.remove(session.token);
+    m_open.close(session.token, session, summary);
     return std::nullopt;
 }
 

@@ -3,7 +3,7 @@
 #include "crypto/cosesign.h"
 #include "protocol/teep/teepmessages.h"
 #include "tam/fleet.h"
-#include "tam/otrpengine.h"
+#include "tam/enginesessions.h"
 #include "tam/tamcredentials.h"
 
 #include <QHash>
@@ -22,22 +22,19 @@ class TeepEngine
 public:
     TeepEngine(QSqlDatabase db, TamCredentials tam, const Clock &clock, EngineLimits limits = {});
 
-    void setListener(std::function<void(const SessionEvent &)> listener) { m_listener = std::move(listener); }
+    void setListener(std::function<void(const SessionEvent &)> listener) { m_open.setListener(std::move(listener)); }
     Result<QByteArray> start(const QString &peer);
     Result<std::optional<QByteArray>> process(const QByteArray &body, const QString &peer);
-    int openSessions() const { return int(m_sessions.size()); }
+    int openSessions() const { return m_open.size(); }
     // Drops every open session without a word (their records could not be saved).
-    void forgetSessions() { m_sessions.clear(); }
+    void forgetSessions() { m_open.clear(); }
 
 private:
-    struct Session
+    struct Session : SessionBasics
     {
         QByteArray token;        // of the request in flight
         QByteArray challenge;
-        qint64 id = 0;
-        QString peer;
         bool awaitingQueryResponse = true;
-        QString device;
         qint64 teeId = 0;
         crypto::Key agentKey;
         bool compatibility = false; // the device's compatibility profile
@@ -45,10 +42,6 @@ private:
         QList<DesiredTa> sent;   // the manifests in the Update in flight
         QStringList removing;    // taids in its unneeded-manifest-list
         QSet<QString> unneeded;  // taids the device said it no longer needs
-        int seq = 0;
-        QDateTime lastActivity;
-        QStringList outcomes;
-        bool failed = false;
     };
 
     Result<std::optional<QByteArray>> afterQueryResponse(Session &session, const crypto::cose::SignedObject &object,
@@ -59,18 +52,12 @@ private:
     std::optional<QByteArray> afterUpdate(Session &session, const protocol::Message &answer);
     Result<QByteArray> signMessage(const protocol::Message &message, bool compatibility = false) const;
     std::optional<QByteArray> finish(Session &session, const QString &summary = {});
-    void send(Session &session, const QByteArray &body, const QString &summary);
-    void expireIdle(bool full = false);
-    void emitEvent(SessionEvent::Kind kind, const Session &session, const QString &summary, const QByteArray &body = {});
 
     QSqlDatabase m_db;
     TamCredentials m_tam;
     const Clock &m_clock;
-    EngineLimits m_limits;
     Fleet m_fleet;
-    QHash<QByteArray, Session> m_sessions; // by the token of the request in flight
-    QDateTime m_lastSweep;
-    std::function<void(const SessionEvent &)> m_listener;
+    EngineSessions<QByteArray, Session> m_open; // by the token of the request in flight
 };
 
 } // namespace teep::tam
