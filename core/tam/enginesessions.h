@@ -62,7 +62,6 @@ public:
     void setListener(std::function<void(const SessionEvent &)> listener) { m_listener = std::move(listener); }
     int size() const { return int(m_sessions.size()); }
     void clear() { m_sessions.clear(); }
-    const EngineLimits &limits() const { return m_limits; }
 
     // A new session with its row in `sessions`, not in the table yet (insert() it once its first
     // message is ready). tam.busy when the limit is reached even after closing the idle ones.
