@@ -9,7 +9,9 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QLoggingCategory>
 #include <QTextStream>
 
@@ -41,6 +43,12 @@ int main(int argc, char *argv[])
         "Faults (--fault, repeatable): bad-signature, replay, untrusted-tee-ca, tampered-ta, disconnect\n"
         "(after 3 messages), slow (--slow-ms per message); legacy-agent is a trait, not a fault: a deployed TEEP\n"
         "agent that signs with ES256 (the TAM accepts it only for devices with the compatibility profile).\n\n"
+        "--agent-profile deployed (TEEP) acts as today's deployed agents (libteep's example agent): ES256 only,\n"
+        "also for the TAM's messages, no kid, no attester, label 5 and an always-present tc-list, a 1,024-byte\n"
+        "receive buffer. Such a device must be registered first: --write-csv FILE makes the devices' identities in\n"
+        "--state-dir and writes the list for `teepctl devices import FILE` (name,agent key,group,profile), without\n"
+        "connecting. Faults still apply. A device whose session ended on its refusal of a TAM message fails,\n"
+        "and the summary says why.\n\n"
         "Client apps (keep them across runs with --state-dir; OTrP: on the first TEE): --install-app NAME:TAID[,TAID...] installs\n"
         "an app that needs those TAs, so the next session asks the TAM for them (RequestTA); --bundle TAID=FILE\n"
         "makes the apps installed in this run carry that TA's binary (have-binary); --remove-app NAME removes\n"
@@ -71,9 +79,18 @@ int main(int argc, char *argv[])
     const QCommandLineOption removeApp(QStringLiteral("remove-app"), QStringLiteral("Remove a client app (repeatable)."), QStringLiteral("name"));
     const QCommandLineOption tamCa(QStringLiteral("tam-ca"),
                                    QStringLiteral("HTTPS: the CA certificate(s) (PEM) that vouch for the TAM's TLS certificate."), QStringLiteral("file"));
+    const QCommandLineOption agentProfile(QStringLiteral("agent-profile"),
+                                          QStringLiteral("TEEP: standard (default) or deployed (see above)."), QStringLiteral("kind"),
+                                          QStringLiteral("standard"));
+    const QCommandLineOption writeCsv(QStringLiteral("write-csv"),
+                                      QStringLiteral("TEEP: make the devices' identities in --state-dir and write their registration list "
+                                                     "(for teepctl devices import) to this file, then stop."),
+                                      QStringLiteral("file"));
+    const QCommandLineOption csvGroup(QStringLiteral("csv-group"), QStringLiteral("The group written in --write-csv's list."), QStringLiteral("name"));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print the summary as JSON."));
     const QCommandLineOption verbose(QStringLiteral("verbose"), QStringLiteral("Log what the devices do (stderr)."));
-    parser.addOptions({tam, demoDir, devices, profile, stateDir, prefix, tees, fault, slowMs, installApp, bundle, removeApp, tamCa, json, verbose});
+    parser.addOptions({tam, demoDir, devices, profile, stateDir, prefix, tees, fault, slowMs, installApp, bundle, removeApp, tamCa, agentProfile, writeCsv, csvGroup, json,
+                       verbose});
     parser.process(app);
     if (!parser.isSet(verbose) && !qEnvironmentVariableIsSet("QT_LOGGING_RULES"))
         QLoggingCategory::setFilterRules(QStringLiteral("teep.*.info=false"));
@@ -113,6 +130,12 @@ int main(int argc, char *argv[])
         else
             return usage(QStringLiteral("unknown fault '%1'").arg(name));
     }
+    if (parser.value(agentProfile) == QLatin1String("deployed"))
+        faults.deployedAgent = true;
+    else if (parser.value(agentProfile) != QLatin1String("standard"))
+        return usage(QStringLiteral("--agent-profile is standard or deployed"));
+    if (faults.deployedAgent && simProfile != sim::SimProfile::Teep)
+        return usage(QStringLiteral("--agent-profile deployed is a TEEP agent: add --profile teep"));
     sim::AppChanges apps;
     apps.remove = parser.values(removeApp);
     QMap<QString, QByteArray> bundled;
@@ -175,6 +198,28 @@ int main(int argc, char *argv[])
                 QCoreApplication::quit();
         });
         running.push_back(std::move(device.value()));
+    }
+    if (parser.isSet(writeCsv)) {
+        // The factory list: each device's name and the agent key the TAM is to know it by.
+        if (simProfile != sim::SimProfile::Teep || !parser.isSet(stateDir))
+            return usage(QStringLiteral("--write-csv needs --profile teep and --state-dir"));
+        QFile csv(parser.value(writeCsv));
+        if (!csv.open(QIODevice::WriteOnly | QIODevice::Truncate))
+            return usage(QStringLiteral("--write-csv: cannot write %1").arg(csv.fileName()));
+        const QDir csvDir = QFileInfo(csv.fileName()).absoluteDir();
+        QByteArray lines = "name,agent_key,group,profile\n";
+        for (int i = 1; i <= count; ++i) {
+            const QString name = QStringLiteral("%1-%2").arg(parser.value(prefix)).arg(i, 4, 10, QLatin1Char('0'));
+            const QString key = QDir(parser.value(stateDir)).absoluteFilePath(name + QStringLiteral("/teep/agent.pub.pem"));
+            lines += QStringLiteral("%1,%2,%3,%4\n")
+                         .arg(name, csvDir.relativeFilePath(key), parser.value(csvGroup),
+                              faults.deployedAgent || faults.legacyAgent ? QStringLiteral("compatible") : QStringLiteral("standard"))
+                         .toUtf8();
+        }
+        if (csv.write(lines) != lines.size())
+            return usage(QStringLiteral("--write-csv: cannot write %1").arg(csv.fileName()));
+        out << "wrote " << count << " device(s) to " << csv.fileName() << "\n";
+        return 0;
     }
     QElapsedTimer clock;
     clock.start();

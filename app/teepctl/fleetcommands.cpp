@@ -10,29 +10,85 @@
 #include "tam/tapublisher.h"
 #include "tam/fleet.h"
 #include "tam/referencevalues.h"
+#include "tam/teepsettings.h"
+
+#include <QDir>
+#include <QFileInfo>
 
 namespace teepctl {
+
+namespace {
+// teepctl devices import: name,agent-key-file[,group[,profile]] per line; every line is checked
+// before any device is registered, and all are registered in one transaction.
+teep::Result<int> importAgents(teep::tam::Fleet &fleet, const QString &csvPath)
+{
+    constexpr int kMaxLines = 100000;
+    const auto bytes = readInput(csvPath);
+    if (!bytes)
+        return bytes.error();
+    const QDir folder = QFileInfo(csvPath).absoluteDir();
+    QList<teep::tam::AgentRegistration> rows;
+    const QList<QByteArray> lines = bytes.value().split('\n');
+    if (lines.size() > kMaxLines)
+        return teep::Error{QStringLiteral("cli.csv"), QStringLiteral("%1: more than %2 lines").arg(csvPath).arg(kMaxLines)};
+    for (qsizetype i = 0; i < lines.size(); ++i) {
+        const QString line = QString::fromUtf8(lines[i]).trimmed();
+        if (line.isEmpty() || line.startsWith(QLatin1Char('#')) || (i == 0 && line.startsWith(QLatin1String("name"), Qt::CaseInsensitive)))
+            continue;
+        const QStringList fields = line.split(QLatin1Char(','));
+        auto bad = [&](const QString &why) {
+            return teep::Error{QStringLiteral("cli.csv"), QStringLiteral("%1 line %2: %3").arg(csvPath).arg(i + 1).arg(why)};
+        };
+        if (fields.size() < 2 || fields.size() > 4)
+            return bad(QStringLiteral("expected name,agent-key-file[,group[,profile]], got %1 field(s)").arg(fields.size()));
+        const QString keyPath = folder.absoluteFilePath(fields[1].trimmed());
+        const auto keyBytes = readInput(keyPath);
+        if (!keyBytes)
+            return bad(keyBytes.error().message);
+        const auto key = teep::crypto::Key::fromPublicKey(keyBytes.value());
+        if (!key)
+            return bad(QStringLiteral("%1: %2").arg(fields[1].trimmed(), key.error().message));
+        rows << teep::tam::AgentRegistration{fields[0].trimmed(), key.value(), fields.value(2).trimmed(),
+                                             fields.value(3).trimmed().isEmpty() ? QStringLiteral("standard") : fields.value(3).trimmed()};
+    }
+    if (rows.isEmpty())
+        return teep::Error{QStringLiteral("cli.csv"), QStringLiteral("%1 lists no device").arg(csvPath)};
+    const teep::Status registered = fleet.registerAgents(rows);
+    if (!registered)
+        return registered.error();
+    return int(rows.size());
+}
+} // namespace
 
 int runDevices(Context &context, const QStringList &arguments)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "list                          the fleet: each device, its TEEs, their SDs, installed TAs and last attestation\n"
-        "add NAME (--tee-cert FILE | --agent-key FILE) [--group NAME]\n"
+        "add NAME (--tee-cert FILE | --agent-key FILE) [--group NAME] [--profile compatible]\n"
         "                              register a device before it connects (e.g. from a factory list):\n"
         "                              OTrP by its TEE certificate, TEEP by its TEEP Agent public key\n"
+        "import FILE.csv               register many TEEP devices, all or none: one line each,\n"
+        "                              name,agent-key-file[,group[,profile]] (key files relative to the CSV's folder;\n"
+        "                              a first line starting with \"name\" is a header)\n"
+        "attestation-policy [--group NAME] [evidence|registered-key|default]\n"
+        "                              show or set what a TEEP device must prove: evidence (an EAT, the default),\n"
+        "                              or its registered agent key alone (tier \"identified\", for agents without\n"
+        "                              an attester); per group, or the default (default: the group follows it)\n"
         "admission [attested|registered]\n"
         "                              show or set which devices are accepted: any whose TEE certificate\n"
         "                              verifies against a TEE root CA (default), or registered ones only\n"
         "profile NAME standard|compatible\n"
         "                              what the TAM accepts from this device: the draft (default), or also\n"
         "                              deployed agents' forms (ES256/EdDSA signatures, older message forms)"));
-    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("list, add, admission or profile"));
+    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("list, add, import, attestation-policy, admission or profile"));
     const QCommandLineOption teeCert(QStringLiteral("tee-cert"), QStringLiteral("The device's TEE certificate (PEM or DER)."), QStringLiteral("file"));
     const QCommandLineOption agentKey(QStringLiteral("agent-key"), QStringLiteral("The device's TEEP Agent public key (PEM or DER)."),
                                       QStringLiteral("file"));
-    const QCommandLineOption group(QStringLiteral("group"), QStringLiteral("The device group to put it in."), QStringLiteral("name"));
-    parser.addOptions({teeCert, agentKey, group});
+    const QCommandLineOption group(QStringLiteral("group"), QStringLiteral("The device group to put it in (or whose policy to set)."), QStringLiteral("name"));
+    const QCommandLineOption profile(QStringLiteral("profile"), QStringLiteral("standard (default) or compatible: also deployed agents' forms."),
+                                     QStringLiteral("profile"), QStringLiteral("standard"));
+    parser.addOptions({teeCert, agentKey, group, profile});
     if (const int code = parseCommand(parser, QStringLiteral("devices"), arguments, context); code >= 0)
         return code;
     const QStringList words = parser.positionalArguments();
@@ -42,7 +98,7 @@ int runDevices(Context &context, const QStringList &arguments)
     teep::tam::Fleet fleetStore(opened.value()->connection(), context.clock, context.actor);
     if (words.value(0) == QLatin1String("add")) {
         if (words.size() != 2 || parser.isSet(teeCert) == parser.isSet(agentKey))
-            return context.usage(QStringLiteral("usage: teepctl devices add NAME (--tee-cert FILE | --agent-key FILE) [--group NAME]"));
+            return context.usage(QStringLiteral("usage: teepctl devices add NAME (--tee-cert FILE | --agent-key FILE) [--group NAME] [--profile compatible]"));
         const auto bytes = readInput(parser.value(parser.isSet(teeCert) ? teeCert : agentKey));
         if (!bytes)
             return context.fail(bytes.error());
@@ -56,7 +112,7 @@ int runDevices(Context &context, const QStringList &arguments)
             const auto key = teep::crypto::Key::fromPublicKey(bytes.value());
             if (!key)
                 return context.fail(key.error());
-            id = fleetStore.registerAgent(words[1], key.value(), parser.value(group));
+            id = fleetStore.registerAgent(words[1], key.value(), parser.value(group), parser.value(profile));
         }
         if (!id)
             return context.fail(id.error());
@@ -64,6 +120,50 @@ int runDevices(Context &context, const QStringList &arguments)
             context.print({{"device", id.value()}, {"name", words[1].toStdString()}});
         else
             context.out << "registered " << words[1] << Qt::endl;
+        return kExitOk;
+    }
+    if (words.value(0) == QLatin1String("import")) {
+        if (words.size() != 2)
+            return context.usage(QStringLiteral("usage: teepctl devices import FILE.csv"));
+        const auto imported = importAgents(fleetStore, words[1]);
+        if (!imported)
+            return context.fail(imported.error());
+        if (context.json)
+            context.print({{"registered", imported.value()}});
+        else
+            context.out << "registered " << imported.value() << " device(s) from " << words[1] << Qt::endl;
+        return kExitOk;
+    }
+    if (words.value(0) == QLatin1String("attestation-policy")) {
+        teep::tam::TeepSettings settings(opened.value()->connection(), context.clock, context.actor);
+        if (words.size() == 2) {
+            std::optional<teep::tam::AttestationPolicy> policy;
+            if (words[1] != QLatin1String("default")) {
+                const auto parsed = teep::tam::parseAttestationPolicy(words[1]);
+                if (!parsed)
+                    return context.usage(parsed.error().message);
+                policy = parsed.value();
+            }
+            if (const teep::Status set = settings.setPolicy(parser.value(group), policy); !set)
+                return context.fail(set.error());
+        } else if (words.size() != 1) {
+            return context.usage(QStringLiteral("usage: teepctl devices attestation-policy [--group NAME] [evidence|registered-key|default]"));
+        }
+        const auto fallback = settings.defaultPolicy();
+        const auto groups = settings.groupPolicies();
+        if (!fallback || !groups)
+            return context.fail(fallback ? groups.error() : fallback.error());
+        if (context.json) {
+            nlohmann::ordered_json byGroup = nlohmann::ordered_json::object();
+            for (const auto &[name, policy] : groups.value())
+                byGroup[name.toStdString()] = teep::tam::attestationPolicyName(policy).toStdString();
+            context.print({{"default", teep::tam::attestationPolicyName(fallback.value()).toStdString()}, {"groups", byGroup}});
+        } else {
+            context.out << "default: " << teep::tam::attestationPolicyName(fallback.value()) << " - " << teep::tam::attestationPolicyText(fallback.value()) << '\n';
+            for (const auto &[name, policy] : groups.value())
+                context.out << "group " << name << ": " << teep::tam::attestationPolicyName(policy) << " - " << teep::tam::attestationPolicyText(policy) << '\n';
+            context.out.flush();
+        }
         return kExitOk;
     }
     if (words.value(0) == QLatin1String("profile")) {
@@ -95,7 +195,7 @@ int runDevices(Context &context, const QStringList &arguments)
         return kExitOk;
     }
     if (words != QStringList{QStringLiteral("list")})
-        return context.usage(QStringLiteral("usage: teepctl devices list|add|admission (see teepctl devices --help)"));
+        return context.usage(QStringLiteral("usage: teepctl devices list|add|import|attestation-policy|admission|profile (see teepctl devices --help)"));
     const auto devices = fleetStore.list();
     if (!devices)
         return context.fail(devices.error());
@@ -106,15 +206,20 @@ int runDevices(Context &context, const QStringList &arguments)
         nlohmann::ordered_json entry{{"name", device.name.toStdString()},       {"serial", device.serial.toStdString()},
                                      {"identity", device.identitySource.toStdString()}, {"group", device.groupName.toStdString()},
                                      {"last_contact", device.lastContact.toStdString()}, {"last_address", device.lastPeer.toStdString()},
+                                     {"last_outcome", device.lastOutcome.toStdString()},
                                      {"tees", nlohmann::ordered_json::array()}};
         if (!context.json)
             context.out << device.name << "  [" << device.identitySource << "]  last contact " << (device.lastContact.isEmpty() ? QStringLiteral("never") : device.lastContact)
-                        << (device.lastPeer.isEmpty() ? QString() : QStringLiteral(" from ") + device.lastPeer) << '\n';
+                        << (device.lastPeer.isEmpty() ? QString() : QStringLiteral(" from ") + device.lastPeer) << '\n'
+                        << (device.lastOutcome.isEmpty() ? QString() : QStringLiteral("  last outcome: %1\n").arg(device.lastOutcome));
         for (const auto &tee : device.tees) {
             nlohmann::ordered_json teeJson{{"name", tee.name.toStdString()}, {"protocol", tee.protocol.toStdString()},
                                            {"attestation", tee.lastTier.toStdString()}, {"security_domains", nlohmann::ordered_json::array()}};
+            const QString tier = tee.lastTier.isEmpty() ? QStringLiteral("none")
+                                 : tee.lastTier == QLatin1String("identified") ? QStringLiteral("identified, not attested")
+                                                                                : tee.lastTier;
             if (!context.json)
-                context.out << "  TEE " << tee.name << " (" << tee.protocol << "), attestation: " << (tee.lastTier.isEmpty() ? QStringLiteral("none") : tee.lastTier) << '\n';
+                context.out << "  TEE " << tee.name << " (" << tee.protocol << "), attestation: " << tier << '\n';
             for (const auto &[sd, tas] : tee.sds) {
                 nlohmann::ordered_json tasJson = nlohmann::ordered_json::array();
                 for (const QString &ta : tas)

@@ -65,7 +65,11 @@ int runServe(Context &context, const QStringList &arguments)
                                          QStringLiteral("1000"));
     const QCommandLineOption idle(QStringLiteral("idle-seconds"), QStringLiteral("A session without a message for this long ends (default 60)."),
                                   QStringLiteral("s"), QStringLiteral("60"));
-    parser.addOptions({listen, tlsCert, tlsKey, maxSessions, idle});
+    const QCommandLineOption suitesOption(QStringLiteral("teep-suites"),
+                                          QStringLiteral("TEEP messages signed with and offering: modern (ESP256/Ed25519), legacy (ES256/EdDSA, "
+                                                         "agents older than RFC 9864) or both. Default: the database's setting (teepctl tam suites)."),
+                                          QStringLiteral("suites"));
+    parser.addOptions({listen, tlsCert, tlsKey, maxSessions, idle, suitesOption});
     if (const int code = parseCommand(parser, QStringLiteral("serve"), arguments, context); code >= 0)
         return code;
     if (!parser.positionalArguments().isEmpty())
@@ -75,6 +79,13 @@ int runServe(Context &context, const QStringList &arguments)
         return context.usage(where.error().message);
     if (parser.isSet(tlsCert) != parser.isSet(tlsKey))
         return context.usage(QStringLiteral("serve: give both --tls-cert and --tls-key, or neither"));
+    std::optional<teep::tam::TeepSuites> suites;
+    if (parser.isSet(suitesOption)) {
+        const auto parsed = teep::tam::parseTeepSuites(parser.value(suitesOption));
+        if (!parsed)
+            return context.usage(parsed.error().message);
+        suites = parsed.value();
+    }
 
     auto opened = context.openDatabase();
     if (!opened)
@@ -112,6 +123,11 @@ int runServe(Context &context, const QStringList &arguments)
     limits.maxSessions = qMax(1, parser.value(maxSessions).toInt());
     limits.idleSeconds = qMax(1, parser.value(idle).toInt());
     teep::tam::TamService service(db.connection(), credentials.value(), context.clock, limits);
+    service.overrideTeepSuites(suites);
+    const auto effectiveSuites = suites ? teep::Result<teep::tam::TeepSuites>(*suites)
+                                        : teep::tam::TeepSettings(db.connection(), context.clock, context.actor).suites();
+    if (!effectiveSuites)
+        return context.fail(effectiveSuites.error());
     service.setListener([&context](const teep::tam::SessionEvent &event) {
         if (event.kind != teep::tam::SessionEvent::Kind::Closed)
             return;
@@ -128,10 +144,12 @@ int runServe(Context &context, const QStringList &arguments)
     const auto uri = server.start();
     if (!uri)
         return context.fail(uri.error());
+    const QString suitesName = teep::tam::teepSuitesName(effectiveSuites.value());
     if (context.json)
-        context.print({{"listening", uri.value().toStdString()}, {"tam_id", credentials.value().tamId.toStdString()}});
+        context.print({{"listening", uri.value().toStdString()}, {"tam_id", credentials.value().tamId.toStdString()},
+                       {"teep_suites", suitesName.toStdString()}});
     else
-        context.out << "listening on " << uri.value() << " as TAM " << credentials.value().tamId << Qt::endl;
+        context.out << "listening on " << uri.value() << " as TAM " << credentials.value().tamId << " (TEEP suites: " << suitesName << ")" << Qt::endl;
     const int code = QCoreApplication::exec();
     // Stopped: what is held is owed to its devices; the sessions still open cannot go on without
     // this process, so they are closed now rather than at the next start.

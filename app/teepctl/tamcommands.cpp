@@ -7,6 +7,7 @@
 #include "store/keystore.h"
 #include "store/trustanchors.h"
 #include "tam/tamidentity.h"
+#include "tam/teepsettings.h"
 
 namespace teepctl {
 
@@ -70,12 +71,16 @@ int runTam(Context &context, const QStringList &arguments)
         "generate [--name N] [--tam-id ID] [--algorithm A] [--organization O] [--demo-unprotected]\n"
         "    a TAM root CA and a TAM certificate under it (the root joins the TAM root CA store)\n"
         "import --name N (--cert FILE --key FILE [--key-passphrase SRC] | --pkcs12 FILE --pkcs12-password SRC)\n"
+        "import --name N --key FILE [--tam-id ID] [--key-passphrase SRC]\n"
+        "    a bare TAM key devices already trust: a new TAM root CA issues its certificate (TAM id in a SAN URI)\n"
         "csr --name N [--tam-id ID] [--algorithm A] [--out FILE]   a key and a CSR for an external CA\n"
         "install-cert NAME FILE       the certificate (and chain) the external CA issued\n"
         "show                         the active identity;  list: every identity\n"
+        "suites [modern|legacy|both]  show or set what TEEP messages are signed with and offer: ESP256/Ed25519\n"
+        "                             (modern, default), ES256/EdDSA (legacy: agents older than RFC 9864), or both\n"
         "export-root [--format pem|der|p7] [--out FILE]   the TAM root CAs devices must embed\n"
         "Algorithms: p256 (default), ed25519, rsa2048, rsa3072. Secret sources: env:NAME, file:PATH, stdin."));
-    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("generate, import, csr, install-cert, show, list or export-root"));
+    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("generate, import, csr, install-cert, show, list, suites or export-root"));
     const QCommandLineOption name(QStringLiteral("name"), QStringLiteral("Identity name."), QStringLiteral("name"), QStringLiteral("TAM"));
     const QCommandLineOption tamId(QStringLiteral("tam-id"), QStringLiteral("TAM id (URI); default a fresh urn:uuid."), QStringLiteral("id"));
     const QCommandLineOption algorithm(QStringLiteral("algorithm"), QStringLiteral("Key algorithm."), QStringLiteral("alg"), QStringLiteral("p256"));
@@ -155,8 +160,36 @@ int runTam(Context &context, const QStringList &arguments)
                 return context.fail({readKey.error().code, readKey.error().message, parser.value(key)});
             certificates = parsed.value();
             privateKey = readKey.value();
+        } else if (parser.isSet(key)) {
+            // A bare key (e.g. the one deployed agents have compiled in): a certificate is made for it.
+            const auto keyBytes = readInput(parser.value(key));
+            if (!keyBytes)
+                return context.fail(keyBytes.error());
+            teep::crypto::Secret keyPassphrase;
+            if (parser.isSet(keyPass)) {
+                auto secret = readSecret(parser.value(keyPass), QStringLiteral("--key-passphrase"));
+                if (!secret)
+                    return context.fail(secret.error());
+                keyPassphrase = std::move(secret).value();
+            }
+            const auto readKey = teep::crypto::readPrivateKeyPem(keyBytes.value(), keyPassphrase);
+            if (!readKey)
+                return context.fail({readKey.error().code, readKey.error().message, parser.value(key)});
+            if (const teep::Status unlocked = context.unlock(keys); !unlocked)
+                return context.fail(unlocked.error());
+            teep::tam::GenerateOptions options;
+            options.name = parser.value(name);
+            options.tamId = parser.value(tamId);
+            options.organization = parser.value(organization);
+            options.algorithm = algorithmValue.value();
+            options.existingKey = readKey.value();
+            const auto adopted = identities.generate(options);
+            if (!adopted)
+                return context.fail(adopted.error());
+            printIdentity(context, adopted.value());
+            return kExitOk;
         } else {
-            return context.usage(QStringLiteral("tam import: give --cert and --key, or --pkcs12"));
+            return context.usage(QStringLiteral("tam import: give --cert and --key, --pkcs12, or --key alone (a bare key)"));
         }
         if (const teep::Status unlocked = context.unlock(keys); !unlocked)
             return context.fail(unlocked.error());
@@ -197,6 +230,27 @@ int runTam(Context &context, const QStringList &arguments)
         if (!ready)
             return context.fail(ready.error());
         printIdentity(context, ready.value());
+        return kExitOk;
+    }
+    if (action == QLatin1String("suites")) {
+        // What the TAM's TEEP messages are signed with and offer (every listener: console and serve).
+        teep::tam::TeepSettings settings(opened.value()->connection(), context.clock, context.actor);
+        if (words.size() == 2) {
+            const auto suites = teep::tam::parseTeepSuites(words[1]);
+            if (!suites)
+                return context.usage(suites.error().message);
+            if (const teep::Status set = settings.setSuites(suites.value()); !set)
+                return context.fail(set.error());
+        } else if (words.size() != 1) {
+            return context.usage(QStringLiteral("usage: teepctl tam suites [modern|legacy|both]"));
+        }
+        const auto suites = settings.suites();
+        if (!suites)
+            return context.fail(suites.error());
+        if (context.json)
+            context.print({{"teep_suites", teep::tam::teepSuitesName(suites.value()).toStdString()}});
+        else
+            context.out << "TEEP suites: " << teep::tam::teepSuitesName(suites.value()) << Qt::endl;
         return kExitOk;
     }
     if (action == QLatin1String("show")) {

@@ -132,12 +132,15 @@ Result<QByteArray> protectedFor(qint64 alg)
     return QCborValue(QCborMap{{kHeaderAlg, alg}}).toCbor();
 }
 
-Result<QCborMap> unprotectedFor(const Key &key, const QList<QByteArray> &x5chain = {})
+Result<QCborMap> unprotectedFor(const SigningKey &signer, const QList<QByteArray> &x5chain = {})
 {
-    const Result<QByteArray> kid = coseKeyThumbprint(key);
-    if (!kid)
-        return kid.error();
-    QCborMap map{{kHeaderKid, kid.value()}};
+    QCborMap map;
+    if (signer.withKid) {
+        const Result<QByteArray> kid = coseKeyThumbprint(signer.key);
+        if (!kid)
+            return kid.error();
+        map.insert(kHeaderKid, kid.value());
+    }
     if (x5chain.size() == 1) {
         map.insert(kHeaderX5Chain, x5chain.first());
     } else if (!x5chain.isEmpty()) {
@@ -175,7 +178,7 @@ Result<QByteArray> sign1(const QByteArray &payload, const SigningKey &signer, co
     const Result<QByteArray> protectedBytes = protectedFor(signer.alg);
     if (!protectedBytes)
         return protectedBytes.error();
-    const Result<QCborMap> unprotectedMap = unprotectedFor(signer.key, x5chain);
+    const Result<QCborMap> unprotectedMap = unprotectedFor(signer, x5chain);
     if (!unprotectedMap)
         return unprotectedMap.error();
     const Result<QByteArray> signature =
@@ -198,7 +201,7 @@ Result<QByteArray> signMulti(const QByteArray &payload, const QList<SigningKey> 
         const Result<QByteArray> protectedBytes = protectedFor(signer.alg);
         if (!protectedBytes)
             return protectedBytes.error();
-        const Result<QCborMap> unprotectedMap = unprotectedFor(signer.key);
+        const Result<QCborMap> unprotectedMap = unprotectedFor(signer);
         if (!unprotectedMap)
             return unprotectedMap.error();
         const QByteArray signProtected = protectedBytes.value();

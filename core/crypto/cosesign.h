@@ -70,9 +70,11 @@ struct SigningKey
 {
     Key key;
     qint64 alg = kESP256;
+    bool withKid = true; // false only to act as a deployed agent that sends none (simulation, tests)
 };
 
-// Encoded, tagged COSE objects. The kid (RFC 9679 thumbprint) goes in the unprotected header, and
+// Encoded, tagged COSE objects. The kid (RFC 9679 thumbprint) goes in the unprotected header (unless
+// the signer says otherwise), and
 // so does `x5chain` (the signer's certificate chain, leaf first) when given.
 Result<QByteArray> sign1(const QByteArray &payload, const SigningKey &signer, const QByteArray &externalAad = {},
                          bool detachPayload = false, const QList<QByteArray> &x5chain = {});

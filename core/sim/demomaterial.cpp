@@ -193,8 +193,11 @@ Result<TeepAgentIdentity> deviceTeepIdentity(const DemoMaterial &material, const
     if (!dir.isEmpty() && !untrustedCa) {
         if (!QDir().mkpath(dir))
             return Error{QStringLiteral("sim.write"), QStringLiteral("cannot create %1").arg(dir)};
+        // agent.pub.pem: what the operator registers (teepctl devices add/import) for a device
+        // that is not learned through attestation.
         for (const auto &[path, bytes] : {std::pair{agentPath, keyPem(identity.agentKey)}, std::pair{keyPath, keyPem(identity.attestationKey)},
-                                          std::pair{certPath, attestation.value().certificate.pem()}}) {
+                                          std::pair{certPath, attestation.value().certificate.pem()},
+                                          std::pair{dir + QStringLiteral("/agent.pub.pem"), identity.agentKey.publicKeyPem()}}) {
             if (const Status written = writeFile(path, bytes); !written)
                 return written.error();
         }

@@ -84,6 +84,7 @@ public:
         return writeState(statePath(stateDir, device, QStringLiteral("teep")), m_agent->saveState());
     }
     ClientApps *clientApps() override { return &m_agent->clientApps(); }
+    QString refusal() const override { return m_agent->refusal(); }
 
 private:
     std::unique_ptr<TeepAgent> m_agent;
@@ -119,6 +120,7 @@ Result<std::unique_ptr<SimDevice>> SimDevice::create(const QString &name, const 
         if (!identity)
             return identity.error();
         identity.value().legacy = faults.legacyAgent;
+        identity.value().deployed = faults.deployedAgent;
         auto agent = std::make_unique<TeepAgent>(identity.value());
         if (!stateDir.isEmpty()) {
             const auto state = readState(statePath(stateDir, name, QStringLiteral("teep")));
@@ -277,7 +279,11 @@ void SimDevice::received(QNetworkReply *reply)
     }
     const QByteArray body = reply->readAll();
     if (status == 204) {
-        finish(true, QStringLiteral("204: the TAM has nothing more"));
+        // The session ended on the device's refusal: the TAM closed it, but nothing was done.
+        if (const QString refused = m_side->refusal(); !refused.isEmpty())
+            finish(false, QStringLiteral("refused the TAM's message (%1); then 204").arg(refused));
+        else
+            finish(true, QStringLiteral("204: the TAM has nothing more"));
         return;
     }
     if (status != 200 || !reply->header(QNetworkRequest::ContentTypeHeader).toString().startsWith(QString::fromLatin1(m_side->mediaType()))) {

@@ -30,6 +30,8 @@ public:
     virtual Status save(const QString &stateDir, const QString &device) const = 0;
     // The REE's client apps, when this side supports device-initiated requests.
     virtual ClientApps *clientApps() { return nullptr; }
+    // Why the device refused the TAM's last message, when its last answer was a refusal.
+    virtual QString refusal() const { return {}; }
 };
 
 // Client apps to install and remove on a device before its session (RequestTA / UnrequestTA).
@@ -49,6 +51,7 @@ struct SimFaults
     int disconnectAfter = -1;    // give up after this many POSTs (the TAM's session then expires)
     int delayMs = 0;             // wait before each POST (a slow device)
     bool legacyAgent = false;    // not a fault: a deployed TEEP agent that signs with ES256 (the compatibility profile)
+    bool deployedAgent = false;  // not a fault: today's deployed agents (ES256 only, no kid, no attester, 1 KB buffer)
 };
 
 struct DeviceOutcome

@@ -26,14 +26,31 @@ QByteArray tokenOf(const Message &message)
 
 TeepAgent::TeepAgent(TeepAgentIdentity identity) : m_identity(std::move(identity)) {}
 
-QByteArray TeepAgent::answer(const Message &message) const
+qint64 TeepAgent::signingAlgorithm() const
 {
-    const Result<QByteArray> signedMessage =
-        crypto::cose::sign1(encodeMessage(message), {m_identity.agentKey, m_identity.legacy ? crypto::cose::kES256 : crypto::cose::kESP256});
+    return m_identity.legacy || m_identity.deployed ? crypto::cose::kES256 : crypto::cose::kESP256;
+}
+
+QList<CipherSuite> TeepAgent::supportedSuites() const
+{
+    const CipherSuite es256{CipherSuiteOperation{18, crypto::cose::kES256}};
+    const CipherSuite esp256{CipherSuiteOperation{18, crypto::cose::kESP256}};
+    if (m_identity.deployed)
+        return {es256};
+    return m_identity.legacy ? QList<CipherSuite>{es256, esp256} : QList<CipherSuite>{esp256};
+}
+
+QByteArray TeepAgent::answer(const Message &message)
+{
+    if (const auto *error = std::get_if<ErrorMessage>(&message))
+        m_refusal = QStringLiteral("%1: %2").arg(errorCodeName(error->errCode), error->errMsg);
+    else
+        m_refusal.clear();
+    const Result<QByteArray> signedMessage = crypto::cose::sign1(encodeMessage(message), {m_identity.agentKey, signingAlgorithm(), !m_identity.deployed});
     return signedMessage ? signedMessage.value() : QByteArray();
 }
 
-QByteArray TeepAgent::refuse(const QByteArray &token, ErrorCode code, const QString &why) const
+QByteArray TeepAgent::refuse(const QByteArray &token, ErrorCode code, const QString &why)
 {
     ErrorMessage error;
     error.token = token;
@@ -46,6 +63,10 @@ QByteArray TeepAgent::process(const QByteArray &message)
 {
     if (message.size() > kMaxMessageBytes)
         return refuse({}, ErrorCode::PermanentError, QStringLiteral("message too large"));
+    if (m_identity.deployed && message.size() > TeepAgentIdentity::kDeployedReceiveBuffer)
+        return refuse({}, ErrorCode::PermanentError,
+                      QStringLiteral("the TAM's message has %1 bytes, over this agent's %2-byte receive buffer")
+                          .arg(message.size()).arg(TeepAgentIdentity::kDeployedReceiveBuffer));
     cbor::Limits limits;
     limits.maxBytes = kMaxMessageBytes;
     const Result<QCborValue> value = cbor::decodeStrict(message, limits);
@@ -55,9 +76,23 @@ QByteArray TeepAgent::process(const QByteArray &message)
     const Result<DecodedMessage> decoded = decodeMessageBytes(object.value().payload);
     const QByteArray token = decoded ? tokenOf(decoded.value().message) : QByteArray();
     // The TAM's signature before anything else; a message that is not the TAM's changes nothing.
-    const auto policy = m_identity.legacy ? crypto::cose::AlgorithmPolicy::compatible() : crypto::cose::AlgorithmPolicy::standard();
-    if (const Status verified = crypto::cose::verify(object.value(), m_identity.tamKey, policy); !verified)
+    const auto policy = m_identity.deployed ? crypto::cose::AlgorithmPolicy{{crypto::cose::kES256}}
+                        : m_identity.legacy ? crypto::cose::AlgorithmPolicy::compatible()
+                                            : crypto::cose::AlgorithmPolicy::standard();
+    if (const Status verified = crypto::cose::verify(object.value(), m_identity.tamKey, policy); !verified) {
+        // Signed only with algorithms this agent does not know: it says which it knows (an Error
+        // the TAM can meet), rather than that the signature is bad.
+        const bool known = std::any_of(object.value().signers.cbegin(), object.value().signers.cend(),
+                                       [&](const crypto::cose::Signer &signer) { return policy.accepts(signer.headers.alg); });
+        if (!known) {
+            ErrorMessage error;
+            error.token = token;
+            error.errCode = quint64(ErrorCode::UnsupportedCipherSuites);
+            error.cipherSuites = supportedSuites();
+            return answer(error);
+        }
         return refuse(token, ErrorCode::PermanentError, QStringLiteral("the TAM's signature does not verify"));
+    }
     if (!decoded)
         return refuse(token, errorCodeFor(decoded.error()), decoded.error().message);
     if (const auto *query = std::get_if<QueryRequest>(&decoded.value().message))
@@ -67,20 +102,26 @@ QByteArray TeepAgent::process(const QByteArray &message)
     return refuse(token, ErrorCode::PermanentError, QStringLiteral("a TAM sends QueryRequest or Update"));
 }
 
-QByteArray TeepAgent::onQuery(const QueryRequest &request) const
+QByteArray TeepAgent::onQuery(const QueryRequest &request)
 {
-    if (!request.cipherSuites.isEmpty()) {
-        const CipherSuite esp256{CipherSuiteOperation{18, crypto::cose::kESP256}};
-        if (!request.cipherSuites.contains(esp256)) {
-            ErrorMessage error;
-            error.token = request.token;
-            error.errCode = quint64(ErrorCode::UnsupportedCipherSuites);
-            error.cipherSuites = {esp256};
-            return answer(error);
-        }
+    const QList<CipherSuite> supported = supportedSuites();
+    const auto selected = std::find_if(request.cipherSuites.cbegin(), request.cipherSuites.cend(),
+                                       [&](const CipherSuite &suite) { return supported.contains(suite); });
+    if (!request.cipherSuites.isEmpty() && selected == request.cipherSuites.cend()) {
+        ErrorMessage error;
+        error.token = request.token;
+        error.errCode = quint64(ErrorCode::UnsupportedCipherSuites);
+        error.cipherSuites = supported;
+        return answer(error);
     }
+    if (m_identity.deployed && (request.dataItemRequested & dataitem::Attestation))
+        return refuse(request.token, ErrorCode::PermanentError, QStringLiteral("attestation is not supported"));
     QueryResponse response;
     response.token = request.token;
+    if (m_identity.deployed) {
+        response.selectedCipherSuite = selected == request.cipherSuites.cend() ? supported.first() : *selected;
+        response.tcList = QCborArray(); // always sent, empty or not
+    }
     QCborArray manifests;
     QCborArray tcList;
     for (const InstalledComponent &component : m_installed) {

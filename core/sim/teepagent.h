@@ -29,6 +29,11 @@ struct TeepAgentIdentity
     QByteArray ueid;                               // 0x01 || 16 bytes
     QByteArray hwmodel = QByteArrayLiteral("teep-console-sim");
     bool legacy = false; // a deployed agent of the ES256 era: signs its messages and evidence with ES256 (-7)
+    // Today's deployed agents (libteep's example agent and those built on it): ES256 only (its
+    // TAM's messages too), no kid, no attester, label 5 and an always-present tc-list, and a
+    // 1,024-byte receive buffer.
+    bool deployed = false;
+    static constexpr qsizetype kDeployedReceiveBuffer = 1024;
 };
 
 struct InstalledComponent
@@ -47,6 +52,9 @@ public:
     QByteArray process(const QByteArray &message);
 
     const QList<InstalledComponent> &installed() const { return m_installed; }
+    // Why the agent refused the TAM's last message, when its last answer was an Error (empty once
+    // it answers with anything else: a refusal the TAM met with a new request is not one).
+    const QString &refusal() const { return m_refusal; }
     // The REE's client apps: what they need goes into the next QueryResponse's requested-tc-list
     // (with have-binary when an app bundles the TA), what they no longer need into its
     // unneeded-manifest-list.
@@ -58,9 +66,11 @@ public:
     Status loadState(const nlohmann::json &state);
 
 private:
-    QByteArray answer(const protocol::Message &message) const;
-    QByteArray refuse(const QByteArray &token, protocol::ErrorCode code, const QString &why) const;
-    QByteArray onQuery(const protocol::QueryRequest &request) const;
+    QByteArray answer(const protocol::Message &message);
+    QByteArray refuse(const QByteArray &token, protocol::ErrorCode code, const QString &why);
+    QByteArray onQuery(const protocol::QueryRequest &request);
+    qint64 signingAlgorithm() const;
+    QList<protocol::CipherSuite> supportedSuites() const;
     QByteArray onUpdate(const protocol::Update &update);
 
     bool isInstalled(const QString &taid) const;
@@ -68,6 +78,7 @@ private:
     TeepAgentIdentity m_identity;
     QList<InstalledComponent> m_installed;
     ClientApps m_apps;
+    QString m_refusal;
 };
 
 } // namespace teep::sim

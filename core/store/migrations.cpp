@@ -293,11 +293,43 @@ Migration fleetFilterIndex()
     }};
 }
 
+// Deployed TEEP agents (issue #18): a trust tier for devices identified by a registered agent key
+// without evidence ('identified'); an attestation policy per device group (NULL: the TAM's
+// default, in settings as attestation.policy); the agent key's type, so that an agent that sends
+// no kid is looked for among the keys of its signature's type only; and what the device's last
+// contact came to, failed or not, for the operator.
+Migration deployedAgents()
+{
+    return {7, QStringLiteral("identified tier, attestation policy per group, agent key type, last contact outcome"), {
+        QStringLiteral(R"(CREATE TABLE attestation_results_v7 (
+            id INTEGER PRIMARY KEY,
+            tee_id INTEGER NOT NULL REFERENCES tees (id) ON DELETE CASCADE,
+            session_id INTEGER REFERENCES sessions (id) ON DELETE SET NULL,
+            tier TEXT NOT NULL CHECK (tier IN ('affirming', 'warning', 'identified', 'contraindicated')),
+            checks_json TEXT NOT NULL,
+            evidence BLOB,
+            verified_at TEXT NOT NULL))"),
+        QStringLiteral("INSERT INTO attestation_results_v7 SELECT id, tee_id, session_id, tier, checks_json, evidence, verified_at FROM attestation_results"),
+        QStringLiteral("DROP TABLE attestation_results"),
+        QStringLiteral("ALTER TABLE attestation_results_v7 RENAME TO attestation_results"),
+        QStringLiteral("CREATE INDEX attestation_by_tee ON attestation_results (tee_id, verified_at)"),
+        QStringLiteral("ALTER TABLE device_groups ADD COLUMN attestation_policy TEXT "
+                       "CHECK (attestation_policy IS NULL OR attestation_policy IN ('evidence', 'registered-key', 'passport'))"),
+        QStringLiteral("ALTER TABLE devices ADD COLUMN agent_key_type TEXT"),
+        QStringLiteral("ALTER TABLE devices ADD COLUMN last_outcome TEXT"),
+        // The two SubjectPublicKeyInfo prefixes of the agent keys TEEP signs with.
+        QStringLiteral("UPDATE devices SET agent_key_type = 'P-256' "
+                       "WHERE substr(agent_key_spki, 1, 26) = x'3059301306072a8648ce3d020106082a8648ce3d030107034200'"),
+        QStringLiteral("UPDATE devices SET agent_key_type = 'Ed25519' WHERE substr(agent_key_spki, 1, 12) = x'302a300506032b6570032100'"),
+        QStringLiteral("CREATE INDEX devices_by_agent_key_type ON devices (agent_key_type, last_contact_at) WHERE agent_key_type IS NOT NULL"),
+    }};
+}
+
 } // namespace
 
 const MigrationList &schemaMigrations()
 {
-    static const MigrationList migrations{initialSchema(), fleetIndexes(), assignments(), referenceValues(), taRequests(), fleetFilterIndex()};
+    static const MigrationList migrations{initialSchema(), fleetIndexes(), assignments(), referenceValues(), taRequests(), fleetFilterIndex(), deployedAgents()};
     return migrations;
 }
 

@@ -1,6 +1,7 @@
 #include "tam/fleet.h"
 
 #include <QHash>
+#include <QSet>
 
 #include "crypto/cosekey.h"
 #include "crypto/openssl.h"
@@ -11,6 +12,15 @@
 namespace teep::tam {
 
 using store::run;
+
+namespace {
+// The agent_key_type column: which keys can have made a signature of a given algorithm.
+QString agentKeyType(const crypto::Key &key)
+{
+    const QString description = key.description();
+    return description.startsWith(QLatin1String("EC ")) ? description.mid(3) : description;
+}
+} // namespace
 
 Result<QVariant> ensureDeviceGroup(const QSqlDatabase &db, const QString &name)
 {
@@ -37,6 +47,8 @@ QString tierName(Tier tier)
         return QStringLiteral("affirming");
     case Tier::Warning:
         return QStringLiteral("warning");
+    case Tier::Identified:
+        return QStringLiteral("identified");
     case Tier::Contraindicated:
         break;
     }
@@ -105,23 +117,27 @@ Status Fleet::audited(const QString &action, const QString &objectType, const QS
     return store::AuditLog::inTransaction(m_db, m_clock, m_actor, action, objectType, objectId, detail, change);
 }
 
-Result<qint64> Fleet::registerAgent(const QString &name, const crypto::Key &agentKey, const QString &group)
+Result<qint64> Fleet::registerAgent(const QString &name, const crypto::Key &agentKey, const QString &group, const QString &profile)
 {
     if (name.trimmed().isEmpty() || name.size() > 128)
         return Error{QStringLiteral("fleet.bad-name"), QStringLiteral("a device needs a name of 1 to 128 characters")};
+    if (profile != QLatin1String("standard") && profile != QLatin1String("compatible"))
+        return Error{QStringLiteral("fleet.bad-profile"), QStringLiteral("a device's profile is standard or compatible, not '%1'").arg(profile)};
     const Result<QByteArray> kid = crypto::coseKeyThumbprint(agentKey);
     if (!kid)
         return kid.error();
     qint64 deviceId = 0;
     const Status done = audited(QStringLiteral("device.registered"), QStringLiteral("device"), name,
-                                {{"name", name.toStdString()}, {"agent_kid", kid.value().toHex().toStdString()}, {"group", group.toStdString()}},
+                                {{"name", name.toStdString()}, {"agent_kid", kid.value().toHex().toStdString()}, {"group", group.toStdString()},
+                                 {"profile", profile.toStdString()}},
                                 [&]() -> Status {
         const Result<QVariant> groupId = ensureDeviceGroup(m_db, group);
         if (!groupId)
             return groupId.error();
-        const auto device = run(m_db, QStringLiteral("INSERT INTO devices (name, serial, group_id, agent_key_spki, agent_key_id, identity_source, created_at) "
-                                                     "VALUES (?, ?, ?, ?, ?, 'registered', ?)"),
-                                {name, QString::fromLatin1(kid.value().toHex()), groupId.value(), agentKey.publicKeyDer(), kid.value(), store::timestamp(m_clock)});
+        const auto device = run(m_db, QStringLiteral("INSERT INTO devices (name, serial, group_id, agent_key_spki, agent_key_id, agent_key_type, compat_profile, "
+                                                     "identity_source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'registered', ?)"),
+                                {name, QString::fromLatin1(kid.value().toHex()), groupId.value(), agentKey.publicKeyDer(), kid.value(), agentKeyType(agentKey),
+                                 profile, store::timestamp(m_clock)});
         if (!device)
             return device.error().message.contains(QLatin1String("UNIQUE"))
                        ? Status(Error{QStringLiteral("fleet.duplicate"), QStringLiteral("device %1 or this agent key is registered already").arg(name)})
@@ -133,6 +149,18 @@ Result<qint64> Fleet::registerAgent(const QString &name, const crypto::Key &agen
     if (!done)
         return done.error();
     return deviceId;
+}
+
+Status Fleet::registerAgents(const QList<AgentRegistration> &devices)
+{
+    store::Transaction transaction(m_db);
+    if (const Status begun = transaction.begun(); !begun)
+        return begun;
+    for (const AgentRegistration &device : devices) {
+        if (const Result<qint64> id = registerAgent(device.name, device.agentKey, device.group, device.profile); !id)
+            return Error{id.error().code, QStringLiteral("%1: %2 (nothing registered)").arg(device.name, id.error().message)};
+    }
+    return transaction.commit();
 }
 
 Result<TeeRecord> Fleet::teeForCertificate(const crypto::Certificate &teeCertificate, const QString &teeName, const QString &protocol,
@@ -228,12 +256,52 @@ Status Fleet::setCompatibilityProfile(const QString &device, const QString &prof
     });
 }
 
-Status Fleet::touch(qint64 deviceId)
+Status Fleet::touch(qint64 deviceId, const QString &outcome)
 {
     const QString now = store::timestamp(m_clock);
-    const auto touched = run(m_db, QStringLiteral("UPDATE devices SET last_contact_at = ?, first_contact_at = COALESCE(first_contact_at, ?) WHERE id = ?"),
-                             {now, now, deviceId});
+    const auto touched = run(m_db, QStringLiteral("UPDATE devices SET last_contact_at = ?, first_contact_at = COALESCE(first_contact_at, ?), "
+                                                  "last_outcome = COALESCE(?, last_outcome) WHERE id = ?"),
+                             {now, now, outcome.isEmpty() ? QVariant() : QVariant(outcome.left(500)), deviceId});
     return touched ? Status() : Status(touched.error());
+}
+
+Result<std::optional<Fleet::IdentifiedAgent>> Fleet::teeForSignature(const crypto::cose::SignedObject &object, const crypto::cose::AlgorithmPolicy &policy) const
+{
+    const qint64 alg = object.body.alg;
+    const QString type = alg == crypto::cose::kES256 || alg == crypto::cose::kESP256 ? QStringLiteral("P-256")
+                         : alg == crypto::cose::kEdDSA || alg == crypto::cose::kEd25519 ? QStringLiteral("Ed25519")
+                                                                                          : QString();
+    if (type.isEmpty() || !policy.accepts(alg))
+        return std::optional<IdentifiedAgent>();
+    auto count = run(m_db, QStringLiteral("SELECT COUNT(*) FROM devices WHERE agent_key_type = ?"), {type});
+    if (!count)
+        return count.error();
+    if (count.value().next() && count.value().value(0).toLongLong() > kMaxKeysTried)
+        return Error{QStringLiteral("fleet.too-many-keys"),
+                     QStringLiteral("the agent sent no kid and %1 %2 agent keys are registered, more than the %3 the TAM tries for one message: "
+                                    "let the agent send its key's thumbprint as kid")
+                         .arg(count.value().value(0).toLongLong()).arg(type).arg(kMaxKeysTried)};
+    auto keys = run(m_db, QStringLiteral("SELECT d.id, d.name, t.id, d.compat_profile, d.agent_key_spki FROM devices d "
+                                         "JOIN tees t ON t.device_id = d.id AND t.protocol = 'teep' WHERE d.agent_key_type = ? "
+                                         "ORDER BY d.last_contact_at IS NOT NULL, d.last_contact_at DESC"),
+                    {type});
+    if (!keys)
+        return keys.error();
+    QSet<qint64> tried;
+    while (keys.value().next()) {
+        const qint64 deviceId = keys.value().value(0).toLongLong();
+        if (tried.contains(deviceId))
+            continue; // a device with several TEEP TEEs: its key is tried once
+        tried.insert(deviceId);
+        const Result<crypto::Key> key = crypto::Key::fromPublicKey(keys.value().value(4).toByteArray());
+        if (!key || !crypto::cose::verify(object, key.value(), policy))
+            continue;
+        return std::optional<IdentifiedAgent>(IdentifiedAgent{
+            TeeRecord{deviceId, keys.value().value(2).toLongLong(), keys.value().value(1).toString(), false,
+                      keys.value().value(3).toString() == QLatin1String("compatible")},
+            key.value()});
+    }
+    return std::optional<IdentifiedAgent>();
 }
 
 Result<TeeRecord> Fleet::learnTeepDevice(const crypto::Key &agentKey, const QByteArray &kid, const crypto::Certificate &attestationCertificate)
@@ -249,9 +317,10 @@ Result<TeeRecord> Fleet::learnTeepDevice(const crypto::Key &agentKey, const QByt
                                 {{"name", name.toStdString()}, {"agent_kid", kid.toHex().toStdString()}, {"source", "verified EAT (cnf)"},
                                  {"issuer", attestationCertificate.issuer().toStdString()}},
                                 [&]() -> Status {
-                                    auto device = run(m_db, QStringLiteral("INSERT INTO devices (name, serial, agent_key_spki, agent_key_id, identity_source, "
-                                                                           "first_contact_at, last_contact_at, created_at) VALUES (?, ?, ?, ?, 'attested', ?, ?, ?)"),
-                                                      {name, QString::fromLatin1(kid.toHex()), agentKey.publicKeyDer(), kid, now, now, now});
+                                    auto device = run(m_db, QStringLiteral("INSERT INTO devices (name, serial, agent_key_spki, agent_key_id, agent_key_type, "
+                                                                           "identity_source, first_contact_at, last_contact_at, created_at) "
+                                                                           "VALUES (?, ?, ?, ?, ?, 'attested', ?, ?, ?)"),
+                                                      {name, QString::fromLatin1(kid.toHex()), agentKey.publicKeyDer(), kid, agentKeyType(agentKey), now, now, now});
                                     if (!device)
                                         return device.error();
                                     record.deviceId = device.value().lastInsertId().toLongLong();
@@ -425,9 +494,12 @@ Result<int> Fleet::closeInterruptedSessions()
     return count;
 }
 
-Status Fleet::recordAttestation(qint64 teeId, qint64 sessionId, Tier tier, const nlohmann::json &checks)
+Status Fleet::recordAttestation(qint64 teeId, qint64 sessionId, Tier tier, const nlohmann::json &checks, const QString &policy)
 {
-    return audited(QStringLiteral("attestation.verified"), QStringLiteral("tee"), QString::number(teeId), {{"tier", tierName(tier).toStdString()}},
+    nlohmann::json detail{{"tier", tierName(tier).toStdString()}};
+    if (!policy.isEmpty())
+        detail["policy"] = policy.toStdString();
+    return audited(QStringLiteral("attestation.verified"), QStringLiteral("tee"), QString::number(teeId), detail,
                    [&]() -> Status {
                        auto inserted = run(m_db, QStringLiteral("INSERT INTO attestation_results (tee_id, session_id, tier, checks_json, verified_at) VALUES (?, ?, ?, ?, ?)"),
                                                  {teeId, sessionId, tierName(tier), QString::fromStdString(checks.dump()), store::timestamp(m_clock)});

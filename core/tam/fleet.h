@@ -3,6 +3,7 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "crypto/certificate.h"
+#include "crypto/cosesign.h"
 #include "tam/otrpplanner.h"
 
 #include <QDateTime>
@@ -19,7 +20,8 @@
 // is one transaction with its audit entry.
 namespace teep::tam {
 
-enum class Tier { Affirming, Warning, Contraindicated };
+// Identified: the device proved its registered agent key but sent no evidence (a policy allowed it).
+enum class Tier { Affirming, Warning, Identified, Contraindicated };
 
 // The id of the device group `name`, created when missing; a null value for an empty name. Inside
 // the caller's transaction.
@@ -44,6 +46,7 @@ struct DeviceSummary
     QString groupName;
     QString lastContact;
     QString lastPeer;
+    QString lastOutcome; // what the last contact came to, failed or not
     struct Tee
     {
         QString name;
@@ -52,6 +55,14 @@ struct DeviceSummary
         QList<std::pair<QString, QStringList>> sds; // SD name -> "taid vN" installed; "" for TAs outside SDs (TEEP)
     };
     QList<Tee> tees;
+};
+
+struct AgentRegistration
+{
+    QString name;
+    crypto::Key agentKey;
+    QString group;
+    QString profile = QStringLiteral("standard");
 };
 
 // Which devices the TAM accepts: any device whose TEE certificate verifies against a TEE root CA
@@ -69,8 +80,12 @@ public:
     // A device known before it connects: its TEE certificate (OTrP identifies a TEE by it) and,
     // optionally, its group (group assignments then reach it).
     Result<qint64> registerDevice(const QString &name, const crypto::Certificate &teeCertificate, const QString &group);
-    // TEEP: a device known by its TEEP Agent key (e.g. from a factory list).
-    Result<qint64> registerAgent(const QString &name, const crypto::Key &agentKey, const QString &group);
+    // TEEP: a device known by its TEEP Agent key (e.g. from a factory list), with its profile
+    // ("standard" or "compatible").
+    Result<qint64> registerAgent(const QString &name, const crypto::Key &agentKey, const QString &group,
+                                 const QString &profile = QStringLiteral("standard"));
+    // Many at once (a factory list): all of them, or none when one cannot be registered.
+    Status registerAgents(const QList<struct AgentRegistration> &devices);
 
     // The device owning this attested TEE certificate. A TEE seen for the first time joins
     // `sameDeviceAs` (another TEE of the device in the same session) or, without one, a device
@@ -82,8 +97,20 @@ public:
 
     // TEEP: the device whose TEEP Agent key has RFC 9679 thumbprint `kid`, when the TAM knows it.
     Result<std::optional<TeeRecord>> teeForAgentKey(const QByteArray &kid) const;
-    // Records a contact (after the device proved who it is).
-    Status touch(qint64 deviceId);
+    // TEEP: deployed agents send no kid. The device whose agent key verifies `object`, among the
+    // known keys of the type its algorithm needs: at most kMaxKeysTried of them, the ones seen
+    // most recently first (a line's devices call again soon) after those never seen (a new batch).
+    // fleet.too-many-keys when more keys of that type are known than can be tried.
+    static constexpr int kMaxKeysTried = 512;
+    struct IdentifiedAgent
+    {
+        TeeRecord tee;
+        crypto::Key key;
+    };
+    Result<std::optional<IdentifiedAgent>> teeForSignature(const crypto::cose::SignedObject &object, const crypto::cose::AlgorithmPolicy &policy) const;
+    // Records a contact that the device's signature proved, with what it came to ("completed",
+    // "failed: why"), also when the session failed.
+    Status touch(qint64 deviceId, const QString &outcome = {});
     // TEEP: a device learned through verified attestation (its agent key bound by the EAT's cnf,
     // its attestation certificate verified against a TEE root CA). Refused (fleet.unregistered)
     // when admission is RegisteredOnly.
@@ -107,7 +134,8 @@ public:
     // Sessions left open by a TAM that stopped: marked failed ("interrupted"). Returns how many.
     Result<int> closeInterruptedSessions();
 
-    Status recordAttestation(qint64 teeId, qint64 sessionId, Tier tier, const nlohmann::json &checks);
+    // `policy`: which attestation policy let the device in (TEEP), kept in the audit entry.
+    Status recordAttestation(qint64 teeId, qint64 sessionId, Tier tier, const nlohmann::json &checks, const QString &policy = {});
     Status recordSdCreated(qint64 teeId, const QString &spid, const QString &sdName);
     Status recordSdDeleted(qint64 teeId, const QString &sdName);
     Status recordInstalled(qint64 teeId, const DesiredTa &ta, const QString &sdName);

@@ -126,8 +126,10 @@ Result<TamIdentity> TamIdentities::generate(const GenerateOptions &options)
     const QString tamId = options.tamId.isEmpty()
                               ? QStringLiteral("urn:uuid:") + QUuid::createUuid().toString(QUuid::WithoutBraces)
                               : options.tamId;
+    if (options.existingKey && !options.existingKey->hasPrivateKey())
+        return Error{QStringLiteral("tam.no-private-key"), QStringLiteral("the TAM key to adopt has no private key: the TAM signs with it")};
     Result<Key> rootKey = Key::generate(options.algorithm);
-    Result<Key> tamKey = Key::generate(options.algorithm);
+    Result<Key> tamKey = options.existingKey ? Result<Key>(*options.existingKey) : Key::generate(options.algorithm);
     if (!rootKey || !tamKey)
         return rootKey ? tamKey.error() : rootKey.error();
 
@@ -190,6 +192,7 @@ Result<TamIdentity> TamIdentities::generate(const GenerateOptions &options)
             {{"name", options.name.toStdString()},
              {"tam_id", tamId.toStdString()},
              {"key", tamKey.value().description().toStdString()},
+             {"key_source", options.existingKey ? "imported bare key" : "generated"},
              {"certificate_sha256", tam.value().fingerprintSha256().toStdString()},
              {"root_sha256", root.value().fingerprintSha256().toStdString()},
              {"demo_unprotected", options.demoUnprotected}});

@@ -9,6 +9,8 @@
 #include <QList>
 #include <QSqlDatabase>
 
+#include <optional>
+
 namespace teep::store {
 class KeyStore;
 }
@@ -42,6 +44,9 @@ struct GenerateOptions
     int rootValidityYears = 20;
     int tamValidityYears = 3;
     bool demoUnprotected = false; // trainers' demo identity: keys stored unencrypted, labelled so
+    // A bare TAM key that devices already trust (e.g. compiled into deployed agents): the TAM
+    // certificate is made for it, under a new TAM root CA, instead of for a fresh key.
+    std::optional<crypto::Key> existingKey;
 };
 
 // Decision (OTrP leaves it open, otrp.md 2.6): the TAM id is carried in the TAM certificate's
@@ -54,8 +59,8 @@ class TamIdentities
 public:
     TamIdentities(QSqlDatabase db, store::KeyStore &keys, const Clock &clock, QString actor);
 
-    // A new TAM root CA and a TAM certificate under it; the root goes into the TAM root CA store
-    // and the identity becomes the active one.
+    // A new TAM root CA and a TAM certificate under it (for a fresh key, or options.existingKey);
+    // the root goes into the TAM root CA store and the identity becomes the active one.
     Result<TamIdentity> generate(const GenerateOptions &options);
     // An existing certificate (with any chain, leaf first or in any order) and its private key.
     Result<TamIdentity> importExisting(const QString &name, const QList<crypto::Certificate> &certificates,

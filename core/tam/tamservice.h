@@ -17,6 +17,8 @@ public:
 
     void setListener(const std::function<void(const SessionEvent &)> &listener);
     int openSessions() const;
+    // The TEEP listener's suites for this process instead of the database's setting.
+    void overrideTeepSuites(std::optional<TeepSuites> suites) { m_teep.overrideSuites(suites); }
 
     bool supports(transport::Profile profile) const override;
     Result<QByteArray> start(transport::Profile profile, const QString &peer) override;

@@ -61,38 +61,126 @@ TeepEngine::TeepEngine(QSqlDatabase db, TamCredentials tam, const Clock &clock, 
 {
 }
 
-Result<QByteArray> TeepEngine::signMessage(const Message &message, bool compatibility) const
+Result<QByteArray> TeepEngine::signMessage(const Message &message, const QList<qint64> &algorithms) const
 {
-    // Deployed agents know P-256 signatures as ES256; the bytes are the same as ESP256's.
-    return crypto::cose::sign1(encodeMessage(message), {m_tam.key, compatibility ? crypto::cose::kES256 : crypto::cose::kESP256});
+    // One algorithm: a COSE_Sign1. Several (the listener offers modern and legacy suites): a
+    // COSE_Sign with one signature each, so that an agent of either era finds one it verifies.
+    if (algorithms.size() == 1)
+        return crypto::cose::sign1(encodeMessage(message), {m_tam.key, algorithms.first()});
+    QList<crypto::cose::SigningKey> signers;
+    for (qint64 alg : algorithms)
+        signers << crypto::cose::SigningKey{m_tam.key, alg};
+    return crypto::cose::signMulti(encodeMessage(message), signers);
+}
+
+TeepSuites TeepEngine::listenerSuites() const
+{
+    if (m_suitesOverride)
+        return *m_suitesOverride;
+    const Result<TeepSuites> stored = TeepSettings(m_db, m_clock, QString()).suites();
+    return stored ? stored.value() : TeepSuites::Modern;
+}
+
+QList<qint64> TeepEngine::answerAlgorithms(const Session &session) const
+{
+    const bool legacy = session.agentAlgorithm == crypto::cose::kES256 || session.agentAlgorithm == crypto::cose::kEdDSA;
+    return tamSigningAlgorithms(m_tam.key, legacy ? TeepSuites::Legacy : TeepSuites::Modern);
+}
+
+crypto::cose::AlgorithmPolicy TeepEngine::acceptedFrom(const Session &session) const
+{
+    // What the TAM offered in this session, and what the device's compatibility profile allows.
+    crypto::cose::AlgorithmPolicy policy = crypto::cose::AlgorithmPolicy::standard();
+    if (session.compatibility)
+        return crypto::cose::AlgorithmPolicy::compatible();
+    for (qint64 alg : session.algorithms) {
+        if (!policy.accepts(alg))
+            policy.accepted << alg;
+    }
+    return policy;
+}
+
+Result<QByteArray> TeepEngine::query(Session &session, bool attestation)
+{
+    QByteArray token;
+    do {
+        token = crypto::randomBytes(16); // unique among the open sessions' requests, not just likely so
+    } while (token.size() == 16 && m_open.find(token));
+    const QByteArray challenge = attestation ? crypto::randomBytes(32) : QByteArray();
+    if (token.size() != 16 || challenge.size() != (attestation ? 32 : 0))
+        return Error{QStringLiteral("tam.random"), QStringLiteral("no random token could be drawn")};
+    QueryRequest request;
+    request.token = token;
+    request.challenge = challenge;
+    if (attestation)
+        request.freshnessMechanisms = {FreshnessNonce};
+    for (qint64 alg : std::as_const(session.algorithms)) {
+        request.cipherSuites << CipherSuite{CipherSuiteOperation{18, alg}};
+        request.suitCoseProfiles << SuitCoseProfile{-16, alg, -29, -65534}; // suit-sha256-<alg>-ecdh-a128ctr
+    }
+    request.dataItemRequested = (attestation ? dataitem::Attestation : 0) | dataitem::TrustedComponents;
+    const Result<QByteArray> message = signMessage(request, session.algorithms);
+    if (!message)
+        return message.error();
+    session.token = token;
+    session.challenge = challenge;
+    session.attestationAsked = attestation;
+    session.awaitingQueryResponse = true;
+    ++session.queries;
+    QStringList algorithms;
+    for (qint64 alg : std::as_const(session.algorithms))
+        algorithms << crypto::cose::algorithmName(alg);
+    m_open.logMessage(session, true, message.value(),
+                      QStringLiteral("QueryRequest (%1; %2)")
+                          .arg(attestation ? QStringLiteral("attestation, trusted components") : QStringLiteral("trusted components"),
+                               algorithms.join(QStringLiteral(" + "))));
+    return message.value();
 }
 
 Result<QByteArray> TeepEngine::start(const QString &peer)
 {
-    const QByteArray token = crypto::randomBytes(16);
-    const QByteArray challenge = crypto::randomBytes(32);
-    if (token.size() != 16 || challenge.size() != 32)
-        return Error{QStringLiteral("tam.random"), QStringLiteral("no random token could be drawn")};
+    const TeepSettings settings(m_db, m_clock, QStringLiteral("tam"));
+    const Result<TeepSuites> suites = m_suitesOverride ? Result<TeepSuites>(*m_suitesOverride) : settings.suites();
+    const Result<AttestationPolicy> policy = settings.defaultPolicy();
+    if (!suites || !policy)
+        return suites ? policy.error() : suites.error();
     Result<Session> opened = m_open.open(peer);
     if (!opened)
         return opened.error();
     Session &session = opened.value();
-    session.token = token;
-    session.challenge = challenge;
-    QueryRequest request;
-    request.token = session.token;
-    request.challenge = session.challenge;
-    request.freshnessMechanisms = {FreshnessNonce};
-    request.cipherSuites = {CipherSuite{CipherSuiteOperation{18, crypto::cose::kESP256}}};
-    request.suitCoseProfiles = {SuitCoseProfile{-16, crypto::cose::kESP256, -29, -65534}}; // suit-sha256-esp256-ecdh-a128ctr
-    request.dataItemRequested = dataitem::Attestation | dataitem::TrustedComponents;
-    const Result<QByteArray> message = signMessage(request);
-    if (!message)
+    session.algorithms = tamSigningAlgorithms(m_tam.key, suites.value());
+    // The device is not known yet: the default policy decides whether to ask for evidence (a
+    // device whose group decides otherwise gets a second QueryRequest).
+    const Result<QByteArray> message = query(session, policy.value() != AttestationPolicy::RegisteredKey);
+    if (!message) {
+        session.failed = true;
+        m_open.close(session.token, session, message.error().message);
         return message.error();
+    }
     m_open.announce(SessionEvent::Kind::Started, session, QStringLiteral("session started"));
-    m_open.logMessage(session, true, message.value(), QStringLiteral("QueryRequest (attestation, trusted components)"));
     m_open.insert(session.token, session);
     return message.value();
+}
+
+Result<std::optional<QByteArray>> TeepEngine::queryAgain(Session &session, bool attestation, const QString &why)
+{
+    constexpr int kMaxQueries = 3;
+    if (session.queries >= kMaxQueries) {
+        session.failed = true;
+        finish(session, QStringLiteral("%1; no QueryRequest after the %2th").arg(why).arg(kMaxQueries));
+        return std::optional<QByteArray>();
+    }
+    session.outcomes << why;
+    const QByteArray previous = session.token;
+    const Result<QByteArray> message = query(session, attestation);
+    if (!message) {
+        session.failed = true;
+        finish(session, message.error().message);
+        return message.error();
+    }
+    Session &moved = m_open.rekey(previous, session.token); // `session` is no more
+    Q_UNUSED(moved);
+    return std::optional<QByteArray>(message.value());
 }
 
 Result<std::optional<QByteArray>> TeepEngine::process(const QByteArray &body, const QString &peer)
@@ -114,7 +202,8 @@ Result<std::optional<QByteArray>> TeepEngine::process(const QByteArray &body, co
         return badMessage(decoded.error().toString());
     Session *found = m_open.find(tokenOf(decoded.value().message));
     if (!found)
-        return badMessage(QStringLiteral("the token belongs to no open session (start one with an empty POST)"));
+        return badMessage(QStringLiteral("the token belongs to no open request: it was answered already, its session expired, or it was never issued "
+                                         "(start a session with an empty POST)"));
     Session &session = *found;
     m_open.logMessage(session, false, body, messageTypeName(messageType(decoded.value().message)));
 
@@ -122,19 +211,18 @@ Result<std::optional<QByteArray>> TeepEngine::process(const QByteArray &body, co
         session.compatibilityNotes = decoded.value().compatibilityNotes;
         if (const auto *response = std::get_if<QueryResponse>(&decoded.value().message))
             return afterQueryResponse(session, object.value(), *response);
-        const auto *error = std::get_if<ErrorMessage>(&decoded.value().message);
+        if (const auto *error = std::get_if<ErrorMessage>(&decoded.value().message))
+            return afterQueryError(session, object.value(), *error);
         session.failed = true;
-        finish(session, error ? QStringLiteral("the agent refused the QueryRequest: %1 %2").arg(errorCodeName(error->errCode), error->errMsg)
-                              : QStringLiteral("expected a QueryResponse"));
-        return std::optional<QByteArray>();
+        finish(session, QStringLiteral("expected a QueryResponse or an Error, got a %1").arg(messageTypeName(messageType(decoded.value().message))));
+        return badMessage(QStringLiteral("expected a QueryResponse or an Error"));
     }
     if (!session.compatibility && !decoded.value().compatibilityNotes.isEmpty()) {
         session.failed = true;
         finish(session, QStringLiteral("the answer to the Update needs the compatibility profile: %1").arg(decoded.value().compatibilityNotes.join(QStringLiteral("; "))));
         return badMessage(QStringLiteral("not a standard TEEP message"));
     }
-    const auto policy = session.compatibility ? crypto::cose::AlgorithmPolicy::compatible() : crypto::cose::AlgorithmPolicy::standard();
-    if (const Status verified = crypto::cose::verify(object.value(), session.agentKey, policy); !verified) {
+    if (const Status verified = crypto::cose::verify(object.value(), session.agentKey, acceptedFrom(session)); !verified) {
         session.failed = true;
         finish(session, QStringLiteral("the answer to the Update is not signed by the agent: %1").arg(verified.error().message));
         return badMessage(verified.error().message);
@@ -142,30 +230,136 @@ Result<std::optional<QByteArray>> TeepEngine::process(const QByteArray &body, co
     return afterUpdate(session, decoded.value().message);
 }
 
+TeepEngine::Signer TeepEngine::identify(const crypto::cose::SignedObject &object, const crypto::cose::AlgorithmPolicy &policy) const
+{
+    Signer signer;
+    const QByteArray kid = object.body.kid;
+    if (kid.isEmpty()) {
+        // Deployed agents send no kid: the registered key that verifies the signature names the device.
+        const Result<std::optional<Fleet::IdentifiedAgent>> found = m_fleet.teeForSignature(object, policy);
+        if (!found) {
+            signer.problem = found.error().message;
+        } else if (found.value()) {
+            signer.device = found.value()->tee;
+            signer.key = found.value()->key;
+            signer.verified = true;
+        } else {
+            signer.problem = QStringLiteral("the agent sent no kid and no registered agent key verifies its %1 signature")
+                                 .arg(crypto::cose::algorithmName(object.body.alg));
+        }
+        return signer;
+    }
+    const Result<std::optional<TeeRecord>> lookup = m_fleet.teeForAgentKey(kid);
+    if (!lookup) {
+        signer.problem = lookup.error().message;
+        return signer;
+    }
+    if (!lookup.value()) {
+        signer.problem = QStringLiteral("no registered agent key has the kid %1").arg(QString::fromLatin1(kid.toHex().left(16)));
+        return signer;
+    }
+    signer.device = lookup.value();
+    const Result<crypto::Key> stored = m_fleet.agentKey(signer.device->deviceId);
+    if (!stored) {
+        signer.problem = stored.error().message;
+        return signer;
+    }
+    signer.key = stored.value();
+    const Status verified = crypto::cose::verify(object, signer.key, policy);
+    signer.verified = verified.ok();
+    if (!verified)
+        signer.problem = QStringLiteral("not signed by the registered agent key of %1: %2").arg(signer.device->deviceName, verified.error().message);
+    return signer;
+}
+
+Result<std::optional<QByteArray>> TeepEngine::afterQueryError(Session &session, const crypto::cose::SignedObject &object, const ErrorMessage &error)
+{
+    const QString what = QStringLiteral("%1%2").arg(errorCodeName(error.errCode), error.errMsg.isEmpty() ? QString() : QStringLiteral(" \"%1\"").arg(error.errMsg));
+    // Verified like any message: a device that proves who it is gets its contact recorded.
+    const Signer signer = identify(object, crypto::cose::AlgorithmPolicy::compatible());
+    std::optional<EffectivePolicy> policy;
+    if (signer.verified) {
+        session.device = signer.device->deviceName;
+        session.deviceId = signer.device->deviceId;
+        session.teeId = signer.device->teeId;
+        if (const Status attached = m_fleet.attachSession(session.id, session.deviceId, session.teeId); !attached)
+            qCWarning(lcTam) << "session" << session.id << "not attached to its device:" << attached.error().toString();
+        const Result<EffectivePolicy> found = TeepSettings(m_db, m_clock, QStringLiteral("tam")).policyForDevice(session.deviceId);
+        if (found)
+            policy = found.value();
+    } else {
+        session.outcomes << QStringLiteral("unauthenticated Error (%1)").arg(signer.problem);
+    }
+    // Other suites: a QueryRequest signed with those of the listener's the agent supports.
+    if (error.errCode == quint64(ErrorCode::UnsupportedCipherSuites) && !error.cipherSuites.isEmpty()) {
+        const QList<qint64> enabled = tamSigningAlgorithms(m_tam.key, listenerSuites());
+        QList<qint64> usable;
+        QStringList theirs;
+        for (const CipherSuite &suite : error.cipherSuites) {
+            QStringList operations;
+            for (const CipherSuiteOperation &operation : suite)
+                operations << crypto::cose::algorithmName(operation.algorithm);
+            theirs << operations.join(QStringLiteral(" + "));
+            if (suite.size() == 1 && suite.first().coseType == 18 && enabled.contains(suite.first().algorithm) && !usable.contains(suite.first().algorithm))
+                usable << suite.first().algorithm;
+        }
+        if (!usable.isEmpty() && usable != session.algorithms) {
+            session.algorithms = usable;
+            return queryAgain(session, session.attestationAsked, QStringLiteral("the agent supports %1 only: asked again with it").arg(theirs.join(QStringLiteral(", "))));
+        }
+        session.failed = true;
+        const QString why = QStringLiteral("the agent supports %1 only, which this listener does not offer (its TEEP suites: %2; "
+                                           "teepctl tam suites legacy|both, or the console's listener settings)")
+                                .arg(theirs.join(QStringLiteral(", ")), teepSuitesName(listenerSuites()));
+        finish(session, why);
+        return std::optional<QByteArray>();
+    }
+    // No evidence: a device the registered key is enough for is asked again without attestation.
+    if (session.attestationAsked && policy && policy->policy == AttestationPolicy::RegisteredKey)
+        return queryAgain(session, false,
+                          QStringLiteral("the agent refused attestation (%1); its policy (%2: %3) lets its registered key do: asked again without")
+                              .arg(what, policy->source, attestationPolicyText(policy->policy)));
+    session.failed = true;
+    QString why = QStringLiteral("the agent refused the QueryRequest: %1").arg(what);
+    if (session.attestationAsked && signer.verified)
+        why += QStringLiteral(" (attestation was asked: the device's policy, %1, is %2; registered-key would serve it without evidence)")
+                   .arg(policy ? policy->source : QStringLiteral("unknown"), policy ? attestationPolicyName(policy->policy) : QStringLiteral("unknown"));
+    finish(session, why);
+    return std::optional<QByteArray>();
+}
+
 Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &session, const crypto::cose::SignedObject &object,
                                                                  const QueryResponse &response)
 {
     const QByteArray kid = object.body.kid;
+    session.agentAlgorithm = object.body.alg;
+    // 1. Who signed it. A known device's signature is checked before anything about it is recorded.
+    const Signer signer = identify(object, crypto::cose::AlgorithmPolicy::compatible());
+    const std::optional<TeeRecord> known = signer.device;
+    if (known && !signer.verified) {
+        session.failed = true;
+        finish(session, QStringLiteral("QueryResponse refused: %1; nothing recorded").arg(signer.problem));
+        return badMessage(signer.problem);
+    }
+    if (known)
+        session.deviceId = known->deviceId; // it proved its key: its contact is recorded from now on
+    // The device's profile and the listener's suites decide which algorithms and forms are accepted.
+    const bool compatibility = known && known->compatibility;
+    session.compatibility = compatibility;
+    const crypto::cose::AlgorithmPolicy policy = acceptedFrom(session);
+    const QString hint = compatibility ? QString()
+                                       : QStringLiteral(" (a deployed agent's form: accepted only with the device's compatibility profile, "
+                                                        "teepctl devices profile %1 compatible)")
+                                             .arg(known ? known->deviceName : QStringLiteral("DEVICE"));
     nlohmann::json checks = nlohmann::json::array();
     bool trusted = true;
     auto fail = [&](const QString &name, const QString &detail) {
         checks.push_back(check(name, attestation::Outcome::Fail, detail));
         trusted = false;
     };
-    std::optional<TeeRecord> known;
-    if (Result<std::optional<TeeRecord>> lookup = m_fleet.teeForAgentKey(kid); lookup)
-        known = lookup.value();
-    crypto::Key agentKey;
-    if (known) {
-        if (const Result<crypto::Key> stored = m_fleet.agentKey(known->deviceId))
-            agentKey = stored.value();
-    }
-    // The device's profile decides which signature algorithms and message forms are accepted.
-    const bool compatibility = known && known->compatibility;
-    const auto policy = compatibility ? crypto::cose::AlgorithmPolicy::compatible() : crypto::cose::AlgorithmPolicy::standard();
-    const QString hint = compatibility ? QString()
-                                       : QStringLiteral(" (a deployed agent's form: accepted only with the device's compatibility profile, "
-                                                        "teepctl devices profile DEVICE compatible)");
+    if (!policy.accepts(object.body.alg))
+        fail(QStringLiteral("QueryResponse signature"),
+             QStringLiteral("%1 was not offered to this agent").arg(crypto::cose::algorithmName(object.body.alg)) + hint);
     if (!session.compatibilityNotes.isEmpty()) {
         if (compatibility)
             checks.push_back(check(QStringLiteral("message form"), attestation::Outcome::Warn,
@@ -173,13 +367,47 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
         else
             fail(QStringLiteral("message form"), session.compatibilityNotes.join(QStringLiteral("; ")) + hint);
     }
-    const bool legacyAlgorithm = object.body.alg == crypto::cose::kES256 || object.body.alg == crypto::cose::kEdDSA;
+    // 2. What the device must prove: its group's policy, or the default for a device not known yet.
+    const TeepSettings settings(m_db, m_clock, QStringLiteral("tam"));
+    Result<EffectivePolicy> effective = known ? settings.policyForDevice(known->deviceId) : Result<EffectivePolicy>(Error{});
+    if (!known) {
+        const Result<AttestationPolicy> fallback = settings.defaultPolicy();
+        effective = fallback ? Result<EffectivePolicy>(EffectivePolicy{fallback.value(), QStringLiteral("default")}) : Result<EffectivePolicy>(fallback.error());
+    }
+    if (!effective) {
+        session.failed = true;
+        finish(session, effective.error().message);
+        return effective.error();
+    }
+    if (!response.attestationPayload && effective.value().policy == AttestationPolicy::Evidence) {
+        if (!session.attestationAsked)
+            return queryAgain(session, true,
+                              QStringLiteral("%1: its policy (%2) requires evidence: asked again with attestation")
+                                  .arg(known ? known->deviceName : QStringLiteral("the agent"), effective.value().source));
+        // A known device that proved its key gets its contact recorded; nothing else.
+        const QString why = QStringLiteral("no evidence: the attestation policy (%1) requires it; the agent may have no attester "
+                                           "(teepctl devices attestation-policy --group GROUP registered-key serves such devices by their registered key)")
+                                .arg(effective.value().source);
+        session.failed = true;
+        finish(session, why);
+        return std::optional<QByteArray>();
+    }
+    if (!response.attestationPayload && !known) {
+        session.failed = true;
+        finish(session, QStringLiteral("unknown agent: %1; without evidence a device must be registered first "
+                                       "(teepctl devices add NAME --agent-key FILE)")
+                            .arg(signer.problem));
+        return badMessage(QStringLiteral("unknown agent: register its key, or let it send evidence"));
+    }
+    checks.push_back(check(QStringLiteral("attestation policy"), attestation::Outcome::Pass,
+                           QStringLiteral("%1 (%2)").arg(attestationPolicyText(effective.value().policy), effective.value().source)));
 
-    // The evidence: the attestation certificate (x5chain) against the TEE root CAs, then the EAT.
+    // 3. The evidence, when there is some: the attestation certificate (x5chain) against the TEE
+    // root CAs, then the EAT.
+    crypto::Key agentKey = signer.key;
     crypto::Certificate attestationCertificate;
-    if (!response.attestationPayload) {
-        fail(QStringLiteral("evidence"), QStringLiteral("the QueryResponse carries no attestation payload"));
-    } else {
+    bool attested = false;
+    if (response.attestationPayload) {
         const Result<QCborValue> eat = cbor::decodeStrict(*response.attestationPayload);
         const Result<crypto::cose::SignedObject> eatObject = eat ? crypto::cose::parse(eat.value()) : Result<crypto::cose::SignedObject>(eat.error());
         const QList<QByteArray> chain = eatObject ? eatObject.value().body.x5chain : QList<QByteArray>();
@@ -201,8 +429,9 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
             checks.push_back(check(QStringLiteral("attestation certificate chain"), attestation::Outcome::Pass,
                                    QStringLiteral("issued by %1").arg(leaf.value().issuer())));
             // A device not known yet: its agent key is the one the verified evidence binds (cnf).
-            const attestation::EvidenceVerification evidence = attestation::verifyEvidence(
-                *response.attestationPayload, leaf.value().publicKey(), policy, session.challenge, agentKey);
+            const QByteArray nonce = session.challenge.isEmpty() ? session.token : session.challenge;
+            const attestation::EvidenceVerification evidence =
+                attestation::verifyEvidence(*response.attestationPayload, leaf.value().publicKey(), policy, nonce, agentKey);
             if (agentKey.isNull())
                 agentKey = evidence.boundAgentKey;
             QList<attestation::Check> all = evidence.checks;
@@ -214,24 +443,67 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
                 checks.push_back(check(QStringLiteral("evidence: ") + c.name, c.outcome, c.detail));
                 trusted = trusted && c.outcome != attestation::Outcome::Fail;
             }
+            attested = evidence.passed();
             if (agentKey.isNull())
                 fail(QStringLiteral("agent key"), QStringLiteral("the evidence binds no agent key (cnf)"));
         }
     }
-    // The QueryResponse itself, with the agent key the evidence (or the registration) vouches for.
-    if (!agentKey.isNull()) {
-        const Result<QByteArray> thumbprint = crypto::coseKeyThumbprint(agentKey);
-        if (!thumbprint || thumbprint.value() != kid)
-            fail(QStringLiteral("QueryResponse signature"), QStringLiteral("signed by another key (kid) than the attested agent key"));
+    // 4. A device learned from its evidence: the QueryResponse must be signed by the key it binds.
+    if (!known) {
+        const Result<QByteArray> thumbprint = agentKey.isNull() ? Result<QByteArray>(Error{}) : crypto::coseKeyThumbprint(agentKey);
+        if (agentKey.isNull() || !trusted) {
+            session.failed = true;
+            QStringList failures;
+            for (const nlohmann::json &c : checks) {
+                if (c["outcome"] == "fail")
+                    failures << QStringLiteral("%1: %2").arg(QString::fromStdString(c["name"]), QString::fromStdString(c["detail"]));
+            }
+            finish(session, QStringLiteral("unknown agent refused (%1); nothing installed, nothing recorded").arg(failures.join(QStringLiteral("; "))));
+            return std::optional<QByteArray>();
+        }
+        QString unsigned_;
+        if (!kid.isEmpty() && (!thumbprint || thumbprint.value() != kid))
+            unsigned_ = QStringLiteral("signed by another key (kid) than the attested agent key");
         else if (const Status verified = crypto::cose::verify(object, agentKey, policy); !verified)
-            fail(QStringLiteral("QueryResponse signature"), verified.error().message + (legacyAlgorithm ? hint : QString()));
-        else
-            checks.push_back(check(QStringLiteral("QueryResponse signature"), attestation::Outcome::Pass, QStringLiteral("by the attested agent key")));
+            unsigned_ = verified.error().message;
+        if (!unsigned_.isEmpty()) {
+            session.failed = true;
+            finish(session, QStringLiteral("QueryResponse signature: %1; nothing recorded").arg(unsigned_));
+            return badMessage(QStringLiteral("the QueryResponse is not signed by the attested agent key: %1").arg(unsigned_));
+        }
+        checks.push_back(check(QStringLiteral("QueryResponse signature"), attestation::Outcome::Pass, QStringLiteral("by the attested agent key")));
+    } else {
+        checks.push_back(check(QStringLiteral("QueryResponse signature"), attestation::Outcome::Pass,
+                               QStringLiteral("by the registered agent key of %1%2").arg(known->deviceName, kid.isEmpty() ? QStringLiteral(" (no kid: found by its signature)") : QString())));
     }
     const bool warned = std::any_of(checks.cbegin(), checks.cend(), [](const nlohmann::json &c) { return c["outcome"] == "warn"; });
-    const Tier tier = !trusted ? Tier::Contraindicated : warned ? Tier::Warning : Tier::Affirming;
-    if (known)
-        (void)m_fleet.recordAttestation(known->teeId, session.id, tier, checks);
+    const Tier tier = !trusted ? Tier::Contraindicated : !attested ? Tier::Identified : warned ? Tier::Warning : Tier::Affirming;
+    TeeRecord record;
+    if (known) {
+        record = *known;
+    } else {
+        const Result<QByteArray> thumbprint = crypto::coseKeyThumbprint(agentKey);
+        const Result<TeeRecord> learned = thumbprint ? m_fleet.learnTeepDevice(agentKey, thumbprint.value(), attestationCertificate) : Result<TeeRecord>(thumbprint.error());
+        if (!learned) {
+            session.failed = true;
+            finish(session, learned.error().message);
+            return std::optional<QByteArray>();
+        }
+        record = learned.value();
+    }
+    session.device = record.deviceName;
+    session.deviceId = record.deviceId;
+    session.teeId = record.teeId;
+    session.agentKey = agentKey;
+    const QString admittedBy = QStringLiteral("%1 (%2)").arg(attestationPolicyName(effective.value().policy), effective.value().source);
+    if (const Status recorded = m_fleet.recordAttestation(record.teeId, session.id, tier, checks, admittedBy); !recorded) {
+        session.failed = true;
+        finish(session, QStringLiteral("the attestation result could not be saved: %1; nothing installed").arg(recorded.error().message));
+        return recorded.error();
+    }
+    if (const Status attached = m_fleet.attachSession(session.id, record.deviceId, record.teeId); !attached)
+        qCWarning(lcTam) << "session" << session.id << "not attached to its device:" << attached.error().toString();
+    m_open.announce(SessionEvent::Kind::DeviceSeen, session, QStringLiteral("%1: TEEP agent %2").arg(session.device, tierName(tier)));
     if (tier == Tier::Contraindicated) {
         session.failed = true;
         QStringList failures;
@@ -239,30 +511,14 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
             if (c["outcome"] == "fail")
                 failures << QStringLiteral("%1: %2").arg(QString::fromStdString(c["name"]), QString::fromStdString(c["detail"]));
         }
-        finish(session, QStringLiteral("attestation failed (%1); nothing installed%2").arg(failures.join(QStringLiteral("; ")), legacyAlgorithm ? hint : QString()));
+        finish(session, QStringLiteral("attestation failed (%1); nothing installed").arg(failures.join(QStringLiteral("; "))));
         return std::optional<QByteArray>();
     }
-    TeeRecord record;
-    if (known) {
-        record = *known;
-        (void)m_fleet.touch(record.deviceId);
-    } else {
-        const Result<TeeRecord> learned = m_fleet.learnTeepDevice(agentKey, kid, attestationCertificate);
-        if (!learned) {
-            session.failed = true;
-            finish(session, learned.error().message);
-            return std::optional<QByteArray>();
-        }
-        record = learned.value();
-        (void)m_fleet.recordAttestation(record.teeId, session.id, tier, checks);
-    }
-    session.device = record.deviceName;
-    session.teeId = record.teeId;
-    session.agentKey = agentKey;
-    session.compatibility = compatibility;
-    (void)m_fleet.attachSession(session.id, record.deviceId, record.teeId);
-    m_open.announce(SessionEvent::Kind::DeviceSeen, session, QStringLiteral("%1: TEEP agent %2").arg(session.device, tierName(tier)));
+    return planUpdate(session, record, response);
+}
 
+Result<std::optional<QByteArray>> TeepEngine::planUpdate(Session &session, const TeeRecord &record, const QueryResponse &response)
+{
     // What the agent has (tc-list).
     QStringList reported;
     if (response.tcList) {
@@ -330,7 +586,7 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
     if (update.manifestList.isEmpty() && update.unneededManifestList.isEmpty())
         return finish(session);
     update.token = crypto::randomBytes(16);
-    const Result<QByteArray> message = signMessage(update, session.compatibility);
+    const Result<QByteArray> message = signMessage(update, answerAlgorithms(session));
     if (!message || update.token.size() != 16) {
         session.failed = true;
         finish(session, QStringLiteral("the Update could not be signed"));
@@ -402,6 +658,17 @@ std::optional<QByteArray> TeepEngine::afterUpdate(Session &session, const Messag
 
 std::optional<QByteArray> TeepEngine::finish(Session &session, const QString &summary)
 {
+    // The device proved who it is in this session: its last contact and what it came to, failed
+    // or not, so that the operator sees a device that calls and is refused.
+    if (session.deviceId != 0) {
+        QStringList outcomes = session.outcomes;
+        if (!summary.isEmpty())
+            outcomes << summary;
+        const QString text = outcomes.isEmpty() ? QStringLiteral("nothing to do") : outcomes.join(QStringLiteral("; "));
+        if (const Status touched = m_fleet.touch(session.deviceId, (session.failed ? QStringLiteral("failed: ") : QStringLiteral("completed: ")) + text);
+            !touched)
+            qCWarning(lcTam) << "session" << session.id << "contact not recorded:" << touched.error().toString();
+    }
     m_open.close(session.token, session, summary);
     return std::nullopt;
 }

@@ -5,22 +5,30 @@
 #include "tam/fleet.h"
 #include "tam/enginesessions.h"
 #include "tam/tamcredentials.h"
+#include "tam/teepsettings.h"
 
 #include <QHash>
 #include <QSet>
 
-// The TAM's TEEP sessions (draft-ietf-teep-protocol): a signed QueryRequest with a fresh token and
-// challenge; the agent's QueryResponse verified (its EAT: attestation certificate against the TEE
-// root CAs, signature, nonce = challenge, cnf binding the agent key; then the QueryResponse's own
-// signature with that agent key); one Update with the SUIT manifests and unneeded components that
-// close the gap to the assignments; Success or Error; then nothing (HTTP 204). Tokens and
-// challenges are random, single-use and expire with the session.
+// The TAM's TEEP sessions (draft-ietf-teep-protocol): a signed QueryRequest with a fresh token (and
+// a challenge when it asks for attestation), signed with the listener's suites; the agent's
+// QueryResponse verified: first its signature, by the device's registered key (named by kid, or
+// found by the signature when the agent sends no kid) or by the key its verified evidence binds;
+// then what the device's attestation policy asks (an EAT: attestation certificate against the TEE
+// root CAs, signature, nonce = challenge, cnf binding the agent key; or the registered key alone,
+// a lower tier). One Update with the SUIT manifests and unneeded components that close the gap to
+// the assignments; Success or Error; then nothing (HTTP 204). An agent's Error to a QueryRequest is
+// verified like any message and may get a QueryRequest it can meet (other suites, no attestation).
+// Tokens and challenges are random, single-use and expire with the session.
 namespace teep::tam {
 
 class TeepEngine
 {
 public:
     TeepEngine(QSqlDatabase db, TamCredentials tam, const Clock &clock, EngineLimits limits = {});
+
+    // The listener's suites for this process instead of the database's (teepctl serve --teep-suites).
+    void overrideSuites(std::optional<TeepSuites> suites) { m_suitesOverride = suites; }
 
     void setListener(std::function<void(const SessionEvent &)> listener) { m_open.setListener(std::move(listener)); }
     Result<QByteArray> start(const QString &peer);
@@ -33,24 +41,54 @@ private:
     struct Session : SessionBasics
     {
         QByteArray token;        // of the request in flight
-        QByteArray challenge;
+        QByteArray challenge;    // of the QueryRequest in flight, when it asks for attestation
         bool awaitingQueryResponse = true;
+        bool attestationAsked = false;
+        int queries = 0;         // QueryRequests sent in this session (each new one answers an agent's refusal)
+        QList<qint64> algorithms; // what the TAM signs with and offers in this session, preferred first
+        qint64 deviceId = 0;
         qint64 teeId = 0;
         crypto::Key agentKey;
+        qint64 agentAlgorithm = 0; // what the agent signs with: the TAM answers in the same family
         bool compatibility = false; // the device's compatibility profile
         QStringList compatibilityNotes; // what the QueryResponse needed that profile for
         QList<DesiredTa> sent;   // the manifests in the Update in flight
         QStringList removing;    // taids in its unneeded-manifest-list
         QSet<QString> unneeded;  // taids the device said it no longer needs
     };
+    // Who signed an agent's message: the device whose registered (or learned) key the kid names,
+    // or, without a kid, whose key verifies the signature.
+    struct Signer
+    {
+        std::optional<TeeRecord> device;
+        crypto::Key key;
+        bool verified = false; // the signature checked out with `key`
+        QString problem;       // why it did not, for the operator
+    };
 
+    // A QueryRequest for `session` under a fresh token (and a fresh challenge when it asks for
+    // attestation), signed with the session's algorithms; logged. The caller keys the session.
+    Result<QByteArray> query(Session &session, bool attestation);
+    // A QueryRequest again in the same session (the agent refused the last one for a reason the
+    // TAM can meet); the session is re-keyed to its token.
+    Result<std::optional<QByteArray>> queryAgain(Session &session, bool attestation, const QString &why);
+    Signer identify(const crypto::cose::SignedObject &object, const crypto::cose::AlgorithmPolicy &policy) const;
     Result<std::optional<QByteArray>> afterQueryResponse(Session &session, const crypto::cose::SignedObject &object,
                                                          const protocol::QueryResponse &response);
+    Result<std::optional<QByteArray>> afterQueryError(Session &session, const crypto::cose::SignedObject &object,
+                                                      const protocol::ErrorMessage &error);
+    // The device proved who it is and passed its attestation policy: the Update that closes the
+    // gap between what it reports and what it should have, or the end of the session.
+    Result<std::optional<QByteArray>> planUpdate(Session &session, const TeeRecord &record, const protocol::QueryResponse &response);
     // Records the QueryResponse's requested-tc-list and unneeded-manifest-list; returns the taids
     // whose binary the device holds (have-binary).
     QSet<QString> takeRequests(Session &session, qint64 deviceId, const protocol::QueryResponse &response, const QStringList &reported);
     std::optional<QByteArray> afterUpdate(Session &session, const protocol::Message &answer);
-    Result<QByteArray> signMessage(const protocol::Message &message, bool compatibility = false) const;
+    Result<QByteArray> signMessage(const protocol::Message &message, const QList<qint64> &algorithms) const;
+    // The TAM's algorithm in the family the agent chose (ES256 answered with ES256 or EdDSA).
+    QList<qint64> answerAlgorithms(const Session &session) const;
+    crypto::cose::AlgorithmPolicy acceptedFrom(const Session &session) const;
+    TeepSuites listenerSuites() const;
     std::optional<QByteArray> finish(Session &session, const QString &summary = {});
 
     QSqlDatabase m_db;
@@ -58,6 +96,7 @@ private:
     const Clock &m_clock;
     Fleet m_fleet;
     EngineSessions<QByteArray, Session> m_open; // by the token of the request in flight
+    std::optional<TeepSuites> m_suitesOverride;
 };
 
 } // namespace teep::tam

@@ -81,7 +81,7 @@ void TestMigrations::freshDatabaseHasLatestSchemaAndSettings()
     const Database &db = *opened.value();
 
     QCOMPARE(db.schemaVersion(), teep::store::latestSchemaVersion());
-    QCOMPARE(db.schemaVersion(), 6);
+    QCOMPARE(db.schemaVersion(), 7);
     QVERIFY(QFile::exists(path));
     QCOMPARE(db.journalMode(), QStringLiteral("wal"));
     QCOMPARE(scalar(db, QStringLiteral("PRAGMA journal_mode")).toString(), QStringLiteral("wal"));

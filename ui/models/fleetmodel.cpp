@@ -9,7 +9,9 @@ namespace teep::ui {
 
 QString worstTier(const tam::DeviceSummary &device)
 {
-    static const QStringList order = {QStringLiteral("contraindicated"), QStringLiteral("warning"), QStringLiteral("affirming")};
+    // "identified": the registered key alone, no evidence, so below an attested device with warnings.
+    static const QStringList order = {QStringLiteral("contraindicated"), QStringLiteral("identified"), QStringLiteral("warning"),
+                                      QStringLiteral("affirming")};
     for (const QString &tier : order) {
         if (std::any_of(device.tees.cbegin(), device.tees.cend(), [&](const auto &tee) { return tee.lastTier == tier; }))
             return tier;
@@ -104,12 +106,16 @@ QVariant FleetModel::data(const QModelIndex &index, int role) const
     if (role == TierRole)
         return tier;
     if (role == Qt::ForegroundRole && index.column() == Attestation) {
-        const State state = tier == QLatin1String("affirming") ? State::Pass
-                            : tier == QLatin1String("warning") ? State::Warn
-                            : tier.isEmpty()                   ? State::Neutral
-                                                               : State::Fail;
+        const State state = tier == QLatin1String("affirming")                                              ? State::Pass
+                            : tier == QLatin1String("warning") || tier == QLatin1String("identified") ? State::Warn
+                            : tier.isEmpty()                                                                ? State::Neutral
+                                                                                                            : State::Fail;
         return stateForeground(state, QPalette());
     }
+    if (role == Qt::ForegroundRole && index.column() == LastOutcome)
+        return stateForeground(device.lastOutcome.startsWith(QLatin1String("failed")) ? State::Fail : State::Neutral, QPalette());
+    if (role == Qt::ToolTipRole && index.column() == LastOutcome)
+        return device.lastOutcome;
     if (role == Qt::ToolTipRole && index.column() == InstalledTas)
         return installedTas(device).join(QLatin1Char('\n'));
     if (role != Qt::DisplayRole)
@@ -118,7 +124,7 @@ QVariant FleetModel::data(const QModelIndex &index, int role) const
     case Name:
         return device.name;
     case Attestation:
-        return tier.isEmpty() ? tr("not attested") : tier;
+        return tier.isEmpty() ? tr("not attested") : tier == QLatin1String("identified") ? tr("identified, not attested") : tier;
     case Tees: {
         QStringList names;
         for (const auto &tee : device.tees)
@@ -131,6 +137,8 @@ QVariant FleetModel::data(const QModelIndex &index, int role) const
         const QDateTime at = QDateTime::fromString(device.lastContact, Qt::ISODateWithMs);
         return at.isValid() ? QLocale().toString(at.toLocalTime(), QLocale::ShortFormat) : tr("never");
     }
+    case LastOutcome:
+        return device.lastOutcome;
     case Address:
         return device.lastPeer;
     case Identity:
@@ -146,7 +154,7 @@ QVariant FleetModel::headerData(int section, Qt::Orientation orientation, int ro
 {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
-    static const QStringList titles = {tr("Device"), tr("Attestation"), tr("TEEs"), tr("Installed TAs"), tr("Last contact"), tr("Address"), tr("Identity")};
+    static const QStringList titles = {tr("Device"), tr("Attestation"), tr("TEEs"), tr("Installed TAs"), tr("Last contact"), tr("Last outcome"), tr("Address"), tr("Identity")};
     return titles.value(section);
 }
 

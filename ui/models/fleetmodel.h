@@ -17,7 +17,7 @@ class FleetModel : public QAbstractTableModel
     Q_OBJECT
 
 public:
-    enum Column { Name, Attestation, Tees, InstalledTas, LastContact, Address, Identity, ColumnCount };
+    enum Column { Name, Attestation, Tees, InstalledTas, LastContact, LastOutcome, Address, Identity, ColumnCount };
     enum Role { TierRole = Qt::UserRole + 1 };
 
     static constexpr int kPageSize = 200; // a few screens of rows

@@ -73,7 +73,7 @@ State stateForWord(const QString &word)
     if (word == QLatin1String("pass") || word == QLatin1String("affirming") || word == QLatin1String("approved") || word == QLatin1String("installed") ||
         word == QLatin1String("completed"))
         return State::Pass;
-    if (word == QLatin1String("warn") || word == QLatin1String("warning") || word == QLatin1String("pending"))
+    if (word == QLatin1String("warn") || word == QLatin1String("warning") || word == QLatin1String("pending") || word == QLatin1String("identified"))
         return State::Warn;
     if (word == QLatin1String("fail") || word == QLatin1String("contraindicated") || word == QLatin1String("refused") || word == QLatin1String("failed") ||
         word == QLatin1String("expired"))

@@ -4,7 +4,8 @@
 //   accepted; our TAM always sends a token, and a challenge whenever it asks for attestation.
 // - Unknown option labels are extensions: ignored and reported, never an error. Labels that
 //   belong to another message type are an error.
-// - Reserved err-code values (0, 11-16, 18-23) are refused; values above 23 are "unknown errors".
+// - Reserved err-code values (0, 11-16, 18-23) are refused; values above 23 are "unknown errors",
+//   tolerated (a later draft may define them).
 #include "cbor/strictcbor.h"
 #include "protocol/teep/teepcodec.h"
 
@@ -13,6 +14,10 @@
 namespace teep::protocol {
 
 namespace {
+
+// A challenge is at most 64 bytes: RFC 9711's eat_nonce takes 8 to 64, and the verifiers that
+// check it refuse more, so a longer one could never be answered with evidence.
+constexpr int kMaxChallengeBytes = 64;
 
 Error malformed(const QString &message, const QString &where = {})
 {
@@ -258,7 +263,7 @@ Result<Message> decodeQueryRequest(const QCborArray &array, Options &options, co
 {
     QueryRequest request;
     TRY_ASSIGN(request.token, options.token());
-    TRY_ASSIGN(request.challenge, options.bytes(label::Challenge, 8, 512));
+    TRY_ASSIGN(request.challenge, options.bytes(label::Challenge, 8, kMaxChallengeBytes));
     TRY_ASSIGN(request.versions, options.uintList(label::Versions));
     TRY_ASSIGN(request.freshnessMechanisms, options.uintList(label::SupportedFreshnessMechanisms));
     TRY_ASSIGN(request.attestationPayloadFormat, options.text(label::AttestationPayloadFormat, 1, 256));
@@ -398,7 +403,7 @@ Result<Message> decodeError(const QCborArray &array, Options &options)
         TRY_ASSIGN(profiles, options.nonEmptyArray(label::SupportedSuitCoseProfiles));
         TRY_ASSIGN(error.suitCoseProfiles, suitProfiles(profiles, field(label::SupportedSuitCoseProfiles)));
     }
-    TRY_ASSIGN(error.challenge, options.bytes(label::Challenge, 8, 512));
+    TRY_ASSIGN(error.challenge, options.bytes(label::Challenge, 8, kMaxChallengeBytes));
     TRY_ASSIGN(error.versions, options.uintList(label::Versions));
     TRY_ASSIGN(error.suitReports, options.bytesList(label::SuitReports));
     if (const Status finished = options.finish({6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 23}); !finished)

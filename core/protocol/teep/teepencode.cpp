@@ -88,6 +88,8 @@ QCborValue encode(const QueryResponse &m)
 {
     QCborMap options;
     putBytes(options, label::Token, m.token);
+    if (m.selectedCipherSuite)
+        options.insert(label::SelectedTeepCipherSuite, suitesArray({*m.selectedCipherSuite}).at(0));
     if (m.selectedVersion)
         options.insert(label::SelectedVersion, qint64(*m.selectedVersion));
     putText(options, label::AttestationPayloadFormat, m.attestationPayloadFormat);

@@ -102,6 +102,7 @@ struct RequestedTc
 struct QueryResponse
 {
     QByteArray token;
+    std::optional<CipherSuite> selectedCipherSuite; // label 5: removed from the draft, sent by deployed agents (encoded only)
     std::optional<quint64> selectedVersion;
     QString attestationPayloadFormat;
     std::optional<QByteArray> attestationPayload;

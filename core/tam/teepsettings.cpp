@@ -1,0 +1,196 @@
+#include "tam/teepsettings.h"
+
+#include "crypto/cosesign.h"
+#include "store/auditlog.h"
+#include "store/sql.h"
+#include "tam/fleet.h"
+
+namespace teep::tam {
+
+using store::run;
+
+namespace {
+const QString kSuitesKey = QStringLiteral("teep.suites");
+const QString kPolicyKey = QStringLiteral("attestation.policy");
+
+Error passportNotYet()
+{
+    return Error{QStringLiteral("tam.policy-unavailable"),
+                 QStringLiteral("the passport policy needs attestation results from a verifier, which this TAM cannot appraise yet; "
+                                "choose evidence or registered-key")};
+}
+} // namespace
+
+QString teepSuitesName(TeepSuites suites)
+{
+    switch (suites) {
+    case TeepSuites::Modern:
+        return QStringLiteral("modern");
+    case TeepSuites::Legacy:
+        return QStringLiteral("legacy");
+    case TeepSuites::Both:
+        break;
+    }
+    return QStringLiteral("both");
+}
+
+Result<TeepSuites> parseTeepSuites(const QString &text)
+{
+    for (TeepSuites suites : {TeepSuites::Modern, TeepSuites::Legacy, TeepSuites::Both}) {
+        if (text == teepSuitesName(suites))
+            return suites;
+    }
+    return Error{QStringLiteral("tam.bad-suites"),
+                 QStringLiteral("TEEP suites are modern (ESP256/Ed25519), legacy (ES256/EdDSA, agents older than RFC 9864) or both, not '%1'").arg(text)};
+}
+
+QString attestationPolicyName(AttestationPolicy policy)
+{
+    switch (policy) {
+    case AttestationPolicy::Evidence:
+        return QStringLiteral("evidence");
+    case AttestationPolicy::RegisteredKey:
+        return QStringLiteral("registered-key");
+    case AttestationPolicy::Passport:
+        break;
+    }
+    return QStringLiteral("passport");
+}
+
+Result<AttestationPolicy> parseAttestationPolicy(const QString &text)
+{
+    for (AttestationPolicy policy : {AttestationPolicy::Evidence, AttestationPolicy::RegisteredKey, AttestationPolicy::Passport}) {
+        if (text == attestationPolicyName(policy))
+            return policy;
+    }
+    return Error{QStringLiteral("tam.bad-policy"),
+                 QStringLiteral("an attestation policy is evidence, registered-key or passport, not '%1'").arg(text)};
+}
+
+QString attestationPolicyText(AttestationPolicy policy)
+{
+    switch (policy) {
+    case AttestationPolicy::Evidence:
+        return QStringLiteral("evidence required (attested)");
+    case AttestationPolicy::RegisteredKey:
+        return QStringLiteral("registered key is enough (identified, not attested)");
+    case AttestationPolicy::Passport:
+        break;
+    }
+    return QStringLiteral("attestation result from a verifier (passport)");
+}
+
+QList<qint64> tamSigningAlgorithms(const crypto::Key &tamKey, TeepSuites suites)
+{
+    const bool ed25519 = tamKey.description() == QLatin1String("Ed25519");
+    const qint64 modern = ed25519 ? crypto::cose::kEd25519 : crypto::cose::kESP256;
+    const qint64 legacy = ed25519 ? crypto::cose::kEdDSA : crypto::cose::kES256;
+    switch (suites) {
+    case TeepSuites::Modern:
+        return {modern};
+    case TeepSuites::Legacy:
+        return {legacy};
+    case TeepSuites::Both:
+        break;
+    }
+    return {modern, legacy};
+}
+
+TeepSettings::TeepSettings(QSqlDatabase db, const Clock &clock, QString actor) : m_db(std::move(db)), m_clock(clock), m_actor(std::move(actor)) {}
+
+Result<QString> TeepSettings::setting(const QString &key) const
+{
+    auto found = run(m_db, QStringLiteral("SELECT value FROM settings WHERE key = ?"), {key});
+    if (!found)
+        return found.error();
+    return found.value().next() ? found.value().value(0).toString() : QString();
+}
+
+Result<TeepSuites> TeepSettings::suites() const
+{
+    const Result<QString> value = setting(kSuitesKey);
+    if (!value)
+        return value.error();
+    return value.value().isEmpty() ? TeepSuites::Modern : parseTeepSuites(value.value());
+}
+
+Status TeepSettings::setSuites(TeepSuites suites)
+{
+    const QString value = teepSuitesName(suites);
+    return store::AuditLog::inTransaction(m_db, m_clock, m_actor, QStringLiteral("teep.suites-set"), QStringLiteral("setting"), kSuitesKey,
+                                          {{"value", value.toStdString()}}, [&]() -> Status {
+                                              const auto stored = run(m_db, QStringLiteral("INSERT INTO settings (key, value) VALUES (?, ?) "
+                                                                                           "ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
+                                                                      {kSuitesKey, value});
+                                              return stored ? Status() : Status(stored.error());
+                                          });
+}
+
+Result<AttestationPolicy> TeepSettings::defaultPolicy() const
+{
+    const Result<QString> value = setting(kPolicyKey);
+    if (!value)
+        return value.error();
+    return value.value().isEmpty() ? AttestationPolicy::Evidence : parseAttestationPolicy(value.value());
+}
+
+Status TeepSettings::setPolicy(const QString &group, std::optional<AttestationPolicy> policy)
+{
+    if (policy == AttestationPolicy::Passport)
+        return passportNotYet();
+    if (group.isEmpty() && !policy)
+        return Error{QStringLiteral("tam.bad-policy"), QStringLiteral("the default attestation policy cannot be cleared, only changed")};
+    const QString value = policy ? attestationPolicyName(*policy) : QString();
+    const QString object = group.isEmpty() ? kPolicyKey : group;
+    return store::AuditLog::inTransaction(
+        m_db, m_clock, m_actor, QStringLiteral("attestation.policy-set"), group.isEmpty() ? QStringLiteral("setting") : QStringLiteral("group"), object,
+        {{"policy", policy ? value.toStdString() : "default"}, {"group", group.toStdString()}}, [&]() -> Status {
+            if (group.isEmpty()) {
+                const auto stored = run(m_db, QStringLiteral("INSERT INTO settings (key, value) VALUES (?, ?) "
+                                                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
+                                        {kPolicyKey, value});
+                return stored ? Status() : Status(stored.error());
+            }
+            const Result<QVariant> groupId = ensureDeviceGroup(m_db, group);
+            if (!groupId)
+                return groupId.error();
+            const auto stored = run(m_db, QStringLiteral("UPDATE device_groups SET attestation_policy = ? WHERE id = ?"),
+                                    {policy ? QVariant(value) : QVariant(), groupId.value()});
+            return stored ? Status() : Status(stored.error());
+        });
+}
+
+Result<QList<std::pair<QString, AttestationPolicy>>> TeepSettings::groupPolicies() const
+{
+    auto rows = run(m_db, QStringLiteral("SELECT name, attestation_policy FROM device_groups WHERE attestation_policy IS NOT NULL ORDER BY name"));
+    if (!rows)
+        return rows.error();
+    QList<std::pair<QString, AttestationPolicy>> out;
+    while (rows.value().next()) {
+        const Result<AttestationPolicy> policy = parseAttestationPolicy(rows.value().value(1).toString());
+        if (!policy)
+            return policy.error();
+        out.append({rows.value().value(0).toString(), policy.value()});
+    }
+    return out;
+}
+
+Result<EffectivePolicy> TeepSettings::policyForDevice(qint64 deviceId) const
+{
+    auto row = run(m_db, QStringLiteral("SELECT g.name, g.attestation_policy FROM devices d LEFT JOIN device_groups g ON g.id = d.group_id WHERE d.id = ?"),
+                   {deviceId});
+    if (!row)
+        return row.error();
+    if (row.value().next() && !row.value().value(1).isNull()) {
+        const Result<AttestationPolicy> policy = parseAttestationPolicy(row.value().value(1).toString());
+        if (!policy)
+            return policy.error();
+        return EffectivePolicy{policy.value(), QStringLiteral("group %1").arg(row.value().value(0).toString())};
+    }
+    const Result<AttestationPolicy> policy = defaultPolicy();
+    if (!policy)
+        return policy.error();
+    return EffectivePolicy{policy.value(), QStringLiteral("default")};
+}
+
+} // namespace teep::tam

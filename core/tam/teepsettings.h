@@ -1,0 +1,71 @@
+#pragma once
+
+#include "common/clock.h"
+#include "common/error.h"
+#include "crypto/key.h"
+
+#include <QList>
+#include <QSqlDatabase>
+#include <QString>
+
+#include <optional>
+
+// How the TAM serves TEEP agents, as the operator set it (kept in the database, shared by the
+// console and `teepctl serve`):
+// - which signature algorithms its messages carry and offer. A QueryRequest goes out before the
+//   TAM knows the device, so this is a listener-wide choice, not a per-device one;
+// - what a device must prove before it gets anything: evidence (an EAT the TAM appraises), or its
+//   registered agent key alone (a lower tier: "identified, not attested"), per device group with
+//   a default. "passport" (an attestation result from a verifier) is reserved for the appraisal
+//   work and refused until then.
+namespace teep::tam {
+
+// The signature algorithms of the TAM's TEEP messages. Modern: ESP256/Ed25519 (RFC 9864);
+// legacy: ES256/EdDSA, what agents older than RFC 9864 know; both: a COSE_Sign carrying one
+// signature of each kind, and both suites offered.
+enum class TeepSuites { Modern, Legacy, Both };
+
+enum class AttestationPolicy { Evidence, RegisteredKey, Passport };
+
+QString teepSuitesName(TeepSuites suites);             // "modern", "legacy", "both"
+Result<TeepSuites> parseTeepSuites(const QString &text);
+QString attestationPolicyName(AttestationPolicy policy); // "evidence", "registered-key", "passport"
+Result<AttestationPolicy> parseAttestationPolicy(const QString &text);
+// What the policy means, for lists and hints: "registered key is enough (identified, not attested)".
+QString attestationPolicyText(AttestationPolicy policy);
+
+// The COSE algorithms the TAM's key signs with under `suites`, in the order they are offered:
+// ESP256 then ES256 for a P-256 key, Ed25519 then EdDSA for an Ed25519 key.
+QList<qint64> tamSigningAlgorithms(const crypto::Key &tamKey, TeepSuites suites);
+
+// A device's policy and where it came from ("group line-7", "default").
+struct EffectivePolicy
+{
+    AttestationPolicy policy = AttestationPolicy::Evidence;
+    QString source;
+};
+
+class TeepSettings
+{
+public:
+    TeepSettings(QSqlDatabase db, const Clock &clock, QString actor);
+
+    Result<TeepSuites> suites() const;
+    Status setSuites(TeepSuites suites);
+
+    // The default policy (group empty) or a group's (a null policy clears it: the default applies).
+    Result<AttestationPolicy> defaultPolicy() const;
+    Status setPolicy(const QString &group, std::optional<AttestationPolicy> policy);
+    // group name -> its own policy, for the groups that have one.
+    Result<QList<std::pair<QString, AttestationPolicy>>> groupPolicies() const;
+    Result<EffectivePolicy> policyForDevice(qint64 deviceId) const;
+
+private:
+    Result<QString> setting(const QString &key) const;
+
+    QSqlDatabase m_db;
+    const Clock &m_clock;
+    QString m_actor;
+};
+
+} // namespace teep::tam
