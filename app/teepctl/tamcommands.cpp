@@ -78,9 +78,11 @@ int runTam(Context &context, const QStringList &arguments)
         "show                         the active identity;  list: every identity\n"
         "suites [modern|legacy|both]  show or set what TEEP messages are signed with and offer: ESP256/Ed25519\n"
         "                             (modern, default), ES256/EdDSA (legacy: agents older than RFC 9864), or both\n"
+        "update-limit [BYTES]         show or set the largest Update a device with the compatibility profile is\n"
+        "                             sent (default 1024, deployed agents' buffer); manifests name payloads by URI\n"
         "export-root [--format pem|der|p7] [--out FILE]   the TAM root CAs devices must embed\n"
         "Algorithms: p256 (default), ed25519, rsa2048, rsa3072. Secret sources: env:NAME, file:PATH, stdin."));
-    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("generate, import, csr, install-cert, show, list, suites or export-root"));
+    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("generate, import, csr, install-cert, show, list, suites, update-limit or export-root"));
     const QCommandLineOption name(QStringLiteral("name"), QStringLiteral("Identity name."), QStringLiteral("name"), QStringLiteral("TAM"));
     const QCommandLineOption tamId(QStringLiteral("tam-id"), QStringLiteral("TAM id (URI); default a fresh urn:uuid."), QStringLiteral("id"));
     const QCommandLineOption algorithm(QStringLiteral("algorithm"), QStringLiteral("Key algorithm."), QStringLiteral("alg"), QStringLiteral("p256"));
@@ -251,6 +253,27 @@ int runTam(Context &context, const QStringList &arguments)
             context.print({{"teep_suites", teep::tam::teepSuitesName(suites.value()).toStdString()}});
         else
             context.out << "TEEP suites: " << teep::tam::teepSuitesName(suites.value()) << Qt::endl;
+        return kExitOk;
+    }
+    if (action == QLatin1String("update-limit")) {
+        teep::tam::TeepSettings settings(opened.value()->connection(), context.clock, context.actor);
+        if (words.size() == 2) {
+            bool numeric = false;
+            const qlonglong bytes = words[1].toLongLong(&numeric);
+            if (!numeric)
+                return context.usage(QStringLiteral("usage: teepctl tam update-limit [BYTES]"));
+            if (const teep::Status set = settings.setCompatibleUpdateLimit(qsizetype(bytes)); !set)
+                return context.fail(set.error());
+        } else if (words.size() != 1) {
+            return context.usage(QStringLiteral("usage: teepctl tam update-limit [BYTES]"));
+        }
+        const auto limit = settings.compatibleUpdateLimit();
+        if (!limit)
+            return context.fail(limit.error());
+        if (context.json)
+            context.print({{"compatible_update_limit", limit.value()}});
+        else
+            context.out << "largest Update for a device with the compatibility profile: " << limit.value() << " bytes" << Qt::endl;
         return kExitOk;
     }
     if (action == QLatin1String("show")) {

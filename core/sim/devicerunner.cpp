@@ -85,6 +85,8 @@ public:
     }
     ClientApps *clientApps() override { return &m_agent->clientApps(); }
     QString refusal() const override { return m_agent->refusal(); }
+    QStringList payloadsToFetch(const QByteArray &tamMessage) const override { return m_agent->payloadsToFetch(tamMessage); }
+    void fetched(const QString &uri, const QByteArray &content) override { m_agent->addFetchedPayload(uri, content); }
 
 private:
     std::unique_ptr<TeepAgent> m_agent;
@@ -185,18 +187,10 @@ void SimDevice::post(const QByteArray &body)
     }
     auto send = [this, body]() {
         ++m_posts;
-        QNetworkRequest request(m_tam);
+        QNetworkRequest request = requestFor(m_tam);
         request.setRawHeader("Accept", m_side->mediaType());
         if (!body.isEmpty())
             request.setHeader(QNetworkRequest::ContentTypeHeader, m_side->mediaType());
-        request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
-        request.setTransferTimeout(30000);
-        if (m_tam.scheme() == QLatin1String("https") && !m_tlsRoots.isEmpty()) {
-            // Only the given roots vouch for the TAM's TLS certificate (not the system's).
-            QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
-            tls.setCaCertificates(m_tlsRoots);
-            request.setSslConfiguration(tls);
-        }
         QNetworkReply *reply = m_network.post(request, body);
         connect(reply, &QNetworkReply::finished, this, [this, reply]() { received(reply); });
     };
@@ -204,6 +198,40 @@ void SimDevice::post(const QByteArray &body)
         QTimer::singleShot(m_faults.delayMs, this, send);
     else
         send();
+}
+
+QNetworkRequest SimDevice::requestFor(const QUrl &url) const
+{
+    QNetworkRequest request(url);
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    request.setTransferTimeout(30000);
+    if (url.scheme() == QLatin1String("https") && !m_tlsRoots.isEmpty()) {
+        // Only the given roots vouch for the TAM's TLS certificate (not the system's).
+        QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+        tls.setCaCertificates(m_tlsRoots);
+        request.setSslConfiguration(tls);
+    }
+    return request;
+}
+
+void SimDevice::fetchThenHandle(const QByteArray &tamMessage, QStringList uris)
+{
+    if (uris.isEmpty()) {
+        post(applyOutgoingFaults(m_side->handle(tamMessage)));
+        return;
+    }
+    const QString uri = uris.takeFirst();
+    // A reference relative to the TAM URI (the TAM's own listener serves what it names).
+    QNetworkReply *reply = m_network.get(requestFor(m_tam.resolved(QUrl(uri))));
+    connect(reply, &QNetworkReply::finished, this, [this, reply, uri, tamMessage, uris]() {
+        reply->deleteLater();
+        constexpr qint64 kMaxPayload = 64 * 1024 * 1024;
+        // A failed fetch hands over nothing: the agent then refuses the manifest, saying why.
+        if (reply->error() == QNetworkReply::NoError && reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() == 200 &&
+            reply->bytesAvailable() <= kMaxPayload)
+            m_side->fetched(uri, reply->readAll());
+        fetchThenHandle(tamMessage, uris);
+    });
 }
 
 QByteArray SimDevice::applyIncomingFaults(const QByteArray &message) const
@@ -290,7 +318,8 @@ void SimDevice::received(QNetworkReply *reply)
         finish(false, QStringLiteral("HTTP %1: %2").arg(status).arg(QString::fromUtf8(body.left(200)).trimmed()));
         return;
     }
-    post(applyOutgoingFaults(m_side->handle(applyIncomingFaults(body))));
+    const QByteArray message = applyIncomingFaults(body);
+    fetchThenHandle(message, m_side->payloadsToFetch(message));
 }
 
 void SimDevice::finish(bool ok, const QString &detail)

@@ -5,6 +5,7 @@
 #include "sim/teepagent.h"
 
 #include <QNetworkAccessManager>
+#include <QNetworkRequest>
 #include <QSslCertificate>
 #include <QObject>
 #include <QUrl>
@@ -32,6 +33,18 @@ public:
     virtual ClientApps *clientApps() { return nullptr; }
     // Why the device refused the TAM's last message, when its last answer was a refusal.
     virtual QString refusal() const { return {}; }
+    // The URIs (as the TAM's message names them) whose content the device needs before it can
+    // handle the message: payloads its manifests name by URI. fetched() hands each one over.
+    virtual QStringList payloadsToFetch(const QByteArray &tamMessage) const
+    {
+        Q_UNUSED(tamMessage);
+        return {};
+    }
+    virtual void fetched(const QString &uri, const QByteArray &content)
+    {
+        Q_UNUSED(uri);
+        Q_UNUSED(content);
+    }
 };
 
 // Client apps to install and remove on a device before its session (RequestTA / UnrequestTA).
@@ -90,6 +103,9 @@ signals:
 private:
     void post(const QByteArray &body);
     void received(class QNetworkReply *reply);
+    // Fetches the payloads a TAM message names by URI, one after the other, then handles it.
+    void fetchThenHandle(const QByteArray &tamMessage, QStringList uris);
+    QNetworkRequest requestFor(const QUrl &url) const;
     void finish(bool ok, const QString &detail);
     QByteArray applyOutgoingFaults(QByteArray answer);
     QByteArray applyIncomingFaults(const QByteArray &message) const;

@@ -8,6 +8,7 @@
 
 #include <QCborArray>
 #include <QCborMap>
+#include <QScopeGuard>
 
 namespace teep::sim {
 
@@ -166,8 +167,34 @@ QByteArray TeepAgent::onQuery(const QueryRequest &request)
     return answer(response);
 }
 
+QStringList TeepAgent::payloadsToFetch(const QByteArray &message) const
+{
+    constexpr int kMaxFetches = 16;
+    if (message.size() > kMaxMessageBytes || (m_identity.deployed && message.size() > TeepAgentIdentity::kDeployedReceiveBuffer))
+        return {};
+    const Result<QCborValue> value = cbor::decodeStrict(message);
+    const Result<crypto::cose::SignedObject> object = value ? crypto::cose::parse(value.value()) : Result<crypto::cose::SignedObject>(value.error());
+    if (!object || !crypto::cose::verify(object.value(), m_identity.tamKey, crypto::cose::AlgorithmPolicy::compatible()))
+        return {};
+    const Result<DecodedMessage> decoded = decodeMessageBytes(object.value().payload);
+    const auto *update = decoded ? std::get_if<Update>(&decoded.value().message) : nullptr;
+    QStringList uris;
+    for (const QByteArray &bytes : update ? update->manifestList : QList<QByteArray>()) {
+        const Result<suit::Envelope> envelope = suit::parseEnvelope(bytes);
+        if (!envelope || envelope.value().uri.startsWith(QLatin1Char('#')) || envelope.value().components.size() != 1)
+            continue;
+        const QCborArray id = envelope.value().components.first().toArray();
+        if (id.size() == 1 && !m_apps.bundledBinary(QString::fromUtf8(id.at(0).toByteArray())).isEmpty())
+            continue; // a client app has it
+        if (uris.size() < kMaxFetches && !uris.contains(envelope.value().uri))
+            uris << envelope.value().uri;
+    }
+    return uris;
+}
+
 QByteArray TeepAgent::onUpdate(const Update &update)
 {
+    const auto forget = qScopeGuard([this]() { m_fetched.clear(); });
     // Everything is checked on a copy; the installed set changes only when all of it is good.
     QList<InstalledComponent> next = m_installed;
     for (const QCborValue &unneeded : update.unneededManifestList)
@@ -184,9 +211,13 @@ QByteArray TeepAgent::onUpdate(const Update &update)
             return refuse(update.token, ErrorCode::ManifestProcessingFailed, QStringLiteral("one component per manifest"));
         const QCborValue id = envelope.value().components.first();
         const auto existing = std::find_if(next.begin(), next.end(), [&](const InstalledComponent &c) { return c.componentId == id; });
-        // The image travels inside the envelope under its URI ("#ta"); a URI to fetch is not supported here.
-        // Without it, a client app may bundle the binary: the TAM's manifest must authorise it.
-        QByteArray image = envelope.value().integratedPayloads.value(envelope.value().uri);
+        // The image travels inside the envelope under its URI ("#ta"), or was fetched from the URI
+        // the manifest names; without either, a client app may bundle the binary: the TAM's
+        // manifest must authorise it.
+        const QString uri = envelope.value().uri;
+        QByteArray image = uri.startsWith(QLatin1Char('#')) ? envelope.value().integratedPayloads.value(uri) : m_fetched.value(uri);
+        if (image.isEmpty() && !uri.startsWith(QLatin1Char('#')) && m_apps.bundledBinary(QString::fromUtf8(id.toArray().at(0).toByteArray())).isEmpty())
+            return refuse(update.token, ErrorCode::ManifestProcessingFailed, QStringLiteral("the payload at %1 could not be fetched").arg(uri.left(120)));
         const bool fromApp = image.isEmpty();
         if (fromApp) {
             const QCborArray parts = id.toArray();

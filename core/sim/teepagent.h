@@ -7,6 +7,7 @@
 #include "sim/clientapps.h"
 
 #include <QCborValue>
+#include <QHash>
 #include <QList>
 
 #include <nlohmann/json.hpp>
@@ -55,6 +56,12 @@ public:
     // Why the agent refused the TAM's last message, when its last answer was an Error (empty once
     // it answers with anything else: a refusal the TAM met with a new request is not one).
     const QString &refusal() const { return m_refusal; }
+    // The payloads an Update's manifests name by URI (not integrated, not bundled by a client
+    // app) that the agent must fetch before it can process the message; the TAM's signature is
+    // checked first, so a forged message fetches nothing. addFetchedPayload() hands them over
+    // (checked against their manifest's digest and size when the Update is processed).
+    QStringList payloadsToFetch(const QByteArray &message) const;
+    void addFetchedPayload(const QString &uri, const QByteArray &content) { m_fetched.insert(uri, content); }
     // The REE's client apps: what they need goes into the next QueryResponse's requested-tc-list
     // (with have-binary when an app bundles the TA), what they no longer need into its
     // unneeded-manifest-list.
@@ -79,6 +86,7 @@ private:
     QList<InstalledComponent> m_installed;
     ClientApps m_apps;
     QString m_refusal;
+    QHash<QString, QByteArray> m_fetched; // for the Update being processed
 };
 
 } // namespace teep::sim

@@ -297,10 +297,10 @@ Migration fleetFilterIndex()
 // without evidence ('identified'); an attestation policy per device group (NULL: the TAM's
 // default, in settings as attestation.policy); the agent key's type, so that an agent that sends
 // no kid is looked for among the keys of its signature's type only; and what the device's last
-// contact came to, failed or not, for the operator.
+// contact came to, failed or not, for the operator; TA manifests whose payload is fetched by URI.
 Migration deployedAgents()
 {
-    return {7, QStringLiteral("identified tier, attestation policy per group, agent key type, last contact outcome"), {
+    return {7, QStringLiteral("identified tier, attestation policy per group, agent key type, last contact outcome, payloads by URI"), {
         QStringLiteral(R"(CREATE TABLE attestation_results_v7 (
             id INTEGER PRIMARY KEY,
             tee_id INTEGER NOT NULL REFERENCES tees (id) ON DELETE CASCADE,
@@ -322,6 +322,10 @@ Migration deployedAgents()
                        "WHERE substr(agent_key_spki, 1, 26) = x'3059301306072a8648ce3d020106082a8648ce3d030107034200'"),
         QStringLiteral("UPDATE devices SET agent_key_type = 'Ed25519' WHERE substr(agent_key_spki, 1, 12) = x'302a300506032b6570032100'"),
         QStringLiteral("CREATE INDEX devices_by_agent_key_type ON devices (agent_key_type, last_contact_at) WHERE agent_key_type IS NOT NULL"),
+        // A TA's SUIT envelope that names its payload by URI (the TAM serves it by its digest)
+        // instead of carrying it: what agents with small receive buffers are sent.
+        QStringLiteral("ALTER TABLE ta_versions ADD COLUMN manifest_by_uri BLOB"),
+        QStringLiteral("CREATE INDEX ta_versions_by_digest ON ta_versions (binary_sha256)"),
     }};
 }
 

@@ -10,6 +10,7 @@
 #include "tam/serviceproviders.h"
 
 #include <QCborArray>
+#include <QRegularExpression>
 #include <QCborValue>
 
 namespace teep::tam {
@@ -92,7 +93,31 @@ Result<TaVersion> Catalog::addSignedTa(const QString &spid, const QByteArray &si
     return TaVersion{versionId, taId, ta.taid, spid, ta.taname, ta.version, signedTa, digest, ta.binary.size(), {}};
 }
 
-Status Catalog::attachManifest(const QString &taid, qint64 sequence, const QByteArray &envelope)
+QString payloadUri(const QString &sha256Hex)
+{
+    return QLatin1String(kPayloadPathPrefix) + sha256Hex;
+}
+
+Result<std::optional<QByteArray>> Catalog::payloadByDigest(const QString &sha256Hex) const
+{
+    static const QRegularExpression hex(QStringLiteral("^[0-9a-f]{64}$"));
+    if (!hex.match(sha256Hex).hasMatch())
+        return std::optional<QByteArray>();
+    auto found = run(m_db, QStringLiteral("SELECT manifest FROM ta_versions WHERE binary_sha256 = ? AND manifest IS NOT NULL LIMIT 1"), {sha256Hex});
+    if (!found)
+        return found.error();
+    if (!found.value().next())
+        return std::optional<QByteArray>();
+    const Result<suit::Envelope> envelope = suit::parseEnvelope(found.value().value(0).toByteArray());
+    if (!envelope)
+        return envelope.error();
+    const QByteArray payload = envelope.value().integratedPayloads.value(envelope.value().uri);
+    if (payload.isEmpty() || QString::fromLatin1(crypto::sha256(payload).toHex()) != sha256Hex)
+        return std::optional<QByteArray>(); // a manifest without its code (or not this code)
+    return std::optional<QByteArray>(payload);
+}
+
+Status Catalog::attachManifest(const QString &taid, qint64 sequence, const QByteArray &envelope, ManifestForm form)
 {
     const Result<QList<TaVersion>> known = versions(taid);
     if (!known)
@@ -116,13 +141,19 @@ Status Catalog::attachManifest(const QString &taid, qint64 sequence, const QByte
                      QStringLiteral("the manifest's sequence number %1 is not version %2").arg(parsed.value().sequenceNumber).arg(sequence)};
     if (QString::fromLatin1(parsed.value().imageDigest.toHex()) != version->binarySha256)
         return Error{QStringLiteral("catalog.manifest"), QStringLiteral("the manifest describes another image than version %1's code").arg(sequence)};
+    const bool byUri = form == ManifestForm::ByUri;
+    if (byUri && (parsed.value().uri != payloadUri(version->binarySha256) || !parsed.value().integratedPayloads.isEmpty()))
+        return Error{QStringLiteral("catalog.manifest"),
+                     QStringLiteral("a manifest by URI must name its payload %1 and carry none").arg(payloadUri(version->binarySha256))};
     store::Transaction transaction(m_db);
     if (const Status begun = transaction.begun(); !begun)
         return begun;
-    if (const auto stored = run(m_db, QStringLiteral("UPDATE ta_versions SET manifest = ? WHERE id = ?"), {envelope, version->id}); !stored)
+    const QString column = byUri ? QStringLiteral("manifest_by_uri") : QStringLiteral("manifest");
+    if (const auto stored = run(m_db, QStringLiteral("UPDATE ta_versions SET %1 = ? WHERE id = ?").arg(column), {envelope, version->id}); !stored)
         return stored.error();
     if (const Status audited = store::AuditLog::append(m_db, m_clock, m_actor, QStringLiteral("ta.manifest-attached"), QStringLiteral("ta_version"),
-                                                       QString::number(version->id), {{"taid", taid.toStdString()}, {"version", sequence}});
+                                                       QString::number(version->id),
+                                                       {{"taid", taid.toStdString()}, {"version", sequence}, {"payload", byUri ? "by URI" : "integrated"}});
         !audited)
         return audited;
     return transaction.commit();

@@ -13,6 +13,12 @@
 // and which devices should have them.
 namespace teep::tam {
 
+// Where a TAM serves a TA's code for SUIT manifests that name it by URI: an absolute path on the
+// TAM's own listener (the agent resolves it against the TAM URI it talks to, so scheme, host and
+// TLS are the listener's), content-addressed by the code's SHA-256.
+inline constexpr auto kPayloadPathPrefix = "/tam/payloads/sha256-";
+QString payloadUri(const QString &sha256Hex);
+
 struct TaVersion
 {
     qint64 id = 0;
@@ -52,10 +58,17 @@ public:
     // another SP, and the version must be new.
     Result<TaVersion> addSignedTa(const QString &spid, const QByteArray &signedTa);
     Result<QList<TaVersion>> versions(const QString &taid = {}) const;
+    QSqlDatabase database() const { return m_db; }
     // The TEEP form of a version: a SUIT envelope signed by the SP (one of its signer
     // certificates), for this TA's component id, with the version as its sequence number and the
     // version's code as its image (digest and size).
-    Status attachManifest(const QString &taid, qint64 sequence, const QByteArray &envelope);
+    // With ManifestForm::ByUri, the envelope must name its payload by payloadUri() of that code's
+    // digest and carry no payload: the TAM serves it (payloadByDigest), for agents that fetch.
+    enum class ManifestForm { Integrated, ByUri };
+    Status attachManifest(const QString &taid, qint64 sequence, const QByteArray &envelope, ManifestForm form = ManifestForm::Integrated);
+    // The code of a published TA version by its SHA-256 (lower-case hex), taken from its
+    // integrated manifest and checked against that digest; nothing when no version has it.
+    Result<std::optional<QByteArray>> payloadByDigest(const QString &sha256Hex) const;
 
     // `target` is a device name (or serial) for Device, a group name for Group (created when
     // missing), ignored for All.

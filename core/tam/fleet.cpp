@@ -350,7 +350,7 @@ Result<crypto::Key> Fleet::agentKey(qint64 deviceId) const
 
 Result<QList<DesiredTa>> Fleet::desiredFor(qint64 deviceId, TaForm form) const
 {
-    const QString blobs = form == TaForm::SignedTa ? QStringLiteral("v.binary_data, NULL") : QStringLiteral("NULL, v.manifest");
+    const QString blobs = form == TaForm::SignedTa ? QStringLiteral("v.binary_data, NULL, NULL") : QStringLiteral("NULL, v.manifest, v.manifest_by_uri");
     // Every assignment that reaches the device; per TA the most specific wins (device, then
     // group, then all), and among equals the newest assignment.
     auto query = run(m_db,
@@ -381,8 +381,9 @@ Result<QList<DesiredTa>> Fleet::desiredFor(qint64 deviceId, TaForm form) const
         QSqlQuery &v = version.value();
         if (!v.next())
             continue;
-        result << DesiredTa{v.value(0).toLongLong(), taid, rows.value(1).toString(), v.value(1).toLongLong(), v.value(2).toByteArray(),
-                            rows.value(3).toInt() == 1, v.value(3).toByteArray()};
+        DesiredTa ta{v.value(0).toLongLong(), taid, rows.value(1).toString(), v.value(1).toLongLong(), v.value(2).toByteArray(),
+                     rows.value(3).toInt() == 1, v.value(3).toByteArray(), v.value(4).toByteArray()};
+        result << ta;
     }
     // What the device asked for and the operator (or the policy) approved, unless assigned too.
     auto requests = run(m_db, QStringLiteral("SELECT t.name, s.spid, r.sequence_number, r.have_binary, v.id, v.sequence_number, %1 "
@@ -400,7 +401,8 @@ Result<QList<DesiredTa>> Fleet::desiredFor(qint64 deviceId, TaForm form) const
             continue;
         if (!r.value(2).isNull() && r.value(2).toLongLong() > r.value(5).toLongLong())
             continue; // asks for a newer version than the catalog has
-        DesiredTa ta{r.value(4).toLongLong(), taid, r.value(1).toString(), r.value(5).toLongLong(), r.value(6).toByteArray(), false, r.value(7).toByteArray()};
+        DesiredTa ta{r.value(4).toLongLong(), taid, r.value(1).toString(), r.value(5).toLongLong(), r.value(6).toByteArray(), false, r.value(7).toByteArray(),
+                     r.value(8).toByteArray()};
         ta.requested = true;
         ta.haveBinary = r.value(3).toInt() == 1;
         result << ta;

@@ -25,6 +25,7 @@ struct DesiredTa
     QByteArray signedTa;  // OTrP: the SP-signed TA
     bool allowRollback = false;
     QByteArray manifest;  // TEEP: the SP-signed SUIT envelope (empty when none was attached)
+    QByteArray manifestByUri; // TEEP: the same TA's envelope that names its payload by URI (empty: none)
     bool requested = false;  // desired because the device asked for it (an approved request), not assigned
     bool haveBinary = false; // TEEP: the device holds the binary already (bundled in its client app)
 };

@@ -1,6 +1,7 @@
 #include "tam/tamservice.h"
 
 #include "common/logging.h"
+#include "tam/catalog.h"
 
 namespace teep::tam {
 
@@ -19,6 +20,13 @@ void TamService::setListener(const std::function<void(const SessionEvent &)> &li
 {
     m_otrp.setListener(listener);
     m_teep.setListener(listener);
+}
+
+Result<std::optional<QByteArray>> TamService::payload(const QString &name)
+{
+    if (!name.startsWith(QLatin1String("sha256-")))
+        return std::optional<QByteArray>();
+    return Catalog(m_db, m_clock, QStringLiteral("tam")).payloadByDigest(name.mid(7));
 }
 
 int TamService::openSessions() const

@@ -24,6 +24,8 @@ public:
     Result<QByteArray> start(transport::Profile profile, const QString &peer) override;
     Result<std::optional<QByteArray>> process(transport::Profile profile, const QByteArray &body, const QString &peer) override;
     Status makeDurable() override;
+    // NAME is "sha256-<hex>" of a published TA version's code.
+    Result<std::optional<QByteArray>> payload(const QString &name) override;
 
 private:
     template <typename Answer>

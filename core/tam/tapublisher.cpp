@@ -4,6 +4,7 @@
 #include "crypto/jws.h"
 #include "crypto/openssl.h"
 #include "protocol/otrp/tapackage.h"
+#include "store/transaction.h"
 #include "suit/suitenvelope.h"
 
 #include <QCborArray>
@@ -40,13 +41,25 @@ Result<TaVersion> publishTa(Catalog &catalog, const QString &spid, const TaRelea
     const Result<QByteArray> envelope = suit::buildEnvelope(manifest, {spKey, algorithm});
     if (!envelope)
         return envelope.error();
+    // The same manifest naming its payload by URI, for agents that fetch it (small receive buffers).
+    manifest.uri = payloadUri(QString::fromLatin1(crypto::sha256(release.binary).toHex()));
+    const Result<QByteArray> byUri = suit::buildEnvelope(manifest, {spKey, algorithm});
+    if (!byUri)
+        return byUri.error();
     // Both forms are made before the catalog changes, so a key or binary that cannot be signed
     // leaves it untouched; attachManifest then verifies with the SP certificates addSignedTa used.
+    store::Transaction transaction(catalog.database()); // the version and both manifests, or nothing
+    if (const Status begun = transaction.begun(); !begun)
+        return begun.error();
     const Result<TaVersion> added = catalog.addSignedTa(spid, signedTa.value());
     if (!added)
         return added.error();
     if (const Status attached = catalog.attachManifest(release.taid, release.version, envelope.value()); !attached)
         return attached.error();
+    if (const Status attached = catalog.attachManifest(release.taid, release.version, byUri.value(), Catalog::ManifestForm::ByUri); !attached)
+        return attached.error();
+    if (const Status committed = transaction.commit(); !committed)
+        return committed.error();
     TaVersion version = added.value();
     version.manifest = envelope.value();
     return version;

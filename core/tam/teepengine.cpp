@@ -162,15 +162,15 @@ Result<QByteArray> TeepEngine::start(const QString &peer)
     return message.value();
 }
 
-Result<std::optional<QByteArray>> TeepEngine::queryAgain(Session &session, bool attestation, const QString &why)
+Result<std::optional<QByteArray>> TeepEngine::queryAgain(Session &session, bool attestation, const QString &why, int maxQueries)
 {
-    constexpr int kMaxQueries = 3;
-    if (session.queries >= kMaxQueries) {
+    if (session.queries >= maxQueries) {
         session.failed = true;
-        finish(session, QStringLiteral("%1; no QueryRequest after the %2th").arg(why).arg(kMaxQueries));
+        finish(session, QStringLiteral("%1; no more than %2 QueryRequests in a session").arg(why.isEmpty() ? QStringLiteral("more to send") : why).arg(maxQueries));
         return std::optional<QByteArray>();
     }
-    session.outcomes << why;
+    if (!why.isEmpty())
+        session.outcomes << why;
     const QByteArray previous = session.token;
     const Result<QByteArray> message = query(session, attestation);
     if (!message) {
@@ -341,6 +341,11 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
         finish(session, QStringLiteral("QueryResponse refused: %1; nothing recorded").arg(signer.problem));
         return badMessage(signer.problem);
     }
+    if (known && session.admitted && known->deviceId == session.deviceId) {
+        // A later round of this session (more to send): the device was admitted in its first.
+        session.compatibilityNotes.clear();
+        return planUpdate(session, *known, response);
+    }
     if (known)
         session.deviceId = known->deviceId; // it proved its key: its contact is recorded from now on
     // The device's profile and the listener's suites decide which algorithms and forms are accepted.
@@ -503,6 +508,7 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
     }
     if (const Status attached = m_fleet.attachSession(session.id, record.deviceId, record.teeId); !attached)
         qCWarning(lcTam) << "session" << session.id << "not attached to its device:" << attached.error().toString();
+    session.admitted = tier != Tier::Contraindicated;
     m_open.announce(SessionEvent::Kind::DeviceSeen, session, QStringLiteral("%1: TEEP agent %2").arg(session.device, tierName(tier)));
     if (tier == Tier::Contraindicated) {
         session.failed = true;
@@ -543,8 +549,21 @@ Result<std::optional<QByteArray>> TeepEngine::planUpdate(Session &session, const
         if (!reported.contains(it.key()))
             (void)m_fleet.recordRemoved(record.teeId, it.key()); // the device no longer has it
     }
+    // The manifests to send, each in the form this device can take: without its payload when a
+    // client app bundles the binary; naming its payload by URI for a device with the
+    // compatibility profile (deployed agents fetch large payloads) or when it is large.
+    const TeepSettings settings(m_db, m_clock, QStringLiteral("tam"));
+    const Result<qsizetype> uriAbove = settings.payloadByUriAbove();
+    const Result<qsizetype> compatibleLimit = settings.compatibleUpdateLimit();
+    if (!uriAbove || !compatibleLimit) {
+        session.failed = true;
+        finish(session, (uriAbove ? compatibleLimit.error() : uriAbove.error()).message);
+        return uriAbove ? compatibleLimit.error() : uriAbove.error();
+    }
+    const qsizetype limit = session.compatibility ? compatibleLimit.value() : kMaxMessageBytes;
     Update update;
     QStringList desiredTaids;
+    QList<std::pair<DesiredTa, QByteArray>> toSend;
     for (const DesiredTa &ta : desired.value()) {
         desiredTaids << ta.taid;
         if (ta.manifest.isEmpty()) {
@@ -569,11 +588,12 @@ Result<std::optional<QByteArray>> TeepEngine::planUpdate(Session &session, const
                 session.outcomes << QStringLiteral("%1: the manifest could not be sent without its payload: %2").arg(ta.taid, bare.error().message);
                 continue;
             }
-            update.manifestList << bare.value();
+            toSend.append({ta, bare.value()});
+        } else if (!ta.manifestByUri.isEmpty() && (session.compatibility || ta.manifest.size() > uriAbove.value())) {
+            toSend.append({ta, ta.manifestByUri});
         } else {
-            update.manifestList << ta.manifest;
+            toSend.append({ta, ta.manifest});
         }
-        session.sent << ta;
     }
     for (const QString &taid : std::as_const(reported)) {
         if (session.unneeded.contains(taid) && desiredTaids.contains(taid))
@@ -583,21 +603,57 @@ Result<std::optional<QByteArray>> TeepEngine::planUpdate(Session &session, const
             session.removing << taid;
         }
     }
+    // As many manifests as keep the signed Update within what the device can receive; the rest
+    // follow in this session, after its Success, each round answering a new QueryRequest.
+    update.token = crypto::randomBytes(16);
+    if (update.token.size() != 16) {
+        session.failed = true;
+        finish(session, QStringLiteral("no random token could be drawn"));
+        return Error{QStringLiteral("tam.random"), QStringLiteral("no random token could be drawn")};
+    }
+    Result<QByteArray> message = Error{QStringLiteral("tam.sign"), QStringLiteral("nothing signed yet")};
+    auto sign = [&]() { message = signMessage(update, answerAlgorithms(session)); return message.ok() && message.value().size() <= limit; };
+    session.deferred.clear();
+    for (const auto &[ta, manifest] : std::as_const(toSend)) {
+        if (!session.deferred.isEmpty()) {
+            session.deferred << ta;
+            continue;
+        }
+        update.manifestList << manifest;
+        if (sign()) {
+            session.sent << ta;
+            continue;
+        }
+        update.manifestList.removeLast();
+        if (!update.manifestList.isEmpty() || !update.unneededManifestList.isEmpty()) {
+            session.deferred << ta; // it fits alone, or with less: the next round
+            continue;
+        }
+        const QString why = QStringLiteral("its manifest alone makes an Update of %1 bytes, over the %2 bytes this device can receive%3")
+                                .arg(message ? message.value().size() : manifest.size())
+                                .arg(limit)
+                                .arg(ta.manifestByUri.isEmpty() ? QStringLiteral(" (published before payloads by URI: publish it again)") : QString());
+        session.outcomes << QStringLiteral("%1 v%2 not sent: %3").arg(ta.taid).arg(ta.sequence).arg(why);
+        (void)m_fleet.recordFailed(session.teeId, ta, why);
+    }
     if (update.manifestList.isEmpty() && update.unneededManifestList.isEmpty())
         return finish(session);
-    update.token = crypto::randomBytes(16);
-    const Result<QByteArray> message = signMessage(update, answerAlgorithms(session));
-    if (!message || update.token.size() != 16) {
+    if (!sign()) {
         session.failed = true;
-        finish(session, QStringLiteral("the Update could not be signed"));
-        return Error{QStringLiteral("tam.sign"), QStringLiteral("the Update could not be signed")};
+        const QString why = message ? QStringLiteral("the removals alone make an Update of %1 bytes, over the %2 bytes this device can receive")
+                                          .arg(message.value().size()).arg(limit)
+                                    : QStringLiteral("the Update could not be signed: %1").arg(message.error().message);
+        finish(session, why);
+        return message ? std::optional<QByteArray>() : Result<std::optional<QByteArray>>(message.error());
     }
     QStringList what;
     for (const DesiredTa &ta : std::as_const(session.sent))
         what << QStringLiteral("%1 v%2").arg(ta.taid).arg(ta.sequence);
     for (const QString &taid : std::as_const(session.removing))
         what << QStringLiteral("remove %1").arg(taid);
-    m_open.logMessage(session, true, message.value(), QStringLiteral("Update (%1)").arg(what.join(QStringLiteral(", "))));
+    if (!session.deferred.isEmpty())
+        what << QStringLiteral("%1 more to follow").arg(session.deferred.size());
+    m_open.logMessage(session, true, message.value(), QStringLiteral("Update (%1), %2 bytes").arg(what.join(QStringLiteral(", "))).arg(message.value().size()));
     // The session is found by the token of the request in flight: re-key it.
     Session &moved = m_open.rekey(session.token, update.token); // `session` is no more
     moved.token = update.token;
@@ -645,6 +701,13 @@ std::optional<QByteArray> TeepEngine::afterUpdate(Session &session, const Messag
         for (const QString &taid : std::as_const(session.removing)) {
             (void)m_fleet.recordRemoved(session.teeId, taid);
             session.outcomes << QStringLiteral("%1 removed").arg(taid);
+        }
+        session.sent.clear();
+        session.removing.clear();
+        if (!session.deferred.isEmpty()) {
+            // What did not fit: a new round (QueryRequest, QueryResponse, Update) in this session.
+            const Result<std::optional<QByteArray>> next = queryAgain(session, false, QString(), kMaxRounds);
+            return next ? next.value() : std::nullopt;
         }
         return finish(session);
     }

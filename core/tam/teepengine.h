@@ -52,7 +52,9 @@ private:
         qint64 agentAlgorithm = 0; // what the agent signs with: the TAM answers in the same family
         bool compatibility = false; // the device's compatibility profile
         QStringList compatibilityNotes; // what the QueryResponse needed that profile for
+        bool admitted = false;   // passed its attestation policy in this session
         QList<DesiredTa> sent;   // the manifests in the Update in flight
+        QList<DesiredTa> deferred; // what did not fit in it: sent in the next round
         QStringList removing;    // taids in its unneeded-manifest-list
         QSet<QString> unneeded;  // taids the device said it no longer needs
     };
@@ -71,7 +73,9 @@ private:
     Result<QByteArray> query(Session &session, bool attestation);
     // A QueryRequest again in the same session (the agent refused the last one for a reason the
     // TAM can meet); the session is re-keyed to its token.
-    Result<std::optional<QByteArray>> queryAgain(Session &session, bool attestation, const QString &why);
+    static constexpr int kMaxQueries = 3;  // QueryRequests in a session that negotiates (suites, attestation)
+    static constexpr int kMaxRounds = 32;  // ... and that sends what did not fit in one Update
+    Result<std::optional<QByteArray>> queryAgain(Session &session, bool attestation, const QString &why, int maxQueries = kMaxQueries);
     Signer identify(const crypto::cose::SignedObject &object, const crypto::cose::AlgorithmPolicy &policy) const;
     Result<std::optional<QByteArray>> afterQueryResponse(Session &session, const crypto::cose::SignedObject &object,
                                                          const protocol::QueryResponse &response);

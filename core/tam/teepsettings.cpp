@@ -12,6 +12,8 @@ using store::run;
 namespace {
 const QString kSuitesKey = QStringLiteral("teep.suites");
 const QString kPolicyKey = QStringLiteral("attestation.policy");
+const QString kUpdateLimitKey = QStringLiteral("teep.compatible-update-limit");
+const QString kByUriAboveKey = QStringLiteral("teep.payload-by-uri-above");
 
 Error passportNotYet()
 {
@@ -114,16 +116,57 @@ Result<TeepSuites> TeepSettings::suites() const
     return value.value().isEmpty() ? TeepSuites::Modern : parseTeepSuites(value.value());
 }
 
+Status TeepSettings::saveSetting(const QString &key, const QString &value, const QString &action)
+{
+    return store::AuditLog::inTransaction(m_db, m_clock, m_actor, action, QStringLiteral("setting"), key, {{"value", value.toStdString()}}, [&]() -> Status {
+        const auto stored = run(m_db, QStringLiteral("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
+                                {key, value});
+        return stored ? Status() : Status(stored.error());
+    });
+}
+
 Status TeepSettings::setSuites(TeepSuites suites)
 {
-    const QString value = teepSuitesName(suites);
-    return store::AuditLog::inTransaction(m_db, m_clock, m_actor, QStringLiteral("teep.suites-set"), QStringLiteral("setting"), kSuitesKey,
-                                          {{"value", value.toStdString()}}, [&]() -> Status {
-                                              const auto stored = run(m_db, QStringLiteral("INSERT INTO settings (key, value) VALUES (?, ?) "
-                                                                                           "ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
-                                                                      {kSuitesKey, value});
-                                              return stored ? Status() : Status(stored.error());
-                                          });
+    return saveSetting(kSuitesKey, teepSuitesName(suites), QStringLiteral("teep.suites-set"));
+}
+
+Result<qsizetype> TeepSettings::sizeSetting(const QString &key, qsizetype fallback) const
+{
+    const Result<QString> value = setting(key);
+    if (!value)
+        return value.error();
+    if (value.value().isEmpty())
+        return fallback;
+    bool ok = false;
+    const qlonglong bytes = value.value().toLongLong(&ok);
+    if (!ok || bytes < 0)
+        return Error{QStringLiteral("tam.bad-setting"), QStringLiteral("the setting %1 is not a size in bytes: '%2'").arg(key, value.value())};
+    return qsizetype(bytes);
+}
+
+Result<qsizetype> TeepSettings::compatibleUpdateLimit() const
+{
+    return sizeSetting(kUpdateLimitKey, kDefaultCompatibleUpdateLimit);
+}
+
+Status TeepSettings::setCompatibleUpdateLimit(qsizetype bytes)
+{
+    // Below ~400 bytes not even one manifest by URI fits in a signed Update.
+    if (bytes < 512 || bytes > 4 * 1024 * 1024)
+        return Error{QStringLiteral("tam.bad-setting"), QStringLiteral("an Update limit is 512 bytes to 4 MiB, not %1").arg(bytes)};
+    return saveSetting(kUpdateLimitKey, QString::number(bytes), QStringLiteral("teep.update-limit-set"));
+}
+
+Result<qsizetype> TeepSettings::payloadByUriAbove() const
+{
+    return sizeSetting(kByUriAboveKey, kDefaultPayloadByUriAbove);
+}
+
+Status TeepSettings::setPayloadByUriAbove(qsizetype bytes)
+{
+    if (bytes < 0 || bytes > 4 * 1024 * 1024)
+        return Error{QStringLiteral("tam.bad-setting"), QStringLiteral("a size is 0 to 4 MiB, not %1").arg(bytes)};
+    return saveSetting(kByUriAboveKey, QString::number(bytes), QStringLiteral("teep.payload-by-uri-set"));
 }
 
 Result<AttestationPolicy> TeepSettings::defaultPolicy() const

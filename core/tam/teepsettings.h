@@ -53,6 +53,16 @@ public:
     Result<TeepSuites> suites() const;
     Status setSuites(TeepSuites suites);
 
+    // The largest signed Update a device with the compatibility profile is sent (deployed
+    // agents receive into 1,024 bytes); what does not fit follows in later rounds.
+    static constexpr qsizetype kDefaultCompatibleUpdateLimit = 1024;
+    Result<qsizetype> compatibleUpdateLimit() const;
+    Status setCompatibleUpdateLimit(qsizetype bytes);
+    // A TA whose integrated manifest is larger than this goes to every device by URI.
+    static constexpr qsizetype kDefaultPayloadByUriAbove = 256 * 1024;
+    Result<qsizetype> payloadByUriAbove() const;
+    Status setPayloadByUriAbove(qsizetype bytes);
+
     // The default policy (group empty) or a group's (a null policy clears it: the default applies).
     Result<AttestationPolicy> defaultPolicy() const;
     Status setPolicy(const QString &group, std::optional<AttestationPolicy> policy);
@@ -62,6 +72,8 @@ public:
 
 private:
     Result<QString> setting(const QString &key) const;
+    Result<qsizetype> sizeSetting(const QString &key, qsizetype fallback) const;
+    Status saveSetting(const QString &key, const QString &value, const QString &action);
 
     QSqlDatabase m_db;
     const Clock &m_clock;

@@ -168,6 +168,24 @@ void TamServer::send(const HeldAnswer &held)
 bool TamServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
 {
     const QByteArray text = "text/plain; charset=utf-8";
+    // The payloads that SUIT manifests name by URI, on the same listener (and so with its TLS).
+    const QString payloads = m_options.path + QStringLiteral("/payloads/");
+    if (request.url().path().startsWith(payloads)) {
+        if (request.method() != QHttpServerRequest::Method::Get) {
+            answer(request, socket, 405, text, "payloads are fetched with GET\n", {{"Allow", "GET"}});
+            return true;
+        }
+        const Result<std::optional<QByteArray>> found = m_endpoint.payload(request.url().path().mid(payloads.size()));
+        if (!found) {
+            qCWarning(lcTransport) << "payload lookup failed:" << found.error().toString();
+            answer(request, socket, 500, text, "the payload could not be read\n");
+        } else if (!found.value()) {
+            answer(request, socket, 404, text, "no published TA has this payload\n");
+        } else {
+            answer(request, socket, 200, "application/octet-stream", *found.value());
+        }
+        return true;
+    }
     if (request.url().path() != m_options.path) {
         answer(request, socket, 404, text, "not found: the TAM URI is " + m_options.path.toUtf8() + "\n");
         return true;

@@ -39,6 +39,12 @@ public:
     // What start() and process() recorded since the last call becomes durable here; the server
     // calls it before any of their answers leaves. An error: none of those answers may be sent.
     virtual Status makeDurable() = 0;
+    // GET PATH/payloads/NAME: a TA's code that SUIT manifests name by URI (nothing: 404).
+    virtual Result<std::optional<QByteArray>> payload(const QString &name)
+    {
+        Q_UNUSED(name);
+        return std::optional<QByteArray>();
+    }
 };
 
 struct ServerOptions

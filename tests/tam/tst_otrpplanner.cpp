@@ -12,7 +12,7 @@ using Versions = QMap<QString, qint64>;
 namespace {
 DesiredTa want(const QString &taid, const QString &spid, qint64 version, bool rollback = false)
 {
-    return DesiredTa{version, taid, spid, version, "signed", rollback, {}};
+    return DesiredTa{version, taid, spid, version, "signed", rollback, {}, {}};
 }
 
 SdEntry sd(const QString &name, const QString &spid, const QStringList &tas)
