@@ -342,9 +342,10 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
         return badMessage(signer.problem);
     }
     if (known && session.admitted && known->deviceId == session.deviceId) {
-        // A later round of this session (more to send): the device was admitted in its first.
-        session.compatibilityNotes.clear();
-        return planUpdate(session, *known, response);
+        // A later round of this session: the device was admitted, and what it reported planned,
+        // in the first; now what did not fit then (an agent's report may lag behind what it was
+        // just sent, so it is not planned again).
+        return sendUpdate(session, Update{}, session.deferred);
     }
     if (known)
         session.deviceId = known->deviceId; // it proved its key: its contact is recorded from now on
@@ -563,7 +564,7 @@ Result<std::optional<QByteArray>> TeepEngine::planUpdate(Session &session, const
     const qsizetype limit = session.compatibility ? compatibleLimit.value() : kMaxMessageBytes;
     Update update;
     QStringList desiredTaids;
-    QList<std::pair<DesiredTa, QByteArray>> toSend;
+    QList<PendingManifest> toSend;
     for (const DesiredTa &ta : desired.value()) {
         desiredTaids << ta.taid;
         if (ta.manifest.isEmpty()) {
@@ -603,8 +604,15 @@ Result<std::optional<QByteArray>> TeepEngine::planUpdate(Session &session, const
             session.removing << taid;
         }
     }
+    session.updateLimit = limit;
+    return sendUpdate(session, update, toSend);
+}
+
+Result<std::optional<QByteArray>> TeepEngine::sendUpdate(Session &session, Update update, QList<PendingManifest> toSend)
+{
     // As many manifests as keep the signed Update within what the device can receive; the rest
     // follow in this session, after its Success, each round answering a new QueryRequest.
+    const qsizetype limit = session.updateLimit;
     update.token = crypto::randomBytes(16);
     if (update.token.size() != 16) {
         session.failed = true;
@@ -614,9 +622,10 @@ Result<std::optional<QByteArray>> TeepEngine::planUpdate(Session &session, const
     Result<QByteArray> message = Error{QStringLiteral("tam.sign"), QStringLiteral("nothing signed yet")};
     auto sign = [&]() { message = signMessage(update, answerAlgorithms(session)); return message.ok() && message.value().size() <= limit; };
     session.deferred.clear();
-    for (const auto &[ta, manifest] : std::as_const(toSend)) {
+    for (const PendingManifest &pending : toSend) {
+        const auto &[ta, manifest] = pending;
         if (!session.deferred.isEmpty()) {
-            session.deferred << ta;
+            session.deferred << pending;
             continue;
         }
         update.manifestList << manifest;
@@ -626,7 +635,7 @@ Result<std::optional<QByteArray>> TeepEngine::planUpdate(Session &session, const
         }
         update.manifestList.removeLast();
         if (!update.manifestList.isEmpty() || !update.unneededManifestList.isEmpty()) {
-            session.deferred << ta; // it fits alone, or with less: the next round
+            session.deferred << pending; // it fits alone, or with less: the next round
             continue;
         }
         const QString why = QStringLiteral("its manifest alone makes an Update of %1 bytes, over the %2 bytes this device can receive%3")

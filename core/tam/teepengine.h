@@ -54,7 +54,8 @@ private:
         QStringList compatibilityNotes; // what the QueryResponse needed that profile for
         bool admitted = false;   // passed its attestation policy in this session
         QList<DesiredTa> sent;   // the manifests in the Update in flight
-        QList<DesiredTa> deferred; // what did not fit in it: sent in the next round
+        QList<std::pair<DesiredTa, QByteArray>> deferred; // what did not fit in it (with the form to send): the next round
+        qsizetype updateLimit = 0; // the largest signed Update this device takes
         QStringList removing;    // taids in its unneeded-manifest-list
         QSet<QString> unneeded;  // taids the device said it no longer needs
     };
@@ -84,6 +85,11 @@ private:
     // The device proved who it is and passed its attestation policy: the Update that closes the
     // gap between what it reports and what it should have, or the end of the session.
     Result<std::optional<QByteArray>> planUpdate(Session &session, const TeeRecord &record, const protocol::QueryResponse &response);
+    // A TA and the manifest (in the form this device takes) that the TAM means to send it.
+    using PendingManifest = std::pair<DesiredTa, QByteArray>;
+    // `update` (its removals) with as many of `toSend` as fit the device's limit, signed and sent;
+    // the rest wait in session.deferred for the next round (`toSend` is a copy: it may be that list).
+    Result<std::optional<QByteArray>> sendUpdate(Session &session, protocol::Update update, QList<PendingManifest> toSend);
     // Records the QueryResponse's requested-tc-list and unneeded-manifest-list; returns the taids
     // whose binary the device holds (have-binary).
     QSet<QString> takeRequests(Session &session, qint64 deviceId, const protocol::QueryResponse &response, const QStringList &reported);

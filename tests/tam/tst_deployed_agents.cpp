@@ -6,12 +6,14 @@
 // made by hand: what it refuses, and that a refusal changes nothing.
 #include "cbor/strictcbor.h"
 #include "crypto/cosesign.h"
+#include "crypto/pkcs8.h"
 #include "crypto/pkiformats.h"
 #include "protocol/teep/teepcodec.h"
 #include "sim/demomaterial.h"
 #include "store/auditlog.h"
 #include "tam/catalog.h"
 #include "tam/fleet.h"
+#include "tam/tapublisher.h"
 #include "tam/teepsettings.h"
 #include "tamfixture.h"
 
@@ -110,19 +112,30 @@ void TestDeployedAgents::installUpdateDeleteByUri()
     const QStringList names = {QStringLiteral("line-0001"), QStringLiteral("line-0002")};
     for (const QString &name : names)
         registerDeployed(name, QStringLiteral("line-7"));
+    // A third TA, so that not every manifest fits in one Update.
+    tam::Catalog catalog(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test"));
+    const auto spKey = crypto::readPrivateKeyPem(test::readAll(m_tam->dir->path(QStringLiteral("demo/sp-acme.key.pem"))), {});
+    const auto spCertificate = crypto::parseCertificates(test::readAll(m_tam->dir->path(QStringLiteral("demo/sp-acme.pem"))));
+    QVERIFY(spKey.ok() && spCertificate.ok());
+    const auto published = tam::publishTa(catalog, QStringLiteral("acme"), {QStringLiteral("acme-maps"), QStringLiteral("Maps"), 1, QByteArray(3000, 'n')},
+                                          spKey.value(), spCertificate.value().first());
+    QVERIFY2(published.ok(), qPrintable(published.ok() ? QString() : published.error().toString()));
+    QVERIFY(catalog.assign(QStringLiteral("acme-maps"), tam::TargetKind::All, {}, std::nullopt, false).ok());
 
-    // Install: the demo's TAs (2.4 KB each) are too large for a 1 KB buffer integrated; by URI
-    // they fit, one or more per round, and the agents fetch and check the code.
+    // Install: the TAs (2.4 to 3 KB) are too large for a 1 KB buffer integrated; by URI they fit,
+    // two per round, and the agents fetch and check the code.
     for (const sim::DeviceOutcome &outcome : runDeployed(names)) {
         QVERIFY2(outcome.ok, qPrintable(outcome.detail));
-        QCOMPARE(outcome.installed, (QStringList{QStringLiteral("acme-wallet v2"), QStringLiteral("globex-drm v1")}));
+        QCOMPARE(outcome.installed, (QStringList{QStringLiteral("acme-maps v1"), QStringLiteral("acme-wallet v2"), QStringLiteral("globex-drm v1")}));
     }
+    // Two rounds in each session: QueryRequest, QueryResponse, Update, Success, twice.
+    QCOMPARE(scalar(QStringLiteral("SELECT MIN(n) FROM (SELECT COUNT(*) AS n FROM session_messages GROUP BY session_id)")).toInt(), 8);
     QCOMPARE(scalar(QStringLiteral("SELECT MAX(LENGTH(body)) <= 1024 FROM session_messages WHERE direction = 'to-device'")).toInt(), 1);
     QVERIFY(scalar(QStringLiteral("SELECT MAX(LENGTH(manifest)) FROM ta_versions")).toInt() > 1024); // integrated would not have fitted
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM devices")).toInt(), 2); // none learned besides the registered ones
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM attestation_results WHERE tier = 'identified'")).toInt(), 2);
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM attestation_results WHERE tier <> 'identified'")).toInt(), 0);
-    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM installations WHERE state = 'installed'")).toInt(), 4);
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM installations WHERE state = 'installed'")).toInt(), 6);
     QVERIFY(scalar(QStringLiteral("SELECT checks_json FROM attestation_results LIMIT 1")).toString().contains(QStringLiteral("no kid: found by its signature")));
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM audit_log WHERE action = 'attestation.verified' AND detail_json LIKE '%registered-key (default)%'")).toInt(), 2);
     QVERIFY(scalar(QStringLiteral("SELECT last_outcome FROM devices WHERE name = 'line-0001'")).toString().startsWith(QStringLiteral("completed: ")));
@@ -136,10 +149,9 @@ void TestDeployedAgents::installUpdateDeleteByUri()
 
     // Update: a new version (published before payloads by URI: its small integrated manifest fits).
     QVERIFY(m_tam->addVersion(QStringLiteral("acme"), QStringLiteral("acme-wallet"), 3).ok());
-    // Delete: globex-drm no longer assigned.
-    tam::Catalog catalog(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test"));
+    // Delete: globex-drm and acme-maps no longer assigned.
     for (const tam::Assignment &assignment : catalog.assignments().value()) {
-        if (assignment.taid == QLatin1String("globex-drm"))
+        if (assignment.taid == QLatin1String("globex-drm") || assignment.taid == QLatin1String("acme-maps"))
             QVERIFY(catalog.unassign(assignment.id).ok());
     }
     for (const sim::DeviceOutcome &outcome : runDeployed(names)) {
