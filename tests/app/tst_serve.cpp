@@ -30,6 +30,7 @@ private slots:
     void killDuringBatchLosesNothing();
     void terminateStopsCleanly();
     void registeredDevicesOnly();
+    void deployedAgentsAsTheReadmeSays();
     void approvalQueueFromTheCommandLine();
     void publishedVersionReachesBothProfiles();
     void usageErrors();
@@ -235,6 +236,66 @@ void TestServe::registeredDevicesOnly()
              2);
     server.terminate();
     server.waitForFinished(10000);
+}
+
+void TestServe::deployedAgentsAsTheReadmeSays()
+{
+    auto teepctl = [this](const QStringList &arguments) {
+        return teep::test::runProgram(kTeepctl, QStringList{QStringLiteral("--database"), m_db} + arguments);
+    };
+    const QStringList simulated = {QStringLiteral("--demo-dir"), m_demo, QStringLiteral("--state-dir"), m_dir->path(QStringLiteral("state")),
+                                   QStringLiteral("--profile"), QStringLiteral("teep"), QStringLiteral("--agent-profile"), QStringLiteral("deployed"),
+                                   QStringLiteral("--devices"), QStringLiteral("3"), QStringLiteral("--name-prefix"), QStringLiteral("unit")};
+    // The factory list: the devices' identities made, their agent keys listed; imported all or none.
+    const QString list = m_dir->path(QStringLiteral("line-7.csv"));
+    ToolRun run = teep::test::runProgram(kDevsim, simulated + QStringList{QStringLiteral("--tam"), QStringLiteral("http://127.0.0.1:1/tam"),
+                                                                          QStringLiteral("--write-csv"), list, QStringLiteral("--csv-group"),
+                                                                          QStringLiteral("line-7")});
+    QVERIFY2(run.exitCode == 0, run.err.constData());
+    QByteArray csv = teep::test::readAll(list);
+    QCOMPARE(csv.count('\n'), 4); // header and three devices
+    teep::test::writeAll(m_dir->path(QStringLiteral("broken.csv")), csv + "unit-0004,missing.pem,line-7,compatible\n");
+    run = teepctl({QStringLiteral("devices"), QStringLiteral("import"), m_dir->path(QStringLiteral("broken.csv"))});
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY2(run.err.contains("broken.csv line 5"), run.err.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM devices")).toInt(), 0);
+    run = teepctl({QStringLiteral("devices"), QStringLiteral("import"), list});
+    QVERIFY2(run.exitCode == 0, run.err.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM devices WHERE compat_profile = 'compatible' AND identity_source = 'registered'")).toInt(), 3);
+    QCOMPARE(teepctl({QStringLiteral("devices"), QStringLiteral("attestation-policy"), QStringLiteral("--group"), QStringLiteral("line-7"),
+                      QStringLiteral("registered-key")})
+                 .exitCode,
+             0);
+
+    // The listener's default suites (modern): the agents cannot verify it and say so; teep-devsim
+    // fails them and says why.
+    QProcess server;
+    QString uri = startServer(server);
+    QVERIFY(!uri.isEmpty());
+    run = teep::test::runProgram(kDevsim, simulated + QStringList{QStringLiteral("--tam"), uri});
+    QCOMPARE(run.exitCode, 1);
+    QVERIFY2(run.out.contains("unit-0001: FAILED") && run.out.contains("ERR_UNSUPPORTED_CIPHER_SUITES"), run.out.constData());
+    server.terminate();
+    QVERIFY(server.waitForFinished(10000));
+
+    // Legacy suites: served, identified by their registered keys, every TA by URI under 1 KB.
+    QCOMPARE(teepctl({QStringLiteral("tam"), QStringLiteral("suites"), QStringLiteral("legacy")}).exitCode, 0);
+    uri = startServer(server);
+    run = teep::test::runProgram(kDevsim, simulated + QStringList{QStringLiteral("--tam"), uri, QStringLiteral("--json")});
+    QVERIFY2(run.exitCode == 0, run.out.constData());
+    QCOMPARE(QJsonDocument::fromJson(run.out).object().value(QStringLiteral("failed")).toInt(), 0);
+    const QJsonArray fleet = QJsonDocument::fromJson(teepctl({QStringLiteral("devices"), QStringLiteral("list"), QStringLiteral("--json")}).out).array();
+    QCOMPARE(fleet.size(), 3);
+    for (const QJsonValue &device : fleet) {
+        QVERIFY(device.toObject().value(QStringLiteral("last_outcome")).toString().startsWith(QStringLiteral("completed: ")));
+        QCOMPARE(device.toObject().value(QStringLiteral("tees")).toArray().first().toObject().value(QStringLiteral("attestation")).toString(),
+                 QStringLiteral("identified"));
+    }
+    QCOMPARE(scalar(QStringLiteral("SELECT MAX(LENGTH(body)) <= 1024 FROM session_messages m JOIN sessions s ON s.id = m.session_id "
+                                   "WHERE m.direction = 'to-device' AND s.state = 'completed'")).toInt(), 1);
+    QVERIFY(teepctl({QStringLiteral("devices"), QStringLiteral("list")}).out.contains("attestation: identified, not attested"));
+    server.terminate();
+    QVERIFY(server.waitForFinished(10000));
 }
 
 void TestServe::approvalQueueFromTheCommandLine()

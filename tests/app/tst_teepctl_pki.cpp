@@ -74,6 +74,7 @@ private slots:
     void badAnchorInputStoresNothing();
     void serviceProviderWithSignerCertificate();
     void importPkcs12AndCsrFlow();
+    void importBareKeyGetsACertificate();
     void auditVerifyDetectsTampering();
 
 private:
@@ -268,6 +269,54 @@ void TestTeepctlPki::importPkcs12AndCsrFlow()
     QCOMPARE(json(run).toObject().value(QStringLiteral("state")).toString(), QStringLiteral("ready"));
     run = ctl({QStringLiteral("tam"), QStringLiteral("list")});
     QVERIFY(run.out.contains("* ready  External"));
+}
+
+void TestTeepctlPki::importBareKeyGetsACertificate()
+{
+    // The key deployed agents have built in, as a bare PEM key made by openssl.
+    const QString key = m_dir->path(QStringLiteral("tam-key.pem"));
+    const ToolRun made = teep::test::runProgram(QStringLiteral("openssl"), {QStringLiteral("genpkey"), QStringLiteral("-algorithm"), QStringLiteral("EC"),
+                                                                             QStringLiteral("-pkeyopt"), QStringLiteral("ec_paramgen_curve:P-256"),
+                                                                             QStringLiteral("-out"), key});
+    QCOMPARE(made.exitCode, 0);
+    ToolRun run = ctl({QStringLiteral("tam"), QStringLiteral("import"), QStringLiteral("--name"), QStringLiteral("Line TAM"), QStringLiteral("--key"), key,
+                       QStringLiteral("--tam-id"), QStringLiteral("https://tam.line7.example/tam"), QStringLiteral("--passphrase"), QStringLiteral("env:TEEP_PASS"),
+                       QStringLiteral("--json")});
+    QVERIFY2(run.exitCode == 0, run.err.constData());
+    QCOMPARE(json(run).toObject().value(QStringLiteral("tam_id")).toString(), QStringLiteral("https://tam.line7.example/tam"));
+    // The certificate made for it certifies that very key, with the TAM id in a SAN URI, and
+    // chains to the root CA the TAM exports.
+    const QString root = m_dir->path(QStringLiteral("root.pem"));
+    QCOMPARE(ctl({QStringLiteral("tam"), QStringLiteral("export-root"), QStringLiteral("--out"), root}).exitCode, 0);
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("bare"));
+    db.setDatabaseName(m_db);
+    QVERIFY(db.open());
+    QSqlQuery query(db);
+    QVERIFY(query.exec(QStringLiteral("SELECT certificate_der FROM tam_identities")) && query.next());
+    writeAll(m_dir->path(QStringLiteral("tam.der")), query.value(0).toByteArray());
+    query = QSqlQuery();
+    db.close();
+    db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(QStringLiteral("bare"));
+    const ToolRun text = teep::test::runProgram(QStringLiteral("openssl"), {QStringLiteral("x509"), QStringLiteral("-inform"), QStringLiteral("DER"),
+                                                                             QStringLiteral("-in"), m_dir->path(QStringLiteral("tam.der")), QStringLiteral("-noout"),
+                                                                             QStringLiteral("-ext"), QStringLiteral("subjectAltName"), QStringLiteral("-pubkey")});
+    QVERIFY2(text.out.contains("URI:https://tam.line7.example/tam"), text.out.constData());
+    const ToolRun pub = teep::test::runProgram(QStringLiteral("openssl"), {QStringLiteral("pkey"), QStringLiteral("-in"), key, QStringLiteral("-pubout")});
+    QVERIFY(text.out.contains(pub.out.trimmed()));
+    const QString tamPem = m_dir->path(QStringLiteral("tam.pem"));
+    QCOMPARE(teep::test::runProgram(QStringLiteral("openssl"), {QStringLiteral("x509"), QStringLiteral("-inform"), QStringLiteral("DER"), QStringLiteral("-in"),
+                                                                 m_dir->path(QStringLiteral("tam.der")), QStringLiteral("-out"), tamPem})
+                 .exitCode,
+             0);
+    const ToolRun verified = teep::test::runProgram(QStringLiteral("openssl"), {QStringLiteral("verify"), QStringLiteral("-CAfile"), root, tamPem});
+    QVERIFY2(verified.exitCode == 0, verified.out + verified.err);
+    // A key without its private part is refused: the TAM signs with it.
+    const QString publicOnly = m_dir->path(QStringLiteral("public.pem"));
+    writeAll(publicOnly, pub.out);
+    run = ctl({QStringLiteral("tam"), QStringLiteral("import"), QStringLiteral("--name"), QStringLiteral("Other"), QStringLiteral("--key"), publicOnly,
+               QStringLiteral("--passphrase"), QStringLiteral("env:TEEP_PASS")});
+    QCOMPARE(run.exitCode, 2);
 }
 
 void TestTeepctlPki::auditVerifyDetectsTampering()
