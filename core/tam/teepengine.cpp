@@ -170,7 +170,7 @@ Result<std::optional<QByteArray>> TeepEngine::queryAgain(Session &session, bool 
         return std::optional<QByteArray>();
     }
     if (!why.isEmpty())
-        session.outcomes << why;
+        session.notes << why;
     const QByteArray previous = session.token;
     const Result<QByteArray> message = query(session, attestation);
     if (!message) {
@@ -317,7 +317,7 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryError(Session &session, 
     // No evidence: a device the registered key is enough for is asked again without attestation.
     if (session.attestationAsked && policy && policy->policy == AttestationPolicy::RegisteredKey)
         return queryAgain(session, false,
-                          QStringLiteral("the agent refused attestation (%1); its policy (%2: %3) lets its registered key do: asked again without")
+                          QStringLiteral("asked again without attestation, which the agent refused (%1): its policy (%2: %3)")
                               .arg(what, policy->source, attestationPolicyText(policy->policy)));
     session.failed = true;
     QString why = QStringLiteral("the agent refused the QueryRequest: %1").arg(what);
@@ -732,16 +732,20 @@ std::optional<QByteArray> TeepEngine::finish(Session &session, const QString &su
 {
     // The device proved who it is in this session: its last contact and what it came to, failed
     // or not, so that the operator sees a device that calls and is refused.
+    // What happened first, then how the session got there (its renegotiations).
+    if (!summary.isEmpty())
+        session.outcomes << summary;
+    if (session.outcomes.isEmpty() && !session.notes.isEmpty())
+        session.outcomes << QStringLiteral("nothing to do");
+    session.outcomes << session.notes;
     if (session.deviceId != 0) {
-        QStringList outcomes = session.outcomes;
-        if (!summary.isEmpty())
-            outcomes << summary;
+        const QStringList &outcomes = session.outcomes;
         const QString text = outcomes.isEmpty() ? QStringLiteral("nothing to do") : outcomes.join(QStringLiteral("; "));
         if (const Status touched = m_fleet.touch(session.deviceId, (session.failed ? QStringLiteral("failed: ") : QStringLiteral("completed: ")) + text);
             !touched)
             qCWarning(lcTam) << "session" << session.id << "contact not recorded:" << touched.error().toString();
     }
-    m_open.close(session.token, session, summary);
+    m_open.close(session.token, session);
     return std::nullopt;
 }
 

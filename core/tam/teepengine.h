@@ -58,6 +58,7 @@ private:
         qsizetype updateLimit = 0; // the largest signed Update this device takes
         QStringList removing;    // taids in its unneeded-manifest-list
         QSet<QString> unneeded;  // taids the device said it no longer needs
+        QStringList notes;       // how the session got there (asked again, and why): after its outcomes
     };
     // Who signed an agent's message: the device whose registered (or learned) key the kid names,
     // or, without a kid, whose key verifies the signature.

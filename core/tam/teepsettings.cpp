@@ -218,6 +218,25 @@ Result<QList<std::pair<QString, AttestationPolicy>>> TeepSettings::groupPolicies
     return out;
 }
 
+Result<QList<std::pair<QString, std::optional<AttestationPolicy>>>> TeepSettings::allGroups() const
+{
+    auto rows = run(m_db, QStringLiteral("SELECT name, attestation_policy FROM device_groups ORDER BY name"));
+    if (!rows)
+        return rows.error();
+    QList<std::pair<QString, std::optional<AttestationPolicy>>> out;
+    while (rows.value().next()) {
+        std::optional<AttestationPolicy> own;
+        if (!rows.value().value(1).isNull()) {
+            const Result<AttestationPolicy> policy = parseAttestationPolicy(rows.value().value(1).toString());
+            if (!policy)
+                return policy.error();
+            own = policy.value();
+        }
+        out.append({rows.value().value(0).toString(), own});
+    }
+    return out;
+}
+
 Result<EffectivePolicy> TeepSettings::policyForDevice(qint64 deviceId) const
 {
     auto row = run(m_db, QStringLiteral("SELECT g.name, g.attestation_policy FROM devices d LEFT JOIN device_groups g ON g.id = d.group_id WHERE d.id = ?"),

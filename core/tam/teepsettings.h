@@ -68,6 +68,8 @@ public:
     Status setPolicy(const QString &group, std::optional<AttestationPolicy> policy);
     // group name -> its own policy, for the groups that have one.
     Result<QList<std::pair<QString, AttestationPolicy>>> groupPolicies() const;
+    // Every device group, with its own policy if it has one (none: it follows the default).
+    Result<QList<std::pair<QString, std::optional<AttestationPolicy>>>> allGroups() const;
     Result<EffectivePolicy> policyForDevice(qint64 deviceId) const;
 
 private:

@@ -2,6 +2,11 @@
 // trainer's two clicks (Set Up Demo, Start Demo Devices) end with every device attested and
 // holding its TAs, the live log showing the messages, and the listener in the status bar.
 #include "devices/devicespage.h"
+#include "devices/listenersettingsdialog.h"
+#include "sim/demomaterial.h"
+#include "sim/devicerunner.h"
+#include "tam/fleet.h"
+#include "workspace.h"
 #include "mainwindow.h"
 #include "models/fleetmodel.h"
 #include "navigation.h"
@@ -24,6 +29,7 @@
 #include <QStackedWidget>
 #include <QTableView>
 #include <QTest>
+#include <QTableWidget>
 #include <QTreeWidget>
 
 using teep::ui::Page;
@@ -38,6 +44,7 @@ private slots:
     void emptyStateSaysWhatToDo();
     void demoInTwoClicks();
     void listenerNeedsAnIdentity();
+    void listenerSettingsServeAnAgentWithoutAttester();
 
 private:
     void screenshot(const QString &name)
@@ -162,6 +169,78 @@ void TestDevicesView::listenerNeedsAnIdentity()
     QCOMPARE(m_prompts.errors.size(), 1);
     QVERIFY(m_prompts.errors.first().contains(QStringLiteral("TAM Identity")));
     QVERIFY(!m_window->tamHost().isRunning());
+}
+
+void TestDevicesView::listenerSettingsServeAnAgentWithoutAttester()
+{
+    m_prompts.confirmations.enqueue(true);
+    QVERIFY(m_page->setUpDemo());
+    auto *status = m_page->findChild<QLabel *>(QStringLiteral("listener-uri"));
+    QVERIFY2(status->text().contains(QStringLiteral("TEEP signed with ESP256/Ed25519; evidence required.")), qPrintable(status->text()));
+
+    // A line of deployed agents: registered (into a group), served by their key with ES256.
+    const QString demoDir = m_dir->path(QStringLiteral("console-demo"));
+    const auto material = teep::sim::readDemoDirectory(demoDir);
+    QVERIFY2(material.ok(), qPrintable(material.ok() ? QString() : material.error().toString()));
+    const QString state = m_dir->path(QStringLiteral("devices"));
+    const auto identity = teep::sim::deviceTeepIdentity(material.value(), QStringLiteral("kiosk-01"), state, false);
+    QVERIFY(identity.ok());
+    teep::ui::Workspace &workspace = m_window->workspace();
+    teep::tam::Fleet fleet(workspace.database().connection(), workspace.clock(), workspace.actor());
+    QVERIFY(fleet.registerAgents({{QStringLiteral("kiosk-01"), teep::crypto::Key::fromPublicKey(identity.value().agentKey.publicKeyDer()).value(),
+                                   QStringLiteral("kiosks"), QStringLiteral("compatible")}})
+                .ok());
+
+    // The dialog shows the settings and the group, and saves what the operator changes.
+    teep::ui::ListenerSettingsDialog dialog(workspace, m_window.get());
+    QVERIFY(dialog.load());
+    QCOMPARE(dialog.suites()->currentData().toString(), QStringLiteral("modern"));
+    QCOMPARE(dialog.groups()->rowCount(), 1);
+    QCOMPARE(dialog.groups()->item(0, 0)->text(), QStringLiteral("kiosks"));
+    auto *groupPolicy = qobject_cast<QComboBox *>(dialog.groups()->cellWidget(0, 1));
+    QVERIFY(groupPolicy);
+    QCOMPARE(groupPolicy->currentData().toString(), QString()); // follows the default
+    dialog.suites()->setCurrentIndex(dialog.suites()->findData(QStringLiteral("legacy")));
+    groupPolicy->setCurrentIndex(groupPolicy->findData(QStringLiteral("registered-key")));
+    dialog.show();
+    if (qEnvironmentVariableIsSet("TEEP_SCREENSHOT_DIR"))
+        dialog.grab().save(qEnvironmentVariable("TEEP_SCREENSHOT_DIR") + QStringLiteral("/listener-settings.png"));
+    QVERIFY(dialog.apply());
+    const teep::tam::TeepSettings saved(workspace.database().connection(), workspace.clock(), workspace.actor());
+    QCOMPARE(saved.suites().value(), teep::tam::TeepSuites::Legacy);
+    QCOMPARE(saved.defaultPolicy().value(), teep::tam::AttestationPolicy::Evidence); // untouched
+    QCOMPARE(saved.groupPolicies().value().size(), 1);
+    dialog.close();
+
+    // The agent (ES256 only, no kid, no attester) against the console's own listener.
+    QVERIFY(m_page->startListener());
+    QVERIFY2(status->text().contains(QStringLiteral("ES256/EdDSA (legacy)")), qPrintable(status->text()));
+    teep::sim::SimFaults deployed;
+    deployed.deployedAgent = true;
+    QNetworkAccessManager network;
+    auto device = teep::sim::SimDevice::create(QStringLiteral("kiosk-01"), material.value(), {}, QUrl(m_window->tamHost().uri()), deployed, network, state,
+                                               teep::SystemClock::instance(), teep::sim::SimProfile::Teep);
+    QVERIFY(device.ok());
+    std::optional<teep::sim::DeviceOutcome> outcome;
+    connect(device.value().get(), &teep::sim::SimDevice::finished, this, [&outcome](const teep::sim::DeviceOutcome &o) { outcome = o; });
+    device.value()->start();
+    QTRY_VERIFY_WITH_TIMEOUT(outcome.has_value(), 30000);
+    QVERIFY2(outcome->ok, qPrintable(outcome->detail));
+
+    // The fleet says plainly that it is identified, not attested, and what its last session did.
+    m_page->reload();
+    auto *model = m_page->model();
+    QCOMPARE(model->rowCount(), 1);
+    QCOMPARE(model->data(model->index(0, teep::ui::FleetModel::Attestation)).toString(), QStringLiteral("identified, not attested"));
+    QVERIFY(model->data(model->index(0, teep::ui::FleetModel::LastOutcome)).toString().startsWith(QStringLiteral("completed: ")));
+    auto *table = m_page->findChild<QTableView *>(QStringLiteral("devices-table"));
+    table->selectRow(0);
+    auto *details = m_page->findChild<QTreeWidget *>(QStringLiteral("device-details"));
+    QVERIFY(!details->findItems(QStringLiteral("TEEP, attestation: identified, not attested"), Qt::MatchRecursive, 1).isEmpty());
+    screenshot(QStringLiteral("devices-identified"));
+    m_window->resize(1024, 768);
+    QCoreApplication::processEvents();
+    screenshot(QStringLiteral("devices-identified-1024"));
 }
 
 QTEST_MAIN(TestDevicesView)

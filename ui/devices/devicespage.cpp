@@ -1,5 +1,6 @@
 #include "devices/devicespage.h"
 
+#include "devices/listenersettingsdialog.h"
 #include "models/fleetmodel.h"
 #include "sim/devicerunner.h"
 #include "store/database.h"
@@ -48,9 +49,14 @@ DevicesPage::DevicesPage(Workspace &workspace, tam::TamHost &host, QWidget *pare
     m_listenerButton = new QPushButton(listener);
     m_listenerButton->setObjectName(QStringLiteral("listener-button"));
     m_listenerButton->setAccessibleName(tr("Start or stop the TAM listener"));
+    auto *settingsButton = new QPushButton(tr("Listener Settings..."), listener);
+    settingsButton->setObjectName(QStringLiteral("listener-settings-button"));
+    settingsButton->setAccessibleName(tr("Signature suites and attestation policy"));
     listenerLayout->addWidget(m_listenerStatus, 1);
+    listenerLayout->addWidget(settingsButton);
     listenerLayout->addWidget(m_listenerButton);
     connect(m_listenerButton, &QPushButton::clicked, this, [this] { m_host.isRunning() ? stopListener() : (void)startListener(); });
+    connect(settingsButton, &QPushButton::clicked, this, [this] { editListenerSettings(); });
 
     // The demo: simulated devices over real HTTP against this TAM.
     auto *demo = new QGroupBox(tr("Demo devices"), this);
@@ -114,6 +120,7 @@ DevicesPage::DevicesPage(Workspace &workspace, tam::TamHost &host, QWidget *pare
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setAlternatingRowColors(true);
+    m_table->setTextElideMode(Qt::ElideRight);
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &DevicesPage::showDetails);
 
     auto *empty = new QLabel(tr("<h3>No devices yet</h3><p>Devices appear here when they first connect and attest.</p>"
@@ -169,8 +176,11 @@ void DevicesPage::reload()
     if (const Status loaded = m_model->reload(tam::Fleet(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor())); !loaded)
         m_demoStatus->setText(tr("The fleet could not be read: %1").arg(loaded.error().message));
     m_tableOrEmpty->setCurrentIndex(m_model->rowCount() == 0 && m_model->filter().isEmpty() ? 0 : 1);
-    if (m_model->rowCount() > 0)
+    if (m_model->rowCount() > 0) {
         m_table->resizeColumnsToContents();
+        // The outcome can be long: a column that shows its start, the whole text in its tooltip.
+        m_table->setColumnWidth(FleetModel::LastOutcome, qMin(m_table->columnWidth(FleetModel::LastOutcome), 260));
+    }
     for (int row = 0; row < m_proxy->rowCount(); ++row) {
         if (m_proxy->data(m_proxy->index(row, FleetModel::Name)).toString() == selected)
             m_table->selectRow(row);
@@ -190,11 +200,39 @@ bool DevicesPage::hasDemo() const
     return marked && marked.value().next();
 }
 
+bool DevicesPage::editListenerSettings()
+{
+    ListenerSettingsDialog dialog(m_workspace, this);
+    if (!dialog.load())
+        return false;
+    const bool saved = dialog.exec() == QDialog::Accepted;
+    updateControls();
+    return saved;
+}
+
+QString DevicesPage::servingSummary() const
+{
+    // What a device meets when it connects; read on every update (a few settings rows).
+    const tam::TeepSettings settings(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor());
+    const auto suites = settings.suites();
+    const auto policy = settings.defaultPolicy();
+    const auto groups = settings.groupPolicies();
+    if (!suites || !policy || !groups)
+        return tr("The listener settings could not be read.");
+    const QString suitesText = suites.value() == tam::TeepSuites::Modern   ? tr("ESP256/Ed25519")
+                               : suites.value() == tam::TeepSuites::Legacy ? tr("ES256/EdDSA (legacy)")
+                                                                           : tr("ESP256 and ES256");
+    const QString policyText = policy.value() == tam::AttestationPolicy::Evidence ? tr("evidence required") : tr("registered key is enough");
+    return groups.value().isEmpty() ? tr("TEEP signed with %1; %2.").arg(suitesText, policyText)
+                                    : tr("TEEP signed with %1; %2 (own policy: %n group(s)).", nullptr, int(groups.value().size())).arg(suitesText, policyText);
+}
+
 void DevicesPage::updateControls()
 {
     const bool running = m_host.isRunning();
-    m_listenerStatus->setText(running ? tr("Listening on <b>%1</b>. Devices POST to this URI.").arg(m_host.uri().toHtmlEscaped())
-                                      : tr("Off: devices cannot connect. Start it to accept TEEP-over-HTTP sessions on 127.0.0.1."));
+    m_listenerStatus->setText((running ? tr("Listening on <b>%1</b>. Devices POST to this URI.").arg(m_host.uri().toHtmlEscaped())
+                                       : tr("Off: devices cannot connect. Start it to accept TEEP-over-HTTP sessions on 127.0.0.1.")) +
+                              QStringLiteral("<br>") + servingSummary().toHtmlEscaped());
     m_listenerButton->setText(running ? tr("Stop Listener") : tr("Start Listener"));
     const bool demo = hasDemo();
     m_demoSetupButton->setEnabled(!demo);
@@ -339,9 +377,15 @@ void DevicesPage::showDetails()
     const tam::DeviceSummary &device = m_model->device(current.row());
     auto *root = new QTreeWidgetItem(m_details, {device.name, device.identitySource});
     new QTreeWidgetItem(root, {tr("Serial"), device.serial});
-    new QTreeWidgetItem(root, {tr("Last contact"), device.lastContact});
+    new QTreeWidgetItem(root, {tr("Last contact"), device.lastContact.isEmpty() ? tr("never") : device.lastContact});
+    if (!device.lastOutcome.isEmpty()) {
+        auto *outcome = new QTreeWidgetItem(root, {tr("Last outcome"), device.lastOutcome});
+        outcome->setToolTip(1, device.lastOutcome);
+    }
     for (const auto &tee : device.tees) {
-        auto *teeItem = new QTreeWidgetItem(root, {tr("TEE %1").arg(tee.name), tr("%1, attestation: %2").arg(tee.protocol.toUpper(), tee.lastTier.isEmpty() ? tr("none") : tee.lastTier)});
+        auto *teeItem = new QTreeWidgetItem(root, {tr("TEE %1").arg(tee.name), tr("%1, attestation: %2").arg(tee.protocol.toUpper(), tee.lastTier.isEmpty()                       ? tr("none")
+                                                                         : tee.lastTier == QLatin1String("identified") ? tr("identified, not attested")
+                                                                                                                       : tee.lastTier)});
         for (const auto &[sd, tas] : tee.sds) {
             auto *sdItem = new QTreeWidgetItem(teeItem, {sd.isEmpty() ? tr("Trusted components") : tr("SD %1").arg(sd),
                                                          tas.isEmpty() ? tr("empty") : tr("%n TA(s)", nullptr, int(tas.size()))});

@@ -46,6 +46,8 @@ public:
     // The actions behind the buttons (also for tests).
     bool startListener();
     void stopListener();
+    // The listener's signature suites and attestation policy (a dialog); true when saved.
+    bool editListenerSettings();
     bool setUpDemo();
     // `teep`: TEEP agents (CBOR/COSE, EAT, SUIT); otherwise OTrP devices (JSON/JOSE, SDs).
     bool startDemoDevices(int count, bool teep = true);
@@ -58,6 +60,7 @@ private:
     QString demoDirectory() const;
     bool hasDemo() const;
     void updateControls();
+    QString servingSummary() const;
     void showDetails();
     void logEvent(const tam::SessionEvent &event);
     void deviceFinished(sim::SimDevice *device, const sim::DeviceOutcome &outcome);

@@ -154,7 +154,7 @@ QVariant FleetModel::headerData(int section, Qt::Orientation orientation, int ro
 {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
-    static const QStringList titles = {tr("Device"), tr("Attestation"), tr("TEEs"), tr("Installed TAs"), tr("Last contact"), tr("Last outcome"), tr("Address"), tr("Identity")};
+    static const QStringList titles = {tr("Device"), tr("Attestation"), tr("Last outcome"), tr("TEEs"), tr("Installed TAs"), tr("Last contact"), tr("Address"), tr("Identity")};
     return titles.value(section);
 }
 

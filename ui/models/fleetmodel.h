@@ -17,7 +17,8 @@ class FleetModel : public QAbstractTableModel
     Q_OBJECT
 
 public:
-    enum Column { Name, Attestation, Tees, InstalledTas, LastContact, LastOutcome, Address, Identity, ColumnCount };
+    // The last outcome next to the tier: a failing device is seen without scrolling.
+    enum Column { Name, Attestation, LastOutcome, Tees, InstalledTas, LastContact, Address, Identity, ColumnCount };
     enum Role { TierRole = Qt::UserRole + 1 };
 
     static constexpr int kPageSize = 200; // a few screens of rows

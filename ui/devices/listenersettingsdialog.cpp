@@ -1,0 +1,192 @@
+#include "devices/listenersettingsdialog.h"
+
+#include "store/database.h"
+#include "workspace.h"
+
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+namespace teep::ui {
+
+namespace {
+// A group's choice in its row: its own policy, or "follows the default" (no data).
+QComboBox *groupPolicyBox(QWidget *parent)
+{
+    auto *box = new QComboBox(parent);
+    box->addItem(ListenerSettingsDialog::tr("Default"), QString());
+    box->addItem(ListenerSettingsDialog::tr("Evidence required (attested)"), tam::attestationPolicyName(tam::AttestationPolicy::Evidence));
+    box->addItem(ListenerSettingsDialog::tr("Registered key is enough (identified)"), tam::attestationPolicyName(tam::AttestationPolicy::RegisteredKey));
+    return box;
+}
+} // namespace
+
+ListenerSettingsDialog::ListenerSettingsDialog(Workspace &workspace, QWidget *parent) : QDialog(parent), m_workspace(workspace)
+{
+    setObjectName(QStringLiteral("listener-settings"));
+    setWindowTitle(tr("TEEP Listener Settings"));
+    auto *layout = new QVBoxLayout(this);
+
+    auto *signing = new QGroupBox(tr("What the TAM's messages are signed with"), this);
+    auto *signingForm = new QFormLayout(signing);
+    m_suites = new QComboBox(signing);
+    m_suites->setObjectName(QStringLiteral("suites"));
+    m_suites->setAccessibleName(tr("Signature suites"));
+    m_suites->addItem(tr("Modern: ESP256 / Ed25519 (RFC 9864)"), tam::teepSuitesName(tam::TeepSuites::Modern));
+    m_suites->addItem(tr("Legacy: ES256 / EdDSA (deployed agents)"), tam::teepSuitesName(tam::TeepSuites::Legacy));
+    m_suites->addItem(tr("Both: one COSE_Sign with a signature of each"), tam::teepSuitesName(tam::TeepSuites::Both));
+    signingForm->addRow(tr("Signature suites:"), m_suites);
+    auto *suitesHelp = new QLabel(tr("The first QueryRequest leaves before the TAM knows the device, so this holds for every device. "
+                                     "Agents built before RFC 9864 (libteep's) verify only ES256: choose Legacy for them."),
+                                  signing);
+    suitesHelp->setWordWrap(true);
+    signingForm->addRow(suitesHelp);
+    m_updateLimit = new QSpinBox(signing);
+    m_updateLimit->setObjectName(QStringLiteral("update-limit"));
+    m_updateLimit->setAccessibleName(tr("Largest Update for devices with the compatibility profile"));
+    m_updateLimit->setRange(512, 4 * 1024 * 1024);
+    m_updateLimit->setSuffix(tr(" bytes"));
+    signingForm->addRow(tr("Largest Update, compatibility profile:"), m_updateLimit);
+    layout->addWidget(signing);
+
+    auto *proof = new QGroupBox(tr("What a device must prove"), this);
+    auto *proofLayout = new QVBoxLayout(proof);
+    auto *proofForm = new QFormLayout;
+    m_defaultPolicy = new QComboBox(proof);
+    m_defaultPolicy->setObjectName(QStringLiteral("default-policy"));
+    m_defaultPolicy->setAccessibleName(tr("Default attestation policy"));
+    m_defaultPolicy->addItem(tr("Evidence required (attested)"), tam::attestationPolicyName(tam::AttestationPolicy::Evidence));
+    m_defaultPolicy->addItem(tr("Registered key is enough (identified, not attested)"), tam::attestationPolicyName(tam::AttestationPolicy::RegisteredKey));
+    proofForm->addRow(tr("Default:"), m_defaultPolicy);
+    proofLayout->addLayout(proofForm);
+    m_groups = new QTableWidget(0, 2, proof);
+    m_groups->setObjectName(QStringLiteral("group-policies"));
+    m_groups->setAccessibleName(tr("Attestation policy per device group"));
+    m_groups->setHorizontalHeaderLabels({tr("Device group"), tr("Policy")});
+    m_groups->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+    m_groups->horizontalHeader()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+    m_groups->verticalHeader()->hide();
+    m_groups->setSelectionMode(QAbstractItemView::NoSelection);
+    proofLayout->addWidget(m_groups);
+    auto *proofHelp = new QLabel(tr("A device without an attester (many development boards, libteep's agent) can only be served by its "
+                                    "registered agent key: it is then shown as <i>identified, not attested</i>. Groups are made when "
+                                    "devices are registered into them."),
+                                 proof);
+    proofHelp->setWordWrap(true);
+    proofLayout->addWidget(proofHelp);
+    layout->addWidget(proof, 1);
+
+    m_error = new QLabel(this);
+    m_error->setObjectName(QStringLiteral("settings-error"));
+    m_error->setWordWrap(true);
+    m_error->setStyleSheet(QStringLiteral("color: palette(highlighted-text); background: #b00020; padding: 4px;"));
+    m_error->hide();
+    layout->addWidget(m_error);
+
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel, this);
+    connect(buttons, &QDialogButtonBox::accepted, this, &ListenerSettingsDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &ListenerSettingsDialog::reject);
+    layout->addWidget(buttons);
+    resize(620, 520);
+}
+
+tam::TeepSettings ListenerSettingsDialog::settings() const
+{
+    return tam::TeepSettings(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor());
+}
+
+bool ListenerSettingsDialog::load()
+{
+    const tam::TeepSettings stored = settings();
+    const auto suites = stored.suites();
+    const auto limit = stored.compatibleUpdateLimit();
+    const auto policy = stored.defaultPolicy();
+    const auto groups = stored.allGroups();
+    const Error *failed = !suites ? &suites.error() : !limit ? &limit.error() : !policy ? &policy.error() : !groups ? &groups.error() : nullptr;
+    if (failed) {
+        m_error->setText(tr("The settings could not be read: %1").arg(failed->message));
+        m_error->show();
+        return false;
+    }
+    m_loadedSuites = suites.value();
+    m_loadedLimit = limit.value();
+    m_loadedDefault = policy.value();
+    m_loadedGroups = groups.value();
+    m_suites->setCurrentIndex(m_suites->findData(tam::teepSuitesName(m_loadedSuites)));
+    m_updateLimit->setValue(int(m_loadedLimit));
+    m_defaultPolicy->setCurrentIndex(m_defaultPolicy->findData(tam::attestationPolicyName(m_loadedDefault)));
+    m_groups->setRowCount(int(m_loadedGroups.size()));
+    for (int row = 0; row < m_groups->rowCount(); ++row) {
+        auto *name = new QTableWidgetItem(m_loadedGroups.at(row).first);
+        name->setFlags(Qt::ItemIsEnabled);
+        m_groups->setItem(row, 0, name);
+        QComboBox *box = groupPolicyBox(m_groups);
+        const auto &own = m_loadedGroups.at(row).second;
+        box->setCurrentIndex(box->findData(own ? tam::attestationPolicyName(*own) : QString()));
+        box->setAccessibleName(tr("Attestation policy of group %1").arg(m_loadedGroups.at(row).first));
+        m_groups->setCellWidget(row, 1, box);
+    }
+    return true;
+}
+
+bool ListenerSettingsDialog::apply()
+{
+    tam::TeepSettings stored = settings();
+    auto refuse = [this](const Error &error) {
+        m_error->setText(tr("Not saved: %1").arg(error.message));
+        m_error->show();
+        return false;
+    };
+    const auto suites = tam::parseTeepSuites(m_suites->currentData().toString());
+    if (suites && suites.value() != m_loadedSuites) {
+        if (const Status set = stored.setSuites(suites.value()); !set)
+            return refuse(set.error());
+        m_loadedSuites = suites.value();
+    }
+    if (m_updateLimit->value() != m_loadedLimit) {
+        if (const Status set = stored.setCompatibleUpdateLimit(m_updateLimit->value()); !set)
+            return refuse(set.error());
+        m_loadedLimit = m_updateLimit->value();
+    }
+    const auto policy = tam::parseAttestationPolicy(m_defaultPolicy->currentData().toString());
+    if (policy && policy.value() != m_loadedDefault) {
+        if (const Status set = stored.setPolicy({}, policy.value()); !set)
+            return refuse(set.error());
+        m_loadedDefault = policy.value();
+    }
+    for (int row = 0; row < m_groups->rowCount(); ++row) {
+        const auto *box = qobject_cast<QComboBox *>(m_groups->cellWidget(row, 1));
+        const QString chosen = box ? box->currentData().toString() : QString();
+        std::optional<tam::AttestationPolicy> own;
+        if (!chosen.isEmpty()) {
+            const auto parsed = tam::parseAttestationPolicy(chosen);
+            if (!parsed)
+                return refuse(parsed.error());
+            own = parsed.value();
+        }
+        auto &loaded = m_loadedGroups[row];
+        if (own == loaded.second)
+            continue;
+        if (const Status set = stored.setPolicy(loaded.first, own); !set)
+            return refuse(set.error());
+        loaded.second = own;
+    }
+    m_error->hide();
+    m_workspace.notifyChanged();
+    return true;
+}
+
+void ListenerSettingsDialog::accept()
+{
+    if (apply())
+        QDialog::accept();
+}
+
+} // namespace teep::ui
