@@ -223,7 +223,9 @@ Inspection inspect(const QByteArray &bytes, const QList<crypto::Key> &keys, bool
             return result;
         bool verified = false;
         QString detail = QStringLiteral("no key was given to verify it (use --key)");
-        for (qsizetype i = 0; i < keys.size() && !verified; ++i) {
+        if (envelope.value().signatures.isEmpty() && envelope.value().macs > 0)
+            detail = QStringLiteral("authenticated with COSE_Mac0 (a MAC): not verifiable without the key shared with the device");
+        for (qsizetype i = 0; i < keys.size() && !verified && !envelope.value().signatures.isEmpty(); ++i) {
             const Status status = suit::verifyEnvelope(envelope.value(), keys[i], policy);
             verified = status.ok();
             detail = verified ? QStringLiteral("verified with key %1 (%2)").arg(i + 1).arg(keys[i].description()) : status.error().message;

@@ -125,6 +125,15 @@ Result<Envelope> parseEnvelope(const QByteArray &bytes)
         const Result<QCborValue> signature = nested(authentication[i], QStringLiteral("signature %1").arg(i));
         if (!signature)
             return signature.error();
+        // A COSE_Mac0 (tag 17) authenticates with a key shared with the device: well-formed, it is
+        // kept as such; only that key could verify it.
+        if (signature.value().isTag() && signature.value().tag() == QCborTag(17)) {
+            const QCborArray mac = signature.value().taggedValue().toArray();
+            if (mac.size() != 4 || !mac[0].isByteArray() || !mac[1].isMap() || !(mac[2].isNull() || mac[2].isByteArray()) || !mac[3].isByteArray())
+                return suitError(QStringLiteral("a COSE_Mac0 is [protected, unprotected, payload, tag]"), QStringLiteral("signature %1").arg(i));
+            ++envelope.macs;
+            continue;
+        }
         Result<crypto::cose::SignedObject> object = crypto::cose::parse(signature.value(), false, true);
         if (!object)
             return suitError(object.error().message, QStringLiteral("signature %1").arg(i));
@@ -181,6 +190,10 @@ Result<Envelope> parseEnvelope(const QByteArray &bytes)
 
 Status verifyEnvelope(const Envelope &envelope, const crypto::Key &trustAnchor, const crypto::cose::AlgorithmPolicy &policy)
 {
+    if (envelope.signatures.isEmpty() && envelope.macs > 0)
+        return Error{QStringLiteral("suit.mac-only"),
+                     QStringLiteral("the manifest is authenticated with COSE_Mac0 only: verifying it needs the key shared with the device, "
+                                    "not a public key")};
     QStringList reasons;
     for (const crypto::cose::SignedObject &signature : envelope.signatures) {
         const Status verified = crypto::cose::verify(signature, trustAnchor, policy);

@@ -25,6 +25,7 @@ struct Envelope
     QByteArray digestBytes;   // bstr .cbor SUIT_Digest from the authentication wrapper
     QByteArray manifestDigest;
     QList<crypto::cose::SignedObject> signatures;
+    int macs = 0; // COSE_Mac0 authentication blocks: verifiable only with a key shared with the device
     QCborMap manifest;
 
     quint64 sequenceNumber = 0;

@@ -35,6 +35,7 @@ private slots:
     void verdicts();
     void jsonOutputNamesEveryStep();
     void opensEveryOtrpLayer();
+    void macAuthenticatedSuitIsNotVerifiable();
 };
 
 // libteep ships the Verifier's private key only; openssl derives the public one.
@@ -171,6 +172,30 @@ void TestInspect::opensEveryOtrpLayer()
     QVERIFY2(run.exitCode == 0, run.out + run.err);
     QVERIFY(run.out.contains("kind: OTrP GetDeviceStateResponse (1 TEE)"));
     QVERIFY(run.out.contains("TEE 1: decrypt edsi: left encrypted")); // edsi is for the TAM's key
+}
+
+void TestInspect::macAuthenticatedSuitIsNotVerifiable()
+{
+    // libcsuit's example with its signature replaced by a COSE_Mac0 (tag 17), written by an
+    // independent encoder (python3-cbor2): well-formed, but only the device's shared key could
+    // verify it, so exit 6 (not verified), not 5 (invalid).
+    teep::test::TempDir dir;
+    const QString mac = dir.path(QStringLiteral("mac0.suit"));
+    const ToolRun made = teep::test::runProgram(
+        QStringLiteral("/usr/bin/python3"),
+        {QStringLiteral("-c"), QStringLiteral("import cbor2, sys\n"
+                                              "env = cbor2.loads(open(sys.argv[1], 'rb').read())\n"
+                                              "m = env.value if isinstance(env, cbor2.CBORTag) else env\n"
+                                              "auth = cbor2.loads(m[2])\n"
+                                              "tag = cbor2.dumps(cbor2.CBORTag(17, [cbor2.dumps({1: 5}), {}, None, bytes(32)]))\n"
+                                              "m[2] = cbor2.dumps([auth[0], tag])\n"
+                                              "open(sys.argv[2], 'wb').write(cbor2.dumps(env))\n"),
+         kVectors + QStringLiteral("libcsuit/suit_manifest_exp2A.suit"), mac});
+    QVERIFY2(made.exitCode == 0, made.err.constData());
+    const ToolRun run = inspect({mac, QStringLiteral("--key"), kVectors + QStringLiteral("libcsuit/key/trust_anchor_secp256r1_pub.pem")});
+    QCOMPARE(run.exitCode, 6);
+    QVERIFY2(run.out.contains("kind: SUIT envelope"), run.out.constData());
+    QVERIFY2(run.err.contains("COSE_Mac0"), run.err.constData());
 }
 
 QTEST_GUILESS_MAIN(TestInspect)
