@@ -7,6 +7,7 @@
 #include "crypto/cosekey.h"
 #include "crypto/cosesign.h"
 #include "crypto/symmetric.h"
+#include "protocol/diagnostic.h"
 #include "protocol/teep/teepcodec.h"
 #include "store/trustanchors.h"
 #include "suit/suitenvelope.h"
@@ -46,6 +47,23 @@ QString taidOf(const QCborValue &componentId)
 {
     const QCborArray id = componentId.toArray();
     return id.size() == 1 && id.at(0).isByteArray() ? QString::fromUtf8(id.at(0).toByteArray()) : QString();
+}
+
+// SUIT reports (draft-ietf-suit-report) an agent sends with a QueryResponse, Success or Error:
+// what they say, in one line of diagnostic notation each, for the session's record (the Message
+// Inspector shows them in full, decoded).
+QString suitReportsNote(const QList<QByteArray> &reports)
+{
+    if (reports.isEmpty())
+        return {};
+    QStringList shown;
+    for (const QByteArray &report : reports.mid(0, 4)) {
+        cbor::Limits limits;
+        limits.maxBytes = 64 * 1024;
+        const Result<QCborValue> value = cbor::decodeStrict(report, limits);
+        shown << (value ? annotatedDiagnostic(value.value()).simplified().left(300) : QStringLiteral("not CBOR: %1").arg(value.error().message));
+    }
+    return QStringLiteral("%1 SUIT report(s): %2").arg(reports.size()).arg(shown.join(QStringLiteral(" | ")));
 }
 
 nlohmann::json check(const QString &name, attestation::Outcome outcome, const QString &detail)
@@ -275,6 +293,8 @@ TeepEngine::Signer TeepEngine::identify(const crypto::cose::SignedObject &object
 Result<std::optional<QByteArray>> TeepEngine::afterQueryError(Session &session, const crypto::cose::SignedObject &object, const ErrorMessage &error)
 {
     const QString what = QStringLiteral("%1%2").arg(errorCodeName(error.errCode), error.errMsg.isEmpty() ? QString() : QStringLiteral(" \"%1\"").arg(error.errMsg));
+    if (!error.suitReports.isEmpty())
+        session.notes << suitReportsNote(error.suitReports);
     // Verified like any message: a device that proves who it is gets its contact recorded.
     const Signer signer = identify(object, crypto::cose::AlgorithmPolicy::compatible());
     std::optional<EffectivePolicy> policy;
@@ -333,6 +353,8 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
 {
     const QByteArray kid = object.body.kid;
     session.agentAlgorithm = object.body.alg;
+    if (!response.suitReports.isEmpty())
+        session.notes << suitReportsNote(response.suitReports);
     // 1. Who signed it. A known device's signature is checked before anything about it is recorded.
     const Signer signer = identify(object, crypto::cose::AlgorithmPolicy::compatible());
     const std::optional<TeeRecord> known = signer.device;
@@ -701,6 +723,10 @@ QSet<QString> TeepEngine::takeRequests(Session &session, qint64 deviceId, const 
 
 std::optional<QByteArray> TeepEngine::afterUpdate(Session &session, const Message &answer)
 {
+    if (const auto *success = std::get_if<Success>(&answer); success && !success->suitReports.isEmpty())
+        session.notes << suitReportsNote(success->suitReports);
+    if (const auto *refusal = std::get_if<ErrorMessage>(&answer); refusal && !refusal->suitReports.isEmpty())
+        session.notes << suitReportsNote(refusal->suitReports);
     if (std::holds_alternative<Success>(answer)) {
         for (const DesiredTa &ta : std::as_const(session.sent)) {
             const Status recorded = m_fleet.recordInstalled(session.teeId, ta, QString());

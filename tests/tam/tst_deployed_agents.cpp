@@ -38,6 +38,7 @@ private slots:
     void attestationPolicyPerGroup();
     void forgedErrorChangesNothing();
     void tokenSpentAfterItsAnswer();
+    void suitReportsAreRecorded();
     void expiredRequestIsRefused();
     void overlongChallengeIsRefused();
     void unsupportedSuitesGetAQueryRequestTheAgentCanVerify();
@@ -342,6 +343,28 @@ void TestDeployedAgents::tokenSpentAfterItsAnswer()
     QVERIFY(m_tam->service->makeDurable().ok());
     QCOMPARE(scalar(QStringLiteral("SELECT (SELECT COUNT(*) FROM session_messages) + (SELECT COUNT(*) FROM attestation_results) + "
                                    "(SELECT COUNT(*) FROM audit_log)")).toLongLong(), rows);
+}
+
+void TestDeployedAgents::suitReportsAreRecorded()
+{
+    const crypto::Key agent = registerDeployed(QStringLiteral("kiosk"));
+    QVERIFY(settings().setSuites(tam::TeepSuites::Legacy).ok());
+    QVERIFY(settings().setPolicy({}, tam::AttestationPolicy::RegisteredKey).ok());
+    const auto first = m_tam->service->start(transport::Profile::Teep, QStringLiteral("127.0.0.1"));
+    QueryResponse response;
+    response.token = std::get<QueryRequest>(tamMessage(first.value())).token;
+    response.tcList = QCborArray();
+    const auto update = m_tam->service->process(transport::Profile::Teep, agentMessage(response, agent), QStringLiteral("127.0.0.1"));
+    QVERIFY(update.ok() && update.value());
+    // The agent's Success carries a SUIT report (draft-ietf-suit-report: nonce, records, result).
+    Success success;
+    success.token = std::get<Update>(tamMessage(*update.value())).token;
+    success.suitReports = {QCborValue(QCborMap{{2, QByteArray("nonce-01")}, {3, QCborArray{}}, {4, true}}).toCbor()};
+    const auto done = m_tam->service->process(transport::Profile::Teep, agentMessage(success, agent), QStringLiteral("127.0.0.1"));
+    QVERIFY(done.ok());
+    QVERIFY(m_tam->service->makeDurable().ok());
+    const QString outcome = scalar(QStringLiteral("SELECT outcome FROM sessions ORDER BY id DESC LIMIT 1")).toString();
+    QVERIFY2(outcome.contains(QStringLiteral("1 SUIT report(s): { 2: h'6e6f6e63652d3031', 3: [], 4: true }")), qPrintable(outcome));
 }
 
 void TestDeployedAgents::expiredRequestIsRefused()
