@@ -80,9 +80,11 @@ int runTam(Context &context, const QStringList &arguments)
         "                             (modern, default), ES256/EdDSA (legacy: agents older than RFC 9864), or both\n"
         "update-limit [BYTES]         show or set the largest Update a device with the compatibility profile is\n"
         "                             sent (default 1024, deployed agents' buffer); manifests name payloads by URI\n"
+        "evidence-formats [FORMAT...] show or set the attestation-payload-formats appraised (default TEEP's EAT,\n"
+        "                             application/eat+cwt; eat_profile=urn:ietf:rfc:rfcXXXX until the RFC has its number)\n"
         "export-root [--format pem|der|p7] [--out FILE]   the TAM root CAs devices must embed\n"
         "Algorithms: p256 (default), ed25519, rsa2048, rsa3072. Secret sources: env:NAME, file:PATH, stdin."));
-    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("generate, import, csr, install-cert, show, list, suites, update-limit or export-root"));
+    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("generate, import, csr, install-cert, show, list, suites, update-limit, evidence-formats or export-root"));
     const QCommandLineOption name(QStringLiteral("name"), QStringLiteral("Identity name."), QStringLiteral("name"), QStringLiteral("TAM"));
     const QCommandLineOption tamId(QStringLiteral("tam-id"), QStringLiteral("TAM id (URI); default a fresh urn:uuid."), QStringLiteral("id"));
     const QCommandLineOption algorithm(QStringLiteral("algorithm"), QStringLiteral("Key algorithm."), QStringLiteral("alg"), QStringLiteral("p256"));
@@ -253,6 +255,24 @@ int runTam(Context &context, const QStringList &arguments)
             context.print({{"teep_suites", teep::tam::teepSuitesName(suites.value()).toStdString()}});
         else
             context.out << "TEEP suites: " << teep::tam::teepSuitesName(suites.value()) << Qt::endl;
+        return kExitOk;
+    }
+    if (action == QLatin1String("evidence-formats")) {
+        teep::tam::TeepSettings settings(opened.value()->connection(), context.clock, context.actor);
+        if (words.size() > 1) {
+            if (const teep::Status set = settings.setEvidenceFormats(words.mid(1)); !set)
+                return context.fail(set.error());
+        }
+        const auto formats = settings.evidenceFormats();
+        if (!formats)
+            return context.fail(formats.error());
+        nlohmann::ordered_json list = nlohmann::ordered_json::array();
+        for (const QString &entry : formats.value())
+            list.push_back(entry.toStdString());
+        if (context.json)
+            context.print({{"evidence_formats", list}});
+        else
+            context.out << "attestation payload formats appraised: " << formats.value().join(QStringLiteral(" | ")) << Qt::endl;
         return kExitOk;
     }
     if (action == QLatin1String("update-limit")) {

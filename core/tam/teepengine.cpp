@@ -435,6 +435,16 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
     crypto::Key agentKey = signer.key;
     crypto::Certificate attestationCertificate;
     bool attested = false;
+    if (response.attestationPayload && !response.attestationPayloadFormat.isEmpty()) {
+        const Result<QStringList> formats = settings.evidenceFormats();
+        const QString format = TeepSettings::normalizedFormat(response.attestationPayloadFormat);
+        const bool appraised = formats && std::any_of(formats.value().cbegin(), formats.value().cend(),
+                                                       [&](const QString &f) { return TeepSettings::normalizedFormat(f) == format; });
+        if (!appraised)
+            fail(QStringLiteral("evidence format"),
+                 QStringLiteral("%1 is not a format this TAM appraises (%2; teepctl tam evidence-formats adds one)")
+                     .arg(response.attestationPayloadFormat.left(120), formats ? formats.value().join(QStringLiteral(", ")) : formats.error().message));
+    }
     if (response.attestationPayload) {
         const Result<QCborValue> eat = cbor::decodeStrict(*response.attestationPayload);
         const Result<crypto::cose::SignedObject> eatObject = eat ? crypto::cose::parse(eat.value()) : Result<crypto::cose::SignedObject>(eat.error());

@@ -14,6 +14,7 @@ const QString kSuitesKey = QStringLiteral("teep.suites");
 const QString kPolicyKey = QStringLiteral("attestation.policy");
 const QString kUpdateLimitKey = QStringLiteral("teep.compatible-update-limit");
 const QString kByUriAboveKey = QStringLiteral("teep.payload-by-uri-above");
+const QString kEvidenceFormatsKey = QStringLiteral("teep.evidence-formats");
 
 Error passportNotYet()
 {
@@ -201,6 +202,35 @@ Status TeepSettings::setPolicy(const QString &group, std::optional<AttestationPo
                                     {policy ? QVariant(value) : QVariant(), groupId.value()});
             return stored ? Status() : Status(stored.error());
         });
+}
+
+QString TeepSettings::normalizedFormat(const QString &format)
+{
+    QStringList parts;
+    for (const QString &part : format.split(QLatin1Char(';'), Qt::SkipEmptyParts)) {
+        const qsizetype eq = part.indexOf(QLatin1Char('='));
+        parts << (eq < 0 ? part.trimmed().toLower() : part.left(eq).trimmed().toLower() + QLatin1Char('=') + part.mid(eq + 1).trimmed());
+    }
+    return parts.join(QLatin1Char(';'));
+}
+
+Result<QStringList> TeepSettings::evidenceFormats() const
+{
+    const Result<QString> value = setting(kEvidenceFormatsKey);
+    if (!value)
+        return value.error();
+    return value.value().isEmpty() ? defaultEvidenceFormats() : value.value().split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+}
+
+Status TeepSettings::setEvidenceFormats(const QStringList &formats)
+{
+    if (formats.isEmpty() || formats.size() > 16)
+        return Error{QStringLiteral("tam.bad-setting"), QStringLiteral("give 1 to 16 attestation payload formats")};
+    for (const QString &format : formats) {
+        if (!format.contains(QLatin1Char('/')) || format.size() > 256 || format.contains(QLatin1Char('\n')))
+            return Error{QStringLiteral("tam.bad-setting"), QStringLiteral("'%1' is not a media type").arg(format.left(80))};
+    }
+    return saveSetting(kEvidenceFormatsKey, formats.join(QLatin1Char('\n')), QStringLiteral("teep.evidence-formats-set"));
 }
 
 Result<QList<std::pair<QString, AttestationPolicy>>> TeepSettings::groupPolicies() const

@@ -60,6 +60,13 @@ public:
     Status setCompatibleUpdateLimit(qsizetype bytes);
     // A TA whose integrated manifest is larger than this goes to every device by URI.
     static constexpr qsizetype kDefaultPayloadByUriAbove = 256 * 1024;
+    // The attestation-payload-formats the TAM appraises (TEEP's EAT profile; its URN changes when
+    // the RFC is published, so the operator can add the new one). An absent format is TEEP's EAT.
+    static QStringList defaultEvidenceFormats() { return {QStringLiteral("application/eat+cwt; eat_profile=urn:ietf:rfc:rfcXXXX")}; }
+    Result<QStringList> evidenceFormats() const;
+    Status setEvidenceFormats(const QStringList &formats);
+    // Media types compare case-insensitively and without the blanks around ';' and '='.
+    static QString normalizedFormat(const QString &format);
     Result<qsizetype> payloadByUriAbove() const;
     Status setPayloadByUriAbove(qsizetype bytes);
 

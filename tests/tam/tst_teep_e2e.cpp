@@ -10,6 +10,7 @@
 #include "tam/catalog.h"
 #include "tam/fleet.h"
 #include "tam/referencevalues.h"
+#include "tam/teepsettings.h"
 #include "tamfixture.h"
 
 #include <QSslKey>
@@ -32,6 +33,7 @@ private slots:
     void faults();
     void overHttps();
     void compatibilityProfilePerDevice();
+    void evidenceFormatsAreTheOperators();
 
 private:
     QList<sim::DeviceOutcome> run(const QStringList &names, const sim::SimFaults &faults = {})
@@ -284,6 +286,26 @@ void TestTeepEndToEnd::compatibilityProfilePerDevice()
     why = scalar(QStringLiteral("SELECT outcome FROM sessions ORDER BY id DESC LIMIT 1")).toString();
     QVERIFY2(why.contains(QStringLiteral("attestation failed")), qPrintable(why));
     QCOMPARE(scalar(QStringLiteral("SELECT tier FROM attestation_results ORDER BY id DESC LIMIT 1")).toString(), QStringLiteral("contraindicated"));
+}
+
+void TestTeepEndToEnd::evidenceFormatsAreTheOperators()
+{
+    // The RFC got its number: the operator lists the new profile only; evidence in the draft's
+    // format is no longer appraised.
+    tam::TeepSettings settings(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test"));
+    QVERIFY(settings.setEvidenceFormats({QStringLiteral("application/eat+cwt; eat_profile=urn:ietf:rfc:rfc9999")}).ok());
+    QVERIFY(!settings.setEvidenceFormats({QStringLiteral("not a media type")}).ok());
+    QVERIFY(run({QStringLiteral("phone")}).first().installed.isEmpty());
+    const QString why = scalar(QStringLiteral("SELECT outcome FROM sessions ORDER BY id DESC LIMIT 1")).toString();
+    QVERIFY2(why.contains(QStringLiteral("evidence format: application/eat+cwt; eat_profile=urn:ietf:rfc:rfcXXXX is not a format this TAM appraises")),
+             qPrintable(why));
+    // Both, written with other spacing and case: the same media type.
+    QVERIFY(settings.setEvidenceFormats({QStringLiteral("Application/EAT+CWT;eat_profile=urn:ietf:rfc:rfcXXXX"),
+                                         QStringLiteral("application/eat+cwt; eat_profile=urn:ietf:rfc:rfc9999")})
+                .ok());
+    const sim::DeviceOutcome outcome = run({QStringLiteral("phone")}).first();
+    QVERIFY2(outcome.ok, qPrintable(outcome.detail));
+    QCOMPARE(outcome.installed.size(), 2);
 }
 
 QTEST_GUILESS_MAIN(TestTeepEndToEnd)
