@@ -219,9 +219,15 @@ Result<std::optional<QByteArray>> TeepEngine::process(const QByteArray &body, co
     if (!decoded)
         return badMessage(decoded.error().toString());
     Session *found = m_open.find(tokenOf(decoded.value().message));
-    if (!found)
+    if (!found) {
+        // Nothing is recorded from such a message: it proves nothing fresh (an unsolicited
+        // QueryResponse, e.g. an agent's after a reboot, gets a session by an empty POST).
+        if (std::holds_alternative<QueryResponse>(decoded.value().message))
+            return badMessage(QStringLiteral("an unsolicited QueryResponse: its token answers no open QueryRequest of this TAM (answered already, "
+                                             "expired, or never issued); start a session with an empty POST"));
         return badMessage(QStringLiteral("the token belongs to no open request: it was answered already, its session expired, or it was never issued "
                                          "(start a session with an empty POST)"));
+    }
     Session &session = *found;
     m_open.logMessage(session, false, body, messageTypeName(messageType(decoded.value().message)));
 
