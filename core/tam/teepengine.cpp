@@ -246,11 +246,9 @@ Result<std::optional<QByteArray>> TeepEngine::process(const QByteArray &body, co
         finish(session, QStringLiteral("the answer to the Update needs the compatibility profile: %1").arg(decoded.value().compatibilityNotes.join(QStringLiteral("; "))));
         return badMessage(QStringLiteral("not a standard TEEP message"));
     }
-    if (const Status verified = crypto::cose::verify(object.value(), session.agentKey, acceptedFrom(session)); !verified) {
-        session.failed = true;
-        finish(session, QStringLiteral("the answer to the Update is not signed by the agent: %1").arg(verified.error().message));
-        return badMessage(verified.error().message);
-    }
+    if (const Status verified = crypto::cose::verify(object.value(), session.agentKey, acceptedFrom(session)); !verified)
+        return refuseUnverified(session, QStringLiteral("an answer to the Update not signed by the agent: %1").arg(verified.error().message),
+                                verified.error().message);
     return afterUpdate(session, decoded.value().message);
 }
 
@@ -359,16 +357,11 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
 {
     const QByteArray kid = object.body.kid;
     session.agentAlgorithm = object.body.alg;
-    if (!response.suitReports.isEmpty())
-        session.notes << suitReportsNote(response.suitReports);
     // 1. Who signed it. A known device's signature is checked before anything about it is recorded.
     const Signer signer = identify(object, crypto::cose::AlgorithmPolicy::compatible());
     const std::optional<TeeRecord> known = signer.device;
-    if (known && !signer.verified) {
-        session.failed = true;
-        finish(session, QStringLiteral("QueryResponse refused: %1; nothing recorded").arg(signer.problem));
-        return badMessage(signer.problem);
-    }
+    if (known && !signer.verified)
+        return refuseUnverified(session, QStringLiteral("QueryResponse refused: %1").arg(signer.problem), signer.problem);
     if (known && session.admitted && known->deviceId == session.deviceId) {
         // A later round of this session: the device was admitted, and what it reported planned,
         // in the first; now what did not fit then (an agent's report may lag behind what it was
@@ -426,13 +419,12 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
         finish(session, why);
         return std::optional<QByteArray>();
     }
-    if (!response.attestationPayload && !known) {
-        session.failed = true;
-        finish(session, QStringLiteral("unknown agent: %1; without evidence a device must be registered first "
-                                       "(teepctl devices add NAME --agent-key FILE)")
-                            .arg(signer.problem));
-        return badMessage(QStringLiteral("unknown agent: register its key, or let it send evidence"));
-    }
+    if (!response.attestationPayload && !known)
+        return refuseUnverified(session,
+                                QStringLiteral("unknown agent: %1; without evidence a device must be registered first "
+                                               "(teepctl devices add NAME --agent-key FILE)")
+                                    .arg(signer.problem),
+                                QStringLiteral("unknown agent: register its key, or let it send evidence"));
     checks.push_back(check(QStringLiteral("attestation policy"), attestation::Outcome::Pass,
                            QStringLiteral("%1 (%2)").arg(attestationPolicyText(effective.value().policy), effective.value().source)));
 
@@ -510,16 +502,16 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
             unsigned_ = QStringLiteral("signed by another key (kid) than the attested agent key");
         else if (const Status verified = crypto::cose::verify(object, agentKey, policy); !verified)
             unsigned_ = verified.error().message;
-        if (!unsigned_.isEmpty()) {
-            session.failed = true;
-            finish(session, QStringLiteral("QueryResponse signature: %1; nothing recorded").arg(unsigned_));
-            return badMessage(QStringLiteral("the QueryResponse is not signed by the attested agent key: %1").arg(unsigned_));
-        }
+        if (!unsigned_.isEmpty())
+            return refuseUnverified(session, QStringLiteral("QueryResponse signature: %1").arg(unsigned_),
+                                    QStringLiteral("the QueryResponse is not signed by the attested agent key: %1").arg(unsigned_));
         checks.push_back(check(QStringLiteral("QueryResponse signature"), attestation::Outcome::Pass, QStringLiteral("by the attested agent key")));
     } else {
         checks.push_back(check(QStringLiteral("QueryResponse signature"), attestation::Outcome::Pass,
                                QStringLiteral("by the registered agent key of %1%2").arg(known->deviceName, kid.isEmpty() ? QStringLiteral(" (no kid: found by its signature)") : QString())));
     }
+    if (!response.suitReports.isEmpty())
+        session.notes << suitReportsNote(response.suitReports);
     const bool warned = std::any_of(checks.cbegin(), checks.cend(), [](const nlohmann::json &c) { return c["outcome"] == "warn"; });
     const Tier tier = !trusted ? Tier::Contraindicated : !attested ? Tier::Identified : warned ? Tier::Warning : Tier::Affirming;
     TeeRecord record;
@@ -768,6 +760,17 @@ std::optional<QByteArray> TeepEngine::afterUpdate(Session &session, const Messag
         (void)m_fleet.recordFailed(session.teeId, ta, why);
     session.failed = true;
     return finish(session, QStringLiteral("the agent refused the Update (%1)").arg(why));
+}
+
+Result<std::optional<QByteArray>> TeepEngine::refuseUnverified(Session &session, const QString &why, const QString &answer)
+{
+    // draft-ietf-teep-protocol: a token is spent by the first *validly signed* answer. A message
+    // that does not verify (forged, or from a device the TAM does not know) is refused and the
+    // session keeps waiting for the real one; if none comes, it expires with this reason.
+    session.failed = true;
+    if (!session.outcomes.contains(why))
+        session.outcomes << why;
+    return badMessage(answer + QStringLiteral(" (nothing recorded)"));
 }
 
 std::optional<QByteArray> TeepEngine::finish(Session &session, const QString &summary)

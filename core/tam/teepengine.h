@@ -100,6 +100,9 @@ private:
     QList<qint64> answerAlgorithms(const Session &session) const;
     crypto::cose::AlgorithmPolicy acceptedFrom(const Session &session) const;
     TeepSuites listenerSuites() const;
+    // A message that did not verify: refused (400) with `answer`, `why` kept for the session's
+    // record; the session stays open, its token unspent.
+    Result<std::optional<QByteArray>> refuseUnverified(Session &session, const QString &why, const QString &answer);
     std::optional<QByteArray> finish(Session &session, const QString &summary = {});
 
     QSqlDatabase m_db;

@@ -51,6 +51,13 @@ private:
         return m_tam->runDevices(names, sim::SimProfile::Teep, deployed);
     }
     QVariant scalar(const QString &sql, const QVariantList &values = {}) { return m_tam->scalar(sql, values); }
+    // After the fixture's 2 s idle time, any message makes the TAM close the idle sessions.
+    void sweepIdleSessions()
+    {
+        QTest::qWait(2300);
+        QVERIFY(!m_tam->service->process(transport::Profile::Teep, "not a message", QStringLiteral("127.0.0.1")).ok());
+        QVERIFY(m_tam->service->makeDurable().ok());
+    }
     tam::TeepSettings settings() { return tam::TeepSettings(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test")); }
     tam::Fleet fleet() { return tam::Fleet(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test")); }
     // The device's identity made now (as a factory would), its agent key registered as the TAM's list says.
@@ -201,6 +208,9 @@ void TestDeployedAgents::unknownOrWrongKeyIsRefused()
     sim::DeviceOutcome outcome = runDeployed({QStringLiteral("stranger")}).first();
     QVERIFY(!outcome.ok);
     QVERIFY2(outcome.detail.contains(QStringLiteral("HTTP 400")) && outcome.detail.contains(QStringLiteral("unknown agent")), qPrintable(outcome.detail));
+    // The session waits for a validly signed answer until it expires, and then says why.
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM sessions WHERE state = 'open'")).toInt(), 1);
+    sweepIdleSessions();
     QString why = scalar(QStringLiteral("SELECT outcome FROM sessions ORDER BY id DESC LIMIT 1")).toString();
     QVERIFY2(why.contains(QStringLiteral("teepctl devices add NAME --agent-key FILE")), qPrintable(why));
 
@@ -328,6 +338,11 @@ void TestDeployedAgents::tokenSpentAfterItsAnswer()
     QueryResponse response;
     response.token = std::get<QueryRequest>(tamMessage(first.value())).token;
     response.tcList = QCborArray();
+    // A forged answer (right token, a key no device has) is refused and spends nothing.
+    const auto forged = m_tam->service->process(transport::Profile::Teep, agentMessage(response, crypto::Key::generate(crypto::KeyAlgorithm::P256).value()),
+                                                QStringLiteral("127.0.0.1"));
+    QVERIFY(!forged.ok());
+    QVERIFY2(forged.error().message.contains(QStringLiteral("nothing recorded")), qPrintable(forged.error().message));
     const QByteArray signedResponse = agentMessage(response, agent);
     const auto update = m_tam->service->process(transport::Profile::Teep, signedResponse, QStringLiteral("127.0.0.1"));
     QVERIFY2(update.ok() && update.value(), qPrintable(update.ok() ? QString() : update.error().toString()));

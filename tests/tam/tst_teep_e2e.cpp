@@ -204,6 +204,15 @@ void TestTeepEndToEnd::faults()
     } else {
         QVERIFY(outcome.installed.isEmpty());
     }
+    if (fault == QLatin1String("bad-signature")) {
+        // A QueryResponse that does not verify does not spend the token (only a validly signed
+        // answer does): the session waits for the real one until it expires, with the reason.
+        QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM sessions WHERE state = 'open'")).toInt(), 1);
+        QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM devices")).toInt(), 0);
+        QTest::qWait(2300);
+        QVERIFY(!m_tam->service->process(transport::Profile::Teep, "not a message", QStringLiteral("127.0.0.1")).ok()); // the TAM sweeps idle sessions
+        QVERIFY(m_tam->service->makeDurable().ok());
+    }
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM sessions WHERE state = 'open'")).toInt(), 0);
     const QString tamSide = scalar(QStringLiteral("SELECT outcome FROM sessions WHERE state = 'failed' ORDER BY id LIMIT 1")).toString();
     QVERIFY2(tamSide.contains(tamOutcome), qPrintable(tamSide));
