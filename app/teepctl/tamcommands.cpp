@@ -130,6 +130,23 @@ int runTam(Context &context, const QStringList &arguments)
         return kExitOk;
     }
     if (action == QLatin1String("import")) {
+        // --key (PEM), opened with --key-passphrase when it is encrypted.
+        auto readKeyOption = [&]() -> teep::Result<teep::crypto::Key> {
+            const auto keyBytes = readInput(parser.value(key));
+            if (!keyBytes)
+                return keyBytes.error();
+            teep::crypto::Secret keyPassphrase;
+            if (parser.isSet(keyPass)) {
+                auto secret = readSecret(parser.value(keyPass), QStringLiteral("--key-passphrase"));
+                if (!secret)
+                    return secret.error();
+                keyPassphrase = std::move(secret).value();
+            }
+            const auto readKey = teep::crypto::readPrivateKeyPem(keyBytes.value(), keyPassphrase);
+            if (!readKey)
+                return teep::Error{readKey.error().code, readKey.error().message, parser.value(key)};
+            return readKey.value();
+        };
         QList<teep::crypto::Certificate> certificates;
         teep::crypto::Key privateKey;
         if (parser.isSet(pkcs12)) {
@@ -146,39 +163,21 @@ int runTam(Context &context, const QStringList &arguments)
             privateKey = contents.value().key;
         } else if (parser.isSet(cert) && parser.isSet(key)) {
             const auto certBytes = readInput(parser.value(cert));
-            const auto keyBytes = readInput(parser.value(key));
-            if (!certBytes || !keyBytes)
-                return context.fail(certBytes ? keyBytes.error() : certBytes.error());
+            if (!certBytes)
+                return context.fail(certBytes.error());
             const auto parsed = teep::crypto::parseCertificates(certBytes.value());
             if (!parsed)
                 return context.fail({parsed.error().code, parsed.error().message, parser.value(cert)});
-            teep::crypto::Secret keyPassphrase;
-            if (parser.isSet(keyPass)) {
-                auto secret = readSecret(parser.value(keyPass), QStringLiteral("--key-passphrase"));
-                if (!secret)
-                    return context.fail(secret.error());
-                keyPassphrase = std::move(secret).value();
-            }
-            const auto readKey = teep::crypto::readPrivateKeyPem(keyBytes.value(), keyPassphrase);
+            const auto readKey = readKeyOption();
             if (!readKey)
-                return context.fail({readKey.error().code, readKey.error().message, parser.value(key)});
+                return context.fail(readKey.error());
             certificates = parsed.value();
             privateKey = readKey.value();
         } else if (parser.isSet(key)) {
             // A bare key (e.g. the one deployed agents have compiled in): a certificate is made for it.
-            const auto keyBytes = readInput(parser.value(key));
-            if (!keyBytes)
-                return context.fail(keyBytes.error());
-            teep::crypto::Secret keyPassphrase;
-            if (parser.isSet(keyPass)) {
-                auto secret = readSecret(parser.value(keyPass), QStringLiteral("--key-passphrase"));
-                if (!secret)
-                    return context.fail(secret.error());
-                keyPassphrase = std::move(secret).value();
-            }
-            const auto readKey = teep::crypto::readPrivateKeyPem(keyBytes.value(), keyPassphrase);
+            const auto readKey = readKeyOption();
             if (!readKey)
-                return context.fail({readKey.error().code, readKey.error().message, parser.value(key)});
+                return context.fail(readKey.error());
             if (const teep::Status unlocked = context.unlock(keys); !unlocked)
                 return context.fail(unlocked.error());
             teep::tam::GenerateOptions options;
