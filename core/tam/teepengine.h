@@ -20,6 +20,9 @@
 // the assignments; Success or Error; then nothing (HTTP 204). An agent's Error to a QueryRequest is
 // verified like any message and may get a QueryRequest it can meet (other suites, no attestation).
 // Tokens and challenges are random, single-use and expire with the session.
+// The class lives in three files: teepengine.cpp (the session: requests, answers, refusals),
+// teepadmission.cpp (who signed a QueryResponse and what it must prove), teepupdates.cpp (the
+// Updates that bring a device to what it should have).
 namespace teep::tam {
 
 class TeepEngine

@@ -1,0 +1,227 @@
+// The TEEP engine's Updates: what an admitted device should have against what it reports, the
+// manifests in the form it takes, Updates within its limit (the rest in later rounds), and what
+// its Success or Error means for the TAM's records.
+#include "tam/teepengine.h"
+#include "tam/teepenginedetail.h"
+
+#include "crypto/symmetric.h"
+#include "suit/suitenvelope.h"
+#include "tam/tarequests.h"
+
+#include <QCborArray>
+#include <QCborMap>
+
+namespace teep::tam {
+
+using namespace teep::protocol;
+using namespace teepdetail;
+
+Result<std::optional<QByteArray>> TeepEngine::planUpdate(Session &session, const TeeRecord &record, const QueryResponse &response)
+{
+    // What the agent has (tc-list).
+    QStringList reported;
+    if (response.tcList) {
+        for (const QCborValue &claims : *response.tcList) {
+            const QString taid = taidOf(claims.toMap().value(0));
+            if (!taid.isEmpty())
+                reported << taid;
+        }
+    }
+    // What the device's client apps ask for (RequestTA) or no longer need (UnrequestTA).
+    const QSet<QString> bundled = takeRequests(session, record.deviceId, response, reported);
+
+    // What it has against what it should have.
+    const Result<QList<DesiredTa>> desired = m_fleet.desiredFor(record.deviceId, Fleet::TaForm::Manifest);
+    Result<QMap<QString, qint64>> installed = m_fleet.installedVersions(record.teeId);
+    if (!desired || !installed) {
+        session.failed = true;
+        finish(session, (desired ? installed.error() : desired.error()).message);
+        return std::optional<QByteArray>();
+    }
+    for (auto it = installed.value().cbegin(); it != installed.value().cend(); ++it) {
+        if (!reported.contains(it.key()))
+            (void)m_fleet.recordRemoved(record.teeId, it.key()); // the device no longer has it
+    }
+    // The manifests to send, each in the form this device can take: without its payload when a
+    // client app bundles the binary; naming its payload by URI for a device with the
+    // compatibility profile (deployed agents fetch large payloads) or when it is large.
+    const TeepSettings settings(m_db, m_clock, QStringLiteral("tam"));
+    const Result<qsizetype> uriAbove = settings.payloadByUriAbove();
+    const Result<qsizetype> compatibleLimit = settings.compatibleUpdateLimit();
+    if (!uriAbove || !compatibleLimit) {
+        session.failed = true;
+        finish(session, (uriAbove ? compatibleLimit.error() : uriAbove.error()).message);
+        return uriAbove ? compatibleLimit.error() : uriAbove.error();
+    }
+    const qsizetype limit = session.compatibility ? compatibleLimit.value() : kMaxTeepMessageBytes;
+    Update update;
+    QStringList desiredTaids;
+    QList<PendingManifest> toSend;
+    for (const DesiredTa &ta : desired.value()) {
+        desiredTaids << ta.taid;
+        if (ta.manifest.isEmpty()) {
+            session.outcomes << QStringLiteral("%1 v%2 has no SUIT manifest for TEEP devices").arg(ta.taid).arg(ta.sequence);
+            continue;
+        }
+        const qint64 version = reported.contains(ta.taid) ? installed.value().value(ta.taid, -1) : -2;
+        if (version == ta.sequence)
+            continue;
+        if (version > ta.sequence) {
+            if (!ta.allowRollback) {
+                session.outcomes << QStringLiteral("%1: version %2 is installed; the assigned version %3 is older and rollback is not allowed")
+                                        .arg(ta.taid).arg(version).arg(ta.sequence);
+                continue;
+            }
+            update.unneededManifestList << componentIdFor(ta.taid); // then installed afresh
+        }
+        if (ta.haveBinary && bundled.contains(ta.taid) && version == -2) {
+            // The client app bundles the binary: the TAM's signed manifest authorises it by digest.
+            const Result<QByteArray> bare = suit::withoutIntegratedPayloads(ta.manifest);
+            if (!bare) {
+                session.outcomes << QStringLiteral("%1: the manifest could not be sent without its payload: %2").arg(ta.taid, bare.error().message);
+                continue;
+            }
+            toSend.append({ta, bare.value()});
+        } else if (!ta.manifestByUri.isEmpty() && (session.compatibility || ta.manifest.size() > uriAbove.value())) {
+            toSend.append({ta, ta.manifestByUri});
+        } else {
+            toSend.append({ta, ta.manifest});
+        }
+    }
+    for (const QString &taid : std::as_const(reported)) {
+        if (session.unneeded.contains(taid) && desiredTaids.contains(taid))
+            session.outcomes << QStringLiteral("%1 is no longer needed by the device but assigned by the operator: kept").arg(taid);
+        if (!desiredTaids.contains(taid)) {
+            update.unneededManifestList << componentIdFor(taid);
+            session.removing << taid;
+        }
+    }
+    session.updateLimit = limit;
+    return sendUpdate(session, update, toSend);
+}
+
+Result<std::optional<QByteArray>> TeepEngine::sendUpdate(Session &session, Update update, QList<PendingManifest> toSend)
+{
+    // As many manifests as keep the signed Update within what the device can receive; the rest
+    // follow in this session, after its Success, each round answering a new QueryRequest.
+    const qsizetype limit = session.updateLimit;
+    update.token = crypto::randomBytes(16);
+    if (update.token.size() != 16) {
+        session.failed = true;
+        finish(session, QStringLiteral("no random token could be drawn"));
+        return Error{QStringLiteral("tam.random"), QStringLiteral("no random token could be drawn")};
+    }
+    Result<QByteArray> message = Error{QStringLiteral("tam.sign"), QStringLiteral("nothing signed yet")};
+    auto sign = [&]() { message = signMessage(update, answerAlgorithms(session)); return message.ok() && message.value().size() <= limit; };
+    session.deferred.clear();
+    for (const PendingManifest &pending : toSend) {
+        const auto &[ta, manifest] = pending;
+        if (!session.deferred.isEmpty()) {
+            session.deferred << pending;
+            continue;
+        }
+        update.manifestList << manifest;
+        if (sign()) {
+            session.sent << ta;
+            continue;
+        }
+        update.manifestList.removeLast();
+        if (!update.manifestList.isEmpty() || !update.unneededManifestList.isEmpty()) {
+            session.deferred << pending; // it fits alone, or with less: the next round
+            continue;
+        }
+        const QString why = QStringLiteral("its manifest alone makes an Update of %1 bytes, over the %2 bytes this device can receive%3")
+                                .arg(message ? message.value().size() : manifest.size())
+                                .arg(limit)
+                                .arg(ta.manifestByUri.isEmpty() ? QStringLiteral(" (published before payloads by URI: publish it again)") : QString());
+        session.outcomes << QStringLiteral("%1 v%2 not sent: %3").arg(ta.taid).arg(ta.sequence).arg(why);
+        (void)m_fleet.recordFailed(session.teeId, ta, why);
+    }
+    if (update.manifestList.isEmpty() && update.unneededManifestList.isEmpty())
+        return finish(session);
+    if (!sign()) {
+        session.failed = true;
+        const QString why = message ? QStringLiteral("the removals alone make an Update of %1 bytes, over the %2 bytes this device can receive")
+                                          .arg(message.value().size()).arg(limit)
+                                    : QStringLiteral("the Update could not be signed: %1").arg(message.error().message);
+        finish(session, why);
+        return message ? std::optional<QByteArray>() : Result<std::optional<QByteArray>>(message.error());
+    }
+    QStringList what;
+    for (const DesiredTa &ta : std::as_const(session.sent))
+        what << QStringLiteral("%1 v%2").arg(ta.taid).arg(ta.sequence);
+    for (const QString &taid : std::as_const(session.removing))
+        what << QStringLiteral("remove %1").arg(taid);
+    if (!session.deferred.isEmpty())
+        what << QStringLiteral("%1 more to follow").arg(session.deferred.size());
+    m_open.logMessage(session, true, message.value(), QStringLiteral("Update (%1), %2 bytes").arg(what.join(QStringLiteral(", "))).arg(message.value().size()));
+    // The session is found by the token of the request in flight: re-key it.
+    Session &moved = m_open.rekey(session.token, update.token); // `session` is no more
+    moved.token = update.token;
+    moved.awaitingQueryResponse = false;
+    return std::optional<QByteArray>(message.value());
+}
+
+QSet<QString> TeepEngine::takeRequests(Session &session, qint64 deviceId, const QueryResponse &response, const QStringList &reported)
+{
+    constexpr qsizetype kMaxRequests = 32;
+    if (response.requestedTcList.size() > kMaxRequests || response.unneededManifestList.size() > kMaxRequests)
+        session.outcomes << QStringLiteral("more than %1 components requested or unneeded; only the first %1 of each are considered").arg(kMaxRequests);
+    QList<AskedTa> asked;
+    for (const RequestedTc &requested : response.requestedTcList.mid(0, kMaxRequests)) {
+        const QString taid = taidOf(requested.componentId);
+        if (taid.isEmpty() || taid.size() > 128) {
+            session.outcomes << QStringLiteral("a requested component id is not one of this TAM's TAs");
+            continue;
+        }
+        AskedTa ta{taid, requested.haveBinary.value_or(false), std::nullopt};
+        if (requested.manifestSequenceNumber && *requested.manifestSequenceNumber <= quint64(std::numeric_limits<qint64>::max()))
+            ta.sequence = qint64(*requested.manifestSequenceNumber);
+        asked << ta;
+    }
+    QStringList unneeded;
+    for (const QCborValue &componentId : response.unneededManifestList.mid(0, kMaxRequests)) {
+        if (const QString taid = taidOf(componentId); !taid.isEmpty() && taid.size() <= 128)
+            unneeded << taid;
+    }
+    TaRequests requests(m_db, m_clock, QStringLiteral("tam"));
+    const DeviceIntent intent = takeDeviceIntent(requests, deviceId, asked, unneeded, reported);
+    session.outcomes << intent.notes;
+    session.unneeded = intent.unneeded;
+    return intent.bundled;
+}
+
+std::optional<QByteArray> TeepEngine::afterUpdate(Session &session, const Message &answer)
+{
+    if (const auto *success = std::get_if<Success>(&answer); success && !success->suitReports.isEmpty())
+        session.notes << suitReportsNote(success->suitReports);
+    if (const auto *refusal = std::get_if<ErrorMessage>(&answer); refusal && !refusal->suitReports.isEmpty())
+        session.notes << suitReportsNote(refusal->suitReports);
+    if (std::holds_alternative<Success>(answer)) {
+        for (const DesiredTa &ta : std::as_const(session.sent)) {
+            const Status recorded = m_fleet.recordInstalled(session.teeId, ta, QString());
+            session.outcomes << (recorded ? QStringLiteral("%1 v%2 installed").arg(ta.taid).arg(ta.sequence)
+                                          : QStringLiteral("%1 installed but not recorded: %2").arg(ta.taid, recorded.error().message));
+        }
+        for (const QString &taid : std::as_const(session.removing)) {
+            (void)m_fleet.recordRemoved(session.teeId, taid);
+            session.outcomes << QStringLiteral("%1 removed").arg(taid);
+        }
+        session.sent.clear();
+        session.removing.clear();
+        if (!session.deferred.isEmpty()) {
+            // What did not fit: a new round (QueryRequest, QueryResponse, Update) in this session.
+            const Result<std::optional<QByteArray>> next = queryAgain(session, false, QString(), kMaxRounds);
+            return next ? next.value() : std::nullopt;
+        }
+        return finish(session);
+    }
+    const auto *error = std::get_if<ErrorMessage>(&answer);
+    const QString why = error ? QStringLiteral("%1: %2").arg(errorCodeName(error->errCode), error->errMsg) : QStringLiteral("expected Success or Error");
+    for (const DesiredTa &ta : std::as_const(session.sent))
+        (void)m_fleet.recordFailed(session.teeId, ta, why);
+    session.failed = true;
+    return finish(session, QStringLiteral("the agent refused the Update (%1)").arg(why));
+}
+
+} // namespace teep::tam
