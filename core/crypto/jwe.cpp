@@ -1,4 +1,5 @@
 #include "crypto/jwe.h"
+#include "common/json.h"
 
 #include "crypto/cosekey.h"
 #include "crypto/jws.h"
@@ -271,7 +272,7 @@ Result<Decrypted> decrypt(const nlohmann::json &json, const Key &privateKey, con
     }
     if (json.contains("aad"))
         return jweError(QStringLiteral("OTrP JWEs carry no AAD member"));
-    const nlohmann::json protectedHeader = nlohmann::json::parse(protectedBytes.value().toStdString(), nullptr, false);
+    const nlohmann::json protectedHeader = parseJson(protectedBytes.value().toStdString());
     if (protectedHeader.is_discarded() || !protectedHeader.is_object())
         return jweError(QStringLiteral("the protected header is not a JSON object"));
     const nlohmann::json shared = json.value("unprotected", nlohmann::json::object());

@@ -1,4 +1,5 @@
 #include "crypto/jws.h"
+#include "common/json.h"
 
 #include "crypto/signature.h"
 
@@ -56,7 +57,7 @@ Result<JwsSignature> parseSignature(const nlohmann::json &entry, const QStringLi
     if (!headerBytes || !signatureBytes)
         return headerBytes ? signatureBytes.error() : headerBytes.error();
     signature.signature = signatureBytes.value();
-    signature.protectedHeader = nlohmann::json::parse(headerBytes.value().toStdString(), nullptr, false);
+    signature.protectedHeader = parseJson(headerBytes.value().toStdString());
     if (signature.protectedHeader.is_discarded() || !signature.protectedHeader.is_object())
         return joseError(QStringLiteral("the protected header is not a JSON object"), where);
     const auto alg = signature.protectedHeader.find("alg");

@@ -1,4 +1,5 @@
 #include "protocol/inspector.h"
+#include "common/json.h"
 
 #include "protocol/otrp/otrpframing.h"
 #include "protocol/otrp/otrpinspector.h"
@@ -164,9 +165,15 @@ void inspectPayload(Inspection &result, const QByteArray &payload, bool compatib
 Inspection inspect(const QByteArray &bytes, const QList<crypto::Key> &keys, bool compatibility, const QList<crypto::Key> &decryptionKeys)
 {
     if (bytes.trimmed().startsWith('{') && bytes.size() <= otrp::kMaxMessageBytes) {
-        const nlohmann::json json = nlohmann::json::parse(bytes.constData(), bytes.constData() + bytes.size(), nullptr, false);
-        if (!json.is_discarded())
-            return otrp::inspectOtrp(json, keys, decryptionKeys);
+        const Result<nlohmann::json> json = parseJsonText(std::string_view(bytes.constData(), size_t(bytes.size())));
+        if (json)
+            return otrp::inspectOtrp(json.value(), keys, decryptionKeys);
+        if (json.error().code == QLatin1String("teep.json-depth")) {
+            Inspection refused;
+            refused.kind = QStringLiteral("JSON");
+            conclude(refused, {QStringLiteral("JSON"), false, json.error().toString()}, Verdict::Invalid);
+            return refused;
+        }
     }
     Inspection result;
     QByteArray data = bytes;

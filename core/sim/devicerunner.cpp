@@ -1,4 +1,5 @@
 #include "sim/devicerunner.h"
+#include "common/json.h"
 
 #include <QSslConfiguration>
 
@@ -38,7 +39,7 @@ Result<std::optional<nlohmann::json>> readState(const QString &path)
     if (!file.open(QIODevice::ReadOnly))
         return Error{QStringLiteral("sim.state"), QStringLiteral("cannot read %1").arg(path)};
     const QByteArray bytes = file.read(64 * 1024 * 1024);
-    return std::optional<nlohmann::json>(nlohmann::json::parse(bytes.constData(), bytes.constData() + bytes.size(), nullptr, false));
+    return std::optional<nlohmann::json>(parseJson(bytes.constData(), bytes.constData() + bytes.size()));
 }
 
 class OtrpSide final : public DeviceSide
@@ -241,12 +242,12 @@ QByteArray SimDevice::applyIncomingFaults(const QByteArray &message) const
     if (message.contains("\"InstallTARequest\"") || message.contains("\"UpdateTARequest\"")) {
         // The TA ciphertext altered inside the signed payload (which stays well-formed, so the TEE
         // can still name the request it refuses): the TAM's signature no longer matches.
-        nlohmann::json json = nlohmann::json::parse(message.toStdString(), nullptr, false);
+        nlohmann::json json = parseJson(message.toStdString());
         if (!json.is_object() || json.size() != 1 || !json.begin().value().is_object() || !json.begin().value().contains("payload"))
             return message;
         nlohmann::json &jws = json.begin().value();
         const auto payload = crypto::jose::base64UrlDecode(QByteArray::fromStdString(jws["payload"].get<std::string>()), QStringLiteral("payload"));
-        nlohmann::json tbs = payload ? nlohmann::json::parse(payload.value().toStdString(), nullptr, false) : nlohmann::json();
+        nlohmann::json tbs = payload ? parseJson(payload.value().toStdString()) : nlohmann::json();
         if (!tbs.is_object() || tbs.size() != 1)
             return message;
         nlohmann::json &request = tbs.begin().value();
@@ -277,7 +278,7 @@ QByteArray SimDevice::applyOutgoingFaults(QByteArray answer)
     if (m_faults.badSignature && !answer.startsWith('{') && !answer.isEmpty()) {
         answer[answer.size() - 1] = char(answer.at(answer.size() - 1) ^ 0x01); // COSE: the signature is last
     } else if (m_faults.badSignature) {
-        nlohmann::json json = nlohmann::json::parse(answer.toStdString(), nullptr, false);
+        nlohmann::json json = parseJson(answer.toStdString());
         if (json.is_object() && json.contains("GetDeviceStateResponse") && json["GetDeviceStateResponse"].is_array()) {
             for (nlohmann::json &entry : json["GetDeviceStateResponse"]) {
                 if (entry.is_object() && entry.size() == 1)

@@ -1,4 +1,5 @@
 #include "sim/otrpbroker.h"
+#include "common/json.h"
 
 namespace teep::sim {
 
@@ -15,7 +16,7 @@ QList<OtrpTee *> OtrpBroker::tees() const
 QByteArray OtrpBroker::handle(const QByteArray &tamMessage)
 {
     const nlohmann::json json = tamMessage.size() <= kMaxMessageBytes
-                                    ? nlohmann::json::parse(tamMessage.constData(), tamMessage.constData() + tamMessage.size(), nullptr, false)
+                                    ? parseJson(tamMessage.constData(), tamMessage.constData() + tamMessage.size())
                                     : nlohmann::json();
     if (json.is_object() && json.contains("GetDeviceStateRequest")) {
         nlohmann::json answers = nlohmann::json::array();

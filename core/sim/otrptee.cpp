@@ -1,4 +1,5 @@
 #include "sim/otrptee.h"
+#include "common/json.h"
 
 #include "crypto/chainverifier.h"
 #include "crypto/jwe.h"
@@ -58,8 +59,7 @@ nlohmann::json OtrpTee::process(const QByteArray &message)
     // answer under their own name, also when the message is broken.
     QString command;
     if (message.size() <= kMaxMessageBytes) {
-        const nlohmann::json json = nlohmann::json::parse(
-            message.constData(), message.constData() + message.size(), nullptr, false);
+        const nlohmann::json json = parseJson(message.constData(), message.constData() + message.size());
         if (json.is_object() && json.size() == 1 && json.begin().key().size() < 64) {
             const QString outer = QString::fromStdString(json.begin().key());
             if (outer.endsWith(QLatin1String("Request")))

@@ -1,6 +1,7 @@
 // The steps the simulated TEE shares between its six commands (OTrP -03 9.2-9.3), and the
 // helpers the handlers use.
 #include "crypto/jwe.h"
+#include "common/json.h"
 #include "protocol/otrp/tamcommand.h"
 #include "sim/otrptee.h"
 #include "tam/tamidentity.h"
@@ -72,7 +73,7 @@ nlohmann::json OtrpTee::runCommand(const QString &command, const QByteArray &req
     };
 
     CommandContext context{
-        tbs, nlohmann::json::parse(decrypted.value().plaintext.toStdString(), nullptr, false),
+        tbs, parseJson(decrypted.value().plaintext.toStdString()),
         tamId};
     if (!context.content.is_object() ||
         QString::fromStdString(stringOf(context.content, "did")) != did)

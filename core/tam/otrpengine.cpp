@@ -1,4 +1,5 @@
 #include "tam/otrpengine.h"
+#include "common/json.h"
 
 #include "common/logging.h"
 #include "crypto/symmetric.h"
@@ -80,9 +81,11 @@ Result<std::optional<QByteArray>> OtrpEngine::process(const QByteArray &body, co
     m_open.expireIdle();
     if (body.size() > kMaxMessageBytes)
         return badMessage(QStringLiteral("the message is larger than %1 bytes").arg(kMaxMessageBytes));
-    const nlohmann::json json = nlohmann::json::parse(body.constData(), body.constData() + body.size(), nullptr, false);
-    if (json.is_discarded())
-        return badMessage(QStringLiteral("the body is not JSON"));
+    const Result<nlohmann::json> parsed = parseJsonText(std::string_view(body.constData(), size_t(body.size())));
+    if (!parsed)
+        return badMessage(QStringLiteral("the body is refused: %1%2")
+                              .arg(parsed.error().message, parsed.error().where.isEmpty() ? QString() : QStringLiteral(" (at %1)").arg(parsed.error().where)));
+    const nlohmann::json &json = parsed.value();
     const QString tid = claimedTid(json);
     Session *found = tid.isEmpty() ? nullptr : m_open.find(tid);
     if (!found)

@@ -1,4 +1,5 @@
 #include "tam/sessionfile.h"
+#include "common/json.h"
 
 #include <nlohmann/json.hpp>
 
@@ -57,7 +58,7 @@ Result<SessionFile> readSessionFile(const QByteArray &bytes)
 {
     if (bytes.size() > kMaxFileBytes)
         return fileError(QStringLiteral("the file is larger than %1 MiB").arg(kMaxFileBytes / (1024 * 1024)));
-    const nlohmann::json json = nlohmann::json::parse(bytes.constBegin(), bytes.constEnd(), nullptr, false);
+    const nlohmann::json json = parseJson(bytes.constBegin(), bytes.constEnd());
     if (json.is_discarded() || !json.is_object())
         return fileError(QStringLiteral("not a JSON object"));
     if (json.value("format", nlohmann::json()) != "teep-console-session")

@@ -36,6 +36,7 @@ private slots:
     void jsonOutputNamesEveryStep();
     void opensEveryOtrpLayer();
     void macAuthenticatedSuitIsNotVerifiable();
+    void deeplyNestedJsonIsRefused();
 };
 
 // libteep ships the Verifier's private key only; openssl derives the public one.
@@ -172,6 +173,20 @@ void TestInspect::opensEveryOtrpLayer()
     QVERIFY2(run.exitCode == 0, run.out + run.err);
     QVERIFY(run.out.contains("kind: OTrP GetDeviceStateResponse (1 TEE)"));
     QVERIFY(run.out.contains("TEE 1: decrypt edsi: left encrypted")); // edsi is for the TAM's key
+}
+
+void TestInspect::deeplyNestedJsonIsRefused()
+{
+    // 100,000 nested objects once crashed teepctl inspect (stack overflow while copying).
+    teep::test::TempDir dir;
+    QByteArray deep;
+    for (int i = 0; i < 100000; ++i)
+        deep += "{\"a\":";
+    deep += "1" + QByteArray(100000, '}');
+    teep::test::writeAll(dir.path(QStringLiteral("deep.json")), deep);
+    const ToolRun run = inspect({dir.path(QStringLiteral("deep.json"))});
+    QCOMPARE(run.exitCode, 5);
+    QVERIFY2(run.err.contains("byte 320: JSON nested deeper than 64 levels"), run.err.constData());
 }
 
 void TestInspect::macAuthenticatedSuitIsNotVerifiable()

@@ -212,6 +212,20 @@ void TestOtrpEndToEnd::httpLevelRefusals()
     QCOMPARE(send("POST", QStringLiteral("/tam"), otrp, otrp, "{not json").first, 400);
     QCOMPARE(send("POST", QStringLiteral("/tam"), otrp, otrp, R"({"CreateSDResponse": {}})").first, 400);
     QCOMPARE(send("POST", QStringLiteral("/tam"), otrp, otrp, QByteArray(5 * 1024 * 1024, ' ')).first, 413);
+    // 100,000 nested objects (600 KB) once overflowed the TAM's stack: refused before any copy.
+    QByteArray deep;
+    for (int i = 0; i < 100000; ++i)
+        deep += "{\"a\":";
+    deep += "1" + QByteArray(100000, '}');
+    const auto [deepStatus, deepReply] = send("POST", QStringLiteral("/tam"), otrp, otrp, deep);
+    QCOMPARE(deepStatus, 400);
+    const QByteArray why = deepReply->readAll();
+    QVERIFY2(why.contains("JSON nested deeper than 64 levels (at byte 320)"), why.constData());
+    // Strings may hold brackets: only structure counts.
+    const QByteArray bracketsInAString = QByteArray("{\"s\": \"") + QByteArray(100, '[') + "\\\"" + QByteArray(100, '{') + "\"}";
+    const auto [stringStatus, stringReply] = send("POST", QStringLiteral("/tam"), otrp, otrp, bracketsInAString);
+    QCOMPARE(stringStatus, 400); // valid JSON of depth 1, but no OTrP message
+    QVERIFY2(!stringReply->readAll().contains("nested"), bracketsInAString.constData());
     const auto [status, reply] = send("POST", QStringLiteral("/tam"), {}, otrp, {});
     QCOMPARE(status, 200);
     QCOMPARE(reply->header(QNetworkRequest::ContentTypeHeader).toString(), QStringLiteral("application/otrp+json"));

@@ -1,4 +1,5 @@
 #include "protocol/otrp/getdevicestate.h"
+#include "common/json.h"
 
 #include "crypto/chainverifier.h"
 #include "crypto/signature.h"
@@ -40,7 +41,7 @@ std::variant<TeeReport, TeeFailure> processTee(const nlohmann::json &entry, cons
     const Result<crypto::jose::Decrypted> decrypted = crypto::jose::decrypt(*edsi, trust.tamPrivateKey, trust.jwePolicy);
     if (!decrypted)
         return failure(QStringLiteral("ERR_REQUEST_INVALID"), QStringLiteral("edsi: %1").arg(decrypted.error().message));
-    const nlohmann::json dsiJson = nlohmann::json::parse(decrypted.value().plaintext.toStdString(), nullptr, false);
+    const nlohmann::json dsiJson = parseJson(decrypted.value().plaintext.toStdString());
     if (dsiJson.is_discarded())
         return failure(QStringLiteral("ERR_REQUEST_INVALID"), QStringLiteral("edsi does not hold JSON"));
     const Result<DeviceStateInfo> dsi = dsiFromJson(dsiJson);
@@ -88,7 +89,7 @@ Result<DeviceState> processGetDeviceStateResponse(const QByteArray &response, co
 {
     if (response.size() > kMaxMessageBytes)
         return Error{QStringLiteral("otrp.ERR_REQUEST_INVALID"), QStringLiteral("the response is too large")};
-    const nlohmann::json json = nlohmann::json::parse(response.constData(), response.constData() + response.size(), nullptr, false);
+    const nlohmann::json json = parseJson(response.constData(), response.constData() + response.size());
     return processGetDeviceStateResponse(json, rid, tid, trust, clock);
 }
 

@@ -1,4 +1,5 @@
 #include "protocol/otrp/otrpframing.h"
+#include "common/json.h"
 
 namespace teep::protocol::otrp {
 
@@ -67,7 +68,7 @@ Result<Unwrapped> unwrap(const QByteArray &message)
 {
     if (message.size() > kMaxMessageBytes)
         return invalid(QStringLiteral("the message is %1 bytes; at most %2 are accepted").arg(message.size()).arg(kMaxMessageBytes));
-    const nlohmann::json json = nlohmann::json::parse(message.constData(), message.constData() + message.size(), nullptr, false);
+    const nlohmann::json json = parseJson(message.constData(), message.constData() + message.size());
     if (json.is_discarded())
         return invalid(QStringLiteral("the message is not valid JSON"));
     return unwrap(json);
@@ -97,7 +98,7 @@ Result<Unwrapped> unwrap(const nlohmann::json &message)
                                                                                 : QStringLiteral("otrp.ERR_REQUEST_INVALID"),
                      jws.error().message, outer};
     result.jws = jws.value();
-    const nlohmann::json payload = nlohmann::json::parse(result.jws.payload.toStdString(), nullptr, false);
+    const nlohmann::json payload = parseJson(result.jws.payload.toStdString());
     const std::string expected = tbsName(result.command, result.direction).toStdString();
     if (payload.is_discarded() || !payload.is_object() || payload.size() != 1)
         return invalid(QStringLiteral("the signed payload must be an object with one member"), outer);

@@ -1,4 +1,5 @@
 #include "protocol/otrp/otrpinspector.h"
+#include "common/json.h"
 
 #include "crypto/jwe.h"
 #include "crypto/openssl.h"
@@ -31,7 +32,7 @@ nlohmann::json openJwe(Inspection &result, const QString &prefix, const QString 
             QByteArray::fromStdString(jwe["protected"].get<std::string>()), what);
         const nlohmann::json header =
             protectedBytes
-                ? nlohmann::json::parse(protectedBytes.value().toStdString(), nullptr, false)
+                ? parseJson(protectedBytes.value().toStdString())
                 : nlohmann::json();
         if (header.is_object() && header.contains("enc"))
             shown["JWE"]["enc"] = header["enc"];
@@ -51,7 +52,7 @@ nlohmann::json openJwe(Inspection &result, const QString &prefix, const QString 
         if (plaintext)
             *plaintext = opened.value().plaintext;
         const nlohmann::json inner =
-            nlohmann::json::parse(opened.value().plaintext.toStdString(), nullptr, false);
+            parseJson(opened.value().plaintext.toStdString());
         shown["decrypted"] =
             inner.is_discarded()
                 ? nlohmann::json(
@@ -80,10 +81,10 @@ nlohmann::json openEncryptedTa(Inspection &result, const nlohmann::json &encrypt
         if (!ta || !ta.value().signedTa)
             continue;
         const nlohmann::json jws =
-            nlohmann::json::parse(ta.value().signedTa->toStdString(), nullptr, false);
+            parseJson(ta.value().signedTa->toStdString());
         const auto parsed = crypto::jose::parse(jws);
         const nlohmann::json image =
-            parsed ? nlohmann::json::parse(parsed.value().payload.toStdString(), nullptr, false)
+            parsed ? parseJson(parsed.value().payload.toStdString())
                    : nlohmann::json();
         if (!image.is_object()) {
             conclude(result,

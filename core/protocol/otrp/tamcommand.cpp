@@ -1,4 +1,5 @@
 #include "protocol/otrp/tamcommand.h"
+#include "common/json.h"
 
 #include "crypto/openssl.h"
 #include "protocol/otrp/otrpframing.h"
@@ -79,8 +80,7 @@ Result<TeeCommandResult> processTeeCommandResponse(const QString &command,
     };
     if (response.size() > kMaxMessageBytes)
         return invalid(QStringLiteral("the response is too large"));
-    const nlohmann::json raw = nlohmann::json::parse(
-        response.constData(), response.constData() + response.size(), nullptr, false);
+    const nlohmann::json raw = parseJson(response.constData(), response.constData() + response.size());
     return processTeeCommandResponse(command, raw, rid, target, tamPrivateKey);
 }
 
@@ -130,7 +130,7 @@ Result<TeeCommandResult> processTeeCommandResponse(const QString &command,
         return invalid(QStringLiteral("content: %1").arg(decrypted.error().message));
     TeeCommandResult result;
     result.content =
-        nlohmann::json::parse(decrypted.value().plaintext.toStdString(), nullptr, false);
+        parseJson(decrypted.value().plaintext.toStdString());
     if (!result.content.is_object())
         return invalid(QStringLiteral("content is not a JSON object"));
     if (member(result.content, "did") != deviceId(target.teeCertificate).toStdString())

@@ -1,4 +1,5 @@
 #include "protocol/otrp/tapackage.h"
+#include "common/json.h"
 
 #include "crypto/jwe.h"
 #include "crypto/symmetric.h"
@@ -42,8 +43,7 @@ Result<TaImage> verifyTa(const QByteArray &signedTa, const QList<crypto::Certifi
 {
     if (signedTa.size() > 2 * kMaxTaBytes)
         return taInvalid(QStringLiteral("the signed TA is too large"));
-    const nlohmann::json json = nlohmann::json::parse(
-        signedTa.constData(), signedTa.constData() + signedTa.size(), nullptr, false);
+    const nlohmann::json json = parseJson(signedTa.constData(), signedTa.constData() + signedTa.size());
     const Result<crypto::jose::Jws> jws = crypto::jose::parse(json);
     if (!jws)
         return taInvalid(QStringLiteral("the TA is not a signed TA: %1").arg(jws.error().message));
@@ -55,7 +55,7 @@ Result<TaImage> verifyTa(const QByteArray &signedTa, const QList<crypto::Certifi
         return taInvalid(
             QStringLiteral("the TA is not signed by the security domain's SP certificate"));
     const nlohmann::json payload =
-        nlohmann::json::parse(jws.value().payload.toStdString(), nullptr, false);
+        parseJson(jws.value().payload.toStdString());
     if (!payload.is_object() || !payload.contains("taid") || !payload["taid"].is_string() ||
         !payload.contains("version") || !payload["version"].is_number_integer() ||
         !payload.contains("binary") || !payload["binary"].is_string() ||
