@@ -18,6 +18,19 @@ namespace teep::tam {
 using namespace teep::protocol;
 using namespace teepdetail;
 
+namespace {
+// "name: detail; ..." of the checks that failed, for the session's record.
+QString failedChecks(const nlohmann::json &checks)
+{
+    QStringList failures;
+    for (const nlohmann::json &c : checks) {
+        if (c["outcome"] == "fail")
+            failures << QStringLiteral("%1: %2").arg(QString::fromStdString(c["name"]), QString::fromStdString(c["detail"]));
+    }
+    return failures.join(QStringLiteral("; "));
+}
+} // namespace
+
 TeepEngine::Signer TeepEngine::identify(const crypto::cose::SignedObject &object, const crypto::cose::AlgorithmPolicy &policy) const
 {
     Signer signer;
@@ -64,12 +77,12 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
                                                                  const QueryResponse &response)
 {
     const QByteArray kid = object.body.kid;
-    session.agentAlgorithm = object.body.alg;
     // 1. Who signed it. A known device's signature is checked before anything about it is recorded.
     const Signer signer = identify(object, crypto::cose::AlgorithmPolicy::compatible());
     const std::optional<TeeRecord> known = signer.device;
     if (known && !signer.verified)
         return refuseUnverified(session, QStringLiteral("QueryResponse refused: %1").arg(signer.problem), signer.problem);
+    session.agentAlgorithm = object.body.alg; // the TAM answers in the family the agent signs with
     if (known && session.admitted && known->deviceId == session.deviceId) {
         // A later round of this session: the device was admitted, and what it reported planned,
         // in the first; now what did not fit then (an agent's report may lag behind what it was
@@ -197,12 +210,7 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
         const Result<QByteArray> thumbprint = agentKey.isNull() ? Result<QByteArray>(Error{}) : crypto::coseKeyThumbprint(agentKey);
         if (agentKey.isNull() || !trusted) {
             session.failed = true;
-            QStringList failures;
-            for (const nlohmann::json &c : checks) {
-                if (c["outcome"] == "fail")
-                    failures << QStringLiteral("%1: %2").arg(QString::fromStdString(c["name"]), QString::fromStdString(c["detail"]));
-            }
-            finish(session, QStringLiteral("unknown agent refused (%1); nothing installed, nothing recorded").arg(failures.join(QStringLiteral("; "))));
+            finish(session, QStringLiteral("unknown agent refused (%1); nothing installed, nothing recorded").arg(failedChecks(checks)));
             return std::optional<QByteArray>();
         }
         QString unsigned_;
@@ -251,12 +259,7 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
     m_open.announce(SessionEvent::Kind::DeviceSeen, session, QStringLiteral("%1: TEEP agent %2").arg(session.device, tierName(tier)));
     if (tier == Tier::Contraindicated) {
         session.failed = true;
-        QStringList failures;
-        for (const nlohmann::json &c : checks) {
-            if (c["outcome"] == "fail")
-                failures << QStringLiteral("%1: %2").arg(QString::fromStdString(c["name"]), QString::fromStdString(c["detail"]));
-        }
-        finish(session, QStringLiteral("attestation failed (%1); nothing installed").arg(failures.join(QStringLiteral("; "))));
+        finish(session, QStringLiteral("attestation failed (%1); nothing installed").arg(failedChecks(checks)));
         return std::optional<QByteArray>();
     }
     return planUpdate(session, record, response);

@@ -5,6 +5,7 @@
 #include "tam/teepenginedetail.h"
 
 #include "crypto/symmetric.h"
+#include "protocol/teep/teepcodec.h"
 #include "suit/suitenvelope.h"
 #include "tam/tarequests.h"
 
@@ -111,9 +112,12 @@ Result<std::optional<QByteArray>> TeepEngine::sendUpdate(Session &session, Updat
         finish(session, QStringLiteral("no random token could be drawn"));
         return Error{QStringLiteral("tam.random"), QStringLiteral("no random token could be drawn")};
     }
-    Result<QByteArray> message = Error{QStringLiteral("tam.sign"), QStringLiteral("nothing signed yet")};
-    auto sign = [&]() { message = signMessage(update, answerAlgorithms(session)); return message.ok() && message.value().size() <= limit; };
+    // Packed by the encoded size plus what the signatures add, then signed once; should the
+    // estimate be short, the last manifest waits for the next round.
+    const QList<qint64> algorithms = answerAlgorithms(session);
+    const qsizetype signatureOverhead = 160 * algorithms.size(); // COSE_Sign1 with kid and an ES256/ESP256 signature: ~110
     session.deferred.clear();
+    QList<PendingManifest> packed; // what the Update carries, in order
     for (const PendingManifest &pending : toSend) {
         const auto &[ta, manifest] = pending;
         if (!session.deferred.isEmpty()) {
@@ -121,8 +125,10 @@ Result<std::optional<QByteArray>> TeepEngine::sendUpdate(Session &session, Updat
             continue;
         }
         update.manifestList << manifest;
-        if (sign()) {
+        const qsizetype estimate = encodeMessage(update).size() + signatureOverhead;
+        if (estimate <= limit) {
             session.sent << ta;
+            packed << pending;
             continue;
         }
         update.manifestList.removeLast();
@@ -130,8 +136,8 @@ Result<std::optional<QByteArray>> TeepEngine::sendUpdate(Session &session, Updat
             session.deferred << pending; // it fits alone, or with less: the next round
             continue;
         }
-        const QString why = QStringLiteral("its manifest alone makes an Update of %1 bytes, over the %2 bytes this device can receive%3")
-                                .arg(message ? message.value().size() : manifest.size())
+        const QString why = QStringLiteral("its manifest alone makes an Update of about %1 bytes, over the %2 bytes this device can receive%3")
+                                .arg(estimate)
                                 .arg(limit)
                                 .arg(ta.manifestByUri.isEmpty() ? QStringLiteral(" (published before payloads by URI: publish it again)") : QString());
         session.outcomes << QStringLiteral("%1 v%2 not sent: %3").arg(ta.taid).arg(ta.sequence).arg(why);
@@ -139,7 +145,14 @@ Result<std::optional<QByteArray>> TeepEngine::sendUpdate(Session &session, Updat
     }
     if (update.manifestList.isEmpty() && update.unneededManifestList.isEmpty())
         return finish(session);
-    if (!sign()) {
+    Result<QByteArray> message = signMessage(update, algorithms);
+    while (message && message.value().size() > limit && !update.manifestList.isEmpty()) {
+        update.manifestList.removeLast();
+        session.deferred.prepend(packed.takeLast());
+        session.sent.removeLast();
+        message = signMessage(update, algorithms);
+    }
+    if (!message || message.value().size() > limit) {
         session.failed = true;
         const QString why = message ? QStringLiteral("the removals alone make an Update of %1 bytes, over the %2 bytes this device can receive")
                                           .arg(message.value().size()).arg(limit)
