@@ -172,9 +172,11 @@ QStringList TeepAgent::payloadsToFetch(const QByteArray &message) const
     constexpr int kMaxFetches = 16;
     if (message.size() > kMaxMessageBytes || (m_identity.deployed && message.size() > TeepAgentIdentity::kDeployedReceiveBuffer))
         return {};
-    const Result<QCborValue> value = cbor::decodeStrict(message);
+    cbor::Limits limits;
+    limits.maxBytes = kMaxMessageBytes;
+    const Result<QCborValue> value = cbor::decodeStrict(message, limits);
     const Result<crypto::cose::SignedObject> object = value ? crypto::cose::parse(value.value()) : Result<crypto::cose::SignedObject>(value.error());
-    if (!object || !crypto::cose::verify(object.value(), m_identity.tamKey, crypto::cose::AlgorithmPolicy::compatible()))
+    if (!object)
         return {};
     const Result<DecodedMessage> decoded = decodeMessageBytes(object.value().payload);
     const auto *update = decoded ? std::get_if<Update>(&decoded.value().message) : nullptr;
@@ -189,6 +191,9 @@ QStringList TeepAgent::payloadsToFetch(const QByteArray &message) const
         if (uris.size() < kMaxFetches && !uris.contains(envelope.value().uri))
             uris << envelope.value().uri;
     }
+    // Only for a message that is the TAM's (checked last: most messages name nothing to fetch).
+    if (!uris.isEmpty() && !crypto::cose::verify(object.value(), m_identity.tamKey, crypto::cose::AlgorithmPolicy::compatible()))
+        return {};
     return uris;
 }
 

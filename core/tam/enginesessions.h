@@ -83,6 +83,7 @@ public:
     }
 
     void insert(const Key &key, const Session &session) { m_sessions.insert(key, session); }
+    bool contains(const Key &key) const { return m_sessions.contains(key); }
 
     // The session the device's next message names by `key`, moved to `newKey` (TEEP: each request
     // carries a fresh token).

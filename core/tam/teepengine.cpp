@@ -115,7 +115,7 @@ Result<QByteArray> TeepEngine::query(Session &session, bool attestation)
     QByteArray token;
     do {
         token = crypto::randomBytes(16); // unique among the open sessions' requests, not just likely so
-    } while (token.size() == 16 && m_open.find(token));
+    } while (token.size() == 16 && m_open.contains(token));
     const QByteArray challenge = attestation ? crypto::randomBytes(32) : QByteArray();
     if (token.size() != 16 || challenge.size() != (attestation ? 32 : 0))
         return Error{QStringLiteral("tam.random"), QStringLiteral("no random token could be drawn")};
