@@ -266,7 +266,8 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryError(Session &session, 
     }
     // Other suites: a QueryRequest signed with those of the listener's the agent supports.
     if (error.errCode == quint64(ErrorCode::UnsupportedCipherSuites) && !error.cipherSuites.isEmpty()) {
-        const QList<qint64> enabled = tamSigningAlgorithms(m_tam.key, listenerSuites());
+        const TeepSuites suites = listenerSuites();
+        const QList<qint64> enabled = tamSigningAlgorithms(m_tam.key, suites);
         QList<qint64> usable;
         QStringList theirs;
         for (const CipherSuite &suite : error.cipherSuites) {
@@ -284,7 +285,7 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryError(Session &session, 
         session.failed = true;
         const QString why = QStringLiteral("the agent supports %1 only, which this listener does not offer (its TEEP suites: %2; "
                                            "teepctl tam suites legacy|both, or the console's listener settings)")
-                                .arg(theirs.join(QStringLiteral(", ")), teepSuitesName(listenerSuites()));
+                                .arg(theirs.join(QStringLiteral(", ")), teepSuitesName(suites));
         finish(session, why);
         return std::optional<QByteArray>();
     }

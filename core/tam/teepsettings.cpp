@@ -101,6 +101,13 @@ QList<qint64> tamSigningAlgorithms(const crypto::Key &tamKey, TeepSuites suites)
 
 TeepSettings::TeepSettings(QSqlDatabase db, const Clock &clock, QString actor) : m_db(std::move(db)), m_clock(clock), m_actor(std::move(actor)) {}
 
+Status TeepSettings::upsertSetting(const QString &key, const QString &value)
+{
+    const auto stored = run(m_db, QStringLiteral("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
+                            {key, value});
+    return stored ? Status() : Status(stored.error());
+}
+
 Result<QString> TeepSettings::setting(const QString &key) const
 {
     auto found = run(m_db, QStringLiteral("SELECT value FROM settings WHERE key = ?"), {key});
@@ -119,11 +126,8 @@ Result<TeepSuites> TeepSettings::suites() const
 
 Status TeepSettings::saveSetting(const QString &key, const QString &value, const QString &action)
 {
-    return store::AuditLog::inTransaction(m_db, m_clock, m_actor, action, QStringLiteral("setting"), key, {{"value", value.toStdString()}}, [&]() -> Status {
-        const auto stored = run(m_db, QStringLiteral("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
-                                {key, value});
-        return stored ? Status() : Status(stored.error());
-    });
+    return store::AuditLog::inTransaction(m_db, m_clock, m_actor, action, QStringLiteral("setting"), key, {{"value", value.toStdString()}},
+                                          [&]() { return upsertSetting(key, value); });
 }
 
 Status TeepSettings::setSuites(TeepSuites suites)
@@ -189,12 +193,8 @@ Status TeepSettings::setPolicy(const QString &group, std::optional<AttestationPo
     return store::AuditLog::inTransaction(
         m_db, m_clock, m_actor, QStringLiteral("attestation.policy-set"), group.isEmpty() ? QStringLiteral("setting") : QStringLiteral("group"), object,
         {{"policy", policy ? value.toStdString() : "default"}, {"group", group.toStdString()}}, [&]() -> Status {
-            if (group.isEmpty()) {
-                const auto stored = run(m_db, QStringLiteral("INSERT INTO settings (key, value) VALUES (?, ?) "
-                                                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
-                                        {kPolicyKey, value});
-                return stored ? Status() : Status(stored.error());
-            }
+            if (group.isEmpty())
+                return upsertSetting(kPolicyKey, value);
             const Result<QVariant> groupId = ensureDeviceGroup(m_db, group);
             if (!groupId)
                 return groupId.error();

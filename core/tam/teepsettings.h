@@ -82,7 +82,8 @@ public:
 private:
     Result<QString> setting(const QString &key) const;
     Result<qsizetype> sizeSetting(const QString &key, qsizetype fallback) const;
-    Status saveSetting(const QString &key, const QString &value, const QString &action);
+    Status saveSetting(const QString &key, const QString &value, const QString &action); // audited, one transaction
+    Status upsertSetting(const QString &key, const QString &value);                       // inside the caller's
 
     QSqlDatabase m_db;
     const Clock &m_clock;

@@ -62,6 +62,21 @@ private:
     tam::Fleet fleet() { return tam::Fleet(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test")); }
     // The device's identity made now (as a factory would), its agent key registered as the TAM's list says.
     crypto::Key registerDeployed(const QString &name, const QString &group = {});
+    // A registered deployed kiosk, legacy suites, the registered-key policy, a session started:
+    // the kiosk's key and the QueryResponse (with the session's token) it would answer with.
+    std::pair<crypto::Key, QueryResponse> startKioskSession()
+    {
+        const crypto::Key agent = registerDeployed(QStringLiteral("kiosk"));
+        if (!settings().setSuites(tam::TeepSuites::Legacy) || !settings().setPolicy({}, tam::AttestationPolicy::RegisteredKey))
+            qFatal("the settings could not be stored");
+        const auto first = m_tam->service->start(transport::Profile::Teep, QStringLiteral("127.0.0.1"));
+        if (!first)
+            qFatal("%s", qPrintable(first.error().toString()));
+        QueryResponse response;
+        response.token = std::get<QueryRequest>(tamMessage(first.value())).token;
+        response.tcList = QCborArray();
+        return {agent, response};
+    }
     // The registered device's private key. A message signed as an agent signs it (COSE_Sign1, ES256, with or without kid).
     static QByteArray agentMessage(const Message &message, const crypto::Key &key, bool withKid = false)
     {
@@ -330,14 +345,7 @@ void TestDeployedAgents::forgedErrorChangesNothing()
 
 void TestDeployedAgents::tokenSpentAfterItsAnswer()
 {
-    const crypto::Key agent = registerDeployed(QStringLiteral("kiosk"));
-    QVERIFY(settings().setSuites(tam::TeepSuites::Legacy).ok());
-    QVERIFY(settings().setPolicy({}, tam::AttestationPolicy::RegisteredKey).ok());
-    const auto first = m_tam->service->start(transport::Profile::Teep, QStringLiteral("127.0.0.1"));
-    QVERIFY2(first.ok(), qPrintable(first.ok() ? QString() : first.error().toString()));
-    QueryResponse response;
-    response.token = std::get<QueryRequest>(tamMessage(first.value())).token;
-    response.tcList = QCborArray();
+    const auto [agent, response] = startKioskSession();
     // A forged answer (right token, a key no device has) is refused and spends nothing.
     const auto forged = m_tam->service->process(transport::Profile::Teep, agentMessage(response, crypto::Key::generate(crypto::KeyAlgorithm::P256).value()),
                                                 QStringLiteral("127.0.0.1"));
@@ -363,13 +371,7 @@ void TestDeployedAgents::tokenSpentAfterItsAnswer()
 
 void TestDeployedAgents::suitReportsAreRecorded()
 {
-    const crypto::Key agent = registerDeployed(QStringLiteral("kiosk"));
-    QVERIFY(settings().setSuites(tam::TeepSuites::Legacy).ok());
-    QVERIFY(settings().setPolicy({}, tam::AttestationPolicy::RegisteredKey).ok());
-    const auto first = m_tam->service->start(transport::Profile::Teep, QStringLiteral("127.0.0.1"));
-    QueryResponse response;
-    response.token = std::get<QueryRequest>(tamMessage(first.value())).token;
-    response.tcList = QCborArray();
+    const auto [agent, response] = startKioskSession();
     const auto update = m_tam->service->process(transport::Profile::Teep, agentMessage(response, agent), QStringLiteral("127.0.0.1"));
     QVERIFY(update.ok() && update.value());
     // The agent's Success carries a SUIT report (draft-ietf-suit-report: nonce, records, result).
@@ -386,12 +388,7 @@ void TestDeployedAgents::suitReportsAreRecorded()
 void TestDeployedAgents::expiredRequestIsRefused()
 {
     // The fixture's sessions end after 2 s without a message: the request's token with them.
-    const crypto::Key agent = registerDeployed(QStringLiteral("kiosk"));
-    QVERIFY(settings().setSuites(tam::TeepSuites::Legacy).ok());
-    QVERIFY(settings().setPolicy({}, tam::AttestationPolicy::RegisteredKey).ok());
-    const auto first = m_tam->service->start(transport::Profile::Teep, QStringLiteral("127.0.0.1"));
-    QueryResponse response;
-    response.token = std::get<QueryRequest>(tamMessage(first.value())).token;
+    const auto [agent, response] = startKioskSession();
     QTest::qWait(2300);
     const auto late = m_tam->service->process(transport::Profile::Teep, agentMessage(response, agent), QStringLiteral("127.0.0.1"));
     QVERIFY(!late.ok());
