@@ -2,10 +2,8 @@
 
 #include "common/logging.h"
 
-#include <QHttpServerRequest>
+#include <QSslCipher>
 #include <QSslConfiguration>
-#include <QTcpServer>
-#include <QTcpSocket>
 
 namespace teep::transport {
 
@@ -27,9 +25,21 @@ bool accepts(const QByteArray &accept, const QByteArray &type)
     return false;
 }
 
-QString peerOf(const QHttpServerRequest &request)
+// TLS 1.3 (preferred), or TLS 1.2 with an ephemeral ECDH key exchange and an AEAD cipher: forward
+// secrecy and no CBC, whatever the type of the TAM's key.
+QList<QSslCipher> strongCiphers()
 {
-    return request.remoteAddress().toString();
+    QList<QSslCipher> tls13;
+    QList<QSslCipher> tls12;
+    const QList<QSslCipher> supported = QSslConfiguration::supportedCiphers();
+    for (const QSslCipher &cipher : supported) {
+        const bool aead = cipher.name().contains(QLatin1String("GCM")) || cipher.name().contains(QLatin1String("CHACHA20"));
+        if (cipher.protocol() == QSsl::TlsV1_3)
+            tls13.append(cipher);
+        else if (cipher.protocol() == QSsl::TlsV1_2 && aead && cipher.name().startsWith(QLatin1String("ECDHE-")))
+            tls12.append(cipher);
+    }
+    return tls13 + tls12;
 }
 } // namespace
 
@@ -39,23 +49,39 @@ QByteArray mediaType(Profile profile)
 }
 
 TamServer::TamServer(TamEndpoint &endpoint, ServerOptions options, QObject *parent)
-    : QAbstractHttpServer(parent), m_endpoint(endpoint), m_options(std::move(options))
+    : QObject(parent), m_endpoint(endpoint), m_options(std::move(options))
 {
 }
 
 Result<QString> TamServer::start()
 {
+    if (m_listener)
+        return uri();
+    std::optional<QSslConfiguration> tls;
     if (!m_options.tlsCertificate.isNull() && !m_options.tlsKey.isNull()) {
-        QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
-        tls.setLocalCertificateChain(QList<QSslCertificate>{m_options.tlsCertificate} + m_options.tlsChain);
-        tls.setPrivateKey(m_options.tlsKey);
-        tls.setProtocol(QSsl::TlsV1_2OrLater);
-        sslSetup(tls);
+        QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+        configuration.setLocalCertificateChain(QList<QSslCertificate>{m_options.tlsCertificate} + m_options.tlsChain);
+        configuration.setPrivateKey(m_options.tlsKey);
+        configuration.setProtocol(QSsl::TlsV1_2OrLater);
+        configuration.setCiphers(strongCiphers());
+        configuration.setPeerVerifyMode(QSslSocket::VerifyNone); // devices authenticate in TEEP, not TLS
+        tls = configuration;
     }
-    m_port = listen(m_options.address, m_options.port);
-    if (m_port == 0)
+    auto *listener = new HttpListener(m_options.http, m_options.timeouts, m_options.connections, tls, this);
+    if (!listener->listen(m_options.address, m_options.port)) {
+        delete listener;
         return Error{QStringLiteral("transport.listen"),
                      QStringLiteral("cannot listen on %1:%2 (in use, or not an address of this machine)").arg(m_options.address.toString()).arg(m_options.port)};
+    }
+    m_listener = listener;
+    m_port = listener->serverPort();
+    connect(listener, &HttpListener::connectionOpened, this, [this](HttpConnection *connection) {
+        connect(connection, &HttpConnection::requestReady, this, &TamServer::handleRequest);
+        connect(connection, &HttpConnection::refused, this,
+                [this](const QString &peer, int status, const QString &reason) { emit requestHandled(peer, status, QStringLiteral("%1 %2").arg(status).arg(reason)); });
+    });
+    connect(listener, &HttpListener::connectionRefused, this,
+            [this](const QString &peer) { emit requestHandled(peer, 503, QStringLiteral("connection closed: every connection slot is busy")); });
     return uri();
 }
 
@@ -69,31 +95,28 @@ QString TamServer::uri() const
 
 void TamServer::stop()
 {
-    const QList<QTcpServer *> listeners = servers();
-    for (QTcpServer *listener : listeners)
-        listener->close();
-    std::vector<QPointer<QTcpSocket>> sockets;
+    if (m_listener)
+        m_listener->close();
+    std::vector<QPointer<HttpConnection>> connections;
     for (const HeldAnswer &held : m_held)
-        sockets.push_back(held.socket);
+        connections.push_back(held.connection);
     sendHeldAnswers();
-    for (const QPointer<QTcpSocket> &socket : sockets) {
-        if (socket)
-            socket->flush();
+    for (const QPointer<HttpConnection> &connection : connections) {
+        if (connection)
+            connection->flush();
     }
 }
 
 TamServer::~TamServer()
 {
-    // What is held is still owed: commit and send it while the sockets exist.
+    // What is held is still owed: commit and send it while the connections exist.
     sendHeldAnswers();
 }
 
-void TamServer::answer(const QHttpServerRequest &request, QTcpSocket *socket, int status, const QByteArray &contentType, const QByteArray &body,
-                       const QList<std::pair<QByteArray, QByteArray>> &extraHeaders, bool recordedByTam)
+void TamServer::answer(HttpConnection *connection, HttpAnswer answer, bool recordedByTam)
 {
-    // Every answer is held, not only the TAM's: a client that sends its next request before the
-    // answer (pipelining) still gets its answers in order.
-    m_held.push_back({socket, peerOf(request), recordedByTam, status, contentType, body, extraHeaders});
+    // Every answer is held, not only the TAM's, so that one commit covers the pass.
+    m_held.push_back({connection, connection->peer(), recordedByTam, std::move(answer)});
     if (!m_options.groupCommit || int(m_held.size()) >= kMaxHeldAnswers) {
         sendHeldAnswers();
     } else if (!m_sendQueued) {
@@ -114,105 +137,66 @@ void TamServer::sendHeldAnswers()
     qCDebug(lcTransport) << held.size() << "answers after one commit";
     if (!durable)
         qCWarning(lcTransport) << "the TAM could not save a batch of" << held.size() << "answers:" << durable.error().toString();
-    for (HeldAnswer &answer : held) {
-        if (answer.recordedByTam && !durable) {
-            answer.status = 500;
-            answer.contentType = "text/plain; charset=utf-8";
-            answer.body = "the TAM could not save this session's records; start again\n";
-            answer.extraHeaders.clear();
-        }
-        send(answer);
+    for (HeldAnswer &one : held) {
+        if (one.recordedByTam && !durable)
+            one.answer = {500, "text/plain; charset=utf-8", "the TAM could not save this session's records; start again\n"};
+        send(one);
     }
 }
-
-namespace {
-QByteArray reasonPhrase(int status)
-{
-    switch (status) {
-    case 200: return "OK";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 406: return "Not Acceptable";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 503: return "Service Unavailable";
-    default: return status >= 500 ? "Internal Server Error" : "Error";
-    }
-}
-} // namespace
 
 void TamServer::send(const HeldAnswer &held)
 {
-    // The device may have gone while its answer waited (the socket is then already deleted).
-    if (!held.socket || held.socket->state() != QAbstractSocket::ConnectedState)
+    // The device may have gone while its answer waited (the connection is then already deleted).
+    if (!held.connection)
         return;
-    QByteArray head = "HTTP/1.1 " + QByteArray::number(held.status) + ' ' + reasonPhrase(held.status) + "\r\n";
-    // teep.md 3.5: these on every answer; never Cache-Control.
-    head += "X-Content-Type-Options: nosniff\r\n"
-            "Content-Security-Policy: default-src 'none'\r\n"
-            "Referrer-Policy: no-referrer\r\n";
-    for (const auto &[name, value] : held.extraHeaders)
-        head += name + ": " + value + "\r\n";
-    if (!held.contentType.isEmpty())
-        head += "Content-Type: " + held.contentType + "\r\n";
-    // RFC 9110 8.6: a 204 carries no Content-Length.
-    if (held.status != 204)
-        head += "Content-Length: " + QByteArray::number(held.body.size()) + "\r\n";
-    head += "\r\n";
-    held.socket->write(head + held.body);
-    emit requestHandled(held.peer, held.status, QStringLiteral("%1 %2").arg(held.status).arg(QString::fromLatin1(held.contentType)));
+    held.connection->send(held.answer);
+    emit requestHandled(held.peer, held.answer.status, QStringLiteral("%1 %2").arg(held.answer.status).arg(QString::fromLatin1(held.answer.contentType)));
 }
 
-bool TamServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
+void TamServer::handleRequest(HttpConnection *connection, const HttpRequest &request)
 {
     const QByteArray text = "text/plain; charset=utf-8";
+    const QString path = QString::fromUtf8(QByteArray::fromPercentEncoding(request.path()));
+    const QString peer = connection->peer();
     // The payloads that SUIT manifests name by URI, on the same listener (and so with its TLS).
     const QString payloads = m_options.path + QStringLiteral("/payloads/");
-    if (request.url().path().startsWith(payloads)) {
-        if (request.method() != QHttpServerRequest::Method::Get) {
-            answer(request, socket, 405, text, "payloads are fetched with GET\n", {{"Allow", "GET"}});
-            return true;
+    if (path.startsWith(payloads)) {
+        if (request.method != "GET") {
+            answer(connection, {405, text, "payloads are fetched with GET\n", {{"Allow", "GET"}}});
+            return;
         }
-        const Result<std::optional<QByteArray>> found = m_endpoint.payload(request.url().path().mid(payloads.size()));
+        const Result<std::optional<QByteArray>> found = m_endpoint.payload(path.mid(payloads.size()));
         if (!found) {
             qCWarning(lcTransport) << "payload lookup failed:" << found.error().toString();
-            answer(request, socket, 500, text, "the payload could not be read\n");
+            answer(connection, {500, text, "the payload could not be read\n"});
         } else if (!found.value()) {
-            answer(request, socket, 404, text, "no published TA has this payload\n");
+            answer(connection, {404, text, "no published TA has this payload\n"});
         } else {
-            answer(request, socket, 200, "application/octet-stream", *found.value());
+            answer(connection, {200, "application/octet-stream", *found.value()});
         }
-        return true;
+        return;
     }
-    if (request.url().path() != m_options.path) {
-        answer(request, socket, 404, text, "not found: the TAM URI is " + m_options.path.toUtf8() + "\n");
-        return true;
+    if (path != m_options.path) {
+        answer(connection, {404, text, "not found: the TAM URI is " + m_options.path.toUtf8() + "\n"});
+        return;
     }
-    if (request.method() != QHttpServerRequest::Method::Post) {
-        answer(request, socket, 405, text, "only POST is allowed\n", {{"Allow", "POST"}});
-        return true;
-    }
-    const QByteArray body = request.body();
-    // Qt has read the whole body before we see it; the limit still keeps it out of the TAM.
-    if (body.size() > m_options.maxBodyBytes || request.value("content-length").toLongLong() > m_options.maxBodyBytes) {
-        answer(request, socket, 413, text, "the message is larger than " + QByteArray::number(m_options.maxBodyBytes) + " bytes\n");
-        return true;
+    if (request.method != "POST") {
+        answer(connection, {405, text, "only POST is allowed\n", {{"Allow", "POST"}}});
+        return;
     }
     const QByteArray accept = request.value("accept");
     Result<std::optional<QByteArray>> result = std::optional<QByteArray>();
     Profile profile = Profile::Teep;
-    if (body.isEmpty()) {
+    if (request.body.isEmpty()) {
         // ProcessConnect: the profile the client accepts (TEEP preferred when it takes both).
         const bool teep = accepts(accept, mediaType(Profile::Teep)) && m_endpoint.supports(Profile::Teep);
         const bool otrp = accepts(accept, mediaType(Profile::Otrp)) && m_endpoint.supports(Profile::Otrp);
         if (!teep && !otrp) {
-            answer(request, socket, 406, text, "Accept must name application/teep+cbor or application/otrp+json\n");
-            return true;
+            answer(connection, {406, text, "Accept must name application/teep+cbor or application/otrp+json\n"});
+            return;
         }
         profile = teep ? Profile::Teep : Profile::Otrp;
-        const Result<QByteArray> first = m_endpoint.start(profile, peerOf(request));
+        const Result<QByteArray> first = m_endpoint.start(profile, peer);
         result = first ? Result<std::optional<QByteArray>>(std::optional<QByteArray>(first.value())) : Result<std::optional<QByteArray>>(first.error());
     } else {
         const QByteArray contentType = bareType(request.value("content-type"));
@@ -221,30 +205,27 @@ bool TamServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *soc
         else if (contentType == mediaType(Profile::Otrp) && m_endpoint.supports(Profile::Otrp))
             profile = Profile::Otrp;
         else {
-            answer(request, socket, 415, text, "Content-Type must be application/teep+cbor or application/otrp+json\n");
-            return true;
+            answer(connection, {415, text, "Content-Type must be application/teep+cbor or application/otrp+json\n"});
+            return;
         }
-        result = m_endpoint.process(profile, body, peerOf(request));
+        result = m_endpoint.process(profile, request.body, peer);
     }
     if (!result) {
         const QString code = result.error().code;
         const int status = code == QLatin1String("tam.bad-message") ? 400 : code == QLatin1String("tam.busy") ? 503 : 500;
         if (status == 500)
             qCWarning(lcTransport) << "the TAM failed:" << result.error().toString();
-        answer(request, socket, status, text, result.error().message.toUtf8().left(500) + '\n', {}, true);
-        return true;
+        QList<std::pair<QByteArray, QByteArray>> headers;
+        if (status == 503)
+            headers.append(std::pair<QByteArray, QByteArray>("Retry-After", "5"));
+        answer(connection, {status, text, result.error().message.toUtf8().left(500) + '\n', headers}, true);
+        return;
     }
     if (!result.value()) {
-        answer(request, socket, 204, {}, {}, {}, true);
-        return true;
+        answer(connection, {204, {}, {}}, true);
+        return;
     }
-    answer(request, socket, 200, mediaType(profile), *result.value(), {}, true);
-    return true;
-}
-
-void TamServer::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
-{
-    answer(request, socket, 404, "text/plain; charset=utf-8", "not found\n");
+    answer(connection, {200, mediaType(profile), *result.value()}, true);
 }
 
 } // namespace teep::transport

@@ -1,8 +1,8 @@
 #pragma once
 
 #include "common/error.h"
+#include "transport/httplistener.h"
 
-#include <QAbstractHttpServer>
 #include <QHostAddress>
 #include <QPointer>
 #include <QSslCertificate>
@@ -18,6 +18,7 @@
 // Everything at the HTTP level is checked here: 404 for another path, 405 for another method,
 // 415 for another media type, 406 for an unusable Accept, 413 for a body over the limit, 400 for a
 // message the TAM refuses, 503 when too many sessions are open, 500 when the TAM itself fails.
+// The HTTP itself (limits, deadlines, connection caps) is HttpListener's and HttpConnection's.
 // Every answer carries the security headers the draft requires and no Cache-Control.
 // Group commit: the answers of one pass of the event loop (every request that arrived meanwhile,
 // at most kMaxHeldAnswers) are held until the TAM has made what it recorded for them durable in
@@ -52,7 +53,9 @@ struct ServerOptions
     QHostAddress address = QHostAddress::LocalHost;
     quint16 port = 0; // 0: any free port
     QString path = QStringLiteral("/tam");
-    qsizetype maxBodyBytes = 4 * 1024 * 1024;
+    HttpLimits http; // header block, header fields, body
+    HttpTimeouts timeouts;
+    ConnectionLimits connections;
     // HTTPS with the TAM's TLS certificate when both are set.
     QSslCertificate tlsCertificate;
     QList<QSslCertificate> tlsChain;
@@ -63,7 +66,7 @@ struct ServerOptions
     bool groupCommit = true;
 };
 
-class TamServer : public QAbstractHttpServer
+class TamServer : public QObject
 {
     Q_OBJECT
 
@@ -80,31 +83,24 @@ public:
     // Stops listening and sends the answers held, once their records are durable (the process
     // may end right after: what is sent is handed to the system). Open connections stay.
     void stop();
+    int openConnections() const { return m_listener ? m_listener->openConnections() : 0; }
 
 signals:
     // One line per request for logs and the console: method, status, peer.
     void requestHandled(const QString &peer, int status, const QString &summary);
 
-protected:
-    bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
-    void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
-
 private:
     // An answer waiting for the commit of its request's records.
     struct HeldAnswer
     {
-        QPointer<QTcpSocket> socket;
+        QPointer<HttpConnection> connection;
         QString peer;
         bool recordedByTam = false; // it depends on makeDurable()
-        int status = 0;
-        QByteArray contentType;
-        QByteArray body;
-        QList<std::pair<QByteArray, QByteArray>> extraHeaders;
+        HttpAnswer answer;
     };
 
-    void answer(const QHttpServerRequest &request, QTcpSocket *socket, int status, const QByteArray &contentType = {},
-                const QByteArray &body = {}, const QList<std::pair<QByteArray, QByteArray>> &extraHeaders = {},
-                bool recordedByTam = false);
+    void handleRequest(HttpConnection *connection, const HttpRequest &request);
+    void answer(HttpConnection *connection, HttpAnswer answer, bool recordedByTam = false);
     // Commits what the held answers depend on, then sends them.
     void sendHeldAnswers();
     void send(const HeldAnswer &held);
@@ -112,6 +108,7 @@ private:
     TamEndpoint &m_endpoint;
     ServerOptions m_options;
     quint16 m_port = 0;
+    HttpListener *m_listener = nullptr;
     std::vector<HeldAnswer> m_held;
     bool m_sendQueued = false;
 };
