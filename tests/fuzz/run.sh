@@ -40,8 +40,13 @@ printf '%s' '{"dsi":{"tee":{"name":"p","ver":"1","cert":"AAAA","cacert":[],"sdli
 mkdir -p "$work/sessionfile"
 printf '%s' '{"format":"teep-console-session","version":1,"session":{"id":1,"profile":"teep","device":"d","state":"completed"},"messages":[{"seq":1,"direction":"to-device","media_type":"application/teep+cbor","at":"t","body":"gwEC"}]}' >"$work/sessionfile/one.json"
 
+# HTTP seeds: the requests a broker sends, pipelined, chunked.
+mkdir -p "$work/http"
+printf 'xPOST /tam HTTP/1.1\r\nHost: t\r\nAccept: application/teep+cbor\r\n\r\nPOST /tam HTTP/1.1\r\nContent-Type: application/teep+cbor\r\nContent-Length: 3\r\n\r\nabc' >"$work/http/pipelined"
+printf '\x05POST /tam HTTP/1.1\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n3;e=1\r\nabc\r\n0\r\nT: v\r\n\r\n' >"$work/http/chunked"
+
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
-for target in teep cose suit eat inspect jose otrp sessionfile; do
+for target in teep cose suit eat inspect jose otrp sessionfile http; do
     printf 'fuzz_%s: ' "$target"
     "$build/tests/fuzz/fuzz_$target" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
         -artifact_prefix="$work/$target-" "$work/$target" >"$work/$target.log" 2>&1 ||
