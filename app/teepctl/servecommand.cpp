@@ -69,7 +69,11 @@ int runServe(Context &context, const QStringList &arguments)
                                           QStringLiteral("TEEP messages signed with and offering: modern (ESP256/Ed25519), legacy (ES256/EdDSA, "
                                                          "agents older than RFC 9864) or both. Default: the database's setting (teepctl tam suites)."),
                                           QStringLiteral("suites"));
-    parser.addOptions({listen, tlsCert, tlsKey, maxSessions, idle, suitesOption});
+    const QCommandLineOption keepFailed(QStringLiteral("keep-failed-days"),
+                                        QStringLiteral("Failed sessions and their messages are deleted this many days after they ended; 0 keeps them "
+                                                       "(default 30; the audit log keeps each one's outcome)."),
+                                        QStringLiteral("days"), QStringLiteral("30"));
+    parser.addOptions({listen, tlsCert, tlsKey, maxSessions, idle, keepFailed, suitesOption});
     if (const int code = parseCommand(parser, QStringLiteral("serve"), arguments, context); code >= 0)
         return code;
     if (!parser.positionalArguments().isEmpty())
@@ -121,6 +125,7 @@ int runServe(Context &context, const QStringList &arguments)
     }
     teep::tam::EngineLimits limits;
     limits.maxSessions = qMax(1, parser.value(maxSessions).toInt());
+    limits.keepFailedDays = qMax(0, parser.value(keepFailed).toInt());
     limits.idleSeconds = qMax(1, parser.value(idle).toInt());
     teep::tam::TamService service(db.connection(), credentials.value(), context.clock, limits);
     service.overrideTeepSuites(suites);
@@ -154,7 +159,7 @@ int runServe(Context &context, const QStringList &arguments)
     // Stopped: what is held is owed to its devices; the sessions still open cannot go on without
     // this process, so they are closed now rather than at the next start.
     server.stop();
-    const teep::Result<int> interrupted = teep::tam::Fleet(db.connection(), context.clock, QStringLiteral("tam")).closeInterruptedSessions();
+    const teep::Result<int> interrupted = service.interruptOpenSessions();
     if (!interrupted)
         return context.fail(interrupted.error());
     const QString signal = stopSignals.received().isEmpty() ? QStringLiteral("request") : stopSignals.received();

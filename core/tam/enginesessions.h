@@ -11,6 +11,9 @@
 #include <QStringList>
 
 #include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
 
 // What the OTrP and TEEP engines do alike with their open sessions.
 namespace teep::tam {
@@ -28,10 +31,81 @@ struct SessionEvent
     QByteArray body;   // MessageIn/MessageOut
 };
 
+// One limit over the open sessions of every engine that shares it (the TAM's two profiles, so a
+// flood on one cannot be doubled by the other). When it is reached, idle sessions expire first;
+// then the oldest session whose device has proven nothing yet gives way to the newcomer. Only
+// when every open session belongs to a device that has proven who it is is the newcomer refused.
+class SessionBudget
+{
+public:
+    struct Member
+    {
+        std::function<int()> size;
+        std::function<void(bool full)> expireIdle;
+        std::function<std::optional<QDateTime>()> oldestUnproven; // when it started
+        std::function<void()> evictOldestUnproven;
+    };
+
+    explicit SessionBudget(int maxSessions) : m_max(maxSessions) {}
+    int max() const { return m_max; }
+    int join(Member member)
+    {
+        m_members.push_back(std::move(member));
+        return int(m_members.size()) - 1;
+    }
+    void leave(int id) { m_members[size_t(id)] = {}; }
+    int open() const
+    {
+        int total = 0;
+        for (const Member &member : m_members)
+            total += member.size ? member.size() : 0;
+        return total;
+    }
+    // Idle sessions of every member closed (`full`: now; otherwise each at its own pace).
+    void expireIdle(bool full)
+    {
+        for (const Member &member : m_members) {
+            if (member.expireIdle)
+                member.expireIdle(full);
+        }
+    }
+    // Room for one more session, made if need be; false when every open session is proven.
+    bool makeRoom()
+    {
+        expireIdle(false);
+        if (open() < m_max)
+            return true;
+        expireIdle(true);
+        while (open() >= m_max) {
+            const Member *oldest = nullptr;
+            QDateTime oldestStart;
+            for (const Member &member : m_members) {
+                const std::optional<QDateTime> start = member.oldestUnproven ? member.oldestUnproven() : std::nullopt;
+                if (start && (!oldest || *start < oldestStart)) {
+                    oldest = &member;
+                    oldestStart = *start;
+                }
+            }
+            if (!oldest)
+                return false;
+            oldest->evictOldestUnproven();
+        }
+        return true;
+    }
+
+private:
+    int m_max;
+    std::vector<Member> m_members;
+};
+
 struct EngineLimits
 {
     int maxSessions = 1000;
     int idleSeconds = 60;
+    // Failed sessions (and their messages) are deleted this many days after they ended; 0 keeps them.
+    int keepFailedDays = 30;
+    // Shared by the engines of one TAM; each engine makes its own when none is given.
+    std::shared_ptr<SessionBudget> budget = {};
 };
 
 // What a session of either profile keeps besides its protocol state.
@@ -39,11 +113,16 @@ struct SessionBasics
 {
     qint64 id = 0; // its row in `sessions`
     QString peer;
-    QString device; // once known
+    QString device; // once known: set only from a message whose signature verified
     int seq = 0;    // messages logged so far
+    QDateTime started;
     QDateTime lastActivity;
+    bool heardFromDevice = false; // a message of the device's arrived
     QStringList outcomes; // what happened, joined into the closing record
     bool failed = false;
+
+    // The device has shown, by a signature that verified, who it is.
+    bool proven() const { return !device.isEmpty(); }
 };
 
 // The open sessions of one engine, by the key the device's next message carries (OTrP: the tid;
@@ -55,26 +134,39 @@ class EngineSessions
 public:
     EngineSessions(QSqlDatabase db, const Clock &clock, EngineLimits limits, QString profile, QString mediaType)
         : m_clock(clock), m_limits(limits), m_fleet(db, clock, QStringLiteral("tam")), m_profile(std::move(profile)),
-          m_mediaType(std::move(mediaType))
+          m_mediaType(std::move(mediaType)), m_budget(limits.budget ? limits.budget : std::make_shared<SessionBudget>(limits.maxSessions))
     {
+        m_member = m_budget->join({[this] { return size(); }, [this](bool full) { expireIdle(full); }, [this] { return oldestUnproven(); },
+                                   [this] { evictOldestUnproven(); }});
     }
+    ~EngineSessions() { m_budget->leave(m_member); }
+    EngineSessions(const EngineSessions &) = delete;
+    EngineSessions &operator=(const EngineSessions &) = delete;
 
     void setListener(std::function<void(const SessionEvent &)> listener) { m_listener = std::move(listener); }
     int size() const { return int(m_sessions.size()); }
     void clear() { m_sessions.clear(); }
+    // The rows of the open sessions (to close them as interrupted when the TAM stops).
+    QList<qint64> ids() const
+    {
+        QList<qint64> rows;
+        for (const Session &session : m_sessions)
+            rows << session.id;
+        return rows;
+    }
 
     // A new session with its row in `sessions`, not in the table yet (insert() it once its first
-    // message is ready). tam.busy when the limit is reached even after closing the idle ones.
+    // message is ready). tam.busy when the shared limit is reached and every open session, of
+    // either profile, is a proven device's.
     Result<Session> open(const QString &peer)
     {
-        expireIdle();
-        if (m_sessions.size() >= m_limits.maxSessions)
-            expireIdle(true);
-        if (m_sessions.size() >= m_limits.maxSessions)
-            return Error{QStringLiteral("tam.busy"), QStringLiteral("%1 sessions are open; try again later").arg(m_sessions.size())};
+        if (!m_budget->makeRoom())
+            return Error{QStringLiteral("tam.busy"),
+                         QStringLiteral("%1 sessions are open, each with a device that has proven who it is; try again later").arg(m_budget->open())};
         Session session;
         session.peer = peer;
-        session.lastActivity = m_clock.now();
+        session.started = m_clock.now();
+        session.lastActivity = session.started;
         const Result<qint64> id = m_fleet.openSession(m_profile, peer);
         if (!id)
             return id.error();
@@ -110,6 +202,7 @@ public:
     // about: the exchange itself is recorded elsewhere) and told to the listener.
     void logMessage(Session &session, bool toDevice, const QByteArray &body, const QString &summary)
     {
+        session.heardFromDevice = session.heardFromDevice || !toDevice;
         if (const Status logged = m_fleet.logMessage(session.id, ++session.seq, toDevice, m_mediaType, body); !logged)
             qCWarning(lcTam) << "session" << session.id << "message not logged:" << logged.error().toString();
         announce(toDevice ? SessionEvent::Kind::MessageOut : SessionEvent::Kind::MessageIn, session, summary, body);
@@ -122,14 +215,20 @@ public:
     }
 
     // Ends the session `key` names: its outcomes (and `summary`) recorded, the listener told, and
-    // gone from the table (`session` is then no more).
+    // gone from the table (`session` is then no more). A session the device never answered
+    // leaves nothing behind: its row and the TAM's first message are deleted (a flood of empty
+    // POSTs must not fill the database).
     void close(const Key &key, Session &session, const QString &summary = {})
     {
         if (!summary.isEmpty())
             session.outcomes << summary;
         const QString outcome = session.outcomes.isEmpty() ? QStringLiteral("nothing to do") : session.outcomes.join(QStringLiteral("; "));
-        if (const Status closed = m_fleet.closeSession(session.id, !session.failed, outcome); !closed)
+        if (session.failed && !session.heardFromDevice && !session.proven()) {
+            if (const Status discarded = m_fleet.discardSession(session.id); !discarded)
+                qCWarning(lcTam) << "session" << session.id << "not discarded:" << discarded.error().toString();
+        } else if (const Status closed = m_fleet.closeSession(session.id, !session.failed, outcome); !closed) {
             qCWarning(lcTam) << "session" << session.id << "not closed in the database:" << closed.error().toString();
+        }
         announce(SessionEvent::Kind::Closed, session, outcome);
         m_sessions.remove(Key(key)); // a copy: `key` may live in the session being removed
     }
@@ -156,6 +255,28 @@ public:
     }
 
 private:
+    std::optional<QDateTime> oldestUnproven() const
+    {
+        std::optional<QDateTime> oldest;
+        for (const Session &session : m_sessions) {
+            if (!session.proven() && (!oldest || session.started < *oldest))
+                oldest = session.started;
+        }
+        return oldest;
+    }
+
+    void evictOldestUnproven()
+    {
+        const std::optional<QDateTime> oldest = oldestUnproven();
+        for (auto it = m_sessions.begin(); oldest && it != m_sessions.end(); ++it) {
+            if (!it.value().proven() && it.value().started == *oldest) {
+                it.value().failed = true;
+                close(it.key(), it.value(), QStringLiteral("gave way to a newer session: every session was open and this device had proven nothing"));
+                return;
+            }
+        }
+    }
+
     bool idleTooLong(const SessionBasics &session, const QDateTime &now) const
     {
         return session.lastActivity.msecsTo(now) > qint64(m_limits.idleSeconds) * 1000;
@@ -169,6 +290,8 @@ private:
     QHash<Key, Session> m_sessions;
     QDateTime m_lastSweep;
     std::function<void(const SessionEvent &)> m_listener;
+    std::shared_ptr<SessionBudget> m_budget;
+    int m_member = -1;
 };
 
 } // namespace teep::tam

@@ -312,18 +312,45 @@ Status Fleet::reconcile(qint64 teeId, const QList<protocol::otrp::SdEntry> &repo
     });
 }
 
-Result<int> Fleet::closeInterruptedSessions()
+Result<int> Fleet::closeInterruptedSessions(const std::optional<QList<qint64>> &only)
 {
     int count = 0;
     const Status done = audited(QString(), {}, {}, {}, [&]() -> Status {
-        auto updated = run(m_db, QStringLiteral("UPDATE sessions SET state = 'failed', outcome = COALESCE(outcome || '; ', '') || 'interrupted: the TAM stopped', "
-                                                "ended_at = ? WHERE state = 'open'"),
-                           {store::timestamp(m_clock)});
-        if (!updated)
-            return updated.error();
-        count = updated.value().numRowsAffected();
+        const QString close = QStringLiteral("UPDATE sessions SET state = 'failed', outcome = COALESCE(outcome || '; ', '') || 'interrupted: the TAM stopped', "
+                                             "ended_at = ? WHERE state = 'open'");
+        if (only) {
+            for (const qint64 id : *only) {
+                auto updated = run(m_db, close + QStringLiteral(" AND id = ?"), {store::timestamp(m_clock), id});
+                if (!updated)
+                    return updated.error();
+                count += updated.value().numRowsAffected();
+            }
+        } else {
+            auto updated = run(m_db, close, {store::timestamp(m_clock)});
+            if (!updated)
+                return updated.error();
+            count = updated.value().numRowsAffected();
+        }
         if (count > 0)
             return store::AuditLog::append(m_db, m_clock, m_actor, QStringLiteral("session.interrupted"), QStringLiteral("session"), QString(), {{"count", count}});
+        return {};
+    });
+    if (!done)
+        return done.error();
+    return count;
+}
+
+Result<int> Fleet::purgeFailedSessions(const QDateTime &endedBefore)
+{
+    int count = 0;
+    const Status done = audited(QString(), {}, {}, {}, [&]() -> Status {
+        auto deleted = run(m_db, QStringLiteral("DELETE FROM sessions WHERE state IN ('failed', 'expired') AND ended_at < ?"), {store::isoUtc(endedBefore)});
+        if (!deleted)
+            return deleted.error();
+        count = deleted.value().numRowsAffected();
+        if (count > 0)
+            return store::AuditLog::append(m_db, m_clock, m_actor, QStringLiteral("sessions.purged"), QStringLiteral("session"), QString(),
+                                           {{"count", count}, {"ended_before", store::isoUtc(endedBefore).toStdString()}});
         return {};
     });
     if (!done)
@@ -432,6 +459,12 @@ Status Fleet::logMessage(qint64 sessionId, int seq, bool toDevice, const QString
                               {sessionId, seq, toDevice ? QStringLiteral("to-device") : QStringLiteral("from-device"), mediaType, body,
                                store::timestamp(m_clock)});
     return inserted ? Status() : Status(inserted.error());
+}
+
+Status Fleet::discardSession(qint64 sessionId)
+{
+    auto deleted = run(m_db, QStringLiteral("DELETE FROM sessions WHERE id = ?"), {sessionId});
+    return deleted ? Status() : Status(deleted.error());
 }
 
 Status Fleet::closeSession(qint64 sessionId, bool completed, const QString &outcome)

@@ -132,7 +132,11 @@ public:
     // reported SDs exist, others are gone; TAs recorded as installed but not reported are removed.
     Status reconcile(qint64 teeId, const QList<protocol::otrp::SdEntry> &reported);
     // Sessions left open by a TAM that stopped: marked failed ("interrupted"). Returns how many.
-    Result<int> closeInterruptedSessions();
+    // `only`: these rows (a stopping TAM's own, not those of another server on the same file).
+    Result<int> closeInterruptedSessions(const std::optional<QList<qint64>> &only = std::nullopt);
+    // Failed sessions that ended before `endedBefore`, with their messages, deleted; the audit
+    // log keeps each one's closing entry. Returns how many.
+    Result<int> purgeFailedSessions(const QDateTime &endedBefore);
 
     // `policy`: which attestation policy let the device in (TEEP), kept in the audit entry.
     Status recordAttestation(qint64 teeId, qint64 sessionId, Tier tier, const nlohmann::json &checks, const QString &policy = {});
@@ -146,6 +150,8 @@ public:
     Status attachSession(qint64 sessionId, qint64 deviceId, qint64 teeId);
     Status logMessage(qint64 sessionId, int seq, bool toDevice, const QString &mediaType, const QByteArray &body);
     Status closeSession(qint64 sessionId, bool completed, const QString &outcome);
+    // A session the device never answered: nothing of it is kept.
+    Status discardSession(qint64 sessionId);
 
     // A page of the fleet in name order: devices after (afterName, afterId) whose name, serial or
     // group contains `filter` (case-insensitive for ASCII). Views load page by page.

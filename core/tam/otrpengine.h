@@ -34,6 +34,7 @@ public:
     Result<std::optional<QByteArray>> process(const QByteArray &body, const QString &peer);
 
     int openSessions() const { return m_open.size(); }
+    QList<qint64> openSessionIds() const { return m_open.ids(); }
     // Drops every open session without a word (their records could not be saved).
     void forgetSessions() { m_open.clear(); }
 

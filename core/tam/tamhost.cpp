@@ -1,5 +1,7 @@
 #include "tam/tamhost.h"
 
+#include "common/logging.h"
+
 namespace teep::tam {
 
 TamHost::TamHost(QSqlDatabase db, store::KeyStore &keys, const Clock &clock, QObject *parent)
@@ -40,6 +42,10 @@ void TamHost::stop()
 {
     if (!m_server)
         return;
+    m_server->stop();
+    // Its open sessions cannot go on without it: closed now, rather than at the next start.
+    if (const Result<int> interrupted = m_service->interruptOpenSessions(); !interrupted)
+        qCWarning(lcTam) << "open sessions not closed:" << interrupted.error().toString();
     m_server.reset();
     m_service.reset();
     emit runningChanged(false, QString());

@@ -5,8 +5,18 @@
 
 namespace teep::tam {
 
+namespace {
+// Both engines draw on one session limit.
+EngineLimits shared(EngineLimits limits)
+{
+    if (!limits.budget)
+        limits.budget = std::make_shared<SessionBudget>(limits.maxSessions);
+    return limits;
+}
+} // namespace
+
 TamService::TamService(QSqlDatabase db, TamCredentials tam, const Clock &clock, EngineLimits limits)
-    : m_db(db), m_clock(clock), m_otrp(db, tam, clock, limits), m_teep(db, tam, clock, limits)
+    : m_db(db), m_clock(clock), m_limits(shared(limits)), m_otrp(db, tam, clock, m_limits), m_teep(db, tam, clock, m_limits)
 {
     // Sessions a previous run left open cannot continue: their state lived in that process.
     const Result<int> interrupted = Fleet(db, clock, QStringLiteral("tam")).closeInterruptedSessions();
@@ -14,6 +24,28 @@ TamService::TamService(QSqlDatabase db, TamCredentials tam, const Clock &clock, 
         qCWarning(lcTam) << "interrupted sessions not closed:" << interrupted.error().toString();
     else if (interrupted.value() > 0)
         qCInfo(lcTam) << interrupted.value() << "session(s) interrupted by the last stop marked failed";
+    purgeExpiredRecords();
+}
+
+void TamService::purgeExpiredRecords()
+{
+    const QDateTime now = m_clock.now();
+    if (m_limits.keepFailedDays <= 0 || (m_lastPurge.isValid() && m_lastPurge.secsTo(now) < 3600))
+        return;
+    m_lastPurge = now;
+    const Result<int> purged = Fleet(m_db, m_clock, QStringLiteral("tam")).purgeFailedSessions(now.addDays(-m_limits.keepFailedDays));
+    if (!purged)
+        qCWarning(lcTam) << "old failed sessions not purged:" << purged.error().toString();
+    else if (purged.value() > 0)
+        qCInfo(lcTam) << purged.value() << "failed session(s) older than" << m_limits.keepFailedDays << "days deleted";
+}
+
+Result<int> TamService::interruptOpenSessions()
+{
+    const QList<qint64> own = m_otrp.openSessionIds() + m_teep.openSessionIds();
+    m_otrp.forgetSessions();
+    m_teep.forgetSessions();
+    return Fleet(m_db, m_clock, QStringLiteral("tam")).closeInterruptedSessions(own);
 }
 
 void TamService::setListener(const std::function<void(const SessionEvent &)> &listener)
@@ -67,9 +99,8 @@ Status TamService::makeDurable()
         // The engines moved on in memory for round trips the database does not have: every open
         // session ends here (its device is told to start again), and the rows of those that
         // began in earlier batches are closed as interrupted, if the database takes that.
-        m_otrp.forgetSessions();
-        m_teep.forgetSessions();
-        (void)Fleet(m_db, m_clock, QStringLiteral("tam")).closeInterruptedSessions();
+        if (const Result<int> interrupted = interruptOpenSessions(); !interrupted)
+            qCWarning(lcTam) << "open sessions not closed after the failed commit:" << interrupted.error().toString();
         return Error{QStringLiteral("tam.store"), QStringLiteral("the sessions' records could not be saved: %1").arg(committed.error().message)};
     }
     return {};
@@ -77,7 +108,8 @@ Status TamService::makeDurable()
 
 Result<QByteArray> TamService::start(transport::Profile profile, const QString &peer)
 {
-    return inBatch<QByteArray>([&] { return profile == transport::Profile::Teep ? m_teep.start(peer) : m_otrp.start(peer); });
+    return inBatch<QByteArray>([&] {
+        purgeExpiredRecords(); return profile == transport::Profile::Teep ? m_teep.start(peer) : m_otrp.start(peer); });
 }
 
 Result<std::optional<QByteArray>> TamService::process(transport::Profile profile, const QByteArray &body, const QString &peer)

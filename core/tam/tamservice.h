@@ -17,6 +17,9 @@ public:
 
     void setListener(const std::function<void(const SessionEvent &)> &listener);
     int openSessions() const;
+    // The TAM stops: its open sessions (and only its: another server may share the file) are
+    // closed as interrupted. Returns how many.
+    Result<int> interruptOpenSessions();
     // The TEEP listener's suites for this process instead of the database's setting.
     void overrideTeepSuites(std::optional<TeepSuites> suites) { m_teep.overrideSuites(suites); }
 
@@ -30,9 +33,13 @@ public:
 private:
     template <typename Answer>
     Result<Answer> inBatch(const std::function<Result<Answer>()> &answer);
+    // Deletes the failed sessions past their retention, at most once an hour.
+    void purgeExpiredRecords();
 
     QSqlDatabase m_db;
     const Clock &m_clock;
+    EngineLimits m_limits;
+    QDateTime m_lastPurge;
     // The transaction of the round trips whose answers the server holds (group commit).
     std::unique_ptr<store::Transaction> m_batch;
     OtrpEngine m_otrp;

@@ -37,6 +37,7 @@ public:
     Result<QByteArray> start(const QString &peer);
     Result<std::optional<QByteArray>> process(const QByteArray &body, const QString &peer);
     int openSessions() const { return m_open.size(); }
+    QList<qint64> openSessionIds() const { return m_open.ids(); }
     // Drops every open session without a word (their records could not be saved).
     void forgetSessions() { m_open.clear(); }
 

@@ -396,7 +396,10 @@ void TestDeployedAgents::expiredRequestIsRefused()
     QVERIFY(m_tam->service->makeDurable().ok());
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM attestation_results")).toInt(), 0);
     QVERIFY(scalar(QStringLiteral("SELECT last_contact_at FROM devices WHERE name = 'kiosk'")).isNull());
-    QVERIFY(scalar(QStringLiteral("SELECT outcome FROM sessions ORDER BY id DESC LIMIT 1")).toString().contains(QStringLiteral("expired after 2 s")));
+    // The device never answered within the session: nothing of it is kept (a flood of empty
+    // POSTs costs no rows).
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM sessions")).toInt(), 0);
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM session_messages")).toInt(), 0);
 }
 
 void TestDeployedAgents::overlongChallengeIsRefused()

@@ -1,5 +1,7 @@
 // The open sessions both engines keep (EngineSessions), against a real SQLite file and a clock the
-// test moves: the limit on open sessions, idle expiry, re-keying, the message log and closing.
+// test moves: the limit on open sessions (shared by the profiles; the oldest unproven session
+// gives way), idle expiry, re-keying, the message log, closing, and that a session the device never
+// answered leaves no row behind.
 #include "store/database.h"
 #include "store/sql.h"
 #include "tam/enginesessions.h"
@@ -36,16 +38,18 @@ class TestEngineSessions : public QObject
 private slots:
     void init();
     void cleanup();
-    void busyAtTheLimitUntilIdleSessionsExpire();
+    void theOldestUnprovenSessionGivesWay();
+    void busyOnlyWhenEveryOpenSessionIsProven();
+    void bothProfilesShareOneLimit();
     void findNotesActivityAndExpiresIdleSessions();
     void rekeyMovesTheSession();
     void messagesAreLoggedInOrderAndAnnounced();
     void closeRecordsTheOutcome();
 
 private:
-    Sessions sessions(int maxSessions = 10, int idleSeconds = 60)
+    Sessions sessions(int maxSessions = 10, int idleSeconds = 60, std::shared_ptr<tam::SessionBudget> budget = {})
     {
-        return Sessions(m_db->connection(), m_clock, tam::EngineLimits{maxSessions, idleSeconds}, QStringLiteral("teep"),
+        return Sessions(m_db->connection(), m_clock, tam::EngineLimits{maxSessions, idleSeconds, 30, std::move(budget)}, QStringLiteral("teep"),
                         QStringLiteral("application/teep+cbor"));
     }
     TestSession opened(Sessions &table, const QString &key)
@@ -77,12 +81,38 @@ void TestEngineSessions::cleanup()
     m_dir.reset();
 }
 
-void TestEngineSessions::busyAtTheLimitUntilIdleSessionsExpire()
+void TestEngineSessions::theOldestUnprovenSessionGivesWay()
+{
+    // A flood of empty POSTs: each newcomer takes the place of the oldest session whose device
+    // has proven nothing, and a session never answered leaves no row.
+    Sessions table = sessions(2, 60);
+    const TestSession first = opened(table, QStringLiteral("a"));
+    m_clock.set(m_clock.now().addSecs(1));
+    const TestSession second = opened(table, QStringLiteral("b"));
+    m_clock.set(m_clock.now().addSecs(1));
+    const TestSession third = opened(table, QStringLiteral("c"));
+    QCOMPARE(table.size(), 2);
+    QVERIFY(!table.find(QStringLiteral("a")));
+    QVERIFY(table.find(QStringLiteral("b")) && table.find(QStringLiteral("c")));
+    QCOMPARE(sessionRow(m_db->connection(), first.id), std::make_pair(QString(), QString()));
+    QCOMPARE(test::rowCount(m_db->connection(), QStringLiteral("sessions")), 2);
+
+    // One that has heard from its device (an unverified answer) is closed, not erased.
+    table.find(QStringLiteral("b"))->heardFromDevice = true;
+    opened(table, QStringLiteral("d"));
+    QCOMPARE(sessionRow(m_db->connection(), second.id).first, QStringLiteral("failed"));
+    QVERIFY(sessionRow(m_db->connection(), second.id).second.contains(QStringLiteral("gave way to a newer session")));
+    QCOMPARE(sessionRow(m_db->connection(), third.id).first, QStringLiteral("open"));
+}
+
+void TestEngineSessions::busyOnlyWhenEveryOpenSessionIsProven()
 {
     Sessions table = sessions(2, 60);
     const TestSession first = opened(table, QStringLiteral("a"));
+    table.find(QStringLiteral("a"))->device = QStringLiteral("dev-a"); // its signature verified
     m_clock.set(m_clock.now().addSecs(30));
     const TestSession second = opened(table, QStringLiteral("b"));
+    table.find(QStringLiteral("b"))->device = QStringLiteral("dev-b");
 
     const Result<TestSession> refused = table.open(QStringLiteral("127.0.0.2"));
     QVERIFY(!refused);
@@ -90,13 +120,30 @@ void TestEngineSessions::busyAtTheLimitUntilIdleSessionsExpire()
     QCOMPARE(table.size(), 2);
     QCOMPARE(test::rowCount(m_db->connection(), QStringLiteral("sessions")), 2); // no row for the refused one
 
-    // 61 s after the first: it is idle too long and makes room; the second is not.
+    // 61 s after the first's last message: it is idle too long and makes room; the second is not.
     m_clock.set(m_clock.now().addSecs(31));
     const Result<TestSession> third = table.open(QStringLiteral("127.0.0.2"));
     QVERIFY(third);
     QCOMPARE(sessionRow(m_db->connection(), first.id), std::make_pair(QStringLiteral("failed"), QStringLiteral("expired after 60 s without a message")));
     QCOMPARE(sessionRow(m_db->connection(), second.id).first, QStringLiteral("open"));
     QCOMPARE(table.size(), 1);
+}
+
+void TestEngineSessions::bothProfilesShareOneLimit()
+{
+    auto budget = std::make_shared<tam::SessionBudget>(3);
+    Sessions teep = sessions(3, 60, budget);
+    Sessions otrp = sessions(3, 60, budget);
+    opened(otrp, QStringLiteral("o1"));
+    m_clock.set(m_clock.now().addSecs(1));
+    opened(teep, QStringLiteral("t1"));
+    opened(teep, QStringLiteral("t2"));
+    QCOMPARE(budget->open(), 3);
+    // The fourth, on TEEP, displaces the oldest unproven session of either profile: OTrP's.
+    opened(teep, QStringLiteral("t3"));
+    QCOMPARE(budget->open(), 3);
+    QCOMPARE(otrp.size(), 0);
+    QCOMPARE(teep.size(), 3);
 }
 
 void TestEngineSessions::findNotesActivityAndExpiresIdleSessions()
@@ -110,6 +157,7 @@ void TestEngineSessions::findNotesActivityAndExpiresIdleSessions()
     QVERIFY(found);
     QCOMPARE(found->id, session.id);
     QCOMPARE(found->lastActivity, m_clock.now());
+    table.logMessage(*found, false, QByteArray("answer"), QStringLiteral("QueryResponse"));
 
     // 50 s after that message it is still open (its activity was noted); 61 s after, it is gone,
     // even before a sweep is due.
@@ -181,6 +229,7 @@ void TestEngineSessions::closeRecordsTheOutcome()
 
     TestSession *session = table.find(QStringLiteral("busy"));
     session->outcomes << QStringLiteral("acme-notes v1 installed");
+    session->heardFromDevice = true;
     session->failed = true;
     table.close(QStringLiteral("busy"), *session, QStringLiteral("the agent refused the Update"));
     QCOMPARE(sessionRow(m_db->connection(), busy),

@@ -7,6 +7,8 @@
 #include "crypto/key.h"
 #include "crypto/pkcs8.h"
 #include "crypto/pkiformats.h"
+#include "store/sql.h"
+#include "tam/tamcredentials.h"
 #include "tamfixture.h"
 #include "transport/tamserver.h"
 
@@ -139,6 +141,9 @@ private slots:
     void idleConnectionsAreClosed();
     void aSilentTlsClientIsClosed();
     void aFloodOfIdleConnectionsLeavesRoomForDevices();
+    void aFloodOfEmptyPostsLocksNoDeviceOut();
+    void aStoppingServerClosesOnlyItsOwnSessions();
+    void failedSessionsArePurgedAfterTheirRetention();
     void theDescriptorLimitIsRaised();
     void tlsOffersOnlyForwardSecrecyAndAead();
 };
@@ -330,6 +335,86 @@ void TestHostileNetwork::aFloodOfIdleConnectionsLeavesRoomForDevices()
         open += socket->state() == QAbstractSocket::ConnectedState ? 1 : 0;
     }
     QVERIFY2(open <= 40, qPrintable(QString::number(open)));
+}
+
+void TestHostileNetwork::aFloodOfEmptyPostsLocksNoDeviceOut()
+{
+    // Finding 2: 1,000 empty POSTs used to fill the session table (per profile) and lock every
+    // device out with 503 for a minute, leaving their rows behind. The fixture allows 100 open
+    // sessions, shared by both profiles; the flood is three times that, on both profiles.
+    test::TamFixture fixture;
+    const Status ready = fixture.setUp(2);
+    QVERIFY2(ready.ok(), qPrintable(ready.ok() ? QString() : ready.error().toString()));
+    int answered = 0;
+    for (int i = 0; i < 300; ++i) {
+        auto socket = connectTo(fixture.server->port());
+        QVERIFY(socket);
+        socket->write(i % 2 ? kStart : QByteArray("POST /tam HTTP/1.1\r\nAccept: application/otrp+json\r\n\r\n"));
+        const Exchange exchange = pushUntilAnswered(*socket, [] { return QByteArray(); }, 0, 3000);
+        answered += statusOf(exchange.received) == 200 ? 1 : 0;
+    }
+    QCOMPARE(answered, 300); // each newcomer displaced the oldest unanswered session
+    QCOMPARE(fixture.service->openSessions(), 100);
+    const QList<sim::DeviceOutcome> during =
+        fixture.runDevices({QStringLiteral("line-1"), QStringLiteral("line-2")}, sim::SimProfile::Teep);
+    for (const sim::DeviceOutcome &outcome : during)
+        QVERIFY2(outcome.ok, qPrintable(outcome.device + QStringLiteral(": ") + outcome.detail));
+    const QList<sim::DeviceOutcome> otrp = fixture.runDevices({QStringLiteral("line-3")}, sim::SimProfile::Otrp);
+    QVERIFY2(otrp.value(0).ok, qPrintable(otrp.value(0).detail));
+    // Nothing of the flood outlives it: once its sessions expire unanswered, their rows go.
+    QTest::qWait(2300);
+    fixture.runDevices({QStringLiteral("line-4")}, sim::SimProfile::Teep);
+    QCOMPARE(fixture.scalar(QStringLiteral("SELECT COUNT(*) FROM sessions WHERE device_id IS NULL")).toInt(), 0);
+    QCOMPARE(fixture.scalar(QStringLiteral("SELECT COUNT(*) FROM sessions")).toInt(), 4);
+}
+
+void TestHostileNetwork::aStoppingServerClosesOnlyItsOwnSessions()
+{
+    // Two TAM processes on one file (finding 7): the one that stops closes its sessions only.
+    test::TamFixture fixture;
+    const Status ready = fixture.setUp(60);
+    QVERIFY2(ready.ok(), qPrintable(ready.ok() ? QString() : ready.error().toString()));
+    const auto credentials = tam::loadActiveTam(fixture.db->connection(), *fixture.keys);
+    QVERIFY(credentials.ok());
+    tam::TamService second(fixture.db->connection(), credentials.value(), SystemClock::instance());
+    QVERIFY(fixture.service->start(Profile::Teep, QStringLiteral("10.0.0.1")).ok());
+    QVERIFY(fixture.service->makeDurable().ok());
+    QVERIFY(second.start(Profile::Teep, QStringLiteral("10.0.0.2")).ok());
+    QVERIFY(second.makeDurable().ok());
+    const Result<int> interrupted = second.interruptOpenSessions();
+    QVERIFY(interrupted.ok());
+    QCOMPARE(interrupted.value(), 1);
+    QCOMPARE(fixture.scalar(QStringLiteral("SELECT state FROM sessions WHERE peer_address = '10.0.0.1'")).toString(), QStringLiteral("open"));
+    QCOMPARE(fixture.scalar(QStringLiteral("SELECT state FROM sessions WHERE peer_address = '10.0.0.2'")).toString(), QStringLiteral("failed"));
+    QCOMPARE(fixture.service->openSessions(), 1);
+}
+
+void TestHostileNetwork::failedSessionsArePurgedAfterTheirRetention()
+{
+    test::TamFixture fixture;
+    const Status ready = fixture.setUp(60);
+    QVERIFY2(ready.ok(), qPrintable(ready.ok() ? QString() : ready.error().toString()));
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    const auto add = [&fixture](const QString &state, const QDateTime &ended) {
+        return store::run(fixture.db->connection(),
+                          QStringLiteral("INSERT INTO sessions (profile, peer_address, state, outcome, started_at, ended_at) VALUES ('teep', 'p', ?, 'o', ?, ?)"),
+                          {state, store::isoUtc(ended), store::isoUtc(ended)})
+            .ok();
+    };
+    QVERIFY(add(QStringLiteral("failed"), now.addDays(-40)));
+    QVERIFY(add(QStringLiteral("failed"), now.addDays(-10)));
+    QVERIFY(add(QStringLiteral("completed"), now.addDays(-400)));
+    QVERIFY(store::run(fixture.db->connection(), QStringLiteral("INSERT INTO session_messages (session_id, seq, direction, media_type, body, at) "
+                                                                "SELECT id, 1, 'to-device', 'application/teep+cbor', x'00', started_at FROM sessions"))
+                .ok());
+    // A TAM that starts purges what is past the retention (30 days by default), and says so in the audit log.
+    const auto credentials = tam::loadActiveTam(fixture.db->connection(), *fixture.keys);
+    QVERIFY(credentials.ok());
+    tam::TamService restarted(fixture.db->connection(), credentials.value(), SystemClock::instance());
+    QCOMPARE(fixture.scalar(QStringLiteral("SELECT COUNT(*) FROM sessions")).toInt(), 2);
+    QCOMPARE(fixture.scalar(QStringLiteral("SELECT COUNT(*) FROM session_messages")).toInt(), 2);
+    QCOMPARE(fixture.scalar(QStringLiteral("SELECT COUNT(*) FROM sessions WHERE state = 'completed'")).toInt(), 1);
+    QCOMPARE(fixture.scalar(QStringLiteral("SELECT COUNT(*) FROM audit_log WHERE action = 'sessions.purged'")).toInt(), 1);
 }
 
 void TestHostileNetwork::theDescriptorLimitIsRaised()
