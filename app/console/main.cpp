@@ -1,5 +1,6 @@
 // teep-console: the desktop console. Parses the command line, opens the database, shows the
 // main window.
+#include "common/processsecurity.h"
 #include "common/paths.h"
 #include "mainwindow.h"
 #include "store/database.h"
@@ -15,6 +16,7 @@
 
 int main(int argc, char *argv[])
 {
+    teep::security::protectProcess(); // before any file or secret exists
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("teep-console"));
     QApplication::setApplicationName(QStringLiteral("teep-console"));

@@ -1,6 +1,7 @@
 // teep-devsim: simulated devices (a Broker and TEEs each) that run a session against a TAM over
 // real HTTP, concurrently, then print what happened. Exit 0 when every device completed its
 // session, 1 when one did not, 64 for usage errors.
+#include "common/processsecurity.h"
 #include "common/clock.h"
 #include "common/logging.h"
 #include "sim/devicerunner.h"
@@ -29,6 +30,7 @@ constexpr int kMaxNetworks = 32; // up to 192 devices in flight at once
 
 int main(int argc, char *argv[])
 {
+    teep::security::protectProcess(); // before any file or secret exists
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("teep-devsim"));
     QCoreApplication::setApplicationVersion(QString::fromLatin1(teep::kVersion));

@@ -1,5 +1,7 @@
 #include "cli.h"
 
+#include "common/processsecurity.h"
+
 #include "store/database.h"
 #include "store/keystore.h"
 
@@ -105,6 +107,8 @@ teep::Result<teep::crypto::Secret> readSecret(const QString &source, const QStri
                                QStringLiteral("%1: environment variable '%2' is not set").arg(what, QString::fromLocal8Bit(name))};
         bytes = qgetenv(name.constData());
     } else if (source.startsWith(QLatin1String("file:"))) {
+        if (const teep::Status private_ = teep::security::checkPrivateFile(source.mid(5)); !private_)
+            return teep::Error{QStringLiteral("cli.secret"), QStringLiteral("%1: %2").arg(what, private_.error().toString())};
         QFile file(source.mid(5));
         if (!file.open(QIODevice::ReadOnly))
             return teep::Error{QStringLiteral("cli.secret"), QStringLiteral("%1: cannot read %2: %3")

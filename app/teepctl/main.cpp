@@ -1,6 +1,7 @@
 // teepctl: TEEP Console for scripts and factory lines. Same core, same database, no GUI.
 // Exit codes: 0 success, 2 the operation failed (one line on stderr), 3 a check found a problem,
 // 64 usage error.
+#include "common/processsecurity.h"
 #include "cli.h"
 #include "commands.h"
 #include "common/paths.h"
@@ -47,6 +48,7 @@ const char kCommandsHelp[] =
 
 int main(int argc, char *argv[])
 {
+    teep::security::protectProcess(); // before any file or secret exists
     QCoreApplication app(argc, argv);
     QCoreApplication::setOrganizationName(QStringLiteral("teep-console"));
     QCoreApplication::setApplicationName(QStringLiteral("teepctl"));

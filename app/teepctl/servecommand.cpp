@@ -107,6 +107,8 @@ int runServe(Context &context, const QStringList &arguments)
     if (!credentials)
         return context.fail(credentials.error());
 
+    if (const teep::Status servable = teep::store::checkServable(db.connection()); !servable)
+        return context.fail(servable.error());
     teep::transport::ServerOptions options;
     options.address = where.value().first;
     options.port = where.value().second;

@@ -133,6 +133,23 @@ QSqlDatabase Database::connection() const
     return QSqlDatabase::database(m_connectionName, false);
 }
 
+Status checkServable(QSqlDatabase db)
+{
+    QSqlQuery check(db);
+    if (!check.exec(QStringLiteral("PRAGMA quick_check(1)")) || !check.next())
+        return Error{QStringLiteral("store.corrupt"), QStringLiteral("cannot be checked: %1").arg(check.lastError().text()), db.databaseName()};
+    if (const QString verdict = check.value(0).toString(); verdict != QLatin1String("ok"))
+        return Error{QStringLiteral("store.corrupt"), QStringLiteral("is damaged (SQLite's check says: %1); restore it from a backup").arg(verdict.left(200)),
+                     db.databaseName()};
+    check.finish();
+    // A write lock taken and given back: what the first device's session would need.
+    QSqlQuery probe(db);
+    if (!probe.exec(QStringLiteral("BEGIN IMMEDIATE")))
+        return Error{QStringLiteral("store.readonly"), QStringLiteral("cannot be written: %1").arg(probe.lastError().text()), db.databaseName()};
+    probe.exec(QStringLiteral("ROLLBACK"));
+    return {};
+}
+
 Result<std::unique_ptr<Database>> Database::open(const QString &path)
 {
     return open(path, schemaMigrations());
@@ -150,9 +167,12 @@ Result<std::unique_ptr<Database>> Database::open(const QString &path, const Migr
             return inspected.error();
     } else if (kind.value() == FileKind::Missing) {
         const QDir parent = QFileInfo(absolute).dir();
-        if (!parent.exists() && !QDir().mkpath(parent.path()))
-            return Error{QStringLiteral("store.create"),
-                         QStringLiteral("cannot create the folder %1").arg(parent.path()), absolute};
+        if (!parent.exists()) {
+            if (!QDir().mkpath(parent.path()))
+                return Error{QStringLiteral("store.create"),
+                             QStringLiteral("cannot create the folder %1").arg(parent.path()), absolute};
+            QFile::setPermissions(parent.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+        }
     }
 
     std::unique_ptr<Database> database(
@@ -164,6 +184,13 @@ Result<std::unique_ptr<Database>> Database::open(const QString &path, const Migr
         return Error{QStringLiteral("store.open"),
                      QStringLiteral("cannot be opened for writing: %1").arg(db.lastError().text()),
                      absolute};
+
+    // The key store is in this file (encrypted, but open to offline guessing): its owner's
+    // alone, and so are SQLite's journal files, whatever the umask was when they were made.
+    for (const QString &file : {absolute, absolute + QStringLiteral("-wal"), absolute + QStringLiteral("-shm")}) {
+        if (QFileInfo::exists(file) && !QFile::setPermissions(file, QFile::ReadOwner | QFile::WriteOwner))
+            qCWarning(lcStore) << "cannot make" << file << "private to its owner";
+    }
 
     // foreign_keys cannot change inside a transaction, so it is set before migrating.
     for (const QString &pragma : {QStringLiteral("PRAGMA foreign_keys = ON"),

@@ -10,6 +10,11 @@
 
 namespace teep::store {
 
+// Before a server answers devices from it: every page readable and consistent (PRAGMA
+// quick_check: store.corrupt, with SQLite's first complaint) and the file writable
+// (store.readonly). A TAM that cannot record must not start.
+Status checkServable(QSqlDatabase db);
+
 // The console's one SQLite file: opened, checked, migrated and configured (WAL, foreign keys,
 // busy timeout). A Database owns one QSqlDatabase connection, usable from the thread that opened
 // it; a worker thread opens its own Database on the same path.

@@ -23,7 +23,10 @@ Result<FileKind> probeDatabaseFile(const QString &path)
         return Error{QStringLiteral("store.unreadable"),
                      QStringLiteral("cannot be read: %1").arg(file.errorString()), path};
     if (file.size() == 0)
-        return FileKind::Empty;
+        return Error{QStringLiteral("store.empty"),
+                     QStringLiteral("is empty (0 bytes), not a database: a crash or a full disk may have left it. Nothing was written; "
+                                    "remove the file to start a new database there"),
+                     path};
     const QByteArray header = file.read(kHeaderSize);
     if (header.size() < kHeaderSize || header != QByteArray(kSqliteHeader, kHeaderSize))
         return Error{QStringLiteral("store.not-sqlite"),

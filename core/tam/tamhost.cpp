@@ -1,6 +1,7 @@
 #include "tam/tamhost.h"
 
 #include "common/logging.h"
+#include "store/database.h"
 
 namespace teep::tam {
 
@@ -20,6 +21,8 @@ Result<QString> TamHost::start(const transport::ServerOptions &options)
 {
     if (m_server)
         return m_server->uri();
+    if (const Status servable = store::checkServable(m_db); !servable)
+        return servable.error();
     const Result<TamCredentials> credentials = loadActiveTam(m_db, m_keys);
     if (!credentials)
         return credentials.error();

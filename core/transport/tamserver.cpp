@@ -213,12 +213,17 @@ void TamServer::handleRequest(HttpConnection *connection, const HttpRequest &req
     if (!result) {
         const QString code = result.error().code;
         const int status = code == QLatin1String("tam.bad-message") ? 400 : code == QLatin1String("tam.busy") ? 503 : 500;
-        if (status == 500)
-            qCWarning(lcTransport) << "the TAM failed:" << result.error().toString();
         QList<std::pair<QByteArray, QByteArray>> headers;
         if (status == 503)
             headers.append(std::pair<QByteArray, QByteArray>("Retry-After", "5"));
-        answer(connection, {status, text, result.error().message.toUtf8().left(500) + '\n', headers}, true);
+        // The device learns why its message was refused; of the TAM's own failures (a database
+        // gone bad, a full disk) only that they happened: their text is for the operator's log.
+        QByteArray reason = result.error().message.toUtf8().left(500);
+        if (status == 500) {
+            qCWarning(lcTransport) << "the TAM failed:" << result.error().toString();
+            reason = "the TAM could not handle this message; its operator's log says why";
+        }
+        answer(connection, {status, text, reason + '\n', headers}, true);
         return;
     }
     if (!result.value()) {

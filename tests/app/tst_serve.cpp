@@ -5,7 +5,9 @@
 #include "tempdir.h"
 
 #include <QJsonArray>
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -34,6 +36,7 @@ private slots:
     void approvalQueueFromTheCommandLine();
     void publishedVersionReachesBothProfiles();
     void usageErrors();
+    void filesArePrivateAndBadStartsAreRefused();
 
 private:
     // Starts `teepctl serve` on a free port; returns its TAM URI.
@@ -93,6 +96,17 @@ void TestServe::demoServeAndDevices()
     QProcess server;
     const QString uri = startServer(server);
     QVERIFY2(uri.startsWith(QLatin1String("http://127.0.0.1:")), qPrintable(uri + QString::fromUtf8(server.readAllStandardError())));
+#ifdef Q_OS_LINUX
+    // Its memory holds the TAM's unlocked keys: it never writes a core file.
+    QFile limits(QStringLiteral("/proc/%1/limits").arg(server.processId()));
+    QVERIFY(limits.open(QIODevice::ReadOnly));
+    QByteArray core;
+    for (const QByteArray &line : limits.readAll().split('\n')) {
+        if (line.startsWith("Max core file size"))
+            core = line;
+    }
+    QVERIFY2(core.simplified().startsWith("Max core file size 0 0"), core.constData());
+#endif
     ToolRun run = teep::test::runProgram(kDevsim, {QStringLiteral("--tam"), uri, QStringLiteral("--demo-dir"), m_demo, QStringLiteral("--devices"),
                                                    QStringLiteral("4"), QStringLiteral("--json")});
     QVERIFY2(run.exitCode == 0, run.out + run.err);
@@ -401,6 +415,58 @@ void TestServe::usageErrors()
                                                             QStringLiteral("--out"), m_demo});
     QCOMPARE(again.exitCode, 2);
     QVERIFY(again.err.contains("already holds a demo"));
+}
+
+void TestServe::filesArePrivateAndBadStartsAreRefused()
+{
+    // Whatever the umask this test runs under, what the programs made is their user's alone.
+    const auto privateMode = [](const QString &path) {
+        return (QFileInfo(path).permissions() & (QFile::ReadGroup | QFile::WriteGroup | QFile::ReadOther | QFile::WriteOther)) == 0;
+    };
+    QVERIFY2(privateMode(m_db), qPrintable(QString::number(QFileInfo(m_db).permissions(), 16)));
+    QVERIFY(privateMode(m_db + QStringLiteral("-wal")) || !QFileInfo::exists(m_db + QStringLiteral("-wal")));
+    const QFileInfoList demoFiles = QDir(m_demo).entryInfoList(QDir::Files);
+    QVERIFY(!demoFiles.isEmpty());
+    for (const QFileInfo &file : demoFiles)
+        QVERIFY2(privateMode(file.filePath()), qPrintable(file.filePath()));
+
+    // A passphrase file other users can read is refused, with what to do about it.
+    const QString passphrase = m_dir->path(QStringLiteral("passphrase.txt"));
+    QFile secret(passphrase);
+    QVERIFY(secret.open(QIODevice::WriteOnly));
+    secret.write("correct horse battery staple\n");
+    secret.close();
+    QVERIFY(QFile::setPermissions(passphrase, QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup | QFile::ReadOther));
+    const ToolRun open = teep::test::runProgram(kTeepctl, {QStringLiteral("--database"), m_dir->path(QStringLiteral("other.db")), QStringLiteral("--passphrase"),
+                                                           QStringLiteral("file:") + passphrase, QStringLiteral("tam"), QStringLiteral("generate")});
+    QVERIFY(open.exitCode != 0);
+    QVERIFY2(open.err.contains("other users may read or change it") && open.err.contains("chmod 600"), open.err.constData());
+
+    // A zero-byte file is not silently a new database, and stays zero bytes.
+    const QString empty = m_dir->path(QStringLiteral("empty.db"));
+    QFile(empty).open(QIODevice::WriteOnly);
+    const ToolRun onEmpty = teep::test::runProgram(kTeepctl, {QStringLiteral("--database"), empty, QStringLiteral("serve"), QStringLiteral("--listen"),
+                                                              QStringLiteral("127.0.0.1:0")});
+    QVERIFY(onEmpty.exitCode != 0);
+    QVERIFY2(onEmpty.err.contains("is empty (0 bytes)"), onEmpty.err.constData());
+    QCOMPARE(QFileInfo(empty).size(), 0);
+
+    // A damaged database: the server does not start (it used to, then answered every device 500).
+    const QString damaged = m_dir->path(QStringLiteral("damaged.db"));
+    QVERIFY(QFile::copy(m_db, damaged));
+    QFile bytes(damaged);
+    QVERIFY(bytes.open(QIODevice::ReadWrite));
+    QVERIFY(bytes.size() > 8 * 4096);
+    for (qint64 page = 2; page < bytes.size() / 4096; page += 3) {
+        bytes.seek(page * 4096 + 100);
+        bytes.write(QByteArray(200, '\xA5'));
+    }
+    bytes.close();
+    const ToolRun onDamaged = teep::test::runProgram(kTeepctl, {QStringLiteral("--database"), damaged, QStringLiteral("serve"), QStringLiteral("--listen"),
+                                                                QStringLiteral("127.0.0.1:0")});
+    QVERIFY(onDamaged.exitCode != 0);
+    QVERIFY2(!onDamaged.out.contains("listening on"), onDamaged.out.constData());
+    QVERIFY2(onDamaged.err.contains("damaged") || onDamaged.err.contains("malformed") || onDamaged.err.contains("corrupt"), onDamaged.err.constData());
 }
 
 QTEST_GUILESS_MAIN(TestServe)

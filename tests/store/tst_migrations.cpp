@@ -7,6 +7,7 @@
 #include <QFile>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QFileInfo>
 #include <QTest>
 
 using teep::store::Database;
@@ -67,7 +68,7 @@ private slots:
     void failingMigrationRollsBackEverything();
     void migrationNumberingMustBeContiguous();
     void directoryIsRefused();
-    void emptyFileBecomesNewDatabase();
+    void emptyFileIsRefusedUntouched();
     void auditLogIsAppendOnly();
     void foreignKeysAreEnforced();
 };
@@ -305,14 +306,17 @@ void TestMigrations::directoryIsRefused()
     QCOMPARE(refused.error().code, QStringLiteral("store.not-a-file"));
 }
 
-void TestMigrations::emptyFileBecomesNewDatabase()
+void TestMigrations::emptyFileIsRefusedUntouched()
 {
+    // What a crash or a full disk leaves is not silently a new (empty) TAM.
     TempDir dir;
     const QString path = dir.path(QStringLiteral("empty.db"));
     writeAll(path, QByteArray());
     auto opened = Database::open(path);
-    QVERIFY(opened.ok());
-    QCOMPARE(opened.value()->schemaVersion(), teep::store::latestSchemaVersion());
+    QVERIFY(!opened.ok());
+    QCOMPARE(opened.error().code, QStringLiteral("store.empty"));
+    QCOMPARE(QFileInfo(path).size(), 0);
+    QVERIFY(!QFileInfo::exists(path + QStringLiteral("-wal")));
 }
 
 void TestMigrations::auditLogIsAppendOnly()

@@ -38,6 +38,8 @@ void writeAll(const QString &path, const QByteArray &bytes)
     QFile file(path);
     if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(bytes) != bytes.size())
         qFatal("cannot write %s", qPrintable(path));
+    // As the programs make theirs: its owner's alone (a passphrase file may be refused otherwise).
+    file.setPermissions(QFile::ReadOwner | QFile::WriteOwner);
 }
 
 } // namespace teep::test
