@@ -37,6 +37,7 @@ test)
     build/default/tests/bench/bench_teep 300
     build/default/tests/bench/bench_tam build/default/app/teepctl build/default/app/teep-devsim 1000
     build/default/tests/bench/bench_console 100000
+    build/default/tests/bench/bench_soak build/default/app/teepctl build/default/app/teep-devsim 10
     step "build and test (clang, AddressSanitizer + UndefinedBehaviorSanitizer)"
     build_preset asan
     ctest --preset asan
