@@ -207,11 +207,18 @@ int runDevices(Context &context, const QStringList &arguments)
                                      {"identity", device.identitySource.toStdString()}, {"group", device.groupName.toStdString()},
                                      {"last_contact", device.lastContact.toStdString()}, {"last_address", device.lastPeer.toStdString()},
                                      {"last_outcome", device.lastOutcome.toStdString()},
+                                     {"refused_signatures", device.refusedSignatures},
+                                     {"last_refused_signature", device.lastRefusedSignature.toStdString()},
                                      {"tees", nlohmann::ordered_json::array()}};
         if (!context.json)
             context.out << device.name << "  [" << device.identitySource << "]  last contact " << (device.lastContact.isEmpty() ? QStringLiteral("never") : device.lastContact)
                         << (device.lastPeer.isEmpty() ? QString() : QStringLiteral(" from ") + device.lastPeer) << '\n'
-                        << (device.lastOutcome.isEmpty() ? QString() : QStringLiteral("  last outcome: %1\n").arg(device.lastOutcome));
+                        << (device.lastOutcome.isEmpty() ? QString() : QStringLiteral("  last outcome: %1\n").arg(device.lastOutcome))
+                        << (device.refusedSignatures == 0 ? QString()
+                                                          : QStringLiteral("  SUSPICIOUS: %1 message(s) claimed to be this device with a signature that did not "
+                                                                           "verify (last %2)\n")
+                                                                .arg(device.refusedSignatures)
+                                                                .arg(device.lastRefusedSignature));
         for (const auto &tee : device.tees) {
             nlohmann::ordered_json teeJson{{"name", tee.name.toStdString()}, {"protocol", tee.protocol.toStdString()},
                                            {"attestation", tee.lastTier.toStdString()}, {"security_domains", nlohmann::ordered_json::array()}};

@@ -329,11 +329,23 @@ Migration deployedAgents()
     }};
 }
 
+// Messages that named a registered device but whose signature did not verify: counted on the
+// device (when, from where) for the operator, never changing anything else about it.
+Migration refusedSignatures()
+{
+    return {8, QStringLiteral("refused signatures counted per claimed device"), {
+        QStringLiteral("ALTER TABLE devices ADD COLUMN refused_signatures INTEGER NOT NULL DEFAULT 0"),
+        QStringLiteral("ALTER TABLE devices ADD COLUMN last_refused_signature_at TEXT"),
+        QStringLiteral("ALTER TABLE devices ADD COLUMN last_refused_signature_peer TEXT"),
+    }};
+}
+
 } // namespace
 
 const MigrationList &schemaMigrations()
 {
-    static const MigrationList migrations{initialSchema(), fleetIndexes(), assignments(), referenceValues(), taRequests(), fleetFilterIndex(), deployedAgents()};
+    static const MigrationList migrations{initialSchema(),    fleetIndexes(),     assignments(),  referenceValues(), taRequests(),
+                                          fleetFilterIndex(), deployedAgents(), refusedSignatures()};
     return migrations;
 }
 

@@ -461,6 +461,14 @@ Status Fleet::logMessage(qint64 sessionId, int seq, bool toDevice, const QString
     return inserted ? Status() : Status(inserted.error());
 }
 
+Status Fleet::noteRefusedSignature(qint64 deviceId, const QString &peer)
+{
+    auto updated = run(m_db, QStringLiteral("UPDATE devices SET refused_signatures = refused_signatures + 1, last_refused_signature_at = ?, "
+                                            "last_refused_signature_peer = ? WHERE id = ?"),
+                       {store::timestamp(m_clock), peer.left(100), deviceId});
+    return updated ? Status() : Status(updated.error());
+}
+
 Status Fleet::discardSession(qint64 sessionId)
 {
     auto deleted = run(m_db, QStringLiteral("DELETE FROM sessions WHERE id = ?"), {sessionId});

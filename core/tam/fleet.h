@@ -47,6 +47,9 @@ struct DeviceSummary
     QString lastContact;
     QString lastPeer;
     QString lastOutcome; // what the last contact came to, failed or not
+    // Messages that claimed to be this device and whose signature did not verify.
+    qint64 refusedSignatures = 0;
+    QString lastRefusedSignature; // "AT from PEER"
     struct Tee
     {
         QString name;
@@ -150,6 +153,10 @@ public:
     Status attachSession(qint64 sessionId, qint64 deviceId, qint64 teeId);
     Status logMessage(qint64 sessionId, int seq, bool toDevice, const QString &mediaType, const QByteArray &body);
     Status closeSession(qint64 sessionId, bool completed, const QString &outcome);
+    // A message named this device (by its kid) but its signature did not verify: counted, with
+    // when and from where, and nothing else about the device changes. No audit entry: a forger
+    // must not be able to flood the log.
+    Status noteRefusedSignature(qint64 deviceId, const QString &peer);
     // A session the device never answered: nothing of it is kept.
     Status discardSession(qint64 sessionId);
 

@@ -20,7 +20,8 @@ Result<QList<DeviceSummary>> Fleet::list(const Page &page) const
     const bool after = !page.afterName.isNull();
     auto devices = run(m_db, QStringLiteral("SELECT d.id, d.name, COALESCE(d.serial, ''), d.identity_source, COALESCE(g.name, ''), COALESCE(d.last_contact_at, ''), "
                                             "COALESCE((SELECT peer_address FROM sessions s WHERE s.device_id = d.id ORDER BY s.id DESC LIMIT 1), ''), "
-                                            "COALESCE(d.last_outcome, '') FROM devices d LEFT JOIN device_groups g ON g.id = d.group_id "
+                                            "COALESCE(d.last_outcome, ''), d.refused_signatures, "
+                                            "COALESCE(d.last_refused_signature_at || ' from ' || d.last_refused_signature_peer, '') FROM devices d LEFT JOIN device_groups g ON g.id = d.group_id "
                                             "WHERE (d.name, d.id) > (?, ?) "
                                             "AND (d.name LIKE ? ESCAPE '\\' OR d.serial LIKE ? ESCAPE '\\' "
                                             "OR d.group_id IN (SELECT id FROM device_groups WHERE name LIKE ? ESCAPE '\\')) "
@@ -34,8 +35,9 @@ Result<QList<DeviceSummary>> Fleet::list(const Page &page) const
     QHash<qint64, qsizetype> deviceRow;
     while (rows.next()) {
         deviceRow.insert(rows.value(0).toLongLong(), result.size());
-        result << DeviceSummary{rows.value(0).toLongLong(), rows.value(1).toString(), rows.value(2).toString(), rows.value(3).toString(),
-                                rows.value(4).toString(),   rows.value(5).toString(),   rows.value(6).toString(), rows.value(7).toString(), {}};
+        result << DeviceSummary{rows.value(0).toLongLong(), rows.value(1).toString(), rows.value(2).toString(),   rows.value(3).toString(),
+                                rows.value(4).toString(),   rows.value(5).toString(), rows.value(6).toString(),   rows.value(7).toString(),
+                                rows.value(8).toLongLong(), rows.value(9).toString(), {}};
     }
     if (result.isEmpty())
         return result;

@@ -80,8 +80,12 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
     // 1. Who signed it. A known device's signature is checked before anything about it is recorded.
     const Signer signer = identify(object, crypto::cose::AlgorithmPolicy::compatible());
     const std::optional<TeeRecord> known = signer.device;
-    if (known && !signer.verified)
+    if (known && !signer.verified) {
+        // Someone claims to be this device: the operator sees it counted, nothing else changes.
+        if (const Status noted = m_fleet.noteRefusedSignature(known->deviceId, session.peer); !noted)
+            qCWarning(lcTam) << "a refused signature not counted:" << noted.error().toString();
         return refuseUnverified(session, QStringLiteral("QueryResponse refused: %1").arg(signer.problem), signer.problem);
+    }
     session.agentAlgorithm = object.body.alg; // the TAM answers in the family the agent signs with
     if (known && session.admitted && known->deviceId == session.deviceId) {
         // A later round of this session: the device was admitted, and what it reported planned,

@@ -82,8 +82,12 @@ void TestMigrations::freshDatabaseHasLatestSchemaAndSettings()
     const Database &db = *opened.value();
 
     QCOMPARE(db.schemaVersion(), teep::store::latestSchemaVersion());
-    QCOMPARE(db.schemaVersion(), 7);
+    QCOMPARE(db.schemaVersion(), 8);
     QVERIFY(QFile::exists(path));
+    // Made private whatever the umask: the file and the folder made for it.
+    QCOMPARE(QFileInfo(path).permissions() & (QFile::ReadGroup | QFile::WriteGroup | QFile::ReadOther | QFile::WriteOther), QFile::Permissions());
+    QCOMPARE(QFileInfo(QFileInfo(path).path()).permissions() & (QFile::ReadGroup | QFile::ExeGroup | QFile::ReadOther | QFile::ExeOther),
+             QFile::Permissions());
     QCOMPARE(db.journalMode(), QStringLiteral("wal"));
     QCOMPARE(scalar(db, QStringLiteral("PRAGMA journal_mode")).toString(), QStringLiteral("wal"));
     QCOMPARE(scalar(db, QStringLiteral("PRAGMA foreign_keys")).toInt(), 1);

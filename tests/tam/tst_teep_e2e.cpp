@@ -29,6 +29,7 @@ private slots:
     void rollbackNeedsPermission();
     void registeredOnlyRefusesStrangers();
     void claimsAgainstReferenceValues();
+    void aForgedSignatureIsCountedOnTheClaimedDevice();
     void faults_data();
     void faults();
     void overHttps();
@@ -163,6 +164,29 @@ void TestTeepEndToEnd::claimsAgainstReferenceValues()
     QCOMPARE(scalar(QStringLiteral("SELECT tier FROM attestation_results ORDER BY id DESC LIMIT 1")).toString(), QStringLiteral("warning"));
     QVERIFY(!references.set(QStringLiteral("m"), QStringLiteral("oemid"), QStringLiteral("not hex")).ok());
     QVERIFY(!references.set(QStringLiteral("m"), QStringLiteral("ueid"), QStringLiteral("01")).ok());
+}
+
+void TestTeepEndToEnd::aForgedSignatureIsCountedOnTheClaimedDevice()
+{
+    // #21 finding 4: a QueryResponse under a known device's kid, signed by another key, once
+    // turned the device contraindicated. Now it changes nothing but a counter the operator sees.
+    QVERIFY(run({QStringLiteral("claimed")}).first().ok);
+    const QString tier = QStringLiteral("SELECT tier FROM attestation_results ORDER BY id DESC LIMIT 1");
+    QCOMPARE(scalar(tier).toString(), QStringLiteral("affirming"));
+    const qint64 results = scalar(QStringLiteral("SELECT COUNT(*) FROM attestation_results")).toLongLong();
+    sim::SimFaults forged;
+    forged.badSignature = true;
+    QVERIFY(!run({QStringLiteral("claimed")}, forged).first().ok);
+    QVERIFY(!run({QStringLiteral("claimed")}, forged).first().ok);
+    QCOMPARE(scalar(QStringLiteral("SELECT refused_signatures FROM devices WHERE name = 'claimed'")).toInt(), 2);
+    QCOMPARE(scalar(QStringLiteral("SELECT last_refused_signature_peer FROM devices WHERE name = 'claimed'")).toString(), QStringLiteral("127.0.0.1"));
+    QCOMPARE(scalar(tier).toString(), QStringLiteral("affirming"));
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM attestation_results")).toLongLong(), results);
+    // The fleet list says so.
+    const auto listed = tam::Fleet(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test")).list();
+    QVERIFY(listed.ok() && listed.value().size() == 1);
+    QCOMPARE(listed.value().first().refusedSignatures, 2);
+    QVERIFY(listed.value().first().lastRefusedSignature.endsWith(QLatin1String(" from 127.0.0.1")));
 }
 
 void TestTeepEndToEnd::faults_data()

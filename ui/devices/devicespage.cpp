@@ -2,6 +2,7 @@
 
 #include "devices/listenersettingsdialog.h"
 #include "models/fleetmodel.h"
+#include "statecolors.h"
 #include "sim/devicerunner.h"
 #include "store/database.h"
 #include "store/sql.h"
@@ -381,6 +382,12 @@ void DevicesPage::showDetails()
     if (!device.lastOutcome.isEmpty()) {
         auto *outcome = new QTreeWidgetItem(root, {tr("Last outcome"), device.lastOutcome});
         outcome->setToolTip(1, device.lastOutcome);
+    }
+    if (device.refusedSignatures > 0) {
+        auto *suspicious = new QTreeWidgetItem(root, {tr("Suspicious"), tr("%n message(s) claimed to be this device with a signature that did not verify",
+                                                                          nullptr, int(device.refusedSignatures))});
+        suspicious->setToolTip(1, tr("Last: %1. Nothing was recorded from them; the device's attestation is unchanged.").arg(device.lastRefusedSignature));
+        suspicious->setForeground(1, stateForeground(State::Fail, palette()));
     }
     for (const auto &tee : device.tees) {
         auto *teeItem = new QTreeWidgetItem(root, {tr("TEE %1").arg(tee.name), tr("%1, attestation: %2").arg(tee.protocol.toUpper(), tee.lastTier.isEmpty()                       ? tr("none")

@@ -113,9 +113,14 @@ QVariant FleetModel::data(const QModelIndex &index, int role) const
         return stateForeground(state, QPalette());
     }
     if (role == Qt::ForegroundRole && index.column() == LastOutcome)
-        return stateForeground(device.lastOutcome.startsWith(QLatin1String("failed")) ? State::Fail : State::Neutral, QPalette());
+        return stateForeground(device.lastOutcome.startsWith(QLatin1String("failed")) || device.refusedSignatures > 0 ? State::Fail : State::Neutral,
+                               QPalette());
     if (role == Qt::ToolTipRole && index.column() == LastOutcome)
-        return device.lastOutcome;
+        return device.refusedSignatures == 0 ? device.lastOutcome
+                                             : tr("%1\n\nSuspicious: %n message(s) claimed to be this device with a signature that did not verify "
+                                                  "(last %2); nothing was recorded from them.",
+                                                  nullptr, int(device.refusedSignatures))
+                                                   .arg(device.lastOutcome, device.lastRefusedSignature);
     if (role == Qt::ToolTipRole && index.column() == InstalledTas)
         return installedTas(device).join(QLatin1Char('\n'));
     if (role != Qt::DisplayRole)
