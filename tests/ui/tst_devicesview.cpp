@@ -5,6 +5,7 @@
 #include "devices/listenersettingsdialog.h"
 #include "sim/demomaterial.h"
 #include "sim/devicerunner.h"
+#include "store/sql.h"
 #include "tam/fleet.h"
 #include "workspace.h"
 #include "mainwindow.h"
@@ -156,6 +157,28 @@ void TestDevicesView::demoInTwoClicks()
     QCOMPARE(model->rowCount(), 6);
     QVERIFY(!log->findItems(QStringLiteral("InstallTARequest"), Qt::MatchContains).isEmpty());
     screenshot(QStringLiteral("devices-demo-both"));
+
+    // Someone sends messages under teep-002's kid that do not verify: counted on the device
+    // (as the TEEP engine does), and the operator sees it without anything else changing.
+    teep::ui::Workspace &workspace = m_window->workspace();
+    auto found = teep::store::run(workspace.database().connection(), QStringLiteral("SELECT id FROM devices WHERE name = 'teep-002'"));
+    QVERIFY(found.ok() && found.value().next());
+    const qint64 claimed = found.value().value(0).toLongLong();
+    teep::tam::Fleet fleet(workspace.database().connection(), workspace.clock(), workspace.actor());
+    QVERIFY(fleet.noteRefusedSignature(claimed, QStringLiteral("203.0.113.9")).ok());
+    QVERIFY(fleet.noteRefusedSignature(claimed, QStringLiteral("203.0.113.9")).ok());
+    m_page->reload();
+    table->selectRow(0);
+    table->selectRow(3); // otrp-001, otrp-002, teep-001, teep-002, ...
+    QCOMPARE(details->topLevelItem(0)->text(0), QStringLiteral("teep-002"));
+    const QList<QTreeWidgetItem *> suspicious = details->findItems(QStringLiteral("Suspicious"), Qt::MatchRecursive);
+    QCOMPARE(suspicious.size(), 1);
+    QVERIFY2(suspicious.first()->text(1).startsWith(QStringLiteral("2 message(s) claimed")), qPrintable(suspicious.first()->text(1)));
+    QVERIFY(suspicious.first()->toolTip(1).contains(QStringLiteral("from 203.0.113.9")));
+    QCOMPARE(model->data(model->index(3, teep::ui::FleetModel::Attestation)).toString(), QStringLiteral("affirming"));
+    QVERIFY(model->data(model->index(3, teep::ui::FleetModel::LastOutcome), Qt::ToolTipRole).toString().contains(QStringLiteral("Suspicious: 2")));
+    details->expandAll();
+    screenshot(QStringLiteral("devices-suspicious"));
 
     // Stop: the status bar says so, and devices can no longer connect.
     QTest::mouseClick(m_page->findChild<QPushButton *>(QStringLiteral("listener-button")), Qt::LeftButton);
