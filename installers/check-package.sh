@@ -24,7 +24,7 @@ for size in 16 22 32 48 64 128 256; do
     grep -q "/hicolor/${size}x${size}/apps/org.teepconsole.TeepConsole.png\$" <<<"$contents" || fail "icon ${size}x${size} missing"
 done
 depends=$(dpkg-deb --field "$deb" Depends)
-for needed in libqt6sql6-sqlite libqt6widgets6 libqt6sql6 libqt6httpserver6 libssl3; do
+for needed in libqt6sql6-sqlite libqt6widgets6 libqt6sql6 libqt6network6 libssl3; do
     grep -q "$needed" <<<"$depends" || fail "Depends lacks $needed: $depends"
 done
 

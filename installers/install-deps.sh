@@ -6,8 +6,8 @@ set -euo pipefail
 packages=(
     # toolchain
     cmake ninja-build g++ clang libclang-rt-14-dev pkg-config
-    # Qt 6 (Charts needs libqt6opengl6-dev; HttpServer needs qt6-websockets-dev)
-    qt6-base-dev qt6-base-dev-tools qt6-httpserver-dev qt6-websockets-dev libqt6opengl6-dev
+    # Qt 6 (Charts needs libqt6opengl6-dev; the TAM's HTTP is our own, on QtNetwork)
+    qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev
     qt6-charts-dev libqt6sql6-sqlite libgl-dev
     # libraries of core/
     libssl-dev nlohmann-json3-dev
