@@ -118,7 +118,10 @@ int runServe(Context &context, const QStringList &arguments)
         if (!certs || !key)
             return context.fail(certs ? key.error() : certs.error());
         const QList<QSslCertificate> chain = QSslCertificate::fromData(certs.value(), QSsl::Pem);
-        const QSslKey sslKey(key.value(), key.value().contains("RSA") ? QSsl::Rsa : QSsl::Ec, QSsl::Pem);
+        // The key's type from what it parses as, not from its PEM label (PKCS#8 says "PRIVATE KEY" for both).
+        QSslKey sslKey(key.value(), QSsl::Ec, QSsl::Pem);
+        if (sslKey.isNull())
+            sslKey = QSslKey(key.value(), QSsl::Rsa, QSsl::Pem);
         if (chain.isEmpty() || sslKey.isNull())
             return context.fail(teep::Error{QStringLiteral("cli.tls"), QStringLiteral("--tls-cert needs PEM certificates and --tls-key an unencrypted PEM key")});
         options.tlsCertificate = chain.first();

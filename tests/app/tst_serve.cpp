@@ -5,6 +5,7 @@
 #include "tempdir.h"
 
 #include <QJsonArray>
+#include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -37,6 +38,7 @@ private slots:
     void publishedVersionReachesBothProfiles();
     void usageErrors();
     void filesArePrivateAndBadStartsAreRefused();
+    void anRsaTlsKeyInPkcs8Serves();
 
 private:
     // Starts `teepctl serve` on a free port; returns its TAM URI.
@@ -467,6 +469,35 @@ void TestServe::filesArePrivateAndBadStartsAreRefused()
     QVERIFY(onDamaged.exitCode != 0);
     QVERIFY2(!onDamaged.out.contains("listening on"), onDamaged.out.constData());
     QVERIFY2(onDamaged.err.contains("damaged") || onDamaged.err.contains("malformed") || onDamaged.err.contains("corrupt"), onDamaged.err.constData());
+}
+
+void TestServe::anRsaTlsKeyInPkcs8Serves()
+{
+    // `openssl req` writes RSA keys as PKCS#8 ("BEGIN PRIVATE KEY"): the key type comes from
+    // what the key parses as, not from the word RSA in its label.
+    const QString key = m_dir->path(QStringLiteral("tls.key"));
+    const QString cert = m_dir->path(QStringLiteral("tls.pem"));
+    const ToolRun made = teep::test::runProgram(QStringLiteral("openssl"), {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+                                                                            QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-keyout"), key,
+                                                                            QStringLiteral("-out"), cert, QStringLiteral("-subj"), QStringLiteral("/CN=localhost"),
+                                                                            QStringLiteral("-days"), QStringLiteral("2")});
+    QVERIFY2(made.exitCode == 0, made.err.constData());
+    QFile pem(key);
+    QVERIFY(pem.open(QIODevice::ReadOnly));
+    QVERIFY(pem.readAll().startsWith("-----BEGIN PRIVATE KEY-----"));
+    QProcess server;
+    server.setProgram(kTeepctl);
+    server.setArguments({QStringLiteral("--database"), m_db, QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                         QStringLiteral("--tls-cert"), cert, QStringLiteral("--tls-key"), key});
+    server.start();
+    QVERIFY(server.waitForStarted(10000));
+    QDeadlineTimer deadline(10000);
+    while (!server.canReadLine() && !deadline.hasExpired() && server.state() == QProcess::Running)
+        server.waitForReadyRead(100);
+    const QByteArray line = server.readLine();
+    QVERIFY2(line.startsWith("listening on https://127.0.0.1:"), (line + server.readAllStandardError()).constData());
+    server.terminate();
+    QVERIFY(server.waitForFinished(10000));
 }
 
 QTEST_GUILESS_MAIN(TestServe)
