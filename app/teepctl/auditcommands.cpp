@@ -1,20 +1,33 @@
-// teepctl audit verify|list
+// teepctl audit verify|list|checkpoint
 #include "commands.h"
 
+#include "store/auditcheckpoints.h"
 #include "store/auditlog.h"
 #include "store/database.h"
+#include "store/keystore.h"
+#include "tam/tamidentity.h"
+
+#include <QFile>
 
 namespace teepctl {
 
 int runAudit(Context &context, const QStringList &arguments)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("verify: check the audit log's hash chain (exit 3 if broken).\n"
-                                                    "list: the newest entries."));
-    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("verify or list"));
+    parser.setApplicationDescription(
+        QStringLiteral("verify: check the audit log's hash chain and its signed checkpoints (exit 3 if either fails); with --checkpoints FILE\n"
+                       "  also the checkpoints exported there, which catch a writer who removed the log's tail with its checkpoints.\n"
+                       "list: the newest entries.\n"
+                       "checkpoint: sign the log's head with the audit key (made in the key store on first use; needs --passphrase\n"
+                       "  unless the TAM identity is the demo one); --export FILE appends it to FILE (keep it elsewhere).\n"
+                       "teepctl serve makes one when it starts and when it stops."));
+    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("verify, list or checkpoint"));
     const QCommandLineOption limit(QStringLiteral("limit"), QStringLiteral("How many entries to list (default 50)."),
                                    QStringLiteral("n"), QStringLiteral("50"));
-    parser.addOption(limit);
+    const QCommandLineOption exportTo(QStringLiteral("export"), QStringLiteral("checkpoint: append it to this file (one JSON line)."), QStringLiteral("file"));
+    const QCommandLineOption exported(QStringLiteral("checkpoints"), QStringLiteral("verify: checkpoints exported earlier (--export)."),
+                                      QStringLiteral("file"));
+    parser.addOptions({limit, exportTo, exported});
     if (const int code = parseCommand(parser, QStringLiteral("audit"), arguments, context); code >= 0)
         return code;
     const QString action = parser.positionalArguments().value(0);
@@ -22,13 +35,54 @@ int runAudit(Context &context, const QStringList &arguments)
     if (!opened)
         return context.fail(opened.error());
     if (action == QLatin1String("verify")) {
-        const teep::store::AuditVerification result = teep::store::AuditLog::verify(opened.value()->connection());
+        QList<teep::store::AuditCheckpoint> fromFile;
+        if (parser.isSet(exported)) {
+            const auto text = readInput(parser.value(exported));
+            if (!text)
+                return context.fail(text.error());
+            int lineNumber = 0;
+            for (const QByteArray &line : text.value().split('\n')) {
+                ++lineNumber;
+                if (line.trimmed().isEmpty())
+                    continue;
+                const auto checkpoint = teep::store::AuditCheckpoint::fromJsonLine(line);
+                if (!checkpoint)
+                    return context.fail(teep::Error{checkpoint.error().code, checkpoint.error().message,
+                                                    QStringLiteral("%1, line %2").arg(parser.value(exported)).arg(lineNumber)});
+                fromFile << checkpoint.value();
+            }
+        }
+        const teep::store::CheckpointVerification result = teep::store::AuditCheckpoints::verify(opened.value()->connection(), fromFile);
         if (context.json)
-            context.print({{"ok", result.ok}, {"entries", result.entries}, {"first_bad_id", result.firstBadId},
-                           {"message", result.message.toStdString()}});
+            context.print({{"ok", result.ok}, {"entries", result.entries}, {"checkpoints", result.checkpoints},
+                           {"vouched_through", result.vouchedThrough}, {"first_bad_id", result.firstBadId}, {"message", result.message.toStdString()}});
         else
             (result.ok ? context.out : context.err) << "audit log: " << result.message << '\n';
         return result.ok ? kExitOk : kExitInvalid;
+    }
+    if (action == QLatin1String("checkpoint")) {
+        teep::store::KeyStore keys(opened.value()->connection());
+        const auto active = teep::tam::TamIdentities(opened.value()->connection(), keys, context.clock, context.actor).active();
+        const bool demo = active && active.value().demoUnprotected;
+        if (!demo) {
+            if (const teep::Status unlocked = context.unlock(keys); !unlocked)
+                return context.fail(unlocked.error());
+        }
+        const auto made = teep::store::AuditCheckpoints::make(opened.value()->connection(), keys, context.clock, demo);
+        if (!made)
+            return context.fail(made.error());
+        if (parser.isSet(exportTo)) {
+            QFile file(parser.value(exportTo));
+            if (!file.open(QIODevice::Append) || file.write(made.value().toJsonLine()) < 0 || !file.flush())
+                return context.fail(teep::Error{QStringLiteral("cli.export"), QStringLiteral("cannot append to %1: %2").arg(file.fileName(), file.errorString())});
+        }
+        if (context.json)
+            context.print({{"checkpoint", made.value().id}, {"at", made.value().at.toStdString()}, {"entries", made.value().entries},
+                           {"head_id", made.value().headId}});
+        else
+            context.out << "audit checkpoint " << made.value().id << ": " << made.value().entries << " entries up to entry " << made.value().headId
+                        << " signed" << (parser.isSet(exportTo) ? QStringLiteral(" and appended to %1").arg(parser.value(exportTo)) : QString()) << '\n';
+        return kExitOk;
     }
     if (action == QLatin1String("list")) {
         bool ok = false;
@@ -54,7 +108,7 @@ int runAudit(Context &context, const QStringList &arguments)
             context.print(list);
         return kExitOk;
     }
-    return context.usage(QStringLiteral("audit: expected 'verify' or 'list', got '%1'").arg(action));
+    return context.usage(QStringLiteral("audit: expected 'verify', 'list' or 'checkpoint', got '%1'").arg(action));
 }
 
 } // namespace teepctl

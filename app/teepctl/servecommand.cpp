@@ -3,6 +3,7 @@
 #include "stopsignals.h"
 
 #include "crypto/pkcs8.h"
+#include "store/auditcheckpoints.h"
 #include "store/database.h"
 #include "store/keystore.h"
 #include "tam/demosetup.h"
@@ -148,6 +149,13 @@ int runServe(Context &context, const QStringList &arguments)
             context.out << "session " << event.sessionId << " " << (event.device.isEmpty() ? QStringLiteral("(unknown device)") : event.device) << ": "
                         << event.summary << Qt::endl;
     });
+    // The audit log as this TAM finds it and as it leaves it, signed: a writer who rewrites the
+    // log in between is caught by `teepctl audit verify`.
+    const auto checkpoint = [&] {
+        if (const auto made = teep::store::AuditCheckpoints::make(db.connection(), keys, context.clock, active.value().demoUnprotected); !made)
+            context.err << "teepctl serve: no audit checkpoint: " << made.error().toString() << Qt::endl;
+    };
+    checkpoint();
     teep::transport::TamServer server(service, options);
     const StopSignals stopSignals;
     keepFreedHeap();
@@ -165,6 +173,7 @@ int runServe(Context &context, const QStringList &arguments)
     // this process, so they are closed now rather than at the next start.
     server.stop();
     const teep::Result<int> interrupted = service.interruptOpenSessions();
+    checkpoint();
     if (!interrupted)
         return context.fail(interrupted.error());
     const QString signal = stopSignals.received().isEmpty() ? QStringLiteral("request") : stopSignals.received();

@@ -340,12 +340,32 @@ Migration refusedSignatures()
     }};
 }
 
+// Signed checkpoints of the audit log (store/auditcheckpoints.h): what a local writer who
+// recomputes the hash chain cannot forge. Append-only like the log itself.
+Migration auditCheckpoints()
+{
+    return {9, QStringLiteral("signed audit checkpoints"), {
+        QStringLiteral(R"(CREATE TABLE audit_checkpoints (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            entries INTEGER NOT NULL,
+            head_id INTEGER NOT NULL,
+            head_hash BLOB,
+            key_spki BLOB NOT NULL,
+            signature BLOB NOT NULL))"),
+        QStringLiteral(R"(CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+            BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END)"),
+        QStringLiteral(R"(CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+            BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END)"),
+    }};
+}
+
 } // namespace
 
 const MigrationList &schemaMigrations()
 {
     static const MigrationList migrations{initialSchema(),    fleetIndexes(),     assignments(),  referenceValues(), taRequests(),
-                                          fleetFilterIndex(), deployedAgents(), refusedSignatures()};
+                                          fleetFilterIndex(), deployedAgents(), refusedSignatures(),  auditCheckpoints()};
     return migrations;
 }
 

@@ -10,6 +10,10 @@
 #include <QSqlQuery>
 #include <QTest>
 
+#include "store/auditlog.h"
+
+#include <functional>
+
 using teep::test::readAll;
 using teep::test::TempDir;
 using teep::test::ToolRun;
@@ -76,6 +80,7 @@ private slots:
     void importPkcs12AndCsrFlow();
     void importBareKeyGetsACertificate();
     void auditVerifyDetectsTampering();
+    void signedCheckpointsCatchARewrittenLog();
 
 private:
     ToolRun ctl(const QStringList &arguments, const QByteArray &input = {});
@@ -341,6 +346,87 @@ void TestTeepctlPki::auditVerifyDetectsTampering()
     run = ctl({QStringLiteral("audit"), QStringLiteral("verify")});
     QCOMPARE(run.exitCode, 3);
     QVERIFY(run.err.contains("entry 1 was altered"));
+}
+
+namespace {
+// A local writer with the database file: triggers dropped, then `edit` run, then the hash chain
+// recomputed from the first entry so that the chain alone looks intact (#21 finding 5).
+void rewriteLog(const QString &path, const std::function<void(QSqlQuery &)> &edit)
+{
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("writer"));
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QSqlQuery query(db);
+        for (const char *trigger : {"audit_log_no_update", "audit_log_no_delete", "audit_checkpoints_no_update", "audit_checkpoints_no_delete"})
+            QVERIFY(query.exec(QStringLiteral("DROP TRIGGER %1").arg(QLatin1String(trigger))));
+        edit(query);
+        QVERIFY(query.exec(QStringLiteral("SELECT id, at, actor, action, object_type, object_id, detail_json FROM audit_log ORDER BY id")));
+        QList<teep::store::AuditEntry> entries;
+        while (query.next())
+            entries << teep::store::AuditEntry{query.value(0).toLongLong(), query.value(1).toString(), query.value(2).toString(), query.value(3).toString(),
+                                               query.value(4).toString(),   query.value(5).toString(), query.value(6).toString(), {}, {}};
+        QByteArray previous;
+        QSqlQuery update(db);
+        for (const teep::store::AuditEntry &entry : std::as_const(entries)) {
+            const QByteArray hash = teep::store::AuditLog::entryHash(previous, entry);
+            update.prepare(QStringLiteral("UPDATE audit_log SET prev_hash = ?, entry_hash = ? WHERE id = ?"));
+            update.addBindValue(previous.isEmpty() ? QVariant(QMetaType::fromType<QByteArray>()) : QVariant(previous));
+            update.addBindValue(hash);
+            update.addBindValue(entry.id);
+            QVERIFY(update.exec());
+            previous = hash;
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("writer"));
+}
+} // namespace
+
+void TestTeepctlPki::signedCheckpointsCatchARewrittenLog()
+{
+    const QString pass = QStringLiteral("env:TEEP_PASS");
+    QCOMPARE(ctl({QStringLiteral("tam"), QStringLiteral("generate"), QStringLiteral("--passphrase"), pass}).exitCode, 0);
+    for (const QString &sp : {QStringLiteral("a1"), QStringLiteral("a2"), QStringLiteral("a3")})
+        QCOMPARE(ctl({QStringLiteral("sp"), QStringLiteral("add"), sp, sp}).exitCode, 0);
+    // Without the passphrase there is no checkpoint: the audit key is in the key store.
+    QVERIFY(ctl({QStringLiteral("audit"), QStringLiteral("checkpoint")}).exitCode != 0);
+    const QString exported = m_dir->path(QStringLiteral("checkpoints.jsonl"));
+    ToolRun run = ctl({QStringLiteral("audit"), QStringLiteral("checkpoint"), QStringLiteral("--passphrase"), pass, QStringLiteral("--export"), exported});
+    QVERIFY2(run.exitCode == 0, run.err.constData());
+    QCOMPARE(ctl({QStringLiteral("sp"), QStringLiteral("add"), QStringLiteral("a4"), QStringLiteral("a4")}).exitCode, 0);
+    run = ctl({QStringLiteral("audit"), QStringLiteral("verify"), QStringLiteral("--checkpoints"), exported});
+    QVERIFY2(run.exitCode == 0, run.err.constData());
+    QVERIFY2(run.out.contains("1 signed checkpoint(s) hold (and the 1 exported), vouching for entries up to 5") && run.out.contains("the 1 entries after it are not yet vouched for"),
+             run.out.constData());
+    const QString pristine = m_dir->path(QStringLiteral("pristine.db"));
+    QVERIFY(QFile::copy(m_db, pristine));
+
+    // Edit an entry and recompute the chain: the chain looks intact, the checkpoint does not hold.
+    rewriteLog(m_db, [](QSqlQuery &query) { QVERIFY(query.exec(QStringLiteral("UPDATE audit_log SET detail_json = '{\"name\":\"Forged\"}' WHERE id = 2"))); });
+    QVERIFY(teep::test::runProgram(kTeepctl, {QStringLiteral("--database"), m_db, QStringLiteral("audit"), QStringLiteral("list")}).exitCode == 0);
+    run = ctl({QStringLiteral("audit"), QStringLiteral("verify")});
+    QCOMPARE(run.exitCode, 3);
+    QVERIFY2(run.err.contains("no longer has the hash it signed") && run.err.contains("vouched for only up to entry 0"), run.err.constData());
+
+    // Delete an entry and recompute: caught the same way.
+    QVERIFY(QFile::remove(m_db) && QFile::copy(pristine, m_db));
+    rewriteLog(m_db, [](QSqlQuery &query) { QVERIFY(query.exec(QStringLiteral("DELETE FROM audit_log WHERE id = 3"))); });
+    run = ctl({QStringLiteral("audit"), QStringLiteral("verify")});
+    QCOMPARE(run.exitCode, 3);
+    QVERIFY2(run.err.contains("checkpoint 1"), run.err.constData());
+
+    // Truncate the tail and delete the checkpoints with it: the database alone now looks fine,
+    // the exported checkpoint catches it.
+    QVERIFY(QFile::remove(m_db) && QFile::copy(pristine, m_db));
+    rewriteLog(m_db, [](QSqlQuery &query) {
+        QVERIFY(query.exec(QStringLiteral("DELETE FROM audit_log WHERE id >= 4")));
+        QVERIFY(query.exec(QStringLiteral("DELETE FROM audit_checkpoints")));
+    });
+    QCOMPARE(ctl({QStringLiteral("audit"), QStringLiteral("verify")}).exitCode, 0);
+    run = ctl({QStringLiteral("audit"), QStringLiteral("verify"), QStringLiteral("--checkpoints"), exported});
+    QCOMPARE(run.exitCode, 3);
+    QVERIFY2(run.err.contains("the exported checkpoint") && run.err.contains("is gone (the log was truncated)"), run.err.constData());
 }
 
 QTEST_GUILESS_MAIN(TestTeepctlPki)

@@ -82,7 +82,7 @@ void TestMigrations::freshDatabaseHasLatestSchemaAndSettings()
     const Database &db = *opened.value();
 
     QCOMPARE(db.schemaVersion(), teep::store::latestSchemaVersion());
-    QCOMPARE(db.schemaVersion(), 8);
+    QCOMPARE(db.schemaVersion(), 9);
     QVERIFY(QFile::exists(path));
     // Made private whatever the umask: the file and the folder made for it.
     QCOMPARE(QFileInfo(path).permissions() & (QFile::ReadGroup | QFile::WriteGroup | QFile::ReadOther | QFile::WriteOther), QFile::Permissions());
@@ -95,7 +95,7 @@ void TestMigrations::freshDatabaseHasLatestSchemaAndSettings()
 
     const QStringList expected = {
         QStringLiteral("assignments"),
-        QStringLiteral("attestation_results"), QStringLiteral("audit_log"),
+        QStringLiteral("attestation_results"), QStringLiteral("audit_checkpoints"), QStringLiteral("audit_log"),
         QStringLiteral("device_groups"),       QStringLiteral("devices"),
         QStringLiteral("installations"),       QStringLiteral("private_keys"),
         QStringLiteral("reference_values"),    QStringLiteral("request_policies"),

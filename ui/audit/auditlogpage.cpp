@@ -1,5 +1,7 @@
 #include "audit/auditlogpage.h"
 
+#include "store/auditcheckpoints.h"
+
 #include "common/filteredtable.h"
 #include "common/operation.h"
 #include "models/rowsmodel.h"
@@ -138,7 +140,11 @@ void AuditLogPage::verifyChain()
         });
         if (!verification.ok)
             return Error{QStringLiteral("audit.broken"), verification.message};
-        return verification.message;
+        // Then the signed checkpoints: they catch a writer who recomputed the chain.
+        const store::CheckpointVerification checkpoints = store::AuditCheckpoints::verifyCheckpoints(context.database.connection(), verification);
+        if (!checkpoints.ok)
+            return Error{QStringLiteral("audit.broken"), checkpoints.message};
+        return checkpoints.message;
     }, this);
     connect(operation, &Operation::finished, this, [this](bool ok, const QString &message) {
         const bool cancelled = message.contains(QLatin1String("cancelled"));
