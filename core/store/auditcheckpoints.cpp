@@ -189,12 +189,18 @@ CheckpointVerification AuditCheckpoints::verifyCheckpoints(QSqlDatabase db, cons
     result.ok = true;
     auto last = run(db, QStringLiteral("SELECT COUNT(*) FROM audit_log WHERE id > ?"), {result.vouchedThrough});
     const qint64 after = last && last.value().next() ? last.value().value(0).toLongLong() : 0;
-    result.message = QStringLiteral("%1 entries, chain intact; %2 signed checkpoint(s) hold%3, vouching for entries up to %4%5")
+    if (all.isEmpty()) {
+        result.message = QStringLiteral("%1 entries, chain intact; no signed checkpoint yet, so a rewrite of the whole chain would not show "
+                                        "(teepctl audit checkpoint)")
+                             .arg(result.entries);
+        return result;
+    }
+    result.message = QStringLiteral("%1 entries, chain intact; %2 signed checkpoint(s)%3 vouch for entries 1 to %4%5")
                          .arg(result.entries)
                          .arg(stored.value().size())
-                         .arg(exported.isEmpty() ? QString() : QStringLiteral(" (and the %1 exported)").arg(exported.size()))
+                         .arg(exported.isEmpty() ? QString() : QStringLiteral(" and %1 exported").arg(exported.size()))
                          .arg(result.vouchedThrough)
-                         .arg(after > 0 ? QStringLiteral("; the %1 entries after it are not yet vouched for (teepctl audit checkpoint)").arg(after) : QString());
+                         .arg(after > 0 ? QStringLiteral("; the %1 newer entries are not yet vouched for").arg(after) : QString());
     return result;
 }
 

@@ -43,6 +43,7 @@ AuditLogPage::AuditLogPage(Workspace &workspace, QWidget *parent) : LazyPage(par
     m_integrity = new QLabel(this);
     m_integrity->setObjectName(QStringLiteral("audit-integrity"));
     m_integrity->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_integrity->setWordWrap(true); // the verdict names how far the signed checkpoints vouch
     m_count = new QLabel(this);
     m_count->setObjectName(QStringLiteral("audit-count"));
     m_verifyButton = new QPushButton(tr("&Verify Chain"), this);
@@ -65,13 +66,15 @@ AuditLogPage::AuditLogPage(Workspace &workspace, QWidget *parent) : LazyPage(par
     });
 
     auto *bar = new QHBoxLayout;
-    bar->addWidget(m_integrity, 1);
+    bar->addStretch(1);
     bar->addWidget(m_progress);
     bar->addWidget(m_cancelButton);
     bar->addWidget(m_verifyButton);
     bar->addWidget(m_exportButton);
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(bar);
+    // Its own row, the whole width: the verdict (how far the signed checkpoints vouch) can take two lines.
+    layout->addWidget(m_integrity);
     layout->addWidget(m_table, 1);
     layout->addWidget(m_count);
     connect(&m_workspace, &Workspace::dataChanged, this, &LazyPage::refresh);
