@@ -111,6 +111,27 @@ bool waitForClose(QTcpSocket &socket, int maxMs)
     return socket.state() == QAbstractSocket::UnconnectedState;
 }
 
+// HTTPS with a self-signed certificate for localhost on a fresh key (a null key on failure).
+ServerOptions httpsOptions(crypto::KeyAlgorithm algorithm)
+{
+    ServerOptions options;
+    const auto key = crypto::Key::generate(algorithm);
+    if (!key)
+        return options;
+    crypto::CertificateSpec spec;
+    spec.commonName = QStringLiteral("localhost");
+    spec.profile = crypto::CertificateProfile::TlsServer;
+    spec.dnsNames = {QStringLiteral("localhost")};
+    const auto certificate = crypto::issueCertificate(spec, key.value(), key.value());
+    const auto der = crypto::plainPrivateKey(key.value());
+    if (!certificate || !der)
+        return options;
+    options.tlsCertificate = QSslCertificate(certificate.value().pem());
+    options.tlsKey = QSslKey(crypto::pemEncode(der.value().bytes(), "PRIVATE KEY"), algorithm == crypto::KeyAlgorithm::P256 ? QSsl::Ec : QSsl::Rsa,
+                             QSsl::Pem);
+    return options;
+}
+
 int statusOf(const QByteArray &answer)
 {
     return answer.startsWith("HTTP/1.1 ") ? answer.mid(9, 3).toInt() : 0;
@@ -277,19 +298,9 @@ void TestHostileNetwork::idleConnectionsAreClosed()
 
 void TestHostileNetwork::aSilentTlsClientIsClosed()
 {
-    const auto key = crypto::Key::generate(crypto::KeyAlgorithm::P256);
-    QVERIFY(key.ok());
-    crypto::CertificateSpec spec;
-    spec.commonName = QStringLiteral("localhost");
-    spec.profile = crypto::CertificateProfile::TlsServer;
-    spec.dnsNames = {QStringLiteral("localhost")};
-    const auto certificate = crypto::issueCertificate(spec, key.value(), key.value());
-    const auto der = crypto::plainPrivateKey(key.value());
-    QVERIFY(certificate.ok() && der.ok());
     AnsweringTam tam;
-    ServerOptions options;
-    options.tlsCertificate = QSslCertificate(certificate.value().pem());
-    options.tlsKey = QSslKey(crypto::pemEncode(der.value().bytes(), "PRIVATE KEY"), QSsl::Ec, QSsl::Pem);
+    ServerOptions options = httpsOptions(crypto::KeyAlgorithm::P256);
+    QVERIFY(!options.tlsKey.isNull());
     options.timeouts.idleMs = 300;
     TamServer server(tam, options);
     QVERIFY(server.start().ok());
@@ -440,19 +451,8 @@ void TestHostileNetwork::theDescriptorLimitIsRaised()
 void TestHostileNetwork::tlsOffersOnlyForwardSecrecyAndAead()
 {
     // An RSA key, where OpenSSL would otherwise also offer static-RSA and CBC suites.
-    const auto key = crypto::Key::generate(crypto::KeyAlgorithm::Rsa2048);
-    QVERIFY(key.ok());
-    crypto::CertificateSpec spec;
-    spec.commonName = QStringLiteral("localhost");
-    spec.profile = crypto::CertificateProfile::TlsServer;
-    spec.dnsNames = {QStringLiteral("localhost")};
-    const auto certificate = crypto::issueCertificate(spec, key.value(), key.value());
-    const auto der = crypto::plainPrivateKey(key.value());
-    QVERIFY(certificate.ok() && der.ok());
     AnsweringTam tam;
-    ServerOptions options;
-    options.tlsCertificate = QSslCertificate(certificate.value().pem());
-    options.tlsKey = QSslKey(crypto::pemEncode(der.value().bytes(), "PRIVATE KEY"), QSsl::Rsa, QSsl::Pem);
+    const ServerOptions options = httpsOptions(crypto::KeyAlgorithm::Rsa2048);
     QVERIFY(!options.tlsKey.isNull());
     TamServer server(tam, options);
     QVERIFY(server.start().ok());
