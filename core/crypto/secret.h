@@ -4,15 +4,27 @@
 
 #include <openssl/crypto.h>
 
+#ifdef Q_OS_UNIX
+#include <sys/mman.h>
+#endif
+
 namespace teep::crypto {
 
 // Bytes that must not outlive their use: passphrases, decrypted key material. Wiped on
-// destruction and on clear(); not copyable, so no stray copy is left behind by accident.
+// destruction and on clear(); not copyable, so no stray copy is left behind by accident; kept out
+// of swap where the system lets a process lock its memory (best effort: mlock may be refused).
 class Secret
 {
 public:
     Secret() = default;
-    explicit Secret(QByteArray bytes) : m_bytes(std::move(bytes)) { m_bytes.detach(); }
+    explicit Secret(QByteArray bytes) : m_bytes(std::move(bytes))
+    {
+        m_bytes.detach();
+#ifdef Q_OS_UNIX
+        if (!m_bytes.isEmpty())
+            ::mlock(m_bytes.constData(), size_t(m_bytes.size()));
+#endif
+    }
     ~Secret() { clear(); }
     Secret(const Secret &) = delete;
     Secret &operator=(const Secret &) = delete;
@@ -29,8 +41,12 @@ public:
 
     void clear()
     {
-        if (!m_bytes.isEmpty())
+        if (!m_bytes.isEmpty()) {
             OPENSSL_cleanse(m_bytes.data(), static_cast<size_t>(m_bytes.size()));
+#ifdef Q_OS_UNIX
+            ::munlock(m_bytes.constData(), size_t(m_bytes.size()));
+#endif
+        }
         m_bytes.clear();
     }
     bool isEmpty() const { return m_bytes.isEmpty(); }

@@ -42,7 +42,7 @@ public:
     {
         std::function<int()> size;
         std::function<void(bool full)> expireIdle;
-        std::function<std::optional<QDateTime>()> oldestUnproven; // when it started
+        std::function<std::optional<qint64>()> oldestUnproven; // when it started (ms since the epoch)
         std::function<void()> evictOldestUnproven;
     };
 
@@ -69,26 +69,29 @@ public:
                 member.expireIdle(full);
         }
     }
-    // Room for one more session, made if need be; false when every open session is proven.
+    // Room for one more session, made if need be; false when every open session is proven. Under
+    // a flood this runs for every newcomer: the sweep of idle sessions keeps its own pace, an
+    // unproven session gives way at once, and only a table of proven sessions is swept in full
+    // before the newcomer is refused.
     bool makeRoom()
     {
         expireIdle(false);
-        if (open() < m_max)
-            return true;
-        expireIdle(true);
         while (open() >= m_max) {
             const Member *oldest = nullptr;
-            QDateTime oldestStart;
+            qint64 oldestStart = 0;
             for (const Member &member : m_members) {
-                const std::optional<QDateTime> start = member.oldestUnproven ? member.oldestUnproven() : std::nullopt;
+                const std::optional<qint64> start = member.oldestUnproven ? member.oldestUnproven() : std::nullopt;
                 if (start && (!oldest || *start < oldestStart)) {
                     oldest = &member;
                     oldestStart = *start;
                 }
             }
-            if (!oldest)
-                return false;
-            oldest->evictOldestUnproven();
+            if (oldest) {
+                oldest->evictOldestUnproven();
+                continue;
+            }
+            expireIdle(true);
+            return open() < m_max;
         }
         return true;
     }
@@ -115,7 +118,7 @@ struct SessionBasics
     QString peer;
     QString device; // once known: set only from a message whose signature verified
     int seq = 0;    // messages logged so far
-    QDateTime started;
+    qint64 startedMs = 0; // ms since the epoch: a full table compares them for every newcomer
     QDateTime lastActivity;
     bool heardFromDevice = false; // a message of the device's arrived
     QStringList outcomes; // what happened, joined into the closing record
@@ -165,8 +168,8 @@ public:
                          QStringLiteral("%1 sessions are open, each with a device that has proven who it is; try again later").arg(m_budget->open())};
         Session session;
         session.peer = peer;
-        session.started = m_clock.now();
-        session.lastActivity = session.started;
+        session.lastActivity = m_clock.now();
+        session.startedMs = session.lastActivity.toMSecsSinceEpoch();
         const Result<qint64> id = m_fleet.openSession(m_profile, peer);
         if (!id)
             return id.error();
@@ -255,21 +258,21 @@ public:
     }
 
 private:
-    std::optional<QDateTime> oldestUnproven() const
+    std::optional<qint64> oldestUnproven() const
     {
-        std::optional<QDateTime> oldest;
+        std::optional<qint64> oldest;
         for (const Session &session : m_sessions) {
-            if (!session.proven() && (!oldest || session.started < *oldest))
-                oldest = session.started;
+            if (!session.proven() && (!oldest || session.startedMs < *oldest))
+                oldest = session.startedMs;
         }
         return oldest;
     }
 
     void evictOldestUnproven()
     {
-        const std::optional<QDateTime> oldest = oldestUnproven();
+        const std::optional<qint64> oldest = oldestUnproven();
         for (auto it = m_sessions.begin(); oldest && it != m_sessions.end(); ++it) {
-            if (!it.value().proven() && it.value().started == *oldest) {
+            if (!it.value().proven() && it.value().startedMs == *oldest) {
                 it.value().failed = true;
                 close(it.key(), it.value(), QStringLiteral("gave way to a newer session: every session was open and this device had proven nothing"));
                 return;

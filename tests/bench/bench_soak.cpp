@@ -4,7 +4,7 @@
 // byte a second of a header that never ends) and streams oversized bodies (250 MB announced).
 // Prints both rates, their ratio (target: at least 80% kept), what the attack sent and what
 // became of it, and the server's peak resident memory (target: under 200 MB). Asserts nothing.
-//   bench_soak TEEPCTL TEEP_DEVSIM [SECONDS]
+//   bench_soak TEEPCTL TEEP_DEVSIM [SECONDS [FLOODERS,SLOWLORIS,OVERSIZED]]   (default 8,300,4)
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QFile>
@@ -17,6 +17,7 @@
 #include <QUrl>
 
 #include <cstdio>
+#include <unistd.h>
 #include <memory>
 #include <vector>
 
@@ -32,6 +33,20 @@ qint64 peakRssKb(qint64 pid)
             return line.mid(6).trimmed().split(' ').first().toLongLong();
     }
     return -1;
+}
+
+// The process's CPU time (user + system) in seconds, from /proc (Linux).
+double cpuSeconds(qint64 pid)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return -1;
+    const QByteArray text = stat.readAll();
+    // The command may hold spaces: the fields that follow start after its closing parenthesis.
+    const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
+    if (fields.size() < 13)
+        return -1;
+    return (fields[11].toDouble() + fields[12].toDouble()) / double(sysconf(_SC_CLK_TCK));
 }
 
 // What the attack did, counted as it happened.
@@ -197,7 +212,7 @@ int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
     if (argc < 3) {
-        std::fprintf(stderr, "usage: bench_soak TEEPCTL TEEP_DEVSIM [SECONDS]\n");
+        std::fprintf(stderr, "usage: bench_soak TEEPCTL TEEP_DEVSIM [SECONDS [FLOODERS,SLOWLORIS,OVERSIZED]]\n");
         return 64;
     }
     const QString teepctl = QString::fromLocal8Bit(argv[1]);
@@ -225,14 +240,18 @@ int main(int argc, char *argv[])
     QObject::connect(&server, &QProcess::readyReadStandardOutput, &server, [&server] { server.readAllStandardOutput(); });
     QObject::connect(&server, &QProcess::readyReadStandardError, &server, [&server] { server.readAllStandardError(); });
 
+    const double cpuStart = cpuSeconds(server.processId());
     const Honest alone = runHonest(devsim, uri, demo, kDevicesPerRound, seconds, QStringLiteral("calm"));
     const qint64 calmPeak = peakRssKb(server.processId());
+    const double cpuCalm = cpuSeconds(server.processId());
 
     AttackCounts counts;
     Attack attack(quint16(QUrl(uri).port()), counts);
-    attack.start(8, 300, 4);
+    const QStringList mix = (argc > 4 ? QString::fromLocal8Bit(argv[4]) : QStringLiteral("8,300,4")).split(QLatin1Char(','));
+    attack.start(mix.value(0).toInt(), mix.value(1).toInt(), mix.value(2).toInt());
     const Honest attacked = runHonest(devsim, uri, demo, kDevicesPerRound, seconds, QStringLiteral("storm"));
     const qint64 peak = peakRssKb(server.processId());
+    const double cpuStorm = cpuSeconds(server.processId());
     attack.stop();
     server.kill();
     server.waitForFinished();
@@ -247,6 +266,11 @@ int main(int argc, char *argv[])
                 "(%.1f MB sent in all), %lld refusals (408/413/431/503)\n",
                 counts.floodRequests, counts.floodAnswered, counts.slowConnections, counts.slowClosedByServer, counts.oversizedBodies,
                 counts.oversizedBytesSent / 1048576.0, counts.refusedStatuses);
+    std::printf("  TAM CPU: %.0f%% of a core alone (%.2f ms a session), %.0f%% under attack; the attack took %.0f%% of a core from it "
+                "(the rest of the loss is this machine's cores shared by the devices, the attackers and the TAM)\n",
+                100.0 * (cpuCalm - cpuStart) / alone.seconds, 1000.0 * (cpuCalm - cpuStart) / qMax(1, alone.sessions),
+                100.0 * (cpuStorm - cpuCalm) / attacked.seconds,
+                100.0 * ((cpuStorm - cpuCalm) / attacked.seconds - (cpuCalm - cpuStart) / alone.seconds * attacked.rate() / qMax(0.001, alone.rate())));
     std::printf("  TAM peak resident memory %.1f MB (%.1f MB before the attack; target < 200 MB)\n", peak / 1024.0, calmPeak / 1024.0);
     return 0;
 }
