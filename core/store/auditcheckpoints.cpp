@@ -94,21 +94,15 @@ Result<AuditCheckpoint> AuditCheckpoints::make(QSqlDatabase db, KeyStore &keys, 
     const auto existing = auditKey(db);
     if (!existing)
         return existing.error();
-    qint64 keyId = 0;
-    if (existing.value()) {
-        keyId = existing.value()->first;
-    } else {
-        const Result<crypto::Key> made = crypto::Key::generate(crypto::KeyAlgorithm::P256);
-        if (!made)
-            return made.error();
-        const Result<qint64> stored = keys.store(made.value(), kKeyLabel, clock, demoUnprotected);
-        if (!stored)
-            return stored.error();
-        keyId = stored.value();
-    }
-    const Result<crypto::Key> key = keys.load(keyId);
+    // A new key is used as made: storing it encrypted and loading it back would run the
+    // passphrase's key derivation twice more for nothing.
+    Result<crypto::Key> key = existing.value() ? keys.load(existing.value()->first) : crypto::Key::generate(crypto::KeyAlgorithm::P256);
     if (!key)
         return key.error();
+    if (!existing.value()) {
+        if (const Result<qint64> stored = keys.store(key.value(), kKeyLabel, clock, demoUnprotected); !stored)
+            return stored.error();
+    }
     auto head = run(db, QStringLiteral("SELECT id, entry_hash, (SELECT COUNT(*) FROM audit_log) FROM audit_log ORDER BY id DESC LIMIT 1"));
     if (!head)
         return head.error();
