@@ -360,12 +360,35 @@ Migration auditCheckpoints()
     }};
 }
 
+// Every foreign key indexed: deleting (or re-keying) a parent row looks its children up by the
+// key, and without an index SQLite reads the whole child table each time. Deleting a session
+// nobody answered read every attestation result, evidence and all: half the TAM's time under a
+// flood of empty POSTs. The small tables are indexed too, so the rule has no exceptions to
+// remember (tst_migrations checks it).
+Migration foreignKeyIndexes()
+{
+    return {10, QStringLiteral("every foreign key indexed"), {
+        QStringLiteral("CREATE INDEX attestation_by_session ON attestation_results (session_id) WHERE session_id IS NOT NULL"),
+        QStringLiteral("CREATE INDEX sessions_by_tee ON sessions (tee_id) WHERE tee_id IS NOT NULL"),
+        QStringLiteral("CREATE INDEX installations_by_security_domain ON installations (security_domain_id) WHERE security_domain_id IS NOT NULL"),
+        QStringLiteral("CREATE INDEX request_policies_by_group ON request_policies (group_id)"),
+        QStringLiteral("CREATE INDEX request_policies_by_sp ON request_policies (sp_id)"),
+        QStringLiteral("CREATE INDEX security_domains_by_tam ON security_domains (tam_identity_id)"),
+        QStringLiteral("CREATE INDEX sp_certificates_by_key ON sp_certificates (key_id)"),
+        QStringLiteral("CREATE INDEX sp_certificates_by_sp ON sp_certificates (sp_id)"),
+        QStringLiteral("CREATE INDEX ta_requests_by_ta ON ta_requests (ta_id)"),
+        QStringLiteral("CREATE INDEX tam_identities_by_root_key ON tam_identities (root_key_id)"),
+        QStringLiteral("CREATE INDEX tam_identities_by_key ON tam_identities (key_id)"),
+    }};
+}
+
 } // namespace
 
 const MigrationList &schemaMigrations()
 {
     static const MigrationList migrations{initialSchema(),    fleetIndexes(),     assignments(),  referenceValues(), taRequests(),
-                                          fleetFilterIndex(), deployedAgents(), refusedSignatures(),  auditCheckpoints()};
+                                          fleetFilterIndex(), deployedAgents(), refusedSignatures(),  auditCheckpoints(),
+                                          foreignKeyIndexes()};
     return migrations;
 }
 

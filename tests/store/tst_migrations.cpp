@@ -8,6 +8,7 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QFileInfo>
+#include <QSet>
 #include <QTest>
 
 using teep::store::Database;
@@ -71,6 +72,7 @@ private slots:
     void emptyFileIsRefusedUntouched();
     void auditLogIsAppendOnly();
     void foreignKeysAreEnforced();
+    void everyForeignKeyIsIndexed();
 };
 
 void TestMigrations::freshDatabaseHasLatestSchemaAndSettings()
@@ -82,7 +84,7 @@ void TestMigrations::freshDatabaseHasLatestSchemaAndSettings()
     const Database &db = *opened.value();
 
     QCOMPARE(db.schemaVersion(), teep::store::latestSchemaVersion());
-    QCOMPARE(db.schemaVersion(), 9);
+    QCOMPARE(db.schemaVersion(), 10);
     QVERIFY(QFile::exists(path));
     // Made private whatever the umask: the file and the folder made for it.
     QCOMPARE(QFileInfo(path).permissions() & (QFile::ReadGroup | QFile::WriteGroup | QFile::ReadOther | QFile::WriteOther), QFile::Permissions());
@@ -350,6 +352,42 @@ void TestMigrations::foreignKeysAreEnforced()
     QVERIFY(query.lastError().text().contains(QStringLiteral("FOREIGN KEY")));
     QVERIFY(!query.exec(QStringLiteral(
         "INSERT INTO devices (name, identity_source, created_at) VALUES ('x', 'guessed', 'now')")));
+}
+
+// Deleting or re-keying a parent row looks up its children by the foreign key; without an index
+// whose first column is that key, SQLite reads the whole child table for every parent deleted (a
+// flood's unanswered sessions spent half the TAM's time reading attestation evidence that way).
+void TestMigrations::everyForeignKeyIsIndexed()
+{
+    TempDir dir;
+    auto opened = Database::open(dir.path(QStringLiteral("teep.db")));
+    QVERIFY(opened.ok());
+    const QSqlDatabase db = opened.value()->connection();
+    QStringList unindexed;
+    int checked = 0;
+    for (const QString &table : tableNames(*opened.value())) {
+        QSet<QString> leading; // the first column of each index of the table (a primary key too)
+        QSqlQuery indexes(db);
+        QVERIFY(indexes.exec(QStringLiteral("SELECT name FROM pragma_index_list('%1')").arg(table)));
+        while (indexes.next()) {
+            QSqlQuery first(db);
+            QVERIFY(first.exec(QStringLiteral("SELECT name FROM pragma_index_info('%1') WHERE seqno = 0").arg(indexes.value(0).toString())));
+            if (first.next())
+                leading << first.value(0).toString();
+        }
+        QSqlQuery keys(db);
+        QVERIFY(keys.exec(QStringLiteral("SELECT \"from\", \"table\" FROM pragma_foreign_key_list('%1') WHERE seq = 0").arg(table)));
+        while (keys.next()) {
+            ++checked;
+            const QString column = keys.value(0).toString();
+            QSqlQuery pk(db);
+            QVERIFY(pk.exec(QStringLiteral("SELECT pk FROM pragma_table_info('%1') WHERE name = '%2'").arg(table, column)) && pk.next());
+            if (!leading.contains(column) && pk.value(0).toInt() != 1)
+                unindexed << QStringLiteral("%1.%2 (references %3)").arg(table, column, keys.value(1).toString());
+        }
+    }
+    QVERIFY(checked >= 10);
+    QVERIFY2(unindexed.isEmpty(), qPrintable(unindexed.join(QStringLiteral(", "))));
 }
 
 QTEST_GUILESS_MAIN(TestMigrations)
