@@ -168,7 +168,7 @@ void MainWindow::setDatabase(std::unique_ptr<store::Database> database)
     m_tamHost = std::make_unique<tam::TamHost>(m_database->connection(), m_workspace->keys(), m_workspace->clock());
     connect(m_tamHost.get(), &tam::TamHost::runningChanged, this, &MainWindow::updateListenerLabel);
     connect(m_tamHost.get(), &tam::TamHost::sessionEvent, m_workspace.get(), [workspace = m_workspace.get()](const tam::SessionEvent &event) {
-        if (event.kind == tam::SessionEvent::Kind::Closed)
+        if (event.kind == tam::SessionEvent::Kind::Closed && event.sessionId != 0) // 0: unanswered, nothing recorded
             workspace->notifyChangedSoon(); // whatever device connected, the views catch up
     });
     updateListenerLabel(false, QString());

@@ -74,7 +74,11 @@ int runServe(Context &context, const QStringList &arguments)
                                         QStringLiteral("Failed sessions and their messages are deleted this many days after they ended; 0 keeps them "
                                                        "(default 30; the audit log keeps each one's outcome)."),
                                         QStringLiteral("days"), QStringLiteral("30"));
-    parser.addOptions({listen, tlsCert, tlsKey, maxSessions, idle, keepFailed, suitesOption});
+    const QCommandLineOption keepUnknown(QStringLiteral("keep-unknown-failed"),
+                                         QStringLiteral("Failed sessions of no known device (answers that verified nothing) beyond this many are "
+                                                        "deleted, oldest first; 0 keeps them (default 10000)."),
+                                         QStringLiteral("count"), QStringLiteral("10000"));
+    parser.addOptions({listen, tlsCert, tlsKey, maxSessions, idle, keepFailed, keepUnknown, suitesOption});
     if (const int code = parseCommand(parser, QStringLiteral("serve"), arguments, context); code >= 0)
         return code;
     if (!parser.positionalArguments().isEmpty())
@@ -132,6 +136,7 @@ int runServe(Context &context, const QStringList &arguments)
     teep::tam::EngineLimits limits;
     limits.maxSessions = qMax(1, parser.value(maxSessions).toInt());
     limits.keepFailedDays = qMax(0, parser.value(keepFailed).toInt());
+    limits.keepUnknownFailed = qMax(0, parser.value(keepUnknown).toInt());
     limits.idleSeconds = qMax(1, parser.value(idle).toInt());
     teep::tam::TamService service(db.connection(), credentials.value(), context.clock, limits);
     service.overrideTeepSuites(suites);
@@ -145,6 +150,8 @@ int runServe(Context &context, const QStringList &arguments)
         if (context.json)
             context.print({{"session", event.sessionId}, {"profile", event.profile.toStdString()}, {"peer", event.peer.toStdString()},
                            {"device", event.device.toStdString()}, {"outcome", event.summary.toStdString()}});
+        else if (event.sessionId == 0) // nobody answered its first message: no row was made
+            context.out << "unanswered " << event.profile << " request from " << event.peer << ": " << event.summary << Qt::endl;
         else
             context.out << "session " << event.sessionId << " " << (event.device.isEmpty() ? QStringLiteral("(unknown device)") : event.device) << ": "
                         << event.summary << Qt::endl;

@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <memory>
+#include <utility>
 #include <optional>
 #include <vector>
 
@@ -19,11 +20,13 @@
 namespace teep::tam {
 
 // What the console and `teepctl serve` are told about sessions as they happen.
+// Events of a session that has no row yet (nobody answered its first message) wait until it gets
+// one; if it never does, only its Closed event is told, with sessionId 0.
 struct SessionEvent
 {
     enum class Kind { Started, MessageIn, MessageOut, DeviceSeen, Closed };
     Kind kind = Kind::Started;
-    qint64 sessionId = 0;
+    qint64 sessionId = 0; // 0: a session closed unanswered, which left no row
     QString profile;   // "otrp" or "teep"
     QString peer;
     QString device;    // once known
@@ -107,23 +110,38 @@ struct EngineLimits
     int idleSeconds = 60;
     // Failed sessions (and their messages) are deleted this many days after they ended; 0 keeps them.
     int keepFailedDays = 30;
+    // Failed sessions of no known device (answers that verified nothing: forged, or an agent
+    // whose key is not registered) beyond this many are deleted, oldest first, within a minute:
+    // whoever holds a token can make one, so days alone would not bound them. 0 keeps them.
+    int keepUnknownFailed = 10000;
     // Shared by the engines of one TAM; each engine makes its own when none is given.
     std::shared_ptr<SessionBudget> budget = {};
+};
+
+// A message to the device of a session that has no row yet.
+struct HeldMessage
+{
+    QByteArray body;
+    QString summary;
+    QDateTime at;
 };
 
 // What a session of either profile keeps besides its protocol state.
 struct SessionBasics
 {
-    qint64 id = 0; // its row in `sessions`
+    qint64 id = 0; // its row in `sessions`, made when the device first answers (0 until then)
     QString peer;
     QString device; // once known: set only from a message whose signature verified
     int seq = 0;    // messages logged so far
     qint64 startedMs = 0; // ms since the epoch: a full table compares them for every newcomer
     QDateTime lastActivity;
+    QDateTime previousActivity; // before the message being handled: a refused one does not count
     bool heardFromDevice = false; // a message of the device's arrived
     QStringList outcomes; // what happened, joined into the closing record
     bool failed = false;
+    QList<HeldMessage> held; // the TAM's messages before the session had a row
 
+    bool recorded() const { return id != 0; }
     // The device has shown, by a signature that verified, who it is.
     bool proven() const { return !device.isEmpty(); }
 };
@@ -153,14 +171,17 @@ public:
     QList<qint64> ids() const
     {
         QList<qint64> rows;
-        for (const Session &session : m_sessions)
-            rows << session.id;
+        for (const Session &session : m_sessions) {
+            if (session.recorded())
+                rows << session.id;
+        }
         return rows;
     }
 
-    // A new session with its row in `sessions`, not in the table yet (insert() it once its first
-    // message is ready). tam.busy when the shared limit is reached and every open session, of
-    // either profile, is a proven device's.
+    // A new session, not in the table yet (insert() it once its first message is ready). It gets
+    // its row in `sessions` only when the device answers: a flood of empty POSTs writes nothing to
+    // the database (three synchronous commits each, before). tam.busy when the shared limit is
+    // reached and every open session, of either profile, is a proven device's.
     Result<Session> open(const QString &peer)
     {
         if (!m_budget->makeRoom())
@@ -170,10 +191,6 @@ public:
         session.peer = peer;
         session.lastActivity = m_clock.now();
         session.startedMs = session.lastActivity.toMSecsSinceEpoch();
-        const Result<qint64> id = m_fleet.openSession(m_profile, peer);
-        if (!id)
-            return id.error();
-        session.id = id.value();
         return session;
     }
 
@@ -197,38 +214,50 @@ public:
             expireIdle(true); // idle too long, though not swept yet
             return nullptr;
         }
+        found.value().previousActivity = found.value().lastActivity;
         found.value().lastActivity = now;
         return &found.value();
     }
 
     // A message to or from the device: logged in its session (a failure to log is only warned
-    // about: the exchange itself is recorded elsewhere) and told to the listener.
+    // about: the exchange itself is recorded elsewhere) and told to the listener. The device's
+    // first message gives the session its row, with what the TAM sent before.
     void logMessage(Session &session, bool toDevice, const QByteArray &body, const QString &summary)
     {
         session.heardFromDevice = session.heardFromDevice || !toDevice;
-        if (const Status logged = m_fleet.logMessage(session.id, ++session.seq, toDevice, m_mediaType, body); !logged)
+        if (!toDevice)
+            record(session);
+        if (!session.recorded()) {
+            if (toDevice)
+                session.held << HeldMessage{body, summary, m_clock.now()};
+            return;
+        }
+        if (const Status logged = m_fleet.logMessage(session.id, ++session.seq, toDevice, m_mediaType, body, m_clock.now()); !logged)
             qCWarning(lcTam) << "session" << session.id << "message not logged:" << logged.error().toString();
         announce(toDevice ? SessionEvent::Kind::MessageOut : SessionEvent::Kind::MessageIn, session, summary, body);
     }
 
     void announce(SessionEvent::Kind kind, const SessionBasics &session, const QString &summary, const QByteArray &body = {}) const
     {
+        if (!session.recorded() && kind != SessionEvent::Kind::Closed)
+            return; // told when it gets its row (record())
         if (m_listener)
             m_listener(SessionEvent{kind, session.id, m_profile, session.peer, session.device, summary, body});
     }
 
     // Ends the session `key` names: its outcomes (and `summary`) recorded, the listener told, and
-    // gone from the table (`session` is then no more). A session the device never answered
-    // leaves nothing behind: its row and the TAM's first message are deleted (a flood of empty
-    // POSTs must not fill the database).
+    // gone from the table (`session` is then no more). A failed session the device never
+    // answered leaves nothing behind (a flood of empty POSTs must not fill the database): the
+    // listener is told it closed, with sessionId 0.
     void close(const Key &key, Session &session, const QString &summary = {})
     {
         if (!summary.isEmpty())
             session.outcomes << summary;
         const QString outcome = session.outcomes.isEmpty() ? QStringLiteral("nothing to do") : session.outcomes.join(QStringLiteral("; "));
-        if (session.failed && !session.heardFromDevice && !session.proven()) {
-            if (const Status discarded = m_fleet.discardSession(session.id); !discarded)
-                qCWarning(lcTam) << "session" << session.id << "not discarded:" << discarded.error().toString();
+        if (!session.failed)
+            record(session);
+        if (!session.recorded()) {
+            // nothing to close in the database
         } else if (const Status closed = m_fleet.closeSession(session.id, !session.failed, outcome); !closed) {
             qCWarning(lcTam) << "session" << session.id << "not closed in the database:" << closed.error().toString();
         }
@@ -258,6 +287,25 @@ public:
     }
 
 private:
+    // The session's row, once: made with the time it started, then the messages it held.
+    void record(Session &session)
+    {
+        if (session.recorded())
+            return;
+        const Result<qint64> id = m_fleet.openSession(m_profile, session.peer, QDateTime::fromMSecsSinceEpoch(session.startedMs, Qt::UTC));
+        if (!id) {
+            qCWarning(lcTam) << "a session from" << session.peer << "not recorded:" << id.error().toString();
+            return;
+        }
+        session.id = id.value();
+        announce(SessionEvent::Kind::Started, session, QStringLiteral("session started"));
+        for (const HeldMessage &message : std::exchange(session.held, {})) {
+            if (const Status logged = m_fleet.logMessage(session.id, ++session.seq, true, m_mediaType, message.body, message.at); !logged)
+                qCWarning(lcTam) << "session" << session.id << "message not logged:" << logged.error().toString();
+            announce(SessionEvent::Kind::MessageOut, session, message.summary, message.body);
+        }
+    }
+
     std::optional<qint64> oldestUnproven() const
     {
         std::optional<qint64> oldest;

@@ -358,6 +358,27 @@ Result<int> Fleet::purgeFailedSessions(const QDateTime &endedBefore)
     return count;
 }
 
+Result<int> Fleet::trimUnknownFailedSessions(int keep)
+{
+    int count = 0;
+    const Status done = audited(QString(), {}, {}, {}, [&]() -> Status {
+        // sessions_by_device (device_id, started_at) finds them without reading the others.
+        auto deleted = run(m_db, QStringLiteral("DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE device_id IS NULL AND state IN ('failed', 'expired') "
+                                                "ORDER BY started_at DESC LIMIT -1 OFFSET ?)"),
+                           {keep});
+        if (!deleted)
+            return deleted.error();
+        count = deleted.value().numRowsAffected();
+        if (count > 0)
+            return store::AuditLog::append(m_db, m_clock, m_actor, QStringLiteral("sessions.purged"), QStringLiteral("session"), QString(),
+                                           {{"count", count}, {"reason", "failed sessions of no known device beyond the " + std::to_string(keep) + " kept"}});
+        return {};
+    });
+    if (!done)
+        return done.error();
+    return count;
+}
+
 Status Fleet::recordAttestation(qint64 teeId, qint64 sessionId, Tier tier, const nlohmann::json &checks, const QString &policy)
 {
     nlohmann::json detail{{"tier", tierName(tier).toStdString()}};
@@ -438,10 +459,10 @@ Status Fleet::recordFailed(qint64 teeId, const DesiredTa &ta, const QString &det
                    });
 }
 
-Result<qint64> Fleet::openSession(const QString &profile, const QString &peer)
+Result<qint64> Fleet::openSession(const QString &profile, const QString &peer, const QDateTime &startedAt)
 {
     auto inserted = run(m_db, QStringLiteral("INSERT INTO sessions (profile, peer_address, state, started_at) VALUES (?, ?, 'open', ?)"),
-                              {profile, peer, store::timestamp(m_clock)});
+                              {profile, peer, store::isoUtc(startedAt)});
     if (!inserted)
         return inserted.error();
     return inserted.value().lastInsertId().toLongLong();
@@ -453,11 +474,11 @@ Status Fleet::attachSession(qint64 sessionId, qint64 deviceId, qint64 teeId)
     return updated ? Status() : Status(updated.error());
 }
 
-Status Fleet::logMessage(qint64 sessionId, int seq, bool toDevice, const QString &mediaType, const QByteArray &body)
+Status Fleet::logMessage(qint64 sessionId, int seq, bool toDevice, const QString &mediaType, const QByteArray &body, const QDateTime &at)
 {
     auto inserted = run(m_db, QStringLiteral("INSERT INTO session_messages (session_id, seq, direction, media_type, body, at) VALUES (?, ?, ?, ?, ?, ?)"),
                               {sessionId, seq, toDevice ? QStringLiteral("to-device") : QStringLiteral("from-device"), mediaType, body,
-                               store::timestamp(m_clock)});
+                               store::isoUtc(at)});
     return inserted ? Status() : Status(inserted.error());
 }
 
@@ -467,12 +488,6 @@ Status Fleet::noteRefusedSignature(qint64 deviceId, const QString &peer)
                                             "last_refused_signature_peer = ? WHERE id = ?"),
                        {store::timestamp(m_clock), peer.left(100), deviceId});
     return updated ? Status() : Status(updated.error());
-}
-
-Status Fleet::discardSession(qint64 sessionId)
-{
-    auto deleted = run(m_db, QStringLiteral("DELETE FROM sessions WHERE id = ?"), {sessionId});
-    return deleted ? Status() : Status(deleted.error());
 }
 
 Status Fleet::closeSession(qint64 sessionId, bool completed, const QString &outcome)

@@ -140,6 +140,9 @@ public:
     // Failed sessions that ended before `endedBefore`, with their messages, deleted; the audit
     // log keeps each one's closing entry. Returns how many.
     Result<int> purgeFailedSessions(const QDateTime &endedBefore);
+    // Deletes the failed sessions of no known device beyond the newest `keep`, with their
+    // messages (audited as one sessions.purged entry). Returns how many went.
+    Result<int> trimUnknownFailedSessions(int keep);
 
     // `policy`: which attestation policy let the device in (TEEP), kept in the audit entry.
     Status recordAttestation(qint64 teeId, qint64 sessionId, Tier tier, const nlohmann::json &checks, const QString &policy = {});
@@ -149,16 +152,16 @@ public:
     Status recordRemoved(qint64 teeId, const QString &taid);
     Status recordFailed(qint64 teeId, const DesiredTa &ta, const QString &detail);
 
-    Result<qint64> openSession(const QString &profile, const QString &peer);
+    // A session's row, made when the device first answers (tam/enginesessions.h), with the time
+    // the session started.
+    Result<qint64> openSession(const QString &profile, const QString &peer, const QDateTime &startedAt);
     Status attachSession(qint64 sessionId, qint64 deviceId, qint64 teeId);
-    Status logMessage(qint64 sessionId, int seq, bool toDevice, const QString &mediaType, const QByteArray &body);
+    Status logMessage(qint64 sessionId, int seq, bool toDevice, const QString &mediaType, const QByteArray &body, const QDateTime &at);
     Status closeSession(qint64 sessionId, bool completed, const QString &outcome);
     // A message named this device (by its kid) but its signature did not verify: counted, with
     // when and from where, and nothing else about the device changes. No audit entry: a forger
     // must not be able to flood the log.
     Status noteRefusedSignature(qint64 deviceId, const QString &peer);
-    // A session the device never answered: nothing of it is kept.
-    Status discardSession(qint64 sessionId);
 
     // A page of the fleet in name order: devices after (afterName, afterId) whose name, serial or
     // group contains `filter` (case-insensitive for ASCII). Views load page by page.

@@ -30,6 +30,14 @@ TamService::TamService(QSqlDatabase db, TamCredentials tam, const Clock &clock, 
 void TamService::purgeExpiredRecords()
 {
     const QDateTime now = m_clock.now();
+    if (m_limits.keepUnknownFailed > 0 && (!m_lastTrim.isValid() || m_lastTrim.secsTo(now) >= 60)) {
+        m_lastTrim = now;
+        const Result<int> trimmed = Fleet(m_db, m_clock, QStringLiteral("tam")).trimUnknownFailedSessions(m_limits.keepUnknownFailed);
+        if (!trimmed)
+            qCWarning(lcTam) << "failed sessions of no known device not trimmed:" << trimmed.error().toString();
+        else if (trimmed.value() > 0)
+            qCInfo(lcTam) << trimmed.value() << "failed session(s) of no known device deleted beyond the" << m_limits.keepUnknownFailed << "kept";
+    }
     if (m_limits.keepFailedDays <= 0 || (m_lastPurge.isValid() && m_lastPurge.secsTo(now) < 3600))
         return;
     m_lastPurge = now;

@@ -33,13 +33,15 @@ public:
 private:
     template <typename Answer>
     Result<Answer> inBatch(const std::function<Result<Answer>()> &answer);
-    // Deletes the failed sessions past their retention, at most once an hour.
+    // Deletes the failed sessions past their retention (at most once an hour) and those of no
+    // known device beyond their number (at most once a minute).
     void purgeExpiredRecords();
 
     QSqlDatabase m_db;
     const Clock &m_clock;
     EngineLimits m_limits;
     QDateTime m_lastPurge;
+    QDateTime m_lastTrim;
     // The transaction of the round trips whose answers the server holds (group commit).
     std::unique_ptr<store::Transaction> m_batch;
     OtrpEngine m_otrp;

@@ -221,7 +221,10 @@ Result<std::optional<QByteArray>> TeepEngine::process(const QByteArray &body, co
                                          "(start a session with an empty POST)"));
     }
     Session &session = *found;
-    m_open.logMessage(session, false, body, messageTypeName(messageType(decoded.value().message)));
+    // Someone holding the token (it crossed the network in clear) may answer again and again with
+    // messages that do not verify: the first few are kept for the operator, no more.
+    if (session.refusedAnswers < kMaxRefusedAnswersLogged)
+        m_open.logMessage(session, false, body, messageTypeName(messageType(decoded.value().message)));
 
     if (session.awaitingQueryResponse) {
         session.compatibilityNotes = decoded.value().compatibilityNotes;
@@ -308,7 +311,10 @@ Result<std::optional<QByteArray>> TeepEngine::refuseUnverified(Session &session,
     // draft-ietf-teep-protocol: a token is spent by the first *validly signed* answer. A message
     // that does not verify (forged, or from a device the TAM does not know) is refused and the
     // session keeps waiting for the real one; if none comes, it expires with this reason.
+    // Nor does it keep the session alive: it expires when the device itself stays silent.
     session.failed = true;
+    session.lastActivity = session.previousActivity;
+    ++session.refusedAnswers;
     if (!session.outcomes.contains(why))
         session.outcomes << why;
     return badMessage(answer + QStringLiteral(" (nothing recorded)"));

@@ -48,6 +48,7 @@ private:
         QByteArray challenge;    // of the QueryRequest in flight, when it asks for attestation
         bool awaitingQueryResponse = true;
         bool attestationAsked = false;
+        int refusedAnswers = 0;  // answers whose signature did not verify (the session kept waiting)
         int queries = 0;         // QueryRequests sent in this session (each new one answers an agent's refusal)
         QList<qint64> algorithms; // what the TAM signs with and offers in this session, preferred first
         qint64 deviceId = 0;
@@ -81,6 +82,7 @@ private:
     // TAM can meet); the session is re-keyed to its token.
     static constexpr int kMaxQueries = 3;  // QueryRequests in a session that negotiates (suites, attestation)
     static constexpr int kMaxRounds = 32;  // ... and that sends what did not fit in one Update
+    static constexpr int kMaxRefusedAnswersLogged = 4; // answers that did not verify, logged in a session
     Result<std::optional<QByteArray>> queryAgain(Session &session, bool attestation, const QString &why, int maxQueries = kMaxQueries);
     Signer identify(const crypto::cose::SignedObject &object, const crypto::cose::AlgorithmPolicy &policy) const;
     Result<std::optional<QByteArray>> afterQueryResponse(Session &session, const crypto::cose::SignedObject &object,

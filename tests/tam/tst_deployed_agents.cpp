@@ -346,11 +346,16 @@ void TestDeployedAgents::forgedErrorChangesNothing()
 void TestDeployedAgents::tokenSpentAfterItsAnswer()
 {
     const auto [agent, response] = startKioskSession();
-    // A forged answer (right token, a key no device has) is refused and spends nothing.
-    const auto forged = m_tam->service->process(transport::Profile::Teep, agentMessage(response, crypto::Key::generate(crypto::KeyAlgorithm::P256).value()),
-                                                QStringLiteral("127.0.0.1"));
-    QVERIFY(!forged.ok());
-    QVERIFY2(forged.error().message.contains(QStringLiteral("nothing recorded")), qPrintable(forged.error().message));
+    // A forged answer (right token, a key no device has) is refused and spends nothing; sent
+    // again and again, it is logged only the first few times.
+    const QByteArray forgedAnswer = agentMessage(response, crypto::Key::generate(crypto::KeyAlgorithm::P256).value());
+    for (int i = 0; i < 10; ++i) {
+        const auto forged = m_tam->service->process(transport::Profile::Teep, forgedAnswer, QStringLiteral("127.0.0.1"));
+        QVERIFY(!forged.ok());
+        QVERIFY2(forged.error().message.contains(QStringLiteral("nothing recorded")), qPrintable(forged.error().message));
+    }
+    QVERIFY(m_tam->service->makeDurable().ok());
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM session_messages WHERE direction = 'from-device'")).toInt(), 4);
     const QByteArray signedResponse = agentMessage(response, agent);
     const auto update = m_tam->service->process(transport::Profile::Teep, signedResponse, QStringLiteral("127.0.0.1"));
     QVERIFY2(update.ok() && update.value(), qPrintable(update.ok() ? QString() : update.error().toString()));
@@ -417,7 +422,9 @@ void TestDeployedAgents::overlongChallengeIsRefused()
     QVERIFY2(refused.error().message.contains(QStringLiteral("challenge")), qPrintable(refused.error().message));
     QVERIFY(m_tam->service->makeDurable().ok());
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM session_messages WHERE direction = 'from-device'")).toInt(), 0);
-    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM sessions WHERE state = 'open'")).toInt(), 1); // still waiting for its answer
+    // Still waiting for its answer, without a row: the device has not said anything readable yet.
+    QCOMPARE(m_tam->service->openSessions(), 1);
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM sessions")).toInt(), 0);
     // 64 bytes is within bounds (and decoded), and a QueryRequest with 65 is refused by an agent.
     error.challenge = QByteArray(64, 'c');
     QVERIFY(decodeMessageBytes(encodeMessage(error)).ok());

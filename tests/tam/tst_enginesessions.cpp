@@ -1,7 +1,7 @@
 // The open sessions both engines keep (EngineSessions), against a real SQLite file and a clock the
 // test moves: the limit on open sessions (shared by the profiles; the oldest unproven session
-// gives way), idle expiry, re-keying, the message log, closing, and that a session the device never
-// answered leaves no row behind.
+// gives way), idle expiry, re-keying, the message log, closing, and that a session gets its row
+// only when the device answers (one nobody answered leaves nothing behind).
 #include "store/database.h"
 #include "store/sql.h"
 #include "tam/enginesessions.h"
@@ -45,11 +45,12 @@ private slots:
     void rekeyMovesTheSession();
     void messagesAreLoggedInOrderAndAnnounced();
     void closeRecordsTheOutcome();
+    void aSessionGetsItsRowWhenTheDeviceAnswers();
 
 private:
     Sessions sessions(int maxSessions = 10, int idleSeconds = 60, std::shared_ptr<tam::SessionBudget> budget = {})
     {
-        return Sessions(m_db->connection(), m_clock, tam::EngineLimits{maxSessions, idleSeconds, 30, std::move(budget)}, QStringLiteral("teep"),
+        return Sessions(m_db->connection(), m_clock, tam::EngineLimits{.maxSessions = maxSessions, .idleSeconds = idleSeconds, .budget = std::move(budget)}, QStringLiteral("teep"),
                         QStringLiteral("application/teep+cbor"));
     }
     TestSession opened(Sessions &table, const QString &key)
@@ -59,6 +60,16 @@ private:
             qFatal("open failed: %s", qPrintable(session.error().toString()));
         table.insert(key, session.value());
         return session.value();
+    }
+    // The TAM's first message and the device's answer: the session gets its row.
+    qint64 answered(Sessions &table, const QString &key)
+    {
+        TestSession *session = table.find(key);
+        if (!session)
+            qFatal("no session %s", qPrintable(key));
+        table.logMessage(*session, true, QByteArray("request"), QStringLiteral("QueryRequest"));
+        table.logMessage(*session, false, QByteArray("response"), QStringLiteral("QueryResponse"));
+        return session->id;
     }
 
     std::unique_ptr<test::TempDir> m_dir;
@@ -86,32 +97,45 @@ void TestEngineSessions::theOldestUnprovenSessionGivesWay()
     // A flood of empty POSTs: each newcomer takes the place of the oldest session whose device
     // has proven nothing, and a session never answered leaves no row.
     Sessions table = sessions(2, 60);
-    const TestSession first = opened(table, QStringLiteral("a"));
+    QList<tam::SessionEvent> events;
+    table.setListener([&events](const tam::SessionEvent &event) { events << event; });
+    opened(table, QStringLiteral("a"));
+    table.logMessage(*table.find(QStringLiteral("a")), true, QByteArray("request"), QStringLiteral("QueryRequest"));
     m_clock.set(m_clock.now().addSecs(1));
-    const TestSession second = opened(table, QStringLiteral("b"));
+    opened(table, QStringLiteral("b"));
     m_clock.set(m_clock.now().addSecs(1));
-    const TestSession third = opened(table, QStringLiteral("c"));
+    opened(table, QStringLiteral("c"));
     QCOMPARE(table.size(), 2);
     QVERIFY(!table.find(QStringLiteral("a")));
     QVERIFY(table.find(QStringLiteral("b")) && table.find(QStringLiteral("c")));
-    QCOMPARE(sessionRow(m_db->connection(), first.id), std::make_pair(QString(), QString()));
-    QCOMPARE(test::rowCount(m_db->connection(), QStringLiteral("sessions")), 2);
+    QCOMPARE(test::rowCount(m_db->connection(), QStringLiteral("sessions")), 0);
+    QCOMPARE(test::rowCount(m_db->connection(), QStringLiteral("session_messages")), 0);
+    // Only its end is told, without a row to name: nobody answered it.
+    QCOMPARE(events.size(), 1);
+    QCOMPARE(events[0].kind, tam::SessionEvent::Kind::Closed);
+    QCOMPARE(events[0].sessionId, 0);
+    QVERIFY(events[0].summary.contains(QStringLiteral("gave way to a newer session")));
 
-    // One that has heard from its device (an unverified answer) is closed, not erased.
-    table.find(QStringLiteral("b"))->heardFromDevice = true;
+    // One that has heard from its device (an answer not verified yet) is closed, not erased.
+    const qint64 second = answered(table, QStringLiteral("b"));
+    QVERIFY(second > 0);
     opened(table, QStringLiteral("d"));
-    QCOMPARE(sessionRow(m_db->connection(), second.id).first, QStringLiteral("failed"));
-    QVERIFY(sessionRow(m_db->connection(), second.id).second.contains(QStringLiteral("gave way to a newer session")));
-    QCOMPARE(sessionRow(m_db->connection(), third.id).first, QStringLiteral("open"));
+    QCOMPARE(table.size(), 2);
+    QVERIFY(!table.find(QStringLiteral("b")));
+    QCOMPARE(sessionRow(m_db->connection(), second).first, QStringLiteral("failed"));
+    QVERIFY(sessionRow(m_db->connection(), second).second.contains(QStringLiteral("gave way to a newer session")));
+    QCOMPARE(test::rowCount(m_db->connection(), QStringLiteral("sessions")), 1);
 }
 
 void TestEngineSessions::busyOnlyWhenEveryOpenSessionIsProven()
 {
     Sessions table = sessions(2, 60);
-    const TestSession first = opened(table, QStringLiteral("a"));
+    opened(table, QStringLiteral("a"));
+    const qint64 first = answered(table, QStringLiteral("a"));
     table.find(QStringLiteral("a"))->device = QStringLiteral("dev-a"); // its signature verified
     m_clock.set(m_clock.now().addSecs(30));
-    const TestSession second = opened(table, QStringLiteral("b"));
+    opened(table, QStringLiteral("b"));
+    const qint64 second = answered(table, QStringLiteral("b"));
     table.find(QStringLiteral("b"))->device = QStringLiteral("dev-b");
 
     const Result<TestSession> refused = table.open(QStringLiteral("127.0.0.2"));
@@ -124,8 +148,8 @@ void TestEngineSessions::busyOnlyWhenEveryOpenSessionIsProven()
     m_clock.set(m_clock.now().addSecs(31));
     const Result<TestSession> third = table.open(QStringLiteral("127.0.0.2"));
     QVERIFY(third);
-    QCOMPARE(sessionRow(m_db->connection(), first.id), std::make_pair(QStringLiteral("failed"), QStringLiteral("expired after 60 s without a message")));
-    QCOMPARE(sessionRow(m_db->connection(), second.id).first, QStringLiteral("open"));
+    QCOMPARE(sessionRow(m_db->connection(), first), std::make_pair(QStringLiteral("failed"), QStringLiteral("expired after 60 s without a message")));
+    QCOMPARE(sessionRow(m_db->connection(), second).first, QStringLiteral("open"));
     QCOMPARE(table.size(), 1);
 }
 
@@ -149,15 +173,15 @@ void TestEngineSessions::bothProfilesShareOneLimit()
 void TestEngineSessions::findNotesActivityAndExpiresIdleSessions()
 {
     Sessions table = sessions(10, 60);
-    const TestSession session = opened(table, QStringLiteral("a"));
+    opened(table, QStringLiteral("a"));
     QVERIFY(!table.find(QStringLiteral("unknown")));
 
     m_clock.set(m_clock.now().addSecs(50));
     TestSession *found = table.find(QStringLiteral("a"));
     QVERIFY(found);
-    QCOMPARE(found->id, session.id);
     QCOMPARE(found->lastActivity, m_clock.now());
     table.logMessage(*found, false, QByteArray("answer"), QStringLiteral("QueryResponse"));
+    const qint64 id = found->id;
 
     // 50 s after that message it is still open (its activity was noted); 61 s after, it is gone,
     // even before a sweep is due.
@@ -166,19 +190,20 @@ void TestEngineSessions::findNotesActivityAndExpiresIdleSessions()
     m_clock.set(m_clock.now().addSecs(61));
     QVERIFY(!table.find(QStringLiteral("a")));
     QCOMPARE(table.size(), 0);
-    QCOMPARE(sessionRow(m_db->connection(), session.id).first, QStringLiteral("failed"));
+    QCOMPARE(sessionRow(m_db->connection(), id).first, QStringLiteral("failed"));
 }
 
 void TestEngineSessions::rekeyMovesTheSession()
 {
     Sessions table = sessions();
-    const TestSession session = opened(table, QStringLiteral("old"));
+    opened(table, QStringLiteral("old"));
+    const qint64 id = answered(table, QStringLiteral("old"));
     TestSession &moved = table.rekey(QStringLiteral("old"), QStringLiteral("new"));
     moved.note = QStringLiteral("moved");
     QVERIFY(!table.find(QStringLiteral("old")));
     TestSession *found = table.find(QStringLiteral("new"));
     QVERIFY(found);
-    QCOMPARE(found->id, session.id);
+    QCOMPARE(found->id, id);
     QCOMPARE(found->note, QStringLiteral("moved"));
     QCOMPARE(table.size(), 1);
 }
@@ -207,13 +232,16 @@ void TestEngineSessions::messagesAreLoggedInOrderAndAnnounced()
     QCOMPARE(rows.value().value(1).toString(), QStringLiteral("from-device"));
     QVERIFY(!rows.value().next());
 
-    QCOMPARE(events.size(), 2);
-    QCOMPARE(events[0].kind, tam::SessionEvent::Kind::MessageOut);
-    QCOMPARE(events[0].summary, QStringLiteral("QueryRequest"));
-    QCOMPARE(events[1].kind, tam::SessionEvent::Kind::MessageIn);
-    QCOMPARE(events[1].profile, QStringLiteral("teep"));
-    QCOMPARE(events[1].body, QByteArray("response"));
-    QCOMPARE(events[1].sessionId, session->id);
+    QCOMPARE(events.size(), 3);
+    QCOMPARE(events[0].kind, tam::SessionEvent::Kind::Started);
+    QCOMPARE(events[1].kind, tam::SessionEvent::Kind::MessageOut);
+    QCOMPARE(events[1].summary, QStringLiteral("QueryRequest"));
+    QCOMPARE(events[1].body, QByteArray("request"));
+    QCOMPARE(events[2].kind, tam::SessionEvent::Kind::MessageIn);
+    QCOMPARE(events[2].profile, QStringLiteral("teep"));
+    QCOMPARE(events[2].body, QByteArray("response"));
+    for (const tam::SessionEvent &event : std::as_const(events))
+        QCOMPARE(event.sessionId, session->id);
 }
 
 void TestEngineSessions::closeRecordsTheOutcome()
@@ -221,23 +249,87 @@ void TestEngineSessions::closeRecordsTheOutcome()
     Sessions table = sessions();
     QList<tam::SessionEvent> events;
     table.setListener([&events](const tam::SessionEvent &event) { events << event; });
-    const qint64 quiet = opened(table, QStringLiteral("quiet")).id;
-    const qint64 busy = opened(table, QStringLiteral("busy")).id;
+    opened(table, QStringLiteral("quiet"));
+    opened(table, QStringLiteral("busy"));
+    const qint64 busy = answered(table, QStringLiteral("busy"));
 
-    table.close(QStringLiteral("quiet"), *table.find(QStringLiteral("quiet")));
-    QCOMPARE(sessionRow(m_db->connection(), quiet), std::make_pair(QStringLiteral("completed"), QStringLiteral("nothing to do")));
+    // A session that ends well gets its row, whether or not the device said anything.
+    TestSession *quiet = table.find(QStringLiteral("quiet"));
+    table.close(QStringLiteral("quiet"), *quiet);
+    const qint64 quietId = events.last().sessionId;
+    QVERIFY(quietId > 0 && quietId != busy);
+    QCOMPARE(sessionRow(m_db->connection(), quietId), std::make_pair(QStringLiteral("completed"), QStringLiteral("nothing to do")));
+    events.clear();
 
     TestSession *session = table.find(QStringLiteral("busy"));
     session->outcomes << QStringLiteral("acme-notes v1 installed");
-    session->heardFromDevice = true;
     session->failed = true;
     table.close(QStringLiteral("busy"), *session, QStringLiteral("the agent refused the Update"));
     QCOMPARE(sessionRow(m_db->connection(), busy),
              std::make_pair(QStringLiteral("failed"), QStringLiteral("acme-notes v1 installed; the agent refused the Update")));
     QCOMPARE(table.size(), 0);
-    QCOMPARE(events.size(), 2);
-    QCOMPARE(events[1].kind, tam::SessionEvent::Kind::Closed);
-    QCOMPARE(events[1].summary, QStringLiteral("acme-notes v1 installed; the agent refused the Update"));
+    QCOMPARE(events.size(), 1);
+    QCOMPARE(events[0].kind, tam::SessionEvent::Kind::Closed);
+    QCOMPARE(events[0].sessionId, busy);
+    QCOMPARE(events[0].summary, QStringLiteral("acme-notes v1 installed; the agent refused the Update"));
+}
+
+void TestEngineSessions::aSessionGetsItsRowWhenTheDeviceAnswers()
+{
+    // Until the device answers, the session is only in memory: a thousand empty POSTs write
+    // nothing (each made a row and logged a message before, three synchronous commits).
+    Sessions table = sessions(1000, 60);
+    QList<tam::SessionEvent> events;
+    table.setListener([&events](const tam::SessionEvent &event) { events << event; });
+    const QDateTime started = m_clock.now();
+    for (int i = 0; i < 1000; ++i) {
+        opened(table, QString::number(i));
+        table.logMessage(*table.find(QString::number(i)), true, QByteArray("request ") + QByteArray::number(i), QStringLiteral("QueryRequest"));
+    }
+    QCOMPARE(test::rowCount(m_db->connection(), QStringLiteral("sessions")), 0);
+    QCOMPARE(test::rowCount(m_db->connection(), QStringLiteral("session_messages")), 0);
+    QVERIFY(events.isEmpty());
+    QVERIFY(table.ids().isEmpty()); // nothing of these for a stopping TAM to close
+
+    // The answer to #7 arrives 5 s later: the row has the time the session started, and the
+    // TAM's message its own time, before the device's.
+    m_clock.set(started.addSecs(5));
+    TestSession *seven = table.find(QStringLiteral("7"));
+    QVERIFY(seven);
+    table.logMessage(*seven, false, QByteArray("response 7"), QStringLiteral("QueryResponse"));
+    QVERIFY(seven->recorded());
+    QCOMPARE(table.ids(), QList<qint64>{seven->id});
+    auto row = store::run(m_db->connection(), QStringLiteral("SELECT state, started_at, peer_address FROM sessions WHERE id = ?"), {seven->id});
+    QVERIFY(row && row.value().next());
+    QCOMPARE(row.value().value(0).toString(), QStringLiteral("open"));
+    QCOMPARE(row.value().value(1).toString(), store::isoUtc(started));
+    QCOMPARE(row.value().value(2).toString(), QStringLiteral("127.0.0.1"));
+    auto messages = store::run(m_db->connection(), QStringLiteral("SELECT seq, direction, body, at FROM session_messages WHERE session_id = ? ORDER BY seq"),
+                               {seven->id});
+    QVERIFY(messages && messages.value().next());
+    QCOMPARE(messages.value().value(0).toInt(), 1);
+    QCOMPARE(messages.value().value(1).toString(), QStringLiteral("to-device"));
+    QCOMPARE(messages.value().value(2).toByteArray(), QByteArray("request 7"));
+    QCOMPARE(messages.value().value(3).toString(), store::isoUtc(started));
+    QVERIFY(messages.value().next());
+    QCOMPARE(messages.value().value(1).toString(), QStringLiteral("from-device"));
+    QCOMPARE(messages.value().value(3).toString(), store::isoUtc(started.addSecs(5)));
+    QVERIFY(!messages.value().next());
+    QCOMPARE(test::rowCount(m_db->connection(), QStringLiteral("sessions")), 1);
+    // Its events are told now, in the order they happened.
+    QCOMPARE(events.size(), 3);
+    QCOMPARE(events[0].kind, tam::SessionEvent::Kind::Started);
+    QCOMPARE(events[1].kind, tam::SessionEvent::Kind::MessageOut);
+    QCOMPARE(events[1].body, QByteArray("request 7"));
+    QCOMPARE(events[2].kind, tam::SessionEvent::Kind::MessageIn);
+
+    // The rest expire unanswered: nothing more in the database, one Closed event each.
+    m_clock.set(started.addSecs(61));
+    table.expireIdle(true);
+    QCOMPARE(test::rowCount(m_db->connection(), QStringLiteral("sessions")), 1);
+    QCOMPARE(test::rowCount(m_db->connection(), QStringLiteral("session_messages")), 2);
+    QCOMPARE(events.size(), 3 + 999); // #7 had word 56 s ago: still open
+    QCOMPARE(std::count_if(events.cbegin(), events.cend(), [](const tam::SessionEvent &event) { return event.sessionId == 0; }), 999);
 }
 
 QTEST_GUILESS_MAIN(TestEngineSessions)

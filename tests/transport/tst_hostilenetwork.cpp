@@ -388,15 +388,27 @@ void TestHostileNetwork::aStoppingServerClosesOnlyItsOwnSessions()
     const auto credentials = tam::loadActiveTam(fixture.db->connection(), *fixture.keys);
     QVERIFY(credentials.ok());
     tam::TamService second(fixture.db->connection(), credentials.value(), SystemClock::instance());
-    QVERIFY(fixture.service->start(Profile::Teep, QStringLiteral("10.0.0.1")).ok());
-    QVERIFY(fixture.service->makeDurable().ok());
-    QVERIFY(second.start(Profile::Teep, QStringLiteral("10.0.0.2")).ok());
-    QVERIFY(second.makeDurable().ok());
+    const ServerOptions options;
+    TamServer secondServer(second, options);
+    const Result<QString> secondUri = secondServer.start();
+    QVERIFY(secondUri.ok());
+    // A device of each answers its QueryRequest and goes away before the Update is answered: each
+    // session has its row and stays open.
+    sim::SimFaults goesAway;
+    goesAway.disconnectAfter = 2;
+    QVERIFY(!fixture.runDevices({QStringLiteral("line-1")}, sim::SimProfile::Teep, goesAway).value(0).ok);
+    const QString firstUri = fixture.uri;
+    fixture.uri = secondUri.value();
+    QVERIFY(!fixture.runDevices({QStringLiteral("line-2")}, sim::SimProfile::Teep, goesAway).value(0).ok);
+    fixture.uri = firstUri;
+    QCOMPARE(fixture.scalar(QStringLiteral("SELECT COUNT(*) FROM sessions WHERE state = 'open'")).toInt(), 2);
+
     const Result<int> interrupted = second.interruptOpenSessions();
     QVERIFY(interrupted.ok());
     QCOMPARE(interrupted.value(), 1);
-    QCOMPARE(fixture.scalar(QStringLiteral("SELECT state FROM sessions WHERE peer_address = '10.0.0.1'")).toString(), QStringLiteral("open"));
-    QCOMPARE(fixture.scalar(QStringLiteral("SELECT state FROM sessions WHERE peer_address = '10.0.0.2'")).toString(), QStringLiteral("failed"));
+    const QString ofDevice = QStringLiteral("SELECT s.state FROM sessions s JOIN devices d ON d.id = s.device_id WHERE d.name = ?");
+    QCOMPARE(fixture.scalar(ofDevice, {QStringLiteral("line-1")}).toString(), QStringLiteral("open"));
+    QCOMPARE(fixture.scalar(ofDevice, {QStringLiteral("line-2")}).toString(), QStringLiteral("failed"));
     QCOMPARE(fixture.service->openSessions(), 1);
 }
 
@@ -426,6 +438,23 @@ void TestHostileNetwork::failedSessionsArePurgedAfterTheirRetention()
     QCOMPARE(fixture.scalar(QStringLiteral("SELECT COUNT(*) FROM session_messages")).toInt(), 2);
     QCOMPARE(fixture.scalar(QStringLiteral("SELECT COUNT(*) FROM sessions WHERE state = 'completed'")).toInt(), 1);
     QCOMPARE(fixture.scalar(QStringLiteral("SELECT COUNT(*) FROM audit_log WHERE action = 'sessions.purged'")).toInt(), 1);
+
+    // Failed sessions of no known device (whoever holds a token makes one) are also bounded in
+    // number: beyond the newest N, they go whatever their age; a known device's are not counted.
+    for (int i = 1; i <= 5; ++i)
+        QVERIFY(add(QStringLiteral("failed"), now.addSecs(-i)));
+    QVERIFY(store::run(fixture.db->connection(), QStringLiteral("INSERT INTO devices (name, identity_source, created_at) VALUES ('known', 'registered', 'x')")).ok());
+    QVERIFY(store::run(fixture.db->connection(), QStringLiteral("UPDATE sessions SET device_id = (SELECT MIN(id) FROM devices) WHERE ended_at = ?"),
+                       {store::isoUtc(now.addSecs(-5))})
+                .ok());
+    tam::EngineLimits limits;
+    limits.keepUnknownFailed = 2;
+    tam::TamService bounded(fixture.db->connection(), credentials.value(), SystemClock::instance(), limits);
+    QCOMPARE(fixture.scalar(QStringLiteral("SELECT COUNT(*) FROM sessions WHERE state = 'failed' AND device_id IS NULL")).toInt(), 2);
+    QCOMPARE(fixture.scalar(QStringLiteral("SELECT MIN(ended_at) FROM sessions WHERE state = 'failed' AND device_id IS NULL")).toString(),
+             store::isoUtc(now.addSecs(-2)));
+    QCOMPARE(fixture.scalar(QStringLiteral("SELECT COUNT(*) FROM sessions WHERE device_id IS NOT NULL")).toInt(), 1);
+    QCOMPARE(fixture.scalar(QStringLiteral("SELECT COUNT(*) FROM audit_log WHERE action = 'sessions.purged'")).toInt(), 2);
 }
 
 void TestHostileNetwork::theDescriptorLimitIsRaised()

@@ -356,6 +356,10 @@ void DevicesPage::logEvent(const tam::SessionEvent &event)
     if (event.kind == tam::SessionEvent::Kind::MessageIn || event.kind == tam::SessionEvent::Kind::MessageOut) {
         const QString arrow = event.kind == tam::SessionEvent::Kind::MessageOut ? QStringLiteral("TAM -> device") : QStringLiteral("device -> TAM");
         m_sessions->addItem(QStringLiteral("%1  session %2  %3: %4").arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss"))).arg(event.sessionId).arg(arrow, event.summary));
+    } else if (event.kind == tam::SessionEvent::Kind::Closed && event.sessionId == 0) {
+        // Nobody answered its first message (a flood's, or a device that went away): nothing was
+        // recorded, so there is nothing to reload.
+        m_sessions->addItem(QStringLiteral("%1  unanswered request from %2: %3").arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")), event.peer, event.summary));
     } else if (event.kind == tam::SessionEvent::Kind::Closed) {
         m_sessions->addItem(QStringLiteral("%1  session %2 %3 closed: %4")
                                 .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")))
