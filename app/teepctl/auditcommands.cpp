@@ -1,4 +1,5 @@
 // teepctl audit verify|list|checkpoint
+#include "checkpointexport.h"
 #include "commands.h"
 
 #include "store/auditcheckpoints.h"
@@ -7,7 +8,6 @@
 #include "store/keystore.h"
 #include "tam/tamidentity.h"
 
-#include <QFile>
 
 namespace teepctl {
 
@@ -19,15 +19,19 @@ int runAudit(Context &context, const QStringList &arguments)
                        "  also the checkpoints exported there, which catch a writer who removed the log's tail with its checkpoints.\n"
                        "list: the newest entries.\n"
                        "checkpoint: sign the log's head with the audit key (made in the key store on first use; needs --passphrase\n"
-                       "  unless the TAM identity is the demo one); --export FILE appends it to FILE (keep it elsewhere).\n"
-                       "teepctl serve makes one when it starts and when it stops."));
+                       "  unless the TAM identity is the demo one); --export FILE appends it to FILE, --syslog TARGET sends it to\n"
+                       "  the system log (local) or a collector (udp:HOST:PORT): keep them where the database's writers cannot.\n"
+                       "teepctl serve makes one when it starts, every hour and when it stops."));
     parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("verify, list or checkpoint"));
     const QCommandLineOption limit(QStringLiteral("limit"), QStringLiteral("How many entries to list (default 50)."),
                                    QStringLiteral("n"), QStringLiteral("50"));
     const QCommandLineOption exportTo(QStringLiteral("export"), QStringLiteral("checkpoint: append it to this file (one JSON line)."), QStringLiteral("file"));
-    const QCommandLineOption exported(QStringLiteral("checkpoints"), QStringLiteral("verify: checkpoints exported earlier (--export)."),
+    const QCommandLineOption syslogTo(QStringLiteral("syslog"), QStringLiteral("checkpoint: send it to local (the system log) or udp:HOST:PORT."),
+                                      QStringLiteral("target"));
+    const QCommandLineOption exported(QStringLiteral("checkpoints"),
+                                      QStringLiteral("verify: checkpoints exported earlier (--export), or syslog lines holding them (each read from its first '{')."),
                                       QStringLiteral("file"));
-    parser.addOptions({limit, exportTo, exported});
+    parser.addOptions({limit, exportTo, syslogTo, exported});
     if (const int code = parseCommand(parser, QStringLiteral("audit"), arguments, context); code >= 0)
         return code;
     const QString action = parser.positionalArguments().value(0);
@@ -45,7 +49,7 @@ int runAudit(Context &context, const QStringList &arguments)
                 ++lineNumber;
                 if (line.trimmed().isEmpty())
                     continue;
-                const auto checkpoint = teep::store::AuditCheckpoint::fromJsonLine(line);
+                const auto checkpoint = teep::store::AuditCheckpoint::fromJsonLine(line.mid(qMax(qsizetype(0), line.indexOf('{'))));
                 if (!checkpoint)
                     return context.fail(teep::Error{checkpoint.error().code, checkpoint.error().message,
                                                     QStringLiteral("%1, line %2").arg(parser.value(exported)).arg(lineNumber)});
@@ -61,6 +65,9 @@ int runAudit(Context &context, const QStringList &arguments)
         return result.ok ? kExitOk : kExitInvalid;
     }
     if (action == QLatin1String("checkpoint")) {
+        const auto exportTo_ = CheckpointExport::fromOptions(parser, exportTo.names().first(), syslogTo.names().first());
+        if (!exportTo_)
+            return context.usage(exportTo_.error().message);
         teep::store::KeyStore keys(opened.value()->connection());
         const auto active = teep::tam::TamIdentities(opened.value()->connection(), keys, context.clock, context.actor).active();
         const bool demo = active && active.value().demoUnprotected;
@@ -71,17 +78,14 @@ int runAudit(Context &context, const QStringList &arguments)
         const auto made = teep::store::AuditCheckpoints::make(opened.value()->connection(), keys, context.clock, demo);
         if (!made)
             return context.fail(made.error());
-        if (parser.isSet(exportTo)) {
-            QFile file(parser.value(exportTo));
-            if (!file.open(QIODevice::Append) || file.write(made.value().toJsonLine()) < 0 || !file.flush())
-                return context.fail(teep::Error{QStringLiteral("cli.export"), QStringLiteral("cannot append to %1: %2").arg(file.fileName(), file.errorString())});
-        }
+        if (const teep::Status sent = exportTo_.value().send(made.value()); !sent)
+            return context.fail(sent.error());
         if (context.json)
             context.print({{"checkpoint", made.value().id}, {"at", made.value().at.toStdString()}, {"entries", made.value().entries},
                            {"head_id", made.value().headId}});
         else
             context.out << "audit checkpoint " << made.value().id << ": " << made.value().entries << " entries up to entry " << made.value().headId
-                        << " signed" << (parser.isSet(exportTo) ? QStringLiteral(" and appended to %1").arg(parser.value(exportTo)) : QString()) << '\n';
+                        << " signed" << (exportTo_.value().describe().isEmpty() ? QString() : QStringLiteral(", ") + exportTo_.value().describe()) << '\n';
         return kExitOk;
     }
     if (action == QLatin1String("list")) {

@@ -1,4 +1,5 @@
 // teepctl serve [--listen ADDR:PORT] [--tls-cert F --tls-key F]  and  teepctl demo init --out DIR
+#include "checkpointexport.h"
 #include "commands.h"
 #include "stopsignals.h"
 
@@ -13,6 +14,7 @@
 
 #include <QCoreApplication>
 #include <QSslKey>
+#include <QTimer>
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -78,7 +80,17 @@ int runServe(Context &context, const QStringList &arguments)
                                          QStringLiteral("Failed sessions of no known device (answers that verified nothing) beyond this many are "
                                                         "deleted, oldest first; 0 keeps them (default 10000)."),
                                          QStringLiteral("count"), QStringLiteral("10000"));
-    parser.addOptions({listen, tlsCert, tlsKey, maxSessions, idle, keepFailed, keepUnknown, suitesOption});
+    const QCommandLineOption checkpointMinutes(QStringLiteral("checkpoint-minutes"),
+                                               QStringLiteral("A signed audit checkpoint every N minutes while serving, besides one at start and stop; "
+                                                              "0: only those (default 60)."),
+                                               QStringLiteral("n"), QStringLiteral("60"));
+    const QCommandLineOption checkpointExport(QStringLiteral("checkpoint-export"), QStringLiteral("Append each checkpoint to this file (one JSON line)."),
+                                              QStringLiteral("file"));
+    const QCommandLineOption checkpointSyslog(QStringLiteral("checkpoint-syslog"),
+                                              QStringLiteral("Send each checkpoint to local (the system log) or udp:HOST:PORT (RFC 5424)."),
+                                              QStringLiteral("target"));
+    parser.addOptions({listen, tlsCert, tlsKey, maxSessions, idle, keepFailed, keepUnknown, suitesOption, checkpointMinutes, checkpointExport,
+                       checkpointSyslog});
     if (const int code = parseCommand(parser, QStringLiteral("serve"), arguments, context); code >= 0)
         return code;
     if (!parser.positionalArguments().isEmpty())
@@ -88,6 +100,13 @@ int runServe(Context &context, const QStringList &arguments)
         return context.usage(where.error().message);
     if (parser.isSet(tlsCert) != parser.isSet(tlsKey))
         return context.usage(QStringLiteral("serve: give both --tls-cert and --tls-key, or neither"));
+    const auto exportTo = CheckpointExport::fromOptions(parser, checkpointExport.names().first(), checkpointSyslog.names().first());
+    if (!exportTo)
+        return context.usage(exportTo.error().message);
+    bool minutesOk = false;
+    const int everyMinutes = parser.value(checkpointMinutes).toInt(&minutesOk);
+    if (!minutesOk || everyMinutes < 0 || everyMinutes > 10080)
+        return context.usage(QStringLiteral("serve: --checkpoint-minutes takes a number from 0 to 10080 (a week)"));
     std::optional<teep::tam::TeepSuites> suites;
     if (parser.isSet(suitesOption)) {
         const auto parsed = teep::tam::parseTeepSuites(parser.value(suitesOption));
@@ -156,13 +175,29 @@ int runServe(Context &context, const QStringList &arguments)
             context.out << "session " << event.sessionId << " " << (event.device.isEmpty() ? QStringLiteral("(unknown device)") : event.device) << ": "
                         << event.summary << Qt::endl;
     });
-    // The audit log as this TAM finds it and as it leaves it, signed: a writer who rewrites the
-    // log in between is caught by `teepctl audit verify`.
+    // The audit log as this TAM finds it, as it goes and as it leaves it, signed: a writer who
+    // rewrites the log in between is caught by `teepctl audit verify`, and one who also removes
+    // the checkpoints by those exported elsewhere.
     const auto checkpoint = [&] {
-        if (const auto made = teep::store::AuditCheckpoints::make(db.connection(), keys, context.clock, active.value().demoUnprotected); !made)
-            context.err << "teepctl serve: no audit checkpoint: " << made.error().toString() << Qt::endl;
+        const auto made = teep::store::AuditCheckpoints::make(db.connection(), keys, context.clock, active.value().demoUnprotected);
+        const teep::Status sent = made ? exportTo.value().send(made.value()) : teep::Status(made.error());
+        if (!sent)
+            context.err << "teepctl serve: audit checkpoint: " << sent.error().toString() << Qt::endl;
     };
     checkpoint();
+    // Not in the middle of a batch whose commit is still due (the checkpoint would vouch for
+    // entries that might never be committed): a moment later.
+    QTimer checkpoints;
+    std::function<void()> whenCommitted = [&] {
+        if (service.hasUncommitted())
+            QTimer::singleShot(50, &checkpoints, whenCommitted);
+        else
+            checkpoint();
+    };
+    if (everyMinutes > 0) {
+        QObject::connect(&checkpoints, &QTimer::timeout, whenCommitted);
+        checkpoints.start(std::chrono::minutes(everyMinutes));
+    }
     teep::transport::TamServer server(service, options);
     const StopSignals stopSignals;
     keepFreedHeap();

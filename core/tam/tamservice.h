@@ -27,6 +27,9 @@ public:
     Result<QByteArray> start(transport::Profile profile, const QString &peer) override;
     Result<std::optional<QByteArray>> process(transport::Profile profile, const QByteArray &body, const QString &peer) override;
     Status makeDurable() override;
+    // Round trips are recorded that the next makeDurable() has yet to commit (their answers are
+    // held): what reads the log as committed, an audit checkpoint, waits until then.
+    bool hasUncommitted() const { return m_batch != nullptr; }
     // NAME is "sha256-<hex>" of a published TA version's code.
     Result<std::optional<QByteArray>> payload(const QString &name) override;
 

@@ -15,6 +15,7 @@
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTest>
+#include <QUdpSocket>
 
 using teep::test::ToolRun;
 
@@ -42,7 +43,7 @@ private slots:
 
 private:
     // Starts `teepctl serve` on a free port; returns its TAM URI.
-    QString startServer(QProcess &server);
+    QString startServer(QProcess &server, const QStringList &extra = {});
     QVariant scalar(const QString &sql);
 
     std::unique_ptr<teep::test::TempDir> m_dir;
@@ -61,11 +62,12 @@ void TestServe::init()
     QVERIFY(demo.out.contains("demo ready: TAM urn:uuid:"));
 }
 
-QString TestServe::startServer(QProcess &server)
+QString TestServe::startServer(QProcess &server, const QStringList &extra)
 {
     server.setProgram(kTeepctl);
-    server.setArguments({QStringLiteral("--database"), m_db, QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
-                         QStringLiteral("--idle-seconds"), QStringLiteral("5")});
+    server.setArguments(QStringList{QStringLiteral("--database"), m_db, QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                                    QStringLiteral("--idle-seconds"), QStringLiteral("5")} +
+                        extra);
     server.start();
     if (!server.waitForStarted(10000))
         return {};
@@ -187,8 +189,13 @@ void TestServe::killDuringBatchLosesNothing()
 
 void TestServe::terminateStopsCleanly()
 {
+    // Its audit checkpoints (at start and at stop) go to a file and to a syslog collector.
+    QUdpSocket collector;
+    QVERIFY(collector.bind(QHostAddress::LocalHost, 0));
+    const QString exported = m_dir->path(QStringLiteral("checkpoints.jsonl"));
     QProcess server;
-    const QString uri = startServer(server);
+    const QString uri = startServer(server, {QStringLiteral("--checkpoint-export"), exported, QStringLiteral("--checkpoint-syslog"),
+                                             QStringLiteral("udp:127.0.0.1:%1").arg(collector.localPort())});
     QVERIFY(!uri.isEmpty());
     QProcess devsim;
     devsim.start(kDevsim, {QStringLiteral("--tam"), uri, QStringLiteral("--demo-dir"), m_demo, QStringLiteral("--devices"), QStringLiteral("20"),
@@ -214,6 +221,24 @@ void TestServe::terminateStopsCleanly()
     QCOMPARE(scalar(QStringLiteral("PRAGMA integrity_check")).toString(), QStringLiteral("ok"));
     const ToolRun audit = teep::test::runProgram(kTeepctl, {QStringLiteral("--database"), m_db, QStringLiteral("audit"), QStringLiteral("verify")});
     QVERIFY2(audit.exitCode == 0, audit.out + audit.err);
+
+    QByteArray syslogLines;
+    while (collector.hasPendingDatagrams()) {
+        QByteArray datagram(int(collector.pendingDatagramSize()), '\0');
+        collector.readDatagram(datagram.data(), datagram.size());
+        // RFC 5424: <authpriv.notice>1 TIME HOST teep-tam PID audit-checkpoint - {...}
+        QVERIFY2(datagram.startsWith("<85>1 ") && datagram.contains(" teep-tam ") && datagram.contains(" audit-checkpoint - {\"at\""), datagram.constData());
+        syslogLines += datagram + '\n';
+    }
+    QCOMPARE(syslogLines.count('\n'), 2);
+    QCOMPARE(teep::test::readAll(exported).count('\n'), 2);
+    const QString syslogFile = m_dir->path(QStringLiteral("syslog.txt"));
+    teep::test::writeAll(syslogFile, syslogLines);
+    for (const QString &file : {exported, syslogFile}) {
+        const ToolRun checked = teep::test::runProgram(kTeepctl, {QStringLiteral("--database"), m_db, QStringLiteral("audit"), QStringLiteral("verify"),
+                                                                  QStringLiteral("--checkpoints"), file});
+        QVERIFY2(checked.exitCode == 0 && checked.out.contains("2 signed checkpoint(s) and 2 exported vouch for entries 1 to "), checked.out + checked.err);
+    }
 }
 
 void TestServe::registeredDevicesOnly()

@@ -391,6 +391,12 @@ void TestTeepctlPki::signedCheckpointsCatchARewrittenLog()
         QCOMPARE(ctl({QStringLiteral("sp"), QStringLiteral("add"), sp, sp}).exitCode, 0);
     // Without the passphrase there is no checkpoint: the audit key is in the key store.
     QVERIFY(ctl({QStringLiteral("audit"), QStringLiteral("checkpoint")}).exitCode != 0);
+    // A syslog target it cannot use is refused before anything is signed.
+    for (const QString &target : {QStringLiteral("tcp:127.0.0.1:514"), QStringLiteral("udp:127.0.0.1"), QStringLiteral("udp:127.0.0.1:70000")}) {
+        const ToolRun refused = ctl({QStringLiteral("audit"), QStringLiteral("checkpoint"), QStringLiteral("--passphrase"), pass, QStringLiteral("--syslog"), target});
+        QCOMPARE(refused.exitCode, 64); // usage
+        QVERIFY2(refused.err.contains("is not a syslog target") && refused.err.contains("expected local or udp:HOST:PORT"), refused.err.constData());
+    }
     const QString exported = m_dir->path(QStringLiteral("checkpoints.jsonl"));
     ToolRun run = ctl({QStringLiteral("audit"), QStringLiteral("checkpoint"), QStringLiteral("--passphrase"), pass, QStringLiteral("--export"), exported});
     QVERIFY2(run.exitCode == 0, run.err.constData());
