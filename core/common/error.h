@@ -19,9 +19,10 @@ struct Error
     QString toString() const { return where.isEmpty() ? message : where + QStringLiteral(": ") + message; }
 };
 
-// Either a value or an Error. Deliberately small: `ok()`, `value()`, `error()`.
+// Either a value or an Error. Deliberately small: `ok()`, `value()`, `error()`. Both are
+// [[nodiscard]]: an error can be handled or passed on, never dropped by forgetting it.
 template <typename T>
-class Result
+class [[nodiscard]] Result
 {
 public:
     Result(T value) : m_data(std::move(value)) {}
@@ -40,7 +41,7 @@ private:
 };
 
 // For operations that return nothing but may fail.
-class Status
+class [[nodiscard]] Status
 {
 public:
     Status() = default;

@@ -146,6 +146,20 @@ struct SessionBasics
     bool proven() const { return !device.isEmpty(); }
 };
 
+// A record of the session that could not be saved: the session fails and says which and why
+// (nothing the TAM did may go unrecorded silently). Returns whether it was saved.
+inline bool saved(SessionBasics &session, const Status &status, const QString &what)
+{
+    if (status)
+        return true;
+    session.failed = true;
+    const QString outcome = QStringLiteral("%1 not recorded: %2").arg(what, status.error().message);
+    if (!session.outcomes.contains(outcome))
+        session.outcomes << outcome;
+    qCWarning(lcTam) << "session" << session.id << outcome;
+    return false;
+}
+
 // The open sessions of one engine, by the key the device's next message carries (OTrP: the tid;
 // TEEP: the token of the request in flight): the limits and idle expiry, the message log, closing,
 // and the events. `Session` derives from SessionBasics.

@@ -131,7 +131,7 @@ Result<std::optional<QByteArray>> OtrpEngine::afterDeviceState(Session &session,
         if (deviceId == 0) {
             deviceId = record.value().deviceId;
             session.device = record.value().deviceName;
-            (void)m_fleet.attachSession(session.id, record.value().deviceId, record.value().teeId);
+            saved(session, m_fleet.attachSession(session.id, record.value().deviceId, record.value().teeId), QStringLiteral("the session's device"));
         }
         // Both signatures and the chain were checked by processGetDeviceStateResponse; firmware
         // data is optional in OTrP, and its absence lowers the tier to a warning.
@@ -143,7 +143,10 @@ Result<std::optional<QByteArray>> OtrpEngine::afterDeviceState(Session &session,
              {"detail", report.tfwVerified ? "signed by a trusted firmware key over this session's tid" : "the TEE sent no firmware data"}},
         });
         const Tier tier = report.tfwVerified ? Tier::Affirming : Tier::Warning;
-        (void)m_fleet.recordAttestation(record.value().teeId, session.id, tier, checks);
+        // Nothing is installed on a TEE whose attestation, the reason to trust it, was not saved.
+        if (!saved(session, m_fleet.recordAttestation(record.value().teeId, session.id, tier, checks),
+                   QStringLiteral("TEE %1's attestation, so nothing is sent to it;").arg(report.dsi.teeName)))
+            continue;
         m_open.announce(SessionEvent::Kind::DeviceSeen, session, QStringLiteral("%1: TEE %2 %3").arg(session.device, report.dsi.teeName, tierName(tier)));
 
         if (const Status reconciled = m_fleet.reconcile(record.value().teeId, report.dsi.sds); !reconciled)
@@ -201,7 +204,8 @@ void OtrpEngine::afterCommand(Session &session, const nlohmann::json &response)
         session.failed = true;
         session.outcomes << QStringLiteral("%1 failed: %2").arg(what, code);
         if (step.ta)
-            (void)m_fleet.recordFailed(tee.teeId, *step.ta, QStringLiteral("%1: %2").arg(code, result.error().message));
+            saved(session, m_fleet.recordFailed(tee.teeId, *step.ta, QStringLiteral("%1: %2").arg(code, result.error().message)),
+                  QStringLiteral("%1 failed, and that").arg(what));
         // A refused domain or a state the TAM no longer knows ends this TEE's work in this session.
         if (step.kind == StepKind::CreateSd || code == QLatin1String("ERR_DEV_STATE_MISMATCH") || code == QLatin1String("ERR_REQUEST_INVALID") ||
             code.startsWith(QLatin1String("ERR_AGENT")))
@@ -288,7 +292,8 @@ std::optional<QByteArray> OtrpEngine::next(Session &session)
                 session.outcomes << QStringLiteral("%1 %2 not sent: %3").arg(stepCommand(step.kind), step.taid.isEmpty() ? step.sdName : step.taid,
                                                                            message.error().message);
                 if (step.ta)
-                    (void)m_fleet.recordFailed(tee.teeId, *step.ta, message.error().message);
+                    saved(session, m_fleet.recordFailed(tee.teeId, *step.ta, message.error().message),
+                          QStringLiteral("%1 not sent, and that").arg(step.taid));
                 continue;
             }
             session.teeIndex = i;

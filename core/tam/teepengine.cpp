@@ -259,8 +259,7 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryError(Session &session, 
         session.device = signer.device->deviceName;
         session.deviceId = signer.device->deviceId;
         session.teeId = signer.device->teeId;
-        if (const Status attached = m_fleet.attachSession(session.id, session.deviceId, session.teeId); !attached)
-            qCWarning(lcTam) << "session" << session.id << "not attached to its device:" << attached.error().toString();
+        saved(session, m_fleet.attachSession(session.id, session.deviceId, session.teeId), QStringLiteral("the session's device"));
         const Result<EffectivePolicy> found = TeepSettings(m_db, m_clock, QStringLiteral("tam")).policyForDevice(session.deviceId);
         if (found)
             policy = found.value();
@@ -333,9 +332,9 @@ std::optional<QByteArray> TeepEngine::finish(Session &session, const QString &su
     if (session.deviceId != 0) {
         const QStringList &outcomes = session.outcomes;
         const QString text = outcomes.isEmpty() ? QStringLiteral("nothing to do") : outcomes.join(QStringLiteral("; "));
-        if (const Status touched = m_fleet.touch(session.deviceId, (session.failed ? QStringLiteral("failed: ") : QStringLiteral("completed: ")) + text);
-            !touched)
-            qCWarning(lcTam) << "session" << session.id << "contact not recorded:" << touched.error().toString();
+        // The last thing recorded: if it fails, the session still says so in its own record.
+        saved(session, m_fleet.touch(session.deviceId, (session.failed ? QStringLiteral("failed: ") : QStringLiteral("completed: ")) + text),
+              QStringLiteral("the device's last contact"));
     }
     m_open.close(session.token, session);
     return std::nullopt;

@@ -41,7 +41,7 @@ Result<std::optional<QByteArray>> TeepEngine::planUpdate(Session &session, const
     }
     for (auto it = installed.value().cbegin(); it != installed.value().cend(); ++it) {
         if (!reported.contains(it.key()))
-            (void)m_fleet.recordRemoved(record.teeId, it.key()); // the device no longer has it
+            saved(session, m_fleet.recordRemoved(record.teeId, it.key()), QStringLiteral("%1 gone from the device").arg(it.key()));
     }
     // The manifests to send, each in the form this device can take: without its payload when a
     // client app bundles the binary; naming its payload by URI for a device with the
@@ -141,7 +141,7 @@ Result<std::optional<QByteArray>> TeepEngine::sendUpdate(Session &session, Updat
                                 .arg(limit)
                                 .arg(ta.manifestByUri.isEmpty() ? QStringLiteral(" (published before payloads by URI: publish it again)") : QString());
         session.outcomes << QStringLiteral("%1 v%2 not sent: %3").arg(ta.taid).arg(ta.sequence).arg(why);
-        (void)m_fleet.recordFailed(session.teeId, ta, why);
+        saved(session, m_fleet.recordFailed(session.teeId, ta, why), QStringLiteral("%1 v%2 not sent").arg(ta.taid).arg(ta.sequence));
     }
     if (update.manifestList.isEmpty() && update.unneededManifestList.isEmpty())
         return finish(session);
@@ -212,13 +212,12 @@ std::optional<QByteArray> TeepEngine::afterUpdate(Session &session, const Messag
         session.notes << suitReportsNote(refusal->suitReports);
     if (std::holds_alternative<Success>(answer)) {
         for (const DesiredTa &ta : std::as_const(session.sent)) {
-            const Status recorded = m_fleet.recordInstalled(session.teeId, ta, QString());
-            session.outcomes << (recorded ? QStringLiteral("%1 v%2 installed").arg(ta.taid).arg(ta.sequence)
-                                          : QStringLiteral("%1 installed but not recorded: %2").arg(ta.taid, recorded.error().message));
+            if (saved(session, m_fleet.recordInstalled(session.teeId, ta, QString()), QStringLiteral("%1 v%2 installed but").arg(ta.taid).arg(ta.sequence)))
+                session.outcomes << QStringLiteral("%1 v%2 installed").arg(ta.taid).arg(ta.sequence);
         }
         for (const QString &taid : std::as_const(session.removing)) {
-            (void)m_fleet.recordRemoved(session.teeId, taid);
-            session.outcomes << QStringLiteral("%1 removed").arg(taid);
+            if (saved(session, m_fleet.recordRemoved(session.teeId, taid), QStringLiteral("%1 removed but").arg(taid)))
+                session.outcomes << QStringLiteral("%1 removed").arg(taid);
         }
         session.sent.clear();
         session.removing.clear();
@@ -232,7 +231,7 @@ std::optional<QByteArray> TeepEngine::afterUpdate(Session &session, const Messag
     const auto *error = std::get_if<ErrorMessage>(&answer);
     const QString why = error ? QStringLiteral("%1: %2").arg(errorCodeName(error->errCode), error->errMsg) : QStringLiteral("expected Success or Error");
     for (const DesiredTa &ta : std::as_const(session.sent))
-        (void)m_fleet.recordFailed(session.teeId, ta, why);
+        saved(session, m_fleet.recordFailed(session.teeId, ta, why), QStringLiteral("%1 v%2 refused, and that").arg(ta.taid).arg(ta.sequence));
     session.failed = true;
     return finish(session, QStringLiteral("the agent refused the Update (%1)").arg(why));
 }

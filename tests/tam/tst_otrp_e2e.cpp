@@ -34,6 +34,7 @@ private slots:
     void faults_data();
     void faults();
     void httpLevelRefusals();
+    void anUnsavedAttestationInstallsNothing();
 
 private:
     QList<sim::DeviceOutcome> runDevices(const QStringList &names, const sim::SimFaults &faults = {}, const QStringList &tees = {QStringLiteral("primary")})
@@ -236,6 +237,29 @@ void TestOtrpEndToEnd::httpLevelRefusals()
     QVERIFY(reply->readAll().contains("GetDeviceStateRequest"));
     // Nothing the refusals sent reached the fleet.
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM devices")).toInt(), 0);
+}
+
+void TestOtrpEndToEnd::anUnsavedAttestationInstallsNothing()
+{
+    // The database refuses the attestation result (a trigger stands in for a full disk): the TAM
+    // must not install on a TEE without the record of why it trusted it, and the session says so.
+    QVERIFY(store::run(m_tam->db->connection(), QStringLiteral("CREATE TRIGGER refuse_attestation BEFORE INSERT ON attestation_results "
+                                                               "BEGIN SELECT RAISE(ABORT, 'the disk said no'); END"))
+                .ok());
+    runDevices({QStringLiteral("unit")});
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM installations")).toInt(), 0);
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM security_domains")).toInt(), 0);
+    QCOMPARE(scalar(QStringLiteral("SELECT state FROM sessions")).toString(), QStringLiteral("failed"));
+    const QString outcome = scalar(QStringLiteral("SELECT outcome FROM sessions")).toString();
+    QVERIFY2(outcome.contains(QStringLiteral("TEE primary's attestation, so nothing is sent to it; not recorded:")) &&
+                 outcome.contains(QStringLiteral("the disk said no")),
+             qPrintable(outcome));
+
+    // Once the database takes it again, the same device is served.
+    QVERIFY(store::run(m_tam->db->connection(), QStringLiteral("DROP TRIGGER refuse_attestation")).ok());
+    const sim::DeviceOutcome served = runDevices({QStringLiteral("unit")}).value(0);
+    QVERIFY2(served.ok, qPrintable(served.detail));
+    QCOMPARE(served.installed, (QStringList{QStringLiteral("acme-wallet v2"), QStringLiteral("globex-drm v1")}));
 }
 
 QTEST_GUILESS_MAIN(TestOtrpEndToEnd)

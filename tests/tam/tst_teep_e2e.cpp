@@ -7,6 +7,7 @@
 #include "crypto/pkcs8.h"
 #include "crypto/pkiformats.h"
 #include "store/auditlog.h"
+#include "store/sql.h"
 #include "tam/catalog.h"
 #include "tam/fleet.h"
 #include "tam/referencevalues.h"
@@ -35,6 +36,7 @@ private slots:
     void overHttps();
     void compatibilityProfilePerDevice();
     void evidenceFormatsAreTheOperators();
+    void anUnsavedInstallationFailsTheSession();
 
 private:
     QList<sim::DeviceOutcome> run(const QStringList &names, const sim::SimFaults &faults = {})
@@ -339,6 +341,22 @@ void TestTeepEndToEnd::evidenceFormatsAreTheOperators()
     const sim::DeviceOutcome outcome = run({QStringLiteral("phone")}).first();
     QVERIFY2(outcome.ok, qPrintable(outcome.detail));
     QCOMPARE(outcome.installed.size(), 2);
+}
+
+void TestTeepEndToEnd::anUnsavedInstallationFailsTheSession()
+{
+    // The agent installs, the database refuses the record of it: the session fails and says
+    // which record was lost and why, instead of completing as if all were well.
+    QVERIFY(store::run(m_tam->db->connection(), QStringLiteral("CREATE TRIGGER refuse_installation BEFORE INSERT ON installations "
+                                                               "BEGIN SELECT RAISE(ABORT, 'the disk said no'); END"))
+                .ok());
+    run({QStringLiteral("phone")});
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM installations")).toInt(), 0);
+    QCOMPARE(scalar(QStringLiteral("SELECT state FROM sessions")).toString(), QStringLiteral("failed"));
+    const QString outcome = scalar(QStringLiteral("SELECT outcome FROM sessions")).toString();
+    QVERIFY2(outcome.contains(QStringLiteral("installed but not recorded:")) && outcome.contains(QStringLiteral("the disk said no")), qPrintable(outcome));
+    QVERIFY2(scalar(QStringLiteral("SELECT last_outcome FROM devices WHERE name = 'phone'")).toString().startsWith(QStringLiteral("failed: ")),
+             qPrintable(scalar(QStringLiteral("SELECT last_outcome FROM devices WHERE name = 'phone'")).toString()));
 }
 
 QTEST_GUILESS_MAIN(TestTeepEndToEnd)
