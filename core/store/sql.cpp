@@ -7,6 +7,60 @@
 
 namespace teep::store {
 
+QString errorCode(QSqlDriver::DbmsType dbms, const QSqlError &error)
+{
+    const QString native = error.nativeErrorCode();
+    if (dbms == QSqlDriver::PostgreSQL) {
+        // SQLSTATE, five characters: class (two) and condition.
+        static const std::unordered_map<std::string, const char *> exact = {
+            {"23505", "store.unique"}, {"23503", "store.foreign-key"}, {"40001", "store.busy"}, {"40P01", "store.busy"},
+            {"55P03", "store.busy"},   {"53100", "store.full"},        {"25006", "store.readonly"}, {"XX001", "store.corrupt"},
+            {"XX002", "store.corrupt"}};
+        if (const auto found = exact.find(native.toStdString()); found != exact.end())
+            return QString::fromLatin1(found->second);
+        if (native.startsWith(QLatin1String("23")))
+            return QStringLiteral("store.constraint");
+        if (native.startsWith(QLatin1String("58")))
+            return QStringLiteral("store.io");
+        return QStringLiteral("store.sql");
+    }
+    // SQLite: the extended result code; its low byte is the primary one.
+    bool ok = false;
+    const int extended = native.toInt(&ok);
+    if (!ok)
+        return QStringLiteral("store.sql");
+    switch (extended) {
+    case 2067: // SQLITE_CONSTRAINT_UNIQUE
+    case 1555: // SQLITE_CONSTRAINT_PRIMARYKEY
+        return QStringLiteral("store.unique");
+    case 787: // SQLITE_CONSTRAINT_FOREIGNKEY
+        return QStringLiteral("store.foreign-key");
+    default:
+        break;
+    }
+    switch (extended & 0xff) {
+    case 19: return QStringLiteral("store.constraint"); // SQLITE_CONSTRAINT: CHECK, NOT NULL, a trigger's RAISE
+    case 5:                                              // SQLITE_BUSY
+    case 6: return QStringLiteral("store.busy");         // SQLITE_LOCKED
+    case 13: return QStringLiteral("store.full");        // SQLITE_FULL
+    case 8: return QStringLiteral("store.readonly");     // SQLITE_READONLY
+    case 11:                                             // SQLITE_CORRUPT
+    case 26: return QStringLiteral("store.corrupt");     // SQLITE_NOTADB
+    case 10: return QStringLiteral("store.io");          // SQLITE_IOERR
+    default: return QStringLiteral("store.sql");
+    }
+}
+
+Error sqlError(QSqlDriver::DbmsType dbms, const QSqlError &error)
+{
+    return Error{errorCode(dbms, error), error.text()};
+}
+
+Error sqlError(const QSqlQuery &query)
+{
+    return sqlError(query.driver() ? query.driver()->dbmsType() : QSqlDriver::UnknownDbms, query.lastError());
+}
+
 // The prepared statements of one connection, idle until run() lends them out. A child of the
 // connection's driver, so it lives exactly as long as the connection.
 class StatementCache : public QObject

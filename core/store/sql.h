@@ -4,6 +4,7 @@
 #include "common/error.h"
 
 #include <QPointer>
+#include <QSqlDriver>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -24,10 +25,13 @@ struct StatementKey
     bool operator==(const StatementKey &other) const { return hash == other.hash && sql == other.sql; }
 };
 
-inline Error sqlError(const QSqlQuery &query)
-{
-    return Error{QStringLiteral("store.sql"), query.lastError().text()};
-}
+// Our code for a database error, from the driver's own (SQLite's extended result code,
+// PostgreSQL's SQLSTATE), so that callers test codes, never message text: store.unique,
+// store.foreign-key, store.constraint, store.busy, store.full, store.readonly, store.corrupt,
+// store.io, and store.sql for the rest.
+QString errorCode(QSqlDriver::DbmsType dbms, const QSqlError &error);
+Error sqlError(QSqlDriver::DbmsType dbms, const QSqlError &error);
+Error sqlError(const QSqlQuery &query);
 
 // "2026-12-01T21:07:33.123Z": what QDateTime::toString(Qt::ISODateWithMs) gives for UTC, written
 // directly (Qt's formatter costs ~20,000 instructions, and a device session stamps a dozen rows).

@@ -78,7 +78,7 @@ Result<TaVersion> Catalog::addSignedTa(const QString &spid, const QByteArray &si
                                                   "VALUES (?, ?, ?, ?, ?, ?, ?)"),
                              {taId, ta.version, ta.taname, digest, ta.binary.size(), signedTa, store::timestamp(m_clock)});
     if (!version)
-        return version.error().message.contains(QLatin1String("UNIQUE"))
+        return version.error().code == QLatin1String("store.unique")
                    ? Error{QStringLiteral("catalog.duplicate"), QStringLiteral("TA '%1' already has version %2").arg(ta.taid).arg(ta.version)}
                    : version.error();
     const qint64 versionId = version.value().lastInsertId().toLongLong();

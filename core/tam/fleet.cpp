@@ -89,7 +89,7 @@ Result<qint64> Fleet::registerDevice(const QString &name, const crypto::Certific
                                                      "VALUES (?, ?, ?, ?, 'registered', ?)"),
                                 {name, serial, groupId.value(), teeCertificate.publicKey().publicKeyDer(), store::timestamp(m_clock)});
         if (!device)
-            return device.error().message.contains(QLatin1String("UNIQUE")) ? Status(Error{QStringLiteral("fleet.duplicate"), QStringLiteral("device %1 exists").arg(name)})
+            return device.error().code == QLatin1String("store.unique") ? Status(Error{QStringLiteral("fleet.duplicate"), QStringLiteral("device %1 exists").arg(name)})
                                                                              : Status(device.error());
         deviceId = device.value().lastInsertId().toLongLong();
         // The TEE's routing name is learned at its first contact.

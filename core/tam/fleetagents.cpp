@@ -46,7 +46,7 @@ Result<qint64> Fleet::registerAgent(const QString &name, const crypto::Key &agen
                                 {name, QString::fromLatin1(kid.value().toHex()), groupId.value(), agentKey.publicKeyDer(), kid.value(), agentKeyType(agentKey),
                                  profile, store::timestamp(m_clock)});
         if (!device)
-            return device.error().message.contains(QLatin1String("UNIQUE"))
+            return device.error().code == QLatin1String("store.unique")
                        ? Status(Error{QStringLiteral("fleet.duplicate"), QStringLiteral("device %1 or this agent key is registered already").arg(name)})
                        : Status(device.error());
         deviceId = device.value().lastInsertId().toLongLong();

@@ -17,11 +17,6 @@ namespace teep::tam {
 
 namespace {
 
-Error sqlError(const QSqlQuery &query)
-{
-    return Error{QStringLiteral("store.sql"), query.lastError().text()};
-}
-
 Status validateSpid(const QString &spid)
 {
     static const QRegularExpression pattern(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"));
@@ -55,9 +50,9 @@ Result<ServiceProvider> ServiceProviders::add(const QString &spid, const QString
     query.addBindValue(name.trimmed());
     query.addBindValue(store::timestamp(m_clock));
     if (!query.exec())
-        return query.lastError().text().contains(QLatin1String("UNIQUE"))
+        return store::sqlError(query).code == QLatin1String("store.unique")
                    ? Error{QStringLiteral("sp.duplicate"), QStringLiteral("an SP with id '%1' exists").arg(spid)}
-                   : sqlError(query);
+                   : store::sqlError(query);
     if (const Status audited = store::AuditLog::append(m_db, m_clock, m_actor, QStringLiteral("service-provider.added"),
                                                        QStringLiteral("service-provider"), spid,
                                                        {{"name", name.trimmed().toStdString()}});
@@ -109,10 +104,10 @@ Result<ServiceProvider> ServiceProviders::addCertificate(const QString &spid, co
     query.addBindValue(signer.notAfter().toString(Qt::ISODate));
     query.addBindValue(store::timestamp(m_clock));
     if (!query.exec())
-        return query.lastError().text().contains(QLatin1String("UNIQUE"))
+        return store::sqlError(query).code == QLatin1String("store.unique")
                    ? Error{QStringLiteral("sp.duplicate-certificate"),
                            QStringLiteral("'%1' is already registered for an SP").arg(signer.subject())}
-                   : sqlError(query);
+                   : store::sqlError(query);
     if (const Status audited = store::AuditLog::append(
             m_db, m_clock, m_actor, QStringLiteral("service-provider.certificate-added"), QStringLiteral("service-provider"),
             spid, {{"subject", signer.subject().toStdString()}, {"certificate_sha256", signer.fingerprintSha256().toStdString()}});
@@ -135,10 +130,10 @@ Status ServiceProviders::remove(const QString &spid)
     query.prepare(QStringLiteral("DELETE FROM service_providers WHERE id = ?"));
     query.addBindValue(sp.value().id);
     if (!query.exec())
-        return query.lastError().text().contains(QLatin1String("FOREIGN KEY"))
+        return store::sqlError(query).code == QLatin1String("store.foreign-key")
                    ? Error{QStringLiteral("sp.in-use"),
                            QStringLiteral("SP '%1' still owns security domains or Trusted Applications; remove those first").arg(spid)}
-                   : sqlError(query);
+                   : store::sqlError(query);
     if (const Status audited = store::AuditLog::append(m_db, m_clock, m_actor, QStringLiteral("service-provider.removed"),
                                                        QStringLiteral("service-provider"), spid,
                                                        {{"name", sp.value().name.toStdString()}});

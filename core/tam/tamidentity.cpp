@@ -27,15 +27,12 @@ const QString kSelect = QStringLiteral(
     "COALESCE(t.root_key_id, 0), t.is_active, t.created_at, k.protection "
     "FROM tam_identities t JOIN private_keys k ON k.id = t.key_id");
 
-Error sqlError(const QSqlQuery &query)
-{
-    return Error{QStringLiteral("store.sql"), query.lastError().text()};
-}
+using store::sqlError;
 
 // A failed INSERT into tam_identities: a taken name is the one failure a user can act on.
 Error insertError(const QSqlQuery &query, const QString &name)
 {
-    if (query.lastError().text().contains(QLatin1String("UNIQUE")))
+    if (sqlError(query).code == QLatin1String("store.unique"))
         return Error{QStringLiteral("tam.duplicate"), QStringLiteral("a TAM identity named '%1' exists").arg(name)};
     return sqlError(query);
 }
