@@ -166,7 +166,7 @@ void TestTransactions::failedStatementReportsTheError()
     for (int attempt = 0; attempt < 2; ++attempt) { // the second time from the cache, if it were kept
         const auto duplicate = run(db, QStringLiteral("INSERT INTO settings (key, value) VALUES (?, '1')"), {QStringLiteral("test.dup")});
         QVERIFY(!duplicate.ok());
-        QCOMPARE(duplicate.error().code, QStringLiteral("store.sql"));
+        QCOMPARE(duplicate.error().code, QStringLiteral("store.unique"));
         QVERIFY2(duplicate.error().message.contains(QStringLiteral("UNIQUE")), qPrintable(duplicate.error().message));
     }
     QVERIFY(!run(db, QStringLiteral("SELECT nonsense FROM nowhere")).ok());
