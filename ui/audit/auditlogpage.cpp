@@ -116,14 +116,14 @@ void AuditLogPage::run(Operation *operation)
             m_progress->setValue(int(done * 1000 / total));
         }
     });
-    connect(operation, &Operation::finished, this, [this, operation](bool ok, const QString &message) {
+    connect(operation, &Operation::finished, this, [this, operation](const Operation::Outcome &outcome) {
         m_progress->hide();
         m_cancelButton->hide();
         m_verifyButton->setEnabled(true);
         m_exportButton->setEnabled(m_model->rowCount() > 0);
         m_running = nullptr;
         operation->deleteLater();
-        emit operationFinished(ok, message);
+        emit operationFinished(outcome);
     });
     operation->start();
 }
@@ -141,6 +141,8 @@ void AuditLogPage::verifyChain()
             context.progress(checked, count);
             return !context.cancelled();
         });
+        if (context.cancelled())
+            return Error{Operation::kCancelled, tr("cancelled after %n entries", nullptr, int(verification.entries))};
         if (!verification.ok)
             return Error{QStringLiteral("audit.broken"), verification.message};
         // Then the signed checkpoints: they catch a writer who recomputed the chain.
@@ -149,8 +151,10 @@ void AuditLogPage::verifyChain()
             return Error{QStringLiteral("audit.broken"), checkpoints.message};
         return checkpoints.message;
     }, this);
-    connect(operation, &Operation::finished, this, [this](bool ok, const QString &message) {
-        const bool cancelled = message.contains(QLatin1String("cancelled"));
+    connect(operation, &Operation::finished, this, [this](const Operation::Outcome &outcome) {
+        const bool ok = outcome.ok();
+        const bool cancelled = Operation::wasCancelled(outcome);
+        const QString message = ok ? outcome.value() : outcome.error().message;
         const State state = ok ? State::Pass : cancelled ? State::Warn : State::Fail;
         m_integrity->setText(ok ? tr("Integrity: intact (%1)").arg(message)
                                 : cancelled ? tr("Integrity: not checked (%1)").arg(message)
@@ -185,7 +189,7 @@ void AuditLogPage::exportCsv(const QString &path)
         qint64 written = 0;
         while (rows.value().next()) {
             if (context.cancelled())
-                return Error{QStringLiteral("ui.cancelled"), tr("Export cancelled; %1 was not written.").arg(path)};
+                return Error{Operation::kCancelled, tr("Export cancelled; %1 was not written.").arg(path)};
             QStringList fields;
             for (int column = 0; column < 7; ++column)
                 fields << csvField(rows.value().value(column).toString());
@@ -198,9 +202,9 @@ void AuditLogPage::exportCsv(const QString &path)
             return Error{QStringLiteral("audit.export"), tr("Cannot write %1: %2").arg(path, file.errorString())};
         return tr("%n entries exported to %1", nullptr, int(written)).arg(path);
     }, this);
-    connect(operation, &Operation::finished, this, [this](bool ok, const QString &message) {
-        if (!ok && !message.contains(QLatin1String("cancelled")))
-            m_workspace.prompts().error(this, tr("Export Failed"), message);
+    connect(operation, &Operation::finished, this, [this](const Operation::Outcome &outcome) {
+        if (!outcome && !Operation::wasCancelled(outcome))
+            m_workspace.prompts().error(this, tr("Export Failed"), outcome.error().message);
     });
     run(operation);
 }

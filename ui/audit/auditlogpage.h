@@ -1,6 +1,7 @@
 #pragma once
 
 #include "common/lazypage.h"
+#include "common/operation.h"
 
 class QLabel;
 class QProgressBar;
@@ -9,7 +10,6 @@ class QPushButton;
 namespace teep::ui {
 
 class FilteredTable;
-class Operation;
 class RowsModel;
 class Workspace;
 
@@ -33,7 +33,7 @@ public:
     Operation *running() const { return m_running; }
 
 signals:
-    void operationFinished(bool ok, const QString &message);
+    void operationFinished(const teep::ui::Operation::Outcome &outcome);
 
 private:
     void run(Operation *operation);

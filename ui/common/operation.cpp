@@ -40,11 +40,9 @@ void Operation::start()
         });
         m_result = m_work(context);
         if (m_result && m_cancelled)
-            m_result = Error{QStringLiteral("ui.cancelled"), tr("%1 was cancelled.").arg(m_title)};
+            m_result = Error{kCancelled, tr("%1 was cancelled.").arg(m_title)};
     });
-    connect(m_thread, &QThread::finished, this, [this] {
-        emit finished(m_result.ok(), m_result ? m_result.value() : m_result.error().message);
-    });
+    connect(m_thread, &QThread::finished, this, [this] { emit finished(m_result); });
     m_thread->start();
 }
 

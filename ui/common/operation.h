@@ -35,8 +35,9 @@ private:
 };
 
 // A command the UI starts and the UI thread never waits for: the work runs on its own thread with
-// its own database connection, reports progress, can be cancelled, and ends with finished(ok,
-// message) on the UI thread. Views show the progress and a Cancel button while it runs.
+// its own database connection, reports progress, can be cancelled, and ends with finished() on
+// the UI thread: its message, or its Error, whose code says what happened (kCancelled when the
+// user cancelled). Views show the progress and a Cancel button while it runs.
 class Operation : public QObject
 {
     Q_OBJECT
@@ -44,6 +45,9 @@ class Operation : public QObject
 public:
     // Returns the message shown when it is done (or an error that says what to do).
     using Work = std::function<Result<QString>(OperationContext &context)>;
+    using Outcome = Result<QString>;
+    static inline const QString kCancelled = QStringLiteral("ui.cancelled");
+    static bool wasCancelled(const Outcome &outcome) { return !outcome && outcome.error().code == kCancelled; }
 
     Operation(QString title, QString databasePath, Work work, QObject *parent = nullptr);
     ~Operation() override;
@@ -55,7 +59,7 @@ public:
 
 signals:
     void progressed(qint64 done, qint64 total);
-    void finished(bool ok, const QString &message);
+    void finished(const teep::ui::Operation::Outcome &outcome);
 
 private:
     QString m_title;
