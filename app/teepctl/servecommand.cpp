@@ -7,7 +7,7 @@
 #include "store/auditcheckpoints.h"
 #include "store/database.h"
 #include "store/keystore.h"
-#include "tam/demosetup.h"
+#include "demo/demosetup.h"
 #include "tam/fleet.h"
 #include "tam/tamidentity.h"
 #include "tam/tamservice.h"

@@ -5,7 +5,7 @@
 #include "crypto/jwe.h"
 #include "crypto/signature.h"
 #include "protocol/otrp/otrpframing.h"
-#include "tam/tamidentity.h"
+#include "protocol/otrp/tamid.h"
 
 #include <openssl/x509v3.h>
 
@@ -180,7 +180,7 @@ nlohmann::json OtrpTee::getDeviceState(const QByteArray &request)
             std::find(algs->begin(), algs->end(), myAlg.toStdString()) == algs->end())
             return failure(tbs, QStringLiteral("ERR_UNSUPPORTED_CRYPTO_ALG"));
     }
-    const QString tamId = tam::tamIdFromCertificate(tamCertificate.value());
+    const QString tamId = protocol::otrp::tamIdFromCertificate(tamCertificate.value());
     const nlohmann::json dsiJson =
         toJson(deviceStateFor(tamId, QString::fromStdString(tid->get<std::string>())));
     const crypto::Key tamKey = tamCertificate.value().publicKey();

@@ -4,7 +4,7 @@
 #include "common/json.h"
 #include "protocol/otrp/tamcommand.h"
 #include "sim/otrptee.h"
-#include "tam/tamidentity.h"
+#include "protocol/otrp/tamid.h"
 
 namespace teep::sim {
 
@@ -40,7 +40,7 @@ nlohmann::json OtrpTee::runCommand(const QString &command, const QByteArray &req
     if (stringOf(tbs, "tee") != m_identity.name.toStdString() || rid.isEmpty() ||
         rid.size() > 128 || stringOf(tbs, "tid").empty() || ridSeen(rid))
         return unsignedFailure(command, tbs, QStringLiteral("ERR_REQUEST_INVALID"));
-    const QString tamId = tam::tamIdFromCertificate(tamCertificate.value());
+    const QString tamId = protocol::otrp::tamIdFromCertificate(tamCertificate.value());
     if (QString::fromStdString(stringOf(tbs, "dsihash")) != m_lastDsiHash.value(tamId))
         return unsignedFailure(command, tbs, QStringLiteral("ERR_DEV_STATE_MISMATCH"));
     if (!tbs.contains("content"))

@@ -97,20 +97,6 @@ Result<CheckedChain> checkTamChain(const QList<Certificate> &certificates, const
 
 } // namespace
 
-QString tamIdFromCertificate(const Certificate &certificate)
-{
-    const QStringList names = certificate.subjectAltNames();
-    for (const QString &name : names) {
-        if (name.startsWith(QLatin1String("URI:")))
-            return name.mid(4);
-    }
-    for (const QString &name : names) {
-        if (name.startsWith(QLatin1String("RID:")))
-            return QStringLiteral("oid:") + name.mid(4);
-    }
-    return {};
-}
-
 TamIdentities::TamIdentities(QSqlDatabase db, store::KeyStore &keys, const Clock &clock, QString actor)
     : m_db(std::move(db)), m_keys(keys), m_clock(clock), m_actor(std::move(actor))
 {

@@ -4,6 +4,7 @@
 #include "common/error.h"
 #include "crypto/certificate.h"
 #include "crypto/key.h"
+#include "protocol/otrp/tamid.h"
 
 #include <QDateTime>
 #include <QList>
@@ -49,10 +50,8 @@ struct GenerateOptions
     std::optional<crypto::Key> existingKey;
 };
 
-// Decision (OTrP leaves it open, otrp.md 2.6): the TAM id is carried in the TAM certificate's
-// subjectAltName, as a URI (preferred, e.g. urn:uuid:... or the TAM's service URL) or a
-// registeredID. The first URI wins; without one, the first registeredID as "oid:<dotted>".
-QString tamIdFromCertificate(const crypto::Certificate &certificate);
+// The TAM id its certificate carries (protocol/otrp/tamid.h).
+using protocol::otrp::tamIdFromCertificate;
 
 class TamIdentities
 {

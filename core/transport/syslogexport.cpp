@@ -1,7 +1,5 @@
 #include "transport/syslogexport.h"
 
-#include "store/sql.h"
-
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QHostInfo>
@@ -69,7 +67,7 @@ QByteArray SyslogTarget::rfc5424(const QString &appName, const QString &msgId, c
 {
     // <PRI>VERSION TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA MSG
     QByteArray message = '<' + QByteArray::number(kAuthPriv * 8 + kNotice) + ">1 ";
-    message += store::isoUtc(QDateTime::currentDateTimeUtc()).toLatin1() + ' ';
+    message += QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toLatin1() + ' ';
     message += field(QHostInfo::localHostName(), 255) + ' ' + field(appName, 48) + ' ' + QByteArray::number(qint64(getpid())) + ' ' +
                field(msgId, 32) + " - ";
     return message + line;

@@ -8,7 +8,7 @@
 #include "store/sql.h"
 #include "suit/suitenvelope.h"
 #include "tam/catalog.h"
-#include "tam/demosetup.h"
+#include "demo/demosetup.h"
 
 #include <QCborArray>
 #include <QDeadlineTimer>

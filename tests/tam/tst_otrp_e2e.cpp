@@ -11,7 +11,7 @@
 #include "store/keystore.h"
 #include "store/sql.h"
 #include "tam/catalog.h"
-#include "tam/demosetup.h"
+#include "demo/demosetup.h"
 #include "tam/fleet.h"
 #include "tam/tamservice.h"
 #include "tamfixture.h"

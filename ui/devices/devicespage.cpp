@@ -6,7 +6,7 @@
 #include "sim/devicerunner.h"
 #include "store/database.h"
 #include "store/sql.h"
-#include "tam/demosetup.h"
+#include "demo/demosetup.h"
 #include "tam/tamidentity.h"
 #include "workspace.h"
 

@@ -1,4 +1,4 @@
-#include "tam/demosetup.h"
+#include "demo/demosetup.h"
 
 #include "crypto/certbuilder.h"
 #include "crypto/openssl.h"
