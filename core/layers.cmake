@@ -5,7 +5,7 @@
 #   sim, demo (simulated devices and the demo set-up; library teep_sim, never in the TAM's paths)
 # Included by core/CMakeLists.txt (checked at every configure) and run as the test `layers`:
 #   cmake -DCORE_DIR=core -P core/layers.cmake
-cmake_policy(SET CMP0057 NEW) # IN_LIST, when run with -P
+cmake_policy(VERSION 3.25) # IN_LIST and list() as the project has them, also when run with -P
 set(TEEP_LAYER_common common)
 set(TEEP_LAYER_cbor common cbor)
 set(TEEP_LAYER_crypto common cbor crypto)
@@ -44,7 +44,30 @@ function(teep_check_layers core_dir)
     endif()
 endfunction()
 
+# ui/ reads and writes through core's classes (stores, fleet, catalog), never SQL of its own: a
+# view that queried tables directly would break with every migration and bypass the audit log.
+function(teep_check_no_sql_in ui_dir)
+    get_filename_component(ui_dir "${ui_dir}" ABSOLUTE)
+    file(GLOB_RECURSE sources RELATIVE ${ui_dir} ${ui_dir}/*.h ${ui_dir}/*.cpp)
+    set(problems "")
+    foreach(source IN LISTS sources)
+        file(STRINGS ${ui_dir}/${source} lines REGEX "#include [<\"](QSqlQuery|store/sql\\.h)|store::run\\(|QSqlQuery ")
+        foreach(line IN LISTS lines)
+            string(STRIP "${line}" line)
+            list(APPEND problems "${source}: ${line}")
+        endforeach()
+    endforeach()
+    if(problems)
+        list(JOIN problems "\n  " text)
+        message(FATAL_ERROR "SQL in ui/ (use a class of core/ instead):\n  ${text}")
+    endif()
+endfunction()
+
 if(CMAKE_SCRIPT_MODE_FILE AND CORE_DIR)
     teep_check_layers(${CORE_DIR})
     message(STATUS "core/ layers: every include goes down")
+endif()
+if(CMAKE_SCRIPT_MODE_FILE AND UI_DIR)
+    teep_check_no_sql_in(${UI_DIR})
+    message(STATUS "ui/: no SQL of its own")
 endif()

@@ -32,16 +32,21 @@ struct DemoTa
 };
 } // namespace
 
+Result<QString> demoDirectory(QSqlDatabase db)
+{
+    auto marked = store::run(db, QStringLiteral("SELECT value FROM settings WHERE key = 'demo.directory'"));
+    if (!marked)
+        return marked.error();
+    return marked.value().next() ? marked.value().value(0).toString() : QString();
+}
+
 Result<DemoSetup> initDemo(QSqlDatabase db, store::KeyStore &keys, const Clock &clock, const QString &actor, const QString &outDir)
 {
-    {
-        auto marked = store::run(db, QStringLiteral("SELECT value FROM settings WHERE key = 'demo.directory'"));
-        if (!marked)
-            return marked.error();
-        if (marked.value().next())
-            return Error{QStringLiteral("demo.exists"),
-                         QStringLiteral("this database already holds a demo (written to %1); use a fresh --database").arg(marked.value().value(0).toString())};
-    }
+    const Result<QString> existing = demoDirectory(db);
+    if (!existing)
+        return existing.error();
+    if (!existing.value().isEmpty())
+        return Error{QStringLiteral("demo.exists"), QStringLiteral("this database already holds a demo (written to %1); use a fresh --database").arg(existing.value())};
     TamIdentities identities(db, keys, clock, actor);
     Result<TamIdentity> identity = identities.active();
     if (!identity) {

@@ -26,5 +26,7 @@ struct DemoSetup
 // signed TA versions and assignments of the latest to every device. In `outDir`: what simulated
 // devices need (sim/demomaterial.h). Refused when the database already holds a demo.
 Result<DemoSetup> initDemo(QSqlDatabase db, store::KeyStore &keys, const Clock &clock, const QString &actor, const QString &outDir);
+// Where initDemo wrote the demo material for this database; empty when it holds no demo.
+Result<QString> demoDirectory(QSqlDatabase db);
 
 } // namespace teep::tam

@@ -71,6 +71,30 @@ Result<QList<AuditEntry>> AuditLog::entries(QSqlDatabase db, int limit)
     return list;
 }
 
+Result<qint64> AuditLog::count(QSqlDatabase db)
+{
+    QSqlQuery query(db);
+    if (!query.exec(QStringLiteral("SELECT COUNT(*) FROM audit_log")) || !query.next())
+        return Error{QStringLiteral("audit.read"), query.lastError().text()};
+    return query.value(0).toLongLong();
+}
+
+Status AuditLog::forEach(QSqlDatabase db, const std::function<bool(const AuditEntry &entry)> &each)
+{
+    QSqlQuery query(db);
+    query.setForwardOnly(true);
+    if (!query.exec(QStringLiteral("SELECT id, at, actor, action, object_type, object_id, detail_json, prev_hash, entry_hash FROM audit_log ORDER BY id")))
+        return Error{QStringLiteral("audit.read"), query.lastError().text()};
+    while (query.next()) {
+        const AuditEntry entry{query.value(0).toLongLong(), query.value(1).toString(), query.value(2).toString(),
+                               query.value(3).toString(), query.value(4).toString(), query.value(5).toString(),
+                               query.value(6).toString(), query.value(7).toByteArray(), query.value(8).toByteArray()};
+        if (!each(entry))
+            break;
+    }
+    return {};
+}
+
 AuditVerification AuditLog::verify(QSqlDatabase db, const std::function<bool(qint64 checked)> &keepGoing)
 {
     AuditVerification result;

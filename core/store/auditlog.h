@@ -49,6 +49,10 @@ public:
                          const QString &objectType, const QString &objectId,
                          const nlohmann::json &detail = nlohmann::json::object());
     static Result<QList<AuditEntry>> entries(QSqlDatabase db, int limit = 1000);
+    static Result<qint64> count(QSqlDatabase db);
+    // Every entry, oldest first, one at a time (an export of millions holds one in memory);
+    // stops when `each` returns false.
+    static Status forEach(QSqlDatabase db, const std::function<bool(const AuditEntry &entry)> &each);
     // `keepGoing(checked)` is asked every 1,000 entries (progress); returning false stops the
     // verification, which then reports "cancelled" and is not ok.
     static AuditVerification verify(QSqlDatabase db, const std::function<bool(qint64 checked)> &keepGoing = {});

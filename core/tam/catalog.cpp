@@ -159,6 +159,17 @@ Status Catalog::attachManifest(const QString &taid, qint64 sequence, const QByte
     return transaction.commit();
 }
 
+Result<QStringList> Catalog::taNames() const
+{
+    auto rows = run(m_db, QStringLiteral("SELECT name FROM trusted_apps ORDER BY name"));
+    if (!rows)
+        return rows.error();
+    QStringList names;
+    while (rows.value().next())
+        names << rows.value().value(0).toString();
+    return names;
+}
+
 Result<QList<TaVersion>> Catalog::versions(const QString &taid) const
 {
     auto query = run(m_db,

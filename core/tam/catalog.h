@@ -58,6 +58,8 @@ public:
     // another SP, and the version must be new.
     Result<TaVersion> addSignedTa(const QString &spid, const QByteArray &signedTa);
     Result<QList<TaVersion>> versions(const QString &taid = {}) const;
+    // The TA ids in the catalog, sorted (what an operator picks from).
+    Result<QStringList> taNames() const;
     QSqlDatabase database() const { return m_db; }
     // The TEEP form of a version: a SUIT envelope signed by the SP (one of its signer
     // certificates), for this TA's component id, with the version as its sequence number and the

@@ -459,6 +459,42 @@ Status Fleet::recordFailed(qint64 teeId, const DesiredTa &ta, const QString &det
                    });
 }
 
+namespace {
+Result<QStringList> names(const QSqlDatabase &db, const QString &sql, const QVariantList &values = {})
+{
+    auto rows = run(db, sql, values);
+    if (!rows)
+        return rows.error();
+    QStringList found;
+    while (rows.value().next())
+        found << rows.value().value(0).toString();
+    return found;
+}
+} // namespace
+
+Result<QStringList> Fleet::deviceNames(int limit) const
+{
+    return names(m_db, QStringLiteral("SELECT name FROM devices ORDER BY name LIMIT ?"), {limit});
+}
+
+Result<QStringList> Fleet::groupNames() const
+{
+    return names(m_db, QStringLiteral("SELECT name FROM device_groups ORDER BY name"));
+}
+
+Result<std::optional<crypto::Key>> Fleet::agentKeyOf(const QString &name) const
+{
+    auto row = run(m_db, QStringLiteral("SELECT agent_key_spki FROM devices WHERE name = ? AND agent_key_spki IS NOT NULL"), {name});
+    if (!row)
+        return row.error();
+    if (!row.value().next())
+        return std::optional<crypto::Key>();
+    Result<crypto::Key> key = crypto::Key::fromPublicKey(row.value().value(0).toByteArray());
+    if (!key)
+        return key.error();
+    return std::optional<crypto::Key>(key.value());
+}
+
 Result<qint64> Fleet::openSession(const QString &profile, const QString &peer, const QDateTime &startedAt)
 {
     auto inserted = run(m_db, QStringLiteral("INSERT INTO sessions (profile, peer_address, state, started_at) VALUES (?, ?, 'open', ?)"),

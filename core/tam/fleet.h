@@ -79,6 +79,11 @@ public:
     Fleet(QSqlDatabase db, const Clock &clock, QString actor);
 
     Result<Admission> admission() const;
+    // Names to pick from, sorted: devices (at most `limit`) and device groups.
+    Result<QStringList> deviceNames(int limit = 10000) const;
+    Result<QStringList> groupNames() const;
+    // The registered or attested TEEP Agent key of the device named `name`, if it has one.
+    Result<std::optional<crypto::Key>> agentKeyOf(const QString &name) const;
     Status setAdmission(Admission admission);
     // A device known before it connects: its TEE certificate (OTrP identifies a TEE by it) and,
     // optionally, its group (group assignments then reach it).

@@ -8,7 +8,6 @@
 #include "statecolors.h"
 #include "store/auditlog.h"
 #include "store/database.h"
-#include "store/sql.h"
 #include "workspace.h"
 
 #include <QHBoxLayout>
@@ -92,10 +91,8 @@ void AuditLogPage::reload()
         }
     }
     m_model->setRows(rows);
-    auto total = store::run(m_workspace.database().connection(), QStringLiteral("SELECT COUNT(*) FROM audit_log"));
-    qint64 count = 0;
-    if (total && total.value().next())
-        count = total.value().value(0).toLongLong();
+    const Result<qint64> total = store::AuditLog::count(m_workspace.database().connection());
+    const qint64 count = total ? total.value() : 0;
     m_count->setText(count > kShown ? tr("Showing the newest %1 of %2 entries; Export CSV writes them all.").arg(kShown).arg(count)
                                     : tr("%n entries", nullptr, int(count)));
     m_exportButton->setEnabled(count > 0);
@@ -135,8 +132,8 @@ void AuditLogPage::verifyChain()
     m_integrity->setText(tr("Checking the hash chain..."));
     m_integrity->setStyleSheet(QString());
     auto *operation = new Operation(tr("Verifying the audit chain"), m_workspace.database().path(), [](OperationContext &context) -> Result<QString> {
-        auto total = store::run(context.database.connection(), QStringLiteral("SELECT COUNT(*) FROM audit_log"));
-        const qint64 count = total && total.value().next() ? total.value().value(0).toLongLong() : 0;
+        const Result<qint64> total = store::AuditLog::count(context.database.connection());
+        const qint64 count = total ? total.value() : 0;
         const store::AuditVerification verification = store::AuditLog::verify(context.database.connection(), [&](qint64 checked) {
             context.progress(checked, count);
             return !context.cancelled();
@@ -176,28 +173,32 @@ void AuditLogPage::exportCsv(const QString &path)
     if (m_running)
         return;
     auto *operation = new Operation(tr("Exporting the audit log"), m_workspace.database().path(), [path](OperationContext &context) -> Result<QString> {
-        auto total = store::run(context.database.connection(), QStringLiteral("SELECT COUNT(*) FROM audit_log"));
-        const qint64 count = total && total.value().next() ? total.value().value(0).toLongLong() : 0;
-        auto rows = store::run(context.database.connection(), QStringLiteral("SELECT id, at, actor, action, object_type, object_id, detail_json, "
-                                                                             "entry_hash FROM audit_log ORDER BY id"));
-        if (!rows)
-            return rows.error();
+        const Result<qint64> total = store::AuditLog::count(context.database.connection());
+        if (!total)
+            return total.error();
         QSaveFile file(path);
         if (!file.open(QIODevice::WriteOnly))
             return Error{QStringLiteral("audit.export"), tr("Cannot write %1: %2").arg(path, file.errorString())};
         file.write("id,at,actor,action,object_type,object_id,detail_json,entry_hash_sha256\r\n");
         qint64 written = 0;
-        while (rows.value().next()) {
-            if (context.cancelled())
-                return Error{Operation::kCancelled, tr("Export cancelled; %1 was not written.").arg(path)};
-            QStringList fields;
-            for (int column = 0; column < 7; ++column)
-                fields << csvField(rows.value().value(column).toString());
-            fields << QString::fromLatin1(rows.value().value(7).toByteArray().toHex());
+        bool cancelled = false;
+        const Status read = store::AuditLog::forEach(context.database.connection(), [&](const store::AuditEntry &entry) {
+            if (context.cancelled()) {
+                cancelled = true;
+                return false;
+            }
+            const QStringList fields{csvField(QString::number(entry.id)), csvField(entry.at),         csvField(entry.actor),
+                                     csvField(entry.action),              csvField(entry.objectType), csvField(entry.objectId),
+                                     csvField(entry.detailJson),          QString::fromLatin1(entry.entryHash.toHex())};
             file.write(fields.join(QLatin1Char(',')).toUtf8() + "\r\n");
             if (++written % 1000 == 0)
-                context.progress(written, count);
-        }
+                context.progress(written, total.value());
+            return true;
+        });
+        if (!read)
+            return read.error();
+        if (cancelled)
+            return Error{Operation::kCancelled, tr("Export cancelled; %1 was not written.").arg(path)};
         if (!file.commit())
             return Error{QStringLiteral("audit.export"), tr("Cannot write %1: %2").arg(path, file.errorString())};
         return tr("%n entries exported to %1", nullptr, int(written)).arg(path);

@@ -5,7 +5,6 @@
 #include "statecolors.h"
 #include "sim/devicerunner.h"
 #include "store/database.h"
-#include "store/sql.h"
 #include "demo/demosetup.h"
 #include "tam/tamidentity.h"
 #include "workspace.h"
@@ -197,8 +196,8 @@ QString DevicesPage::demoDirectory() const
 
 bool DevicesPage::hasDemo() const
 {
-    auto marked = store::run(m_workspace.database().connection(), QStringLiteral("SELECT value FROM settings WHERE key = 'demo.directory'"));
-    return marked && marked.value().next();
+    const Result<QString> directory = tam::demoDirectory(m_workspace.database().connection());
+    return directory && !directory.value().isEmpty();
 }
 
 bool DevicesPage::editListenerSettings()

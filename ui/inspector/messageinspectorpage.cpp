@@ -4,7 +4,7 @@
 #include "inspector/sequencediagram.h"
 #include "models/rowsmodel.h"
 #include "store/database.h"
-#include "store/sql.h"
+#include "tam/fleet.h"
 #include "tam/tamhost.h"
 #include "tam/tamidentity.h"
 #include "workspace.h"
@@ -269,12 +269,9 @@ QList<crypto::Key> MessageInspectorPage::verificationKeys(const QString &device)
     if (const auto active = identities.active(); active && !active.value().certificate.isNull())
         keys << active.value().certificate.publicKey();
     if (!device.isEmpty()) {
-        if (auto row = store::run(m_workspace.database().connection(), QStringLiteral("SELECT agent_key_spki FROM devices WHERE name = ? AND agent_key_spki IS NOT NULL"),
-                                  {device});
-            row && row.value().next()) {
-            if (const auto key = crypto::Key::fromPublicKey(row.value().value(0).toByteArray()))
-                keys << key.value();
-        }
+        const auto agentKey = tam::Fleet(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor()).agentKeyOf(device);
+        if (agentKey && agentKey.value())
+            keys << *agentKey.value();
     }
     return keys;
 }

@@ -6,7 +6,8 @@
 #include "crypto/pkiformats.h"
 #include "models/rowsmodel.h"
 #include "store/database.h"
-#include "store/sql.h"
+#include "tam/catalog.h"
+#include "tam/fleet.h"
 #include "tam/fleetqueries.h"
 #include "tam/serviceproviders.h"
 #include "tam/tapublisher.h"
@@ -33,15 +34,6 @@ Result<QByteArray> readFile(const QString &path, qint64 limit)
     return file.readAll();
 }
 
-QStringList column(const QSqlDatabase &db, const QString &sql)
-{
-    QStringList values;
-    if (auto rows = store::run(db, sql)) {
-        while (rows.value().next())
-            values << rows.value().value(0).toString();
-    }
-    return values;
-}
 } // namespace
 
 TrustedAppsPage::TrustedAppsPage(Workspace &workspace, QWidget *parent) : LazyPage(parent), m_workspace(workspace)
@@ -224,13 +216,21 @@ void TrustedAppsPage::openPublishDialog()
 void TrustedAppsPage::openAssignDialog()
 {
     const QSqlDatabase db = m_workspace.database().connection();
-    const QStringList taids = column(db, QStringLiteral("SELECT name FROM trusted_apps ORDER BY name"));
-    if (taids.isEmpty()) {
+    const tam::Fleet fleet(db, m_workspace.clock(), m_workspace.actor());
+    const Result<QStringList> taids = tam::Catalog(db, m_workspace.clock(), m_workspace.actor()).taNames();
+    const Result<QStringList> devices = fleet.deviceNames();
+    const Result<QStringList> groups = fleet.groupNames();
+    for (const Result<QStringList> *read : {&taids, &devices, &groups}) {
+        if (!*read) {
+            m_workspace.prompts().error(this, tr("Cannot Assign"), read->error().toString());
+            return;
+        }
+    }
+    if (taids.value().isEmpty()) {
         m_workspace.prompts().error(this, tr("Nothing to Assign"), tr("The catalog is empty: publish a TA version first (Catalog)."));
         return;
     }
-    AssignDialog dialog(taids, column(db, QStringLiteral("SELECT name FROM devices ORDER BY name LIMIT 10000")),
-                        column(db, QStringLiteral("SELECT name FROM device_groups ORDER BY name")), this);
+    AssignDialog dialog(taids.value(), devices.value(), groups.value(), this);
     if (dialog.exec() == QDialog::Accepted)
         assign(dialog.request());
 }
