@@ -5,7 +5,7 @@ set -euo pipefail
 build="${1:?usage: run.sh BUILD_DIR [SECONDS_EACH]}"
 seconds="${2:-20}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-vectors="$root/../shared/vectors"
+vectors="$root/tests/data/vectors"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
