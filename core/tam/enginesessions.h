@@ -3,7 +3,7 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/logging.h"
-#include "tam/fleet.h"
+#include "tam/sessionrecords.h"
 
 #include <QDateTime>
 #include <QHash>
@@ -168,7 +168,7 @@ class EngineSessions
 {
 public:
     EngineSessions(QSqlDatabase db, const Clock &clock, EngineLimits limits, QString profile, QString mediaType)
-        : m_clock(clock), m_limits(limits), m_fleet(db, clock, QStringLiteral("tam")), m_profile(std::move(profile)),
+        : m_clock(clock), m_limits(limits), m_records(db, clock, QStringLiteral("tam")), m_profile(std::move(profile)),
           m_mediaType(std::move(mediaType)), m_budget(limits.budget ? limits.budget : std::make_shared<SessionBudget>(limits.maxSessions))
     {
         m_member = m_budget->join({[this] { return size(); }, [this](bool full) { expireIdle(full); }, [this] { return oldestUnproven(); },
@@ -209,6 +209,8 @@ public:
     }
 
     void insert(const Key &key, const Session &session) { m_sessions.insert(key, session); }
+    // The device (and TEE) the session turned out to be with, once its signature verified.
+    Status attach(const Session &session, qint64 deviceId, qint64 teeId) { return m_records.attachSession(session.id, deviceId, teeId); }
     bool contains(const Key &key) const { return m_sessions.contains(key); }
 
     // The session the device's next message names by `key`, moved to `newKey` (TEEP: each request
@@ -246,7 +248,7 @@ public:
                 session.held << HeldMessage{body, summary, m_clock.now()};
             return;
         }
-        if (const Status logged = m_fleet.logMessage(session.id, ++session.seq, toDevice, m_mediaType, body, m_clock.now()); !logged)
+        if (const Status logged = m_records.logMessage(session.id, ++session.seq, toDevice, m_mediaType, body, m_clock.now()); !logged)
             qCWarning(lcTam) << "session" << session.id << "message not logged:" << logged.error().toString();
         announce(toDevice ? SessionEvent::Kind::MessageOut : SessionEvent::Kind::MessageIn, session, summary, body);
     }
@@ -272,7 +274,7 @@ public:
             record(session);
         if (!session.recorded()) {
             // nothing to close in the database
-        } else if (const Status closed = m_fleet.closeSession(session.id, !session.failed, outcome); !closed) {
+        } else if (const Status closed = m_records.closeSession(session.id, !session.failed, outcome); !closed) {
             qCWarning(lcTam) << "session" << session.id << "not closed in the database:" << closed.error().toString();
         }
         announce(SessionEvent::Kind::Closed, session, outcome);
@@ -306,7 +308,7 @@ private:
     {
         if (session.recorded())
             return;
-        const Result<qint64> id = m_fleet.openSession(m_profile, session.peer, QDateTime::fromMSecsSinceEpoch(session.startedMs, Qt::UTC));
+        const Result<qint64> id = m_records.openSession(m_profile, session.peer, QDateTime::fromMSecsSinceEpoch(session.startedMs, Qt::UTC));
         if (!id) {
             qCWarning(lcTam) << "a session from" << session.peer << "not recorded:" << id.error().toString();
             return;
@@ -314,7 +316,7 @@ private:
         session.id = id.value();
         announce(SessionEvent::Kind::Started, session, QStringLiteral("session started"));
         for (const HeldMessage &message : std::exchange(session.held, {})) {
-            if (const Status logged = m_fleet.logMessage(session.id, ++session.seq, true, m_mediaType, message.body, message.at); !logged)
+            if (const Status logged = m_records.logMessage(session.id, ++session.seq, true, m_mediaType, message.body, message.at); !logged)
                 qCWarning(lcTam) << "session" << session.id << "message not logged:" << logged.error().toString();
             announce(SessionEvent::Kind::MessageOut, session, message.summary, message.body);
         }
@@ -349,7 +351,7 @@ private:
 
     const Clock &m_clock;
     EngineLimits m_limits;
-    Fleet m_fleet;
+    SessionRecords m_records;
     QString m_profile;
     QString m_mediaType;
     QHash<Key, Session> m_sessions;

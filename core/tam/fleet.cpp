@@ -312,73 +312,6 @@ Status Fleet::reconcile(qint64 teeId, const QList<protocol::otrp::SdEntry> &repo
     });
 }
 
-Result<int> Fleet::closeInterruptedSessions(const std::optional<QList<qint64>> &only)
-{
-    int count = 0;
-    const Status done = audited(QString(), {}, {}, {}, [&]() -> Status {
-        const QString close = QStringLiteral("UPDATE sessions SET state = 'failed', outcome = COALESCE(outcome || '; ', '') || 'interrupted: the TAM stopped', "
-                                             "ended_at = ? WHERE state = 'open'");
-        if (only) {
-            for (const qint64 id : *only) {
-                auto updated = run(m_db, close + QStringLiteral(" AND id = ?"), {store::timestamp(m_clock), id});
-                if (!updated)
-                    return updated.error();
-                count += updated.value().numRowsAffected();
-            }
-        } else {
-            auto updated = run(m_db, close, {store::timestamp(m_clock)});
-            if (!updated)
-                return updated.error();
-            count = updated.value().numRowsAffected();
-        }
-        if (count > 0)
-            return store::AuditLog::append(m_db, m_clock, m_actor, QStringLiteral("session.interrupted"), QStringLiteral("session"), QString(), {{"count", count}});
-        return {};
-    });
-    if (!done)
-        return done.error();
-    return count;
-}
-
-Result<int> Fleet::purgeFailedSessions(const QDateTime &endedBefore)
-{
-    int count = 0;
-    const Status done = audited(QString(), {}, {}, {}, [&]() -> Status {
-        auto deleted = run(m_db, QStringLiteral("DELETE FROM sessions WHERE state IN ('failed', 'expired') AND ended_at < ?"), {store::isoUtc(endedBefore)});
-        if (!deleted)
-            return deleted.error();
-        count = deleted.value().numRowsAffected();
-        if (count > 0)
-            return store::AuditLog::append(m_db, m_clock, m_actor, QStringLiteral("sessions.purged"), QStringLiteral("session"), QString(),
-                                           {{"count", count}, {"ended_before", store::isoUtc(endedBefore).toStdString()}});
-        return {};
-    });
-    if (!done)
-        return done.error();
-    return count;
-}
-
-Result<int> Fleet::trimUnknownFailedSessions(int keep)
-{
-    int count = 0;
-    const Status done = audited(QString(), {}, {}, {}, [&]() -> Status {
-        // sessions_by_device (device_id, started_at) finds them without reading the others.
-        auto deleted = run(m_db, QStringLiteral("DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE device_id IS NULL AND state IN ('failed', 'expired') "
-                                                "ORDER BY started_at DESC LIMIT -1 OFFSET ?)"),
-                           {keep});
-        if (!deleted)
-            return deleted.error();
-        count = deleted.value().numRowsAffected();
-        if (count > 0)
-            return store::AuditLog::append(m_db, m_clock, m_actor, QStringLiteral("sessions.purged"), QStringLiteral("session"), QString(),
-                                           {{"count", count}, {"reason", "failed sessions of no known device beyond the " + std::to_string(keep) + " kept"}});
-        return {};
-    });
-    if (!done)
-        return done.error();
-    return count;
-}
-
 Status Fleet::recordAttestation(qint64 teeId, qint64 sessionId, Tier tier, const nlohmann::json &checks, const QString &policy)
 {
     nlohmann::json detail{{"tier", tierName(tier).toStdString()}};
@@ -495,46 +428,12 @@ Result<std::optional<crypto::Key>> Fleet::agentKeyOf(const QString &name) const
     return std::optional<crypto::Key>(key.value());
 }
 
-Result<qint64> Fleet::openSession(const QString &profile, const QString &peer, const QDateTime &startedAt)
-{
-    auto inserted = run(m_db, QStringLiteral("INSERT INTO sessions (profile, peer_address, state, started_at) VALUES (?, ?, 'open', ?)"),
-                              {profile, peer, store::isoUtc(startedAt)});
-    if (!inserted)
-        return inserted.error();
-    return inserted.value().lastInsertId().toLongLong();
-}
-
-Status Fleet::attachSession(qint64 sessionId, qint64 deviceId, qint64 teeId)
-{
-    auto updated = run(m_db, QStringLiteral("UPDATE sessions SET device_id = ?, tee_id = ? WHERE id = ?"), {deviceId, teeId, sessionId});
-    return updated ? Status() : Status(updated.error());
-}
-
-Status Fleet::logMessage(qint64 sessionId, int seq, bool toDevice, const QString &mediaType, const QByteArray &body, const QDateTime &at)
-{
-    auto inserted = run(m_db, QStringLiteral("INSERT INTO session_messages (session_id, seq, direction, media_type, body, at) VALUES (?, ?, ?, ?, ?, ?)"),
-                              {sessionId, seq, toDevice ? QStringLiteral("to-device") : QStringLiteral("from-device"), mediaType, body,
-                               store::isoUtc(at)});
-    return inserted ? Status() : Status(inserted.error());
-}
-
 Status Fleet::noteRefusedSignature(qint64 deviceId, const QString &peer)
 {
     auto updated = run(m_db, QStringLiteral("UPDATE devices SET refused_signatures = refused_signatures + 1, last_refused_signature_at = ?, "
                                             "last_refused_signature_peer = ? WHERE id = ?"),
                        {store::timestamp(m_clock), peer.left(100), deviceId});
     return updated ? Status() : Status(updated.error());
-}
-
-Status Fleet::closeSession(qint64 sessionId, bool completed, const QString &outcome)
-{
-    return audited(QStringLiteral("session.closed"), QStringLiteral("session"), QString::number(sessionId),
-                   {{"completed", completed}, {"outcome", outcome.left(300).toStdString()}}, [&]() -> Status {
-                       auto updated = run(m_db, QStringLiteral("UPDATE sessions SET state = ?, outcome = ?, ended_at = ? WHERE id = ?"),
-                                                {completed ? QStringLiteral("completed") : QStringLiteral("failed"), outcome.left(1000),
-                                                 store::timestamp(m_clock), sessionId});
-                       return updated ? Status() : Status(updated.error());
-                   });
 }
 
 } // namespace teep::tam

@@ -139,15 +139,6 @@ public:
     // Brings the TAM's records in line with what the TEE reported (this TAM's SDs and their TAs):
     // reported SDs exist, others are gone; TAs recorded as installed but not reported are removed.
     Status reconcile(qint64 teeId, const QList<protocol::otrp::SdEntry> &reported);
-    // Sessions left open by a TAM that stopped: marked failed ("interrupted"). Returns how many.
-    // `only`: these rows (a stopping TAM's own, not those of another server on the same file).
-    Result<int> closeInterruptedSessions(const std::optional<QList<qint64>> &only = std::nullopt);
-    // Failed sessions that ended before `endedBefore`, with their messages, deleted; the audit
-    // log keeps each one's closing entry. Returns how many.
-    Result<int> purgeFailedSessions(const QDateTime &endedBefore);
-    // Deletes the failed sessions of no known device beyond the newest `keep`, with their
-    // messages (audited as one sessions.purged entry). Returns how many went.
-    Result<int> trimUnknownFailedSessions(int keep);
 
     // `policy`: which attestation policy let the device in (TEEP), kept in the audit entry.
     Status recordAttestation(qint64 teeId, qint64 sessionId, Tier tier, const nlohmann::json &checks, const QString &policy = {});
@@ -157,12 +148,6 @@ public:
     Status recordRemoved(qint64 teeId, const QString &taid);
     Status recordFailed(qint64 teeId, const DesiredTa &ta, const QString &detail);
 
-    // A session's row, made when the device first answers (tam/enginesessions.h), with the time
-    // the session started.
-    Result<qint64> openSession(const QString &profile, const QString &peer, const QDateTime &startedAt);
-    Status attachSession(qint64 sessionId, qint64 deviceId, qint64 teeId);
-    Status logMessage(qint64 sessionId, int seq, bool toDevice, const QString &mediaType, const QByteArray &body, const QDateTime &at);
-    Status closeSession(qint64 sessionId, bool completed, const QString &outcome);
     // A message named this device (by its kid) but its signature did not verify: counted, with
     // when and from where, and nothing else about the device changes. No audit entry: a forger
     // must not be able to flood the log.

@@ -131,7 +131,7 @@ Result<std::optional<QByteArray>> OtrpEngine::afterDeviceState(Session &session,
         if (deviceId == 0) {
             deviceId = record.value().deviceId;
             session.device = record.value().deviceName;
-            saved(session, m_fleet.attachSession(session.id, record.value().deviceId, record.value().teeId), QStringLiteral("the session's device"));
+            saved(session, m_open.attach(session, record.value().deviceId, record.value().teeId), QStringLiteral("the session's device"));
         }
         // Both signatures and the chain were checked by processGetDeviceStateResponse; firmware
         // data is optional in OTrP, and its absence lowers the tier to a warning.

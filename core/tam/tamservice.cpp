@@ -2,6 +2,7 @@
 
 #include "common/logging.h"
 #include "tam/catalog.h"
+#include "tam/sessionrecords.h"
 
 namespace teep::tam {
 
@@ -19,7 +20,7 @@ TamService::TamService(QSqlDatabase db, TamCredentials tam, const Clock &clock, 
     : m_db(db), m_clock(clock), m_limits(shared(limits)), m_otrp(db, tam, clock, m_limits), m_teep(db, tam, clock, m_limits)
 {
     // Sessions a previous run left open cannot continue: their state lived in that process.
-    const Result<int> interrupted = Fleet(db, clock, QStringLiteral("tam")).closeInterruptedSessions();
+    const Result<int> interrupted = SessionRecords(db, clock, QStringLiteral("tam")).closeInterruptedSessions();
     if (!interrupted)
         qCWarning(lcTam) << "interrupted sessions not closed:" << interrupted.error().toString();
     else if (interrupted.value() > 0)
@@ -32,7 +33,7 @@ void TamService::purgeExpiredRecords()
     const QDateTime now = m_clock.now();
     if (m_limits.keepUnknownFailed > 0 && (!m_lastTrim.isValid() || m_lastTrim.secsTo(now) >= 60)) {
         m_lastTrim = now;
-        const Result<int> trimmed = Fleet(m_db, m_clock, QStringLiteral("tam")).trimUnknownFailedSessions(m_limits.keepUnknownFailed);
+        const Result<int> trimmed = SessionRecords(m_db, m_clock, QStringLiteral("tam")).trimUnknownFailedSessions(m_limits.keepUnknownFailed);
         if (!trimmed)
             qCWarning(lcTam) << "failed sessions of no known device not trimmed:" << trimmed.error().toString();
         else if (trimmed.value() > 0)
@@ -41,7 +42,7 @@ void TamService::purgeExpiredRecords()
     if (m_limits.keepFailedDays <= 0 || (m_lastPurge.isValid() && m_lastPurge.secsTo(now) < 3600))
         return;
     m_lastPurge = now;
-    const Result<int> purged = Fleet(m_db, m_clock, QStringLiteral("tam")).purgeFailedSessions(now.addDays(-m_limits.keepFailedDays));
+    const Result<int> purged = SessionRecords(m_db, m_clock, QStringLiteral("tam")).purgeFailedSessions(now.addDays(-m_limits.keepFailedDays));
     if (!purged)
         qCWarning(lcTam) << "old failed sessions not purged:" << purged.error().toString();
     else if (purged.value() > 0)
@@ -53,7 +54,7 @@ Result<int> TamService::interruptOpenSessions()
     const QList<qint64> own = m_otrp.openSessionIds() + m_teep.openSessionIds();
     m_otrp.forgetSessions();
     m_teep.forgetSessions();
-    return Fleet(m_db, m_clock, QStringLiteral("tam")).closeInterruptedSessions(own);
+    return SessionRecords(m_db, m_clock, QStringLiteral("tam")).closeInterruptedSessions(own);
 }
 
 void TamService::setListener(const std::function<void(const SessionEvent &)> &listener)

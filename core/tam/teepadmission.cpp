@@ -257,7 +257,7 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
         finish(session, QStringLiteral("the attestation result could not be saved: %1; nothing installed").arg(recorded.error().message));
         return recorded.error();
     }
-    saved(session, m_fleet.attachSession(session.id, record.deviceId, record.teeId), QStringLiteral("the session's device"));
+    saved(session, m_open.attach(session, record.deviceId, record.teeId), QStringLiteral("the session's device"));
     session.admitted = tier != Tier::Contraindicated;
     m_open.announce(SessionEvent::Kind::DeviceSeen, session, QStringLiteral("%1: TEEP agent %2").arg(session.device, tierName(tier)));
     if (tier == Tier::Contraindicated) {

@@ -259,7 +259,7 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryError(Session &session, 
         session.device = signer.device->deviceName;
         session.deviceId = signer.device->deviceId;
         session.teeId = signer.device->teeId;
-        saved(session, m_fleet.attachSession(session.id, session.deviceId, session.teeId), QStringLiteral("the session's device"));
+        saved(session, m_open.attach(session, session.deviceId, session.teeId), QStringLiteral("the session's device"));
         const Result<EffectivePolicy> found = TeepSettings(m_db, m_clock, QStringLiteral("tam")).policyForDevice(session.deviceId);
         if (found)
             policy = found.value();
