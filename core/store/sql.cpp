@@ -167,4 +167,15 @@ QString isoUtc(const QDateTime &time)
     return QString::fromLatin1(text, length);
 }
 
+Result<QStringList> column(const QSqlDatabase &db, const QString &sql, const QVariantList &values)
+{
+    auto rows = run(db, sql, values);
+    if (!rows)
+        return rows.error();
+    QStringList found;
+    while (rows.value().next())
+        found << rows.value().value(0).toString();
+    return found;
+}
+
 } // namespace teep::store

@@ -67,5 +67,7 @@ private:
 // statement is prepared once per connection and reused (preparing costs more than most of our
 // statements take to run).
 Result<Query> run(const QSqlDatabase &db, const QString &sql, const QVariantList &values = {});
+// The first column of every row `sql` selects, as text (names to pick from).
+Result<QStringList> column(const QSqlDatabase &db, const QString &sql, const QVariantList &values = {});
 
 } // namespace teep::store

@@ -161,13 +161,7 @@ Status Catalog::attachManifest(const QString &taid, qint64 sequence, const QByte
 
 Result<QStringList> Catalog::taNames() const
 {
-    auto rows = run(m_db, QStringLiteral("SELECT name FROM trusted_apps ORDER BY name"));
-    if (!rows)
-        return rows.error();
-    QStringList names;
-    while (rows.value().next())
-        names << rows.value().value(0).toString();
-    return names;
+    return store::column(m_db, QStringLiteral("SELECT name FROM trusted_apps ORDER BY name"));
 }
 
 Result<QList<TaVersion>> Catalog::versions(const QString &taid) const

@@ -235,9 +235,9 @@ public:
         return &found.value();
     }
 
-    // A message to or from the device: logged in its session (a failure to log is only warned
-    // about: the exchange itself is recorded elsewhere) and told to the listener. The device's
-    // first message gives the session its row, with what the TAM sent before.
+    // A message to or from the device: logged in its session and told to the listener. The
+    // device's first message gives the session its row, with what the TAM sent before. A message
+    // that cannot be logged fails the session (saved()): its record would be incomplete.
     void logMessage(Session &session, bool toDevice, const QByteArray &body, const QString &summary)
     {
         session.heardFromDevice = session.heardFromDevice || !toDevice;
@@ -248,8 +248,7 @@ public:
                 session.held << HeldMessage{body, summary, m_clock.now()};
             return;
         }
-        if (const Status logged = m_records.logMessage(session.id, ++session.seq, toDevice, m_mediaType, body, m_clock.now()); !logged)
-            qCWarning(lcTam) << "session" << session.id << "message not logged:" << logged.error().toString();
+        saved(session, m_records.logMessage(session.id, ++session.seq, toDevice, m_mediaType, body, m_clock.now()), QStringLiteral("a message (%1)").arg(summary));
         announce(toDevice ? SessionEvent::Kind::MessageOut : SessionEvent::Kind::MessageIn, session, summary, body);
     }
 
@@ -309,15 +308,13 @@ private:
         if (session.recorded())
             return;
         const Result<qint64> id = m_records.openSession(m_profile, session.peer, QDateTime::fromMSecsSinceEpoch(session.startedMs, Qt::UTC));
-        if (!id) {
-            qCWarning(lcTam) << "a session from" << session.peer << "not recorded:" << id.error().toString();
+        if (!saved(session, id ? Status() : Status(id.error()), QStringLiteral("the session")))
             return;
-        }
         session.id = id.value();
         announce(SessionEvent::Kind::Started, session, QStringLiteral("session started"));
         for (const HeldMessage &message : std::exchange(session.held, {})) {
-            if (const Status logged = m_records.logMessage(session.id, ++session.seq, true, m_mediaType, message.body, message.at); !logged)
-                qCWarning(lcTam) << "session" << session.id << "message not logged:" << logged.error().toString();
+            saved(session, m_records.logMessage(session.id, ++session.seq, true, m_mediaType, message.body, message.at),
+                  QStringLiteral("a message (%1)").arg(message.summary));
             announce(SessionEvent::Kind::MessageOut, session, message.summary, message.body);
         }
     }

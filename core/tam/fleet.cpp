@@ -392,27 +392,14 @@ Status Fleet::recordFailed(qint64 teeId, const DesiredTa &ta, const QString &det
                    });
 }
 
-namespace {
-Result<QStringList> names(const QSqlDatabase &db, const QString &sql, const QVariantList &values = {})
-{
-    auto rows = run(db, sql, values);
-    if (!rows)
-        return rows.error();
-    QStringList found;
-    while (rows.value().next())
-        found << rows.value().value(0).toString();
-    return found;
-}
-} // namespace
-
 Result<QStringList> Fleet::deviceNames(int limit) const
 {
-    return names(m_db, QStringLiteral("SELECT name FROM devices ORDER BY name LIMIT ?"), {limit});
+    return store::column(m_db, QStringLiteral("SELECT name FROM devices ORDER BY name LIMIT ?"), {limit});
 }
 
 Result<QStringList> Fleet::groupNames() const
 {
-    return names(m_db, QStringLiteral("SELECT name FROM device_groups ORDER BY name"));
+    return store::column(m_db, QStringLiteral("SELECT name FROM device_groups ORDER BY name"));
 }
 
 Result<std::optional<crypto::Key>> Fleet::agentKeyOf(const QString &name) const

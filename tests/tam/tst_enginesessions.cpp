@@ -46,6 +46,7 @@ private slots:
     void messagesAreLoggedInOrderAndAnnounced();
     void closeRecordsTheOutcome();
     void aSessionGetsItsRowWhenTheDeviceAnswers();
+    void aMessageThatCannotBeLoggedFailsTheSession();
 
 private:
     Sessions sessions(int maxSessions = 10, int idleSeconds = 60, std::shared_ptr<tam::SessionBudget> budget = {})
@@ -330,6 +331,24 @@ void TestEngineSessions::aSessionGetsItsRowWhenTheDeviceAnswers()
     QCOMPARE(test::rowCount(m_db->connection(), QStringLiteral("session_messages")), 2);
     QCOMPARE(events.size(), 3 + 999); // #7 had word 56 s ago: still open
     QCOMPARE(std::count_if(events.cbegin(), events.cend(), [](const tam::SessionEvent &event) { return event.sessionId == 0; }), 999);
+}
+
+void TestEngineSessions::aMessageThatCannotBeLoggedFailsTheSession()
+{
+    // The database refuses the message log (a trigger stands in for a full disk): the session
+    // fails and its record says which message and why.
+    QVERIFY(store::run(m_db->connection(), QStringLiteral("CREATE TRIGGER refuse_messages BEFORE INSERT ON session_messages "
+                                                          "BEGIN SELECT RAISE(ABORT, 'the disk said no'); END"))
+                .ok());
+    Sessions table = sessions();
+    opened(table, QStringLiteral("a"));
+    const qint64 id = answered(table, QStringLiteral("a"));
+    TestSession *session = table.find(QStringLiteral("a"));
+    QVERIFY(session && session->failed);
+    QVERIFY2(session->outcomes.join(QLatin1Char(' ')).contains(QStringLiteral("a message (QueryRequest) not recorded: the disk said no")),
+             qPrintable(session->outcomes.join(QLatin1Char(' '))));
+    table.close(QStringLiteral("a"), *session);
+    QCOMPARE(sessionRow(m_db->connection(), id).first, QStringLiteral("failed"));
 }
 
 QTEST_GUILESS_MAIN(TestEngineSessions)
