@@ -8,7 +8,6 @@
 #include "store/keystore.h"
 #include "tam/tamidentity.h"
 
-
 namespace teepctl {
 
 int runAudit(Context &context, const QStringList &arguments)
@@ -65,9 +64,9 @@ int runAudit(Context &context, const QStringList &arguments)
         return result.ok ? kExitOk : kExitInvalid;
     }
     if (action == QLatin1String("checkpoint")) {
-        const auto exportTo_ = CheckpointExport::fromOptions(parser, exportTo.names().first(), syslogTo.names().first());
-        if (!exportTo_)
-            return context.usage(exportTo_.error().message);
+        const auto sendTo = CheckpointExport::fromOptions(parser, exportTo.names().first(), syslogTo.names().first());
+        if (!sendTo)
+            return context.usage(sendTo.error().message);
         teep::store::KeyStore keys(opened.value()->connection());
         const auto active = teep::tam::TamIdentities(opened.value()->connection(), keys, context.clock, context.actor).active();
         const bool demo = active && active.value().demoUnprotected;
@@ -78,14 +77,14 @@ int runAudit(Context &context, const QStringList &arguments)
         const auto made = teep::store::AuditCheckpoints::make(opened.value()->connection(), keys, context.clock, demo);
         if (!made)
             return context.fail(made.error());
-        if (const teep::Status sent = exportTo_.value().send(made.value()); !sent)
+        if (const teep::Status sent = sendTo.value().send(made.value()); !sent)
             return context.fail(sent.error());
         if (context.json)
             context.print({{"checkpoint", made.value().id}, {"at", made.value().at.toStdString()}, {"entries", made.value().entries},
                            {"head_id", made.value().headId}});
         else
             context.out << "audit checkpoint " << made.value().id << ": " << made.value().entries << " entries up to entry " << made.value().headId
-                        << " signed" << (exportTo_.value().describe().isEmpty() ? QString() : QStringLiteral(", ") + exportTo_.value().describe()) << '\n';
+                        << " signed" << (sendTo.value().describe().isEmpty() ? QString() : QStringLiteral(", ") + sendTo.value().describe()) << '\n';
         return kExitOk;
     }
     if (action == QLatin1String("list")) {
