@@ -136,7 +136,6 @@ struct SessionBasics
     qint64 startedMs = 0; // ms since the epoch: a full table compares them for every newcomer
     QDateTime lastActivity;
     QDateTime previousActivity; // before the message being handled: a refused one does not count
-    bool heardFromDevice = false; // a message of the device's arrived
     QStringList outcomes; // what happened, joined into the closing record
     bool failed = false;
     QList<HeldMessage> held; // the TAM's messages before the session had a row
@@ -240,7 +239,6 @@ public:
     // that cannot be logged fails the session (saved()): its record would be incomplete.
     void logMessage(Session &session, bool toDevice, const QByteArray &body, const QString &summary)
     {
-        session.heardFromDevice = session.heardFromDevice || !toDevice;
         if (!toDevice)
             record(session);
         if (!session.recorded()) {

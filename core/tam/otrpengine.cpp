@@ -70,7 +70,6 @@ Result<QByteArray> OtrpEngine::start(const QString &peer)
     const Result<QByteArray> request = buildGetDeviceStateRequest(session.rid, session.tid, m_tam.jwsSigner());
     if (!request)
         return request.error();
-    m_open.announce(SessionEvent::Kind::Started, session, QStringLiteral("session started"));
     m_open.logMessage(session, true, request.value(), QStringLiteral("GetDeviceStateRequest"));
     m_open.insert(session.tid, session);
     return request.value();

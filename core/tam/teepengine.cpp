@@ -167,7 +167,6 @@ Result<QByteArray> TeepEngine::start(const QString &peer)
         m_open.close(session.token, session, message.error().message);
         return message.error();
     }
-    m_open.announce(SessionEvent::Kind::Started, session, QStringLiteral("session started"));
     m_open.insert(session.token, session);
     return message.value();
 }

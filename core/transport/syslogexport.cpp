@@ -1,6 +1,5 @@
 #include "transport/syslogexport.h"
 
-#include <QCoreApplication>
 #include <QDateTime>
 #include <QHostInfo>
 #include <QUdpSocket>
@@ -36,7 +35,6 @@ QByteArray field(const QString &value, int max)
 Result<SyslogTarget> SyslogTarget::parse(const QString &spec)
 {
     SyslogTarget target;
-    target.m_spec = spec;
     if (spec == QLatin1String("local"))
         return target;
     if (!spec.startsWith(QLatin1String("udp:")))

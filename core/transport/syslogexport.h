@@ -23,14 +23,13 @@ public:
     Status send(const QString &appName, const QString &msgId, const QByteArray &line) const;
     QString describe() const;
 
-    // The RFC 5424 message sent over UDP (also what a test takes apart).
+private:
+    // The RFC 5424 message sent over UDP.
     static QByteArray rfc5424(const QString &appName, const QString &msgId, const QByteArray &line);
 
-private:
     bool m_local = true;
     QHostAddress m_address;
     quint16 m_port = 0;
-    QString m_spec;
 };
 
 } // namespace teep::transport
