@@ -16,6 +16,8 @@ const QString kProtected = QStringLiteral("passphrase");
 
 KeyStore::KeyStore(QSqlDatabase db) : m_db(std::move(db)) {}
 
+KeyStore::KeyStore(QSqlDatabase db, const KeyStore &keys) : m_db(std::move(db)), m_passphrase(QByteArray(keys.m_passphrase.bytes())) {}
+
 Result<bool> KeyStore::hasProtectedKeys() const
 {
     QSqlQuery query(m_db);
@@ -26,13 +28,31 @@ Result<bool> KeyStore::hasProtectedKeys() const
 
 Status KeyStore::unlock(crypto::Secret passphrase)
 {
-    if (passphrase.isEmpty())
-        return Error{QStringLiteral("keys.empty-passphrase"), QStringLiteral("the passphrase is empty")};
+    const Result<PassphraseProbe> probed = probe();
+    if (!probed)
+        return probed.error();
+    if (const Status checked = check(probed.value(), passphrase); !checked)
+        return checked;
+    unlockChecked(std::move(passphrase));
+    return {};
+}
+
+Result<KeyStore::PassphraseProbe> KeyStore::probe() const
+{
     QSqlQuery query(m_db);
     if (!query.exec(QStringLiteral("SELECT pkcs8 FROM private_keys WHERE protection = 'passphrase' ORDER BY id LIMIT 1")))
         return Error{QStringLiteral("keys.read"), query.lastError().text()};
-    if (query.next()) {
-        const Result<crypto::Key> key = crypto::decryptPrivateKey(query.value(0).toByteArray(), passphrase);
+    if (query.next())
+        return PassphraseProbe{query.value(0).toByteArray()};
+    return PassphraseProbe{};
+}
+
+Status KeyStore::check(const PassphraseProbe &probe, const crypto::Secret &passphrase)
+{
+    if (passphrase.isEmpty())
+        return Error{QStringLiteral("keys.empty-passphrase"), QStringLiteral("the passphrase is empty")};
+    if (probe.protectedKey) {
+        const Result<crypto::Key> key = crypto::decryptPrivateKey(*probe.protectedKey, passphrase);
         if (!key)
             return Error{QStringLiteral("keys.wrong-passphrase"),
                          key.error().code == QStringLiteral("crypto.wrong-passphrase")
@@ -42,7 +62,6 @@ Status KeyStore::unlock(crypto::Secret passphrase)
         return Error{QStringLiteral("keys.short-passphrase"),
                      QStringLiteral("choose a key store passphrase of at least %1 characters").arg(kMinPassphraseLength)};
     }
-    m_passphrase = std::move(passphrase);
     return {};
 }
 

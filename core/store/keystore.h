@@ -7,6 +7,8 @@
 
 #include <QSqlDatabase>
 
+#include <optional>
+
 namespace teep::store {
 
 // The private keys the console holds, in the private_keys table. Unlocked with a passphrase for
@@ -17,6 +19,8 @@ class KeyStore
 {
 public:
     explicit KeyStore(QSqlDatabase db);
+    // The same keys through another connection (another thread's), unlocked as `keys` is now.
+    KeyStore(QSqlDatabase db, const KeyStore &keys);
 
     bool isUnlocked() const { return !m_passphrase.isEmpty(); }
     // True when at least one passphrase-protected key is stored (the passphrase is then fixed).
@@ -25,6 +29,17 @@ public:
     // first unlock chooses the passphrase (at least 8 characters).
     Status unlock(crypto::Secret passphrase);
     void lock();
+
+    // unlock() in three steps, for a program whose thread must not wait for the key derivation
+    // (PBKDF2, a third of a second): what to check against (read here), the check (on any
+    // thread), then the unlock with the passphrase the check accepted.
+    struct PassphraseProbe
+    {
+        std::optional<QByteArray> protectedKey; // none: the first unlock chooses the passphrase
+    };
+    Result<PassphraseProbe> probe() const;
+    static Status check(const PassphraseProbe &probe, const crypto::Secret &passphrase);
+    void unlockChecked(crypto::Secret passphrase) { m_passphrase = std::move(passphrase); }
 
     // Inside the caller's transaction. Returns the new key's id.
     Result<qint64> store(const crypto::Key &key, const QString &label, const Clock &clock, bool demoUnprotected = false);

@@ -40,6 +40,7 @@ private slots:
     void init();
     void cleanup();
     void keyStoreLocksAndChecksPassphrase();
+    void keyStoreUnlocksInStepsAndAcrossConnections();
     void generatedIdentityChainsAndIsExportable();
     void storedKeysAreEncryptedPkcs8ForOpenSsl();
     void demoIdentityIsLabelledAndNeedsNoPassphrase();
@@ -88,6 +89,40 @@ void TestTamIdentity::keyStoreLocksAndChecksPassphrase()
     QVERIFY(other.unlock(Secret("factory line 7 passphrase")).ok());
     QVERIFY(other.load(id).value().hasPrivateKey());
     QCOMPARE(other.load(999).error().code, QStringLiteral("keys.not-found"));
+}
+
+// The console checks the passphrase off its GUI thread (probe, check, unlockChecked), and its TAM
+// thread reads keys through its own connection, unlocked as the console's key store is.
+void TestTamIdentity::keyStoreUnlocksInStepsAndAcrossConnections()
+{
+    const KeyStore::PassphraseProbe empty = m_keys->probe().value();
+    QVERIFY(!empty.protectedKey); // nothing stored: the first unlock chooses
+    QCOMPARE(KeyStore::check(empty, Secret("short")).error().code, QStringLiteral("keys.short-passphrase"));
+    QVERIFY(KeyStore::check(empty, Secret("a new passphrase")).ok());
+    QVERIFY(m_keys->unlock(Secret("a new passphrase")).ok());
+    const Key key = Key::generate(KeyAlgorithm::P256).value();
+    const qint64 id = m_keys->store(key, QStringLiteral("k"), m_clock).value();
+
+    KeyStore guiKeys(m_db->connection());
+    const KeyStore::PassphraseProbe probe = guiKeys.probe().value();
+    QVERIFY(probe.protectedKey);
+    QCOMPARE(KeyStore::check(probe, Secret("not it at all")).error().code, QStringLiteral("keys.wrong-passphrase"));
+    QCOMPARE(KeyStore::check(probe, Secret()).error().code, QStringLiteral("keys.empty-passphrase"));
+    QVERIFY(!guiKeys.isUnlocked());
+    QVERIFY(KeyStore::check(probe, Secret("a new passphrase")).ok());
+    guiKeys.unlockChecked(Secret("a new passphrase"));
+    QVERIFY(guiKeys.load(id).value().samePublicKey(key));
+
+    auto second = Database::open(m_dir->path(QStringLiteral("teep.db")));
+    QVERIFY(second.ok());
+    KeyStore threadKeys(second.value()->connection(), guiKeys);
+    QVERIFY(threadKeys.isUnlocked());
+    QVERIFY(threadKeys.load(id).value().samePublicKey(key));
+    // A copy of the passphrase, not a view of it: locking one leaves the other as it was.
+    guiKeys.lock();
+    QVERIFY(threadKeys.load(id).ok());
+    KeyStore fromLocked(second.value()->connection(), guiKeys);
+    QCOMPARE(fromLocked.load(id).error().code, QStringLiteral("keys.locked"));
 }
 
 void TestTamIdentity::generatedIdentityChainsAndIsExportable()
