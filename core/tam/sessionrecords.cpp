@@ -15,27 +15,28 @@ Status SessionRecords::audited(const QString &action, const QString &objectType,
     return store::AuditLog::inTransaction(m_db, m_clock, m_actor, action, objectType, objectId, detail, change);
 }
 
-Result<int> SessionRecords::closeInterruptedSessions(const std::optional<QList<qint64>> &only)
+Result<int> SessionRecords::closeInterruptedSessions(const std::optional<QList<qint64>> &only, const QString &why)
 {
     int count = 0;
     const Status done = audited(QString(), {}, {}, {}, [&]() -> Status {
-        const QString close = QStringLiteral("UPDATE sessions SET state = 'failed', outcome = COALESCE(outcome || '; ', '') || 'interrupted: the TAM stopped', "
+        const QString close = QStringLiteral("UPDATE sessions SET state = 'failed', outcome = COALESCE(outcome || '; ', '') || 'interrupted: ' || ?, "
                                              "ended_at = ? WHERE state = 'open'");
         if (only) {
             for (const qint64 id : *only) {
-                auto updated = run(m_db, close + QStringLiteral(" AND id = ?"), {store::timestamp(m_clock), id});
+                auto updated = run(m_db, close + QStringLiteral(" AND id = ?"), {why, store::timestamp(m_clock), id});
                 if (!updated)
                     return updated.error();
                 count += updated.value().numRowsAffected();
             }
         } else {
-            auto updated = run(m_db, close, {store::timestamp(m_clock)});
+            auto updated = run(m_db, close, {why, store::timestamp(m_clock)});
             if (!updated)
                 return updated.error();
             count = updated.value().numRowsAffected();
         }
         if (count > 0)
-            return store::AuditLog::append(m_db, m_clock, m_actor, QStringLiteral("session.interrupted"), QStringLiteral("session"), QString(), {{"count", count}});
+            return store::AuditLog::append(m_db, m_clock, m_actor, QStringLiteral("session.interrupted"), QStringLiteral("session"), QString(),
+                                           {{"count", count}, {"why", why.toStdString()}});
         return {};
     });
     if (!done)

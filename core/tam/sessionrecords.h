@@ -30,9 +30,9 @@ public:
     Status logMessage(qint64 sessionId, int seq, bool toDevice, const QString &mediaType, const QByteArray &body, const QDateTime &at);
     Status closeSession(qint64 sessionId, bool completed, const QString &outcome);
 
-    // Sessions left open by a TAM that stopped: marked failed ("interrupted"). Returns how many.
-    // `only`: these rows (a stopping TAM's own, not those of another server on the same file).
-    Result<int> closeInterruptedSessions(const std::optional<QList<qint64>> &only = std::nullopt);
+    // Sessions left open by a TAM that stopped: marked failed ("interrupted: WHY"). Returns how
+    // many. `only`: these rows (a stopping TAM's own, not those of another server on the file).
+    Result<int> closeInterruptedSessions(const std::optional<QList<qint64>> &only = std::nullopt, const QString &why = QStringLiteral("the TAM stopped"));
     // Failed sessions that ended before `endedBefore`, with their messages, deleted; the audit
     // log keeps each one's closing entry. Returns how many.
     Result<int> purgeFailedSessions(const QDateTime &endedBefore);

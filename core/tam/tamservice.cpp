@@ -49,13 +49,32 @@ void TamService::purgeExpiredRecords()
         qCInfo(lcTam) << purged.value() << "failed session(s) older than" << m_limits.keepFailedDays << "days deleted";
 }
 
-Result<int> TamService::interruptOpenSessions()
+Result<int> TamService::interruptOpenSessions(const QString &why)
 {
     const QList<qint64> own = m_otrp.openSessionIds() + m_teep.openSessionIds();
     m_otrp.forgetSessions();
     m_teep.forgetSessions();
-    return SessionRecords(m_db, m_clock, QStringLiteral("tam")).closeInterruptedSessions(own);
+    return SessionRecords(m_db, m_clock, QStringLiteral("tam")).closeInterruptedSessions(own, why);
 }
+
+Status TamService::lock()
+{
+    m_locked = true;
+    // Whatever a held batch recorded is committed first: its answers are already promised.
+    if (const Status durable = makeDurable(); !durable)
+        return durable;
+    const Result<int> interrupted = interruptOpenSessions(QStringLiteral("key store locked"));
+    if (!interrupted)
+        return interrupted.error();
+    return {};
+}
+
+namespace {
+Error lockedError()
+{
+    return Error{QStringLiteral("tam.locked"), QStringLiteral("the TAM's key store is locked; try again later")};
+}
+} // namespace
 
 void TamService::setListener(const std::function<void(const SessionEvent &)> &listener)
 {
@@ -117,12 +136,16 @@ Status TamService::makeDurable()
 
 Result<QByteArray> TamService::start(transport::Profile profile, const QString &peer)
 {
+    if (m_locked)
+        return lockedError();
     return inBatch<QByteArray>([&] {
         purgeExpiredRecords(); return profile == transport::Profile::Teep ? m_teep.start(peer) : m_otrp.start(peer); });
 }
 
 Result<std::optional<QByteArray>> TamService::process(transport::Profile profile, const QByteArray &body, const QString &peer)
 {
+    if (m_locked)
+        return lockedError();
     return inBatch<std::optional<QByteArray>>(
         [&] { return profile == transport::Profile::Teep ? m_teep.process(body, peer) : m_otrp.process(body, peer); });
 }

@@ -19,7 +19,12 @@ public:
     int openSessions() const;
     // The TAM stops: its open sessions (and only its: another server may share the file) are
     // closed as interrupted. Returns how many.
-    Result<int> interruptOpenSessions();
+    Result<int> interruptOpenSessions(const QString &why = QStringLiteral("the TAM stopped"));
+    // The operator locked the key store: nothing is signed from now on. Sessions in progress
+    // fail ("key store locked"); every request is answered 503 with Retry-After until unlock().
+    Status lock();
+    void unlock() { m_locked = false; }
+    bool isLocked() const { return m_locked; }
     // The TEEP listener's suites for this process instead of the database's setting.
     void overrideTeepSuites(std::optional<TeepSuites> suites) { m_teep.overrideSuites(suites); }
 
@@ -45,6 +50,7 @@ private:
     EngineLimits m_limits;
     QDateTime m_lastPurge;
     QDateTime m_lastTrim;
+    bool m_locked = false;
     // The transaction of the round trips whose answers the server holds (group commit).
     std::unique_ptr<store::Transaction> m_batch;
     OtrpEngine m_otrp;

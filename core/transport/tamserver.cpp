@@ -212,7 +212,8 @@ void TamServer::handleRequest(HttpConnection *connection, const HttpRequest &req
     }
     if (!result) {
         const QString code = result.error().code;
-        const int status = code == QLatin1String("tam.bad-message") ? 400 : code == QLatin1String("tam.busy") ? 503 : 500;
+        const bool unavailable = code == QLatin1String("tam.busy") || code == QLatin1String("tam.locked");
+        const int status = code == QLatin1String("tam.bad-message") ? 400 : unavailable ? 503 : 500;
         QList<std::pair<QByteArray, QByteArray>> headers;
         if (status == 503)
             headers.append(std::pair<QByteArray, QByteArray>("Retry-After", "5"));

@@ -18,7 +18,7 @@
 // Everything at the HTTP level is checked here: 404 for another path, 405 for another method,
 // 415 for another media type, 406 for an unusable Accept, 413 for a body over the limit, 400 for a
 // message the TAM refuses, 503 with Retry-After when every session slot is taken by a device that
-// has proven who it is, 500 (without internal text) when the TAM itself fails.
+// has proven who it is or the TAM's key store is locked, 500 (without internal text) when the TAM itself fails.
 // The HTTP itself (limits, deadlines, connection caps) is HttpListener's and HttpConnection's.
 // Every answer carries the security headers the draft requires and no Cache-Control.
 // Group commit: the answers of one pass of the event loop (every request that arrived meanwhile,
