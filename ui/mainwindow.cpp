@@ -106,7 +106,11 @@ void MainWindow::buildMenus()
     QMenu *file = menuBar()->addMenu(tr("&File"));
     QAction *open = file->addAction(tr("&Open Database..."), this, &MainWindow::openAnotherDatabase);
     open->setShortcut(QKeySequence::Open);
-    file->addAction(tr("&Lock Key Store"), this, [this] { m_workspace->lock(); });
+    QAction *unlock = file->addAction(tr("&Unlock Key Store..."), this, [this] { m_workspace->ensureUnlocked(this); });
+    unlock->setObjectName(QStringLiteral("unlock-key-store"));
+    QAction *lock = file->addAction(tr("&Lock Key Store"), this, [this] { m_workspace->lock(); });
+    lock->setObjectName(QStringLiteral("lock-key-store"));
+    lock->setToolTip(tr("Forget the passphrase and stop all signing at once: the TAM listener answers devices 503 until you unlock."));
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), qApp, &QApplication::closeAllWindows);
     quit->setShortcut(QKeySequence::Quit);
@@ -167,8 +171,11 @@ void MainWindow::setDatabase(std::unique_ptr<store::Database> database)
     m_workspace = std::make_unique<Workspace>(*m_database, *m_prompts);
     m_tamHost = std::make_unique<tam::TamHost>(m_database->connection(), m_workspace->keys(), m_workspace->clock());
     connect(m_tamHost.get(), &tam::TamHost::runningChanged, this, &MainWindow::updateListenerLabel);
-    connect(m_tamHost.get(), &tam::TamHost::sessionEvent, m_workspace.get(), [workspace = m_workspace.get()](const tam::SessionEvent &event) {
-        if (event.kind == tam::SessionEvent::Kind::Closed && event.sessionId != 0) // 0: unanswered, nothing recorded
+    connect(m_tamHost.get(), &tam::TamHost::sessionEvents, m_workspace.get(), [workspace = m_workspace.get()](const QList<tam::SessionEvent> &events) {
+        const bool recorded = std::any_of(events.cbegin(), events.cend(), [](const tam::SessionEvent &event) {
+            return event.kind == tam::SessionEvent::Kind::Closed && event.sessionId != 0; // 0: unanswered, nothing recorded
+        });
+        if (recorded)
             workspace->notifyChangedSoon(); // whatever device connected, the views catch up
     });
     updateListenerLabel(false, QString());
@@ -194,6 +201,11 @@ void MainWindow::setDatabase(std::unique_ptr<store::Database> database)
     if (m_navigation->currentRow() >= 0)
         m_pages->setCurrentIndex(m_navigation->currentRow());
     connect(m_workspace.get(), &Workspace::keyStoreStateChanged, this, &MainWindow::updateKeyStoreLabel);
+    // A lock that locks: the console's TAM stops signing with the key store, and resumes with it.
+    connect(m_workspace.get(), &Workspace::keyStoreStateChanged, m_tamHost.get(), [this](bool unlocked) {
+        unlocked ? m_tamHost->unlock() : m_tamHost->lock();
+        updateListenerLabel(m_tamHost->isRunning(), m_tamHost->uri());
+    });
     updateKeyStoreLabel(false);
     m_databaseLabel->setText(tr("Database: %1 (schema %2)")
                                  .arg(m_database->path())
@@ -204,9 +216,11 @@ void MainWindow::setDatabase(std::unique_ptr<store::Database> database)
 
 void MainWindow::updateListenerLabel(bool running, const QString &uri)
 {
-    m_listenerLabel->setText(running ? tr("TAM listener: %1").arg(uri) : tr("TAM listener: off"));
-    m_listenerLabel->setToolTip(running ? tr("Devices connect to this TAM URI (TEEP over HTTP).")
-                                        : tr("The TEEP-over-HTTP listener that devices connect to is not running (Devices view: Start Listener)."));
+    const bool locked = m_tamHost && m_tamHost->isLocked();
+    m_listenerLabel->setText(!running ? tr("TAM listener: off") : locked ? tr("TAM listener: %1 (locked)").arg(uri) : tr("TAM listener: %1").arg(uri));
+    m_listenerLabel->setToolTip(!running ? tr("The TEEP-over-HTTP listener that devices connect to is not running (Devices view: Start Listener).")
+                                : locked ? tr("The key store is locked: devices are answered 503 (try again later) until you unlock it (File > Unlock Key Store).")
+                                         : tr("Devices connect to this TAM URI (TEEP over HTTP)."));
 }
 
 void MainWindow::updateKeyStoreLabel(bool unlocked)

@@ -1,5 +1,6 @@
 #include "workspace.h"
 
+#include "common/operation.h"
 #include "store/auditlog.h"
 #include "store/database.h"
 
@@ -17,12 +18,12 @@ bool Workspace::ensureUnlocked(QWidget *parent)
 {
     if (m_keys.isUnlocked())
         return true;
-    const Result<bool> existing = m_keys.hasProtectedKeys();
-    if (!existing) {
-        m_prompts.error(parent, tr("Key Store"), existing.error().toString());
+    const Result<store::KeyStore::PassphraseProbe> probe = m_keys.probe();
+    if (!probe) {
+        m_prompts.error(parent, tr("Key Store"), probe.error().toString());
         return false;
     }
-    const bool choosing = !existing.value();
+    const bool choosing = !probe.value().protectedKey;
     const QString text = choosing
                              ? tr("Private keys are stored encrypted with a passphrase you choose now. You will "
                                   "need it whenever TEEP Console uses them; it cannot be recovered.")
@@ -30,11 +31,20 @@ bool Workspace::ensureUnlocked(QWidget *parent)
     std::optional<crypto::Secret> passphrase = m_prompts.passphrase(parent, text, choosing);
     if (!passphrase)
         return false;
-    const Status unlocked = m_keys.unlock(std::move(*passphrase));
-    if (!unlocked) {
-        m_prompts.error(parent, tr("Key Store"), unlocked.error().message);
+    // The key derivation takes a third of a second (longer on a slow machine): off this thread.
+    Operation check(tr("Unlocking the key store..."), m_database.path(), [&](OperationContext &) -> Result<QString> {
+        if (const Status checked = store::KeyStore::check(probe.value(), *passphrase); !checked)
+            return checked.error();
+        return QString();
+    });
+    const Operation::Outcome checked = check.runAndWait(parent);
+    if (Operation::wasCancelled(checked))
+        return false;
+    if (!checked) {
+        m_prompts.error(parent, tr("Key Store"), checked.error().message);
         return false;
     }
+    m_keys.unlockChecked(std::move(*passphrase));
     emit keyStoreStateChanged(true);
     return true;
 }
@@ -43,6 +53,14 @@ void Workspace::lock()
 {
     m_keys.lock();
     emit keyStoreStateChanged(false);
+}
+
+void Workspace::notifyChanged()
+{
+    // Whatever was coming within the quarter second is included now.
+    if (m_changeTimer)
+        m_changeTimer->stop();
+    emit dataChanged();
 }
 
 void Workspace::notifyChangedSoon()

@@ -35,7 +35,7 @@ public:
     void lock();
 
     // Views call this after changing data so that other views and the status bar refresh.
-    void notifyChanged() { emit dataChanged(); }
+    void notifyChanged();
     // The same, coalesced: many changes within a quarter second (e.g. device sessions) refresh once.
     void notifyChangedSoon();
 

@@ -14,6 +14,7 @@
 #include "models/rowsmodel.h"
 #include "navigation.h"
 #include "scriptedprompts.h"
+#include "shownpage.h"
 #include "sds/securitydomainspage.h"
 #include "sim/devicerunner.h"
 #include "store/auditlog.h"
@@ -199,7 +200,7 @@ void TestConsoleViews::trustedAppsPublishAssignInventory()
 void TestConsoleViews::approvalQueue()
 {
     ui::TrustedAppsPage *page = m_window->trustedAppsPage();
-    ui::RequestsPanel *requests = page->requests();
+    ui::RequestsPanel *requests = teep::test::shown(page->requests());
     QAbstractItemModelTester tester(requests->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     sim::AppChanges apps;
     apps.install << sim::ClientApp{QStringLiteral("cinema"), {QStringLiteral("globex-player")}, {}};

@@ -14,14 +14,20 @@
 #include "scriptedprompts.h"
 #include "store/database.h"
 #include "tam/tamhost.h"
+#include "tam/tamidentity.h"
+#include "store/keystore.h"
 #include "tempdir.h"
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QSqlQuery>
+#include <QEventLoop>
+#include <QAction>
 #include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QNetworkReply>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -45,6 +51,8 @@ private slots:
     void emptyStateSaysWhatToDo();
     void demoInTwoClicks();
     void listenerNeedsAnIdentity();
+    void listenerUnlocksAProtectedIdentityOffTheGuiThread();
+    void lockingTheKeyStoreStopsSigning();
     void listenerSettingsServeAnAgentWithoutAttester();
 
 private:
@@ -192,6 +200,121 @@ void TestDevicesView::listenerNeedsAnIdentity()
     QCOMPARE(m_prompts.errors.size(), 1);
     QVERIFY(m_prompts.errors.first().contains(QStringLiteral("TAM Identity")));
     QVERIFY(!m_window->tamHost().isRunning());
+}
+
+// A TAM key under the key store's passphrase: the console asks for it, checks it off the GUI
+// thread, and its TAM thread decrypts the key with it through its own connection.
+void TestDevicesView::listenerUnlocksAProtectedIdentityOffTheGuiThread()
+{
+    {
+        teep::store::KeyStore keys(m_window->database().connection());
+        QVERIFY(keys.unlock(teep::crypto::Secret("line seven passphrase")).ok());
+        teep::tam::GenerateOptions options;
+        options.name = QStringLiteral("Line 7 TAM");
+        options.tamId = QStringLiteral("https://tam.line7.example/teep");
+        QVERIFY(teep::tam::TamIdentities(m_window->database().connection(), keys, m_window->workspace().clock(), QStringLiteral("tester")).generate(options).ok());
+    }
+    m_prompts.passphrases.enqueue("not the passphrase");
+    QVERIFY(!m_page->startListener());
+    QCOMPARE(m_prompts.errors.size(), 1);
+    QVERIFY2(m_prompts.errors.first().contains(QStringLiteral("passphrase is wrong")), qPrintable(m_prompts.errors.first()));
+    QVERIFY(!m_window->workspace().keys().isUnlocked());
+    QVERIFY(!m_window->tamHost().isRunning());
+
+    m_prompts.passphrases.enqueue("line seven passphrase");
+    QVERIFY(m_page->startListener());
+    QVERIFY(m_window->workspace().keys().isUnlocked());
+    QVERIFY(m_window->tamHost().isRunning());
+    // It answers: an empty POST gets the TAM's first TEEP message, signed with that key.
+    QNetworkAccessManager network;
+    QNetworkRequest request{QUrl(m_window->tamHost().uri())};
+    request.setRawHeader("Accept", "application/teep+cbor");
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/teep+cbor"));
+    QNetworkReply *reply = network.post(request, QByteArray());
+    QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
+    QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+    QVERIFY(!reply->readAll().isEmpty());
+    reply->deleteLater();
+    m_page->stopListener();
+    QVERIFY(!m_window->tamHost().isRunning());
+}
+
+namespace {
+// An empty POST: the first message of a TEEP session, or why there is none.
+std::pair<int, QByteArray> startTeepSession(const QString &uri)
+{
+    QNetworkAccessManager network;
+    QNetworkRequest request{QUrl(uri)};
+    request.setRawHeader("Accept", "application/teep+cbor");
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/teep+cbor"));
+    QNetworkReply *reply = network.post(request, QByteArray());
+    QEventLoop loop;
+    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    QTimer::singleShot(10000, &loop, &QEventLoop::quit);
+    loop.exec();
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const QByteArray retryAfter = reply->rawHeader("Retry-After");
+    delete reply;
+    return {status, retryAfter};
+}
+} // namespace
+
+// File > Lock Key Store stops all signing at once, the demo's unprotected TAM key included: the
+// session in progress fails ("key store locked"), new ones are answered 503 with Retry-After,
+// and File > Unlock Key Store lets devices in again.
+void TestDevicesView::lockingTheKeyStoreStopsSigning()
+{
+    m_prompts.confirmations.enqueue(true);
+    QVERIFY(m_page->setUpDemo());
+    QVERIFY(m_page->startListener());
+    const QString uri = m_window->tamHost().uri();
+    QCOMPARE(startTeepSession(uri).first, 200);
+
+    // A slow device: locked between its QueryResponse and its next message.
+    const auto material = teep::sim::readDemoDirectory(m_dir->path(QStringLiteral("console-demo")));
+    QVERIFY(material.ok());
+    teep::sim::SimFaults slow;
+    slow.delayMs = 400;
+    QNetworkAccessManager network;
+    auto device = teep::sim::SimDevice::create(QStringLiteral("teep-slow"), material.value(), {}, QUrl(uri), slow, network, m_dir->path(QStringLiteral("devices")),
+                                               teep::SystemClock::instance(), teep::sim::SimProfile::Teep);
+    QVERIFY(device.ok());
+    std::optional<teep::sim::DeviceOutcome> outcome;
+    connect(device.value().get(), &teep::sim::SimDevice::finished, this, [&outcome](const teep::sim::DeviceOutcome &o) { outcome = o; });
+    qint64 answered = 0;
+    connect(&m_window->tamHost(), &teep::tam::TamHost::sessionEvents, this, [&answered](const QList<teep::tam::SessionEvent> &events) {
+        for (const teep::tam::SessionEvent &event : events) {
+            if (event.kind == teep::tam::SessionEvent::Kind::MessageIn)
+                answered = event.sessionId;
+        }
+    });
+    device.value()->start();
+    QTRY_VERIFY_WITH_TIMEOUT(answered != 0, 20000);
+    QVERIFY(!outcome);
+
+    m_window->findChild<QAction *>(QStringLiteral("lock-key-store"))->trigger();
+    QVERIFY(m_window->tamHost().isLocked());
+    QVERIFY(m_window->tamHost().isRunning());
+    QVERIFY(m_window->findChild<QLabel *>(QStringLiteral("listener-status"))->text().endsWith(QStringLiteral("(locked)")));
+    QTRY_VERIFY_WITH_TIMEOUT(outcome.has_value(), 20000);
+    QVERIFY(!outcome->ok);
+    QVERIFY2(outcome->detail.contains(QStringLiteral("503")), qPrintable(outcome->detail));
+    const auto refused = startTeepSession(uri);
+    QCOMPARE(refused.first, 503);
+    QVERIFY(refused.second.toInt() > 0);
+    auto session = teep::store::run(m_window->database().connection(), QStringLiteral("SELECT state, outcome FROM sessions WHERE id = ?"), {answered});
+    QVERIFY(session.ok());
+    QSqlQuery &row = session.value();
+    QVERIFY(row.next());
+    QCOMPARE(row.value(0).toString(), QStringLiteral("failed"));
+    QVERIFY2(row.value(1).toString().contains(QStringLiteral("interrupted: key store locked")), qPrintable(row.value(1).toString()));
+
+    // Unlocking (the first unlock of this database chooses its passphrase) lets devices in again.
+    m_prompts.passphrases.enqueue("the line passphrase");
+    m_window->findChild<QAction *>(QStringLiteral("unlock-key-store"))->trigger();
+    QVERIFY(!m_window->tamHost().isLocked());
+    QTRY_COMPARE_WITH_TIMEOUT(startTeepSession(uri).first, 200, 5000);
+    QVERIFY(!m_window->findChild<QLabel *>(QStringLiteral("listener-status"))->text().contains(QStringLiteral("locked")));
 }
 
 void TestDevicesView::listenerSettingsServeAnAgentWithoutAttester()

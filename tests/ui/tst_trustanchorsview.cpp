@@ -5,6 +5,7 @@
 #include "crypto/pkiformats.h"
 #include "pkifixtures.h"
 #include "scriptedprompts.h"
+#include "shownpage.h"
 #include "store/auditlog.h"
 #include "store/database.h"
 #include "tempdir.h"
@@ -61,7 +62,7 @@ private:
         if (!dir.isEmpty())
             m_window->grab().save(dir + QLatin1Char('/') + name + QStringLiteral(".png"));
     }
-    TrustStorePage *store(TrustStore which) const { return m_window->trustAnchorsView()->storePage(which); }
+    TrustStorePage *store(TrustStore which) const { return teep::test::shown(m_window->trustAnchorsView()->storePage(which)); }
     QString writeFile(const QString &name, const QByteArray &bytes) const;
 
     std::unique_ptr<teep::test::TempDir> m_dir;
@@ -144,7 +145,7 @@ void TestTrustAnchorsView::firstRunShowsEmptyStatesAndOffers()
 
 void TestTrustAnchorsView::generateIdentityFillsTamRootStore()
 {
-    auto *identity = m_window->trustAnchorsView()->identityPage();
+    auto *identity = teep::test::shown(m_window->trustAnchorsView()->identityPage());
     teep::tam::GenerateOptions options;
     options.name = QStringLiteral("Classroom TAM");
     options.tamId = QStringLiteral("urn:example:classroom");
@@ -269,7 +270,7 @@ void TestTrustAnchorsView::verifierKeyFromBarePublicKey()
 
 void TestTrustAnchorsView::serviceProvidersNeedSignerCa()
 {
-    auto *providers = m_window->trustAnchorsView()->providersPage();
+    auto *providers = teep::test::shown(m_window->trustAnchorsView()->providersPage());
     QVERIFY(providers->addProvider(QStringLiteral("acme"), QStringLiteral("ACME Payments")));
     QVERIFY(!providers->showsEmptyState());
     const Issued ca = teep::test::makeRoot(QStringLiteral("ACME Signer CA"));
@@ -277,7 +278,7 @@ void TestTrustAnchorsView::serviceProvidersNeedSignerCa()
     QVERIFY(!providers->addCertificate(QStringLiteral("acme"), signer.certificate.pem(), QStringLiteral("signer.pem")));
     QVERIFY(m_prompts->errors.last().contains(QStringLiteral("SP Signer CA store is empty")));
     QVERIFY(store(TrustStore::SpSigner)->importBytes(ca.certificate.pem(), QStringLiteral("ca.pem")));
-    QVERIFY(providers->addCertificate(QStringLiteral("acme"), signer.certificate.pem(), QStringLiteral("signer.pem")));
+    QVERIFY(teep::test::shown(providers)->addCertificate(QStringLiteral("acme"), signer.certificate.pem(), QStringLiteral("signer.pem")));
     QTreeWidgetItem *sp = providers->tree()->topLevelItem(0);
     QCOMPARE(sp->text(1), QStringLiteral("acme"));
     QCOMPARE(sp->childCount(), 1);
@@ -288,7 +289,7 @@ void TestTrustAnchorsView::serviceProvidersNeedSignerCa()
 
 void TestTrustAnchorsView::exportRootWritesPem()
 {
-    auto *identity = m_window->trustAnchorsView()->identityPage();
+    auto *identity = teep::test::shown(m_window->trustAnchorsView()->identityPage());
     teep::tam::GenerateOptions options;
     options.demoUnprotected = true;
     QVERIFY(identity->generate(options));

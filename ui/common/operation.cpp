@@ -2,6 +2,11 @@
 
 #include "store/database.h"
 
+#include <QEventLoop>
+#include <QProgressDialog>
+
+#include <optional>
+
 namespace teep::ui {
 
 Operation::Operation(QString title, QString databasePath, Work work, QObject *parent)
@@ -44,6 +49,31 @@ void Operation::start()
     });
     connect(m_thread, &QThread::finished, this, [this] { emit finished(m_result); });
     m_thread->start();
+}
+
+Operation::Outcome Operation::runAndWait(QWidget *parent, Cancel cancel)
+{
+    QProgressDialog dialog(m_title, cancel == Cancel::Allowed ? tr("Cancel") : QString(), 0, 0, parent);
+    dialog.setWindowModality(Qt::WindowModal);
+    dialog.setMinimumDuration(500);
+    dialog.setAutoReset(false);
+    if (cancel == Cancel::Allowed)
+        connect(&dialog, &QProgressDialog::canceled, this, &Operation::cancel);
+    connect(this, &Operation::progressed, &dialog, [&dialog](qint64 done, qint64 total) {
+        // Per mille: a progress bar counts in int.
+        dialog.setMaximum(1000);
+        dialog.setValue(total > 0 ? int(done * 1000 / total) : 0);
+    });
+    QEventLoop loop;
+    std::optional<Outcome> outcome;
+    connect(this, &Operation::finished, &loop, [&](const Outcome &finished) {
+        outcome = finished;
+        loop.quit();
+    });
+    start();
+    if (!outcome)
+        loop.exec();
+    return *outcome;
 }
 
 } // namespace teep::ui

@@ -9,6 +9,8 @@
 #include <atomic>
 #include <functional>
 
+class QWidget;
+
 namespace teep::store {
 class Database;
 }
@@ -54,6 +56,12 @@ public:
 
     QString title() const { return m_title; }
     void start();
+    // Starts and waits without freezing: the caller's event loop keeps turning, and a
+    // window-modal progress dialog with the title (and a Cancel button where the work can stop
+    // or its result be dropped) appears if it takes longer than half a second. For actions whose
+    // next step needs the outcome (unlocking before a signature, the demo before showing it).
+    enum class Cancel { Allowed, NotAllowed };
+    Outcome runAndWait(QWidget *parent, Cancel cancel = Cancel::Allowed);
     void cancel() { m_cancelled = true; }
     bool isRunning() const { return m_thread && m_thread->isRunning(); }
 

@@ -1,9 +1,10 @@
 #include "devices/devicespage.h"
 
+#include "common/operation.h"
 #include "devices/listenersettingsdialog.h"
 #include "models/fleetmodel.h"
 #include "statecolors.h"
-#include "sim/devicerunner.h"
+#include "sim/devicecrowd.h"
 #include "store/database.h"
 #include "demo/demosetup.h"
 #include "tam/tamidentity.h"
@@ -18,6 +19,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
@@ -25,6 +27,7 @@
 #include <QStackedWidget>
 #include <QTableView>
 #include <QTime>
+#include <QTimer>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
@@ -32,7 +35,8 @@ namespace teep::ui {
 
 namespace {
 constexpr int kMaxLogLines = 500;
-}
+constexpr int kLogFlushMs = 100;
+} // namespace
 
 DevicesPage::DevicesPage(Workspace &workspace, tam::TamHost &host, QWidget *parent) : QWidget(parent), m_workspace(workspace), m_host(host)
 {
@@ -87,9 +91,22 @@ DevicesPage::DevicesPage(Workspace &workspace, tam::TamHost &host, QWidget *pare
     demoButtons->addWidget(m_demoProfile);
     demoButtons->addWidget(m_demoRunButton);
     demoButtons->addStretch(1);
+    m_demoProgress = new QProgressBar(demo);
+    m_demoProgress->setObjectName(QStringLiteral("demo-progress"));
+    m_demoProgress->setAccessibleName(tr("Demo devices done"));
+    m_demoProgress->hide();
+    m_demoCancel = new QPushButton(tr("Cancel"), demo);
+    m_demoCancel->setObjectName(QStringLiteral("demo-cancel-button"));
+    m_demoCancel->setAccessibleName(tr("Stop the demo devices"));
+    m_demoCancel->hide();
+    auto *progress = new QHBoxLayout;
+    progress->addWidget(m_demoProgress, 1);
+    progress->addWidget(m_demoCancel);
     demoLayout->addLayout(demoButtons);
+    demoLayout->addLayout(progress);
     demoLayout->addWidget(m_demoStatus);
     connect(m_demoSetupButton, &QPushButton::clicked, this, [this] { setUpDemo(); });
+    connect(m_demoCancel, &QPushButton::clicked, this, &DevicesPage::cancelDemoDevices);
     connect(m_demoRunButton, &QPushButton::clicked, this,
             [this] { startDemoDevices(m_demoCount->value(), m_demoProfile->currentData().toString() == QLatin1String("teep")); });
 
@@ -141,6 +158,7 @@ DevicesPage::DevicesPage(Workspace &workspace, tam::TamHost &host, QWidget *pare
     m_sessions = new QListWidget(this);
     m_sessions->setObjectName(QStringLiteral("session-log"));
     m_sessions->setAccessibleName(tr("Live session log"));
+    m_sessions->setUniformItemSizes(true); // one line each: no measuring of 500 items per update
     auto *right = new QSplitter(Qt::Vertical, this);
     right->addWidget(m_details);
     auto *logBox = new QWidget(this);
@@ -161,7 +179,18 @@ DevicesPage::DevicesPage(Workspace &workspace, tam::TamHost &host, QWidget *pare
     layout->addWidget(m_filter);
     layout->addWidget(split, 1);
 
-    connect(&m_host, &tam::TamHost::sessionEvent, this, &DevicesPage::logEvent);
+    m_logTimer = new QTimer(this);
+    m_logTimer->setSingleShot(true);
+    m_logTimer->setInterval(kLogFlushMs);
+    connect(m_logTimer, &QTimer::timeout, this, &DevicesPage::flushLog);
+    m_crowd = new sim::DeviceCrowd(m_workspace.clock(), this);
+    connect(m_crowd, &sim::DeviceCrowd::deviceFinished, this, &DevicesPage::deviceFinished);
+    connect(m_crowd, &sim::DeviceCrowd::finished, this, &DevicesPage::demoFinished);
+    connect(&m_host, &tam::TamHost::sessionEvents, this, [this](const QList<tam::SessionEvent> &events) {
+        // Only the last lines of a burst can stay in the log: the others are not even written.
+        for (qsizetype i = qMax<qsizetype>(0, events.size() - kMaxLogLines); i < events.size(); ++i)
+            logEvent(events.at(i));
+    });
     connect(&m_host, &tam::TamHost::runningChanged, this, &DevicesPage::updateControls);
     connect(&m_workspace, &Workspace::dataChanged, this, &DevicesPage::reload);
     reload();
@@ -176,10 +205,13 @@ void DevicesPage::reload()
     if (const Status loaded = m_model->reload(tam::Fleet(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor())); !loaded)
         m_demoStatus->setText(tr("The fleet could not be read: %1").arg(loaded.error().message));
     m_tableOrEmpty->setCurrentIndex(m_model->rowCount() == 0 && m_model->filter().isEmpty() ? 0 : 1);
-    if (m_model->rowCount() > 0) {
+    if (m_model->rowCount() > 0 && !m_columnsSized) {
+        // Once, when the first devices appear: measuring every cell costs more than the reload
+        // itself, and later reloads keep the widths the operator chose.
         m_table->resizeColumnsToContents();
         // The outcome can be long: a column that shows its start, the whole text in its tooltip.
         m_table->setColumnWidth(FleetModel::LastOutcome, qMin(m_table->columnWidth(FleetModel::LastOutcome), 260));
+        m_columnsSized = true;
     }
     for (int row = 0; row < m_proxy->rowCount(); ++row) {
         if (m_proxy->data(m_proxy->index(row, FleetModel::Name)).toString() == selected)
@@ -235,12 +267,15 @@ void DevicesPage::updateControls()
                               QStringLiteral("<br>") + servingSummary().toHtmlEscaped());
     m_listenerButton->setText(running ? tr("Stop Listener") : tr("Start Listener"));
     const bool demo = hasDemo();
+    const bool demoRunning = m_crowd->isRunning();
     m_demoSetupButton->setEnabled(!demo);
-    m_demoRunButton->setEnabled(demo && m_running.empty());
-    m_demoCount->setEnabled(demo && m_running.empty());
-    m_demoProfile->setEnabled(demo && m_running.empty());
-    if (!m_running.empty())
-        m_demoStatus->setText(tr("%1 demo device(s) running...").arg(m_running.size()));
+    m_demoRunButton->setEnabled(demo && !demoRunning);
+    m_demoCount->setEnabled(demo && !demoRunning);
+    m_demoProfile->setEnabled(demo && !demoRunning);
+    m_demoProgress->setVisible(demoRunning);
+    m_demoCancel->setVisible(demoRunning);
+    if (demoRunning)
+        m_demoStatus->setText(tr("Demo devices running: each one attests, gets its TAs and reports below."));
     else if (!demo)
         m_demoStatus->setText(tr("Set up a demo to add a demo TAM identity, demo CAs, two service providers and signed TAs to this "
                                  "database; then start simulated devices that connect over HTTP."));
@@ -282,10 +317,20 @@ bool DevicesPage::setUpDemo()
                                           "Use a separate database for production.")
                                            .arg(demoDirectory())))
         return false;
-    const Result<tam::DemoSetup> setup = tam::initDemo(m_workspace.database().connection(), m_workspace.keys(), m_workspace.clock(), m_workspace.actor(),
-                                                       demoDirectory());
-    if (!setup) {
-        m_workspace.prompts().error(this, tr("The demo could not be set up"), setup.error().message);
+    // Keys, certificates and signed TAs: seconds on a slow machine, off this thread.
+    const store::KeyStore keys(QSqlDatabase(), m_workspace.keys());
+    Operation setUp(tr("Setting up the demo..."), m_workspace.database().path(),
+                    [&keys, &clock = m_workspace.clock(), actor = m_workspace.actor(), directory = demoDirectory()](OperationContext &context) -> Result<QString> {
+                        store::KeyStore ownKeys(context.database.connection(), keys);
+                        const Result<tam::DemoSetup> setup = tam::initDemo(context.database.connection(), ownKeys, clock, actor, directory);
+                        if (!setup)
+                            return setup.error();
+                        return QString();
+                    });
+    // Not cancellable: it is one transaction, done or not at all.
+    const Operation::Outcome outcome = setUp.runAndWait(this, Operation::Cancel::NotAllowed);
+    if (!outcome) {
+        m_workspace.prompts().error(this, tr("The demo could not be set up"), outcome.error().message);
         return false;
     }
     m_workspace.notifyChanged();
@@ -294,81 +339,107 @@ bool DevicesPage::setUpDemo()
 
 bool DevicesPage::startDemoDevices(int count, bool teep)
 {
-    if (!m_running.empty())
+    if (m_crowd->isRunning())
         return false;
     if (!m_host.isRunning() && !startListener())
         return false;
-    const Result<sim::DemoMaterial> material = sim::readDemoDirectory(demoDirectory());
-    if (!material) {
-        m_workspace.prompts().error(this, tr("Demo material is missing"), material.error().message);
-        return false;
-    }
+    sim::DeviceCrowd::Plan plan;
+    for (int i = 1; i <= count; ++i)
+        plan.names << QStringLiteral("%1-%2").arg(teep ? QStringLiteral("teep") : QStringLiteral("otrp")).arg(i, 3, 10, QLatin1Char('0'));
+    plan.demoDirectory = demoDirectory();
+    plan.tam = QUrl(m_host.uri());
+    plan.stateDir = demoDirectory() + QStringLiteral("/devices");
+    plan.profile = teep ? sim::SimProfile::Teep : sim::SimProfile::Otrp;
     m_completed = m_failed = 0;
-    const QString stateDir = demoDirectory() + QStringLiteral("/devices");
-    for (int i = 1; i <= count; ++i) {
-        const QString name = QStringLiteral("%1-%2").arg(teep ? QStringLiteral("teep") : QStringLiteral("otrp")).arg(i, 3, 10, QLatin1Char('0'));
-        auto device = sim::SimDevice::create(name, material.value(), {QStringLiteral("primary")}, QUrl(m_host.uri()), {}, m_network, stateDir,
-                                             m_workspace.clock(), teep ? sim::SimProfile::Teep : sim::SimProfile::Otrp);
-        if (!device) {
-            m_workspace.prompts().error(this, tr("A demo device could not be made"), device.error().message);
-            m_running.clear();
-            return false;
-        }
-        sim::SimDevice *raw = device.value().get();
-        connect(raw, &sim::SimDevice::finished, this, [this, raw](const sim::DeviceOutcome &outcome) { deviceFinished(raw, outcome); });
-        m_running.push_back(std::move(device.value()));
-    }
-    for (auto &device : m_running)
-        device->start();
+    m_demoProgress->setRange(0, count);
+    m_demoProgress->setFormat(tr("%v of %m devices done"));
+    m_demoProgress->setValue(0);
+    m_crowd->start(std::move(plan));
     updateControls();
     return true;
 }
 
-void DevicesPage::deviceFinished(sim::SimDevice *device, const sim::DeviceOutcome &outcome)
+bool DevicesPage::demoDevicesRunning() const
+{
+    return m_crowd->isRunning();
+}
+
+void DevicesPage::cancelDemoDevices()
+{
+    m_crowd->cancel();
+}
+
+void DevicesPage::deviceFinished(const sim::DeviceOutcome &outcome)
 {
     (outcome.ok ? m_completed : m_failed)++;
-    auto *item = new QListWidgetItem(tr("%1  %2: %3; TAs now: %4")
-                                         .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")), outcome.device,
-                                              outcome.ok ? tr("session complete") : tr("FAILED (%1)").arg(outcome.detail),
-                                              outcome.installed.isEmpty() ? tr("none") : outcome.installed.join(QStringLiteral(", "))));
-    m_sessions->addItem(item);
-    // The device object is in the middle of emitting: release it once control is back in the loop.
-    const auto it = std::find_if(m_running.begin(), m_running.end(), [device](const auto &owned) { return owned.get() == device; });
-    if (it != m_running.end()) {
-        it->release()->deleteLater();
-        m_running.erase(it);
-    }
-    if (m_running.empty()) {
-        m_demoStatus->setText(tr("Demo devices finished: %1 completed, %2 failed. Run them again to see nothing to do, or change "
-                                 "assignments (teepctl ta assign) and run again.")
-                                  .arg(m_completed)
-                                  .arg(m_failed));
-        m_workspace.notifyChanged(); // every view shows what the sessions changed
-        emit demoDevicesFinished(m_completed, m_failed);
-    } else {
+    log(tr("%1  %2: %3; TAs now: %4")
+            .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")), outcome.device, outcome.ok ? tr("session complete") : tr("FAILED (%1)").arg(outcome.detail),
+                 outcome.installed.isEmpty() ? tr("none") : outcome.installed.join(QStringLiteral(", "))));
+    // The counts go in the bar, which only repaints: a new text in the word-wrapped status line
+    // would lay the whole page out again.
+    if (!outcome.ok)
+        m_demoProgress->setFormat(tr("%v of %m devices done, %1 failed").arg(m_failed));
+    m_demoProgress->setValue(m_completed + m_failed);
+}
+
+void DevicesPage::demoFinished(const sim::CrowdOutcome &outcome)
+{
+    flushLog();
+    if (!outcome.error.isEmpty()) {
+        m_workspace.prompts().error(this, tr("The demo devices did not start"), outcome.error);
         updateControls();
+        return;
     }
+    updateControls();
+    m_demoStatus->setText((outcome.cancelled ? tr("Demo devices cancelled: %1 completed, %2 failed before.")
+                                             : tr("Demo devices finished: %1 completed, %2 failed. Run them again to see nothing to do, or change "
+                                                  "assignments (teepctl ta assign) and run again."))
+                              .arg(outcome.completed)
+                              .arg(outcome.failed));
+    // Every view shows what the sessions changed, in a pass of its own after this one's layout.
+    QTimer::singleShot(0, this, [this, outcome] {
+        m_workspace.notifyChanged();
+        emit demoDevicesFinished(outcome.completed, outcome.failed);
+    });
+}
+
+void DevicesPage::log(const QString &line)
+{
+    m_pendingLog << line;
+    if (!m_logTimer->isActive())
+        m_logTimer->start();
+}
+
+void DevicesPage::flushLog()
+{
+    if (m_pendingLog.isEmpty())
+        return;
+    // Only the last lines can stay: the others are not made into items at all.
+    if (m_pendingLog.size() > kMaxLogLines)
+        m_pendingLog.erase(m_pendingLog.begin(), m_pendingLog.end() - kMaxLogLines);
+    m_sessions->addItems(m_pendingLog);
+    m_pendingLog.clear();
+    while (m_sessions->count() > kMaxLogLines)
+        delete m_sessions->takeItem(0);
+    m_sessions->scrollToBottom();
 }
 
 void DevicesPage::logEvent(const tam::SessionEvent &event)
 {
     if (event.kind == tam::SessionEvent::Kind::MessageIn || event.kind == tam::SessionEvent::Kind::MessageOut) {
         const QString arrow = event.kind == tam::SessionEvent::Kind::MessageOut ? QStringLiteral("TAM -> device") : QStringLiteral("device -> TAM");
-        m_sessions->addItem(QStringLiteral("%1  session %2  %3: %4").arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss"))).arg(event.sessionId).arg(arrow, event.summary));
+        log(QStringLiteral("%1  session %2  %3: %4").arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss"))).arg(event.sessionId).arg(arrow, event.summary));
     } else if (event.kind == tam::SessionEvent::Kind::Closed && event.sessionId == 0) {
         // Nobody answered its first message (a flood's, or a device that went away): nothing was
         // recorded, so there is nothing to reload.
-        m_sessions->addItem(QStringLiteral("%1  unanswered request from %2: %3").arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")), event.peer, event.summary));
+        log(QStringLiteral("%1  unanswered request from %2: %3").arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")), event.peer, event.summary));
     } else if (event.kind == tam::SessionEvent::Kind::Closed) {
-        m_sessions->addItem(QStringLiteral("%1  session %2 %3 closed: %4")
-                                .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")))
-                                .arg(event.sessionId)
-                                .arg(event.device, event.summary));
-        reload();
+        // The fleet reloads with every view, at most four times a second (the main window).
+        log(QStringLiteral("%1  session %2 %3 closed: %4")
+                .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")))
+                .arg(event.sessionId)
+                .arg(event.device, event.summary));
     }
-    while (m_sessions->count() > kMaxLogLines)
-        delete m_sessions->takeItem(0);
-    m_sessions->scrollToBottom();
 }
 
 void DevicesPage::showDetails()

@@ -2,25 +2,24 @@
 
 #include "tam/tamhost.h"
 
-#include <QNetworkAccessManager>
 #include <QWidget>
-
-#include <memory>
-#include <vector>
 
 class QComboBox;
 class QLabel;
 class QLineEdit;
 class QListWidget;
+class QProgressBar;
 class QPushButton;
 class QSortFilterProxyModel;
 class QSpinBox;
 class QStackedWidget;
 class QTableView;
+class QTimer;
 class QTreeWidget;
 
 namespace teep::sim {
-class SimDevice;
+class DeviceCrowd;
+struct CrowdOutcome;
 struct DeviceOutcome;
 } // namespace teep::sim
 
@@ -49,9 +48,11 @@ public:
     // The listener's signature suites and attestation policy (a dialog); true when saved.
     bool editListenerSettings();
     bool setUpDemo();
-    // `teep`: TEEP agents (CBOR/COSE, EAT, SUIT); otherwise OTrP devices (JSON/JOSE, SDs).
+    // `teep`: TEEP agents (CBOR/COSE, EAT, SUIT); otherwise OTrP devices (JSON/JOSE, SDs). They
+    // run on their own thread; demoDevicesFinished() tells when the last one is done.
     bool startDemoDevices(int count, bool teep = true);
-    int demoDevicesRunning() const { return int(m_running.size()); }
+    bool demoDevicesRunning() const;
+    void cancelDemoDevices();
 
 signals:
     void demoDevicesFinished(int completed, int failed);
@@ -63,7 +64,11 @@ private:
     QString servingSummary() const;
     void showDetails();
     void logEvent(const tam::SessionEvent &event);
-    void deviceFinished(sim::SimDevice *device, const sim::DeviceOutcome &outcome);
+    // Lines reach the log at most ten times a second, however many devices talk at once.
+    void log(const QString &line);
+    void flushLog();
+    void deviceFinished(const sim::DeviceOutcome &outcome);
+    void demoFinished(const sim::CrowdOutcome &outcome);
 
     Workspace &m_workspace;
     tam::TamHost &m_host;
@@ -76,13 +81,17 @@ private:
     QSpinBox *m_demoCount = nullptr;
     QComboBox *m_demoProfile = nullptr;
     QLabel *m_demoStatus = nullptr;
+    QProgressBar *m_demoProgress = nullptr;
+    QPushButton *m_demoCancel = nullptr;
     QLineEdit *m_filter = nullptr;
     QStackedWidget *m_tableOrEmpty = nullptr;
     QTableView *m_table = nullptr;
     QTreeWidget *m_details = nullptr;
     QListWidget *m_sessions = nullptr;
-    QNetworkAccessManager m_network;
-    std::vector<std::unique_ptr<sim::SimDevice>> m_running;
+    QStringList m_pendingLog;
+    QTimer *m_logTimer = nullptr;
+    sim::DeviceCrowd *m_crowd = nullptr;
+    bool m_columnsSized = false;
     int m_completed = 0;
     int m_failed = 0;
 };

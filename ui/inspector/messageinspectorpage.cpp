@@ -128,11 +128,11 @@ MessageInspectorPage::MessageInspectorPage(Workspace &workspace, tam::TamHost &h
     m_reloadTimer->setSingleShot(true);
     m_reloadTimer->setInterval(250);
     connect(m_reloadTimer, &QTimer::timeout, this, &LazyPage::refresh);
-    connect(&host, &tam::TamHost::sessionEvent, this, &MessageInspectorPage::sessionEvent);
+    connect(&host, &tam::TamHost::sessionEvents, this, &MessageInspectorPage::sessionEvents);
     connect(&m_workspace, &Workspace::dataChanged, this, &LazyPage::refresh);
 }
 
-void MessageInspectorPage::sessionEvent(const tam::SessionEvent &)
+void MessageInspectorPage::sessionEvents()
 {
     if (!m_reloadTimer->isActive())
         m_reloadTimer->start();

@@ -51,7 +51,7 @@ public:
 
 private:
     void show(const tam::SessionFile &session, const QString &origin);
-    void sessionEvent(const tam::SessionEvent &event);
+    void sessionEvents();
     QList<crypto::Key> verificationKeys(const QString &device) const;
 
     Workspace &m_workspace;

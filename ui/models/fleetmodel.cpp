@@ -32,6 +32,15 @@ QStringList installedTas(const tam::DeviceSummary &device)
 
 FleetModel::FleetModel(QObject *parent) : QAbstractTableModel(parent) {}
 
+QStringList FleetModel::tiersOf(const QList<tam::DeviceSummary> &devices)
+{
+    QStringList tiers;
+    tiers.reserve(devices.size());
+    for (const tam::DeviceSummary &device : devices)
+        tiers << worstTier(device);
+    return tiers;
+}
+
 Result<QList<tam::DeviceSummary>> FleetModel::page(const tam::DeviceSummary *after, int limit) const
 {
     if (!m_fleet)
@@ -49,6 +58,7 @@ Status FleetModel::reload(const tam::Fleet &fleet)
         return devices.error();
     beginResetModel();
     m_devices = devices.value();
+    m_tiers = tiersOf(m_devices);
     m_exhausted = m_devices.size() < wanted;
     endResetModel();
     return {};
@@ -62,6 +72,7 @@ Status FleetModel::setFilter(const QString &text)
         return devices.error();
     beginResetModel();
     m_devices = devices.value();
+    m_tiers = tiersOf(m_devices);
     m_exhausted = m_devices.size() < kPageSize;
     endResetModel();
     return {};
@@ -83,6 +94,7 @@ void FleetModel::fetchMore(const QModelIndex &parent)
     }
     beginInsertRows({}, int(m_devices.size()), int(m_devices.size() + more.value().size()) - 1);
     m_devices << more.value();
+    m_tiers << tiersOf(more.value());
     endInsertRows();
     m_exhausted = more.value().size() < kPageSize;
 }
@@ -102,7 +114,7 @@ QVariant FleetModel::data(const QModelIndex &index, int role) const
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const tam::DeviceSummary &device = m_devices.at(index.row());
-    const QString tier = worstTier(device);
+    const QString &tier = m_tiers.at(index.row());
     if (role == TierRole)
         return tier;
     if (role == Qt::ForegroundRole && index.column() == Attestation) {

@@ -21,7 +21,7 @@ public:
     enum Column { Name, Attestation, LastOutcome, Tees, InstalledTas, LastContact, Address, Identity, ColumnCount };
     enum Role { TierRole = Qt::UserRole + 1 };
 
-    static constexpr int kPageSize = 200; // a few screens of rows
+    static constexpr int kPageSize = 100; // five screens of rows at 1024x768
 
     explicit FleetModel(QObject *parent = nullptr);
 
@@ -41,11 +41,14 @@ public:
 
 private:
     Result<QList<tam::DeviceSummary>> page(const tam::DeviceSummary *after, int limit) const;
+    // Worked out once per load: views ask data() for every role of every cell they paint or sort.
+    static QStringList tiersOf(const QList<tam::DeviceSummary> &devices);
 
     std::optional<tam::Fleet> m_fleet;
     QString m_filter;
     bool m_exhausted = true;
     QList<tam::DeviceSummary> m_devices;
+    QStringList m_tiers; // worstTier() of each device, row by row
 };
 
 // The worst tier among a device's TEEs ("" when none was attested).

@@ -19,7 +19,7 @@
 
 namespace teep::ui {
 
-RequestsPanel::RequestsPanel(Workspace &workspace, QWidget *parent) : QWidget(parent), m_workspace(workspace)
+RequestsPanel::RequestsPanel(Workspace &workspace, QWidget *parent) : LazyPage(parent), m_workspace(workspace)
 {
     setObjectName(QStringLiteral("requests-panel"));
     m_model = new RowsModel({tr("#"), tr("Status"), tr("Device"), tr("TA"), tr("Signed by"), tr("Version"), tr("Binary"), tr("Requested (UTC)"),
@@ -114,7 +114,8 @@ RequestsPanel::RequestsPanel(Workspace &workspace, QWidget *parent) : QWidget(pa
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(splitter);
-    connect(&m_workspace, &Workspace::dataChanged, this, &RequestsPanel::reload);
+    // Hidden, it reloads when next shown: a change made elsewhere (a device session) costs it nothing.
+    connect(&m_workspace, &Workspace::dataChanged, this, &LazyPage::refresh);
     reload();
 }
 

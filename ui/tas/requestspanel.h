@@ -1,5 +1,7 @@
 #pragma once
 
+#include "common/lazypage.h"
+
 #include <QWidget>
 
 class QComboBox;
@@ -16,14 +18,14 @@ class Workspace;
 // The approval queue: TAs that devices asked for (a client app needs them) with who asked, the
 // TA's signer and version, and the decision; Approve / Refuse take effect at the device's next
 // session. Below it, the policy per SP and device group that decides new requests.
-class RequestsPanel : public QWidget
+class RequestsPanel : public LazyPage
 {
     Q_OBJECT
 
 public:
     explicit RequestsPanel(Workspace &workspace, QWidget *parent = nullptr);
 
-    void reload();
+    void reload() override;
     RowsModel *model() const { return m_model; }
     FilteredTable *table() const { return m_table; }
     bool decide(qint64 requestId, bool approve, const QString &reason);

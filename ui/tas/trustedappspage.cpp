@@ -1,6 +1,7 @@
 #include "tas/trustedappspage.h"
 
 #include "common/filteredtable.h"
+#include "common/operation.h"
 #include "crypto/certificate.h"
 #include "crypto/pkcs8.h"
 #include "crypto/pkiformats.h"
@@ -149,28 +150,38 @@ void TrustedAppsPage::reload()
 
 bool TrustedAppsPage::publish(const PublishRequest &request)
 {
-    auto fail = [this](const QString &message) {
-        m_workspace.prompts().error(this, tr("TA Not Published"), message);
+    if (request.taid.isEmpty()) {
+        m_workspace.prompts().error(this, tr("TA Not Published"), tr("Give the TA an id (e.g. acme-wallet)."));
         return false;
-    };
-    if (request.taid.isEmpty())
-        return fail(tr("Give the TA an id (e.g. acme-wallet)."));
-    const auto binary = readFile(request.binaryPath, 64 * 1024 * 1024);
-    const auto keyPem = readFile(request.keyPath, 1024 * 1024);
-    const auto certPem = readFile(request.certPath, 1024 * 1024);
-    if (!binary || !keyPem || !certPem)
-        return fail((!binary ? binary.error() : !keyPem ? keyPem.error() : certPem.error()).message);
-    const auto key = crypto::readPrivateKeyPem(keyPem.value(), {});
-    const auto certificates = crypto::parseCertificates(certPem.value());
-    if (!key)
-        return fail(tr("The SP signing key cannot be read: %1").arg(key.error().message));
-    if (!certificates || certificates.value().isEmpty())
-        return fail(tr("The SP signer certificate cannot be read: %1").arg(certificates ? tr("no certificate") : certificates.error().message));
-    tam::Catalog catalog(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor());
-    const auto published = tam::publishTa(catalog, request.spid, {request.taid, request.name, request.version, binary.value()}, key.value(),
-                                          certificates.value().first());
-    if (!published)
-        return fail(published.error().message);
+    }
+    // Reading up to 64 MiB, hashing and signing it: off this thread, on a connection of its own.
+    Operation publishing(tr("Publishing %1...").arg(request.taid), m_workspace.database().path(),
+                         [request, &clock = m_workspace.clock(), actor = m_workspace.actor()](OperationContext &context) -> Result<QString> {
+                             const auto binary = readFile(request.binaryPath, 64 * 1024 * 1024);
+                             const auto keyPem = readFile(request.keyPath, 1024 * 1024);
+                             const auto certPem = readFile(request.certPath, 1024 * 1024);
+                             if (!binary || !keyPem || !certPem)
+                                 return !binary ? binary.error() : !keyPem ? keyPem.error() : certPem.error();
+                             const auto key = crypto::readPrivateKeyPem(keyPem.value(), {});
+                             const auto certificates = crypto::parseCertificates(certPem.value());
+                             if (!key)
+                                 return Error{key.error().code, tr("The SP signing key cannot be read: %1").arg(key.error().message)};
+                             if (!certificates || certificates.value().isEmpty())
+                                 return Error{QStringLiteral("ui.no-certificate"),
+                                              tr("The SP signer certificate cannot be read: %1").arg(certificates ? tr("no certificate") : certificates.error().message)};
+                             tam::Catalog catalog(context.database.connection(), clock, actor);
+                             const auto published = tam::publishTa(catalog, request.spid, {request.taid, request.name, request.version, binary.value()}, key.value(),
+                                                                   certificates.value().first());
+                             if (!published)
+                                 return published.error();
+                             return QString();
+                         });
+    // Not cancellable: the TA is published in one transaction at the end, or not at all.
+    const Operation::Outcome outcome = publishing.runAndWait(this, Operation::Cancel::NotAllowed);
+    if (!outcome) {
+        m_workspace.prompts().error(this, tr("TA Not Published"), outcome.error().message);
+        return false;
+    }
     m_workspace.notifyChanged();
     return true;
 }
@@ -209,8 +220,11 @@ void TrustedAppsPage::openPublishDialog()
         return;
     }
     PublishDialog dialog(spids, m_workspace.prompts(), this);
-    if (dialog.exec() == QDialog::Accepted)
-        publish(dialog.request());
+    // After a refusal the form comes back as it was, so that one wrong path is all there is to fix.
+    while (dialog.exec() == QDialog::Accepted) {
+        if (publish(dialog.request()))
+            break;
+    }
 }
 
 void TrustedAppsPage::openAssignDialog()

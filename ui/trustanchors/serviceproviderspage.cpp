@@ -25,7 +25,7 @@ namespace {
 constexpr int kSpidRole = Qt::UserRole + 1;
 }
 
-ServiceProvidersPage::ServiceProvidersPage(Workspace &workspace, QWidget *parent) : QWidget(parent), m_workspace(workspace)
+ServiceProvidersPage::ServiceProvidersPage(Workspace &workspace, QWidget *parent) : LazyPage(parent), m_workspace(workspace)
 {
     setObjectName(QStringLiteral("service-providers"));
     setAccessibleName(tr("Service Providers"));
@@ -78,7 +78,8 @@ ServiceProvidersPage::ServiceProvidersPage(Workspace &workspace, QWidget *parent
     layout->addWidget(purpose);
     layout->addLayout(toolbar);
     layout->addWidget(m_stack, 1);
-    connect(&m_workspace, &Workspace::dataChanged, this, &ServiceProvidersPage::reload);
+    // Hidden, it reloads when next shown: a change made elsewhere (a device session) costs it nothing.
+    connect(&m_workspace, &Workspace::dataChanged, this, &LazyPage::refresh);
     reload();
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "common/lazypage.h"
+
 #include <QWidget>
 
 class QLabel;
@@ -12,14 +14,14 @@ namespace teep::ui {
 class Workspace;
 
 // Service providers and their TA-signing certificates (which must chain to an SP signer CA).
-class ServiceProvidersPage : public QWidget
+class ServiceProvidersPage : public LazyPage
 {
     Q_OBJECT
 
 public:
     explicit ServiceProvidersPage(Workspace &workspace, QWidget *parent = nullptr);
 
-    void reload();
+    void reload() override;
     bool addProvider(const QString &spid, const QString &name);
     bool addCertificate(const QString &spid, const QByteArray &bytes, const QString &source);
     bool removeProvider(const QString &spid);

@@ -46,7 +46,7 @@ public:
 
 } // namespace
 
-TamIdentityPage::TamIdentityPage(Workspace &workspace, QWidget *parent) : QWidget(parent), m_workspace(workspace)
+TamIdentityPage::TamIdentityPage(Workspace &workspace, QWidget *parent) : LazyPage(parent), m_workspace(workspace)
 {
     setObjectName(QStringLiteral("tam-identity"));
     setAccessibleName(tr("TAM Identity"));
@@ -122,7 +122,8 @@ TamIdentityPage::TamIdentityPage(Workspace &workspace, QWidget *parent) : QWidge
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_stack);
-    connect(&m_workspace, &Workspace::dataChanged, this, &TamIdentityPage::reload);
+    // Hidden, it reloads when next shown: a change made elsewhere (a device session) costs it nothing.
+    connect(&m_workspace, &Workspace::dataChanged, this, &LazyPage::refresh);
     reload();
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "common/lazypage.h"
+
 #include "tam/tamidentity.h"
 
 #include <QWidget>
@@ -17,14 +19,14 @@ class Workspace;
 // and a TAM certificate, import an existing certificate and key, or create a CSR for an external
 // CA (and later install what it issued). With one it shows it and exports the root CA devices
 // must embed.
-class TamIdentityPage : public QWidget
+class TamIdentityPage : public LazyPage
 {
     Q_OBJECT
 
 public:
     explicit TamIdentityPage(Workspace &workspace, QWidget *parent = nullptr);
 
-    void reload();
+    void reload() override;
     // The actions behind the buttons, with their inputs already chosen (the dialogs call these).
     bool generate(const tam::GenerateOptions &options);
     bool importFiles(const QStringList &paths);

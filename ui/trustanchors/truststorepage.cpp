@@ -34,7 +34,7 @@ QString storeTitle(crypto::TrustStore store)
 } // namespace
 
 TrustStorePage::TrustStorePage(crypto::TrustStore store, Workspace &workspace, QWidget *parent)
-    : QWidget(parent), m_store(store), m_workspace(workspace)
+    : LazyPage(parent), m_store(store), m_workspace(workspace)
 {
     const crypto::TrustStoreInfo &info = crypto::trustStoreInfo(store);
     setObjectName(QString::fromLatin1(info.key) + QStringLiteral("-store"));
@@ -114,7 +114,8 @@ TrustStorePage::TrustStorePage(crypto::TrustStore store, Workspace &workspace, Q
     layout->addWidget(purpose);
     layout->addLayout(toolbar);
     layout->addWidget(m_stack, 1);
-    connect(&m_workspace, &Workspace::dataChanged, this, &TrustStorePage::reload);
+    // Hidden, it reloads when next shown: a change made elsewhere (a device session) costs it nothing.
+    connect(&m_workspace, &Workspace::dataChanged, this, &LazyPage::refresh);
     reload();
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "common/lazypage.h"
+
 #include "crypto/truststore.h"
 
 #include <QWidget>
@@ -19,14 +21,14 @@ class Workspace;
 
 // One trust-anchor store: filterable list, details of the selected anchor, import (file dialog,
 // pasted PEM, drag and drop), export and removal with confirmation.
-class TrustStorePage : public QWidget
+class TrustStorePage : public LazyPage
 {
     Q_OBJECT
 
 public:
     TrustStorePage(crypto::TrustStore store, Workspace &workspace, QWidget *parent = nullptr);
 
-    void reload();
+    void reload() override;
     // Imports certificates (or, for Verifier keys, a public key) from bytes; tells the user about
     // any failure. `source` names where they came from (a file name, "pasted text").
     bool importBytes(const QByteArray &bytes, const QString &source);
