@@ -211,7 +211,8 @@ void MainWindow::setDatabase(std::unique_ptr<store::Database> database)
                                  .arg(m_database->path())
                                  .arg(m_database->schemaVersion()));
     setWindowFilePath(m_database->path());
-    setWindowTitle(tr("TEEP Console - %1").arg(QFileInfo(m_database->path()).fileName()));
+    // The platform adds " — TEEP Console" (the application's display name) itself.
+    setWindowTitle(QFileInfo(m_database->path()).fileName());
 }
 
 void MainWindow::updateListenerLabel(bool running, const QString &uri)

@@ -12,6 +12,18 @@ Workspace::Workspace(store::Database &database, Prompts &prompts, const Clock &c
     : QObject(parent), m_database(database), m_prompts(prompts), m_clock(clock), m_keys(database.connection()),
       m_actor(store::operatorActor(QStringLiteral("teep-console")))
 {
+    // Other writers (teepctl, another console, this console's own TAM thread) commit on other
+    // connections: every two seconds, a look at whether the file moved, and the views follow.
+    m_lastVersion = m_database.dataVersion();
+    auto *watch = new QTimer(this);
+    watch->setInterval(kWatchIntervalMs);
+    connect(watch, &QTimer::timeout, this, [this] {
+        const Result<qint64> version = m_database.dataVersion();
+        if (version && m_lastVersion && version.value() != m_lastVersion.value())
+            notifyChangedSoon();
+        m_lastVersion = version;
+    });
+    watch->start();
 }
 
 bool Workspace::ensureUnlocked(QWidget *parent)

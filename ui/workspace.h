@@ -50,6 +50,8 @@ private:
     store::KeyStore m_keys;
     QString m_actor;
     class QTimer *m_changeTimer = nullptr;
+    static constexpr int kWatchIntervalMs = 2000;
+    Result<qint64> m_lastVersion = qint64(0);
 };
 
 } // namespace teep::ui

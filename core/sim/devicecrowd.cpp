@@ -4,6 +4,12 @@
 #include <memory>
 #include <vector>
 
+#ifdef Q_OS_LINUX
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 namespace teep::sim {
 
 namespace {
@@ -11,6 +17,17 @@ namespace {
 // devices talk to the TAM at once, as a real fleet does.
 constexpr int kDevicesPerNetwork = 6;
 constexpr int kMaxNetworks = 32;
+
+// Simulated load yields to the console's own thread and its TAM: on Linux the devices' thread
+// runs at nice 10 (a tenth of the processor against a busy thread of nice 0, and the window's
+// thread preempts it when it wakes). Not SCHED_IDLE: beside a video call or a build, idle
+// devices would not run at all.
+void yieldToTheConsole()
+{
+#ifdef Q_OS_LINUX
+    ::setpriority(PRIO_PROCESS, id_t(::syscall(SYS_gettid)), 10);
+#endif
+}
 } // namespace
 
 // The devices and their network managers, made, run and destroyed on the crowd's thread.
@@ -21,6 +38,7 @@ public:
 
     void run(const Plan &plan)
     {
+        yieldToTheConsole();
         const Result<DemoMaterial> material = readDemoDirectory(plan.demoDirectory);
         if (!material) {
             done(false, material.error().toString());
@@ -106,9 +124,7 @@ bool DeviceCrowd::start(Plan plan)
         return false;
     m_worker = new Worker(*this, m_clock);
     m_worker->moveToThread(&m_thread);
-    // Simulated load: it runs when nothing else wants the processor (SCHED_IDLE on Linux), so the
-    // console's own thread and its TAM come first however many devices there are.
-    m_thread.start(QThread::IdlePriority);
+    m_thread.start(QThread::LowPriority); // and nice 10 on Linux: yieldToTheConsole()
     QMetaObject::invokeMethod(m_worker, [worker = m_worker, plan = std::move(plan)] { worker->run(plan); }, Qt::QueuedConnection);
     return true;
 }

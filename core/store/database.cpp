@@ -133,6 +133,14 @@ QSqlDatabase Database::connection() const
     return QSqlDatabase::database(m_connectionName, false);
 }
 
+Result<qint64> Database::dataVersion() const
+{
+    QSqlQuery query(connection());
+    if (!query.exec(QStringLiteral("PRAGMA data_version")) || !query.next())
+        return Error{QStringLiteral("store.sql"), query.lastError().text(), m_path};
+    return query.value(0).toLongLong();
+}
+
 Status checkServable(QSqlDatabase db)
 {
     QSqlQuery check(db);

@@ -38,6 +38,9 @@ public:
     int schemaVersion() const { return m_schemaVersion; }
     // The journal mode SQLite reports ("wal" unless the file system cannot do WAL).
     QString journalMode() const { return m_journalMode; }
+    // SQLite's count of commits by *other* connections (PRAGMA data_version): a view learns that
+    // `teepctl` or another console changed the file by seeing it move.
+    Result<qint64> dataVersion() const;
 
 private:
     Database(QString path, QString connectionName);

@@ -53,6 +53,7 @@ private slots:
     void listenerNeedsAnIdentity();
     void listenerUnlocksAProtectedIdentityOffTheGuiThread();
     void lockingTheKeyStoreStopsSigning();
+    void devicesRegisteredElsewhereAppear();
     void listenerSettingsServeAnAgentWithoutAttester();
 
 private:
@@ -315,6 +316,23 @@ void TestDevicesView::lockingTheKeyStoreStopsSigning()
     QVERIFY(!m_window->tamHost().isLocked());
     QTRY_COMPARE_WITH_TIMEOUT(startTeepSession(uri).first, 200, 5000);
     QVERIFY(!m_window->findChild<QLabel *>(QStringLiteral("listener-status"))->text().contains(QStringLiteral("locked")));
+}
+
+// A factory admin registers devices with teepctl (another connection to the same file) while the
+// console is open: they appear without anyone typing in the filter.
+void TestDevicesView::devicesRegisteredElsewhereAppear()
+{
+    QCOMPARE(m_page->model()->rowCount(), 0);
+    auto other = teep::store::Database::open(m_window->database().path());
+    QVERIFY(other.ok());
+    teep::tam::Fleet fleet(other.value()->connection(), teep::SystemClock::instance(), QStringLiteral("teepctl"));
+    const auto key = teep::crypto::Key::generate(teep::crypto::KeyAlgorithm::P256);
+    QVERIFY(key.ok());
+    QVERIFY(fleet.registerAgents({{QStringLiteral("line7-0001"), teep::crypto::Key::fromPublicKey(key.value().publicKeyDer()).value(),
+                                   QStringLiteral("line-7"), QStringLiteral("compatible")}})
+                .ok());
+    QTRY_COMPARE_WITH_TIMEOUT(m_page->model()->rowCount(), 1, 6000);
+    QCOMPARE(m_page->model()->data(m_page->model()->index(0, teep::ui::FleetModel::Name)).toString(), QStringLiteral("line7-0001"));
 }
 
 void TestDevicesView::listenerSettingsServeAnAgentWithoutAttester()

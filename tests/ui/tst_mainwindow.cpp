@@ -74,6 +74,8 @@ void TestMainWindow::statusBarShowsDatabaseAndListener()
     QVERIFY(listener);
     QCOMPARE(listener->text(), QStringLiteral("TAM listener: off"));
     QVERIFY(window->windowTitle().contains(QStringLiteral("teep-")));
+    // The file's name once; the platform adds the application's name (not twice, as it was).
+    QVERIFY2(!window->windowTitle().contains(QStringLiteral("TEEP Console")), qPrintable(window->windowTitle()));
 }
 
 void TestMainWindow::everyViewIsReachableFromNavigation()
