@@ -24,11 +24,11 @@
 namespace {
 constexpr int kDevices = 200;
 #ifdef TEEP_SANITIZED
-// Under ASan our own code (the fleet's reads, its models) runs 3-5 times slower while Qt's
-// layout and painting do not: measured 73-224 ms there (release: 27-41 ms). The budget the
-// console is held to is the one below; this one still catches the TAM back on the GUI thread
-// (seconds) or a reload per session (hundreds of ms).
-constexpr qint64 kMaxStallMs = 250;
+// Under ASan (-O0) our own code (the fleet's reads, its models) runs several times slower while
+// Qt's layout and painting do not: measured 66-224 ms there at -O1 (release: 27-41 ms). The
+// budget the console is held to is the one below; this one still catches the TAM back on the
+// GUI thread (seconds) or a reload per session.
+constexpr qint64 kMaxStallMs = 400;
 #else
 constexpr qint64 kMaxStallMs = 100;
 #endif
