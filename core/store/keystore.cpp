@@ -18,14 +18,6 @@ KeyStore::KeyStore(QSqlDatabase db) : m_db(std::move(db)) {}
 
 KeyStore::KeyStore(QSqlDatabase db, const KeyStore &keys) : m_db(std::move(db)), m_passphrase(QByteArray(keys.m_passphrase.bytes())) {}
 
-Result<bool> KeyStore::hasProtectedKeys() const
-{
-    QSqlQuery query(m_db);
-    if (!query.exec(QStringLiteral("SELECT COUNT(*) FROM private_keys WHERE protection = 'passphrase'")) || !query.next())
-        return Error{QStringLiteral("keys.read"), query.lastError().text()};
-    return query.value(0).toLongLong() > 0;
-}
-
 Status KeyStore::unlock(crypto::Secret passphrase)
 {
     const Result<PassphraseProbe> probed = probe();

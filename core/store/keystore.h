@@ -23,8 +23,6 @@ public:
     KeyStore(QSqlDatabase db, const KeyStore &keys);
 
     bool isUnlocked() const { return !m_passphrase.isEmpty(); }
-    // True when at least one passphrase-protected key is stored (the passphrase is then fixed).
-    Result<bool> hasProtectedKeys() const;
     // Checks the passphrase against a stored key when there is one; with none stored yet, the
     // first unlock chooses the passphrase (at least 8 characters).
     Status unlock(crypto::Secret passphrase);

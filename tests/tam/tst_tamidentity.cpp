@@ -83,7 +83,7 @@ void TestTamIdentity::keyStoreLocksAndChecksPassphrase()
     m_keys->lock();
     QCOMPARE(m_keys->load(id).error().code, QStringLiteral("keys.locked"));
     KeyStore other(m_db->connection());
-    QVERIFY(other.hasProtectedKeys().value());
+    QVERIFY(other.probe().value().protectedKey);
     QCOMPARE(other.unlock(Secret("not the passphrase")).error().code, QStringLiteral("keys.wrong-passphrase"));
     QVERIFY(!other.isUnlocked());
     QVERIFY(other.unlock(Secret("factory line 7 passphrase")).ok());
@@ -200,7 +200,7 @@ void TestTamIdentity::demoIdentityIsLabelledAndNeedsNoPassphrase()
     QVERIFY(identity.demoUnprotected);
     QVERIFY(!m_keys->isUnlocked());
     QVERIFY(m_keys->load(identity.keyId).value().samePublicKey(identity.certificate.publicKey()));
-    QVERIFY(!m_keys->hasProtectedKeys().value());
+    QVERIFY(!m_keys->probe().value().protectedKey);
 }
 
 void TestTamIdentity::importsExistingFromPkcs12()
