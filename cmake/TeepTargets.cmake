@@ -48,3 +48,39 @@ function(teep_assert_no_gui_in target)
         endif()
     endwhile()
 endfunction()
+
+# Precompiled headers. Nearly every file includes Qt's containers, QtSql, nlohmann/json and
+# OpenSSL's EVP; parsing them was about half of each file's compile time (a core file: 6 of 12 s,
+# 183,000 preprocessed lines). Each library and program parses them once; the tests share two
+# (one for widget tests, one for the others), since a test's flags match its kind's.
+# TEEP_PCH=OFF builds without them (to check that every file includes what it uses).
+option(TEEP_PCH "Precompile the Qt, OpenSSL and JSON headers most files include" ON)
+set(TEEP_PCH_CORE
+    <algorithm> <functional> <memory> <optional> <vector>
+    <QByteArray> <QCborArray> <QCborMap> <QCborValue> <QDateTime> <QDir> <QFile> <QHash> <QList>
+    <QMap> <QObject> <QSet> <QSqlDatabase> <QSqlError> <QSqlQuery> <QString> <QStringList>
+    <QVariant>
+    <nlohmann/json.hpp> <openssl/evp.h> <openssl/x509v3.h>)
+set(TEEP_PCH_WIDGETS
+    <QAbstractItemModel> <QApplication> <QComboBox> <QHBoxLayout> <QHeaderView> <QLabel>
+    <QLineEdit> <QPushButton> <QStackedWidget> <QTableView> <QTreeWidget> <QVBoxLayout> <QWidget>)
+
+# teep_precompile(TARGET [WIDGETS] [TEST] [REUSE_FROM OTHER])
+function(teep_precompile target)
+    cmake_parse_arguments(ARG "WIDGETS;TEST" "REUSE_FROM" "" ${ARGN})
+    if(NOT TEEP_PCH)
+        return()
+    endif()
+    if(ARG_REUSE_FROM)
+        target_precompile_headers(${target} REUSE_FROM ${ARG_REUSE_FROM})
+        return()
+    endif()
+    set(headers ${TEEP_PCH_CORE})
+    if(ARG_WIDGETS)
+        list(APPEND headers ${TEEP_PCH_WIDGETS})
+    endif()
+    if(ARG_TEST)
+        list(APPEND headers <QSignalSpy> <QTest>)
+    endif()
+    target_precompile_headers(${target} PRIVATE ${headers})
+endfunction()
