@@ -8,6 +8,7 @@
 #include "protocol/teep/teepcodec.h"
 #include "suit/suitenvelope.h"
 #include "tam/tarequests.h"
+#include "tam/teepplanner.h"
 
 #include <QCborArray>
 #include <QCborMap>
@@ -39,13 +40,6 @@ Result<std::optional<QByteArray>> TeepEngine::planUpdate(Session &session, const
         finish(session, (desired ? installed.error() : desired.error()).message);
         return std::optional<QByteArray>();
     }
-    for (auto it = installed.value().cbegin(); it != installed.value().cend(); ++it) {
-        if (!reported.contains(it.key()))
-            saved(session, m_fleet.recordRemoved(record.teeId, it.key()), QStringLiteral("%1 gone from the device").arg(it.key()));
-    }
-    // The manifests to send, each in the form this device can take: without its payload when a
-    // client app bundles the binary; naming its payload by URI for a device with the
-    // compatibility profile (deployed agents fetch large payloads) or when it is large.
     const TeepSettings settings(m_db, m_clock, QStringLiteral("tam"));
     const Result<qsizetype> uriAbove = settings.payloadByUriAbove();
     const Result<qsizetype> compatibleLimit = settings.compatibleUpdateLimit();
@@ -54,49 +48,42 @@ Result<std::optional<QByteArray>> TeepEngine::planUpdate(Session &session, const
         finish(session, (uriAbove ? compatibleLimit.error() : uriAbove.error()).message);
         return uriAbove ? compatibleLimit.error() : uriAbove.error();
     }
-    const qsizetype limit = session.compatibility ? compatibleLimit.value() : kMaxTeepMessageBytes;
+    const TeepPlan plan = planTeep({desired.value(), reported, installed.value(), bundled, session.unneeded, session.compatibility,
+                                    uriAbove.value()});
+    session.outcomes << plan.notes;
+    for (const QString &taid : plan.gone)
+        saved(session, m_fleet.recordRemoved(record.teeId, taid), QStringLiteral("%1 gone from the device").arg(taid));
+
+    // The plan in the Update's terms: component ids, and each manifest in its form.
     Update update;
-    QStringList desiredTaids;
+    for (const QString &taid : plan.reinstall)
+        update.unneededManifestList << componentIdFor(taid);
     QList<PendingManifest> toSend;
-    for (const DesiredTa &ta : desired.value()) {
-        desiredTaids << ta.taid;
-        if (ta.manifest.isEmpty()) {
-            session.outcomes << QStringLiteral("%1 v%2 has no SUIT manifest for TEEP devices").arg(ta.taid).arg(ta.sequence);
-            continue;
-        }
-        const qint64 version = reported.contains(ta.taid) ? installed.value().value(ta.taid, -1) : -2;
-        if (version == ta.sequence)
-            continue;
-        if (version > ta.sequence) {
-            if (!ta.allowRollback) {
-                session.outcomes << QStringLiteral("%1: version %2 is installed; the assigned version %3 is older and rollback is not allowed")
-                                        .arg(ta.taid).arg(version).arg(ta.sequence);
-                continue;
-            }
-            update.unneededManifestList << componentIdFor(ta.taid); // then installed afresh
-        }
-        if (ta.haveBinary && bundled.contains(ta.taid) && version == -2) {
+    for (const PlannedManifest &planned : plan.manifests) {
+        const DesiredTa &ta = planned.ta;
+        switch (planned.form) {
+        case ManifestForm::WithoutPayload: {
             // The client app bundles the binary: the TAM's signed manifest authorises it by digest.
             const Result<QByteArray> bare = suit::withoutIntegratedPayloads(ta.manifest);
-            if (!bare) {
+            if (!bare)
                 session.outcomes << QStringLiteral("%1: the manifest could not be sent without its payload: %2").arg(ta.taid, bare.error().message);
-                continue;
-            }
-            toSend.append({ta, bare.value()});
-        } else if (!ta.manifestByUri.isEmpty() && (session.compatibility || ta.manifest.size() > uriAbove.value())) {
+            else
+                toSend.append({ta, bare.value()});
+            break;
+        }
+        case ManifestForm::ByUri:
             toSend.append({ta, ta.manifestByUri});
-        } else {
+            break;
+        case ManifestForm::Integrated:
             toSend.append({ta, ta.manifest});
+            break;
         }
     }
-    for (const QString &taid : std::as_const(reported)) {
-        if (session.unneeded.contains(taid) && desiredTaids.contains(taid))
-            session.outcomes << QStringLiteral("%1 is no longer needed by the device but assigned by the operator: kept").arg(taid);
-        if (!desiredTaids.contains(taid)) {
-            update.unneededManifestList << componentIdFor(taid);
-            session.removing << taid;
-        }
+    for (const QString &taid : plan.remove) {
+        update.unneededManifestList << componentIdFor(taid);
+        session.removing << taid;
     }
+    const qsizetype limit = session.compatibility ? compatibleLimit.value() : kMaxTeepMessageBytes;
     session.updateLimit = limit;
     return sendUpdate(session, update, toSend);
 }
