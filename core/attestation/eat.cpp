@@ -45,6 +45,28 @@ bool EvidenceVerification::passed() const
     return !checks.isEmpty() && std::none_of(checks.cbegin(), checks.cend(), [](const Check &c) { return c.outcome == Outcome::Fail; });
 }
 
+QString outcomeName(Outcome outcome)
+{
+    switch (outcome) {
+    case Outcome::Pass:
+        return QStringLiteral("pass");
+    case Outcome::Warn:
+        return QStringLiteral("warn");
+    case Outcome::Fail:
+        break;
+    }
+    return QStringLiteral("fail");
+}
+
+std::optional<Outcome> outcomeFromName(QStringView name)
+{
+    for (const Outcome outcome : {Outcome::Pass, Outcome::Warn, Outcome::Fail}) {
+        if (name == outcomeName(outcome))
+            return outcome;
+    }
+    return std::nullopt;
+}
+
 QString EvidenceVerification::summary() const
 {
     for (const Check &check : checks) {

@@ -10,6 +10,8 @@
 #include <QList>
 #include <QString>
 
+#include <optional>
+
 // Entity Attestation Tokens (RFC 9711) in the TEEP profile: evidence a TEEP Agent sends in its
 // QueryResponse, signed by the TEE's attestation key.
 namespace teep::attestation {
@@ -43,6 +45,8 @@ struct EvidenceSpec
 Result<QByteArray> buildEvidence(const EvidenceSpec &spec, const crypto::cose::SigningKey &attestationKey);
 
 enum class Outcome { Pass, Warn, Fail };
+QString outcomeName(Outcome outcome); // "pass", "warn", "fail": as stored and exported
+std::optional<Outcome> outcomeFromName(QStringView name);
 
 struct Check
 {

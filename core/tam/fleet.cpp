@@ -1,5 +1,7 @@
 #include "tam/fleet.h"
 
+#include "tam/attestationchecks.h"
+
 #include <QHash>
 
 #include "crypto/cosekey.h"
@@ -312,7 +314,7 @@ Status Fleet::reconcile(qint64 teeId, const QList<protocol::otrp::SdEntry> &repo
     });
 }
 
-Status Fleet::recordAttestation(qint64 teeId, qint64 sessionId, Tier tier, const nlohmann::json &checks, const QString &policy)
+Status Fleet::recordAttestation(qint64 teeId, qint64 sessionId, Tier tier, const QList<attestation::Check> &checks, const QString &policy)
 {
     nlohmann::json detail{{"tier", tierName(tier).toStdString()}};
     if (!policy.isEmpty())
@@ -320,7 +322,7 @@ Status Fleet::recordAttestation(qint64 teeId, qint64 sessionId, Tier tier, const
     return audited(QStringLiteral("attestation.verified"), QStringLiteral("tee"), QString::number(teeId), detail,
                    [&]() -> Status {
                        auto inserted = run(m_db, QStringLiteral("INSERT INTO attestation_results (tee_id, session_id, tier, checks_json, verified_at) VALUES (?, ?, ?, ?, ?)"),
-                                                 {teeId, sessionId, tierName(tier), QString::fromStdString(checks.dump()), store::timestamp(m_clock)});
+                                                 {teeId, sessionId, tierName(tier), encodeChecks(checks), store::timestamp(m_clock)});
                        return inserted ? Status() : Status(inserted.error());
                    });
 }

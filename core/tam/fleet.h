@@ -1,5 +1,6 @@
 #pragma once
 
+#include "attestation/eat.h"
 #include "common/clock.h"
 #include "common/error.h"
 #include "crypto/certificate.h"
@@ -141,7 +142,7 @@ public:
     Status reconcile(qint64 teeId, const QList<protocol::otrp::SdEntry> &reported);
 
     // `policy`: which attestation policy let the device in (TEEP), kept in the audit entry.
-    Status recordAttestation(qint64 teeId, qint64 sessionId, Tier tier, const nlohmann::json &checks, const QString &policy = {});
+    Status recordAttestation(qint64 teeId, qint64 sessionId, Tier tier, const QList<attestation::Check> &checks, const QString &policy = {});
     Status recordSdCreated(qint64 teeId, const QString &spid, const QString &sdName);
     Status recordSdDeleted(qint64 teeId, const QString &sdName);
     Status recordInstalled(qint64 teeId, const DesiredTa &ta, const QString &sdName);

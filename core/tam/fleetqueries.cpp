@@ -1,5 +1,7 @@
 #include "tam/fleetqueries.h"
 
+#include "tam/attestationchecks.h"
+
 #include "store/sql.h"
 
 #include <QHash>
@@ -66,7 +68,7 @@ Result<QList<AttestationRecord>> FleetQueries::attestations(const QString &where
     QSqlQuery &r = rows.value();
     while (r.next())
         result << AttestationRecord{r.value(0).toLongLong(), r.value(1).toLongLong(), r.value(2).toString(), r.value(3).toString(), r.value(4).toString(),
-                                    r.value(5).toString(), r.value(6).toString(), r.value(7).toString()};
+                                    r.value(5).toString(), decodeChecks(r.value(6).toString()), r.value(7).toString()};
     return result;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "attestation/eat.h"
 #include "common/error.h"
 
 #include <QByteArray>
@@ -44,7 +45,7 @@ struct AttestationRecord
     QString tee;
     QString profile;
     QString tier;
-    QString checksJson; // [{"name", "outcome", "detail"}, ...]
+    QList<attestation::Check> checks;
     QString verifiedAt;
 };
 

@@ -134,13 +134,13 @@ Result<std::optional<QByteArray>> OtrpEngine::afterDeviceState(Session &session,
         }
         // Both signatures and the chain were checked by processGetDeviceStateResponse; firmware
         // data is optional in OTrP, and its absence lowers the tier to a warning.
-        const nlohmann::json checks = nlohmann::json::array({
-            {{"name", "TEE signature"}, {"outcome", "pass"}, {"detail", "GetDeviceTEEStateResponse verified with the reported TEE certificate"}},
-            {{"name", "TEE certificate chain"}, {"outcome", "pass"}, {"detail", ("issued by " + report.dsi.teeCertificate.issuer()).toStdString()}},
-            {{"name", "firmware (TFW) signature"},
-             {"outcome", report.tfwVerified ? "pass" : "warn"},
-             {"detail", report.tfwVerified ? "signed by a trusted firmware key over this session's tid" : "the TEE sent no firmware data"}},
-        });
+        using attestation::Outcome;
+        const QList<attestation::Check> checks{
+            {QStringLiteral("TEE signature"), Outcome::Pass, QStringLiteral("GetDeviceTEEStateResponse verified with the reported TEE certificate")},
+            {QStringLiteral("TEE certificate chain"), Outcome::Pass, QStringLiteral("issued by ") + report.dsi.teeCertificate.issuer()},
+            {QStringLiteral("firmware (TFW) signature"), report.tfwVerified ? Outcome::Pass : Outcome::Warn,
+             report.tfwVerified ? QStringLiteral("signed by a trusted firmware key over this session's tid") : QStringLiteral("the TEE sent no firmware data")},
+        };
         const Tier tier = report.tfwVerified ? Tier::Affirming : Tier::Warning;
         // Nothing is installed on a TEE whose attestation, the reason to trust it, was not saved.
         if (!saved(session, m_fleet.recordAttestation(record.value().teeId, session.id, tier, checks),

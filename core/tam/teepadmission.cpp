@@ -9,6 +9,7 @@
 #include "crypto/chainverifier.h"
 #include "crypto/cosekey.h"
 #include "store/trustanchors.h"
+#include "tam/attestationchecks.h"
 #include "tam/referencevalues.h"
 
 #include <openssl/x509v3.h>
@@ -17,19 +18,6 @@ namespace teep::tam {
 
 using namespace teep::protocol;
 using namespace teepdetail;
-
-namespace {
-// "name: detail; ..." of the checks that failed, for the session's record.
-QString failedChecks(const nlohmann::json &checks)
-{
-    QStringList failures;
-    for (const nlohmann::json &c : checks) {
-        if (c["outcome"] == "fail")
-            failures << QStringLiteral("%1: %2").arg(QString::fromStdString(c["name"]), QString::fromStdString(c["detail"]));
-    }
-    return failures.join(QStringLiteral("; "));
-}
-} // namespace
 
 TeepEngine::Signer TeepEngine::identify(const crypto::cose::SignedObject &object, const crypto::cose::AlgorithmPolicy &policy) const
 {
@@ -103,10 +91,10 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
                                        : QStringLiteral(" (a deployed agent's form: accepted only with the device's compatibility profile, "
                                                         "teepctl devices profile %1 compatible)")
                                              .arg(known ? known->deviceName : QStringLiteral("DEVICE"));
-    nlohmann::json checks = nlohmann::json::array();
+    QList<attestation::Check> checks;
     bool trusted = true;
     auto fail = [&](const QString &name, const QString &detail) {
-        checks.push_back(check(name, attestation::Outcome::Fail, detail));
+        checks.append(check(name, attestation::Outcome::Fail, detail));
         trusted = false;
     };
     if (!policy.accepts(object.body.alg))
@@ -114,7 +102,7 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
              QStringLiteral("%1 was not offered to this agent").arg(crypto::cose::algorithmName(object.body.alg)) + hint);
     if (!session.compatibilityNotes.isEmpty()) {
         if (compatibility)
-            checks.push_back(check(QStringLiteral("message form"), attestation::Outcome::Warn,
+            checks.append(check(QStringLiteral("message form"), attestation::Outcome::Warn,
                                    QStringLiteral("compatibility profile: %1").arg(session.compatibilityNotes.join(QStringLiteral("; ")))));
         else
             fail(QStringLiteral("message form"), session.compatibilityNotes.join(QStringLiteral("; ")) + hint);
@@ -150,7 +138,7 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
                                                "(teepctl devices add NAME --agent-key FILE)")
                                     .arg(signer.problem),
                                 QStringLiteral("unknown agent: register its key, or let it send evidence"));
-    checks.push_back(check(QStringLiteral("attestation policy"), attestation::Outcome::Pass,
+    checks.append(check(QStringLiteral("attestation policy"), attestation::Outcome::Pass,
                            QStringLiteral("%1 (%2)").arg(attestationPolicyText(effective.value().policy), effective.value().source)));
 
     // 3. The evidence, when there is some: the attestation certificate (x5chain) against the TEE
@@ -187,7 +175,7 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
             fail(QStringLiteral("attestation certificate chain"), leaf ? chainResult.message : leaf.error().message);
         } else {
             attestationCertificate = leaf.value();
-            checks.push_back(check(QStringLiteral("attestation certificate chain"), attestation::Outcome::Pass,
+            checks.append(check(QStringLiteral("attestation certificate chain"), attestation::Outcome::Pass,
                                    QStringLiteral("issued by %1").arg(leaf.value().issuer())));
             // A device not known yet: its agent key is the one the verified evidence binds (cnf).
             const QByteArray nonce = session.challenge.isEmpty() ? session.token : session.challenge;
@@ -201,7 +189,7 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
             if (evidence.passed())
                 all << ReferenceValues(m_db, m_clock, QString()).compare(evidence.claims);
             for (const attestation::Check &c : all) {
-                checks.push_back(check(QStringLiteral("evidence: ") + c.name, c.outcome, c.detail));
+                checks.append(check(QStringLiteral("evidence: ") + c.name, c.outcome, c.detail));
                 trusted = trusted && c.outcome != attestation::Outcome::Fail;
             }
             attested = evidence.passed();
@@ -225,14 +213,14 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
         if (!unsigned_.isEmpty())
             return refuseUnverified(session, QStringLiteral("QueryResponse signature: %1").arg(unsigned_),
                                     QStringLiteral("the QueryResponse is not signed by the attested agent key: %1").arg(unsigned_));
-        checks.push_back(check(QStringLiteral("QueryResponse signature"), attestation::Outcome::Pass, QStringLiteral("by the attested agent key")));
+        checks.append(check(QStringLiteral("QueryResponse signature"), attestation::Outcome::Pass, QStringLiteral("by the attested agent key")));
     } else {
-        checks.push_back(check(QStringLiteral("QueryResponse signature"), attestation::Outcome::Pass,
+        checks.append(check(QStringLiteral("QueryResponse signature"), attestation::Outcome::Pass,
                                QStringLiteral("by the registered agent key of %1%2").arg(known->deviceName, kid.isEmpty() ? QStringLiteral(" (no kid: found by its signature)") : QString())));
     }
     if (!response.suitReports.isEmpty())
         session.notes << suitReportsNote(response.suitReports);
-    const bool warned = std::any_of(checks.cbegin(), checks.cend(), [](const nlohmann::json &c) { return c["outcome"] == "warn"; });
+    const bool warned = anyWarned(checks);
     const Tier tier = !trusted ? Tier::Contraindicated : !attested ? Tier::Identified : warned ? Tier::Warning : Tier::Affirming;
     TeeRecord record;
     if (known) {

@@ -55,10 +55,9 @@ QString suitReportsNote(const QList<QByteArray> &reports)
     return QStringLiteral("%1 SUIT report(s): %2").arg(reports.size()).arg(shown.join(QStringLiteral(" | ")));
 }
 
-nlohmann::json check(const QString &name, attestation::Outcome outcome, const QString &detail)
+attestation::Check check(const QString &name, attestation::Outcome outcome, const QString &detail)
 {
-    const char *text = outcome == attestation::Outcome::Pass ? "pass" : outcome == attestation::Outcome::Warn ? "warn" : "fail";
-    return {{"name", name.toStdString()}, {"outcome", text}, {"detail", detail.toStdString()}};
+    return {name, outcome, detail};
 }
 
 } // namespace teepdetail

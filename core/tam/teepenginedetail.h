@@ -8,8 +8,6 @@
 #include <QList>
 #include <QString>
 
-#include <nlohmann/json.hpp>
-
 // What the TEEP engine's files (session flow, admission, Updates) share; not for other code.
 namespace teep::tam::teepdetail {
 
@@ -24,6 +22,6 @@ QString taidOf(const QCborValue &componentId);
 // them in full, decoded).
 QString suitReportsNote(const QList<QByteArray> &reports);
 // One verification step as the attestation result keeps it.
-nlohmann::json check(const QString &name, attestation::Outcome outcome, const QString &detail);
+attestation::Check check(const QString &name, attestation::Outcome outcome, const QString &detail);
 
 } // namespace teep::tam::teepdetail

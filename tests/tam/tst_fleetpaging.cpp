@@ -2,6 +2,7 @@
 #include "store/database.h"
 #include "store/sql.h"
 #include "tam/fleet.h"
+#include "tam/fleetqueries.h"
 #include "tempdir.h"
 
 #include <QTest>
@@ -17,6 +18,7 @@ private slots:
     void pagesCoverEveryDeviceOnce();
     void filterMatchesNameSerialGroupAndEscapes();
     void detailsOfAPage();
+    void attestationChecksReadBackTyped();
 
 private:
     std::unique_ptr<test::TempDir> m_dir;
@@ -109,6 +111,40 @@ void TestFleetPaging::detailsOfAPage()
     QCOMPARE(second.tees.at(0).sds.at(0).first, QString()); // TEEP: TAs outside SDs
     QCOMPARE(second.tees.at(0).sds.at(0).second, (QStringList{QStringLiteral("notes v1"), QStringLiteral("wallet v2")}));
     QVERIFY(page.value().at(2).tees.isEmpty());
+}
+
+// What the TAM recorded comes back as the checks it made; a stored value that is not what the TAM
+// writes reads as a failed check, never as a pass or as nothing.
+void TestFleetPaging::attestationChecksReadBackTyped()
+{
+    QSqlDatabase db = m_db->connection();
+    QVERIFY(store::run(db, QStringLiteral("INSERT INTO tees (id, device_id, tee_name, protocol) VALUES (1, 1, 'primary', 'teep'), (2, 2, 'primary', 'teep')")).ok());
+    tam::Fleet fleet(db, SystemClock::instance(), QStringLiteral("test"));
+    using attestation::Outcome;
+    const QList<attestation::Check> made{{QStringLiteral("nonce"), Outcome::Pass, QStringLiteral("eat_nonce equals the challenge")},
+                                         {QStringLiteral("message form"), Outcome::Warn, QStringLiteral("compatibility profile: \"quotes\", ünïcode")},
+                                         {QStringLiteral("cnf"), Outcome::Fail, QString()}};
+    QVERIFY(store::run(db, QStringLiteral("INSERT INTO sessions (id, tee_id, profile, state, started_at) VALUES (7, 1, 'teep', 'open', 'now')")).ok());
+    const Status saved = fleet.recordAttestation(1, 7, tam::Tier::Contraindicated, made);
+    QVERIFY2(saved.ok(), qPrintable(saved.ok() ? QString() : saved.error().message));
+    QVERIFY(store::run(db, QStringLiteral("INSERT INTO attestation_results (tee_id, tier, checks_json, verified_at) VALUES (2, 'affirming', ?, 'now')"),
+                       {QStringLiteral(R"([{"name": "nonce", "outcome": "passed", "detail": ""}])")}).ok());
+
+    const auto results = tam::FleetQueries(db).latestAttestations();
+    QVERIFY(results.ok());
+    QCOMPARE(results.value().size(), 2);
+    const tam::AttestationRecord &edited = results.value().at(0); // newest first
+    const tam::AttestationRecord &recorded = results.value().at(1);
+    QCOMPARE(recorded.sessionId, 7);
+    QCOMPARE(recorded.checks.size(), made.size());
+    for (int i = 0; i < made.size(); ++i) {
+        QCOMPARE(recorded.checks.at(i).name, made.at(i).name);
+        QCOMPARE(recorded.checks.at(i).outcome, made.at(i).outcome);
+        QCOMPARE(recorded.checks.at(i).detail, made.at(i).detail);
+    }
+    QCOMPARE(edited.checks.size(), 1);
+    QCOMPARE(edited.checks.first().outcome, Outcome::Fail);
+    QVERIFY2(edited.checks.first().detail.contains(QStringLiteral("cannot be read")), qPrintable(edited.checks.first().detail));
 }
 
 QTEST_MAIN(TestFleetPaging)

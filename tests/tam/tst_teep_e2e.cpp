@@ -10,6 +10,7 @@
 #include "store/sql.h"
 #include "tam/catalog.h"
 #include "tam/fleet.h"
+#include "tam/fleetqueries.h"
 #include "tam/referencevalues.h"
 #include "tam/teepsettings.h"
 #include "tamfixture.h"
@@ -71,10 +72,20 @@ void TestTeepEndToEnd::attestsInstallsUpdatesRemoves()
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM devices WHERE identity_source = 'attested' AND agent_key_id IS NOT NULL")).toInt(), 2);
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM tees WHERE protocol = 'teep' AND tee_cert_der IS NOT NULL")).toInt(), 2);
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM attestation_results WHERE tier = 'affirming'")).toInt(), 2);
-    const QString checks = scalar(QStringLiteral("SELECT checks_json FROM attestation_results LIMIT 1")).toString();
-    for (const char *name : {"attestation certificate chain", "evidence: signature", "evidence: nonce", "evidence: cnf",
-                             "evidence: reference value oemid", "evidence: reference value hwversion", "QueryResponse signature"})
-        QVERIFY2(checks.contains(QLatin1String(name)), name);
+    // Each device's result, read back typed: every check the TAM made, each passed.
+    const auto results = tam::FleetQueries(m_tam->db->connection()).latestAttestations();
+    QVERIFY(results.ok());
+    QCOMPARE(results.value().size(), 2);
+    for (const tam::AttestationRecord &result : results.value()) {
+        QStringList made;
+        for (const attestation::Check &check : result.checks) {
+            made << check.name;
+            QVERIFY2(check.outcome == attestation::Outcome::Pass, qPrintable(check.name + QStringLiteral(": ") + check.detail));
+        }
+        for (const char *name : {"attestation certificate chain", "evidence: signature", "evidence: nonce", "evidence: cnf",
+                                 "evidence: reference value oemid", "evidence: reference value hwversion", "QueryResponse signature"})
+            QVERIFY2(made.contains(QLatin1String(name)), name);
+    }
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM installations WHERE state = 'installed'")).toInt(), 4);
 
     // A profile reads only the form of a TA it sends: TEEP the manifest, OTrP the signed TA.

@@ -20,17 +20,19 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
-#include <nlohmann/json.hpp>
-
 namespace teep::ui {
 
 namespace {
-QString outcomeText(const QString &outcome)
+QString outcomeText(attestation::Outcome outcome)
 {
-    if (outcome == QLatin1String("pass"))
+    switch (outcome) {
+    case attestation::Outcome::Pass:
         return QObject::tr("pass");
-    if (outcome == QLatin1String("warn"))
+    case attestation::Outcome::Warn:
         return QObject::tr("warn");
+    case attestation::Outcome::Fail:
+        break;
+    }
     return QObject::tr("FAIL");
 }
 } // namespace
@@ -150,12 +152,9 @@ void AttestationPage::showSelected()
     if (!history || history.value().isEmpty())
         return;
     const tam::AttestationRecord &latest = history.value().first();
-    const nlohmann::json checks = nlohmann::json::parse(latest.checksJson.toStdString(), nullptr, false);
-    for (const nlohmann::json &check : checks.is_array() ? checks : nlohmann::json::array()) {
-        const QString outcome = QString::fromStdString(check.value("outcome", ""));
-        auto *item = new QTreeWidgetItem(m_checks, {QString::fromStdString(check.value("name", "")), outcomeText(outcome),
-                                                    QString::fromStdString(check.value("detail", ""))});
-        item->setForeground(1, stateForeground(stateForWord(outcome), palette()));
+    for (const attestation::Check &check : latest.checks) {
+        auto *item = new QTreeWidgetItem(m_checks, {check.name, outcomeText(check.outcome), check.detail});
+        item->setForeground(1, stateForeground(stateForWord(attestation::outcomeName(check.outcome)), palette()));
         item->setToolTip(2, item->text(2));
     }
     m_checks->resizeColumnToContents(0);
