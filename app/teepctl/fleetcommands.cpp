@@ -8,7 +8,8 @@
 #include "store/database.h"
 #include "tam/catalog.h"
 #include "tam/tapublisher.h"
-#include "tam/fleet.h"
+#include "tam/deviceregistry.h"
+#include "tam/fleetqueries.h"
 #include "tam/referencevalues.h"
 #include "tam/teepsettings.h"
 
@@ -20,7 +21,7 @@ namespace teepctl {
 namespace {
 // teepctl devices import: name,agent-key-file[,group[,profile]] per line; every line is checked
 // before any device is registered, and all are registered in one transaction.
-teep::Result<int> importAgents(teep::tam::Fleet &fleet, const QString &csvPath)
+teep::Result<int> importAgents(teep::tam::DeviceRegistry &fleet, const QString &csvPath)
 {
     constexpr int kMaxLines = 100000;
     const auto bytes = readInput(csvPath);
@@ -95,7 +96,7 @@ int runDevices(Context &context, const QStringList &arguments)
     auto opened = context.openDatabase();
     if (!opened)
         return context.fail(opened.error());
-    teep::tam::Fleet fleetStore(opened.value()->connection(), context.clock, context.actor);
+    teep::tam::DeviceRegistry fleetStore(opened.value()->connection(), context.clock, context.actor);
     if (words.value(0) == QLatin1String("add")) {
         if (words.size() != 2 || parser.isSet(teeCert) == parser.isSet(agentKey))
             return context.usage(QStringLiteral("usage: teepctl devices add NAME (--tee-cert FILE | --agent-key FILE) [--group NAME] [--profile compatible]"));
@@ -196,7 +197,7 @@ int runDevices(Context &context, const QStringList &arguments)
     }
     if (words != QStringList{QStringLiteral("list")})
         return context.usage(QStringLiteral("usage: teepctl devices list|add|import|attestation-policy|admission|profile (see teepctl devices --help)"));
-    const auto devices = fleetStore.list();
+    const auto devices = teep::tam::FleetQueries(opened.value()->connection()).devices();
     if (!devices)
         return context.fail(devices.error());
     nlohmann::ordered_json json = nlohmann::ordered_json::array();

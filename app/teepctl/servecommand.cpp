@@ -8,7 +8,6 @@
 #include "store/database.h"
 #include "store/keystore.h"
 #include "demo/demosetup.h"
-#include "tam/fleet.h"
 #include "tam/tamidentity.h"
 #include "tam/tamservice.h"
 

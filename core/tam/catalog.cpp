@@ -6,7 +6,7 @@
 #include "store/sql.h"
 #include "store/transaction.h"
 #include "suit/suitenvelope.h"
-#include "tam/fleet.h"
+#include "tam/deviceregistry.h"
 #include "tam/serviceproviders.h"
 
 #include <QCborArray>

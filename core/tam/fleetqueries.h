@@ -10,9 +10,10 @@
 
 #include <optional>
 
-// What the console's views read about the fleet's history: sessions and every message in them,
-// attestation results with their checks, where each TA version is installed, the security domains.
-// Read-only; the engines write these records through Fleet.
+// What the console's views and teepctl read about the fleet: its devices a page at a time, sessions
+// and every message in them, attestation results with their checks, where each TA version is
+// installed, the security domains. Read-only; the engines write these records through
+// DeviceRegistry, Installations and DeviceContacts.
 namespace teep::tam {
 
 struct SessionRecord
@@ -26,6 +27,39 @@ struct SessionRecord
     QString startedAt;
     QString endedAt;
     int messages = 0;
+};
+
+struct DeviceSummary
+{
+    qint64 id = 0;
+    QString name;
+    QString serial;
+    QString identitySource;
+    QString groupName;
+    QString lastContact;
+    QString lastPeer;
+    QString lastOutcome; // what the last contact came to, failed or not
+    // Messages that claimed to be this device and whose signature did not verify.
+    qint64 refusedSignatures = 0;
+    QString lastRefusedSignature; // "AT from PEER"
+    struct Tee
+    {
+        QString name;
+        QString protocol;
+        QString lastTier; // empty: never attested
+        QList<std::pair<QString, QStringList>> sds; // SD name -> "taid vN" installed; "" for TAs outside SDs (TEEP)
+    };
+    QList<Tee> tees;
+};
+
+// A page of the fleet in name order: devices after (afterName, afterId) whose name, serial or
+// group contains `filter` (case-insensitive for ASCII). Views load page by page.
+struct DevicePage
+{
+    QString filter;
+    QString afterName;
+    qint64 afterId = 0;
+    int limit = 500;
 };
 
 struct MessageRecord
@@ -78,6 +112,8 @@ class FleetQueries
 public:
     explicit FleetQueries(QSqlDatabase db) : m_db(std::move(db)) {}
 
+    Result<QList<DeviceSummary>> devices(const DevicePage &page) const;
+    Result<QList<DeviceSummary>> devices(int limit = 10000) const { return devices(DevicePage{{}, {}, 0, limit}); }
     Result<QList<SessionRecord>> sessions(int limit = 2000) const;        // newest first
     Result<std::optional<SessionRecord>> session(qint64 id) const;
     Result<QList<MessageRecord>> messages(qint64 sessionId) const;        // in order

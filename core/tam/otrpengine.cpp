@@ -54,7 +54,8 @@ QString claimedTid(const nlohmann::json &message)
 } // namespace
 
 OtrpEngine::OtrpEngine(QSqlDatabase db, TamCredentials tam, const Clock &clock, EngineLimits limits)
-    : m_db(db), m_tam(std::move(tam)), m_clock(clock), m_fleet(db, clock, QStringLiteral("tam")),
+    : m_db(db), m_tam(std::move(tam)), m_clock(clock), m_devices(db, clock, QStringLiteral("tam")), m_installations(db, clock, QStringLiteral("tam")),
+      m_contacts(db, clock, QStringLiteral("tam")),
       m_open(db, clock, limits, QStringLiteral("otrp"), QLatin1String(kMediaType))
 {
 }
@@ -121,7 +122,7 @@ Result<std::optional<QByteArray>> OtrpEngine::afterDeviceState(Session &session,
     int teeIndex = 0;
     for (const TeeReport &report : state.value().tees) {
         const bool mainTee = teeIndex++ == 0;
-        const Result<TeeRecord> record = m_fleet.teeForCertificate(report.dsi.teeCertificate, report.dsi.teeName, QStringLiteral("otrp"), deviceId);
+        const Result<TeeRecord> record = m_devices.teeForCertificate(report.dsi.teeCertificate, report.dsi.teeName, QStringLiteral("otrp"), deviceId);
         if (!record) {
             session.failed = true;
             session.outcomes << QStringLiteral("TEE %1 not recorded: %2").arg(report.dsi.teeName, record.error().message);
@@ -143,12 +144,12 @@ Result<std::optional<QByteArray>> OtrpEngine::afterDeviceState(Session &session,
         };
         const Tier tier = report.tfwVerified ? Tier::Affirming : Tier::Warning;
         // Nothing is installed on a TEE whose attestation, the reason to trust it, was not saved.
-        if (!saved(session, m_fleet.recordAttestation(record.value().teeId, session.id, tier, checks),
+        if (!saved(session, m_contacts.recordAttestation(record.value().teeId, session.id, tier, checks),
                    QStringLiteral("TEE %1's attestation, so nothing is sent to it;").arg(report.dsi.teeName)))
             continue;
         m_open.announce(SessionEvent::Kind::DeviceSeen, session, QStringLiteral("%1: TEE %2 %3").arg(session.device, report.dsi.teeName, tierName(tier)));
 
-        if (const Status reconciled = m_fleet.reconcile(record.value().teeId, report.dsi.sds); !reconciled)
+        if (const Status reconciled = m_installations.reconcile(record.value().teeId, report.dsi.sds); !reconciled)
             session.outcomes << QStringLiteral("TEE %1: records not reconciled: %2").arg(report.dsi.teeName, reconciled.error().message);
         // What the device's client apps ask for or no longer need (dsi reqtalist / unneededtalist).
         // The device's main TEE (the first it reports) speaks for its client apps.
@@ -167,8 +168,8 @@ Result<std::optional<QByteArray>> OtrpEngine::afterDeviceState(Session &session,
             session.outcomes << intent.notes;
             unneeded = intent.unneeded;
         }
-        const Result<QList<DesiredTa>> desired = m_fleet.desiredFor(record.value().deviceId, Fleet::TaForm::SignedTa);
-        const Result<QMap<QString, qint64>> installed = m_fleet.installedVersions(record.value().teeId);
+        const Result<QList<DesiredTa>> desired = m_installations.desiredFor(record.value().deviceId, Installations::TaForm::SignedTa);
+        const Result<QMap<QString, qint64>> installed = m_installations.installedVersions(record.value().teeId);
         for (const DesiredTa &ta : desired ? desired.value() : QList<DesiredTa>()) {
             if (unneeded.contains(ta.taid))
                 session.outcomes << QStringLiteral("%1 is no longer needed by the device but assigned by the operator: kept").arg(ta.taid);
@@ -203,7 +204,7 @@ void OtrpEngine::afterCommand(Session &session, const nlohmann::json &response)
         session.failed = true;
         session.outcomes << QStringLiteral("%1 failed: %2").arg(what, code);
         if (step.ta)
-            saved(session, m_fleet.recordFailed(tee.teeId, *step.ta, QStringLiteral("%1: %2").arg(code, result.error().message)),
+            saved(session, m_installations.recordFailed(tee.teeId, *step.ta, QStringLiteral("%1: %2").arg(code, result.error().message)),
                   QStringLiteral("%1 failed, and that").arg(what));
         // A refused domain or a state the TAM no longer knows ends this TEE's work in this session.
         if (step.kind == StepKind::CreateSd || code == QLatin1String("ERR_DEV_STATE_MISMATCH") || code == QLatin1String("ERR_REQUEST_INVALID") ||
@@ -218,18 +219,18 @@ void OtrpEngine::afterCommand(Session &session, const nlohmann::json &response)
     case StepKind::CreateSd:
         if (const Result<crypto::Key> aik = publicKeyMember(result.value().content, "teespaik"))
             tee.aiks.insert(step.spid, aik.value());
-        recorded = m_fleet.recordSdCreated(tee.teeId, step.spid, step.sdName);
+        recorded = m_installations.recordSdCreated(tee.teeId, step.spid, step.sdName);
         break;
     case StepKind::DeleteSd:
         tee.aiks.remove(step.spid);
-        recorded = m_fleet.recordSdDeleted(tee.teeId, step.sdName);
+        recorded = m_installations.recordSdDeleted(tee.teeId, step.sdName);
         break;
     case StepKind::InstallTa:
     case StepKind::UpdateTa:
-        recorded = m_fleet.recordInstalled(tee.teeId, *step.ta, step.sdName);
+        recorded = m_installations.recordInstalled(tee.teeId, *step.ta, step.sdName);
         break;
     case StepKind::DeleteTa:
-        recorded = m_fleet.recordRemoved(tee.teeId, step.taid);
+        recorded = m_installations.recordRemoved(tee.teeId, step.taid);
         break;
     }
     if (!recorded) {
@@ -291,7 +292,7 @@ std::optional<QByteArray> OtrpEngine::next(Session &session)
                 session.outcomes << QStringLiteral("%1 %2 not sent: %3").arg(stepCommand(step.kind), step.taid.isEmpty() ? step.sdName : step.taid,
                                                                            message.error().message);
                 if (step.ta)
-                    saved(session, m_fleet.recordFailed(tee.teeId, *step.ta, message.error().message),
+                    saved(session, m_installations.recordFailed(tee.teeId, *step.ta, message.error().message),
                           QStringLiteral("%1 not sent, and that").arg(step.taid));
                 continue;
             }

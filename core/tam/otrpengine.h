@@ -4,7 +4,9 @@
 #include "common/error.h"
 #include "protocol/otrp/tamcommand.h"
 #include "tam/enginesessions.h"
-#include "tam/fleet.h"
+#include "tam/devicecontacts.h"
+#include "tam/deviceregistry.h"
+#include "tam/installations.h"
 #include "tam/otrpplanner.h"
 #include "tam/tamcredentials.h"
 
@@ -68,7 +70,9 @@ private:
     QSqlDatabase m_db;
     TamCredentials m_tam;
     const Clock &m_clock;
-    Fleet m_fleet;
+    DeviceRegistry m_devices;
+    Installations m_installations;
+    DeviceContacts m_contacts;
     EngineSessions<QString, Session> m_open; // by tid
 };
 

@@ -25,7 +25,7 @@ TeepEngine::Signer TeepEngine::identify(const crypto::cose::SignedObject &object
     const QByteArray kid = object.body.kid;
     if (kid.isEmpty()) {
         // Deployed agents send no kid: the registered key that verifies the signature names the device.
-        const Result<std::optional<Fleet::IdentifiedAgent>> found = m_fleet.teeForSignature(object, policy);
+        const Result<std::optional<DeviceRegistry::IdentifiedAgent>> found = m_devices.teeForSignature(object, policy);
         if (!found) {
             signer.problem = found.error().message;
         } else if (found.value()) {
@@ -38,7 +38,7 @@ TeepEngine::Signer TeepEngine::identify(const crypto::cose::SignedObject &object
         }
         return signer;
     }
-    const Result<std::optional<TeeRecord>> lookup = m_fleet.teeForAgentKey(kid);
+    const Result<std::optional<TeeRecord>> lookup = m_devices.teeForAgentKey(kid);
     if (!lookup) {
         signer.problem = lookup.error().message;
         return signer;
@@ -48,7 +48,7 @@ TeepEngine::Signer TeepEngine::identify(const crypto::cose::SignedObject &object
         return signer;
     }
     signer.device = lookup.value();
-    const Result<crypto::Key> stored = m_fleet.agentKey(signer.device->deviceId);
+    const Result<crypto::Key> stored = m_devices.agentKey(signer.device->deviceId);
     if (!stored) {
         signer.problem = stored.error().message;
         return signer;
@@ -70,7 +70,7 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
     const std::optional<TeeRecord> known = signer.device;
     if (known && !signer.verified) {
         // Someone claims to be this device: the operator sees it counted, nothing else changes.
-        if (const Status noted = m_fleet.noteRefusedSignature(known->deviceId, session.peer); !noted)
+        if (const Status noted = m_contacts.noteRefusedSignature(known->deviceId, session.peer); !noted)
             qCWarning(lcTam) << "a refused signature not counted:" << noted.error().toString();
         return refuseUnverified(session, QStringLiteral("QueryResponse refused: %1").arg(signer.problem), signer.problem);
     }
@@ -227,7 +227,7 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
         record = *known;
     } else {
         const Result<QByteArray> thumbprint = crypto::coseKeyThumbprint(agentKey);
-        const Result<TeeRecord> learned = thumbprint ? m_fleet.learnTeepDevice(agentKey, thumbprint.value(), attestationCertificate) : Result<TeeRecord>(thumbprint.error());
+        const Result<TeeRecord> learned = thumbprint ? m_devices.learnTeepDevice(agentKey, thumbprint.value(), attestationCertificate) : Result<TeeRecord>(thumbprint.error());
         if (!learned) {
             session.failed = true;
             finish(session, learned.error().message);
@@ -240,7 +240,7 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
     session.teeId = record.teeId;
     session.agentKey = agentKey;
     const QString admittedBy = QStringLiteral("%1 (%2)").arg(attestationPolicyName(effective.value().policy), effective.value().source);
-    if (const Status recorded = m_fleet.recordAttestation(record.teeId, session.id, tier, checks, admittedBy); !recorded) {
+    if (const Status recorded = m_contacts.recordAttestation(record.teeId, session.id, tier, checks, admittedBy); !recorded) {
         session.failed = true;
         finish(session, QStringLiteral("the attestation result could not be saved: %1; nothing installed").arg(recorded.error().message));
         return recorded.error();

@@ -65,7 +65,8 @@ attestation::Check check(const QString &name, attestation::Outcome outcome, cons
 using namespace teepdetail;
 
 TeepEngine::TeepEngine(QSqlDatabase db, TamCredentials tam, const Clock &clock, EngineLimits limits)
-    : m_db(db), m_tam(std::move(tam)), m_clock(clock), m_fleet(db, clock, QStringLiteral("tam")),
+    : m_db(db), m_tam(std::move(tam)), m_clock(clock), m_devices(db, clock, QStringLiteral("tam")), m_installations(db, clock, QStringLiteral("tam")),
+      m_contacts(db, clock, QStringLiteral("tam")),
       m_open(db, clock, limits, QStringLiteral("teep"), QLatin1String(kMediaType))
 {
 }
@@ -331,7 +332,7 @@ std::optional<QByteArray> TeepEngine::finish(Session &session, const QString &su
         const QStringList &outcomes = session.outcomes;
         const QString text = outcomes.isEmpty() ? QStringLiteral("nothing to do") : outcomes.join(QStringLiteral("; "));
         // The last thing recorded: if it fails, the session still says so in its own record.
-        saved(session, m_fleet.touch(session.deviceId, (session.failed ? QStringLiteral("failed: ") : QStringLiteral("completed: ")) + text),
+        saved(session, m_contacts.touch(session.deviceId, (session.failed ? QStringLiteral("failed: ") : QStringLiteral("completed: ")) + text),
               QStringLiteral("the device's last contact"));
     }
     m_open.close(session.token, session);

@@ -2,7 +2,9 @@
 
 #include "crypto/cosesign.h"
 #include "protocol/teep/teepmessages.h"
-#include "tam/fleet.h"
+#include "tam/devicecontacts.h"
+#include "tam/deviceregistry.h"
+#include "tam/installations.h"
 #include "tam/enginesessions.h"
 #include "tam/tamcredentials.h"
 #include "tam/teepsettings.h"
@@ -114,7 +116,9 @@ private:
     QSqlDatabase m_db;
     TamCredentials m_tam;
     const Clock &m_clock;
-    Fleet m_fleet;
+    DeviceRegistry m_devices;
+    Installations m_installations;
+    DeviceContacts m_contacts;
     EngineSessions<QByteArray, Session> m_open; // by the token of the request in flight
     std::optional<TeepSuites> m_suitesOverride;
 };

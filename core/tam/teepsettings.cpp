@@ -3,7 +3,7 @@
 #include "crypto/cosesign.h"
 #include "store/auditlog.h"
 #include "store/sql.h"
-#include "tam/fleet.h"
+#include "tam/deviceregistry.h"
 
 namespace teep::tam {
 

@@ -33,8 +33,8 @@ Result<std::optional<QByteArray>> TeepEngine::planUpdate(Session &session, const
     const QSet<QString> bundled = takeRequests(session, record.deviceId, response, reported);
 
     // What it has against what it should have.
-    const Result<QList<DesiredTa>> desired = m_fleet.desiredFor(record.deviceId, Fleet::TaForm::Manifest);
-    Result<QMap<QString, qint64>> installed = m_fleet.installedVersions(record.teeId);
+    const Result<QList<DesiredTa>> desired = m_installations.desiredFor(record.deviceId, Installations::TaForm::Manifest);
+    Result<QMap<QString, qint64>> installed = m_installations.installedVersions(record.teeId);
     if (!desired || !installed) {
         session.failed = true;
         finish(session, (desired ? installed.error() : desired.error()).message);
@@ -52,7 +52,7 @@ Result<std::optional<QByteArray>> TeepEngine::planUpdate(Session &session, const
                                     uriAbove.value()});
     session.outcomes << plan.notes;
     for (const QString &taid : plan.gone)
-        saved(session, m_fleet.recordRemoved(record.teeId, taid), QStringLiteral("%1 gone from the device").arg(taid));
+        saved(session, m_installations.recordRemoved(record.teeId, taid), QStringLiteral("%1 gone from the device").arg(taid));
 
     // The plan in the Update's terms: component ids, and each manifest in its form.
     Update update;
@@ -128,7 +128,7 @@ Result<std::optional<QByteArray>> TeepEngine::sendUpdate(Session &session, Updat
                                 .arg(limit)
                                 .arg(ta.manifestByUri.isEmpty() ? QStringLiteral(" (published before payloads by URI: publish it again)") : QString());
         session.outcomes << QStringLiteral("%1 v%2 not sent: %3").arg(ta.taid).arg(ta.sequence).arg(why);
-        saved(session, m_fleet.recordFailed(session.teeId, ta, why), QStringLiteral("%1 v%2 not sent").arg(ta.taid).arg(ta.sequence));
+        saved(session, m_installations.recordFailed(session.teeId, ta, why), QStringLiteral("%1 v%2 not sent").arg(ta.taid).arg(ta.sequence));
     }
     if (update.manifestList.isEmpty() && update.unneededManifestList.isEmpty())
         return finish(session);
@@ -199,11 +199,11 @@ std::optional<QByteArray> TeepEngine::afterUpdate(Session &session, const Messag
         session.notes << suitReportsNote(refusal->suitReports);
     if (std::holds_alternative<Success>(answer)) {
         for (const DesiredTa &ta : std::as_const(session.sent)) {
-            if (saved(session, m_fleet.recordInstalled(session.teeId, ta, QString()), QStringLiteral("%1 v%2 installed but").arg(ta.taid).arg(ta.sequence)))
+            if (saved(session, m_installations.recordInstalled(session.teeId, ta, QString()), QStringLiteral("%1 v%2 installed but").arg(ta.taid).arg(ta.sequence)))
                 session.outcomes << QStringLiteral("%1 v%2 installed").arg(ta.taid).arg(ta.sequence);
         }
         for (const QString &taid : std::as_const(session.removing)) {
-            if (saved(session, m_fleet.recordRemoved(session.teeId, taid), QStringLiteral("%1 removed but").arg(taid)))
+            if (saved(session, m_installations.recordRemoved(session.teeId, taid), QStringLiteral("%1 removed but").arg(taid)))
                 session.outcomes << QStringLiteral("%1 removed").arg(taid);
         }
         session.sent.clear();
@@ -218,7 +218,7 @@ std::optional<QByteArray> TeepEngine::afterUpdate(Session &session, const Messag
     const auto *error = std::get_if<ErrorMessage>(&answer);
     const QString why = error ? QStringLiteral("%1: %2").arg(errorCodeName(error->errCode), error->errMsg) : QStringLiteral("expected Success or Error");
     for (const DesiredTa &ta : std::as_const(session.sent))
-        saved(session, m_fleet.recordFailed(session.teeId, ta, why), QStringLiteral("%1 v%2 refused, and that").arg(ta.taid).arg(ta.sequence));
+        saved(session, m_installations.recordFailed(session.teeId, ta, why), QStringLiteral("%1 v%2 refused, and that").arg(ta.taid).arg(ta.sequence));
     session.failed = true;
     return finish(session, QStringLiteral("the agent refused the Update (%1)").arg(why));
 }

@@ -12,7 +12,7 @@
 #include "sim/demomaterial.h"
 #include "store/auditlog.h"
 #include "tam/catalog.h"
-#include "tam/fleet.h"
+#include "tam/deviceregistry.h"
 #include "tam/tapublisher.h"
 #include "tam/teepsettings.h"
 #include "tamfixture.h"
@@ -59,7 +59,7 @@ private:
         QVERIFY(m_tam->service->makeDurable().ok());
     }
     tam::TeepSettings settings() { return tam::TeepSettings(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test")); }
-    tam::Fleet fleet() { return tam::Fleet(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test")); }
+    tam::DeviceRegistry fleet() { return tam::DeviceRegistry(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test")); }
     // The device's identity made now (as a factory would), its agent key registered as the TAM's list says.
     crypto::Key registerDeployed(const QString &name, const QString &group = {});
     // A registered deployed kiosk, legacy suites, the registered-key policy, a session started:

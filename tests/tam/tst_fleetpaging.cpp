@@ -1,7 +1,7 @@
-// Fleet::list page by page and filtered in the database, as the fleet view loads it.
+// FleetQueries::devices page by page and filtered in the database, as the fleet view loads it.
 #include "store/database.h"
 #include "store/sql.h"
-#include "tam/fleet.h"
+#include "tam/devicecontacts.h"
 #include "tam/fleetqueries.h"
 #include "tempdir.h"
 
@@ -47,12 +47,12 @@ void TestFleetPaging::init()
 
 void TestFleetPaging::pagesCoverEveryDeviceOnce()
 {
-    const tam::Fleet fleet(m_db->connection(), SystemClock::instance(), QStringLiteral("test"));
+    const tam::FleetQueries fleet(m_db->connection());
     QList<qint64> seen;
-    tam::Fleet::Page page{{}, {}, 0, 200};
+    tam::DevicePage page{{}, {}, 0, 200};
     QList<int> sizes;
     for (;;) {
-        const auto devices = fleet.list(page);
+        const auto devices = fleet.devices(page);
         QVERIFY(devices.ok());
         sizes << int(devices.value().size());
         for (const tam::DeviceSummary &device : devices.value())
@@ -69,8 +69,8 @@ void TestFleetPaging::pagesCoverEveryDeviceOnce()
 
 void TestFleetPaging::filterMatchesNameSerialGroupAndEscapes()
 {
-    const tam::Fleet fleet(m_db->connection(), SystemClock::instance(), QStringLiteral("test"));
-    auto count = [&](const QString &filter) { return int(fleet.list(tam::Fleet::Page{filter, {}, 0, 10000}).value().size()); };
+    const tam::FleetQueries fleet(m_db->connection());
+    auto count = [&](const QString &filter) { return int(fleet.devices(tam::DevicePage{filter, {}, 0, 10000}).value().size()); };
     QCOMPARE(count(QStringLiteral("dev-01")), 10);   // dev-010 .. dev-019
     QCOMPARE(count(QStringLiteral("DEV-01")), 10);   // case-insensitive
     QCOMPARE(count(QStringLiteral("SN449")), 1);     // serial
@@ -93,8 +93,8 @@ void TestFleetPaging::detailsOfAPage()
     QVERIFY(store::run(db, QStringLiteral("INSERT INTO installations (tee_id, ta_version_id, security_domain_id, state, updated_at) VALUES "
                                           "(1, 1, 1, 'installed', 'now'), (3, 1, NULL, 'installed', 'now'), (3, 2, NULL, 'installed', 'now'), (2, 2, NULL, 'failed', 'now')")).ok());
     QVERIFY(store::run(db, QStringLiteral("INSERT INTO attestation_results (tee_id, tier, checks_json, verified_at) VALUES (1, 'warning', '[]', 'a'), (1, 'affirming', '[]', 'b')")).ok());
-    const tam::Fleet fleet(db, SystemClock::instance(), QStringLiteral("test"));
-    const auto page = fleet.list(tam::Fleet::Page{QStringLiteral("dev-00"), {}, 0, 3});
+    const tam::FleetQueries fleet(db);
+    const auto page = fleet.devices(tam::DevicePage{QStringLiteral("dev-00"), {}, 0, 3});
     QVERIFY(page.ok());
     QCOMPARE(page.value().size(), 3);
     const tam::DeviceSummary &first = page.value().at(0);
@@ -119,7 +119,7 @@ void TestFleetPaging::attestationChecksReadBackTyped()
 {
     QSqlDatabase db = m_db->connection();
     QVERIFY(store::run(db, QStringLiteral("INSERT INTO tees (id, device_id, tee_name, protocol) VALUES (1, 1, 'primary', 'teep'), (2, 2, 'primary', 'teep')")).ok());
-    tam::Fleet fleet(db, SystemClock::instance(), QStringLiteral("test"));
+    tam::DeviceContacts fleet(db, SystemClock::instance(), QStringLiteral("test"));
     using attestation::Outcome;
     const QList<attestation::Check> made{{QStringLiteral("nonce"), Outcome::Pass, QStringLiteral("eat_nonce equals the challenge")},
                                          {QStringLiteral("message form"), Outcome::Warn, QStringLiteral("compatibility profile: \"quotes\", ünïcode")},

@@ -12,7 +12,7 @@
 #include "store/sql.h"
 #include "tam/catalog.h"
 #include "demo/demosetup.h"
-#include "tam/fleet.h"
+#include "tam/fleetqueries.h"
 #include "tam/tamservice.h"
 #include "tamfixture.h"
 
@@ -106,7 +106,7 @@ void TestOtrpEndToEnd::provisionsUpdatesAndRemoves()
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM installations WHERE state = 'installed'")).toInt(), 3);
     QVERIFY(store::AuditLog::verify(m_tam->db->connection()).ok);
 
-    const auto fleet = tam::Fleet(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test")).list();
+    const auto fleet = tam::FleetQueries(m_tam->db->connection()).devices();
     QVERIFY(fleet.ok());
     QCOMPARE(fleet.value().size(), 3);
     QCOMPARE(fleet.value().first().tees.first().lastTier, QStringLiteral("affirming"));

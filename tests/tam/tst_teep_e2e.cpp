@@ -9,7 +9,8 @@
 #include "store/auditlog.h"
 #include "store/sql.h"
 #include "tam/catalog.h"
-#include "tam/fleet.h"
+#include "tam/deviceregistry.h"
+#include "tam/installations.h"
 #include "tam/fleetqueries.h"
 #include "tam/referencevalues.h"
 #include "tam/teepsettings.h"
@@ -89,10 +90,10 @@ void TestTeepEndToEnd::attestsInstallsUpdatesRemoves()
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM installations WHERE state = 'installed'")).toInt(), 4);
 
     // A profile reads only the form of a TA it sends: TEEP the manifest, OTrP the signed TA.
-    const tam::Fleet reader(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test"));
+    const tam::Installations reader(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test"));
     const qint64 deviceId = scalar(QStringLiteral("SELECT MIN(id) FROM devices")).toLongLong();
-    const QList<tam::DesiredTa> manifests = reader.desiredFor(deviceId, tam::Fleet::TaForm::Manifest).value();
-    const QList<tam::DesiredTa> signedTas = reader.desiredFor(deviceId, tam::Fleet::TaForm::SignedTa).value();
+    const QList<tam::DesiredTa> manifests = reader.desiredFor(deviceId, tam::Installations::TaForm::Manifest).value();
+    const QList<tam::DesiredTa> signedTas = reader.desiredFor(deviceId, tam::Installations::TaForm::SignedTa).value();
     QCOMPARE(manifests.size(), 2);
     QCOMPARE(signedTas.size(), 2);
     for (qsizetype i = 0; i < manifests.size(); ++i) {
@@ -120,7 +121,7 @@ void TestTeepEndToEnd::attestsInstallsUpdatesRemoves()
     }
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM installations WHERE state = 'installed'")).toInt(), 2);
     QVERIFY(scalar(QStringLiteral("SELECT outcome FROM sessions ORDER BY id DESC LIMIT 1")).toString().contains(QStringLiteral("globex-drm removed")));
-    const auto fleet = tam::Fleet(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test")).list().value();
+    const auto fleet = tam::FleetQueries(m_tam->db->connection()).devices().value();
     QCOMPARE(fleet.first().tees.first().sds.first().second, QStringList{QStringLiteral("acme-wallet v3")});
     QVERIFY(store::AuditLog::verify(m_tam->db->connection()).ok);
     QCOMPARE(m_tam->service->openSessions(), 0);
@@ -141,7 +142,7 @@ void TestTeepEndToEnd::rollbackNeedsPermission()
 
 void TestTeepEndToEnd::registeredOnlyRefusesStrangers()
 {
-    QVERIFY(tam::Fleet(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test")).setAdmission(tam::Admission::RegisteredOnly).ok());
+    QVERIFY(tam::DeviceRegistry(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test")).setAdmission(tam::Admission::RegisteredOnly).ok());
     const sim::DeviceOutcome outcome = run({QStringLiteral("stranger")}).first();
     QVERIFY(outcome.installed.isEmpty());
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM devices")).toInt(), 0);
@@ -150,7 +151,7 @@ void TestTeepEndToEnd::registeredOnlyRefusesStrangers()
     // Registered by its agent key (from the factory), into a group: accepted, attested, provisioned.
     const auto agentKey = crypto::readPrivateKeyPem(test::readAll(m_tam->dir->path(QStringLiteral("state/stranger/teep/agent.key.pem"))), {});
     QVERIFY(agentKey.ok());
-    tam::Fleet fleet(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test"));
+    tam::DeviceRegistry fleet(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test"));
     QVERIFY(fleet.registerAgent(QStringLiteral("line-7 unit 9"), crypto::Key::fromPublicKey(agentKey.value().publicKeyDer()).value(), QStringLiteral("line-7")).ok());
     const sim::DeviceOutcome admitted = run({QStringLiteral("stranger")}).first();
     QVERIFY2(admitted.ok, qPrintable(admitted.detail));
@@ -196,7 +197,7 @@ void TestTeepEndToEnd::aForgedSignatureIsCountedOnTheClaimedDevice()
     QCOMPARE(scalar(tier).toString(), QStringLiteral("affirming"));
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM attestation_results")).toLongLong(), results);
     // The fleet list says so.
-    const auto listed = tam::Fleet(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test")).list();
+    const auto listed = tam::FleetQueries(m_tam->db->connection()).devices();
     QVERIFY(listed.ok() && listed.value().size() == 1);
     QCOMPARE(listed.value().first().refusedSignatures, 2);
     QVERIFY(listed.value().first().lastRefusedSignature.endsWith(QLatin1String(" from 127.0.0.1")));
@@ -315,7 +316,7 @@ void TestTeepEndToEnd::compatibilityProfilePerDevice()
     // signs its Update with ES256 for it.
     const auto agentKey = crypto::readPrivateKeyPem(test::readAll(m_tam->dir->path(QStringLiteral("state/old-agent/teep/agent.key.pem"))), {});
     QVERIFY(agentKey.ok());
-    tam::Fleet fleet(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test"));
+    tam::DeviceRegistry fleet(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test"));
     QVERIFY(fleet.registerAgent(QStringLiteral("kiosk-2019"), crypto::Key::fromPublicKey(agentKey.value().publicKeyDer()).value(), {}).ok());
     QVERIFY(fleet.setCompatibilityProfile(QStringLiteral("kiosk-2019"), QStringLiteral("compatible")).ok());
     QVERIFY(!fleet.setCompatibilityProfile(QStringLiteral("kiosk-2019"), QStringLiteral("lenient")).ok());

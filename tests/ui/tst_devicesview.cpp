@@ -6,7 +6,8 @@
 #include "sim/demomaterial.h"
 #include "sim/devicerunner.h"
 #include "store/sql.h"
-#include "tam/fleet.h"
+#include "tam/devicecontacts.h"
+#include "tam/deviceregistry.h"
 #include "workspace.h"
 #include "mainwindow.h"
 #include "models/fleetmodel.h"
@@ -173,7 +174,7 @@ void TestDevicesView::demoInTwoClicks()
     auto found = teep::store::run(workspace.database().connection(), QStringLiteral("SELECT id FROM devices WHERE name = 'teep-002'"));
     QVERIFY(found.ok() && found.value().next());
     const qint64 claimed = found.value().value(0).toLongLong();
-    teep::tam::Fleet fleet(workspace.database().connection(), workspace.clock(), workspace.actor());
+    teep::tam::DeviceContacts fleet(workspace.database().connection(), workspace.clock(), workspace.actor());
     QVERIFY(fleet.noteRefusedSignature(claimed, QStringLiteral("203.0.113.9")).ok());
     QVERIFY(fleet.noteRefusedSignature(claimed, QStringLiteral("203.0.113.9")).ok());
     m_page->reload();
@@ -325,7 +326,7 @@ void TestDevicesView::devicesRegisteredElsewhereAppear()
     QCOMPARE(m_page->model()->rowCount(), 0);
     auto other = teep::store::Database::open(m_window->database().path());
     QVERIFY(other.ok());
-    teep::tam::Fleet fleet(other.value()->connection(), teep::SystemClock::instance(), QStringLiteral("teepctl"));
+    teep::tam::DeviceRegistry fleet(other.value()->connection(), teep::SystemClock::instance(), QStringLiteral("teepctl"));
     const auto key = teep::crypto::Key::generate(teep::crypto::KeyAlgorithm::P256);
     QVERIFY(key.ok());
     QVERIFY(fleet.registerAgents({{QStringLiteral("line7-0001"), teep::crypto::Key::fromPublicKey(key.value().publicKeyDer()).value(),
@@ -350,7 +351,7 @@ void TestDevicesView::listenerSettingsServeAnAgentWithoutAttester()
     const auto identity = teep::sim::deviceTeepIdentity(material.value(), QStringLiteral("kiosk-01"), state, false);
     QVERIFY(identity.ok());
     teep::ui::Workspace &workspace = m_window->workspace();
-    teep::tam::Fleet fleet(workspace.database().connection(), workspace.clock(), workspace.actor());
+    teep::tam::DeviceRegistry fleet(workspace.database().connection(), workspace.clock(), workspace.actor());
     QVERIFY(fleet.registerAgents({{QStringLiteral("kiosk-01"), teep::crypto::Key::fromPublicKey(identity.value().agentKey.publicKeyDer()).value(),
                                    QStringLiteral("kiosks"), QStringLiteral("compatible")}})
                 .ok());

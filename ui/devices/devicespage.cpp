@@ -202,7 +202,7 @@ void DevicesPage::reload()
 {
     const QString selected = m_table->currentIndex().isValid() ? m_proxy->data(m_proxy->index(m_table->currentIndex().row(), FleetModel::Name)).toString()
                                                                : QString();
-    if (const Status loaded = m_model->reload(tam::Fleet(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor())); !loaded)
+    if (const Status loaded = m_model->reload(tam::FleetQueries(m_workspace.database().connection())); !loaded)
         m_demoStatus->setText(tr("The fleet could not be read: %1").arg(loaded.error().message));
     m_tableOrEmpty->setCurrentIndex(m_model->rowCount() == 0 && m_model->filter().isEmpty() ? 0 : 1);
     if (m_model->rowCount() > 0 && !m_columnsSized) {

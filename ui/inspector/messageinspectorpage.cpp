@@ -4,7 +4,7 @@
 #include "inspector/sequencediagram.h"
 #include "models/rowsmodel.h"
 #include "store/database.h"
-#include "tam/fleet.h"
+#include "tam/deviceregistry.h"
 #include "tam/tamhost.h"
 #include "tam/tamidentity.h"
 #include "workspace.h"
@@ -269,7 +269,7 @@ QList<crypto::Key> MessageInspectorPage::verificationKeys(const QString &device)
     if (const auto active = identities.active(); active && !active.value().certificate.isNull())
         keys << active.value().certificate.publicKey();
     if (!device.isEmpty()) {
-        const auto agentKey = tam::Fleet(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor()).agentKeyOf(device);
+        const auto agentKey = tam::DeviceRegistry(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor()).agentKeyOf(device);
         if (agentKey && agentKey.value())
             keys << *agentKey.value();
     }

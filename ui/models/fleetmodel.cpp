@@ -45,10 +45,10 @@ Result<QList<tam::DeviceSummary>> FleetModel::page(const tam::DeviceSummary *aft
 {
     if (!m_fleet)
         return QList<tam::DeviceSummary>();
-    return m_fleet->list(tam::Fleet::Page{m_filter, after ? after->name : QString(), after ? after->id : 0, limit});
+    return m_fleet->devices(tam::DevicePage{m_filter, after ? after->name : QString(), after ? after->id : 0, limit});
 }
 
-Status FleetModel::reload(const tam::Fleet &fleet)
+Status FleetModel::reload(const tam::FleetQueries &fleet)
 {
     m_fleet.emplace(fleet);
     // The rows already loaded stay loaded (the view keeps its scroll position), at least a page.

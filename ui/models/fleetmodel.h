@@ -1,6 +1,6 @@
 #pragma once
 
-#include "tam/fleet.h"
+#include "tam/fleetqueries.h"
 
 #include <QAbstractTableModel>
 
@@ -25,7 +25,7 @@ public:
 
     explicit FleetModel(QObject *parent = nullptr);
 
-    Status reload(const tam::Fleet &fleet);
+    Status reload(const tam::FleetQueries &fleet);
     // Devices whose name, serial or group contains `text`; from the first page again.
     Status setFilter(const QString &text);
     const QString &filter() const { return m_filter; }
@@ -44,7 +44,7 @@ private:
     // Worked out once per load: views ask data() for every role of every cell they paint or sort.
     static QStringList tiersOf(const QList<tam::DeviceSummary> &devices);
 
-    std::optional<tam::Fleet> m_fleet;
+    std::optional<tam::FleetQueries> m_fleet;
     QString m_filter;
     bool m_exhausted = true;
     QList<tam::DeviceSummary> m_devices;

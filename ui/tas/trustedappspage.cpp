@@ -8,7 +8,7 @@
 #include "models/rowsmodel.h"
 #include "store/database.h"
 #include "tam/catalog.h"
-#include "tam/fleet.h"
+#include "tam/deviceregistry.h"
 #include "tam/fleetqueries.h"
 #include "tam/serviceproviders.h"
 #include "tam/tapublisher.h"
@@ -230,7 +230,7 @@ void TrustedAppsPage::openPublishDialog()
 void TrustedAppsPage::openAssignDialog()
 {
     const QSqlDatabase db = m_workspace.database().connection();
-    const tam::Fleet fleet(db, m_workspace.clock(), m_workspace.actor());
+    const tam::DeviceRegistry fleet(db, m_workspace.clock(), m_workspace.actor());
     const Result<QStringList> taids = tam::Catalog(db, m_workspace.clock(), m_workspace.actor()).taNames();
     const Result<QStringList> devices = fleet.deviceNames();
     const Result<QStringList> groups = fleet.groupNames();

@@ -1,7 +1,7 @@
-// The fleet's TEEP agents: registered (one, or a factory list) or learned through verified
+// The registry's TEEP agents: registered (one, or a factory list) or learned through verified
 // evidence, found by the thumbprint their messages name or, without one, by their signature, and
 // the profile of the forms the TAM accepts from them.
-#include "tam/fleet.h"
+#include "tam/deviceregistry.h"
 
 #include "crypto/cosekey.h"
 #include "crypto/openssl.h"
@@ -10,6 +10,8 @@
 #include "store/transaction.h"
 
 #include <QSet>
+
+#include <nlohmann/json.hpp>
 
 namespace teep::tam {
 
@@ -24,7 +26,7 @@ QString agentKeyType(const crypto::Key &key)
 }
 } // namespace
 
-Result<qint64> Fleet::registerAgent(const QString &name, const crypto::Key &agentKey, const QString &group, const QString &profile)
+Result<qint64> DeviceRegistry::registerAgent(const QString &name, const crypto::Key &agentKey, const QString &group, const QString &profile)
 {
     if (name.trimmed().isEmpty() || name.size() > 128)
         return Error{QStringLiteral("fleet.bad-name"), QStringLiteral("a device needs a name of 1 to 128 characters")};
@@ -58,7 +60,7 @@ Result<qint64> Fleet::registerAgent(const QString &name, const crypto::Key &agen
     return deviceId;
 }
 
-Status Fleet::registerAgents(const QList<AgentRegistration> &devices)
+Status DeviceRegistry::registerAgents(const QList<AgentRegistration> &devices)
 {
     store::Transaction transaction(m_db);
     if (const Status begun = transaction.begun(); !begun)
@@ -70,7 +72,7 @@ Status Fleet::registerAgents(const QList<AgentRegistration> &devices)
     return transaction.commit();
 }
 
-Result<std::optional<TeeRecord>> Fleet::teeForAgentKey(const QByteArray &kid) const
+Result<std::optional<TeeRecord>> DeviceRegistry::teeForAgentKey(const QByteArray &kid) const
 {
     auto found = run(m_db, QStringLiteral("SELECT d.id, d.name, t.id, d.compat_profile FROM devices d JOIN tees t ON t.device_id = d.id AND t.protocol = 'teep' "
                                           "WHERE d.agent_key_id = ? ORDER BY t.id LIMIT 1"),
@@ -83,7 +85,7 @@ Result<std::optional<TeeRecord>> Fleet::teeForAgentKey(const QByteArray &kid) co
                                               found.value().value(3).toString() == QLatin1String("compatible")});
 }
 
-Status Fleet::setCompatibilityProfile(const QString &device, const QString &profile)
+Status DeviceRegistry::setCompatibilityProfile(const QString &device, const QString &profile)
 {
     if (profile != QLatin1String("standard") && profile != QLatin1String("compatible"))
         return Error{QStringLiteral("fleet.bad-profile"), QStringLiteral("a device's profile is standard or compatible")};
@@ -97,7 +99,7 @@ Status Fleet::setCompatibilityProfile(const QString &device, const QString &prof
     });
 }
 
-Result<std::optional<Fleet::IdentifiedAgent>> Fleet::teeForSignature(const crypto::cose::SignedObject &object, const crypto::cose::AlgorithmPolicy &policy) const
+Result<std::optional<DeviceRegistry::IdentifiedAgent>> DeviceRegistry::teeForSignature(const crypto::cose::SignedObject &object, const crypto::cose::AlgorithmPolicy &policy) const
 {
     const qint64 alg = object.body.alg;
     const QString type = alg == crypto::cose::kES256 || alg == crypto::cose::kESP256 ? QStringLiteral("P-256")
@@ -136,7 +138,7 @@ Result<std::optional<Fleet::IdentifiedAgent>> Fleet::teeForSignature(const crypt
     return std::optional<IdentifiedAgent>();
 }
 
-Result<TeeRecord> Fleet::learnTeepDevice(const crypto::Key &agentKey, const QByteArray &kid, const crypto::Certificate &attestationCertificate)
+Result<TeeRecord> DeviceRegistry::learnTeepDevice(const crypto::Key &agentKey, const QByteArray &kid, const crypto::Certificate &attestationCertificate)
 {
     const Result<Admission> policy = admission();
     if (!policy || policy.value() == Admission::RegisteredOnly)
@@ -170,7 +172,7 @@ Result<TeeRecord> Fleet::learnTeepDevice(const crypto::Key &agentKey, const QByt
     return record;
 }
 
-Result<crypto::Key> Fleet::agentKey(qint64 deviceId) const
+Result<crypto::Key> DeviceRegistry::agentKey(qint64 deviceId) const
 {
     auto found = run(m_db, QStringLiteral("SELECT agent_key_spki FROM devices WHERE id = ?"), {deviceId});
     if (!found)

@@ -1,5 +1,6 @@
-// Fleet::list: the fleet a page at a time, as the Devices view and `teepctl devices list` read it.
-#include "tam/fleet.h"
+// FleetQueries::devices: the fleet a page at a time, as the Devices view and `teepctl devices list`
+// read it.
+#include "tam/fleetqueries.h"
 
 #include "store/sql.h"
 
@@ -9,7 +10,7 @@ namespace teep::tam {
 
 using store::run;
 
-Result<QList<DeviceSummary>> Fleet::list(const Page &page) const
+Result<QList<DeviceSummary>> FleetQueries::devices(const DevicePage &page) const
 {
     // LIKE with a backslash as escape, so that % and _ in the filter match themselves. The groups
     // that match are found once, not joined per device; name, serial and group are all in the
