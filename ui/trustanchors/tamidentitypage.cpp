@@ -2,7 +2,9 @@
 
 #include "crypto/pkcs8.h"
 #include "crypto/pkiformats.h"
+#include "common/operation.h"
 #include "store/database.h"
+#include "store/keystore.h"
 #include "store/trustanchors.h"
 #include "trustanchors/certificatedetails.h"
 #include "trustanchors/tamdialogs.h"
@@ -36,13 +38,6 @@ Result<QByteArray> readFile(const QString &path)
         return Error{QStringLiteral("ui.read"), file.errorString(), path};
     return file.read(crypto::kMaxPkiInputBytes + 1);
 }
-
-class BusyCursor
-{
-public:
-    BusyCursor() { QApplication::setOverrideCursor(Qt::WaitCursor); }
-    ~BusyCursor() { QApplication::restoreOverrideCursor(); }
-};
 
 } // namespace
 
@@ -132,6 +127,23 @@ tam::TamIdentities TamIdentityPage::identities()
     return tam::TamIdentities(m_workspace.database().connection(), m_workspace.keys(), m_workspace.clock(), m_workspace.actor());
 }
 
+Result<tam::TamIdentity> TamIdentityPage::offThread(const QString &title, const std::function<Result<tam::TamIdentity>(tam::TamIdentities &)> &step)
+{
+    // Key generation (RSA 3072: up to seconds) and the key's encryption (PBKDF2): on the
+    // Operation's thread and connection, with a copy of the unlocked key store.
+    Result<tam::TamIdentity> result = Error{Operation::kCancelled, QString()};
+    Operation operation(title, m_workspace.database().path(), [&](OperationContext &context) -> Result<QString> {
+        store::KeyStore keys(context.database.connection(), m_workspace.keys());
+        tam::TamIdentities identities(context.database.connection(), keys, m_workspace.clock(), m_workspace.actor());
+        result = step(identities);
+        return result ? Result<QString>(QString()) : Result<QString>(result.error());
+    });
+    // Not cancellable: the identity is stored in one transaction at the end, or not at all.
+    if (const Operation::Outcome outcome = operation.runAndWait(this, Operation::Cancel::NotAllowed); !outcome)
+        return outcome.error();
+    return result;
+}
+
 bool TamIdentityPage::showsEmptyState() const
 {
     return m_stack->currentIndex() == 0;
@@ -182,10 +194,8 @@ bool TamIdentityPage::generate(const tam::GenerateOptions &options)
 {
     if (!options.demoUnprotected && !m_workspace.ensureUnlocked(this))
         return false;
-    Result<tam::TamIdentity> generated = [&] {
-        BusyCursor busy;
-        return identities().generate(options);
-    }();
+    const Result<tam::TamIdentity> generated =
+        offThread(tr("Generating the TAM identity..."), [&options](tam::TamIdentities &identities) { return identities.generate(options); });
     if (!generated) {
         m_workspace.prompts().error(this, tr("Generate TAM Identity"), generated.error().message);
         return false;
@@ -252,8 +262,9 @@ bool TamIdentityPage::importFiles(const QStringList &paths)
     if (!m_workspace.ensureUnlocked(this))
         return false;
     const QString name = certificates.first().commonName().left(64);
-    const Result<tam::TamIdentity> imported = identities().importExisting(name.isEmpty() ? QStringLiteral("Imported TAM") : name,
-                                                                          certificates, key);
+    const Result<tam::TamIdentity> imported = offThread(tr("Importing the TAM identity..."), [&](tam::TamIdentities &identities) {
+        return identities.importExisting(name.isEmpty() ? QStringLiteral("Imported TAM") : name, certificates, key);
+    });
     if (!imported) {
         m_workspace.prompts().error(this, tr("Import TAM Identity"), imported.error().message);
         return false;
@@ -266,7 +277,9 @@ bool TamIdentityPage::createCsr(const QString &name, const QString &tamId, crypt
 {
     if (!m_workspace.ensureUnlocked(this))
         return false;
-    const Result<tam::TamIdentity> pending = identities().createCsr(name, tamId, algorithm);
+    const Result<tam::TamIdentity> pending = offThread(tr("Generating the key and its request..."), [&](tam::TamIdentities &identities) {
+        return identities.createCsr(name, tamId, algorithm);
+    });
     if (!pending) {
         m_workspace.prompts().error(this, tr("Create CSR"), pending.error().message);
         return false;

@@ -46,6 +46,8 @@ private:
     void askExportRoot();
     std::optional<tam::TamIdentity> pendingIdentity() const;
     tam::TamIdentities identities();
+    // `step` on a thread of its own (with the page's progress dialog); its result.
+    Result<tam::TamIdentity> offThread(const QString &title, const std::function<Result<tam::TamIdentity>(tam::TamIdentities &)> &step);
 
     Workspace &m_workspace;
     QStackedWidget *m_stack = nullptr;
