@@ -26,6 +26,7 @@
 #include <QMessageBox>
 #include <QSettings>
 #include <QSplitter>
+#include <QScrollArea>
 #include <QStackedWidget>
 #include <QStatusBar>
 
@@ -153,7 +154,24 @@ void MainWindow::showPage(Page page)
 
 QWidget *MainWindow::pageWidget(Page page) const
 {
-    return m_pages->widget(pageIndex(page));
+    QWidget *slot = m_pages->widget(pageIndex(page));
+    const auto *frame = qobject_cast<QScrollArea *>(slot);
+    return frame ? frame->widget() : slot;
+}
+
+QWidget *MainWindow::framed(QWidget *view)
+{
+    // Each view in a scroll area of its own: the window fits a 1024x768 screen whatever the
+    // widest view needs (it scrolls instead), and a view whose content changes (a status line, a
+    // progress bar) re-lays out itself only, not the whole window with every other view in it
+    // (70-120 ms a time in the sanitizer build while 200 devices provision).
+    auto *frame = new QScrollArea(m_pages);
+    frame->setObjectName(view->objectName() + QStringLiteral("-frame"));
+    frame->setFrameShape(QFrame::NoFrame);
+    frame->setWidgetResizable(true);
+    frame->setWidget(view);
+    frame->setFocusProxy(view);
+    return frame;
 }
 
 void MainWindow::setDatabase(std::unique_ptr<store::Database> database)
@@ -195,7 +213,7 @@ void MainWindow::setDatabase(std::unique_ptr<store::Database> database)
         QWidget *placeholder = m_pages->widget(index);
         m_pages->removeWidget(placeholder);
         delete placeholder;
-        m_pages->insertWidget(index, view);
+        m_pages->insertWidget(index, framed(view));
         view->setAccessibleName(pages().at(index).title);
     }
     if (m_navigation->currentRow() >= 0)

@@ -61,6 +61,7 @@ protected:
     void closeEvent(QCloseEvent *event) override;
 
 private:
+    QWidget *framed(QWidget *view);
     void buildMenus();
     void openAnotherDatabase();
     void setDatabase(std::unique_ptr<store::Database> database);

@@ -101,8 +101,8 @@ void TestMainWindow::everyViewIsReachableFromNavigation()
         QTest::mouseClick(navigation->viewport(), Qt::LeftButton, {}, rect.center());
         QCOMPARE(stack->currentIndex(), row);
         QVERIFY(stack->currentWidget()->isVisible());
-        QCOMPARE(stack->currentWidget()->objectName(),
-                 teep::ui::pages()[row].key + QStringLiteral("-page"));
+        QVERIFY(window->pageWidget(teep::ui::pages()[row].page)->isVisible());
+        QCOMPARE(window->pageWidget(teep::ui::pages()[row].page)->objectName(), teep::ui::pages()[row].key + QStringLiteral("-page"));
         QCOMPARE(window->currentPage(), teep::ui::pages()[row].page);
     }
 }
