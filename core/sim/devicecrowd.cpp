@@ -4,11 +4,7 @@
 #include <memory>
 #include <vector>
 
-#ifdef Q_OS_LINUX
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-#endif
+#include "common/threadpriority.h"
 
 namespace teep::sim {
 
@@ -18,15 +14,10 @@ namespace {
 constexpr int kDevicesPerNetwork = 6;
 constexpr int kMaxNetworks = 32;
 
-// Simulated load yields to the console's own thread and its TAM: on Linux the devices' thread
-// runs at nice 10 (a tenth of the processor against a busy thread of nice 0, and the window's
-// thread preempts it when it wakes). Not SCHED_IDLE: beside a video call or a build, idle
-// devices would not run at all.
+// Simulated load yields to the console's window and its TAM (nice 5): nice 10.
 void yieldToTheConsole()
 {
-#ifdef Q_OS_LINUX
-    ::setpriority(PRIO_PROCESS, id_t(::syscall(SYS_gettid)), 10);
-#endif
+    niceCurrentThread(10);
 }
 } // namespace
 

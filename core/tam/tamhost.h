@@ -48,7 +48,8 @@ public:
 
 signals:
     // The session events since the last batch, in order, on the thread of the TamHost: however
-    // many devices talk, the caller's thread handles one batch per pass of its event loop.
+    // many devices talk, the caller's thread handles one batch per pass of its event loop. The
+    // events carry no message bodies (the database has them).
     void sessionEvents(const QList<teep::tam::SessionEvent> &events);
     void runningChanged(bool running, const QString &uri);
 

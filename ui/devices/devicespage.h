@@ -63,7 +63,7 @@ private:
     void updateControls();
     QString servingSummary() const;
     void showDetails();
-    void logEvent(const tam::SessionEvent &event);
+    void logEvent(const tam::SessionEvent &event, const QString &time);
     // Lines reach the log at most ten times a second, however many devices talk at once.
     void log(const QString &line);
     void flushLog();
