@@ -49,12 +49,12 @@ Status DeviceContacts::recordAttestation(qint64 teeId, qint64 sessionId, Tier ti
     nlohmann::json detail{{"tier", tierName(tier).toStdString()}};
     if (!policy.isEmpty())
         detail["policy"] = policy.toStdString();
-    return store::AuditLog::inTransaction(m_db, m_clock, m_actor, QStringLiteral("attestation.verified"), QStringLiteral("tee"), QString::number(teeId), detail,
-                   [&]() -> Status {
-                       auto inserted = run(m_db, QStringLiteral("INSERT INTO attestation_results (tee_id, session_id, tier, checks_json, verified_at) VALUES (?, ?, ?, ?, ?)"),
-                                                 {teeId, sessionId, tierName(tier), encodeChecks(checks), store::timestamp(m_clock)});
-                       return inserted ? Status() : Status(inserted.error());
-                   });
+    return store::AuditLog::inTransaction(
+        m_db, m_clock, m_actor, QStringLiteral("attestation.verified"), QStringLiteral("tee"), QString::number(teeId), detail, [&]() -> Status {
+            auto inserted = run(m_db, QStringLiteral("INSERT INTO attestation_results (tee_id, session_id, tier, checks_json, verified_at) VALUES (?, ?, ?, ?, ?)"),
+                                {teeId, sessionId, tierName(tier), encodeChecks(checks), store::timestamp(m_clock)});
+            return inserted ? Status() : Status(inserted.error());
+        });
 }
 
 } // namespace teep::tam

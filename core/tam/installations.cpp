@@ -12,7 +12,7 @@ using store::run;
 Installations::Installations(QSqlDatabase db, const Clock &clock, QString actor) : m_db(std::move(db)), m_clock(clock), m_actor(std::move(actor)) {}
 
 Status Installations::audited(const QString &action, const QString &objectType, const QString &objectId, const nlohmann::json &detail,
-                      const std::function<Status()> &change)
+                              const std::function<Status()> &change)
 {
     return store::AuditLog::inTransaction(m_db, m_clock, m_actor, action, objectType, objectId, detail, change);
 }
