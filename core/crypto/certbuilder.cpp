@@ -83,52 +83,48 @@ Status validateSpec(const CertificateSpec &spec)
     return {};
 }
 
-Result<X509_NAME *> buildName(const CertificateSpec &spec)
+Result<X509NamePtr> buildName(const CertificateSpec &spec)
 {
-    X509_NAME *name = X509_NAME_new();
-    auto add = [name](const char *field, const QString &value) {
+    X509NamePtr name(X509_NAME_new());
+    auto add = [&name](const char *field, const QString &value) {
         if (value.isEmpty())
             return true;
         const QByteArray utf8 = value.toUtf8();
-        return X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8,
+        return name && X509_NAME_add_entry_by_txt(name.get(), field, MBSTRING_UTF8,
                                           reinterpret_cast<const unsigned char *>(utf8.constData()),
                                           static_cast<int>(utf8.size()), -1, 0) == 1;
     };
-    if (!add("C", spec.country) || !add("O", spec.organization) || !add("CN", spec.commonName)) {
-        X509_NAME_free(name);
+    if (!name || !add("C", spec.country) || !add("O", spec.organization) || !add("CN", spec.commonName))
         return Error{QStringLiteral("crypto.spec"),
                      QStringLiteral("invalid subject name: %1").arg(takeOpenSslErrors())};
-    }
     return name;
 }
 
 Status addExtension(X509V3_CTX *context, int nid, const QString &value, X509 *cert, ExtensionStack *stack)
 {
     const QByteArray text = value.toUtf8();
-    X509_EXTENSION *extension = X509V3_EXT_conf_nid(nullptr, context, nid, text.constData());
+    X509ExtensionPtr extension(X509V3_EXT_conf_nid(nullptr, context, nid, text.constData()));
     if (!extension)
         return Error{QStringLiteral("crypto.extension"),
                      QStringLiteral("cannot build %1 = %2: %3")
                          .arg(QString::fromLatin1(OBJ_nid2sn(nid)), value, takeOpenSslErrors())};
-    const bool ok = cert ? X509_add_ext(cert, extension, -1) == 1
-                         : sk_X509_EXTENSION_push(stack, extension) > 0;
-    if (cert || !ok)
-        X509_EXTENSION_free(extension);
+    // X509_add_ext copies the extension; a stack takes it over when the push succeeds.
+    const bool ok = cert ? X509_add_ext(cert, extension.get(), -1) == 1 : sk_X509_EXTENSION_push(stack, extension.get()) > 0;
     if (!ok)
         return Error{QStringLiteral("crypto.extension"), takeOpenSslErrors()};
+    if (!cert)
+        extension.release();
     return {};
 }
 
 bool setRandomSerial(X509 *cert)
 {
-    BIGNUM *bn = BN_new();
+    const BignumPtr bn(BN_new());
     // 127 random bits: positive and at most 16 bytes, as RFC 5280 asks.
-    bool ok = bn && BN_rand(bn, 127, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) == 1;
-    ASN1_INTEGER *serial = ok ? BN_to_ASN1_INTEGER(bn, nullptr) : nullptr;
-    ok = serial && X509_set_serialNumber(cert, serial) == 1;
-    ASN1_INTEGER_free(serial);
-    BN_free(bn);
-    return ok;
+    if (!bn || BN_rand(bn.get(), 127, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) != 1)
+        return false;
+    const Asn1IntegerPtr serial(BN_to_ASN1_INTEGER(bn.get(), nullptr));
+    return serial && X509_set_serialNumber(cert, serial.get()) == 1;
 }
 
 } // namespace
@@ -148,7 +144,7 @@ Result<Certificate> issueCertificate(const CertificateSpec &spec, const Key &sub
                      QStringLiteral("the issuer key does not belong to the issuer certificate")};
 
     X509Ptr cert(X509_new());
-    const Result<X509_NAME *> name = buildName(spec);
+    const Result<X509NamePtr> name = buildName(spec);
     if (!name)
         return name.error();
     const QDateTime notBefore = spec.notBefore.isValid() ? spec.notBefore
@@ -157,13 +153,12 @@ Result<Certificate> issueCertificate(const CertificateSpec &spec, const Key &sub
                                    ? spec.notAfter
                                    : notBefore.addYears(isCaProfile(spec.profile) ? 10 : 2);
     bool ok = X509_set_version(cert.get(), X509_VERSION_3) == 1 && setRandomSerial(cert.get()) &&
-              X509_set_subject_name(cert.get(), name.value()) == 1 &&
-              X509_set_issuer_name(cert.get(), issuer.isNull() ? name.value()
+              X509_set_subject_name(cert.get(), name.value().get()) == 1 &&
+              X509_set_issuer_name(cert.get(), issuer.isNull() ? name.value().get()
                                                                : X509_get_subject_name(issuer.get())) == 1 &&
               ASN1_TIME_set(X509_getm_notBefore(cert.get()), notBefore.toSecsSinceEpoch()) &&
               ASN1_TIME_set(X509_getm_notAfter(cert.get()), notAfter.toSecsSinceEpoch()) &&
               X509_set_pubkey(cert.get(), subjectKey.get()) == 1;
-    X509_NAME_free(name.value());
     if (!ok)
         return Error{QStringLiteral("crypto.issue"), takeOpenSslErrors()};
 
@@ -189,39 +184,30 @@ Result<QByteArray> createCsr(const CertificateSpec &spec, const Key &key)
     if (!key.hasPrivateKey())
         return Error{QStringLiteral("crypto.spec"), QStringLiteral("a CSR is signed with the private key")};
     X509ReqPtr request(X509_REQ_new());
-    const Result<X509_NAME *> name = buildName(spec);
+    const Result<X509NamePtr> name = buildName(spec);
     if (!name)
         return name.error();
     bool ok = X509_REQ_set_version(request.get(), 0) == 1 &&
-              X509_REQ_set_subject_name(request.get(), name.value()) == 1 &&
+              X509_REQ_set_subject_name(request.get(), name.value().get()) == 1 &&
               X509_REQ_set_pubkey(request.get(), key.get()) == 1;
-    X509_NAME_free(name.value());
     if (!ok)
         return Error{QStringLiteral("crypto.csr"), takeOpenSslErrors()};
 
     X509V3_CTX context;
     X509V3_set_ctx(&context, nullptr, nullptr, request.get(), nullptr, 0);
-    ExtensionStack *stack = sk_X509_EXTENSION_new_null();
-    Status status;
+    const X509ExtensionStackPtr stack(sk_X509_EXTENSION_new_null());
     for (const ExtensionValue &extension : profileExtensions(spec, key)) {
-        status = addExtension(&context, extension.nid, extension.value, nullptr, stack);
-        if (!status)
-            break;
+        if (const Status added = addExtension(&context, extension.nid, extension.value, nullptr, stack.get()); !added)
+            return added.error();
     }
-    if (status)
-        ok = X509_REQ_add_extensions(request.get(), stack) == 1;
-    sk_X509_EXTENSION_pop_free(stack, X509_EXTENSION_free);
-    if (!status)
-        return status.error();
+    ok = stack && X509_REQ_add_extensions(request.get(), stack.get()) == 1;
     if (!ok || X509_REQ_sign(request.get(), key.get(), key.signatureDigest()) <= 0)
         return Error{QStringLiteral("crypto.csr"), takeOpenSslErrors()};
     unsigned char *der = nullptr;
     const int length = i2d_X509_REQ(request.get(), &der);
     if (length <= 0)
         return Error{QStringLiteral("crypto.csr"), takeOpenSslErrors()};
-    QByteArray bytes(reinterpret_cast<const char *>(der), length);
-    OPENSSL_free(der);
-    return bytes;
+    return takeDer(der, length);
 }
 
 } // namespace teep::crypto

@@ -121,11 +121,7 @@ QByteArray Certificate::der() const
 {
     unsigned char *der = nullptr;
     const int length = m_x509 ? i2d_X509(m_x509.get(), &der) : -1;
-    if (length <= 0)
-        return {};
-    QByteArray bytes(reinterpret_cast<const char *>(der), length);
-    OPENSSL_free(der);
-    return bytes;
+    return takeDer(der, length);
 }
 
 QByteArray Certificate::pem() const
@@ -157,23 +153,19 @@ QString Certificate::commonName() const
     const ASN1_STRING *value = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index));
     unsigned char *utf8 = nullptr;
     const int length = ASN1_STRING_to_UTF8(&utf8, value);
+    const OpenSslMemory<unsigned char> owned(utf8);
     if (length < 0)
         return subject();
-    QString result = QString::fromUtf8(reinterpret_cast<const char *>(utf8), length);
-    OPENSSL_free(utf8);
-    return result;
+    return QString::fromUtf8(reinterpret_cast<const char *>(utf8), length);
 }
 
 QString Certificate::serialHex() const
 {
     if (!m_x509)
         return {};
-    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(m_x509.get()), nullptr);
-    char *hex = bn ? BN_bn2hex(bn) : nullptr;
-    QString result = hex ? QString::fromLatin1(hex) : QString();
-    OPENSSL_free(hex);
-    BN_free(bn);
-    return result;
+    const BignumPtr bn(ASN1_INTEGER_to_BN(X509_get0_serialNumber(m_x509.get()), nullptr));
+    const OpenSslMemory<char> hex(bn ? BN_bn2hex(bn.get()) : nullptr);
+    return hex ? QString::fromLatin1(hex.get()) : QString();
 }
 
 QDateTime Certificate::notBefore() const
@@ -195,9 +187,7 @@ Key Certificate::publicKey() const
     // parsed key for its point or SPKI costs more than the rest of a signature check.
     unsigned char *spki = nullptr;
     const int length = pkey ? i2d_X509_PUBKEY(X509_get_X509_PUBKEY(m_x509.get()), &spki) : -1;
-    const QByteArray spkiDer = length > 0 ? QByteArray(reinterpret_cast<const char *>(spki), length) : QByteArray();
-    OPENSSL_free(spki);
-    return Key::withKnownSpki(PKeyPtr(pkey), spkiDer);
+    return Key::withKnownSpki(PKeyPtr(pkey), takeDer(spki, length));
 }
 
 QString Certificate::fingerprintHex() const
@@ -247,17 +237,15 @@ QStringList Certificate::extendedKeyUsage() const
     QStringList usages;
     if (!m_x509)
         return usages;
-    auto *eku = static_cast<EXTENDED_KEY_USAGE *>(
-        X509_get_ext_d2i(m_x509.get(), NID_ext_key_usage, nullptr, nullptr));
-    for (int i = 0; eku && i < sk_ASN1_OBJECT_num(eku); ++i) {
+    const Asn1ObjectStackPtr eku(static_cast<EXTENDED_KEY_USAGE *>(X509_get_ext_d2i(m_x509.get(), NID_ext_key_usage, nullptr, nullptr)));
+    for (int i = 0; eku && i < sk_ASN1_OBJECT_num(eku.get()); ++i) {
         // Short names ("codeSigning", "serverAuth"); the dotted OID for unknown purposes.
-        const ASN1_OBJECT *object = sk_ASN1_OBJECT_value(eku, i);
+        const ASN1_OBJECT *object = sk_ASN1_OBJECT_value(eku.get(), i);
         const int nid = OBJ_obj2nid(object);
         char oid[128] = {};
         OBJ_obj2txt(oid, sizeof oid, object, 1);
         usages << QString::fromLatin1(nid != NID_undef ? OBJ_nid2sn(nid) : oid);
     }
-    sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);
     return usages;
 }
 
@@ -266,11 +254,9 @@ QStringList Certificate::subjectAltNames() const
     QStringList names;
     if (!m_x509)
         return names;
-    auto *sans = static_cast<GENERAL_NAMES *>(
-        X509_get_ext_d2i(m_x509.get(), NID_subject_alt_name, nullptr, nullptr));
-    for (int i = 0; sans && i < sk_GENERAL_NAME_num(sans); ++i)
-        names << generalNameToString(sk_GENERAL_NAME_value(sans, i));
-    GENERAL_NAMES_free(sans);
+    const GeneralNamesPtr sans(static_cast<GENERAL_NAMES *>(X509_get_ext_d2i(m_x509.get(), NID_subject_alt_name, nullptr, nullptr)));
+    for (int i = 0; sans && i < sk_GENERAL_NAME_num(sans.get()); ++i)
+        names << generalNameToString(sk_GENERAL_NAME_value(sans.get(), i));
     return names;
 }
 

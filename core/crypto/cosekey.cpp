@@ -16,13 +16,12 @@ constexpr qint64 kCrvP256 = 1, kCrvP384 = 2, kCrvEd25519 = 6;
 
 Result<QByteArray> bnParam(const Key &key, const char *name, int size)
 {
-    BIGNUM *bn = nullptr;
-    if (EVP_PKEY_get_bn_param(key.get(), name, &bn) != 1)
+    BIGNUM *raw = nullptr;
+    if (EVP_PKEY_get_bn_param(key.get(), name, &raw) != 1)
         return Error{QStringLiteral("cose.key"), takeOpenSslErrors()};
+    const BignumPtr bn(raw);
     QByteArray bytes(size, '\0');
-    const bool ok = BN_bn2binpad(bn, reinterpret_cast<unsigned char *>(bytes.data()), size) == size;
-    BN_free(bn);
-    if (!ok)
+    if (BN_bn2binpad(bn.get(), reinterpret_cast<unsigned char *>(bytes.data()), size) != size)
         return Error{QStringLiteral("cose.key"), QStringLiteral("coordinate too large")};
     return bytes;
 }
@@ -83,11 +82,10 @@ Result<Key> fromCoseKey(const QCborMap &coseKey)
     if (kty == kKtyOkp && crv == kCrvEd25519) {
         if (x.size() != 32)
             return Error{QStringLiteral("cose.key"), QStringLiteral("an Ed25519 COSE_Key needs a 32-byte x")};
-        EVP_PKEY *pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
-                                                     reinterpret_cast<const unsigned char *>(x.constData()), 32);
+        PKeyPtr pkey(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char *>(x.constData()), 32));
         if (!pkey)
             return Error{QStringLiteral("cose.key"), takeOpenSslErrors()};
-        return Key(PKeyPtr(pkey));
+        return Key(std::move(pkey));
     }
     if (kty == kKtyEc2 && (crv == kCrvP256 || crv == kCrvP384)) {
         const int size = crv == kCrvP256 ? 32 : 48;

@@ -104,9 +104,8 @@ Result<QByteArray> concatKdf(const QByteArray &z, const QString &alg, int keyByt
     for (int i = 0; i < 4; ++i)
         suppPub[3 - i] = char((bits >> (8 * i)) & 0xff);
     QByteArray otherInfo = lengthPrefixed(alg.toLatin1()) + lengthPrefixed({}) + lengthPrefixed({}) + suppPub;
-    EVP_KDF *kdf = EVP_KDF_fetch(nullptr, "SSKDF", nullptr);
-    EVP_KDF_CTX *context = kdf ? EVP_KDF_CTX_new(kdf) : nullptr;
-    EVP_KDF_free(kdf);
+    const KdfPtr kdf(EVP_KDF_fetch(nullptr, "SSKDF", nullptr));
+    const KdfCtxPtr context(kdf ? EVP_KDF_CTX_new(kdf.get()) : nullptr);
     QByteArray out(keyBytes, '\0');
     char digest[] = "SHA256";
     OSSL_PARAM params[] = {
@@ -114,8 +113,7 @@ Result<QByteArray> concatKdf(const QByteArray &z, const QString &alg, int keyByt
         OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<char *>(z.constData()), size_t(z.size())),
         OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, otherInfo.data(), size_t(otherInfo.size())),
         OSSL_PARAM_construct_end()};
-    const bool ok = context && EVP_KDF_derive(context, reinterpret_cast<unsigned char *>(out.data()), size_t(keyBytes), params) == 1;
-    EVP_KDF_CTX_free(context);
+    const bool ok = context && EVP_KDF_derive(context.get(), reinterpret_cast<unsigned char *>(out.data()), size_t(keyBytes), params) == 1;
     if (!ok)
         return jweError(QStringLiteral("Concat KDF failed: %1").arg(takeOpenSslErrors()));
     return out;

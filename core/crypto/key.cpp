@@ -89,25 +89,25 @@ QByteArray Key::cached(Fact fact, const std::function<QByteArray()> &compute) co
 
 Result<Key> Key::generate(KeyAlgorithm algorithm)
 {
-    EVP_PKEY *pkey = nullptr;
+    PKeyPtr pkey;
     switch (algorithm) {
     case KeyAlgorithm::P256:
-        pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+        pkey.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
         break;
     case KeyAlgorithm::Ed25519:
-        pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+        pkey.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
         break;
     case KeyAlgorithm::Rsa2048:
-        pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048});
+        pkey.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048}));
         break;
     case KeyAlgorithm::Rsa3072:
-        pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{3072});
+        pkey.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{3072}));
         break;
     }
     if (!pkey)
         return Error{QStringLiteral("crypto.keygen"),
                      QStringLiteral("key generation failed: %1").arg(takeOpenSslErrors())};
-    return Key(PKeyPtr(pkey));
+    return Key(std::move(pkey));
 }
 
 namespace {
@@ -192,15 +192,14 @@ Result<Key> decodePublicKey(const QByteArray &pemOrDer, bool der)
         if (der && pemOrDer.size() == prefix.size() + 1 + 2 * size && pemOrDer.startsWith(prefix) && pemOrDer.at(prefix.size()) == '\x04')
             return Key::fromEcPoint(pemOrDer.mid(prefix.size() + 1, size), pemOrDer.mid(prefix.size() + 1 + size, size));
     }
-    EVP_PKEY *pkey = nullptr;
+    PKeyPtr pkey;
     if (pemOrDer.contains("-----BEGIN PUBLIC KEY-----")) {
         BioPtr bio = memoryBio(pemOrDer);
-        pkey = PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr);
+        pkey.reset(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
     } else {
         const auto *p = reinterpret_cast<const unsigned char *>(pemOrDer.constData());
-        pkey = d2i_PUBKEY(nullptr, &p, static_cast<long>(pemOrDer.size()));
+        pkey.reset(d2i_PUBKEY(nullptr, &p, static_cast<long>(pemOrDer.size())));
         if (pkey && p != reinterpret_cast<const unsigned char *>(pemOrDer.constData()) + pemOrDer.size()) {
-            EVP_PKEY_free(pkey);
             return Error{QStringLiteral("crypto.trailing-data"),
                          QStringLiteral("public key DER is followed by unexpected bytes")};
         }
@@ -209,7 +208,7 @@ Result<Key> decodePublicKey(const QByteArray &pemOrDer, bool der)
         return Error{QStringLiteral("crypto.bad-public-key"),
                      QStringLiteral("not a public key (SubjectPublicKeyInfo in PEM or DER): %1")
                          .arg(takeOpenSslErrors())};
-    return Key(PKeyPtr(pkey));
+    return Key(std::move(pkey));
 }
 } // namespace
 
@@ -253,7 +252,7 @@ bool Key::probePrivateKey() const
     BIGNUM *secret = nullptr;
     const char *name = EVP_PKEY_is_a(m_pkey.get(), "RSA") ? OSSL_PKEY_PARAM_RSA_D : OSSL_PKEY_PARAM_PRIV_KEY;
     const bool has = EVP_PKEY_get_bn_param(m_pkey.get(), name, &secret) == 1;
-    BN_clear_free(secret);
+    const SecretBignumPtr owned(secret);
     takeOpenSslErrors(); // a public key's "no private part" must not surface in a later message
     return has;
 }
@@ -263,11 +262,7 @@ QByteArray Key::publicKeyDer() const
     return cached(Fact::PublicKeyDer, [this] {
         unsigned char *der = nullptr;
         const int length = m_pkey ? i2d_PUBKEY(m_pkey.get(), &der) : -1;
-        if (length <= 0)
-            return QByteArray();
-        QByteArray bytes(reinterpret_cast<const char *>(der), length);
-        OPENSSL_free(der);
-        return bytes;
+        return takeDer(der, length);
     });
 }
 

@@ -25,8 +25,7 @@ Status checkPbes2Parameters(const X509_SIG *sig)
                         QStringLiteral("the key is encrypted with a legacy scheme (%1); only PBES2 "
                                        "is accepted")
                             .arg(QString::fromLatin1(OBJ_nid2sn(OBJ_obj2nid(algorithm->algorithm)))));
-    const auto *pbe2 = static_cast<PBE2PARAM *>(
-        ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), algorithm->parameter));
+    const Pbe2ParamPtr pbe2(static_cast<PBE2PARAM *>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), algorithm->parameter)));
     if (!pbe2)
         return keyError(QStringLiteral("crypto.bad-key-encryption"),
                         QStringLiteral("the PBES2 parameters cannot be read"));
@@ -35,8 +34,8 @@ Status checkPbes2Parameters(const X509_SIG *sig)
         status = keyError(QStringLiteral("crypto.unsupported-kdf"),
                           QStringLiteral("the key derivation %1 is not supported (PBKDF2 is)")
                               .arg(QString::fromLatin1(OBJ_nid2sn(OBJ_obj2nid(pbe2->keyfunc->algorithm)))));
-    } else if (const auto *kdf = static_cast<PBKDF2PARAM *>(
-                   ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), pbe2->keyfunc->parameter))) {
+    } else if (const Pbkdf2ParamPtr kdf(static_cast<PBKDF2PARAM *>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), pbe2->keyfunc->parameter)));
+               kdf) {
         const long iterations = ASN1_INTEGER_get(kdf->iter);
         if (iterations < kPbkdf2MinIterations || iterations > kPbkdf2MaxIterations)
             status = keyError(QStringLiteral("crypto.kdf-iterations"),
@@ -44,12 +43,10 @@ Status checkPbes2Parameters(const X509_SIG *sig)
                                   .arg(iterations)
                                   .arg(kPbkdf2MinIterations)
                                   .arg(kPbkdf2MaxIterations));
-        PBKDF2PARAM_free(const_cast<PBKDF2PARAM *>(kdf));
     } else {
         status = keyError(QStringLiteral("crypto.bad-key-encryption"),
                           QStringLiteral("the PBKDF2 parameters cannot be read"));
     }
-    PBE2PARAM_free(const_cast<PBE2PARAM *>(pbe2));
     return status;
 }
 
@@ -79,9 +76,7 @@ Result<QByteArray> encryptPrivateKey(const Key &key, const Secret &passphrase, i
     const int length = i2d_X509_SIG(sig.get(), &der);
     if (length <= 0)
         return keyError(QStringLiteral("crypto.pkcs8"), takeOpenSslErrors());
-    QByteArray bytes(reinterpret_cast<const char *>(der), length);
-    OPENSSL_free(der);
-    return bytes;
+    return takeDer(der, length);
 }
 
 Result<Key> decryptPrivateKey(const QByteArray &encryptedDer, const Secret &passphrase)
@@ -115,11 +110,10 @@ Result<Secret> plainPrivateKey(const Key &key)
     P8InfoPtr info(EVP_PKEY2PKCS8(key.get()));
     unsigned char *der = nullptr;
     const int length = info ? i2d_PKCS8_PRIV_KEY_INFO(info.get(), &der) : -1;
+    const OpenSslSecretMemory<unsigned char> owned(der, OpenSslClearFree{length > 0 ? static_cast<size_t>(length) : 0});
     if (length <= 0)
         return keyError(QStringLiteral("crypto.pkcs8"), takeOpenSslErrors());
-    Secret secret(QByteArray(reinterpret_cast<const char *>(der), length));
-    OPENSSL_clear_free(der, static_cast<size_t>(length));
-    return secret;
+    return Secret(QByteArray(reinterpret_cast<const char *>(der), length));
 }
 
 Result<Key> readPlainPrivateKey(const QByteArray &der)
@@ -181,14 +175,12 @@ QByteArray pemDecode(const QByteArray &pem, const char *label)
     long length = 0;
     QByteArray result;
     while (PEM_read_bio(bio.get(), &name, &header, &data, &length) == 1) {
-        const bool match = qstrcmp(name, label) == 0;
-        if (match)
+        const OpenSslMemory<char> ownedName(name), ownedHeader(header);
+        const OpenSslSecretMemory<unsigned char> ownedData(data, OpenSslClearFree{static_cast<size_t>(length)});
+        if (qstrcmp(name, label) == 0) {
             result = QByteArray(reinterpret_cast<const char *>(data), length);
-        OPENSSL_free(name);
-        OPENSSL_free(header);
-        OPENSSL_clear_free(data, static_cast<size_t>(length));
-        if (match)
             break;
+        }
     }
     takeOpenSslErrors(); // "no start line" at the end of input is expected
     return result;

@@ -46,11 +46,10 @@ Result<QList<Certificate>> parsePem(const QByteArray &data)
             return inputError(QStringLiteral("crypto.bad-pem"),
                               QStringLiteral("PEM block %1 is truncated or damaged (%2)").arg(block).arg(reason));
         }
+        const OpenSslMemory<char> ownedName(name), ownedHeader(header);
+        const OpenSslSecretMemory<unsigned char> ownedBytes(bytes, OpenSslClearFree{static_cast<size_t>(length)});
         const QByteArray label(name);
         const QByteArray der(reinterpret_cast<const char *>(bytes), length);
-        OPENSSL_free(name);
-        OPENSSL_free(header);
-        OPENSSL_clear_free(bytes, static_cast<size_t>(length));
         if (label == "CERTIFICATE") {
             Result<Certificate> cert = Certificate::fromDer(der);
             if (!cert)
@@ -189,9 +188,7 @@ Result<QByteArray> writePkcs12(const Key &key, const Certificate &certificate,
     const int length = i2d_PKCS12(p12.get(), &der);
     if (length <= 0)
         return inputError(QStringLiteral("crypto.pkcs12"), takeOpenSslErrors());
-    QByteArray bytes(reinterpret_cast<const char *>(der), length);
-    OPENSSL_free(der);
-    return bytes;
+    return takeDer(der, length);
 }
 
 QByteArray writePem(const QList<Certificate> &certificates)
@@ -216,9 +213,7 @@ Result<QByteArray> writePkcs7(const QList<Certificate> &certificates)
     const int length = i2d_PKCS7(p7.get(), &der);
     if (length <= 0)
         return inputError(QStringLiteral("crypto.pkcs7"), takeOpenSslErrors());
-    QByteArray bytes(reinterpret_cast<const char *>(der), length);
-    OPENSSL_free(der);
-    return bytes;
+    return takeDer(der, length);
 }
 
 } // namespace teep::crypto

@@ -41,16 +41,15 @@ QString curveOf(const Key &key)
 Result<QByteArray> derToRaw(const QByteArray &der, int size)
 {
     const auto *p = reinterpret_cast<const unsigned char *>(der.constData());
-    ECDSA_SIG *sig = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size()));
+    const EcdsaSigPtr sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
     if (!sig)
         return Error{QStringLiteral("crypto.sign"), takeOpenSslErrors()};
     QByteArray raw(2 * size, '\0');
     const BIGNUM *r = nullptr;
     const BIGNUM *s = nullptr;
-    ECDSA_SIG_get0(sig, &r, &s);
+    ECDSA_SIG_get0(sig.get(), &r, &s);
     const bool ok = BN_bn2binpad(r, reinterpret_cast<unsigned char *>(raw.data()), size) == size &&
                     BN_bn2binpad(s, reinterpret_cast<unsigned char *>(raw.data()) + size, size) == size;
-    ECDSA_SIG_free(sig);
     if (!ok)
         return Error{QStringLiteral("crypto.sign"), QStringLiteral("ECDSA signature does not fit the curve size")};
     return raw;
@@ -63,23 +62,19 @@ Result<QByteArray> rawToDer(const QByteArray &raw, int size)
         return Error{QStringLiteral("crypto.bad-signature"),
                      QStringLiteral("an ECDSA signature here is %1 bytes (r||s), not %2").arg(2 * size).arg(raw.size())};
     const auto *bytes = reinterpret_cast<const unsigned char *>(raw.constData());
-    BIGNUM *r = BN_bin2bn(bytes, size, nullptr);
-    BIGNUM *s = BN_bin2bn(bytes + size, size, nullptr);
-    ECDSA_SIG *sig = ECDSA_SIG_new();
-    if (!r || !s || !sig || ECDSA_SIG_set0(sig, r, s) != 1) {
-        BN_free(r);
-        BN_free(s);
-        ECDSA_SIG_free(sig);
+    BignumPtr r(BN_bin2bn(bytes, size, nullptr));
+    BignumPtr s(BN_bin2bn(bytes + size, size, nullptr));
+    const EcdsaSigPtr sig(ECDSA_SIG_new());
+    if (!r || !s || !sig || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1)
         return Error{QStringLiteral("crypto.bad-signature"), takeOpenSslErrors()};
-    }
+    // The signature owns r and s now.
+    r.release();
+    s.release();
     unsigned char *der = nullptr;
-    const int length = i2d_ECDSA_SIG(sig, &der);
-    ECDSA_SIG_free(sig);
+    const int length = i2d_ECDSA_SIG(sig.get(), &der);
     if (length <= 0)
         return Error{QStringLiteral("crypto.bad-signature"), takeOpenSslErrors()};
-    QByteArray result(reinterpret_cast<const char *>(der), length);
-    OPENSSL_free(der);
-    return result;
+    return takeDer(der, length);
 }
 
 bool isEcdsa(SignatureScheme scheme)
