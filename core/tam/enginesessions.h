@@ -3,6 +3,7 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/logging.h"
+#include "tam/devicecontacts.h"
 #include "tam/sessionrecords.h"
 
 #include <QDateTime>
@@ -132,6 +133,7 @@ struct SessionBasics
     qint64 id = 0; // its row in `sessions`, made when the device first answers (0 until then)
     QString peer;
     QString device; // once known: set only from a message whose signature verified
+    qint64 deviceId = 0; // the same device's row: its last contact is recorded when the session closes
     int seq = 0;    // messages logged so far
     qint64 startedMs = 0; // ms since the epoch: a full table compares them for every newcomer
     QDateTime lastActivity;
@@ -167,7 +169,7 @@ class EngineSessions
 {
 public:
     EngineSessions(QSqlDatabase db, const Clock &clock, EngineLimits limits, QString profile, QString mediaType)
-        : m_clock(clock), m_limits(limits), m_records(db, clock, QStringLiteral("tam")), m_profile(std::move(profile)),
+        : m_clock(clock), m_limits(limits), m_records(db, clock, QStringLiteral("tam")), m_contacts(db, clock, QStringLiteral("tam")), m_profile(std::move(profile)),
           m_mediaType(std::move(mediaType)), m_budget(limits.budget ? limits.budget : std::make_shared<SessionBudget>(limits.maxSessions))
     {
         m_member = m_budget->join({[this] { return size(); }, [this](bool full) { expireIdle(full); }, [this] { return oldestUnproven(); },
@@ -209,7 +211,11 @@ public:
 
     void insert(const Key &key, const Session &session) { m_sessions.insert(key, session); }
     // The device (and TEE) the session turned out to be with, once its signature verified.
-    Status attach(const Session &session, qint64 deviceId, qint64 teeId) { return m_records.attachSession(session.id, deviceId, teeId); }
+    Status attach(Session &session, qint64 deviceId, qint64 teeId)
+    {
+        session.deviceId = deviceId;
+        return m_records.attachSession(session.id, deviceId, teeId);
+    }
     bool contains(const Key &key) const { return m_sessions.contains(key); }
 
     // The session the device's next message names by `key`, moved to `newKey` (TEEP: each request
@@ -266,9 +272,16 @@ public:
     {
         if (!summary.isEmpty())
             session.outcomes << summary;
-        const QString outcome = session.outcomes.isEmpty() ? QStringLiteral("nothing to do") : session.outcomes.join(QStringLiteral("; "));
+        const auto joined = [&session] { return session.outcomes.isEmpty() ? QStringLiteral("nothing to do") : session.outcomes.join(QStringLiteral("; ")); };
+        QString outcome = joined();
         if (!session.failed)
             record(session);
+        // A device that proved who it is: its last contact and what it came to, failed or not, so
+        // that the operator sees a device that calls and is refused (either profile).
+        if (session.deviceId != 0 &&
+            !saved(session, m_contacts.touch(session.deviceId, (session.failed ? QStringLiteral("failed: ") : QStringLiteral("completed: ")) + outcome),
+                   QStringLiteral("the device's last contact")))
+            outcome = joined(); // the session says so in its own record
         if (!session.recorded()) {
             // nothing to close in the database
         } else if (const Status closed = m_records.closeSession(session.id, !session.failed, outcome); !closed) {
@@ -347,6 +360,7 @@ private:
     const Clock &m_clock;
     EngineLimits m_limits;
     SessionRecords m_records;
+    DeviceContacts m_contacts;
     QString m_profile;
     QString m_mediaType;
     QHash<Key, Session> m_sessions;

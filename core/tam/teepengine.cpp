@@ -320,22 +320,13 @@ Result<std::optional<QByteArray>> TeepEngine::refuseUnverified(Session &session,
 
 std::optional<QByteArray> TeepEngine::finish(Session &session, const QString &summary)
 {
-    // The device proved who it is in this session: its last contact and what it came to, failed
-    // or not, so that the operator sees a device that calls and is refused.
     // What happened first, then how the session got there (its renegotiations).
     if (!summary.isEmpty())
         session.outcomes << summary;
     if (session.outcomes.isEmpty() && !session.notes.isEmpty())
         session.outcomes << QStringLiteral("nothing to do");
     session.outcomes << session.notes;
-    if (session.deviceId != 0) {
-        const QStringList &outcomes = session.outcomes;
-        const QString text = outcomes.isEmpty() ? QStringLiteral("nothing to do") : outcomes.join(QStringLiteral("; "));
-        // The last thing recorded: if it fails, the session still says so in its own record.
-        saved(session, m_contacts.touch(session.deviceId, (session.failed ? QStringLiteral("failed: ") : QStringLiteral("completed: ")) + text),
-              QStringLiteral("the device's last contact"));
-    }
-    m_open.close(session.token, session);
+    m_open.close(session.token, session); // records the device's last contact too
     return std::nullopt;
 }
 

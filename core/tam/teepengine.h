@@ -53,7 +53,6 @@ private:
         int refusedAnswers = 0;  // answers whose signature did not verify (the session kept waiting)
         int queries = 0;         // QueryRequests sent in this session (each new one answers an agent's refusal)
         QList<qint64> algorithms; // what the TAM signs with and offers in this session, preferred first
-        qint64 deviceId = 0;
         qint64 teeId = 0;
         crypto::Key agentKey;
         qint64 agentAlgorithm = 0; // what the agent signs with: the TAM answers in the same family

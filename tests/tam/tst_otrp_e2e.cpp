@@ -111,6 +111,11 @@ void TestOtrpEndToEnd::provisionsUpdatesAndRemoves()
     QCOMPARE(fleet.value().size(), 3);
     QCOMPARE(fleet.value().first().tees.first().lastTier, QStringLiteral("affirming"));
     QCOMPARE(fleet.value().first().tees.first().sds.first().second, QStringList{QStringLiteral("acme-wallet v3")});
+    // What each device's last contact came to, as the fleet view shows it (OTrP devices too).
+    for (const tam::DeviceSummary &device : fleet.value()) {
+        QVERIFY2(device.lastOutcome.startsWith(QStringLiteral("completed: ")), qPrintable(device.name + QStringLiteral(": ") + device.lastOutcome));
+        QVERIFY2(!device.lastContact.isEmpty(), qPrintable(device.name));
+    }
 }
 
 void TestOtrpEndToEnd::rollbackNeedsPermission()
