@@ -137,7 +137,11 @@ DevicesPage::DevicesPage(Workspace &workspace, tam::TamHost &host, QWidget *pare
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setAlternatingRowColors(true);
+    // One line per device, elided (the whole outcome is in its tooltip and the details pane): a
+    // 1024x768 screen shows twice the devices of wrapped, two-line rows.
+    m_table->setWordWrap(false);
     m_table->setTextElideMode(Qt::ElideRight);
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &DevicesPage::showDetails);
 
     auto *empty = new QLabel(tr("<h3>No devices yet</h3><p>Devices appear here when they first connect and attest.</p>"
