@@ -10,7 +10,6 @@
 #include "trustanchors/tamdialogs.h"
 #include "workspace.h"
 
-#include <QApplication>
 #include <QFile>
 #include <QFileInfo>
 #include <QGridLayout>
