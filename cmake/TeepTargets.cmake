@@ -77,6 +77,9 @@ function(teep_precompile target)
     endif()
     set(headers ${TEEP_PCH_CORE})
     if(ARG_WIDGETS)
+        # Views never see JSON (core's headers only forward-declare it): their PCH leaves it out,
+        # so a view that started to use it would have to say so.
+        list(REMOVE_ITEM headers <nlohmann/json.hpp>)
         list(APPEND headers ${TEEP_PCH_WIDGETS})
     endif()
     if(ARG_TEST)

@@ -8,7 +8,7 @@
 #include <QList>
 #include <QString>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 // JSON Web Encryption (RFC 7516/7518) for OTrP, general JSON serialization, no JWE AAD member:
 // content A128CBC-HS256 or A256CBC-HS512; keys wrapped with RSA-OAEP-256, ECDH-ES+A128KW or

@@ -57,21 +57,22 @@ Result<JwsSignature> parseSignature(const nlohmann::json &entry, const QStringLi
     if (!headerBytes || !signatureBytes)
         return headerBytes ? signatureBytes.error() : headerBytes.error();
     signature.signature = signatureBytes.value();
-    signature.protectedHeader = parseJson(headerBytes.value().toStdString());
-    if (signature.protectedHeader.is_discarded() || !signature.protectedHeader.is_object())
+    signature.protectedHeaderJson = headerBytes.value();
+    const nlohmann::json header = parseJson(headerBytes.value().toStdString());
+    if (header.is_discarded() || !header.is_object())
         return joseError(QStringLiteral("the protected header is not a JSON object"), where);
-    const auto alg = signature.protectedHeader.find("alg");
-    if (alg == signature.protectedHeader.end() || !alg->is_string())
+    const auto alg = header.find("alg");
+    if (alg == header.end() || !alg->is_string())
         return joseError(QStringLiteral("the protected header has no alg"), where);
     signature.alg = QString::fromStdString(alg->get<std::string>());
     // "none" and every HMAC are refused here, whatever a peer asks for.
     if (!allowedAlgs.contains(signature.alg) || !schemeForAlg(signature.alg))
         return Error{QStringLiteral("jose.unsupported-alg"), QStringLiteral("JWS alg '%1' is not accepted").arg(signature.alg), where};
-    if (signature.protectedHeader.contains("crit"))
+    if (header.contains("crit"))
         return joseError(QStringLiteral("critical header parameters are not supported"), where);
     if (entry.contains("header") && entry["header"].is_object() && entry["header"].contains("alg"))
         return joseError(QStringLiteral("alg must not appear in the unprotected header"), where);
-    if (const auto x5c = signature.protectedHeader.find("x5c"); x5c != signature.protectedHeader.end()) {
+    if (const auto x5c = header.find("x5c"); x5c != header.end()) {
         if (!x5c->is_array() || x5c->empty() || x5c->size() > 8)
             return joseError(QStringLiteral("x5c must be an array of 1 to 8 certificates"), where);
         for (const auto &item : *x5c) {

@@ -9,7 +9,7 @@
 #include <QList>
 #include <QString>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 // JSON Web Signature (RFC 7515) for OTrP: flattened and general JSON serializations, RS256 and
 // ES256 only (never "none", never an HMAC), the signer's certificate chain in x5c.
@@ -41,8 +41,8 @@ Result<nlohmann::json> signGeneral(const QByteArray &payload, const QList<JwsSig
 
 struct JwsSignature
 {
-    nlohmann::json protectedHeader;
-    QByteArray protectedB64; // as signed
+    QByteArray protectedHeaderJson; // decoded: a JSON object with an accepted alg
+    QByteArray protectedB64;        // as signed
     QByteArray signature;
     QString alg;
     QList<Certificate> x5c;

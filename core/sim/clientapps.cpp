@@ -1,5 +1,7 @@
 #include "sim/clientapps.h"
 
+#include <nlohmann/json.hpp>
+
 namespace teep::sim {
 
 namespace {

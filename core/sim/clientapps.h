@@ -7,7 +7,7 @@
 #include <QSet>
 #include <QStringList>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 // The client applications installed in a simulated device's REE and the TAs they depend on
 // (RFC 9397 §6.2.1): installing an app requests its TAs (RequestTA), removing it unrequests those

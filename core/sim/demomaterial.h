@@ -3,7 +3,7 @@
 #include "common/error.h"
 #include "crypto/certificate.h"
 #include "crypto/key.h"
-#include "sim/otrptee.h"
+#include "sim/otrpteeidentity.h"
 
 // The demo directory `teepctl demo init --out DIR` writes and simulated devices read:
 //   tam-root.pem              the TAM root CA devices embed

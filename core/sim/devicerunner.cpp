@@ -5,6 +5,7 @@
 
 #include "common/logging.h"
 #include "crypto/jws.h"
+#include "sim/otrptee.h"
 
 #include <QDir>
 #include <QFileInfo>

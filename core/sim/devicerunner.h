@@ -1,5 +1,7 @@
 #pragma once
 
+#include "common/clock.h"
+#include "common/error.h"
 #include "sim/demomaterial.h"
 #include "sim/otrpbroker.h"
 #include "sim/teepagent.h"

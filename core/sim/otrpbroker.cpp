@@ -1,9 +1,23 @@
 #include "sim/otrpbroker.h"
 #include "common/json.h"
+#include "protocol/otrp/otrpframing.h"
+#include "sim/otrptee.h"
+
+#include <nlohmann/json.hpp>
 
 namespace teep::sim {
 
 using namespace teep::protocol::otrp;
+
+OtrpBroker::OtrpBroker() = default;
+OtrpBroker::~OtrpBroker() = default;
+OtrpBroker::OtrpBroker(OtrpBroker &&) noexcept = default;
+OtrpBroker &OtrpBroker::operator=(OtrpBroker &&) noexcept = default;
+
+void OtrpBroker::addTee(std::unique_ptr<OtrpTee> tee)
+{
+    m_tees.push_back(std::move(tee));
+}
 
 QList<OtrpTee *> OtrpBroker::tees() const
 {

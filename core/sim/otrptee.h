@@ -6,6 +6,7 @@
 #include "crypto/key.h"
 #include "protocol/otrp/dsi.h"
 #include "sim/clientapps.h"
+#include "sim/otrpteeidentity.h"
 #include "protocol/otrp/otrpframing.h"
 #include "protocol/otrp/tapackage.h"
 
@@ -19,17 +20,6 @@
 // changes, so a refused request leaves the TEE exactly as it was. Used by teep-devsim and the
 // tests.
 namespace teep::sim {
-
-struct OtrpTeeIdentity
-{
-    QString name = QStringLiteral("primary");
-    QString version = QStringLiteral("sim-1.0");
-    crypto::Key teeKey;                  // signs responses, receives JWEs
-    QList<crypto::Certificate> teeChain; // TEE certificate first, then its CAs (not the root)
-    QList<crypto::Certificate> tamRoots; // the TAM root CAs this TEE trusts
-    crypto::Key tfwKey;                  // optional trusted-firmware key
-    crypto::Certificate tfwCertificate;
-};
 
 // A TA as the TEE keeps it, after the SP's signature was checked.
 struct StoredTa

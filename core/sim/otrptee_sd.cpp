@@ -3,6 +3,8 @@
 #include "protocol/otrp/sdcommands.h"
 #include "sim/otrptee.h"
 
+#include <nlohmann/json.hpp>
+
 namespace teep::sim {
 
 using namespace teep::protocol::otrp;

@@ -4,6 +4,8 @@
 
 #include "crypto/pkcs8.h"
 
+#include <nlohmann/json.hpp>
+
 namespace teep::sim {
 
 using namespace teep::protocol::otrp;

@@ -3,6 +3,8 @@
 #include "protocol/otrp/tapackage.h"
 #include "sim/otrptee.h"
 
+#include <nlohmann/json.hpp>
+
 namespace teep::sim {
 
 using namespace teep::protocol::otrp;

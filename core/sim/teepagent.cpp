@@ -10,6 +10,8 @@
 #include <QCborMap>
 #include <QScopeGuard>
 
+#include <nlohmann/json.hpp>
+
 namespace teep::sim {
 
 using namespace teep::protocol;

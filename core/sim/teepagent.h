@@ -10,7 +10,7 @@
 #include <QHash>
 #include <QList>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 // A simulated TEEP Agent (draft-ietf-teep-protocol): it verifies the TAM's QueryRequest and Update
 // (COSE_Sign1, ESP256) with the TAM key it was given, answers a QueryRequest with its installed

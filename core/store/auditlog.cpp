@@ -7,6 +7,8 @@
 #include <QSqlError>
 #include <QSqlQuery>
 
+#include <nlohmann/json.hpp>
+
 namespace teep::store {
 
 QString operatorActor(const QString &program)
@@ -23,6 +25,12 @@ QByteArray AuditLog::entryHash(const QByteArray &prevHash, const AuditEntry &ent
         {entry.at.toStdString(), entry.actor.toStdString(), entry.action.toStdString(),
          entry.objectType.toStdString(), entry.objectId.toStdString(), entry.detailJson.toStdString()});
     return crypto::sha256(prevHash + QByteArray::fromStdString(canonical.dump()));
+}
+
+Status AuditLog::append(QSqlDatabase db, const Clock &clock, const QString &actor, const QString &action,
+                        const QString &objectType, const QString &objectId)
+{
+    return append(db, clock, actor, action, objectType, objectId, nlohmann::json::object());
 }
 
 Status AuditLog::append(QSqlDatabase db, const Clock &clock, const QString &actor, const QString &action,

@@ -10,7 +10,7 @@
 #include <QSqlDatabase>
 #include <QString>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 namespace teep::store {
 
@@ -46,8 +46,10 @@ class AuditLog
 {
 public:
     static Status append(QSqlDatabase db, const Clock &clock, const QString &actor, const QString &action,
-                         const QString &objectType, const QString &objectId,
-                         const nlohmann::json &detail = nlohmann::json::object());
+                         const QString &objectType, const QString &objectId, const nlohmann::json &detail);
+    // An entry without detail ({}).
+    static Status append(QSqlDatabase db, const Clock &clock, const QString &actor, const QString &action,
+                         const QString &objectType, const QString &objectId);
     static Result<QList<AuditEntry>> entries(QSqlDatabase db, int limit = 1000);
     static Result<qint64> count(QSqlDatabase db);
     // Every entry, oldest first, one at a time (an export of millions holds one in memory);

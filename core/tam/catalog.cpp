@@ -13,6 +13,8 @@
 #include <QRegularExpression>
 #include <QCborValue>
 
+#include <nlohmann/json.hpp>
+
 namespace teep::tam {
 
 using store::run;

@@ -6,6 +6,7 @@
 #include "protocol/otrp/getdevicestate.h"
 #include "protocol/otrp/otrpframing.h"
 #include "protocol/otrp/sdcommands.h"
+#include "protocol/otrp/tamcommand.h"
 #include "protocol/otrp/tapackage.h"
 #include "store/trustanchors.h"
 #include "tam/serviceproviders.h"

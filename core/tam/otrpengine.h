@@ -2,7 +2,7 @@
 
 #include "common/clock.h"
 #include "common/error.h"
-#include "protocol/otrp/tamcommand.h"
+#include "protocol/otrp/teetarget.h"
 #include "tam/enginesessions.h"
 #include "tam/devicecontacts.h"
 #include "tam/deviceregistry.h"
@@ -16,6 +16,8 @@
 
 #include <functional>
 #include <optional>
+
+#include <nlohmann/json_fwd.hpp>
 
 // The TAM's OTrP sessions: GetDeviceState first; each trusted TEE attested and recorded; then one
 // command per round trip until every TEE has what the operator assigned; then nothing (HTTP 204).

@@ -3,6 +3,8 @@
 #include "store/auditlog.h"
 #include "store/sql.h"
 
+#include <nlohmann/json.hpp>
+
 namespace teep::tam {
 
 using store::run;

@@ -3,7 +3,7 @@
 #include "common/clock.h"
 #include "common/error.h"
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <QDateTime>
 #include <QList>

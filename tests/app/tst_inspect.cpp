@@ -11,6 +11,7 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QTest>
+#include <nlohmann/json.hpp>
 
 using teep::test::ToolRun;
 

@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include <nlohmann/json.hpp>
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const teep::crypto::Key ec = teep::crypto::Key::generate(teep::crypto::KeyAlgorithm::P256).value();

@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include <nlohmann/json.hpp>
+
 using namespace teep;
 using namespace teep::protocol::otrp;
 

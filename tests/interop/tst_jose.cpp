@@ -13,6 +13,7 @@
 
 #include <QDir>
 #include <QTest>
+#include <nlohmann/json.hpp>
 
 using namespace teep::crypto;
 using teep::Result;

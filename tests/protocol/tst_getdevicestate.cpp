@@ -7,6 +7,7 @@
 #include "sim/otrptee.h"
 
 #include <QTest>
+#include <nlohmann/json.hpp>
 
 using namespace teep;
 using namespace teep::crypto;

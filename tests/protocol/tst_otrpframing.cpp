@@ -4,6 +4,7 @@
 #include "protocol/otrp/otrpframing.h"
 
 #include <QTest>
+#include <nlohmann/json.hpp>
 
 using namespace teep;
 using protocol::otrp::Direction;

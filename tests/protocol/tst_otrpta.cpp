@@ -6,6 +6,7 @@
 #include "protocol/otrp/sdcommands.h"
 
 #include <QTest>
+#include <nlohmann/json.hpp>
 
 using namespace teep;
 using namespace teep::crypto;

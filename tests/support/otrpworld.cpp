@@ -3,6 +3,8 @@
 #include "crypto/openssl.h"
 #include "protocol/otrp/getdevicestate.h"
 
+#include <nlohmann/json.hpp>
+
 namespace teep::test {
 
 using namespace teep::crypto;

@@ -18,6 +18,7 @@
 
 #include <QSignalSpy>
 #include <QTest>
+#include <nlohmann/json.hpp>
 
 using namespace teep;
 

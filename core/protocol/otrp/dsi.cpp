@@ -2,6 +2,8 @@
 
 #include "crypto/openssl.h"
 
+#include <nlohmann/json.hpp>
+
 namespace teep::protocol::otrp {
 
 namespace {

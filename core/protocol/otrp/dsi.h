@@ -6,7 +6,7 @@
 
 #include <QList>
 #include <QString>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 // The Device State Information a TEE reports (OTrP -03 9.1.5), and `dsihash`.
 //

@@ -182,7 +182,7 @@ nlohmann::json inspectMessage(Inspection &result, const nlohmann::json &message,
             result, tbs["encrypted_ta"],
             u.command == QLatin1String("UpdateTA") ? TaOperation::Update : TaOperation::Install,
             keys, decryptionKeys);
-    nlohmann::json header = signature.protectedHeader;
+    nlohmann::json header = parseJson(signature.protectedHeaderJson.toStdString()); // parse() saw an object
     if (header.contains("x5c")) {
         nlohmann::json subjects = nlohmann::json::array();
         for (const crypto::Certificate &certificate : signature.x5c)

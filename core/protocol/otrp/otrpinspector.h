@@ -2,7 +2,7 @@
 
 #include "protocol/inspector.h"
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 // `teepctl inspect` and the Message Inspector for OTrP: each JWS and JWE layer of a message shown
 // and, with the keys given, verified and opened (content, edsi, the TA key, the TA itself).

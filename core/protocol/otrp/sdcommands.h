@@ -4,7 +4,7 @@
 
 #include <QList>
 #include <QString>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 
 // The encrypted `content` of each TEE command (OTrP -03 9.2-9.3), before `did` is added by

@@ -5,6 +5,9 @@
 #include "crypto/jwe.h"
 #include "crypto/jws.h"
 #include "protocol/otrp/dsi.h"
+#include "protocol/otrp/teetarget.h"
+
+#include <nlohmann/json.hpp>
 
 #include <optional>
 
@@ -16,19 +19,6 @@
 // CEK, signed with the TEE key; or, when it could not read the request, an unsigned
 // {"<cmd>TBSResponse": {status: "fail", reason}}; or the Broker answers {"OTrPBrokerError": ...}.
 namespace teep::protocol::otrp {
-
-// What the TAM knows about one TEE in the session (from GetDeviceState, then each response).
-struct TeeTarget
-{
-    QString teeName;                    // routing name, `tee`
-    crypto::Certificate teeCertificate; // receives the JWE; its hash is `did`
-    QString dsihash;                    // of the DSI the TEE last returned
-    QString tid;
-    crypto::jose::JwePolicy jwePolicy; // RSA1_5 only where this device's profile allows it
-};
-
-// did = BASE64 SHA-256 of the TEE certificate in DER (9.2.1.1).
-QString deviceId(const crypto::Certificate &teeCertificate);
 
 bool isTeeCommand(const QString &command);
 

@@ -7,7 +7,7 @@
 #include <QByteArray>
 #include <QList>
 #include <QString>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 
 // How a TA travels in OTrP InstallTA/UpdateTA (-03 9.3, 14.4-14.5).
