@@ -2,6 +2,7 @@
 
 #include "attestation/attestationpage.h"
 #include "audit/auditlogpage.h"
+#include "common/operation.h"
 #include "devices/devicespage.h"
 #include "inspector/messageinspectorpage.h"
 #include "sds/securitydomainspage.h"
@@ -260,6 +261,13 @@ void MainWindow::openAnotherDatabase()
 
 bool MainWindow::openDatabase(const QString &path)
 {
+    // Opening checks and migrates the database, which can take a while on a large one: an
+    // Operation's thread opens it first (as every connection does); here it is then ready.
+    const Status checked = runOffThread(this, tr("Opening %1...").arg(QFileInfo(path).fileName()), path, [](OperationContext &) { return Status(); });
+    if (!checked) {
+        m_prompts->error(this, tr("Cannot Open Database"), tr("%1\n\nThe current database stays open.").arg(checked.error().toString()));
+        return false;
+    }
     auto opened = store::Database::open(path);
     if (!opened) {
         m_prompts->error(this, tr("Cannot Open Database"),

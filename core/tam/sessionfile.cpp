@@ -6,7 +6,6 @@
 namespace teep::tam {
 
 namespace {
-constexpr qsizetype kMaxFileBytes = 64 * 1024 * 1024;
 constexpr qsizetype kMaxMessages = 1000;
 constexpr qsizetype kMaxMessageBytes = 8 * 1024 * 1024;
 
@@ -56,8 +55,8 @@ QByteArray writeSessionFile(const SessionFile &file)
 
 Result<SessionFile> readSessionFile(const QByteArray &bytes)
 {
-    if (bytes.size() > kMaxFileBytes)
-        return fileError(QStringLiteral("the file is larger than %1 MiB").arg(kMaxFileBytes / (1024 * 1024)));
+    if (bytes.size() > kMaxSessionFileBytes)
+        return fileError(QStringLiteral("the file is larger than %1 MiB").arg(kMaxSessionFileBytes / (1024 * 1024)));
     const nlohmann::json json = parseJson(bytes.constBegin(), bytes.constEnd());
     if (json.is_discarded() || !json.is_object())
         return fileError(QStringLiteral("not a JSON object"));

@@ -16,6 +16,8 @@ struct SessionFile
 };
 
 QByteArray writeSessionFile(const SessionFile &file);
+// Refused beyond this size (a file of 1,000 messages of 8 MiB is not one we wrote).
+inline constexpr qsizetype kMaxSessionFileBytes = 64 * 1024 * 1024;
 Result<SessionFile> readSessionFile(const QByteArray &bytes);
 
 } // namespace teep::tam

@@ -5,6 +5,7 @@
 // shown from what the sessions stored. The audit verification runs off the UI thread.
 #include "attestation/attestationpage.h"
 #include "audit/auditlogpage.h"
+#include "common/files.h"
 #include "common/filteredtable.h"
 #include "common/operation.h"
 #include "devices/devicespage.h"
@@ -62,6 +63,7 @@ private slots:
     void messageInspectorExportAndOpen();
     void securityDomains();
     void auditLogOffTheUiThread();
+    void filesOffTheUiThread();
     void darkTheme();
 
 private:
@@ -320,6 +322,44 @@ void TestConsoleViews::securityDomains()
     QCOMPARE(sps, (QStringList{QStringLiteral("acme"), QStringLiteral("globex")}));
     m_window->showPage(Page::SecurityDomains);
     screenshot(QStringLiteral("security-domains"));
+}
+
+// Imports and exports read and write through runOffThread: the step runs on an Operation's
+// thread and its Result (or Status) comes back as it was; files beyond their limit are refused
+// by name, and a failed write leaves the file that was there.
+void TestConsoleViews::filesOffTheUiThread()
+{
+    const QString database = m_window->workspace().database().path();
+    QThread *ran = nullptr;
+    const Result<int> value = ui::runOffThread(m_window.get(), QStringLiteral("Counting..."), database, [&](ui::OperationContext &context) -> Result<int> {
+        ran = QThread::currentThread();
+        return context.database.path().isEmpty() ? -1 : 42;
+    });
+    QVERIFY(value);
+    QCOMPARE(value.value(), 42);
+    QVERIFY(ran != nullptr && ran != QThread::currentThread());
+    const Status refused = ui::runOffThread(m_window.get(), QStringLiteral("Failing..."), database, [](ui::OperationContext &) -> Status {
+        return Error{QStringLiteral("test.refused"), QStringLiteral("no")};
+    });
+    QVERIFY(!refused);
+    QCOMPARE(refused.error().code, QStringLiteral("test.refused"));
+
+    const QString path = m_dir->path(QStringLiteral("anchor.pem"));
+    QVERIFY(ui::writeLocalFile(path, QByteArray(2048, 'a')));
+    const Result<QByteArray> whole = ui::readLocalFile(path, 2048);
+    QVERIFY(whole);
+    QCOMPARE(whole.value().size(), 2048);
+    const Result<QByteArray> tooLarge = ui::readLocalFile(path, 2047);
+    QVERIFY(!tooLarge);
+    QCOMPARE(tooLarge.error().code, QStringLiteral("ui.read"));
+    QCOMPARE(tooLarge.error().where, path);
+    const Result<QByteArray> missing = ui::readLocalFile(m_dir->path(QStringLiteral("nothing-here.pem")), 2048);
+    QVERIFY(!missing);
+    QCOMPARE(missing.error().code, QStringLiteral("ui.read"));
+    const Status unwritable = ui::writeLocalFile(m_dir->path(QStringLiteral("no-such-folder/anchor.pem")), "x");
+    QVERIFY(!unwritable);
+    QCOMPARE(unwritable.error().code, QStringLiteral("ui.write"));
+    QCOMPARE(ui::readLocalFile(path, 4096).value().size(), 2048); // untouched by the failures
 }
 
 void TestConsoleViews::auditLogOffTheUiThread()

@@ -8,6 +8,8 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
+#include <utility>
 
 class QWidget;
 
@@ -77,5 +79,24 @@ private:
     QThread *m_thread = nullptr;
     Result<QString> m_result{QString()};
 };
+
+// `step(context)` on an Operation's thread, waited for with runAndWait: for what is short but may
+// block (reading or writing a file, committing a change, which syncs to disk), so that the
+// window keeps answering. Returns what `step` returned (a Result or a Status), or the
+// Operation's error.
+template <typename Step>
+auto runOffThread(QWidget *parent, const QString &title, const QString &databasePath, Step step,
+                  Operation::Cancel cancel = Operation::Cancel::NotAllowed) -> decltype(step(std::declval<OperationContext &>()))
+{
+    using Returned = decltype(step(std::declval<OperationContext &>()));
+    std::optional<Returned> result;
+    Operation operation(title, databasePath, [&](OperationContext &context) -> Operation::Outcome {
+        result.emplace(step(context));
+        return *result ? Operation::Outcome(QString()) : Operation::Outcome(result->error());
+    });
+    if (const Operation::Outcome outcome = operation.runAndWait(parent, cancel); !outcome || !result)
+        return outcome ? Error{Operation::kCancelled, title} : outcome.error();
+    return std::move(*result);
+}
 
 } // namespace teep::ui

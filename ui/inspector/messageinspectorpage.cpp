@@ -1,6 +1,8 @@
 #include "inspector/messageinspectorpage.h"
 
+#include "common/files.h"
 #include "common/filteredtable.h"
+#include "common/operation.h"
 #include "inspector/sequencediagram.h"
 #include "models/rowsmodel.h"
 #include "store/database.h"
@@ -9,7 +11,6 @@
 #include "tam/tamidentity.h"
 #include "workspace.h"
 
-#include <QFile>
 #include <QFileInfo>
 #include <QTableView>
 #include <QFontDatabase>
@@ -17,7 +18,6 @@
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QScrollArea>
 #include <QSplitter>
 #include <QTabWidget>
@@ -172,12 +172,14 @@ bool MessageInspectorPage::showSession(qint64 sessionId)
 
 bool MessageInspectorPage::openSessionFile(const QString &path)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        m_workspace.prompts().error(this, tr("Cannot Open Session"), tr("%1: %2").arg(path, file.errorString()));
-        return false;
-    }
-    const auto session = tam::readSessionFile(file.read(64 * 1024 * 1024 + 1));
+    // Up to 64 MiB read and parsed on an Operation's thread.
+    const auto session = runOffThread(this, tr("Reading %1...").arg(QFileInfo(path).fileName()), m_workspace.database().path(),
+                                      [&](OperationContext &) -> Result<tam::SessionFile> {
+                                          const Result<QByteArray> bytes = readLocalFile(path, tam::kMaxSessionFileBytes);
+                                          if (!bytes)
+                                              return bytes.error();
+                                          return tam::readSessionFile(bytes.value());
+                                      });
     if (!session) {
         m_workspace.prompts().error(this, tr("Not a Session File"), tr("%1\n\n%2").arg(path, session.error().toString()));
         return false;
@@ -192,10 +194,11 @@ bool MessageInspectorPage::exportSession(qint64 sessionId, const QString &path)
 {
     if (m_shown.session.id != sessionId && !showSession(sessionId))
         return false;
-    QSaveFile file(path);
     const QByteArray bytes = tam::writeSessionFile(m_shown);
-    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
-        m_workspace.prompts().error(this, tr("Session Not Exported"), tr("Cannot write %1: %2").arg(path, file.errorString()));
+    const Status written = runOffThread(this, tr("Exporting the session..."), m_workspace.database().path(),
+                                        [&](OperationContext &) { return writeLocalFile(path, bytes); });
+    if (!written) {
+        m_workspace.prompts().error(this, tr("Session Not Exported"), written.error().toString());
         return false;
     }
     return true;

@@ -1,5 +1,6 @@
 #include "tas/trustedappspage.h"
 
+#include "common/files.h"
 #include "common/filteredtable.h"
 #include "common/operation.h"
 #include "crypto/certificate.h"
@@ -15,7 +16,6 @@
 #include "tas/requestspanel.h"
 #include "workspace.h"
 
-#include <QFile>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
@@ -23,19 +23,6 @@
 #include <QVBoxLayout>
 
 namespace teep::ui {
-
-namespace {
-Result<QByteArray> readFile(const QString &path, qint64 limit)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return Error{QStringLiteral("ui.read"), QObject::tr("Cannot read %1: %2").arg(path, file.errorString())};
-    if (file.size() > limit)
-        return Error{QStringLiteral("ui.read"), QObject::tr("%1 is larger than %2 MiB").arg(path).arg(limit / (1024 * 1024))};
-    return file.readAll();
-}
-
-} // namespace
 
 TrustedAppsPage::TrustedAppsPage(Workspace &workspace, QWidget *parent) : LazyPage(parent), m_workspace(workspace)
 {
@@ -157,9 +144,9 @@ bool TrustedAppsPage::publish(const PublishRequest &request)
     // Reading up to 64 MiB, hashing and signing it: off this thread, on a connection of its own.
     Operation publishing(tr("Publishing %1...").arg(request.taid), m_workspace.database().path(),
                          [request, &clock = m_workspace.clock(), actor = m_workspace.actor()](OperationContext &context) -> Result<QString> {
-                             const auto binary = readFile(request.binaryPath, 64 * 1024 * 1024);
-                             const auto keyPem = readFile(request.keyPath, 1024 * 1024);
-                             const auto certPem = readFile(request.certPath, 1024 * 1024);
+                             const auto binary = readLocalFile(request.binaryPath, 64 * 1024 * 1024);
+                             const auto keyPem = readLocalFile(request.keyPath, 1024 * 1024);
+                             const auto certPem = readLocalFile(request.certPath, 1024 * 1024);
                              if (!binary || !keyPem || !certPem)
                                  return !binary ? binary.error() : !keyPem ? keyPem.error() : certPem.error();
                              const auto key = crypto::readPrivateKeyPem(keyPem.value(), {});

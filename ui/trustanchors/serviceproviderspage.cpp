@@ -1,5 +1,7 @@
 #include "trustanchors/serviceproviderspage.h"
 
+#include "common/files.h"
+#include "common/operation.h"
 #include "statecolors.h"
 #include "store/database.h"
 #include "tam/serviceproviders.h"
@@ -7,7 +9,6 @@
 
 #include <QDialog>
 #include <QDialogButtonBox>
-#include <QFile>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -143,8 +144,12 @@ bool ServiceProvidersPage::addProvider(const QString &spid, const QString &name)
 
 bool ServiceProvidersPage::addCertificate(const QString &spid, const QByteArray &bytes, const QString &source)
 {
-    tam::ServiceProviders providers(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor());
-    if (const auto added = providers.addCertificate(spid, bytes); !added) {
+    const auto added = runOffThread(this, tr("Adding the signer certificate..."), m_workspace.database().path(),
+                                    [&](OperationContext &context) {
+                                        tam::ServiceProviders providers(context.database.connection(), m_workspace.clock(), m_workspace.actor());
+                                        return providers.addCertificate(spid, bytes);
+                                    });
+    if (!added) {
         m_workspace.prompts().error(this, tr("Add Signer Certificate"),
                                     tr("%1 was not added:\n\n%2").arg(source, added.error().message));
         return false;
@@ -190,12 +195,13 @@ void ServiceProvidersPage::askAddCertificate()
     const QStringList paths = m_workspace.prompts().openFiles(this, tr("Signer Certificate for %1").arg(spid),
                                                               tr("Certificates (*.pem *.crt *.cer *.der);;All files (*)"));
     for (const QString &path : paths) {
-        QFile file(path);
-        if (!file.open(QIODevice::ReadOnly)) {
-            m_workspace.prompts().error(this, tr("Add Signer Certificate"), tr("%1 cannot be read.").arg(path));
+        const Result<QByteArray> bytes = runOffThread(this, tr("Reading %1...").arg(QFileInfo(path).fileName()), m_workspace.database().path(),
+                                                      [&](OperationContext &) { return readLocalFile(path, 4 * 1024 * 1024); });
+        if (!bytes) {
+            m_workspace.prompts().error(this, tr("Add Signer Certificate"), bytes.error().toString());
             continue;
         }
-        addCertificate(spid, file.read(4 * 1024 * 1024), QFileInfo(path).fileName());
+        addCertificate(spid, bytes.value(), QFileInfo(path).fileName());
     }
 }
 

@@ -2,6 +2,7 @@
 
 #include "crypto/pkcs8.h"
 #include "crypto/pkiformats.h"
+#include "common/files.h"
 #include "common/operation.h"
 #include "store/database.h"
 #include "store/keystore.h"
@@ -10,7 +11,6 @@
 #include "trustanchors/tamdialogs.h"
 #include "workspace.h"
 
-#include <QFile>
 #include <QFileInfo>
 #include <QGridLayout>
 #include <QLabel>
@@ -28,14 +28,6 @@ QPushButton *actionButton(const QString &text, const QString &tip, QWidget *pare
     button->setToolTip(tip);
     button->setAccessibleName(QString(text).remove(QLatin1Char('&')).remove(QStringLiteral("...")));
     return button;
-}
-
-Result<QByteArray> readFile(const QString &path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return Error{QStringLiteral("ui.read"), file.errorString(), path};
-    return file.read(crypto::kMaxPkiInputBytes + 1);
 }
 
 } // namespace
@@ -130,17 +122,24 @@ Result<tam::TamIdentity> TamIdentityPage::offThread(const QString &title, const 
 {
     // Key generation (RSA 3072: up to seconds) and the key's encryption (PBKDF2): on the
     // Operation's thread and connection, with a copy of the unlocked key store.
-    Result<tam::TamIdentity> result = Error{Operation::kCancelled, QString()};
-    Operation operation(title, m_workspace.database().path(), [&](OperationContext &context) -> Result<QString> {
+    // Not cancellable: the identity is stored in one transaction at the end, or not at all.
+    return runOffThread(this, title, m_workspace.database().path(), [&](OperationContext &context) {
         store::KeyStore keys(context.database.connection(), m_workspace.keys());
         tam::TamIdentities identities(context.database.connection(), keys, m_workspace.clock(), m_workspace.actor());
-        result = step(identities);
-        return result ? Result<QString>(QString()) : Result<QString>(result.error());
+        return step(identities);
     });
-    // Not cancellable: the identity is stored in one transaction at the end, or not at all.
-    if (const Operation::Outcome outcome = operation.runAndWait(this, Operation::Cancel::NotAllowed); !outcome)
-        return outcome.error();
-    return result;
+}
+
+Result<QByteArray> TamIdentityPage::readOffThread(const QString &path)
+{
+    return runOffThread(this, tr("Reading %1...").arg(QFileInfo(path).fileName()), m_workspace.database().path(),
+                        [&](OperationContext &) { return readLocalFile(path, crypto::kMaxPkiInputBytes); });
+}
+
+Status TamIdentityPage::writeOffThread(const QString &path, const QByteArray &bytes)
+{
+    return runOffThread(this, tr("Saving %1...").arg(QFileInfo(path).fileName()), m_workspace.database().path(),
+                        [&](OperationContext &) { return writeLocalFile(path, bytes); });
 }
 
 bool TamIdentityPage::showsEmptyState() const
@@ -208,7 +207,7 @@ bool TamIdentityPage::importFiles(const QStringList &paths)
     QList<crypto::Certificate> certificates;
     crypto::Key key;
     for (const QString &path : paths) {
-        const Result<QByteArray> bytes = readFile(path);
+        const Result<QByteArray> bytes = readOffThread(path);
         if (!bytes) {
             m_workspace.prompts().error(this, tr("Import TAM Identity"), bytes.error().toString());
             return false;
@@ -219,7 +218,9 @@ bool TamIdentityPage::importFiles(const QStringList &paths)
                 m_workspace.prompts().passphrase(this, tr("Password of %1:").arg(QFileInfo(path).fileName()), false);
             if (!password)
                 return false;
-            const Result<crypto::Pkcs12Contents> contents = crypto::readPkcs12(bytes.value(), *password);
+            const Result<crypto::Pkcs12Contents> contents =
+                runOffThread(this, tr("Opening %1...").arg(QFileInfo(path).fileName()), m_workspace.database().path(),
+                             [&](OperationContext &) { return crypto::readPkcs12(bytes.value(), *password); });
             if (!contents) {
                 m_workspace.prompts().error(this, tr("Import TAM Identity"), contents.error().message);
                 return false;
@@ -235,7 +236,9 @@ bool TamIdentityPage::importFiles(const QStringList &paths)
                     m_workspace.prompts().passphrase(this, tr("Passphrase of the key in %1:").arg(QFileInfo(path).fileName()), false);
                 if (!passphrase)
                     return false;
-                read = crypto::readPrivateKeyPem(bytes.value(), *passphrase);
+                // An encrypted PKCS#8 key: its PBKDF2 may take a second or more.
+                read = runOffThread(this, tr("Decrypting the key in %1...").arg(QFileInfo(path).fileName()), m_workspace.database().path(),
+                                    [&](OperationContext &) { return crypto::readPrivateKeyPem(bytes.value(), *passphrase); });
             }
             if (!read) {
                 m_workspace.prompts().error(this, tr("Import TAM Identity"), read.error().message);
@@ -283,11 +286,11 @@ bool TamIdentityPage::createCsr(const QString &name, const QString &tamId, crypt
         m_workspace.prompts().error(this, tr("Create CSR"), pending.error().message);
         return false;
     }
-    QFile file(csrPath);
     const QByteArray pem = crypto::pemEncode(pending.value().csrDer, "CERTIFICATE REQUEST");
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(pem) != pem.size())
+    if (const Status written = writeOffThread(csrPath, pem); !written)
         m_workspace.prompts().error(this, tr("Create CSR"),
-                                    tr("The CSR was created but %1 cannot be written: %2").arg(csrPath, file.errorString()));
+                                    tr("The CSR was created but not saved (the TAM Identity view can save it again):\n\n%1")
+                                        .arg(written.error().toString()));
     m_workspace.notifyChanged();
     return true;
 }
@@ -299,7 +302,7 @@ bool TamIdentityPage::installIssued(const QStringList &paths)
         return false;
     QList<crypto::Certificate> certificates;
     for (const QString &path : paths) {
-        const Result<QByteArray> bytes = readFile(path);
+        const Result<QByteArray> bytes = readOffThread(path);
         const Result<QList<crypto::Certificate>> parsed = bytes ? crypto::parseCertificates(bytes.value())
                                                                 : Result<QList<crypto::Certificate>>(bytes.error());
         if (!parsed) {
@@ -309,7 +312,9 @@ bool TamIdentityPage::installIssued(const QStringList &paths)
         }
         certificates << parsed.value();
     }
-    const Result<tam::TamIdentity> ready = identities().installIssuedCertificate(pending->id, certificates);
+    const Result<tam::TamIdentity> ready = offThread(tr("Installing the issued certificate..."), [&](tam::TamIdentities &identities) {
+        return identities.installIssuedCertificate(pending->id, certificates);
+    });
     if (!ready) {
         m_workspace.prompts().error(this, tr("Install Issued Certificate"), ready.error().message);
         return false;
@@ -326,10 +331,8 @@ bool TamIdentityPage::exportRoot(const QString &path)
         m_workspace.prompts().error(this, tr("Export TAM Root CA"), tr("The TAM root CA store is empty."));
         return false;
     }
-    const QByteArray bytes = crypto::writePem(roots.value());
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(bytes) != bytes.size()) {
-        m_workspace.prompts().error(this, tr("Export TAM Root CA"), tr("%1 cannot be written: %2").arg(path, file.errorString()));
+    if (const Status written = writeOffThread(path, crypto::writePem(roots.value())); !written) {
+        m_workspace.prompts().error(this, tr("Export TAM Root CA"), written.error().toString());
         return false;
     }
     return true;

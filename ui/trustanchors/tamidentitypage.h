@@ -48,6 +48,8 @@ private:
     tam::TamIdentities identities();
     // `step` on a thread of its own (with the page's progress dialog); its result.
     Result<tam::TamIdentity> offThread(const QString &title, const std::function<Result<tam::TamIdentity>(tam::TamIdentities &)> &step);
+    Result<QByteArray> readOffThread(const QString &path);
+    Status writeOffThread(const QString &path, const QByteArray &bytes);
 
     Workspace &m_workspace;
     QStackedWidget *m_stack = nullptr;

@@ -1,5 +1,7 @@
 #include "trustanchors/truststorepage.h"
 
+#include "common/files.h"
+#include "common/operation.h"
 #include "crypto/pkcs8.h"
 #include "models/trustanchormodel.h"
 #include "store/database.h"
@@ -8,7 +10,6 @@
 #include "workspace.h"
 
 #include <QDragEnterEvent>
-#include <QFile>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -25,7 +26,7 @@
 namespace teep::ui {
 
 namespace {
-constexpr qint64 kMaxDroppedFile = 4 * 1024 * 1024;
+constexpr qint64 kMaxImportedFile = 4 * 1024 * 1024;
 
 QString storeTitle(crypto::TrustStore store)
 {
@@ -165,13 +166,19 @@ void TrustStorePage::showSelection()
 
 bool TrustStorePage::importBytes(const QByteArray &bytes, const QString &source)
 {
-    store::TrustAnchors anchors(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor());
-    Result<QList<qint64>> imported = anchors.importCertificates(m_store, bytes);
-    // A Verifier may be known by its bare public key rather than a certificate.
-    if (!imported && m_store == crypto::TrustStore::VerifierKey && bytes.contains("PUBLIC KEY")) {
-        const Result<qint64> key = anchors.importPublicKey(m_store, bytes, QFileInfo(source).completeBaseName());
-        imported = key ? Result<QList<qint64>>(QList<qint64>{key.value()}) : Result<QList<qint64>>(key.error());
-    }
+    // Parsing, checking and the commit (a sync to disk) on an Operation's thread and connection.
+    Result<QList<qint64>> imported = runOffThread(
+        this, tr("Importing into %1...").arg(storeTitle(m_store)), m_workspace.database().path(),
+        [&](OperationContext &context) -> Result<QList<qint64>> {
+            store::TrustAnchors anchors(context.database.connection(), m_workspace.clock(), m_workspace.actor());
+            Result<QList<qint64>> certificates = anchors.importCertificates(m_store, bytes);
+            // A Verifier may be known by its bare public key rather than a certificate.
+            if (!certificates && m_store == crypto::TrustStore::VerifierKey && bytes.contains("PUBLIC KEY")) {
+                const Result<qint64> key = anchors.importPublicKey(m_store, bytes, QFileInfo(source).completeBaseName());
+                return key ? Result<QList<qint64>>(QList<qint64>{key.value()}) : Result<QList<qint64>>(key.error());
+            }
+            return certificates;
+        });
     if (!imported) {
         m_workspace.prompts().error(this, tr("Import into %1").arg(storeTitle(m_store)),
                                     tr("Nothing was imported from %1:\n\n%2").arg(source, imported.error().message));
@@ -190,14 +197,19 @@ void TrustStorePage::importFiles()
     const QStringList files = m_workspace.prompts().openFiles(
         this, tr("Import into %1").arg(storeTitle(m_store)),
         tr("Certificates (*.pem *.crt *.cer *.der *.p7b *.p7c);;Public keys (*.pem *.pub);;All files (*)"));
-    for (const QString &path : files) {
-        QFile file(path);
-        if (!file.open(QIODevice::ReadOnly)) {
-            m_workspace.prompts().error(this, tr("Import"), tr("%1 cannot be read: %2").arg(path, file.errorString()));
-            continue;
-        }
-        importBytes(file.read(kMaxDroppedFile + 1), QFileInfo(path).fileName());
+    for (const QString &path : files)
+        importFile(path);
+}
+
+bool TrustStorePage::importFile(const QString &path)
+{
+    const Result<QByteArray> bytes = runOffThread(this, tr("Reading %1...").arg(QFileInfo(path).fileName()), m_workspace.database().path(),
+                                                  [&](OperationContext &) { return readLocalFile(path, kMaxImportedFile); });
+    if (!bytes) {
+        m_workspace.prompts().error(this, tr("Import into %1").arg(storeTitle(m_store)), bytes.error().toString());
+        return false;
     }
+    return importBytes(bytes.value(), QFileInfo(path).fileName());
 }
 
 void TrustStorePage::pastePem()
@@ -223,9 +235,10 @@ void TrustStorePage::exportSelected()
     const bool der = path.endsWith(QLatin1String(".der")) || path.endsWith(QLatin1String(".cer"));
     const QByteArray bytes = der ? anchor.value().der
                                  : crypto::pemEncode(anchor.value().der, anchor.value().isCertificate ? "CERTIFICATE" : "PUBLIC KEY");
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(bytes) != bytes.size())
-        m_workspace.prompts().error(this, tr("Export"), tr("%1 cannot be written: %2").arg(path, file.errorString()));
+    const Status written = runOffThread(this, tr("Exporting %1...").arg(anchor.value().label), m_workspace.database().path(),
+                                        [&](OperationContext &) { return writeLocalFile(path, bytes); });
+    if (!written)
+        m_workspace.prompts().error(this, tr("Export"), written.error().toString());
 }
 
 void TrustStorePage::removeSelected()
@@ -258,11 +271,10 @@ void TrustStorePage::dropEvent(QDropEvent *event)
     const QMimeData *mime = event->mimeData();
     if (mime->hasUrls()) {
         for (const QUrl &url : mime->urls()) {
-            QFile file(url.toLocalFile());
-            if (url.isLocalFile() && file.open(QIODevice::ReadOnly))
-                importBytes(file.read(kMaxDroppedFile + 1), QFileInfo(file).fileName());
+            if (url.isLocalFile())
+                importFile(url.toLocalFile());
             else
-                m_workspace.prompts().error(this, tr("Import"), tr("%1 cannot be read.").arg(url.toDisplayString()));
+                m_workspace.prompts().error(this, tr("Import"), tr("%1 is not a local file.").arg(url.toDisplayString()));
         }
     } else {
         importBytes(mime->text().toUtf8(), tr("the dropped text"));

@@ -32,6 +32,8 @@ public:
     // Imports certificates (or, for Verifier keys, a public key) from bytes; tells the user about
     // any failure. `source` names where they came from (a file name, "pasted text").
     bool importBytes(const QByteArray &bytes, const QString &source);
+    // The same from a file (a chosen or dropped one), read off the window's thread.
+    bool importFile(const QString &path);
     void importFiles();
     void pastePem();
     void exportSelected();
