@@ -59,10 +59,12 @@ private:
         bool compatibility = false; // the device's compatibility profile
         QStringList compatibilityNotes; // what the QueryResponse needed that profile for
         bool admitted = false;   // passed its attestation policy in this session
-        QList<DesiredTa> sent;   // the manifests in the Update in flight
+        QList<std::pair<DesiredTa, QByteArray>> sent;     // the manifests in the Update in flight, as sent
         QList<std::pair<DesiredTa, QByteArray>> deferred; // what did not fit in it (with the form to send): the next round
         qsizetype updateLimit = 0; // the largest signed Update this device takes
         QStringList removing;    // taids in its unneeded-manifest-list
+        bool isolating = false;  // the agent refused an Update of several changes: one per Update now
+        QStringList deferredRemovals; // removals to send again, one per Update, while isolating
         QSet<QString> unneeded;  // taids the device said it no longer needs
         QStringList notes;       // how the session got there (asked again, and why): after its outcomes
     };

@@ -104,7 +104,17 @@ Result<std::optional<QByteArray>> TeepEngine::sendUpdate(Session &session, Updat
     const QList<qint64> algorithms = answerAlgorithms(session);
     const qsizetype signatureOverhead = 160 * algorithms.size(); // COSE_Sign1 with kid and an ES256/ESP256 signature: ~110
     session.deferred.clear();
-    QList<PendingManifest> packed; // what the Update carries, in order
+    session.sent.clear();
+    // Finding which change the agent refuses: one manifest per Update, else one removal.
+    QList<PendingManifest> afterThis;
+    if (session.isolating && !toSend.isEmpty()) {
+        afterThis = toSend.mid(1);
+        toSend.resize(1);
+    } else if (session.isolating && !session.deferredRemovals.isEmpty()) {
+        const QString taid = session.deferredRemovals.takeFirst();
+        update.unneededManifestList << componentIdFor(taid);
+        session.removing << taid;
+    }
     for (const PendingManifest &pending : toSend) {
         const auto &[ta, manifest] = pending;
         if (!session.deferred.isEmpty()) {
@@ -114,8 +124,7 @@ Result<std::optional<QByteArray>> TeepEngine::sendUpdate(Session &session, Updat
         update.manifestList << manifest;
         const qsizetype estimate = encodeMessage(update).size() + signatureOverhead;
         if (estimate <= limit) {
-            session.sent << ta;
-            packed << pending;
+            session.sent << pending;
             continue;
         }
         update.manifestList.removeLast();
@@ -130,13 +139,16 @@ Result<std::optional<QByteArray>> TeepEngine::sendUpdate(Session &session, Updat
         session.outcomes << QStringLiteral("%1 v%2 not sent: %3").arg(ta.taid).arg(ta.sequence).arg(why);
         saved(session, m_installations.recordFailed(session.teeId, ta, why), QStringLiteral("%1 v%2 not sent").arg(ta.taid).arg(ta.sequence));
     }
-    if (update.manifestList.isEmpty() && update.unneededManifestList.isEmpty())
+    session.deferred << afterThis;
+    if (update.manifestList.isEmpty() && update.unneededManifestList.isEmpty()) {
+        if (!session.deferred.isEmpty() || !session.deferredRemovals.isEmpty()) // one refused on its own: the next
+            return sendUpdate(session, Update{}, session.deferred);
         return finish(session);
+    }
     Result<QByteArray> message = signMessage(update, algorithms);
     while (message && message.value().size() > limit && !update.manifestList.isEmpty()) {
         update.manifestList.removeLast();
-        session.deferred.prepend(packed.takeLast());
-        session.sent.removeLast();
+        session.deferred.prepend(session.sent.takeLast());
         message = signMessage(update, algorithms);
     }
     if (!message || message.value().size() > limit) {
@@ -148,8 +160,8 @@ Result<std::optional<QByteArray>> TeepEngine::sendUpdate(Session &session, Updat
         return message ? std::optional<QByteArray>() : Result<std::optional<QByteArray>>(message.error());
     }
     QStringList what;
-    for (const DesiredTa &ta : std::as_const(session.sent))
-        what << QStringLiteral("%1 v%2").arg(ta.taid).arg(ta.sequence);
+    for (const PendingManifest &pending : std::as_const(session.sent))
+        what << QStringLiteral("%1 v%2").arg(pending.first.taid).arg(pending.first.sequence);
     for (const QString &taid : std::as_const(session.removing))
         what << QStringLiteral("remove %1").arg(taid);
     if (!session.deferred.isEmpty())
@@ -198,7 +210,7 @@ std::optional<QByteArray> TeepEngine::afterUpdate(Session &session, const Messag
     if (const auto *refusal = std::get_if<ErrorMessage>(&answer); refusal && !refusal->suitReports.isEmpty())
         session.notes << suitReportsNote(refusal->suitReports);
     if (std::holds_alternative<Success>(answer)) {
-        for (const DesiredTa &ta : std::as_const(session.sent)) {
+        for (const auto &[ta, form] : std::as_const(session.sent)) {
             if (saved(session, m_installations.recordInstalled(session.teeId, ta, QString()), QStringLiteral("%1 v%2 installed but").arg(ta.taid).arg(ta.sequence)))
                 session.outcomes << QStringLiteral("%1 v%2 installed").arg(ta.taid).arg(ta.sequence);
         }
@@ -208,7 +220,7 @@ std::optional<QByteArray> TeepEngine::afterUpdate(Session &session, const Messag
         }
         session.sent.clear();
         session.removing.clear();
-        if (!session.deferred.isEmpty()) {
+        if (!session.deferred.isEmpty() || !session.deferredRemovals.isEmpty()) {
             // What did not fit: a new round (QueryRequest, QueryResponse, Update) in this session.
             const Result<std::optional<QByteArray>> next = queryAgain(session, false, QString(), kMaxRounds);
             return next ? next.value() : std::nullopt;
@@ -217,10 +229,36 @@ std::optional<QByteArray> TeepEngine::afterUpdate(Session &session, const Messag
     }
     const auto *error = std::get_if<ErrorMessage>(&answer);
     const QString why = error ? QStringLiteral("%1: %2").arg(errorCodeName(error->errCode), error->errMsg) : QStringLiteral("expected Success or Error");
-    for (const DesiredTa &ta : std::as_const(session.sent))
+    // An agent refuses a whole Update for one bad manifest (and says nothing of which, unless a
+    // SUIT report does): one TA its signer is not trusted for would hold back every other change,
+    // session after session. Several changes refused together are sent again one per Update, in
+    // this session, so that the others are made and the refused one is recorded with its reason.
+    const qsizetype changes = session.sent.size() + session.removing.size();
+    if (error && changes > 1 && !session.isolating) {
+        session.isolating = true;
+        session.notes << QStringLiteral("the agent refused an Update of %1 changes (%2): sent again one at a time").arg(changes).arg(why);
+        session.deferred = session.sent + session.deferred;
+        session.deferredRemovals = session.removing;
+        session.sent.clear();
+        session.removing.clear();
+        const Result<std::optional<QByteArray>> next = queryAgain(session, false, QString(), kMaxRounds);
+        return next ? next.value() : std::nullopt;
+    }
+    for (const auto &[ta, form] : std::as_const(session.sent)) {
+        session.outcomes << QStringLiteral("%1 v%2 refused (%3)").arg(ta.taid).arg(ta.sequence).arg(why);
         saved(session, m_installations.recordFailed(session.teeId, ta, why), QStringLiteral("%1 v%2 refused, and that").arg(ta.taid).arg(ta.sequence));
-    session.failed = true;
-    return finish(session, QStringLiteral("the agent refused the Update (%1)").arg(why));
+    }
+    for (const QString &taid : std::as_const(session.removing))
+        session.outcomes << QStringLiteral("removal of %1 refused (%2)").arg(taid, why);
+    session.failed = true; // whatever else this session does, the device did not take all it should have
+    session.sent.clear();
+    session.removing.clear();
+    if (error && (!session.deferred.isEmpty() || !session.deferredRemovals.isEmpty())) {
+        // The remaining changes, one per round.
+        const Result<std::optional<QByteArray>> next = queryAgain(session, false, QString(), kMaxRounds);
+        return next ? next.value() : std::nullopt;
+    }
+    return finish(session, error ? QString() : QStringLiteral("the agent answered the Update with neither Success nor Error"));
 }
 
 } // namespace teep::tam

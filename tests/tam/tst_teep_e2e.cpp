@@ -39,6 +39,7 @@ private slots:
     void compatibilityProfilePerDevice();
     void evidenceFormatsAreTheOperators();
     void anUnsavedInstallationFailsTheSession();
+    void aRefusedTaDoesNotHoldBackTheOthers();
 
 private:
     QList<sim::DeviceOutcome> run(const QStringList &names, const sim::SimFaults &faults = {})
@@ -369,6 +370,54 @@ void TestTeepEndToEnd::anUnsavedInstallationFailsTheSession()
     QVERIFY2(outcome.contains(QStringLiteral("installed but not recorded:")) && outcome.contains(QStringLiteral("the disk said no")), qPrintable(outcome));
     QVERIFY2(scalar(QStringLiteral("SELECT last_outcome FROM devices WHERE name = 'phone'")).toString().startsWith(QStringLiteral("failed: ")),
              qPrintable(scalar(QStringLiteral("SELECT last_outcome FROM devices WHERE name = 'phone'")).toString()));
+}
+
+// An agent that does not trust globex's TA signer refuses every Update carrying globex-drm, and
+// says only "manifest processing failed". The TAM finds which change it refuses (after a refusal of
+// several, one change per Update), so acme's TAs arrive, later changes too, and globex-drm is
+// recorded as refused with the agent's reason until the device trusts its signer.
+void TestTeepEndToEnd::aRefusedTaDoesNotHoldBackTheOthers()
+{
+    const QList<crypto::Certificate> allSigners = m_tam->material.spSigners;
+    m_tam->material.spSigners.removeIf(
+        [](const crypto::Certificate &signer) { return signer.commonName().contains(QLatin1String("globex"), Qt::CaseInsensitive); });
+    QCOMPARE(m_tam->material.spSigners.size(), allSigners.size() - 1);
+    const QString picky = QStringLiteral("picky");
+    const auto lastSession = [this](const char *column) {
+        return scalar(QStringLiteral("SELECT %1 FROM sessions ORDER BY id DESC LIMIT 1").arg(QLatin1String(column))).toString();
+    };
+    const auto stateOf = [this](const char *taid, int version) {
+        return m_tam->scalar(QStringLiteral("SELECT i.state || ': ' || COALESCE(i.detail, '') FROM installations i JOIN ta_versions v ON v.id = i.ta_version_id "
+                                     "JOIN trusted_apps t ON t.id = v.ta_id WHERE t.name = ? AND v.sequence_number = ?"),
+                      {QString::fromLatin1(taid), version})
+            .toString();
+    };
+
+    sim::DeviceOutcome outcome = run({picky}).first();
+    QCOMPARE(outcome.installed, QStringList{QStringLiteral("acme-wallet v2")});
+    QCOMPARE(lastSession("state"), QStringLiteral("failed"));
+    QString said = lastSession("outcome");
+    QVERIFY2(said.contains(QLatin1String("acme-wallet v2 installed")), qPrintable(said));
+    QVERIFY2(said.contains(QLatin1String("globex-drm v1 refused")) && said.contains(QLatin1String("not signed by a trusted TA signer")), qPrintable(said));
+    QVERIFY2(said.contains(QLatin1String("sent again one at a time")), qPrintable(said));
+    QVERIFY2(stateOf("globex-drm", 1).startsWith(QLatin1String("failed: ")), qPrintable(stateOf("globex-drm", 1)));
+    QVERIFY2(stateOf("acme-wallet", 2).startsWith(QLatin1String("installed")), qPrintable(stateOf("acme-wallet", 2)));
+
+    // A later version of acme's TA still arrives; globex-drm is refused again, alone.
+    QVERIFY(m_tam->addVersion(QStringLiteral("acme"), QStringLiteral("acme-wallet"), 3).ok());
+    outcome = run({picky}).first();
+    QCOMPARE(outcome.installed, QStringList{QStringLiteral("acme-wallet v3")});
+    said = lastSession("outcome");
+    QVERIFY2(said.contains(QLatin1String("acme-wallet v3 installed")) && said.contains(QLatin1String("globex-drm v1 refused")), qPrintable(said));
+
+    // Once the device trusts the signer, the next session installs it and completes.
+    m_tam->material.spSigners = allSigners;
+    outcome = run({picky}).first();
+    QCOMPARE(outcome.installed, (QStringList{QStringLiteral("acme-wallet v3"), QStringLiteral("globex-drm v1")}));
+    QCOMPARE(lastSession("state"), QStringLiteral("completed"));
+    QVERIFY2(stateOf("globex-drm", 1).startsWith(QLatin1String("installed")), qPrintable(stateOf("globex-drm", 1)));
+    QVERIFY(store::AuditLog::verify(m_tam->db->connection()).ok);
+    QCOMPARE(m_tam->service->openSessions(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestTeepEndToEnd)
