@@ -8,6 +8,7 @@
 #include "sds/securitydomainspage.h"
 #include "tas/trustedappspage.h"
 #include "emptystatepage.h"
+#include "helpdialog.h"
 #include "prompts.h"
 #include "trustanchors/trustanchorsview.h"
 #include "workspace.h"
@@ -106,6 +107,9 @@ MainWindow::~MainWindow()
 void MainWindow::buildMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *create = file->addAction(tr("&New Database..."), this, &MainWindow::askNewDatabase);
+    create->setShortcut(QKeySequence::New);
+    create->setToolTip(tr("Start an empty database (another line, another customer, a class): the current one stays as it is."));
     QAction *open = file->addAction(tr("&Open Database..."), this, &MainWindow::openAnotherDatabase);
     open->setShortcut(QKeySequence::Open);
     QAction *unlock = file->addAction(tr("&Unlock Key Store..."), this, [this] { m_workspace->ensureUnlocked(this); });
@@ -140,6 +144,9 @@ void MainWindow::buildMenus()
     }
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
+    QAction *guide = help->addAction(tr("&User Guide"), this, &MainWindow::showUserGuide);
+    guide->setObjectName(QStringLiteral("user-guide"));
+    guide->setShortcut(QKeySequence::HelpContents);
     help->addAction(tr("&About TEEP Console"), this, &MainWindow::showAbout);
 }
 
@@ -259,6 +266,30 @@ void MainWindow::openAnotherDatabase()
         openDatabase(path);
 }
 
+void MainWindow::askNewDatabase()
+{
+    QString path = m_prompts->saveFile(this, tr("New TEEP Console Database"),
+                                       QFileInfo(m_database->path()).dir().filePath(QStringLiteral("teep-console-new.db")),
+                                       tr("TEEP Console databases (*.db)"));
+    if (path.isEmpty())
+        return;
+    if (QFileInfo(path).suffix().isEmpty())
+        path += QStringLiteral(".db");
+    newDatabase(path);
+}
+
+bool MainWindow::newDatabase(const QString &path)
+{
+    if (QFileInfo::exists(path)) {
+        m_prompts->error(this, tr("Database Not Created"),
+                         tr("%1 already exists, and a new database never replaces a file. Choose another name, or open it with "
+                            "File > Open Database.")
+                             .arg(path));
+        return false;
+    }
+    return openDatabase(path);
+}
+
 bool MainWindow::openDatabase(const QString &path)
 {
     // Opening checks and migrates the database, which can take a while on a large one: an
@@ -277,6 +308,18 @@ bool MainWindow::openDatabase(const QString &path)
     qCInfo(lcUi) << "switched database to" << path;
     setDatabase(std::move(opened).value());
     return true;
+}
+
+HelpDialog *MainWindow::showUserGuide()
+{
+    if (!m_guide) {
+        m_guide = new HelpDialog(this);
+        m_guide->setAttribute(Qt::WA_DeleteOnClose, false);
+    }
+    m_guide->show();
+    m_guide->raise();
+    m_guide->activateWindow();
+    return m_guide;
 }
 
 void MainWindow::showAbout()

@@ -22,6 +22,7 @@ namespace teep::ui {
 class AttestationPage;
 class AuditLogPage;
 class DevicesPage;
+class HelpDialog;
 class MessageInspectorPage;
 class Prompts;
 class SecurityDomainsPage;
@@ -42,6 +43,10 @@ public:
 
     // Switches to another database file; on failure tells the user and keeps the current one.
     bool openDatabase(const QString &path);
+    // Creates an empty database at `path` (never over an existing file) and switches to it.
+    bool newDatabase(const QString &path);
+    // Help > User Guide: opens (or raises) the guide beside the window.
+    HelpDialog *showUserGuide();
 
     Page currentPage() const;
     void showPage(Page page);
@@ -64,6 +69,7 @@ private:
     QWidget *framed(QWidget *view);
     void buildMenus();
     void openAnotherDatabase();
+    void askNewDatabase();
     void setDatabase(std::unique_ptr<store::Database> database);
     void saveWindowState() const;
     void restoreWindowState();
@@ -73,6 +79,7 @@ private:
     void updateListenerLabel(bool running, const QString &uri);
 
     std::unique_ptr<Prompts> m_ownPrompts;
+    HelpDialog *m_guide = nullptr; // a child of the window, made when first asked for
     Prompts *m_prompts = nullptr;
     // Declared before the workspace: the workspace refers to the database and must go first.
     std::unique_ptr<store::Database> m_database;

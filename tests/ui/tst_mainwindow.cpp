@@ -1,6 +1,7 @@
 // The main window on a real database: every view reachable, empty states that say what to do,
 // status bar, window state kept across runs.
 #include "emptystatepage.h"
+#include "helpdialog.h"
 #include "mainwindow.h"
 #include "navigation.h"
 #include "store/database.h"
@@ -31,6 +32,7 @@ private slots:
     void everyEmptyStateSaysWhatToDoNext();
     void controlsHaveAccessibleNames();
     void windowStateIsKeptAcrossRuns();
+    void helpOpensTheUserGuide();
 
 private:
     std::unique_ptr<MainWindow> makeWindow();
@@ -145,6 +147,28 @@ void TestMainWindow::controlsHaveAccessibleNames()
              QStringLiteral("Views"));
     for (const teep::ui::PageInfo &info : teep::ui::pages())
         QCOMPARE(window->pageWidget(info.page)->accessibleName(), info.title);
+}
+
+// Help > User Guide (F1) opens the guide compiled into the program; it covers every view by name.
+void TestMainWindow::helpOpensTheUserGuide()
+{
+    auto window = makeWindow();
+    window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(window.get()));
+    auto *action = window->findChild<QAction *>(QStringLiteral("user-guide"));
+    QVERIFY(action);
+    QCOMPARE(action->shortcut(), QKeySequence(QKeySequence::HelpContents));
+    action->trigger();
+    auto *guide = window->findChild<teep::ui::HelpDialog *>(QStringLiteral("user-guide"));
+    QVERIFY(guide && guide->isVisible());
+    const QString text = guide->plainText();
+    QVERIFY2(text.contains(QStringLiteral("The first ten minutes")), qPrintable(text.left(200)));
+    for (const teep::ui::PageInfo &info : teep::ui::pages())
+        QVERIFY2(text.contains(info.title), qPrintable(info.title));
+    action->trigger(); // again: the same window, raised
+    QCOMPARE(window->findChildren<teep::ui::HelpDialog *>().size(), 1);
+    if (qEnvironmentVariableIsSet("TEEP_SCREENSHOT_DIR"))
+        guide->grab().save(qEnvironmentVariable("TEEP_SCREENSHOT_DIR") + QStringLiteral("/user-guide.png"));
 }
 
 void TestMainWindow::windowStateIsKeptAcrossRuns()

@@ -19,6 +19,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QCheckBox>
+#include <QFile>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMimeData>
@@ -325,6 +326,19 @@ void TestTrustAnchorsView::switchingDatabasesRebuildsTheView()
                                                     QStringLiteral("b.pem")));
     QCOMPARE(teep::test::rowCount(m_window->database().connection(), QStringLiteral("trust_anchors")), 1);
     QVERIFY(m_window->findChild<QLabel *>(QStringLiteral("database-status"))->text().contains(QStringLiteral("second.db")));
+
+    // File > New Database: never over an existing file; a new one starts empty and is switched to.
+    QVERIFY(!m_window->newDatabase(junk));
+    QVERIFY(m_prompts->errors.last().contains(QStringLiteral("never replaces a file")));
+    QFile untouched(junk);
+    QVERIFY(untouched.open(QIODevice::ReadOnly));
+    QCOMPARE(untouched.readAll(), QByteArray("not sqlite"));
+    QCOMPARE(m_window->database().path(), second);
+    const QString third = m_dir->path(QStringLiteral("line-3.db"));
+    QVERIFY(m_window->newDatabase(third));
+    QCOMPARE(m_window->database().path(), third);
+    QVERIFY(store(TrustStore::TeeRoot)->showsEmptyState());
+    QCOMPARE(teep::test::rowCount(m_window->database().connection(), QStringLiteral("trust_anchors")), 0);
 }
 
 QTEST_MAIN(TestTrustAnchorsView)
