@@ -57,8 +57,9 @@ MainWindow::MainWindow(std::unique_ptr<store::Database> database, Prompts *promp
     m_navigation->setAccessibleName(tr("Views"));
     m_navigation->setIconSize(QSize(22, 22));
     m_navigation->setSpacing(2);
-    m_navigation->setMinimumWidth(200);
-    m_navigation->setMaximumWidth(280);
+    // As narrow as its longest entry allows: at 1024x768 every pixel goes to the views.
+    m_navigation->setMinimumWidth(170);
+    m_navigation->setMaximumWidth(240);
 
     m_pages = new QStackedWidget(this);
     m_pages->setObjectName(QStringLiteral("pages"));
@@ -76,6 +77,7 @@ MainWindow::MainWindow(std::unique_ptr<store::Database> database, Prompts *promp
     splitter->addWidget(m_navigation);
     splitter->addWidget(m_pages);
     splitter->setStretchFactor(1, 1);
+    splitter->setSizes({180, 1000});
     splitter->setChildrenCollapsible(false);
     setCentralWidget(splitter);
 

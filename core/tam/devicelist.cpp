@@ -60,7 +60,7 @@ Result<QList<DeviceSummary>> FleetQueries::devices(const DevicePage &page) const
     while (tees.value().next()) {
         DeviceSummary &device = result[deviceRow.value(tees.value().value(1).toLongLong())];
         teeAt.insert(tees.value().value(0).toLongLong(), {deviceRow.value(tees.value().value(1).toLongLong()), device.tees.size()});
-        device.tees << DeviceSummary::Tee{tees.value().value(2).toString(), tees.value().value(3).toString(), tees.value().value(4).toString(), {}};
+        device.tees << DeviceSummary::Tee{tees.value().value(2).toString(), tees.value().value(3).toString(), tees.value().value(4).toString(), {}, {}};
     }
     auto sds = run(m_db, QStringLiteral("SELECT sd.id, sd.tee_id, sd.name FROM security_domains sd JOIN tees t ON t.id = sd.tee_id "
                                         "WHERE t.device_id IN (%1) ORDER BY sd.tee_id, sd.name")
@@ -101,6 +101,23 @@ Result<QList<DeviceSummary>> FleetQueries::devices(const DevicePage &page) const
         if (tee.sds.isEmpty() || !tee.sds.last().first.isEmpty())
             tee.sds.append({QString(), {}});
         tee.sds.last().second << entry;
+    }
+    // What a TEE refused (its agent's reason), unless it took that TA at that version or later since.
+    auto refused = run(m_db, QStringLiteral("SELECT i.tee_id, ta.name, v.sequence_number, COALESCE(i.detail, '') FROM installations i "
+                                            "JOIN tees t ON t.id = i.tee_id JOIN ta_versions v ON v.id = i.ta_version_id "
+                                            "JOIN trusted_apps ta ON ta.id = v.ta_id WHERE t.device_id IN (%1) AND i.state = 'failed' "
+                                            "AND NOT EXISTS (SELECT 1 FROM installations i2 JOIN ta_versions v2 ON v2.id = i2.ta_version_id "
+                                            "WHERE i2.tee_id = i.tee_id AND v2.ta_id = v.ta_id AND i2.state = 'installed' "
+                                            "AND v2.sequence_number >= v.sequence_number) ORDER BY i.tee_id, ta.name")
+                                 .arg(in),
+                       ids);
+    if (!refused)
+        return refused.error();
+    QSqlQuery &f = refused.value();
+    while (f.next()) {
+        const auto at = teeAt.value(f.value(0).toLongLong(), {-1, -1});
+        if (at.first >= 0)
+            result[at.first].tees[at.second].refused << QStringLiteral("%1 v%2: %3").arg(f.value(1).toString()).arg(f.value(2).toLongLong()).arg(f.value(3).toString());
     }
     return result;
 }

@@ -48,6 +48,7 @@ struct DeviceSummary
         QString protocol;
         QString lastTier; // empty: never attested
         QList<std::pair<QString, QStringList>> sds; // SD name -> "taid vN" installed; "" for TAs outside SDs (TEEP)
+        QStringList refused; // "taid vN: why", TA versions the TEE refused and has no later version of
     };
     QList<Tee> tees;
 };

@@ -402,6 +402,10 @@ void TestTeepEndToEnd::aRefusedTaDoesNotHoldBackTheOthers()
     QVERIFY2(said.contains(QLatin1String("sent again one at a time")), qPrintable(said));
     QVERIFY2(stateOf("globex-drm", 1).startsWith(QLatin1String("failed: ")), qPrintable(stateOf("globex-drm", 1)));
     QVERIFY2(stateOf("acme-wallet", 2).startsWith(QLatin1String("installed")), qPrintable(stateOf("acme-wallet", 2)));
+    // The device's summary (the Devices view) flags it, with the agent's reason.
+    const auto refusedOnDevice = [this] { return tam::FleetQueries(m_tam->db->connection()).devices().value().first().tees.first().refused; };
+    QCOMPARE(refusedOnDevice().size(), 1);
+    QVERIFY2(refusedOnDevice().first().startsWith(QLatin1String("globex-drm v1: ERR_MANIFEST_PROCESSING_FAILED")), qPrintable(refusedOnDevice().first()));
 
     // A later version of acme's TA still arrives; globex-drm is refused again, alone.
     QVERIFY(m_tam->addVersion(QStringLiteral("acme"), QStringLiteral("acme-wallet"), 3).ok());
@@ -416,6 +420,7 @@ void TestTeepEndToEnd::aRefusedTaDoesNotHoldBackTheOthers()
     QCOMPARE(outcome.installed, (QStringList{QStringLiteral("acme-wallet v3"), QStringLiteral("globex-drm v1")}));
     QCOMPARE(lastSession("state"), QStringLiteral("completed"));
     QVERIFY2(stateOf("globex-drm", 1).startsWith(QLatin1String("installed")), qPrintable(stateOf("globex-drm", 1)));
+    QVERIFY(refusedOnDevice().isEmpty());
     QVERIFY(store::AuditLog::verify(m_tam->db->connection()).ok);
     QCOMPARE(m_tam->service->openSessions(), 0);
 }

@@ -56,6 +56,7 @@ private slots:
     void lockingTheKeyStoreStopsSigning();
     void devicesRegisteredElsewhereAppear();
     void listenerSettingsServeAnAgentWithoutAttester();
+    void aRefusedTaIsFlaggedOnTheDevice();
 
 private:
     void screenshot(const QString &name)
@@ -406,6 +407,47 @@ void TestDevicesView::listenerSettingsServeAnAgentWithoutAttester()
     m_window->resize(1024, 768);
     QCoreApplication::processEvents();
     screenshot(QStringLiteral("devices-identified-1024"));
+}
+
+// A device that does not trust globex's TA signer: its other TAs arrive, and its details say which
+// TA it refused and why, in the fail colour; its row says the session failed.
+void TestDevicesView::aRefusedTaIsFlaggedOnTheDevice()
+{
+    m_prompts.confirmations.enqueue(true);
+    QVERIFY(m_page->setUpDemo());
+    QVERIFY(m_page->startListener());
+    auto material = teep::sim::readDemoDirectory(m_dir->path(QStringLiteral("console-demo")));
+    QVERIFY(material.ok());
+    material.value().spSigners.removeIf(
+        [](const teep::crypto::Certificate &signer) { return signer.commonName().contains(QLatin1String("globex"), Qt::CaseInsensitive); });
+    QNetworkAccessManager network;
+    auto device = teep::sim::SimDevice::create(QStringLiteral("picky-07"), material.value(), {}, QUrl(m_window->tamHost().uri()), {}, network,
+                                               m_dir->path(QStringLiteral("devices")), teep::SystemClock::instance(), teep::sim::SimProfile::Teep);
+    QVERIFY(device.ok());
+    std::optional<teep::sim::DeviceOutcome> outcome;
+    connect(device.value().get(), &teep::sim::SimDevice::finished, this, [&outcome](const teep::sim::DeviceOutcome &o) { outcome = o; });
+    device.value()->start();
+    QTRY_VERIFY_WITH_TIMEOUT(outcome.has_value(), 20000);
+    QCOMPARE(outcome->installed, QStringList{QStringLiteral("acme-wallet v2")});
+
+    m_page->reload();
+    auto *model = m_page->model();
+    QCOMPARE(model->rowCount(), 1);
+    QVERIFY(model->data(model->index(0, teep::ui::FleetModel::LastOutcome)).toString().startsWith(QStringLiteral("failed: ")));
+    m_page->findChild<QTableView *>(QStringLiteral("devices-table"))->selectRow(0);
+    auto *details = m_page->findChild<QTreeWidget *>(QStringLiteral("device-details"));
+    const QList<QTreeWidgetItem *> refused = details->findItems(QStringLiteral("Refused"), Qt::MatchRecursive, 0);
+    QCOMPARE(refused.size(), 1);
+    QCOMPARE(refused.first()->childCount(), 1);
+    QCOMPARE(refused.first()->child(0)->text(0), QStringLiteral("globex-drm v1"));
+    QVERIFY2(refused.first()->child(0)->text(1).contains(QStringLiteral("not signed by a trusted TA signer")), qPrintable(refused.first()->child(0)->text(1)));
+    QVERIFY(!details->findItems(QStringLiteral("acme-wallet v2"), Qt::MatchRecursive, 0).isEmpty());
+    m_window->resize(1024, 768);
+    QCoreApplication::processEvents();
+    screenshot(QStringLiteral("devices-refused-1024"));
+    m_window->resize(1600, 1000);
+    QCoreApplication::processEvents();
+    screenshot(QStringLiteral("devices-refused-1600"));
 }
 
 QTEST_MAIN(TestDevicesView)

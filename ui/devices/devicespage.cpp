@@ -482,6 +482,16 @@ void DevicesPage::showDetails()
             for (const QString &ta : tas)
                 new QTreeWidgetItem(sdItem, {ta, QString()});
         }
+        if (!tee.refused.isEmpty()) {
+            // Tried again at every session; the reason is the agent's.
+            auto *refusedItem = new QTreeWidgetItem(teeItem, {tr("Refused"), tr("%n TA(s) the TEE would not take", nullptr, int(tee.refused.size()))});
+            refusedItem->setForeground(1, stateForeground(State::Fail, palette()));
+            for (const QString &ta : tee.refused) {
+                auto *item = new QTreeWidgetItem(refusedItem, {ta.section(QStringLiteral(": "), 0, 0), ta.section(QStringLiteral(": "), 1)});
+                item->setToolTip(1, ta);
+                item->setForeground(0, stateForeground(State::Fail, palette()));
+            }
+        }
     }
     m_details->expandAll();
     m_details->resizeColumnToContents(0);
