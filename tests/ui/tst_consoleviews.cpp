@@ -32,6 +32,8 @@
 #include <QAbstractItemModelTester>
 #include <QAction>
 #include <QApplication>
+#include <QClipboard>
+#include <QGuiApplication>
 
 #include <cmath>
 #include <QLineEdit>
@@ -60,6 +62,7 @@ private slots:
     void trustedAppsPublishAssignInventory();
     void approvalQueue();
     void attestationSteps();
+    void tablesSelectSeveralAndCopyThem();
     void messageInspectorExportAndOpen();
     void securityDomains();
     void auditLogOffTheUiThread();
@@ -221,7 +224,7 @@ void TestConsoleViews::approvalQueue()
     requests->table()->view()->selectRow(0);
     screenshot(QStringLiteral("approval-queue"));
 
-    QVERIFY(requests->decide(requests->model()->row(0).key.toLongLong(), true, {}));
+    QCOMPARE(requests->decideSelected(true), 1); // the selected rows: bulk approval of one
     QCOMPARE(page->tabs()->tabText(3), QStringLiteral("Requests"));
     outcome = runAppDevice({});
     QVERIFY(outcome.installed.contains(QStringLiteral("globex-player v1")));
@@ -230,6 +233,35 @@ void TestConsoleViews::approvalQueue()
     QVERIFY(requests->setPolicy(QStringLiteral("globex"), QString(), QStringLiteral("refuse")));
     QVERIFY(!requests->setPolicy(QStringLiteral("globex"), QStringLiteral("no-such-group"), QStringLiteral("approve")));
     QVERIFY(m_prompts.errors.last().contains(QStringLiteral("no device group")));
+}
+
+// Every list: Shift/Ctrl-click selects several rows, Ctrl+C (or the context menu) copies them as
+// tab-separated lines under the column titles, in the order shown; nothing selected copies all.
+void TestConsoleViews::tablesSelectSeveralAndCopyThem()
+{
+    ui::AttestationPage *page = m_window->attestationPage();
+    m_window->showPage(Page::Attestation);
+    ui::FilteredTable *table = page->table();
+    table->filter()->clear();
+    QTableView *view = table->view();
+    QVERIFY(view->model()->rowCount() >= 3);
+    QCOMPARE(view->contextMenuPolicy(), Qt::ActionsContextMenu);
+    view->clearSelection();
+    const QStringList all = table->rowsAsText().split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(all.size(), view->model()->rowCount() + 1);
+    QCOMPARE(all.first().split(QLatin1Char('\t')).first(), view->model()->headerData(0, Qt::Horizontal).toString());
+
+    view->selectionModel()->select(view->model()->index(2, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    view->selectionModel()->select(view->model()->index(0, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    QCOMPARE(table->selectedKeys(), (QVariantList{view->model()->index(0, 0).data(ui::RowsModel::KeyRole),
+                                                  view->model()->index(2, 0).data(ui::RowsModel::KeyRole)}));
+    view->setFocus();
+    QTest::keySequence(view, QKeySequence::Copy);
+    const QStringList copied = QGuiApplication::clipboard()->text().split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(copied.size(), 3);
+    QCOMPARE(copied.at(1), all.at(1));
+    QCOMPARE(copied.at(2), all.at(3));
+    view->clearSelection();
 }
 
 void TestConsoleViews::attestationSteps()

@@ -2,6 +2,9 @@
 
 #include "models/rowsmodel.h"
 
+#include <QAction>
+#include <QClipboard>
+#include <QGuiApplication>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
@@ -10,6 +13,8 @@
 #include <QStackedWidget>
 #include <QTableView>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace teep::ui {
 
@@ -36,7 +41,18 @@ FilteredTable::FilteredTable(RowsModel *model, const QString &name, const QStrin
     m_view->setSortingEnabled(true);
     m_view->sortByColumn(0, Qt::AscendingOrder);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_view->setSelectionMode(QAbstractItemView::ExtendedSelection); // Shift/Ctrl-click, Ctrl+A
+    auto *copy = new QAction(tr("&Copy Rows"), m_view);
+    copy->setObjectName(name + QStringLiteral("-copy"));
+    copy->setShortcut(QKeySequence::Copy);
+    copy->setShortcutContext(Qt::WidgetShortcut);
+    connect(copy, &QAction::triggered, this, &FilteredTable::copyRows);
+    auto *selectAll = new QAction(tr("Select &All"), m_view);
+    selectAll->setShortcut(QKeySequence::SelectAll);
+    selectAll->setShortcutContext(Qt::WidgetShortcut);
+    connect(selectAll, &QAction::triggered, m_view, &QTableView::selectAll);
+    m_view->addActions({copy, selectAll});
+    m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_view->setAlternatingRowColors(true);
     m_view->setWordWrap(false);
     m_view->verticalHeader()->hide();
@@ -66,8 +82,58 @@ FilteredTable::FilteredTable(RowsModel *model, const QString &name, const QStrin
 
 QVariant FilteredTable::selectedKey() const
 {
+    const QModelIndex current = m_view->currentIndex();
+    if (current.isValid() && m_view->selectionModel()->isRowSelected(current.row(), QModelIndex()))
+        return m_proxy->index(current.row(), 0).data(RowsModel::KeyRole);
     const QModelIndexList rows = m_view->selectionModel()->selectedRows();
     return rows.isEmpty() ? QVariant() : rows.first().data(RowsModel::KeyRole);
+}
+
+QVariantList FilteredTable::selectedKeys() const
+{
+    QModelIndexList rows = m_view->selectionModel()->selectedRows();
+    std::sort(rows.begin(), rows.end(), [](const QModelIndex &a, const QModelIndex &b) { return a.row() < b.row(); });
+    QVariantList keys;
+    for (const QModelIndex &row : std::as_const(rows))
+        keys << row.data(RowsModel::KeyRole);
+    return keys;
+}
+
+QString FilteredTable::rowsAsText() const
+{
+    QList<int> rows;
+    for (const QModelIndex &index : m_view->selectionModel()->selectedRows())
+        rows << index.row();
+    if (rows.isEmpty()) {
+        for (int row = 0; row < m_proxy->rowCount(); ++row)
+            rows << row;
+    }
+    std::sort(rows.begin(), rows.end());
+    // Columns as the operator arranged them (moved, hidden ones left out).
+    const QHeaderView *header = m_view->horizontalHeader();
+    QList<int> columns;
+    for (int visual = 0; visual < header->count(); ++visual) {
+        if (const int logical = header->logicalIndex(visual); !header->isSectionHidden(logical))
+            columns << logical;
+    }
+    const auto field = [](QString text) { return text.replace(QLatin1Char('\t'), QLatin1Char(' ')).replace(QLatin1Char('\n'), QLatin1Char(' ')); };
+    QStringList lines;
+    QStringList titles;
+    for (const int column : std::as_const(columns))
+        titles << field(m_proxy->headerData(column, Qt::Horizontal).toString());
+    lines << titles.join(QLatin1Char('\t'));
+    for (const int row : std::as_const(rows)) {
+        QStringList cells;
+        for (const int column : std::as_const(columns))
+            cells << field(m_proxy->index(row, column).data().toString());
+        lines << cells.join(QLatin1Char('\t'));
+    }
+    return lines.join(QLatin1Char('\n')) + QLatin1Char('\n');
+}
+
+void FilteredTable::copyRows() const
+{
+    QGuiApplication::clipboard()->setText(rowsAsText());
 }
 
 void FilteredTable::selectKey(const QVariant &key)

@@ -24,8 +24,16 @@ public:
     QTableView *view() const { return m_view; }
     QSortFilterProxyModel *proxy() const { return m_proxy; }
     QLineEdit *filter() const { return m_filter; }
-    // The key of the selected row (RowsModel::KeyRole), invalid when none.
+    // The key of the selected row (RowsModel::KeyRole), invalid when none; with several selected,
+    // the current one's (what a details pane shows).
     QVariant selectedKey() const;
+    // Every selected row's key, in the order the table shows them (bulk actions).
+    QVariantList selectedKeys() const;
+    // The selected rows (every shown row when none is selected) as tab-separated text with the
+    // column titles first: what Copy Rows (Ctrl+C, context menu) puts on the clipboard and a
+    // spreadsheet pastes as columns.
+    QString rowsAsText() const;
+    void copyRows() const;
     void selectKey(const QVariant &key);
     void setEmptyText(const QString &text);
     void sortBy(int column, Qt::SortOrder order) const;

@@ -170,25 +170,49 @@ void RequestsPanel::reload()
 
 void RequestsPanel::updateButtons()
 {
-    const int row = m_model->rowFor(m_table->selectedKey());
-    const QString status = row >= 0 ? m_model->row(row).cells.value(1) : QString();
-    m_approve->setEnabled(row >= 0 && status != QLatin1String("approved") && status != QLatin1String("withdrawn"));
-    m_refuse->setEnabled(row >= 0 && status != QLatin1String("refused") && status != QLatin1String("withdrawn"));
+    bool approvable = false, refusable = false;
+    for (const QVariant &key : m_table->selectedKeys()) {
+        const QString status = statusOf(key);
+        approvable = approvable || (!status.isEmpty() && status != QLatin1String("approved") && status != QLatin1String("withdrawn"));
+        refusable = refusable || (!status.isEmpty() && status != QLatin1String("refused") && status != QLatin1String("withdrawn"));
+    }
+    m_approve->setEnabled(approvable);
+    m_refuse->setEnabled(refusable);
 }
 
-void RequestsPanel::decideSelected(bool approve)
+QString RequestsPanel::statusOf(const QVariant &key) const
 {
-    const QVariant key = m_table->selectedKey();
-    if (!key.isValid())
-        return;
+    const int row = m_model->rowFor(key);
+    return row >= 0 ? m_model->row(row).cells.value(1) : QString();
+}
+
+int RequestsPanel::decideSelected(bool approve)
+{
+    // Every selected request the decision applies to (a line's worth at once): one reason for all
+    // refused ones; each decision is its own audited change.
+    QList<qint64> ids;
+    for (const QVariant &key : m_table->selectedKeys()) {
+        const QString status = statusOf(key);
+        if (status != QLatin1String("withdrawn") && status != (approve ? QLatin1String("approved") : QLatin1String("refused")))
+            ids << key.toLongLong();
+    }
+    if (ids.isEmpty())
+        return 0;
     QString reason;
     if (!approve) {
-        const auto why = m_workspace.prompts().text(this, tr("Refuse Request"), tr("Why is this request refused? (kept with the request and in the audit log)"));
+        const auto why = m_workspace.prompts().text(this, ids.size() == 1 ? tr("Refuse Request") : tr("Refuse %n Requests", nullptr, int(ids.size())),
+                                                    tr("Why is this refused? (kept with each request and in the audit log)"));
         if (!why)
-            return;
+            return 0;
         reason = why->trimmed();
     }
-    decide(key.toLongLong(), approve, reason);
+    int decided = 0;
+    for (const qint64 id : std::as_const(ids)) {
+        if (!decide(id, approve, reason))
+            break; // the error is shown; the rest stay as they were
+        ++decided;
+    }
+    return decided;
 }
 
 bool RequestsPanel::decide(qint64 requestId, bool approve, const QString &reason)

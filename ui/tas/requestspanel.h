@@ -29,6 +29,8 @@ public:
     RowsModel *model() const { return m_model; }
     FilteredTable *table() const { return m_table; }
     bool decide(qint64 requestId, bool approve, const QString &reason);
+    // Approves (or refuses, asking once why) every selected request it applies to; how many.
+    int decideSelected(bool approve);
     bool setPolicy(const QString &spid, const QString &group, const QString &decision);
     int pendingCount() const { return m_pending; }
 
@@ -36,8 +38,8 @@ signals:
     void pendingCountChanged(int pending);
 
 private:
-    void decideSelected(bool approve);
     void updateButtons();
+    QString statusOf(const QVariant &key) const; // "" when not listed
 
     Workspace &m_workspace;
     RowsModel *m_model;
