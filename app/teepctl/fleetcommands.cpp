@@ -7,6 +7,7 @@
 #include "protocol/otrp/tapackage.h"
 #include "store/database.h"
 #include "tam/catalog.h"
+#include "tam/devicecsv.h"
 #include "tam/tapublisher.h"
 #include "tam/deviceregistry.h"
 #include "tam/fleetqueries.h"
@@ -23,41 +24,22 @@ namespace {
 // before any device is registered, and all are registered in one transaction.
 teep::Result<int> importAgents(teep::tam::DeviceRegistry &fleet, const QString &csvPath)
 {
-    constexpr int kMaxLines = 100000;
     const auto bytes = readInput(csvPath);
     if (!bytes)
         return bytes.error();
-    const QDir folder = QFileInfo(csvPath).absoluteDir();
-    QList<teep::tam::AgentRegistration> rows;
-    const QList<QByteArray> lines = bytes.value().split('\n');
-    if (lines.size() > kMaxLines)
-        return teep::Error{QStringLiteral("cli.csv"), QStringLiteral("%1: more than %2 lines").arg(csvPath).arg(kMaxLines)};
-    for (qsizetype i = 0; i < lines.size(); ++i) {
-        const QString line = QString::fromUtf8(lines[i]).trimmed();
-        if (line.isEmpty() || line.startsWith(QLatin1Char('#')) || (i == 0 && line.startsWith(QLatin1String("name"), Qt::CaseInsensitive)))
-            continue;
-        const QStringList fields = line.split(QLatin1Char(','));
-        auto bad = [&](const QString &why) {
-            return teep::Error{QStringLiteral("cli.csv"), QStringLiteral("%1 line %2: %3").arg(csvPath).arg(i + 1).arg(why)};
-        };
-        if (fields.size() < 2 || fields.size() > 4)
-            return bad(QStringLiteral("expected name,agent-key-file[,group[,profile]], got %1 field(s)").arg(fields.size()));
-        const QString keyPath = folder.absoluteFilePath(fields[1].trimmed());
-        const auto keyBytes = readInput(keyPath);
-        if (!keyBytes)
-            return bad(keyBytes.error().message);
-        const auto key = teep::crypto::Key::fromPublicKey(keyBytes.value());
-        if (!key)
-            return bad(QStringLiteral("%1: %2").arg(fields[1].trimmed(), key.error().message));
-        rows << teep::tam::AgentRegistration{fields[0].trimmed(), key.value(), fields.value(2).trimmed(),
-                                             fields.value(3).trimmed().isEmpty() ? QStringLiteral("standard") : fields.value(3).trimmed()};
-    }
-    if (rows.isEmpty())
-        return teep::Error{QStringLiteral("cli.csv"), QStringLiteral("%1 lists no device").arg(csvPath)};
-    const teep::Status registered = fleet.registerAgents(rows);
+    const auto known = fleet.deviceNames(1000000);
+    if (!known)
+        return known.error();
+    const auto list = teep::tam::readDeviceCsv(bytes.value(), QFileInfo(csvPath).absolutePath(),
+                                               QSet<QString>(known.value().cbegin(), known.value().cend()));
+    if (!list)
+        return teep::Error{list.error().code, list.error().message, csvPath};
+    if (list.value().errorCount() > 0)
+        return teep::Error{QStringLiteral("cli.csv"), QStringLiteral("nothing registered; fix these lines first:\n%1").arg(list.value().errorSummary()), csvPath};
+    const teep::Status registered = fleet.registerAgents(list.value().devices());
     if (!registered)
         return registered.error();
-    return int(rows.size());
+    return int(list.value().rows.size());
 }
 } // namespace
 

@@ -1,6 +1,7 @@
 // The Devices view on a real database with the real TAM and simulated devices over HTTP: the
 // trainer's two clicks (Set Up Demo, Start Demo Devices) end with every device attested and
 // holding its TAs, the live log showing the messages, and the listener in the status bar.
+#include "devices/devicelistdialog.h"
 #include "devices/devicespage.h"
 #include "devices/listenersettingsdialog.h"
 #include "sim/demomaterial.h"
@@ -22,7 +23,9 @@
 #include <QAbstractItemModelTester>
 #include <QApplication>
 #include <QSqlQuery>
+#include <QDir>
 #include <QEventLoop>
+#include <QFile>
 #include <QAction>
 #include <QComboBox>
 #include <QLabel>
@@ -57,6 +60,7 @@ private slots:
     void devicesRegisteredElsewhereAppear();
     void listenerSettingsServeAnAgentWithoutAttester();
     void aRefusedTaIsFlaggedOnTheDevice();
+    void aFactoryListIsPreviewedRegisteredAndProvisioned();
 
 private:
     void screenshot(const QString &name)
@@ -448,6 +452,89 @@ void TestDevicesView::aRefusedTaIsFlaggedOnTheDevice()
     m_window->resize(1600, 1000);
     QCoreApplication::processEvents();
     screenshot(QStringLiteral("devices-refused-1600"));
+}
+
+// The factory line: the device list (with each agent's public key file, as the line's tooling
+// writes them) is previewed with every problem, refused while it has one, registered as a whole
+// once fixed; with admission set to registered devices only, the line's devices then provision.
+void TestDevicesView::aFactoryListIsPreviewedRegisteredAndProvisioned()
+{
+    m_prompts.confirmations.enqueue(true);
+    QVERIFY(m_page->setUpDemo());
+    const auto material = teep::sim::readDemoDirectory(m_dir->path(QStringLiteral("console-demo")));
+    QVERIFY(material.ok());
+    const QString state = m_dir->path(QStringLiteral("line-7"));
+    const QStringList names = {QStringLiteral("line7-0001"), QStringLiteral("line7-0002"), QStringLiteral("line7-0003")};
+    QByteArray csv = "name,agent-key-file,group,profile\n";
+    for (const QString &name : names) {
+        QVERIFY(teep::sim::deviceTeepIdentity(material.value(), name, state, false).ok()); // the device's keys, made on the line
+        csv += name.toUtf8() + "," + name.toUtf8() + "/teep/agent.pub.pem,line-7\n";
+    }
+    const auto writeList = [&](const QString &file, const QByteArray &bytes) {
+        QFile list(QDir(state).filePath(file));
+        return list.open(QIODevice::WriteOnly) && list.write(bytes) == bytes.size();
+    };
+    QVERIFY(writeList(QStringLiteral("bad.csv"), csv + "line7-0001,line7-0002/teep/agent.pub.pem\nline7-0009,missing.pem,line-7,turbo\n"));
+    QVERIFY(writeList(QStringLiteral("line-7.csv"), csv));
+
+    // The faulty list: every problem shown, Register disabled, nothing registered.
+    std::optional<teep::tam::DeviceCsv> bad = m_page->readDeviceList(QDir(state).filePath(QStringLiteral("bad.csv")));
+    QVERIFY(bad.has_value());
+    QCOMPARE(bad->errorCount(), 2);
+    {
+        teep::ui::DeviceListDialog preview(*bad, QStringLiteral("bad.csv"), m_window.get());
+        QVERIFY(!preview.registerButton()->isEnabled());
+        QVERIFY2(preview.summary().contains(QStringLiteral("2 line(s) have a problem")), qPrintable(preview.summary()));
+        QCOMPARE(preview.table()->item(3, 5)->text(), QStringLiteral("line7-0001 is listed twice"));
+        preview.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&preview));
+        if (qEnvironmentVariableIsSet("TEEP_SCREENSHOT_DIR"))
+            preview.grab().save(qEnvironmentVariable("TEEP_SCREENSHOT_DIR") + QStringLiteral("/device-list-problems.png"));
+    }
+    QVERIFY(!m_page->registerDeviceList(*bad));
+    QCOMPARE(m_page->model()->rowCount(), 0);
+
+    // The fixed list registers all three, in the line's group.
+    std::optional<teep::tam::DeviceCsv> good = m_page->readDeviceList(QDir(state).filePath(QStringLiteral("line-7.csv")));
+    QVERIFY(good.has_value());
+    QCOMPARE(good->errorCount(), 0);
+    {
+        teep::ui::DeviceListDialog preview(*good, QStringLiteral("line-7.csv"), m_window.get());
+        QVERIFY(preview.registerButton()->isEnabled());
+        QCOMPARE(preview.registerButton()->text(), QStringLiteral("&Register 3 Device(s)"));
+        preview.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&preview));
+        if (qEnvironmentVariableIsSet("TEEP_SCREENSHOT_DIR"))
+            preview.grab().save(qEnvironmentVariable("TEEP_SCREENSHOT_DIR") + QStringLiteral("/device-list-ready.png"));
+    }
+    QVERIFY(m_page->registerDeviceList(*good));
+    m_page->reload();
+    QCOMPARE(m_page->model()->rowCount(), 3);
+    // Opening the same list again: every line is now "registered already".
+    QCOMPARE(m_page->readDeviceList(QDir(state).filePath(QStringLiteral("line-7.csv")))->errorCount(), 3);
+
+    // Registered devices only: the line's devices provision; a stranger is refused.
+    teep::tam::DeviceRegistry registry(m_window->database().connection(), teep::SystemClock::instance(), QStringLiteral("test"));
+    QVERIFY(registry.setAdmission(teep::tam::Admission::RegisteredOnly).ok());
+    QVERIFY(m_page->startListener());
+    QNetworkAccessManager network;
+    int provisioned = 0;
+    for (const QString &name : names + QStringList{QStringLiteral("stranger")}) {
+        auto device = teep::sim::SimDevice::create(name, material.value(), {}, QUrl(m_window->tamHost().uri()), {}, network, state,
+                                                   teep::SystemClock::instance(), teep::sim::SimProfile::Teep);
+        QVERIFY(device.ok());
+        std::optional<teep::sim::DeviceOutcome> outcome;
+        connect(device.value().get(), &teep::sim::SimDevice::finished, this, [&outcome](const teep::sim::DeviceOutcome &o) { outcome = o; });
+        device.value()->start();
+        QTRY_VERIFY_WITH_TIMEOUT(outcome.has_value(), 20000);
+        if (outcome->installed == QStringList{QStringLiteral("acme-wallet v2"), QStringLiteral("globex-drm v1")})
+            ++provisioned;
+        else
+            QCOMPARE(name, QStringLiteral("stranger"));
+    }
+    QCOMPARE(provisioned, 3);
+    m_page->reload();
+    QCOMPARE(m_page->model()->rowCount(), 3); // the stranger was not recorded
 }
 
 QTEST_MAIN(TestDevicesView)

@@ -1,12 +1,15 @@
 #include "devices/devicespage.h"
 
+#include "common/files.h"
 #include "common/operation.h"
+#include "devices/devicelistdialog.h"
 #include "devices/listenersettingsdialog.h"
 #include "models/fleetmodel.h"
 #include "statecolors.h"
 #include "sim/devicecrowd.h"
 #include "store/database.h"
 #include "demo/demosetup.h"
+#include "tam/deviceregistry.h"
 #include "tam/tamidentity.h"
 #include "workspace.h"
 
@@ -180,7 +183,14 @@ DevicesPage::DevicesPage(Workspace &workspace, tam::TamHost &host, QWidget *pare
 
     layout->addWidget(listener);
     layout->addWidget(demo);
-    layout->addWidget(m_filter);
+    auto *registerList = new QPushButton(tr("&Register Devices from a List..."), this);
+    registerList->setObjectName(QStringLiteral("devices-register-list"));
+    registerList->setToolTip(tr("Register TEEP devices before they connect, from a CSV file: name,agent-key-file[,group[,profile]] per line"));
+    connect(registerList, &QPushButton::clicked, this, &DevicesPage::askRegisterFromList);
+    auto *filterRow = new QHBoxLayout;
+    filterRow->addWidget(m_filter, 1);
+    filterRow->addWidget(registerList);
+    layout->addLayout(filterRow);
     layout->addWidget(split, 1);
 
     m_logTimer = new QTimer(this);
@@ -449,6 +459,57 @@ void DevicesPage::logEvent(const tam::SessionEvent &event, const QString &time)
         // The fleet reloads with every view, at most four times a second (the main window).
         log(time + QLatin1String("  session ") + session + QLatin1Char(' ') + event.device + QLatin1String(" closed: ") + event.summary);
     }
+}
+
+std::optional<tam::DeviceCsv> DevicesPage::readDeviceList(const QString &path)
+{
+    const auto list = runOffThread(this, tr("Reading %1...").arg(QFileInfo(path).fileName()), m_workspace.database().path(),
+                                   [&](OperationContext &context) -> Result<tam::DeviceCsv> {
+                                       const Result<QByteArray> bytes = readLocalFile(path, tam::kMaxDeviceCsvBytes);
+                                       if (!bytes)
+                                           return bytes.error();
+                                       const tam::DeviceRegistry registry(context.database.connection(), m_workspace.clock(), m_workspace.actor());
+                                       const Result<QStringList> known = registry.deviceNames(1000000);
+                                       if (!known)
+                                           return known.error();
+                                       return tam::readDeviceCsv(bytes.value(), QFileInfo(path).absolutePath(),
+                                                                 QSet<QString>(known.value().cbegin(), known.value().cend()));
+                                   });
+    if (!list) {
+        m_workspace.prompts().error(this, tr("Device List Not Read"), list.error().toString());
+        return std::nullopt;
+    }
+    return list.value();
+}
+
+bool DevicesPage::registerDeviceList(const tam::DeviceCsv &list)
+{
+    if (list.errorCount() > 0)
+        return false;
+    const Status registered = runOffThread(this, tr("Registering %n device(s)...", nullptr, int(list.rows.size())), m_workspace.database().path(),
+                                           [&](OperationContext &context) {
+                                               tam::DeviceRegistry registry(context.database.connection(), m_workspace.clock(), m_workspace.actor());
+                                               return registry.registerAgents(list.devices());
+                                           });
+    if (!registered) {
+        m_workspace.prompts().error(this, tr("Devices Not Registered"), registered.error().message);
+        return false;
+    }
+    m_workspace.notifyChanged();
+    return true;
+}
+
+void DevicesPage::askRegisterFromList()
+{
+    const QStringList files = m_workspace.prompts().openFiles(this, tr("Register Devices from a List"), tr("Device lists (*.csv *.txt);;All files (*)"));
+    if (files.isEmpty())
+        return;
+    const std::optional<tam::DeviceCsv> list = readDeviceList(files.first());
+    if (!list)
+        return;
+    DeviceListDialog preview(*list, QFileInfo(files.first()).fileName(), this);
+    if (preview.exec() == QDialog::Accepted)
+        registerDeviceList(*list);
 }
 
 void DevicesPage::showDetails()

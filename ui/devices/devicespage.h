@@ -1,5 +1,7 @@
 #pragma once
 
+#include "tam/devicecsv.h"
+
 #include "tam/tamhost.h"
 
 #include <QWidget>
@@ -48,6 +50,11 @@ public:
     // The listener's signature suites and attestation policy (a dialog); true when saved.
     bool editListenerSettings();
     bool setUpDemo();
+    // A factory's device list (name,agent-key-file[,group[,profile]]): read and checked off the
+    // window's thread, every line with its problem; then registered all together or not at all.
+    std::optional<tam::DeviceCsv> readDeviceList(const QString &path);
+    bool registerDeviceList(const tam::DeviceCsv &list);
+    void askRegisterFromList();
     // `teep`: TEEP agents (CBOR/COSE, EAT, SUIT); otherwise OTrP devices (JSON/JOSE, SDs). They
     // run on their own thread; demoDevicesFinished() tells when the last one is done.
     bool startDemoDevices(int count, bool teep = true);
