@@ -6,14 +6,17 @@
 #include "crypto/pkiformats.h"
 #include "protocol/otrp/tapackage.h"
 #include "store/database.h"
+#include "store/sql.h"
 #include "tam/catalog.h"
 #include "tam/devicecsv.h"
+#include "tam/provisioningreport.h"
 #include "tam/tapublisher.h"
 #include "tam/deviceregistry.h"
 #include "tam/fleetqueries.h"
 #include "tam/referencevalues.h"
 #include "tam/teepsettings.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
 
@@ -61,17 +64,25 @@ int runDevices(Context &context, const QStringList &arguments)
         "admission [attested|registered]\n"
         "                              show or set which devices are accepted: any whose TEE certificate\n"
         "                              verifies against a TEE root CA (default), or registered ones only\n"
+        "report [--group NAME] [--since UTC] [--until UTC] [--out FILE]\n"
+        "                              the provisioning record of a batch as CSV (stdout without --out): per device\n"
+        "                              and TEE, who registered it, its attestation, installed and refused TAs, last\n"
+        "                              contact and outcome; a batch is a group, a last-contact window, or both\n"
         "profile NAME standard|compatible\n"
         "                              what the TAM accepts from this device: the draft (default), or also\n"
         "                              deployed agents' forms (ES256/EdDSA signatures, older message forms)"));
-    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("list, add, import, attestation-policy, admission or profile"));
+    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("list, add, import, report, attestation-policy, admission or profile"));
     const QCommandLineOption teeCert(QStringLiteral("tee-cert"), QStringLiteral("The device's TEE certificate (PEM or DER)."), QStringLiteral("file"));
     const QCommandLineOption agentKey(QStringLiteral("agent-key"), QStringLiteral("The device's TEEP Agent public key (PEM or DER)."),
                                       QStringLiteral("file"));
     const QCommandLineOption group(QStringLiteral("group"), QStringLiteral("The device group to put it in (or whose policy to set)."), QStringLiteral("name"));
     const QCommandLineOption profile(QStringLiteral("profile"), QStringLiteral("standard (default) or compatible: also deployed agents' forms."),
                                      QStringLiteral("profile"), QStringLiteral("standard"));
-    parser.addOptions({teeCert, agentKey, group, profile});
+    const QCommandLineOption since(QStringLiteral("since"), QStringLiteral("report: last contact at or after this UTC time (2026-12-04T08:00:00Z)."),
+                                   QStringLiteral("time"));
+    const QCommandLineOption until(QStringLiteral("until"), QStringLiteral("report: last contact before this UTC time."), QStringLiteral("time"));
+    const QCommandLineOption out(QStringLiteral("out"), QStringLiteral("report: the CSV file to write (default: stdout)."), QStringLiteral("file"));
+    parser.addOptions({teeCert, agentKey, group, profile, since, until, out});
     if (const int code = parseCommand(parser, QStringLiteral("devices"), arguments, context); code >= 0)
         return code;
     const QStringList words = parser.positionalArguments();
@@ -103,6 +114,28 @@ int runDevices(Context &context, const QStringList &arguments)
             context.print({{"device", id.value()}, {"name", words[1].toStdString()}});
         else
             context.out << "registered " << words[1] << Qt::endl;
+        return kExitOk;
+    }
+    if (words.value(0) == QLatin1String("report")) {
+        if (words.size() != 1)
+            return context.usage(QStringLiteral("usage: teepctl devices report [--group NAME] [--since UTC] [--until UTC] [--out FILE]"));
+        QString bounds[2];
+        for (int i = 0; i < 2; ++i) {
+            const QCommandLineOption &option = i == 0 ? since : until;
+            if (!parser.isSet(option))
+                continue;
+            const QDateTime at = QDateTime::fromString(parser.value(option), Qt::ISODateWithMs);
+            if (!at.isValid())
+                return context.usage(QStringLiteral("--%1 takes a UTC time such as 2026-12-04T08:00:00Z").arg(option.names().first()));
+            bounds[i] = teep::store::isoUtc(at); // as the database stores times, so that they compare as text
+        }
+        const auto report = teep::tam::provisioningReport(opened.value()->connection(), {QString(), parser.value(group), bounds[0], bounds[1]});
+        if (!report)
+            return context.fail(report.error());
+        if (const teep::Status written = writeOutput(parser.value(out), teep::tam::reportCsv(report.value()), context.out); !written)
+            return context.fail(written.error());
+        if (parser.isSet(out))
+            context.err << "wrote " << report.value().size() << " row(s) to " << parser.value(out) << Qt::endl;
         return kExitOk;
     }
     if (words.value(0) == QLatin1String("import")) {

@@ -337,6 +337,22 @@ void TestServe::deployedAgentsAsTheReadmeSays()
     QVERIFY(teepctl({QStringLiteral("devices"), QStringLiteral("list")}).out.contains("attestation: identified, not attested"));
     server.terminate();
     QVERIFY(server.waitForFinished(10000));
+
+    // The line's provisioning record: one row per device with who registered it; a window that
+    // ends before the run holds none; a time that is not one is a usage error.
+    run = teepctl({QStringLiteral("devices"), QStringLiteral("report"), QStringLiteral("--group"), QStringLiteral("line-7")});
+    QVERIFY2(run.exitCode == 0, run.err.constData());
+    const QList<QByteArray> report = run.out.split('\n');
+    QCOMPARE(report.size(), 5); // header, three devices, the rest after the last CRLF
+    for (int i = 1; i <= 3; ++i) {
+        QVERIFY2(report.at(i).startsWith("unit-000"), report.at(i).constData());
+        QVERIFY2(report.at(i).contains(",line-7,registered,") && report.at(i).contains(",identified,") && report.at(i).contains("completed: "),
+                 report.at(i).constData());
+    }
+    run = teepctl({QStringLiteral("devices"), QStringLiteral("report"), QStringLiteral("--until"), QStringLiteral("2020-01-01T00:00:00Z")});
+    QCOMPARE(run.exitCode, 0);
+    QCOMPARE(run.out.count('\n'), 1); // the header alone
+    QCOMPARE(teepctl({QStringLiteral("devices"), QStringLiteral("report"), QStringLiteral("--since"), QStringLiteral("yesterday")}).exitCode, 64);
 }
 
 void TestServe::approvalQueueFromTheCommandLine()

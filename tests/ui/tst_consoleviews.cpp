@@ -5,6 +5,7 @@
 // shown from what the sessions stored. The audit verification runs off the UI thread.
 #include "attestation/attestationpage.h"
 #include "audit/auditlogpage.h"
+#include "common/csv.h"
 #include "common/files.h"
 #include "common/filteredtable.h"
 #include "common/operation.h"
@@ -455,8 +456,8 @@ void TestConsoleViews::auditLogOffTheUiThread()
     QVERIFY(count && count.value().next());
     QCOMPARE(lines.size() - 2, count.value().value(0).toInt()); // header, entries, the empty piece after the last CRLF
     QVERIFY(lines.first().startsWith("id,at,actor,action"));
-    QCOMPARE(ui::csvField(QStringLiteral("=cmd()")), QStringLiteral("'=cmd()"));
-    QCOMPARE(ui::csvField(QStringLiteral("a,\"b\"")), QStringLiteral("\"a,\"\"b\"\"\""));
+    QCOMPARE(csv::field(QStringLiteral("=cmd()")), QStringLiteral("'=cmd()"));
+    QCOMPARE(csv::field(QStringLiteral("a,\"b\"")), QStringLiteral("\"a,\"\"b\"\"\""));
 
     // A rewritten entry: the indicator says the chain is broken.
     {

@@ -535,6 +535,23 @@ void TestDevicesView::aFactoryListIsPreviewedRegisteredAndProvisioned()
     QCOMPARE(provisioned, 3);
     m_page->reload();
     QCOMPARE(m_page->model()->rowCount(), 3); // the stranger was not recorded
+
+    // The batch's report: the line's devices (the filter), one row each, with who registered them.
+    m_page->findChild<QLineEdit *>(QStringLiteral("devices-filter"))->setText(QStringLiteral("line7-"));
+    const QString reportPath = m_dir->path(QStringLiteral("line-7-report.csv"));
+    QVERIFY(m_page->exportReport(reportPath));
+    QFile reportFile(reportPath);
+    QVERIFY(reportFile.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = reportFile.readAll().split('\n');
+    QCOMPARE(lines.size(), 5); // header, three devices, the empty rest after the last CRLF
+    QVERIFY(lines.at(0).startsWith("device,serial,group,identity,registered_by,tee,"));
+    for (int i = 1; i <= 3; ++i) {
+        const QString line = QString::fromUtf8(lines.at(i));
+        QVERIFY2(line.startsWith(names.at(i - 1) + QLatin1Char(',')), qPrintable(line));
+        QVERIFY2(line.contains(QStringLiteral(",line-7,registered,") + m_window->workspace().actor() + QLatin1Char(',')), qPrintable(line));
+        QVERIFY2(line.contains(QStringLiteral(",acme-wallet v2; globex-drm v1,")), qPrintable(line));
+        QVERIFY2(line.contains(QStringLiteral(",completed: ")), qPrintable(line));
+    }
 }
 
 QTEST_MAIN(TestDevicesView)

@@ -2,6 +2,7 @@
 
 #include "store/auditcheckpoints.h"
 
+#include "common/csv.h"
 #include "common/filteredtable.h"
 #include "common/operation.h"
 #include "models/rowsmodel.h"
@@ -18,16 +19,6 @@
 #include <QVBoxLayout>
 
 namespace teep::ui {
-
-QString csvField(const QString &value)
-{
-    QString text = value;
-    if (!text.isEmpty() && QStringLiteral("=+-@").contains(text.front()))
-        text.prepend(QLatin1Char('\''));
-    if (text.contains(QLatin1Char(',')) || text.contains(QLatin1Char('"')) || text.contains(QLatin1Char('\n')) || text.contains(QLatin1Char('\r')))
-        return QLatin1Char('"') + QString(text).replace(QLatin1String("\""), QLatin1String("\"\"")) + QLatin1Char('"');
-    return text;
-}
 
 AuditLogPage::AuditLogPage(Workspace &workspace, QWidget *parent) : LazyPage(parent), m_workspace(workspace)
 {
@@ -187,9 +178,9 @@ void AuditLogPage::exportCsv(const QString &path)
                 cancelled = true;
                 return false;
             }
-            const QStringList fields{csvField(QString::number(entry.id)), csvField(entry.at),         csvField(entry.actor),
-                                     csvField(entry.action),              csvField(entry.objectType), csvField(entry.objectId),
-                                     csvField(entry.detailJson),          QString::fromLatin1(entry.entryHash.toHex())};
+            const QStringList fields{csv::field(QString::number(entry.id)), csv::field(entry.at),         csv::field(entry.actor),
+                                     csv::field(entry.action),              csv::field(entry.objectType), csv::field(entry.objectId),
+                                     csv::field(entry.detailJson),          QString::fromLatin1(entry.entryHash.toHex())};
             file.write(fields.join(QLatin1Char(',')).toUtf8() + "\r\n");
             if (++written % 1000 == 0)
                 context.progress(written, total.value());

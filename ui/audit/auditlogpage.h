@@ -51,8 +51,4 @@ private:
     Operation *m_running = nullptr;
 };
 
-// One CSV field (RFC 4180): quoted when it holds a comma, quote or line break; a leading = + - @
-// is prefixed with ' so that a spreadsheet does not run it as a formula.
-QString csvField(const QString &value);
-
 } // namespace teep::ui

@@ -10,6 +10,7 @@
 #include "store/database.h"
 #include "demo/demosetup.h"
 #include "tam/deviceregistry.h"
+#include "tam/provisioningreport.h"
 #include "tam/tamidentity.h"
 #include "workspace.h"
 
@@ -187,9 +188,20 @@ DevicesPage::DevicesPage(Workspace &workspace, tam::TamHost &host, QWidget *pare
     registerList->setObjectName(QStringLiteral("devices-register-list"));
     registerList->setToolTip(tr("Register TEEP devices before they connect, from a CSV file: name,agent-key-file[,group[,profile]] per line"));
     connect(registerList, &QPushButton::clicked, this, &DevicesPage::askRegisterFromList);
+    auto *report = new QPushButton(tr("E&xport Report..."), this);
+    report->setObjectName(QStringLiteral("devices-export-report"));
+    report->setToolTip(tr("The provisioning record of the devices the filter shows, as CSV: per device and TEE, who registered it, its "
+                          "attestation, installed and refused TAs, last contact and outcome"));
+    connect(report, &QPushButton::clicked, this, [this] {
+        const QString path = m_workspace.prompts().saveFile(this, tr("Export Provisioning Report"), QStringLiteral("provisioning-report.csv"),
+                                                            tr("CSV files (*.csv)"));
+        if (!path.isEmpty())
+            exportReport(path);
+    });
     auto *filterRow = new QHBoxLayout;
     filterRow->addWidget(m_filter, 1);
     filterRow->addWidget(registerList);
+    filterRow->addWidget(report);
     layout->addLayout(filterRow);
     layout->addWidget(split, 1);
 
@@ -496,6 +508,26 @@ bool DevicesPage::registerDeviceList(const tam::DeviceCsv &list)
         return false;
     }
     m_workspace.notifyChanged();
+    return true;
+}
+
+bool DevicesPage::exportReport(const QString &path)
+{
+    const tam::ReportScope scope{m_filter->text().trimmed(), QString(), QString(), QString()};
+    const Result<int> written = runOffThread(this, tr("Exporting the provisioning report..."), m_workspace.database().path(),
+                                             [&](OperationContext &context) -> Result<int> {
+                                                 const auto report = tam::provisioningReport(context.database.connection(), scope);
+                                                 if (!report)
+                                                     return report.error();
+                                                 if (const Status saved = writeLocalFile(path, tam::reportCsv(report.value())); !saved)
+                                                     return saved.error();
+                                                 return int(report.value().size());
+                                             });
+    if (!written) {
+        m_workspace.prompts().error(this, tr("Report Not Exported"), written.error().toString());
+        return false;
+    }
+    m_demoStatus->setText(tr("Report exported: %n row(s) in %1.", nullptr, written.value()).arg(QFileInfo(path).fileName()));
     return true;
 }
 

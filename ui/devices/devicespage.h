@@ -55,6 +55,9 @@ public:
     std::optional<tam::DeviceCsv> readDeviceList(const QString &path);
     bool registerDeviceList(const tam::DeviceCsv &list);
     void askRegisterFromList();
+    // The provisioning record of the devices the filter shows (all of them, not only the loaded
+    // page), as CSV: tam/provisioningreport.
+    bool exportReport(const QString &path);
     // `teep`: TEEP agents (CBOR/COSE, EAT, SUIT); otherwise OTrP devices (JSON/JOSE, SDs). They
     // run on their own thread; demoDevicesFinished() tells when the last one is done.
     bool startDemoDevices(int count, bool teep = true);
