@@ -47,8 +47,13 @@ public:
                 return oneLine;
             return QStringLiteral("[\n") + inner + items.join(QStringLiteral(",\n") + inner) + QLatin1Char('\n') + pad + QLatin1Char(']');
         }
-        if (value.isTag())
+        if (value.isTag()) {
+            // A COSE_Sign1 inside a message (an EAT in a QueryResponse, a SUIT authentication
+            // block): its parts get names in the path, so a namer can tell headers from payload.
+            if (value.tag() == QCborKnownTags::COSE_Sign1 && value.taggedValue().isArray() && value.taggedValue().toArray().size() == 4)
+                return QStringLiteral("18(%1)").arg(printCoseSign1(value.taggedValue().toArray(), indent, path, depth + 1));
             return QStringLiteral("%1(%2)").arg(quint64(value.tag())).arg(print(value.taggedValue(), indent, path, depth + 1));
+        }
         if (value.isByteArray()) {
             const QByteArray bytes = value.toByteArray();
             // A byte string holding one whole CBOR array, map or tag is shown decoded.
@@ -67,6 +72,17 @@ public:
     }
 
 private:
+    QString printCoseSign1(const QCborArray &parts, int indent, const QStringList &path, int depth)
+    {
+        static const char *const names[] = {"COSE_Sign1 protected", "COSE_Sign1 unprotected", "COSE_Sign1 payload", "COSE_Sign1 signature"};
+        const QString pad(indent * 2, QLatin1Char(' '));
+        const QString inner((indent + 1) * 2, QLatin1Char(' '));
+        QStringList items;
+        for (qsizetype i = 0; i < 4; ++i)
+            items << print(parts.at(i), indent + 1, path + QStringList{QLatin1String(names[i])}, depth + 1);
+        return QStringLiteral("[\n") + inner + items.join(QStringLiteral(",\n") + inner) + QLatin1Char('\n') + pad + QLatin1Char(']');
+    }
+
     const KeyNamer &m_namer;
 };
 

@@ -18,8 +18,18 @@ namespace teep::protocol {
 
 namespace {
 
+QString eatNamer(const QCborValue &key, const QStringList &path);
+std::optional<QString> coseSign1Namer(const QCborValue &key, const QStringList &path, const KeyNamer &payloadNamer);
+
 QString teepNamer(const QCborValue &key, const QStringList &path)
 {
+    // The evidence in a QueryResponse: a signed EAT (COSE_Sign1) or the claims alone.
+    if (const qsizetype at = path.indexOf(QStringLiteral("attestation-payload")); at >= 0) {
+        const QStringList inner = path.mid(at + 1);
+        if (const std::optional<QString> named = coseSign1Namer(key, inner, eatNamer))
+            return *named;
+        return eatNamer(key, inner);
+    }
     if (!key.isInteger())
         return {};
     // The options map, and the entries of requested-tc-list, use TEEP labels; tc-list entries are
@@ -43,19 +53,79 @@ QString teepNamer(const QCborValue &key, const QStringList &path)
 
 QString coseNamer(const QCborValue &key, const QStringList &)
 {
-    static const QStringList names = {QString(), QStringLiteral("alg"), QStringLiteral("crit"), QStringLiteral("content type"),
-                                      QStringLiteral("kid")};
-    const qint64 label = key.toInteger(-1);
-    return label > 0 && label < names.size() ? names[label] : QString();
+    switch (key.toInteger(0)) {
+    case 1:
+        return QStringLiteral("alg");
+    case 2:
+        return QStringLiteral("crit");
+    case 3:
+        return QStringLiteral("content type");
+    case 4:
+        return QStringLiteral("kid");
+    case 32:
+        return QStringLiteral("x5bag");
+    case 33:
+        return QStringLiteral("x5chain");
+    case 34:
+        return QStringLiteral("x5t");
+    default:
+        return {};
+    }
 }
 
+// COSE_Key (RFC 9052 7, RFC 9053 7.1) as an EAT's cnf carries it.
+QString coseKeyNamer(const QCborValue &key)
+{
+    switch (key.toInteger(0)) {
+    case 1:
+        return QStringLiteral("kty");
+    case 2:
+        return QStringLiteral("kid");
+    case 3:
+        return QStringLiteral("alg");
+    case -1:
+        return QStringLiteral("crv");
+    case -2:
+        return QStringLiteral("x");
+    case -3:
+        return QStringLiteral("y");
+    default:
+        return {};
+    }
+}
+
+// EAT claims (RFC 9711) at the top, the confirmation key inside cnf (RFC 8747).
 QString eatNamer(const QCborValue &key, const QStringList &path)
 {
-    return key.isInteger() && path.isEmpty() ? attestation::claimName(key.toInteger()) : QString();
+    if (!key.isInteger())
+        return {};
+    if (path.isEmpty())
+        return attestation::claimName(key.toInteger());
+    if (path.last() == QLatin1String("cnf"))
+        return key.toInteger() == 1 ? QStringLiteral("COSE_Key") : QString();
+    if (path.last() == QLatin1String("COSE_Key"))
+        return coseKeyNamer(key);
+    return {};
+}
+
+// Inside a COSE_Sign1 nested in a message: its headers by COSE's labels, its payload by
+// `payloadNamer` (with the path restarting at the payload). Empty when `path` is not inside one.
+std::optional<QString> coseSign1Namer(const QCborValue &key, const QStringList &path, const KeyNamer &payloadNamer)
+{
+    for (qsizetype i = path.size() - 1; i >= 0; --i) {
+        if (!path[i].startsWith(QLatin1String("COSE_Sign1 ")))
+            continue;
+        if (path[i] == QLatin1String("COSE_Sign1 payload"))
+            return payloadNamer ? payloadNamer(key, path.mid(i + 1)) : QString();
+        return i == path.size() - 1 ? coseNamer(key, {}) : QString();
+    }
+    return std::nullopt;
 }
 
 QString suitNamer(const QCborValue &key, const QStringList &path)
 {
+    if (const std::optional<QString> named = coseSign1Namer(key, path, {})) // the authentication block's signature
+        return *named;
     if (!key.isInteger())
         return key.isString() ? QStringLiteral("integrated payload") : QString();
     const qint64 k = key.toInteger();

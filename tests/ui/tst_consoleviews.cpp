@@ -285,6 +285,9 @@ void TestConsoleViews::attestationSteps()
     QVERIFY(names.contains(QStringLiteral("QueryResponse signature")));
     auto *evidence = page->findChild<QPlainTextEdit *>(QStringLiteral("attestation-evidence"));
     QVERIFY2(evidence->toPlainText().contains(QStringLiteral("QueryResponse")), qPrintable(evidence->toPlainText().left(300)));
+    // The EAT inside is named, claim by claim, for a class: its COSE headers, claims and cnf key.
+    for (const char *name : {"33 / x5chain /", "10 / eat_nonce /", "256 / ueid /", "258 / oemid /", "8 / cnf /", "1 / COSE_Key /", "-1 / crv /"})
+        QVERIFY2(evidence->toPlainText().contains(QLatin1String(name)), name);
     QVERIFY(page->findChild<QTreeWidget *>(QStringLiteral("attestation-history"))->topLevelItemCount() >= 2);
     screenshot(QStringLiteral("attestation"));
     page->table()->filter()->clear();
