@@ -70,7 +70,7 @@ void TestConsoleStall::provisioningNeverStallsTheFleetFilter()
     QTimer typist;
     connect(&typist, &QTimer::timeout, this, [&] {
         if (filter->text().size() == typed.size()) {
-            narrowedTo = table->model()->rowCount();
+            narrowedTo = std::max(narrowedTo, table->model()->rowCount());
             filter->clear();
         } else {
             QTest::keyClick(filter, typed.at(filter->text().size()).toLatin1());
@@ -94,6 +94,9 @@ void TestConsoleStall::provisioningNeverStallsTheFleetFilter()
         sinceLastTick.restart(); // the test's own picture is not the console's stall
     }
     QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 240000);
+    // On a fast machine the fleet can be complete before the operator finished typing a name
+    // that matches: the operator goes on until a typed name has matched, the pulse still measured.
+    QTRY_VERIFY_WITH_TIMEOUT(narrowedTo > 0, 10000);
     ticker.stop();
     typist.stop();
 
@@ -102,8 +105,9 @@ void TestConsoleStall::provisioningNeverStallsTheFleetFilter()
     qInfo("GUI thread: %d ticks, longest stall %lld ms, %d keystrokes", ticks, longestStall, keystrokes);
     QVERIFY2(longestStall < kMaxStallMs, qPrintable(QStringLiteral("the GUI thread stalled %1 ms").arg(longestStall)));
     QVERIFY(keystrokes > 10);
-    // The filter answered while the fleet grew: "teep-1" matched devices (teep-001, teep-100...).
+    // The filter answered: "teep-1" matched devices (teep-100 ... teep-199).
     QVERIFY(narrowedTo > 0);
+    QVERIFY(narrowedTo <= 100);
     filter->clear();
     teep::ui::FleetModel *fleet = page->model();
     while (fleet->canFetchMore({})) // the view loads a page at a time as it scrolls
