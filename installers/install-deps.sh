@@ -8,11 +8,12 @@ packages=(
     cmake ninja-build g++ clang libclang-rt-14-dev pkg-config
     # Qt 6 (Charts needs libqt6opengl6-dev; the TAM's HTTP is our own, on QtNetwork)
     qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev
-    qt6-charts-dev libqt6sql6-sqlite libgl-dev
+    qt6-charts-dev libqt6sql6-sqlite libqt6sql6-psql libgl-dev
     # libraries of core/
     libssl-dev nlohmann-json3-dev
-    # tests: offscreen/X11 GUI runs, independent CBOR decoder, database inspection
-    xvfb xauth python3-cbor2 python3-cryptography sqlite3 openssl xxd
+    # tests: offscreen/X11 GUI runs, independent CBOR decoder, database inspection, the
+    # throw-away PostgreSQL server the _pg tests run on (tests/support/postgres.sh)
+    xvfb xauth python3-cbor2 python3-cryptography sqlite3 openssl xxd postgresql
     # packaging: cpack -G DEB and its checks
     dpkg-dev file help2man desktop-file-utils appstream
 )

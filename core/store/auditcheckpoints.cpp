@@ -118,11 +118,11 @@ Result<AuditCheckpoint> AuditCheckpoints::make(QSqlDatabase db, KeyStore &keys, 
     if (!signature)
         return signature.error();
     checkpoint.signature = signature.value();
-    auto inserted = run(db, QStringLiteral("INSERT INTO audit_checkpoints (at, entries, head_id, head_hash, key_spki, signature) VALUES (?, ?, ?, ?, ?, ?)"),
+    auto inserted = insertReturningId(db, QStringLiteral("INSERT INTO audit_checkpoints (at, entries, head_id, head_hash, key_spki, signature) VALUES (?, ?, ?, ?, ?, ?)"),
                         {checkpoint.at, checkpoint.entries, checkpoint.headId, checkpoint.headHash, checkpoint.keySpki, checkpoint.signature});
     if (!inserted)
         return inserted.error();
-    checkpoint.id = inserted.value().lastInsertId().toLongLong();
+    checkpoint.id = inserted.value();
     if (const Status committed = transaction.commit(); !committed)
         return committed.error();
     return checkpoint;

@@ -4,12 +4,18 @@
 #include "store/sql.h"
 #include "store/transaction.h"
 
+#include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlQuery>
 
 #include <nlohmann/json.hpp>
 
 namespace teep::store {
+
+namespace {
+// The key of the advisory lock under which the chain's head is extended ("TEEPhead").
+constexpr qint64 kAuditHeadLock = 0x5445455068656164;
+} // namespace
 
 QString operatorActor(const QString &program)
 {
@@ -37,6 +43,13 @@ Status AuditLog::append(QSqlDatabase db, const Clock &clock, const QString &acto
                         const QString &objectType, const QString &objectId, const nlohmann::json &detail)
 {
     QByteArray prevHash;
+    // Several servers on one PostgreSQL database: the head is read and extended under a lock held
+    // until the transaction ends, so two writers cannot both chain to the same entry. (SQLite has
+    // one writer at a time already.)
+    if (db.driver() && db.driver()->dbmsType() == QSqlDriver::PostgreSQL) {
+        if (auto locked = run(db, QStringLiteral("SELECT pg_advisory_xact_lock(%1)").arg(kAuditHeadLock)); !locked)
+            return Error{QStringLiteral("audit.write"), locked.error().message};
+    }
     {
         auto last = run(db, QStringLiteral("SELECT entry_hash FROM audit_log ORDER BY id DESC LIMIT 1"));
         if (!last)
@@ -90,7 +103,8 @@ Result<qint64> AuditLog::count(QSqlDatabase db)
 Status AuditLog::forEach(QSqlDatabase db, const std::function<bool(const AuditEntry &entry)> &each)
 {
     QSqlQuery query(db);
-    query.setForwardOnly(true);
+    // Streamed on SQLite; on PostgreSQL streaming would end at the first query `each` runs.
+    query.setForwardOnly(db.driver() && db.driver()->dbmsType() != QSqlDriver::PostgreSQL);
     if (!query.exec(QStringLiteral("SELECT id, at, actor, action, object_type, object_id, detail_json, prev_hash, entry_hash FROM audit_log ORDER BY id")))
         return Error{QStringLiteral("audit.read"), query.lastError().text()};
     while (query.next()) {

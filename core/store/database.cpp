@@ -3,6 +3,7 @@
 #include "common/logging.h"
 #include "store/migrations.h"
 #include "store/migrator.h"
+#include "store/postgresdatabase.h"
 #include "store/sqlitefile.h"
 
 #include <QAtomicInteger>
@@ -14,15 +15,16 @@
 
 namespace teep::store {
 
-namespace {
-
-constexpr int kBusyTimeoutMs = 5000;
-
-QString newConnectionName(const QString &purpose)
+QString Database::newConnectionName(const QString &purpose)
 {
     static QAtomicInteger<quint64> counter;
     return QStringLiteral("teep-store-%1-%2").arg(purpose).arg(counter.fetchAndAddRelaxed(1));
 }
+
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
+
 
 // Removes a QSqlDatabase connection once no QSqlDatabase handle to it is left in scope.
 class ScopedConnection
@@ -52,7 +54,7 @@ Status inspectExisting(const QString &path, int latestVersion)
     const QString name = hasWal ? path
                                 : QUrl::fromLocalFile(path).toString(QUrl::FullyEncoded) +
                                       QStringLiteral("?mode=ro&immutable=1");
-    ScopedConnection scoped(newConnectionName(QStringLiteral("inspect")), name,
+    ScopedConnection scoped(Database::newConnectionName(QStringLiteral("inspect")), name,
                             hasWal ? QStringLiteral("QSQLITE_OPEN_READONLY")
                                    : QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_OPEN_URI"));
     QSqlDatabase db = scoped.db();
@@ -114,8 +116,8 @@ Status execPragma(QSqlDatabase &db, const QString &pragma, QString *answer = nul
 
 } // namespace
 
-Database::Database(QString path, QString connectionName)
-    : m_path(std::move(path)), m_connectionName(std::move(connectionName))
+Database::Database(QString path, QString connectionName, Engine engine)
+    : m_path(std::move(path)), m_connectionName(std::move(connectionName)), m_engine(engine)
 {
 }
 
@@ -136,13 +138,16 @@ QSqlDatabase Database::connection() const
 Result<qint64> Database::dataVersion() const
 {
     QSqlQuery query(connection());
-    if (!query.exec(QStringLiteral("PRAGMA data_version")) || !query.next())
+    const QString sql = m_engine == Engine::Postgres ? QStringLiteral("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM teep_data_version") : QStringLiteral("PRAGMA data_version");
+    if (!query.exec(sql) || !query.next())
         return Error{QStringLiteral("store.sql"), query.lastError().text(), m_path};
     return query.value(0).toLongLong();
 }
 
 Status checkServable(QSqlDatabase db)
 {
+    if (engineOf(db) == Engine::Postgres)
+        return checkPostgresServable(db);
     QSqlQuery check(db);
     if (!check.exec(QStringLiteral("PRAGMA quick_check(1)")) || !check.next())
         return Error{QStringLiteral("store.corrupt"), QStringLiteral("cannot be checked: %1").arg(check.lastError().text()), db.databaseName()};
@@ -163,9 +168,18 @@ Result<std::unique_ptr<Database>> Database::open(const QString &path)
     return open(path, schemaMigrations());
 }
 
-Result<std::unique_ptr<Database>> Database::open(const QString &path, const MigrationList &migrations)
+Result<std::unique_ptr<Database>> Database::open(const QString &location, const MigrationList &migrations)
 {
-    const QString absolute = QFileInfo(path).absoluteFilePath();
+    const Result<Location> parsed = parseLocation(location);
+    if (!parsed)
+        return parsed.error();
+    if (parsed.value().engine == Engine::Postgres)
+        return openPostgres(parsed.value(), migrations);
+    return openSqlite(parsed.value().path, migrations);
+}
+
+Result<std::unique_ptr<Database>> Database::openSqlite(const QString &absolute, const MigrationList &migrations)
+{
     const Result<FileKind> kind = probeDatabaseFile(absolute);
     if (!kind)
         return kind.error();
@@ -184,7 +198,7 @@ Result<std::unique_ptr<Database>> Database::open(const QString &path, const Migr
     }
 
     std::unique_ptr<Database> database(
-        new Database(absolute, newConnectionName(QStringLiteral("main"))));
+        new Database(absolute, newConnectionName(QStringLiteral("main")), Engine::Sqlite));
     QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), database->m_connectionName);
     db.setDatabaseName(absolute);
     db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(kBusyTimeoutMs));

@@ -80,7 +80,7 @@ Result<qint64> KeyStore::store(const crypto::Key &key, const QString &label, con
     }
     QSqlQuery query(m_db);
     query.prepare(QStringLiteral("INSERT INTO private_keys (label, algorithm, public_key_spki, pkcs8, protection, created_at) "
-                                 "VALUES (?, ?, ?, ?, ?, ?)"));
+                                 "VALUES (?, ?, ?, ?, ?, ?) RETURNING id"));
     query.addBindValue(label);
     query.addBindValue(key.description());
     query.addBindValue(key.publicKeyDer());
@@ -89,7 +89,7 @@ Result<qint64> KeyStore::store(const crypto::Key &key, const QString &label, con
     query.addBindValue(timestamp(clock));
     if (!query.exec())
         return Error{QStringLiteral("keys.write"), query.lastError().text()};
-    return query.lastInsertId().toLongLong();
+    return returnedId(query);
 }
 
 Result<crypto::Key> KeyStore::load(qint64 id) const

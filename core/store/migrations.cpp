@@ -2,8 +2,8 @@
 
 // Conventions for every step:
 // - Portable SQL: INTEGER, TEXT, BLOB, CHECK, REFERENCES; timestamps are UTC ISO 8601 TEXT set by
-//   the application (they sort as text), so the later PostgreSQL backend maps types, not logic.
-// - Anything SQLite-specific (the audit log's triggers) is marked as such.
+//   the application (they sort as text), so PostgreSQL maps types, not logic (postgresDialect()).
+// - Where the engines differ (triggers), MigrationStatement::perEngine spells out both.
 // - Released steps are never edited. Add a step.
 
 namespace teep::store {
@@ -185,11 +185,18 @@ Migration initialSchema()
             detail_json TEXT,
             prev_hash BLOB,
             entry_hash BLOB NOT NULL))"),
-        // SQLite-specific: refuse UPDATE and DELETE on the audit log at the database level.
-        QStringLiteral(R"(CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        // Refuse UPDATE and DELETE (and on PostgreSQL TRUNCATE) on the audit log at the database
+        // level, each engine in its own trigger language.
+        MigrationStatement::perEngine(QStringLiteral(R"(CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END)"),
-        QStringLiteral(R"(CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+                                      QStringLiteral(R"(CREATE FUNCTION teep_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'integrity_constraint_violation'; END $$)")),
+        MigrationStatement::perEngine(QStringLiteral(R"(CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END)"),
+                                      QStringLiteral("CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log "
+                                                     "FOR EACH ROW EXECUTE FUNCTION teep_append_only('the audit log is append-only')")),
+        MigrationStatement::postgresOnly(QStringLiteral("CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
+                                                        "FOR EACH STATEMENT EXECUTE FUNCTION teep_append_only('the audit log is append-only')")),
 
         QStringLiteral(R"(CREATE TABLE settings (
             key TEXT PRIMARY KEY,
@@ -312,6 +319,9 @@ Migration deployedAgents()
         QStringLiteral("INSERT INTO attestation_results_v7 SELECT id, tee_id, session_id, tier, checks_json, evidence, verified_at FROM attestation_results"),
         QStringLiteral("DROP TABLE attestation_results"),
         QStringLiteral("ALTER TABLE attestation_results_v7 RENAME TO attestation_results"),
+        // The copied ids were given explicitly: PostgreSQL's identity must continue after them.
+        MigrationStatement::postgresOnly(QStringLiteral("SELECT setval(pg_get_serial_sequence('attestation_results', 'id'), "
+                                                        "COALESCE(MAX(id), 0) + 1, false) FROM attestation_results")),
         QStringLiteral("CREATE INDEX attestation_by_tee ON attestation_results (tee_id, verified_at)"),
         QStringLiteral("ALTER TABLE device_groups ADD COLUMN attestation_policy TEXT "
                        "CHECK (attestation_policy IS NULL OR attestation_policy IN ('evidence', 'registered-key', 'passport'))"),
@@ -353,10 +363,14 @@ Migration auditCheckpoints()
             head_hash BLOB,
             key_spki BLOB NOT NULL,
             signature BLOB NOT NULL))"),
-        QStringLiteral(R"(CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+        MigrationStatement::perEngine(QStringLiteral(R"(CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
             BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END)"),
-        QStringLiteral(R"(CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+                                      QStringLiteral("CREATE TRIGGER audit_checkpoints_no_change BEFORE UPDATE OR DELETE ON audit_checkpoints "
+                                                     "FOR EACH ROW EXECUTE FUNCTION teep_append_only('audit checkpoints are append-only')")),
+        MigrationStatement::perEngine(QStringLiteral(R"(CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
             BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END)"),
+                                      QStringLiteral("CREATE TRIGGER audit_checkpoints_no_truncate BEFORE TRUNCATE ON audit_checkpoints "
+                                                     "FOR EACH STATEMENT EXECUTE FUNCTION teep_append_only('audit checkpoints are append-only')")),
     }};
 }
 
@@ -382,13 +396,36 @@ Migration foreignKeyIndexes()
     }};
 }
 
+// Several consoles and servers on one PostgreSQL database: every committed change moves a
+// counter that each console polls (what SQLite's PRAGMA data_version is on a file) and announces
+// itself on the channel teep_changes, naming the table, for consoles that LISTEN. Statement-level
+// triggers: one bump per statement, however many rows it touches. SQLite needs nothing.
+Migration changeAnnouncements()
+{
+    static const char *const tables[] = {
+        "private_keys",     "tam_identities",    "trust_anchors",  "service_providers", "sp_certificates", "device_groups",
+        "devices",          "tees",              "security_domains", "trusted_apps",    "ta_versions",     "installations",
+        "sessions",         "session_messages",  "attestation_results", "audit_log",    "settings",        "assignments",
+        "reference_values", "request_policies",  "ta_requests",    "audit_checkpoints"};
+    QList<MigrationStatement> statements{
+        MigrationStatement::postgresOnly(QStringLiteral("CREATE SEQUENCE teep_data_version")),
+        MigrationStatement::postgresOnly(QStringLiteral(R"(CREATE FUNCTION teep_announce_change() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN PERFORM nextval('teep_data_version'); PERFORM pg_notify('teep_changes', TG_TABLE_NAME); RETURN NULL; END $$)")),
+    };
+    for (const char *table : tables)
+        statements << MigrationStatement::postgresOnly(QStringLiteral("CREATE TRIGGER %1_announce AFTER INSERT OR UPDATE OR DELETE ON %1 "
+                                                                      "FOR EACH STATEMENT EXECUTE FUNCTION teep_announce_change()")
+                                                           .arg(QLatin1String(table)));
+    return {11, QStringLiteral("changes announced to other consoles (PostgreSQL)"), statements};
+}
+
 } // namespace
 
 const MigrationList &schemaMigrations()
 {
     static const MigrationList migrations{initialSchema(),    fleetIndexes(),     assignments(),  referenceValues(), taRequests(),
                                           fleetFilterIndex(), deployedAgents(), refusedSignatures(),  auditCheckpoints(),
-                                          foreignKeyIndexes()};
+                                          foreignKeyIndexes(), changeAnnouncements()};
     return migrations;
 }
 

@@ -4,6 +4,7 @@
 #include "store/transaction.h"
 
 #include <QDateTime>
+#include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlQuery>
 
@@ -16,6 +17,9 @@ const QString kCreateVersionTable = QStringLiteral(
     " version INTEGER PRIMARY KEY,"
     " description TEXT NOT NULL,"
     " applied_at TEXT NOT NULL)");
+
+// The key of the advisory lock that serialises migrations on PostgreSQL ("TEEPmigr").
+constexpr qint64 kMigrationLock = 0x544545506d696772;
 
 Error sqlError(const QString &code, const QString &what, const QSqlError &error)
 {
@@ -37,11 +41,20 @@ Status checkNumbering(const MigrationList &migrations)
 
 } // namespace
 
+Engine engineOf(const QSqlDatabase &db)
+{
+    return db.driver() && db.driver()->dbmsType() == QSqlDriver::PostgreSQL ? Engine::Postgres : Engine::Sqlite;
+}
+
 Result<int> readSchemaVersion(const QSqlDatabase &db)
 {
     QSqlQuery query(db);
-    if (!query.exec(QStringLiteral(
-            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")))
+    // Both engines' catalogs through one question (sqlite_master, PostgreSQL's search path).
+    const QString probe = engineOf(db) == Engine::Postgres
+                              ? QStringLiteral("SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE tablename = 'schema_migrations' "
+                                               "AND schemaname = ANY (current_schemas(false))")
+                              : QStringLiteral("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'");
+    if (!query.exec(probe))
         return sqlError(QStringLiteral("store.unreadable"), QStringLiteral("cannot read the schema"),
                         query.lastError());
     if (!query.next() || query.value(0).toInt() == 0)
@@ -57,24 +70,37 @@ Result<int> migrate(QSqlDatabase &db, const MigrationList &migrations)
 {
     if (const Status numbering = checkNumbering(migrations); !numbering)
         return numbering.error();
+    const Engine engine = engineOf(db);
     Transaction transaction(db);
     if (const Status begun = transaction.begun(); !begun)
         return begun.error();
 
     QSqlQuery query(db);
+    // Two servers starting at once on one PostgreSQL database: the second waits here until the
+    // first has committed, then finds nothing left to do. (SQLite's writer lock does the same
+    // with the first write.)
+    if (engine == Engine::Postgres && !query.exec(QStringLiteral("SELECT pg_advisory_xact_lock(%1)").arg(kMigrationLock)))
+        return sqlError(QStringLiteral("store.migration-failed"), QStringLiteral("cannot take the migration lock"), query.lastError());
     if (!query.exec(kCreateVersionTable))
         return sqlError(QStringLiteral("store.migration-failed"),
                         QStringLiteral("cannot create the schema_migrations table"), query.lastError());
     const Result<int> current = readSchemaVersion(db);
     if (!current)
         return current.error();
+    if (current.value() > migrations.size())
+        return Error{QStringLiteral("store.schema-newer"),
+                     QStringLiteral("was written by a newer TEEP Console (schema version %1; this version understands up to %2). "
+                                    "Upgrade TEEP Console; nothing was changed.")
+                         .arg(current.value())
+                         .arg(migrations.size())};
 
     int applied = 0;
     for (const Migration &migration : migrations) {
         if (migration.version <= current.value())
             continue;
         for (qsizetype i = 0; i < migration.statements.size(); ++i) {
-            if (!query.exec(migration.statements[i]))
+            const QString sql = migration.statements[i].forEngine(engine);
+            if (!sql.isEmpty() && !query.exec(sql))
                 return sqlError(QStringLiteral("store.migration-failed"),
                                 QStringLiteral("migration %1 (%2) failed at statement %3; nothing "
                                                "was changed")

@@ -53,6 +53,14 @@ QString errorCode(QSqlDriver::DbmsType dbms, const QSqlError &error)
 
 Error sqlError(QSqlDriver::DbmsType dbms, const QSqlError &error)
 {
+    if (dbms == QSqlDriver::PostgreSQL) {
+        // The server's words without libpq's "ERROR:  " and Qt's "(SQLSTATE)" around them.
+        QString words = error.databaseText().trimmed();
+        if (words.startsWith(QLatin1String("ERROR:")))
+            words = words.mid(6).trimmed();
+        if (!words.isEmpty())
+            return Error{errorCode(dbms, error), words};
+    }
     return Error{errorCode(dbms, error), error.text()};
 }
 
@@ -136,14 +144,41 @@ void Query::giveBack()
     m_cache.clear();
 }
 
+namespace {
+// Qt's PostgreSQL driver prepares with SQL PREPARE, which takes only these statements; the rest
+// (BEGIN, COMMIT, SAVEPOINT, SET, LOCK...) runs as it is, without bound values.
+bool postgresCanPrepare(const QString &sql)
+{
+    const QStringView head = QStringView(sql).trimmed().left(7);
+    for (const QLatin1String keyword :
+         {QLatin1String("SELECT"), QLatin1String("INSERT"), QLatin1String("UPDATE"), QLatin1String("DELETE"), QLatin1String("WITH"), QLatin1String("VALUES")}) {
+        if (head.startsWith(keyword, Qt::CaseInsensitive))
+            return true;
+    }
+    return false;
+}
+} // namespace
+
 Result<Query> run(const QSqlDatabase &db, const QString &sql, const QVariantList &values)
 {
+    if (db.driver() && db.driver()->dbmsType() == QSqlDriver::PostgreSQL && !postgresCanPrepare(sql)) {
+        if (!values.isEmpty())
+            return Error{QStringLiteral("store.sql"), QStringLiteral("cannot bind values to: %1").arg(sql.left(40))};
+        QSqlQuery query(db);
+        if (!query.exec(sql))
+            return sqlError(query);
+        return Query(std::move(query), nullptr, StatementKey{});
+    }
     StatementCache *cache = StatementCache::of(db);
     StatementKey key{sql, cache ? size_t(qHash(sql)) : 0};
     std::optional<QSqlQuery> reused = cache ? cache->take(key) : std::nullopt;
     QSqlQuery query = reused ? std::move(*reused) : QSqlQuery(db);
     if (!reused) {
-        query.setForwardOnly(true);
+        // Forward-only reads SQLite rows as they are stepped. Qt's PostgreSQL driver would stream
+        // them in single-row mode, which allows one such query per connection and ends it when
+        // another query starts: nested reads (common here) need the whole result, fetched at once.
+        if (!db.driver() || db.driver()->dbmsType() != QSqlDriver::PostgreSQL)
+            query.setForwardOnly(true);
         if (!query.prepare(sql))
             return sqlError(query);
     }
@@ -165,6 +200,16 @@ QString isoUtc(const QDateTime &time)
     const int length = std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", date.year(), date.month(), date.day(), clock.hour(),
                                      clock.minute(), clock.second(), clock.msec());
     return QString::fromLatin1(text, length);
+}
+
+Result<qint64> insertReturningId(const QSqlDatabase &db, const QString &sql, const QVariantList &values)
+{
+    auto inserted = run(db, sql + QStringLiteral(" RETURNING id"), values);
+    if (!inserted)
+        return inserted.error();
+    if (!inserted.value().next())
+        return Error{QStringLiteral("store.sql"), QStringLiteral("the database returned no id for: %1").arg(sql.left(60))};
+    return inserted.value().value(0).toLongLong();
 }
 
 Result<QStringList> column(const QSqlDatabase &db, const QString &sql, const QVariantList &values)

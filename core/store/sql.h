@@ -67,6 +67,24 @@ private:
 // statement is prepared once per connection and reused (preparing costs more than most of our
 // statements take to run).
 Result<Query> run(const QSqlDatabase &db, const QString &sql, const QVariantList &values = {});
+// The engine's LIKE that ignores ASCII case, as SQLite's LIKE does: ILIKE on PostgreSQL.
+inline QString likeIgnoringCase(const QSqlDatabase &db)
+{
+    return db.driver() && db.driver()->dbmsType() == QSqlDriver::PostgreSQL ? QStringLiteral("ILIKE") : QStringLiteral("LIKE");
+}
+
+// Runs an INSERT of one row and returns the id the database gave it (`sql` gets RETURNING id).
+// Not lastInsertId(): on PostgreSQL that is lastval(), the last value of *any* sequence, and the
+// triggers that announce changes bump a sequence of their own.
+Result<qint64> insertReturningId(const QSqlDatabase &db, const QString &sql, const QVariantList &values = {});
+// The id an executed "INSERT ... RETURNING id" returned (0 if none). The statement is finished:
+// on SQLite an unfinished RETURNING keeps the transaction from committing.
+inline qint64 returnedId(QSqlQuery &query)
+{
+    const qint64 id = query.next() ? query.value(0).toLongLong() : 0;
+    query.finish();
+    return id;
+}
 // The first column of every row `sql` selects, as text (names to pick from).
 Result<QStringList> column(const QSqlDatabase &db, const QString &sql, const QVariantList &values = {});
 

@@ -133,7 +133,7 @@ Result<qint64> TrustAnchors::insert(const TrustAnchor &anchor)
 {
     QSqlQuery query(m_db);
     query.prepare(QStringLiteral("INSERT INTO trust_anchors (store, kind, label, subject, fingerprint_sha256, der, "
-                                 "not_before, not_after, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                 "not_before, not_after, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
     query.addBindValue(storeKey(anchor.store));
     query.addBindValue(anchor.isCertificate ? QStringLiteral("certificate") : QStringLiteral("public-key"));
     query.addBindValue(anchor.label);
@@ -145,7 +145,7 @@ Result<qint64> TrustAnchors::insert(const TrustAnchor &anchor)
     query.addBindValue(timestamp(m_clock));
     if (!query.exec())
         return sqlError(query);
-    const qint64 id = query.lastInsertId().toLongLong();
+    const qint64 id = returnedId(query);
     const Status audited = AuditLog::append(
         m_db, m_clock, m_actor, QStringLiteral("trust-anchor.added"), QStringLiteral("trust-anchor"),
         QString::number(id),

@@ -17,6 +17,7 @@
 
 namespace teep::tam {
 
+using store::insertReturningId;
 using store::run;
 
 QString targetKindName(TargetKind kind)
@@ -69,21 +70,21 @@ Result<TaVersion> Catalog::addSignedTa(const QString &spid, const QByteArray &si
         taId = found.value(0).toLongLong();
     } else {
         const QByteArray componentId = QCborValue(QCborArray{QCborValue(ta.taid.toUtf8())}).toCbor();
-        auto inserted = run(m_db, QStringLiteral("INSERT INTO trusted_apps (sp_id, name, component_id, description, created_at) VALUES (?, ?, ?, ?, ?)"),
+        auto inserted = insertReturningId(m_db, QStringLiteral("INSERT INTO trusted_apps (sp_id, name, component_id, description, created_at) VALUES (?, ?, ?, ?, ?)"),
                                   {sp.value().id, ta.taid, componentId, ta.taname, store::timestamp(m_clock)});
         if (!inserted)
             return inserted.error();
-        taId = inserted.value().lastInsertId().toLongLong();
+        taId = inserted.value();
     }
     const QString digest = QString::fromLatin1(crypto::sha256(ta.binary).toHex());
-    auto version = run(m_db, QStringLiteral("INSERT INTO ta_versions (ta_id, sequence_number, version_label, binary_sha256, binary_size, binary_data, created_at) "
+    auto version = insertReturningId(m_db, QStringLiteral("INSERT INTO ta_versions (ta_id, sequence_number, version_label, binary_sha256, binary_size, binary_data, created_at) "
                                                   "VALUES (?, ?, ?, ?, ?, ?, ?)"),
                              {taId, ta.version, ta.taname, digest, ta.binary.size(), signedTa, store::timestamp(m_clock)});
     if (!version)
         return version.error().code == QLatin1String("store.unique")
                    ? Error{QStringLiteral("catalog.duplicate"), QStringLiteral("TA '%1' already has version %2").arg(ta.taid).arg(ta.version)}
                    : version.error();
-    const qint64 versionId = version.value().lastInsertId().toLongLong();
+    const qint64 versionId = version.value();
     if (const Status audited = store::AuditLog::append(m_db, m_clock, m_actor, QStringLiteral("ta.version-added"), QStringLiteral("ta_version"),
                                                        QString::number(versionId),
                                                        {{"taid", ta.taid.toStdString()}, {"spid", spid.toStdString()},
@@ -212,14 +213,14 @@ Result<Assignment> Catalog::assign(const QString &taid, TargetKind kind, const Q
             return group.error();
         groupId = group.value();
     }
-    auto inserted = run(m_db, QStringLiteral("INSERT INTO assignments (ta_id, target_kind, device_id, group_id, sequence_number, allow_rollback, created_at) "
+    auto inserted = insertReturningId(m_db, QStringLiteral("INSERT INTO assignments (ta_id, target_kind, device_id, group_id, sequence_number, allow_rollback, created_at) "
                                                    "VALUES (?, ?, ?, ?, ?, ?, ?)"),
                               {known.value().first().taId, targetKindName(kind), deviceId, groupId,
                                sequence ? QVariant(*sequence) : QVariant(QMetaType(QMetaType::LongLong)), allowRollback ? 1 : 0,
                                store::timestamp(m_clock)});
     if (!inserted)
         return inserted.error();
-    const qint64 id = inserted.value().lastInsertId().toLongLong();
+    const qint64 id = inserted.value();
     const Assignment assignment{id, taid, known.value().first().spid, kind, kind == TargetKind::All ? QString() : target, sequence, allowRollback};
     if (const Status audited = store::AuditLog::append(m_db, m_clock, m_actor, QStringLiteral("ta.assigned"), QStringLiteral("assignment"), QString::number(id),
                                                        {{"taid", taid.toStdString()},

@@ -15,6 +15,7 @@
 
 namespace teep::tam {
 
+using store::insertReturningId;
 using store::run;
 
 namespace {
@@ -43,7 +44,7 @@ Result<qint64> DeviceRegistry::registerAgent(const QString &name, const crypto::
         const Result<QVariant> groupId = ensureDeviceGroup(m_db, group);
         if (!groupId)
             return groupId.error();
-        const auto device = run(m_db, QStringLiteral("INSERT INTO devices (name, serial, group_id, agent_key_spki, agent_key_id, agent_key_type, compat_profile, "
+        const auto device = insertReturningId(m_db, QStringLiteral("INSERT INTO devices (name, serial, group_id, agent_key_spki, agent_key_id, agent_key_type, compat_profile, "
                                                      "identity_source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'registered', ?)"),
                                 {name, QString::fromLatin1(kid.value().toHex()), groupId.value(), agentKey.publicKeyDer(), kid.value(), agentKeyType(agentKey),
                                  profile, store::timestamp(m_clock)});
@@ -51,8 +52,8 @@ Result<qint64> DeviceRegistry::registerAgent(const QString &name, const crypto::
             return device.error().code == QLatin1String("store.unique")
                        ? Status(Error{QStringLiteral("fleet.duplicate"), QStringLiteral("device %1 or this agent key is registered already").arg(name)})
                        : Status(device.error());
-        deviceId = device.value().lastInsertId().toLongLong();
-        const auto tee = run(m_db, QStringLiteral("INSERT INTO tees (device_id, tee_name, protocol) VALUES (?, 'teep', 'teep')"), {deviceId});
+        deviceId = device.value();
+        const auto tee = insertReturningId(m_db, QStringLiteral("INSERT INTO tees (device_id, tee_name, protocol) VALUES (?, 'teep', 'teep')"), {deviceId});
         return tee ? Status() : Status(tee.error());
     });
     if (!done)
@@ -151,20 +152,20 @@ Result<TeeRecord> DeviceRegistry::learnTeepDevice(const crypto::Key &agentKey, c
                                 {{"name", name.toStdString()}, {"agent_kid", kid.toHex().toStdString()}, {"source", "verified EAT (cnf)"},
                                  {"issuer", attestationCertificate.issuer().toStdString()}},
                                 [&]() -> Status {
-                                    auto device = run(m_db, QStringLiteral("INSERT INTO devices (name, serial, agent_key_spki, agent_key_id, agent_key_type, "
+                                    auto device = insertReturningId(m_db, QStringLiteral("INSERT INTO devices (name, serial, agent_key_spki, agent_key_id, agent_key_type, "
                                                                            "identity_source, first_contact_at, last_contact_at, created_at) "
                                                                            "VALUES (?, ?, ?, ?, ?, 'attested', ?, ?, ?)"),
                                                       {name, QString::fromLatin1(kid.toHex()), agentKey.publicKeyDer(), kid, agentKeyType(agentKey), now, now, now});
                                     if (!device)
                                         return device.error();
-                                    record.deviceId = device.value().lastInsertId().toLongLong();
+                                    record.deviceId = device.value();
                                     record.deviceName = name;
                                     record.newDevice = true;
-                                    auto tee = run(m_db, QStringLiteral("INSERT INTO tees (device_id, tee_name, protocol, tee_cert_der) VALUES (?, 'teep', 'teep', ?)"),
+                                    auto tee = insertReturningId(m_db, QStringLiteral("INSERT INTO tees (device_id, tee_name, protocol, tee_cert_der) VALUES (?, 'teep', 'teep', ?)"),
                                                    {record.deviceId, attestationCertificate.der()});
                                     if (!tee)
                                         return tee.error();
-                                    record.teeId = tee.value().lastInsertId().toLongLong();
+                                    record.teeId = tee.value();
                                     return {};
                                 });
     if (!done)

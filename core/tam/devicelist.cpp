@@ -19,14 +19,16 @@ Result<QList<DeviceSummary>> FleetQueries::devices(const DevicePage &page) const
     pattern.replace(QLatin1Char('\\'), QLatin1String("\\\\")).replace(QLatin1Char('%'), QLatin1String("\\%")).replace(QLatin1Char('_'), QLatin1String("\\_"));
     pattern = QLatin1Char('%') + pattern + QLatin1Char('%');
     const bool after = !page.afterName.isNull();
+    const QString like = store::likeIgnoringCase(m_db);
     auto devices = run(m_db, QStringLiteral("SELECT d.id, d.name, COALESCE(d.serial, ''), d.identity_source, COALESCE(g.name, ''), COALESCE(d.last_contact_at, ''), "
                                             "COALESCE((SELECT peer_address FROM sessions s WHERE s.device_id = d.id ORDER BY s.id DESC LIMIT 1), ''), "
                                             "COALESCE(d.last_outcome, ''), d.refused_signatures, "
                                             "COALESCE(d.last_refused_signature_at || ' from ' || d.last_refused_signature_peer, '') FROM devices d LEFT JOIN device_groups g ON g.id = d.group_id "
                                             "WHERE (d.name, d.id) > (?, ?) "
-                                            "AND (d.name LIKE ? ESCAPE '\\' OR d.serial LIKE ? ESCAPE '\\' "
-                                            "OR d.group_id IN (SELECT id FROM device_groups WHERE name LIKE ? ESCAPE '\\')) "
-                                            "ORDER BY d.name, d.id LIMIT ?"),
+                                            "AND (d.name %1 ? ESCAPE '\\' OR d.serial %1 ? ESCAPE '\\' "
+                                            "OR d.group_id IN (SELECT id FROM device_groups WHERE name %1 ? ESCAPE '\\')) "
+                                            "ORDER BY d.name, d.id LIMIT ?")
+                                 .arg(like),
                        {after ? page.afterName : QStringLiteral(""), after ? page.afterId : qint64(-1),
                         pattern, pattern, pattern, qBound(1, page.limit, 1000000)});
     if (!devices)

@@ -10,6 +10,7 @@
 
 namespace teep::tam {
 
+using store::insertReturningId;
 using store::run;
 
 DeviceRegistry::DeviceRegistry(QSqlDatabase db, const Clock &clock, QString actor) : m_db(std::move(db)), m_clock(clock), m_actor(std::move(actor)) {}
@@ -75,15 +76,15 @@ Result<qint64> DeviceRegistry::registerDevice(const QString &name, const crypto:
         const Result<QVariant> groupId = ensureDeviceGroup(m_db, group);
         if (!groupId)
             return groupId.error();
-        const auto device = run(m_db, QStringLiteral("INSERT INTO devices (name, serial, group_id, agent_key_spki, identity_source, created_at) "
+        const auto device = insertReturningId(m_db, QStringLiteral("INSERT INTO devices (name, serial, group_id, agent_key_spki, identity_source, created_at) "
                                                      "VALUES (?, ?, ?, ?, 'registered', ?)"),
                                 {name, serial, groupId.value(), teeCertificate.publicKey().publicKeyDer(), store::timestamp(m_clock)});
         if (!device)
             return device.error().code == QLatin1String("store.unique") ? Status(Error{QStringLiteral("fleet.duplicate"), QStringLiteral("device %1 exists").arg(name)})
                                                                              : Status(device.error());
-        deviceId = device.value().lastInsertId().toLongLong();
+        deviceId = device.value();
         // The TEE's routing name is learned at its first contact.
-        const auto tee = run(m_db, QStringLiteral("INSERT INTO tees (device_id, tee_name, protocol, tee_cert_der) VALUES (?, '', 'otrp', ?)"),
+        const auto tee = insertReturningId(m_db, QStringLiteral("INSERT INTO tees (device_id, tee_name, protocol, tee_cert_der) VALUES (?, '', 'otrp', ?)"),
                              {deviceId, teeCertificate.der()});
         return tee ? Status() : Status(tee.error());
     });
@@ -119,27 +120,27 @@ Result<TeeRecord> DeviceRegistry::teeForCertificate(const crypto::Certificate &t
             if (!device.value().next())
                 return Error{QStringLiteral("fleet.no-device"), QStringLiteral("device %1 does not exist").arg(sameDeviceAs)};
             record = {sameDeviceAs, 0, device.value().value(0).toString(), false};
-            const auto tee = run(m_db, QStringLiteral("INSERT INTO tees (device_id, tee_name, protocol, tee_cert_der) VALUES (?, ?, ?, ?)"),
+            const auto tee = insertReturningId(m_db, QStringLiteral("INSERT INTO tees (device_id, tee_name, protocol, tee_cert_der) VALUES (?, ?, ?, ?)"),
                                  {sameDeviceAs, teeName, protocol, teeCertificate.der()});
             if (!tee)
                 return tee.error();
-            record.teeId = tee.value().lastInsertId().toLongLong();
+            record.teeId = tee.value();
         } else {
             const QString serial = QString::fromLatin1(crypto::sha256(teeCertificate.der()).toHex());
             const QString name = teeCertificate.commonName().isEmpty() ? serial.left(16) : teeCertificate.commonName().left(128);
-            auto device = run(m_db, QStringLiteral("INSERT INTO devices (name, serial, agent_key_spki, identity_source, first_contact_at, created_at) "
+            auto device = insertReturningId(m_db, QStringLiteral("INSERT INTO devices (name, serial, agent_key_spki, identity_source, first_contact_at, created_at) "
                                                          "VALUES (?, ?, ?, 'attested', ?, ?)"),
                                     {name, serial, teeCertificate.publicKey().publicKeyDer(), now, now});
             if (!device)
                 return device.error();
-            record.deviceId = device.value().lastInsertId().toLongLong();
+            record.deviceId = device.value();
             record.deviceName = name;
             record.newDevice = true;
-            auto tee = run(m_db, QStringLiteral("INSERT INTO tees (device_id, tee_name, protocol, tee_cert_der) VALUES (?, ?, ?, ?)"),
+            auto tee = insertReturningId(m_db, QStringLiteral("INSERT INTO tees (device_id, tee_name, protocol, tee_cert_der) VALUES (?, ?, ?, ?)"),
                                  {record.deviceId, teeName, protocol, teeCertificate.der()});
             if (!tee)
                 return tee.error();
-            record.teeId = tee.value().lastInsertId().toLongLong();
+            record.teeId = tee.value();
             if (const Status logged = store::AuditLog::append(m_db, m_clock, m_actor, QStringLiteral("device.learned"), QStringLiteral("device"),
                                                               QString::number(record.deviceId),
                                                               {{"name", name.toStdString()}, {"serial", serial.toStdString()},

@@ -7,6 +7,7 @@
 
 namespace teep::tam {
 
+using store::insertReturningId;
 using store::run;
 
 SessionRecords::SessionRecords(QSqlDatabase db, const Clock &clock, QString actor) : m_db(std::move(db)), m_clock(clock), m_actor(std::move(actor)) {}
@@ -70,7 +71,7 @@ Result<int> SessionRecords::trimUnknownFailedSessions(int keep)
     const Status done = audited(QString(), {}, {}, {}, [&]() -> Status {
         // sessions_by_device (device_id, started_at) finds them without reading the others.
         auto deleted = run(m_db, QStringLiteral("DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE device_id IS NULL AND state IN ('failed', 'expired') "
-                                                "ORDER BY started_at DESC LIMIT -1 OFFSET ?)"),
+                                                "ORDER BY started_at DESC LIMIT 9223372036854775807 OFFSET ?)"), // no limit, in both dialects
                            {keep});
         if (!deleted)
             return deleted.error();
@@ -87,11 +88,11 @@ Result<int> SessionRecords::trimUnknownFailedSessions(int keep)
 
 Result<qint64> SessionRecords::openSession(const QString &profile, const QString &peer, const QDateTime &startedAt)
 {
-    auto inserted = run(m_db, QStringLiteral("INSERT INTO sessions (profile, peer_address, state, started_at) VALUES (?, ?, 'open', ?)"),
+    auto inserted = insertReturningId(m_db, QStringLiteral("INSERT INTO sessions (profile, peer_address, state, started_at) VALUES (?, ?, 'open', ?)"),
                               {profile, peer, store::isoUtc(startedAt)});
     if (!inserted)
         return inserted.error();
-    return inserted.value().lastInsertId().toLongLong();
+    return inserted.value();
 }
 
 Status SessionRecords::attachSession(qint64 sessionId, qint64 deviceId, qint64 teeId)
@@ -102,7 +103,7 @@ Status SessionRecords::attachSession(qint64 sessionId, qint64 deviceId, qint64 t
 
 Status SessionRecords::logMessage(qint64 sessionId, int seq, bool toDevice, const QString &mediaType, const QByteArray &body, const QDateTime &at)
 {
-    auto inserted = run(m_db, QStringLiteral("INSERT INTO session_messages (session_id, seq, direction, media_type, body, at) VALUES (?, ?, ?, ?, ?, ?)"),
+    auto inserted = insertReturningId(m_db, QStringLiteral("INSERT INTO session_messages (session_id, seq, direction, media_type, body, at) VALUES (?, ?, ?, ?, ?, ?)"),
                               {sessionId, seq, toDevice ? QStringLiteral("to-device") : QStringLiteral("from-device"), mediaType, body,
                                store::isoUtc(at)});
     return inserted ? Status() : Status(inserted.error());

@@ -151,7 +151,7 @@ Result<TamIdentity> TamIdentities::generate(const GenerateOptions &options)
         return keyId.error();
     QSqlQuery query(m_db);
     query.prepare(QStringLiteral("INSERT INTO tam_identities (name, tam_id, state, key_id, root_key_id, certificate_der, "
-                                 "ca_chain_pem, is_active, created_at) VALUES (?, ?, 'ready', ?, ?, ?, ?, 0, ?)"));
+                                 "ca_chain_pem, is_active, created_at) VALUES (?, ?, 'ready', ?, ?, ?, ?, 0, ?) RETURNING id"));
     query.addBindValue(options.name);
     query.addBindValue(tamId);
     query.addBindValue(keyId.value());
@@ -161,7 +161,7 @@ Result<TamIdentity> TamIdentities::generate(const GenerateOptions &options)
     query.addBindValue(now.toString(Qt::ISODateWithMs));
     if (!query.exec())
         return insertError(query, options.name);
-    const qint64 id = query.lastInsertId().toLongLong();
+    const qint64 id = store::returnedId(query);
     store::TrustAnchors anchors(m_db, m_clock, m_actor);
     if (const auto added = anchors.addWithinTransaction(crypto::TrustStore::TamRoot, {root.value()}); !added)
         return added.error();
@@ -200,13 +200,13 @@ Result<TamIdentity> TamIdentities::importExisting(const QString &name, const QLi
         return keyId.error();
     QSqlQuery query(m_db);
     query.prepare(QStringLiteral("INSERT INTO tam_identities (name, tam_id, state, key_id, is_active, created_at) "
-                                 "VALUES (?, '', 'csr-pending', ?, 0, ?)"));
+                                 "VALUES (?, '', 'csr-pending', ?, 0, ?) RETURNING id"));
     query.addBindValue(name);
     query.addBindValue(keyId.value());
     query.addBindValue(store::timestamp(m_clock));
     if (!query.exec())
         return insertError(query, name);
-    const qint64 id = query.lastInsertId().toLongLong();
+    const qint64 id = store::returnedId(query);
     // Validated and completed exactly as an externally issued certificate is.
     if (const Status ready = finishReady(id, key, certificates, QStringLiteral("tam-identity.imported")); !ready)
         return ready.error();
@@ -238,7 +238,7 @@ Result<TamIdentity> TamIdentities::createCsr(const QString &name, const QString 
         return keyId.error();
     QSqlQuery query(m_db);
     query.prepare(QStringLiteral("INSERT INTO tam_identities (name, tam_id, state, key_id, csr_der, is_active, created_at) "
-                                 "VALUES (?, ?, 'csr-pending', ?, ?, 0, ?)"));
+                                 "VALUES (?, ?, 'csr-pending', ?, ?, 0, ?) RETURNING id"));
     query.addBindValue(name);
     query.addBindValue(id0);
     query.addBindValue(keyId.value());
@@ -246,7 +246,7 @@ Result<TamIdentity> TamIdentities::createCsr(const QString &name, const QString 
     query.addBindValue(store::timestamp(m_clock));
     if (!query.exec())
         return insertError(query, name);
-    const qint64 id = query.lastInsertId().toLongLong();
+    const qint64 id = store::returnedId(query);
     if (const Status audited = store::AuditLog::append(m_db, m_clock, m_actor, QStringLiteral("tam-identity.csr-created"),
                                                        QStringLiteral("tam-identity"), QString::number(id),
                                                        {{"name", name.toStdString()}, {"tam_id", id0.toStdString()}});

@@ -18,10 +18,10 @@ QVariant nullIfEmpty(const QVariant &value)
     return value.isNull() || value.toString().isEmpty() ? QVariant(QMetaType(QMetaType::LongLong)) : value;
 }
 
-// Portable "column equals the value, or both are NULL".
+// "column equals the value, or both are NULL", in standard SQL (SQLite 3.39 and PostgreSQL).
 QString sameAs(const QString &column)
 {
-    return QStringLiteral("(%1 = ? OR (%1 IS NULL AND ? IS NULL))").arg(column);
+    return QStringLiteral("%1 IS NOT DISTINCT FROM ?").arg(column);
 }
 } // namespace
 
@@ -76,7 +76,7 @@ Status TaRequests::setPolicy(const RequestPolicy &policy)
         spId = nullIfEmpty(spId);
         groupId = nullIfEmpty(groupId);
         if (auto removed = run(m_db, QStringLiteral("DELETE FROM request_policies WHERE %1 AND %2").arg(sameAs(QStringLiteral("sp_id")), sameAs(QStringLiteral("group_id"))),
-                               {spId, spId, groupId, groupId});
+                               {spId, groupId});
             !removed)
             return removed.error();
         auto inserted = run(m_db, QStringLiteral("INSERT INTO request_policies (sp_id, group_id, decision, created_at) VALUES (?, ?, ?, ?)"),

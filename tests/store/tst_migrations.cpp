@@ -2,6 +2,7 @@
 #include "store/database.h"
 #include "store/migrations.h"
 #include "store/migrator.h"
+#include "store/sql.h"
 #include "tempdir.h"
 
 #include <QFile>
@@ -10,10 +11,17 @@
 #include <QFileInfo>
 #include <QSet>
 #include <QTest>
+#include <QMutex>
+#include <QTcpServer>
+#include <QThread>
+#include <QUrl>
+
+#include <atomic>
 
 using teep::store::Database;
 using teep::store::Migration;
 using teep::store::MigrationList;
+using teep::test::onPostgres;
 using teep::test::readAll;
 using teep::test::TempDir;
 using teep::test::writeAll;
@@ -28,20 +36,85 @@ QVariant scalar(const Database &db, const QString &sql)
     return query.value(0);
 }
 
+bool postgres(const Database &db)
+{
+    return db.engine() == teep::store::Engine::Postgres;
+}
+
 QStringList tableNames(const Database &db)
 {
     QStringList names;
     QSqlQuery query(db.connection());
-    query.exec(QStringLiteral("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"));
+    query.exec(postgres(db) ? QStringLiteral("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+                            : QStringLiteral("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"));
     while (query.next())
         names << query.value(0).toString();
     return names;
+}
+
+bool hasIndex(const Database &db, const QString &name)
+{
+    return scalar(db, (postgres(db) ? QStringLiteral("SELECT COUNT(*) FROM pg_indexes WHERE indexname = '%1'")
+                                    : QStringLiteral("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = '%1'"))
+                          .arg(name))
+               .toInt() == 1;
+}
+
+// A PostgreSQL test database as it is, read through a connection of its own (never through
+// Database::open, which is what is tested): its tables and the migrations it records.
+QString postgresContents(const QString &uri)
+{
+    const QUrl url(uri);
+    QString contents;
+    {
+        QSqlDatabase raw = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), QStringLiteral("raw"));
+        raw.setHostName(url.host());
+        raw.setPort(url.port());
+        raw.setUserName(url.userName());
+        raw.setDatabaseName(url.path().mid(1));
+        if (raw.open()) {
+            QSqlQuery query(raw);
+            query.exec(QStringLiteral("SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'"));
+            if (query.next())
+                contents = query.value(0).toString();
+            if (query.exec(QStringLiteral("SELECT string_agg(version || ':' || description, ',' ORDER BY version) FROM schema_migrations")) &&
+                query.next())
+                contents += QLatin1Char('|') + query.value(0).toString();
+            raw.close();
+        }
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("raw"));
+    return contents;
+}
+
+// Runs `sql` on a PostgreSQL test database through a connection of its own.
+bool postgresExec(const QString &uri, const QString &sql)
+{
+    const QUrl url(uri);
+    bool done = false;
+    {
+        QSqlDatabase raw = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), QStringLiteral("raw"));
+        raw.setHostName(url.host());
+        raw.setPort(url.port());
+        raw.setUserName(url.userName());
+        raw.setDatabaseName(url.path().mid(1));
+        done = raw.open() && QSqlQuery(raw).exec(sql);
+        raw.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("raw"));
+    return done;
 }
 
 MigrationList firstMigrationOnly()
 {
     return {teep::store::schemaMigrations().first()};
 }
+
+// What only an SQLite file has (its bytes, its journal files, its pragmas); the same promises on
+// PostgreSQL have tests of their own.
+#define SQLITE_ONLY()                                                                                                                      \
+    if (onPostgres())                                                                                                                      \
+    QSKIP("about an SQLite file; the PostgreSQL run checks the same promise its own way")
 
 // Creates a valid, closed database at `path` with the full schema.
 void createDatabase(const QString &path)
@@ -73,27 +146,42 @@ private slots:
     void auditLogIsAppendOnly();
     void foreignKeysAreEnforced();
     void everyForeignKeyIsIndexed();
+    void badLocationsAreRefused();
+    void postgresServerProblemsAreClear();
+    void concurrentOpensMigrateOnce();
+    void dataVersionMovesWithOtherWriters();
 };
 
 void TestMigrations::freshDatabaseHasLatestSchemaAndSettings()
 {
     TempDir dir;
-    const QString path = dir.path(QStringLiteral("nested/folder/teep.db"));
+    const QString path = dir.database(QStringLiteral("nested/folder/teep.db"));
     auto opened = Database::open(path);
     QVERIFY2(opened.ok(), qPrintable(opened.ok() ? QString() : opened.error().toString()));
     const Database &db = *opened.value();
 
     QCOMPARE(db.schemaVersion(), teep::store::latestSchemaVersion());
-    QCOMPARE(db.schemaVersion(), 10);
-    QVERIFY(QFile::exists(path));
-    // Made private whatever the umask: the file and the folder made for it.
-    QCOMPARE(QFileInfo(path).permissions() & (QFile::ReadGroup | QFile::WriteGroup | QFile::ReadOther | QFile::WriteOther), QFile::Permissions());
-    QCOMPARE(QFileInfo(QFileInfo(path).path()).permissions() & (QFile::ReadGroup | QFile::ExeGroup | QFile::ReadOther | QFile::ExeOther),
-             QFile::Permissions());
-    QCOMPARE(db.journalMode(), QStringLiteral("wal"));
-    QCOMPARE(scalar(db, QStringLiteral("PRAGMA journal_mode")).toString(), QStringLiteral("wal"));
-    QCOMPARE(scalar(db, QStringLiteral("PRAGMA foreign_keys")).toInt(), 1);
-    QCOMPARE(scalar(db, QStringLiteral("PRAGMA busy_timeout")).toInt(), 5000);
+    QCOMPARE(db.schemaVersion(), 11);
+    if (postgres(db)) {
+        QCOMPARE(db.journalMode(), QStringLiteral("postgresql"));
+        QCOMPARE(scalar(db, QStringLiteral("SHOW lock_timeout")).toString(), QStringLiteral("5s"));
+        // Every table announces its changes to other consoles (migration 11).
+        QCOMPARE(scalar(db, QStringLiteral("SELECT COUNT(*) FROM pg_tables t WHERE schemaname = 'public' AND tablename <> 'schema_migrations' "
+                                           "AND NOT EXISTS (SELECT 1 FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid "
+                                           "WHERE c.relname = t.tablename AND g.tgname = t.tablename || '_announce')"))
+                     .toInt(),
+                 0);
+    } else {
+        QVERIFY(QFile::exists(path));
+        // Made private whatever the umask: the file and the folder made for it.
+        QCOMPARE(QFileInfo(path).permissions() & (QFile::ReadGroup | QFile::WriteGroup | QFile::ReadOther | QFile::WriteOther), QFile::Permissions());
+        QCOMPARE(QFileInfo(QFileInfo(path).path()).permissions() & (QFile::ReadGroup | QFile::ExeGroup | QFile::ReadOther | QFile::ExeOther),
+                 QFile::Permissions());
+        QCOMPARE(db.journalMode(), QStringLiteral("wal"));
+        QCOMPARE(scalar(db, QStringLiteral("PRAGMA journal_mode")).toString(), QStringLiteral("wal"));
+        QCOMPARE(scalar(db, QStringLiteral("PRAGMA foreign_keys")).toInt(), 1);
+        QCOMPARE(scalar(db, QStringLiteral("PRAGMA busy_timeout")).toInt(), 5000);
+    }
 
     const QStringList expected = {
         QStringLiteral("assignments"),
@@ -116,15 +204,12 @@ void TestMigrations::freshDatabaseHasLatestSchemaAndSettings()
 void TestMigrations::upgradeFromFirstVersionKeepsData()
 {
     TempDir dir;
-    const QString path = dir.path(QStringLiteral("teep.db"));
+    const QString path = dir.database(QStringLiteral("teep.db"));
     {
         auto v1 = Database::open(path, firstMigrationOnly());
         QVERIFY(v1.ok());
         QCOMPARE(v1.value()->schemaVersion(), 1);
-        QCOMPARE(scalar(*v1.value(), QStringLiteral("SELECT COUNT(*) FROM sqlite_master WHERE "
-                                                    "type = 'index' AND name = 'devices_by_group'"))
-                     .toInt(),
-                 0);
+        QVERIFY(!hasIndex(*v1.value(), QStringLiteral("devices_by_group")));
         QSqlQuery insert(v1.value()->connection());
         QVERIFY(insert.exec(QStringLiteral(
             "INSERT INTO devices (name, serial, identity_source, created_at) "
@@ -133,10 +218,7 @@ void TestMigrations::upgradeFromFirstVersionKeepsData()
     auto latest = Database::open(path);
     QVERIFY2(latest.ok(), qPrintable(latest.ok() ? QString() : latest.error().toString()));
     QCOMPARE(latest.value()->schemaVersion(), teep::store::latestSchemaVersion());
-    QCOMPARE(scalar(*latest.value(), QStringLiteral("SELECT COUNT(*) FROM sqlite_master WHERE "
-                                                    "type = 'index' AND name = 'devices_by_group'"))
-                 .toInt(),
-             1);
+    QVERIFY(hasIndex(*latest.value(), QStringLiteral("devices_by_group")));
     QCOMPARE(scalar(*latest.value(), QStringLiteral("SELECT serial FROM devices")).toString(),
              QStringLiteral("SN-0007"));
 }
@@ -144,7 +226,7 @@ void TestMigrations::upgradeFromFirstVersionKeepsData()
 void TestMigrations::reopeningAppliesNothing()
 {
     TempDir dir;
-    const QString path = dir.path(QStringLiteral("teep.db"));
+    const QString path = dir.database(QStringLiteral("teep.db"));
     createDatabase(path);
     auto again = Database::open(path);
     QVERIFY(again.ok());
@@ -154,6 +236,7 @@ void TestMigrations::reopeningAppliesNothing()
 
 void TestMigrations::awkwardPathCharactersWork()
 {
+    SQLITE_ONLY();
     TempDir dir;
     // Spaces, '#', '?', '%' and non-ASCII: the inspection connection passes the path as a URI.
     const QString path = dir.path(QStringLiteral("line 1 #2?%20 prüf/teep db.sqlite"));
@@ -167,7 +250,7 @@ void TestMigrations::awkwardPathCharactersWork()
 void TestMigrations::newerSchemaIsRefusedAndUntouched()
 {
     TempDir dir;
-    const QString path = dir.path(QStringLiteral("teep.db"));
+    const QString path = dir.database(QStringLiteral("teep.db"));
     MigrationList future = teep::store::schemaMigrations();
     const int next = teep::store::latestSchemaVersion() + 1;
     future.append(Migration{next, QStringLiteral("a step from the future"),
@@ -177,7 +260,7 @@ void TestMigrations::newerSchemaIsRefusedAndUntouched()
         QVERIFY(newer.ok());
         QCOMPARE(newer.value()->schemaVersion(), next);
     }
-    const QByteArray before = readAll(path);
+    const QByteArray before = onPostgres() ? postgresContents(path).toUtf8() : readAll(path);
     QVERIFY(!before.isEmpty());
 
     auto refused = Database::open(path);
@@ -185,12 +268,17 @@ void TestMigrations::newerSchemaIsRefusedAndUntouched()
     QCOMPARE(refused.error().code, QStringLiteral("store.schema-newer"));
     QVERIFY(refused.error().message.contains(QStringLiteral("schema version %1").arg(next)));
     QCOMPARE(refused.error().where, path);
+    if (onPostgres()) {
+        QCOMPARE(postgresContents(path).toUtf8(), before);
+        return;
+    }
     QCOMPARE(readAll(path), before);
     QVERIFY(!QFile::exists(path + QStringLiteral("-wal")));
 }
 
 void TestMigrations::notSqliteFileIsRefusedAndUntouched()
 {
+    SQLITE_ONLY();
     TempDir dir;
     const QString path = dir.path(QStringLiteral("notes.txt"));
     const QByteArray text = "These are not the tables you are looking for.\n";
@@ -220,11 +308,12 @@ void TestMigrations::corruptFileIsRefusedAndUntouched_data()
 
 void TestMigrations::corruptFileIsRefusedAndUntouched()
 {
+    SQLITE_ONLY();
     QFETCH(int, offset);
     QFETCH(int, length);
     QFETCH(bool, truncate);
     TempDir dir;
-    const QString path = dir.path(QStringLiteral("teep.db"));
+    const QString path = dir.database(QStringLiteral("teep.db"));
     createDatabase(path);
     QByteArray bytes = readAll(path);
     QVERIFY(bytes.size() > 4096);
@@ -248,6 +337,17 @@ void TestMigrations::corruptFileIsRefusedAndUntouched()
 void TestMigrations::foreignSqliteDatabaseIsRefused()
 {
     TempDir dir;
+    if (onPostgres()) {
+        const QString uri = dir.database(QStringLiteral("other"));
+        QVERIFY(postgresExec(uri, QStringLiteral("CREATE TABLE recipes (name TEXT)")));
+        const QString before = postgresContents(uri);
+        auto refused = Database::open(uri);
+        QVERIFY(!refused.ok());
+        QCOMPARE(refused.error().code, QStringLiteral("store.foreign-database"));
+        QVERIFY(refused.error().message.contains(QStringLiteral("recipes")));
+        QCOMPARE(postgresContents(uri), before); // no schema_migrations, nothing else
+        return;
+    }
     const QString path = dir.path(QStringLiteral("other.sqlite"));
     {
         QSqlDatabase other = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("other"));
@@ -269,7 +369,7 @@ void TestMigrations::foreignSqliteDatabaseIsRefused()
 void TestMigrations::failingMigrationRollsBackEverything()
 {
     TempDir dir;
-    const QString path = dir.path(QStringLiteral("teep.db"));
+    const QString path = dir.database(QStringLiteral("teep.db"));
     {
         auto v1 = Database::open(path, firstMigrationOnly());
         QVERIFY(v1.ok());
@@ -285,7 +385,7 @@ void TestMigrations::failingMigrationRollsBackEverything()
     QCOMPARE(failed.error().code, QStringLiteral("store.migration-failed"));
     QVERIFY2(failed.error().message.contains(QStringLiteral("migration 2 (good then bad) failed at statement 2")),
              qPrintable(failed.error().message));
-    QVERIFY(failed.error().message.contains(QStringLiteral("duplicate column")));
+    QVERIFY(failed.error().message.contains(onPostgres() ? QStringLiteral("already exists") : QStringLiteral("duplicate column")));
 
     auto v1again = Database::open(path, firstMigrationOnly());
     QVERIFY(v1again.ok());
@@ -299,13 +399,14 @@ void TestMigrations::migrationNumberingMustBeContiguous()
     TempDir dir;
     MigrationList gap = firstMigrationOnly();
     gap.append(Migration{3, QStringLiteral("skips 2"), {QStringLiteral("SELECT 1")}});
-    auto refused = Database::open(dir.path(QStringLiteral("teep.db")), gap);
+    auto refused = Database::open(dir.database(QStringLiteral("teep.db")), gap);
     QVERIFY(!refused.ok());
     QCOMPARE(refused.error().code, QStringLiteral("store.migration-numbering"));
 }
 
 void TestMigrations::directoryIsRefused()
 {
+    SQLITE_ONLY();
     TempDir dir;
     auto refused = Database::open(dir.path(QString()));
     QVERIFY(!refused.ok());
@@ -314,9 +415,10 @@ void TestMigrations::directoryIsRefused()
 
 void TestMigrations::emptyFileIsRefusedUntouched()
 {
+    SQLITE_ONLY();
     // What a crash or a full disk leaves is not silently a new (empty) TAM.
     TempDir dir;
-    const QString path = dir.path(QStringLiteral("empty.db"));
+    const QString path = dir.database(QStringLiteral("empty.db"));
     writeAll(path, QByteArray());
     auto opened = Database::open(path);
     QVERIFY(!opened.ok());
@@ -328,15 +430,21 @@ void TestMigrations::emptyFileIsRefusedUntouched()
 void TestMigrations::auditLogIsAppendOnly()
 {
     TempDir dir;
-    auto opened = Database::open(dir.path(QStringLiteral("teep.db")));
+    auto opened = Database::open(dir.database(QStringLiteral("teep.db")));
     QVERIFY(opened.ok());
     QSqlQuery query(opened.value()->connection());
-    QVERIFY(query.exec(QStringLiteral(
-        "INSERT INTO audit_log (at, actor, action, entry_hash) "
-        "VALUES ('2026-11-23T10:00:00.000Z', 'operator', 'tam.identity.created', x'00')")));
+    QVERIFY(teep::store::run(opened.value()->connection(),
+                             QStringLiteral("INSERT INTO audit_log (at, actor, action, entry_hash) "
+                                            "VALUES ('2026-11-23T10:00:00.000Z', 'operator', 'tam.identity.created', ?)"),
+                             {QByteArray(1, '\0')})
+                .ok());
     QVERIFY(!query.exec(QStringLiteral("UPDATE audit_log SET actor = 'someone else'")));
     QVERIFY(query.lastError().text().contains(QStringLiteral("append-only")));
     QVERIFY(!query.exec(QStringLiteral("DELETE FROM audit_log")));
+    if (postgres(*opened.value())) {
+        QVERIFY(!query.exec(QStringLiteral("TRUNCATE audit_log")));
+        QVERIFY(query.lastError().text().contains(QStringLiteral("append-only")));
+    }
     QCOMPARE(scalar(*opened.value(), QStringLiteral("SELECT actor FROM audit_log")).toString(),
              QStringLiteral("operator"));
 }
@@ -344,12 +452,12 @@ void TestMigrations::auditLogIsAppendOnly()
 void TestMigrations::foreignKeysAreEnforced()
 {
     TempDir dir;
-    auto opened = Database::open(dir.path(QStringLiteral("teep.db")));
+    auto opened = Database::open(dir.database(QStringLiteral("teep.db")));
     QVERIFY(opened.ok());
     QSqlQuery query(opened.value()->connection());
     QVERIFY(!query.exec(QStringLiteral(
         "INSERT INTO tees (device_id, tee_name, protocol) VALUES (999, 'tee0', 'teep')")));
-    QVERIFY(query.lastError().text().contains(QStringLiteral("FOREIGN KEY")));
+    QCOMPARE(teep::store::errorCode(query.driver()->dbmsType(), query.lastError()), QStringLiteral("store.foreign-key"));
     QVERIFY(!query.exec(QStringLiteral(
         "INSERT INTO devices (name, identity_source, created_at) VALUES ('x', 'guessed', 'now')")));
 }
@@ -359,8 +467,9 @@ void TestMigrations::foreignKeysAreEnforced()
 // flood's unanswered sessions spent half the TAM's time reading attestation evidence that way).
 void TestMigrations::everyForeignKeyIsIndexed()
 {
+    SQLITE_ONLY(); // one schema for both engines: SQLite's catalog is the one read here
     TempDir dir;
-    auto opened = Database::open(dir.path(QStringLiteral("teep.db")));
+    auto opened = Database::open(dir.database(QStringLiteral("teep.db")));
     QVERIFY(opened.ok());
     const QSqlDatabase db = opened.value()->connection();
     QStringList unindexed;
@@ -388,6 +497,128 @@ void TestMigrations::everyForeignKeyIsIndexed()
     }
     QVERIFY(checked >= 10);
     QVERIFY2(unindexed.isEmpty(), qPrintable(unindexed.join(QStringLiteral(", "))));
+}
+
+// Locations that name no usable database are refused before anything connects or writes.
+void TestMigrations::badLocationsAreRefused()
+{
+    struct Case
+    {
+        QString location;
+        QString says;
+    };
+    const QList<Case> cases{
+        {QStringLiteral("postgresql://teep:secret@127.0.0.1:5432/fleet"), QStringLiteral("~/.pgpass")},
+        {QStringLiteral("postgresql://teep@127.0.0.1:5432/fleet?password=secret"), QStringLiteral("PGPASSWORD")},
+        {QStringLiteral("postgresql://teep@127.0.0.1:5432/fleet?options=-csearch_path%3Devil"), QStringLiteral("\"options\"")},
+        {QStringLiteral("postgresql://teep@127.0.0.1:5432/"), QStringLiteral("names no database")},
+        {QStringLiteral("postgresql:///fleet"), QStringLiteral("names no host")},
+        {QStringLiteral("postgresql://teep@127.0.0.1:5432/fleet?sslmode=require;host=evil"), QStringLiteral("semicolon")},
+        {QString(), QStringLiteral("no database")},
+    };
+    for (const Case &bad : cases) {
+        auto refused = Database::open(bad.location);
+        QVERIFY2(!refused.ok(), qPrintable(bad.location));
+        QCOMPARE(refused.error().code, QStringLiteral("store.location"));
+        QVERIFY2(refused.error().toString().contains(bad.says), qPrintable(refused.error().toString()));
+        QVERIFY2(!refused.error().toString().contains(QStringLiteral("secret")), qPrintable(refused.error().toString()));
+    }
+}
+
+// An unreachable server, a wrong password, a database that does not exist: the server's reason,
+// with the URI (never a password) to say which.
+void TestMigrations::postgresServerProblemsAreClear()
+{
+    if (!onPostgres())
+        QSKIP("needs the test PostgreSQL server");
+    TempDir dir;
+    const QString uri = dir.database(QStringLiteral("teep.db"));
+    const QUrl url(uri);
+    // A port nothing listens on: the server's port + 1 would be a guess, a port we just closed is not.
+    QTcpServer probe;
+    QVERIFY(probe.listen(QHostAddress::LocalHost));
+    const quint16 closed = probe.serverPort();
+    probe.close();
+    const QString unreachable = QStringLiteral("postgresql://teep@127.0.0.1:%1/fleet?connect_timeout=2").arg(closed);
+    auto refused = Database::open(unreachable);
+    QVERIFY(!refused.ok());
+    QCOMPARE(refused.error().code, QStringLiteral("store.open"));
+    QCOMPARE(refused.error().where, unreachable);
+    QVERIFY2(refused.error().message.contains(QStringLiteral("Connection refused")), qPrintable(refused.error().message));
+
+    const QString wrongPassword = QStringLiteral("postgresql://teep_password@%1:%2%3").arg(url.host()).arg(url.port()).arg(url.path());
+    qputenv("PGPASSWORD", "wrong-password");
+    refused = Database::open(wrongPassword);
+    qunsetenv("PGPASSWORD");
+    QVERIFY(!refused.ok());
+    QCOMPARE(refused.error().code, QStringLiteral("store.open"));
+    QVERIFY2(refused.error().message.contains(QStringLiteral("password authentication failed")), qPrintable(refused.error().message));
+    QVERIFY(!refused.error().toString().contains(QStringLiteral("wrong-password")));
+
+    // The right password from a password file, as libpq reads it (?passfile=, or PGPASSFILE).
+    QVERIFY(postgresExec(uri, QStringLiteral("GRANT ALL ON SCHEMA public TO teep_password")));
+    const QString passfile = dir.path(QStringLiteral("pgpass"));
+    writeAll(passfile, QStringLiteral("%1:%2:*:teep_password:right-password\n").arg(url.host()).arg(url.port()).toUtf8());
+    auto opened = Database::open(wrongPassword + QStringLiteral("?passfile=") + passfile);
+    QVERIFY2(opened.ok(), qPrintable(opened.ok() ? QString() : opened.error().toString()));
+    QCOMPARE(opened.value()->schemaVersion(), teep::store::latestSchemaVersion());
+
+    const QString missing = QStringLiteral("postgresql://teep@%1:%2/no_such_database").arg(url.host()).arg(url.port());
+    refused = Database::open(missing);
+    QVERIFY(!refused.ok());
+    QVERIFY2(refused.error().message.contains(QStringLiteral("does not exist")), qPrintable(refused.error().message));
+}
+
+// Two servers started at once on a new database: both open it, the schema is migrated once.
+void TestMigrations::concurrentOpensMigrateOnce()
+{
+    if (!onPostgres())
+        QSKIP("SQLite's file lock is tested by the busy tests; this is about PostgreSQL's advisory lock");
+    TempDir dir;
+    const QString uri = dir.database(QStringLiteral("teep.db"));
+    constexpr int kServers = 4;
+    std::atomic<int> opened{0};
+    QStringList errors;
+    QMutex errorsLock;
+    QList<QThread *> threads;
+    for (int i = 0; i < kServers; ++i) {
+        threads << QThread::create([&] {
+            auto db = Database::open(uri);
+            if (db.ok()) {
+                ++opened;
+            } else {
+                QMutexLocker locker(&errorsLock);
+                errors << db.error().toString();
+            }
+        });
+        threads.last()->start();
+    }
+    for (QThread *thread : threads) {
+        thread->wait();
+        delete thread;
+    }
+    QVERIFY2(errors.isEmpty(), qPrintable(errors.join(QLatin1Char('\n'))));
+    QCOMPARE(opened.load(), kServers);
+    auto db = Database::open(uri);
+    QVERIFY(db.ok());
+    QCOMPARE(scalar(*db.value(), QStringLiteral("SELECT COUNT(*) FROM schema_migrations")).toInt(), teep::store::latestSchemaVersion());
+}
+
+// What tells a console that another program changed the data.
+void TestMigrations::dataVersionMovesWithOtherWriters()
+{
+    TempDir dir;
+    const QString location = dir.database(QStringLiteral("teep.db"));
+    auto viewer = Database::open(location);
+    auto writer = Database::open(location);
+    QVERIFY(viewer.ok() && writer.ok());
+    const auto before = viewer.value()->dataVersion();
+    QVERIFY(before.ok());
+    QCOMPARE(viewer.value()->dataVersion().value(), before.value()); // nothing happened: it stays
+    QVERIFY(teep::store::run(writer.value()->connection(), QStringLiteral("INSERT INTO settings (key, value) VALUES ('k', 'v')")).ok());
+    const auto after = viewer.value()->dataVersion();
+    QVERIFY(after.ok());
+    QVERIFY2(after.value() != before.value(), qPrintable(QStringLiteral("%1 -> %2").arg(before.value()).arg(after.value())));
 }
 
 QTEST_GUILESS_MAIN(TestMigrations)

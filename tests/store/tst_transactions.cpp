@@ -48,7 +48,7 @@ private slots:
 void TestTransactions::innerFailureUndoesOnlyItself()
 {
     TempDir dir;
-    auto opened = Database::open(dir.path(QStringLiteral("t.db")));
+    auto opened = Database::open(dir.database(QStringLiteral("t.db")));
     QVERIFY(opened.ok());
     const QSqlDatabase db = opened.value()->connection();
     {
@@ -79,7 +79,7 @@ void TestTransactions::innerFailureUndoesOnlyItself()
 void TestTransactions::outerRollbackUndoesCommittedInner()
 {
     TempDir dir;
-    auto opened = Database::open(dir.path(QStringLiteral("t.db")));
+    auto opened = Database::open(dir.database(QStringLiteral("t.db")));
     const QSqlDatabase db = opened.value()->connection();
     {
         Transaction outer(db);
@@ -96,7 +96,7 @@ void TestTransactions::outerRollbackUndoesCommittedInner()
 void TestTransactions::outerCannotCommitOverAnOpenInner()
 {
     TempDir dir;
-    auto opened = Database::open(dir.path(QStringLiteral("t.db")));
+    auto opened = Database::open(dir.database(QStringLiteral("t.db")));
     const QSqlDatabase db = opened.value()->connection();
     Transaction outer(db);
     auto inner = std::make_unique<Transaction>(db);
@@ -112,7 +112,7 @@ void TestTransactions::outerCannotCommitOverAnOpenInner()
 void TestTransactions::sameStatementNestsSafely()
 {
     TempDir dir;
-    auto opened = Database::open(dir.path(QStringLiteral("t.db")));
+    auto opened = Database::open(dir.database(QStringLiteral("t.db")));
     const QSqlDatabase db = opened.value()->connection();
     for (const QString &key : {QStringLiteral("test.1"), QStringLiteral("test.2"), QStringLiteral("test.3")})
         QVERIFY(insertKey(db, key));
@@ -135,7 +135,7 @@ void TestTransactions::sameStatementNestsSafely()
 void TestTransactions::finishedQueriesHoldNoSnapshot()
 {
     TempDir dir;
-    const QString path = dir.path(QStringLiteral("t.db"));
+    const QString path = dir.database(QStringLiteral("t.db"));
     auto first = Database::open(path);
     QVERIFY(first.ok());
     const QSqlDatabase reader = first.value()->connection();
@@ -160,14 +160,16 @@ void TestTransactions::finishedQueriesHoldNoSnapshot()
 void TestTransactions::failedStatementReportsTheError()
 {
     TempDir dir;
-    auto opened = Database::open(dir.path(QStringLiteral("t.db")));
+    auto opened = Database::open(dir.database(QStringLiteral("t.db")));
     const QSqlDatabase db = opened.value()->connection();
     QVERIFY(insertKey(db, QStringLiteral("test.dup")));
     for (int attempt = 0; attempt < 2; ++attempt) { // the second time from the cache, if it were kept
         const auto duplicate = run(db, QStringLiteral("INSERT INTO settings (key, value) VALUES (?, '1')"), {QStringLiteral("test.dup")});
         QVERIFY(!duplicate.ok());
         QCOMPARE(duplicate.error().code, QStringLiteral("store.unique"));
-        QVERIFY2(duplicate.error().message.contains(QStringLiteral("UNIQUE")), qPrintable(duplicate.error().message));
+        // The engine's own words: SQLite's "UNIQUE constraint failed", PostgreSQL's "duplicate key value".
+        QVERIFY2(duplicate.error().message.contains(teep::test::onPostgres() ? QStringLiteral("duplicate key") : QStringLiteral("UNIQUE")),
+                 qPrintable(duplicate.error().message));
     }
     QVERIFY(!run(db, QStringLiteral("SELECT nonsense FROM nowhere")).ok());
     QVERIFY(insertKey(db, QStringLiteral("test.after"))); // the connection is still usable

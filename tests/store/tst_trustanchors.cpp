@@ -50,7 +50,7 @@ private:
 void TestTrustAnchors::init()
 {
     m_dir = std::make_unique<teep::test::TempDir>();
-    m_db = std::move(Database::open(m_dir->path(QStringLiteral("teep.db")))).value();
+    m_db = std::move(Database::open(m_dir->database(QStringLiteral("teep.db")))).value();
     m_root = teep::test::makeRoot(QStringLiteral("Vendor TEE Root"), KeyAlgorithm::P256, kNow.addYears(-1), kNow.addYears(5));
 }
 
@@ -181,7 +181,7 @@ void TestTrustAnchors::auditChainDetectsTampering()
 
     // Someone with write access drops the protection and rewrites history.
     QSqlQuery query(m_db->connection());
-    QVERIFY(query.exec(QStringLiteral("DROP TRIGGER audit_log_no_update")));
+    QVERIFY(teep::test::dropAuditProtection(m_db->connection()));
     QVERIFY(query.exec(QStringLiteral("UPDATE audit_log SET actor = 'mallory' WHERE id = 2")));
     teep::store::AuditVerification verification = AuditLog::verify(m_db->connection());
     QVERIFY(!verification.ok);
@@ -190,7 +190,6 @@ void TestTrustAnchors::auditChainDetectsTampering()
 
     QVERIFY(query.exec(QStringLiteral("UPDATE audit_log SET actor = 'tester' WHERE id = 2")));
     QVERIFY(AuditLog::verify(m_db->connection()).ok);
-    QVERIFY(query.exec(QStringLiteral("DROP TRIGGER audit_log_no_delete")));
     QVERIFY(query.exec(QStringLiteral("DELETE FROM audit_log WHERE id = 2")));
     verification = AuditLog::verify(m_db->connection());
     QVERIFY(!verification.ok);

@@ -102,7 +102,7 @@ void TestDeviceCsv::refusesWholeListsBeyondLimits()
 
 void TestDeviceCsv::registersAllOrNothing()
 {
-    auto db = store::Database::open(m_dir->path(QStringLiteral("fleet.db")));
+    auto db = store::Database::open(m_dir->database(QStringLiteral("fleet.db")));
     QVERIFY(db.ok());
     tam::DeviceRegistry registry(db.value()->connection(), SystemClock::instance(), QStringLiteral("test"));
     const Result<tam::DeviceCsv> list = tam::readDeviceCsv("line7-0001,a.pem,line-7\nline7-0002,b.pem,line-7,compatible\n", m_dir->path(QString()));

@@ -81,7 +81,7 @@ private:
 void TestEngineSessions::init()
 {
     m_dir = std::make_unique<test::TempDir>();
-    auto opened = store::Database::open(m_dir->path(QStringLiteral("tam.db")));
+    auto opened = store::Database::open(m_dir->database(QStringLiteral("tam.db")));
     QVERIFY2(opened, qPrintable(opened ? QString() : opened.error().toString()));
     m_db = std::move(opened.value());
     m_clock.set(QDateTime(QDate(2026, 12, 2), QTime(10, 0), Qt::UTC));
@@ -337,9 +337,7 @@ void TestEngineSessions::aMessageThatCannotBeLoggedFailsTheSession()
 {
     // The database refuses the message log (a trigger stands in for a full disk): the session
     // fails and its record says which message and why.
-    QVERIFY(store::run(m_db->connection(), QStringLiteral("CREATE TRIGGER refuse_messages BEFORE INSERT ON session_messages "
-                                                          "BEGIN SELECT RAISE(ABORT, 'the disk said no'); END"))
-                .ok());
+    QVERIFY(test::refuseInserts(m_db->connection(), QStringLiteral("session_messages"), QStringLiteral("the disk said no")));
     Sessions table = sessions();
     opened(table, QStringLiteral("a"));
     const qint64 id = answered(table, QStringLiteral("a"));

@@ -28,7 +28,7 @@ private:
 void TestFleetPaging::init()
 {
     m_dir = std::make_unique<test::TempDir>();
-    auto opened = store::Database::open(m_dir->path(QStringLiteral("fleet.db")));
+    auto opened = store::Database::open(m_dir->database(QStringLiteral("fleet.db")));
     QVERIFY(opened.ok());
     m_db = std::move(opened).value();
     QSqlDatabase db = m_db->connection();
@@ -85,9 +85,13 @@ void TestFleetPaging::detailsOfAPage()
 {
     QSqlDatabase db = m_db->connection();
     QVERIFY(store::run(db, QStringLiteral("INSERT INTO service_providers (id, spid, name, created_at) VALUES (1, 'acme', 'ACME', 'now')")).ok());
-    QVERIFY(store::run(db, QStringLiteral("INSERT INTO trusted_apps (id, sp_id, name, component_id, created_at) VALUES (1, 1, 'wallet', x'01', 'now'), (2, 1, 'notes', x'02', 'now')")).ok());
+    QVERIFY(store::run(db, QStringLiteral("INSERT INTO trusted_apps (id, sp_id, name, component_id, created_at) VALUES (1, 1, 'wallet', ?, 'now'), (2, 1, 'notes', ?, 'now')"),
+                       {QByteArray(1, '\x01'), QByteArray(1, '\x02')})
+                .ok());
     QVERIFY(store::run(db, QStringLiteral("INSERT INTO ta_versions (id, ta_id, sequence_number, binary_data, binary_sha256, binary_size, created_at) "
-                                          "VALUES (1, 1, 2, x'00', '00', 1, 'now'), (2, 2, 1, x'00', '00', 1, 'now')")).ok());
+                                          "VALUES (1, 1, 2, ?, '00', 1, 'now'), (2, 2, 1, ?, '00', 1, 'now')"),
+                       {QByteArray(1, '\0'), QByteArray(1, '\0')})
+                .ok());
     QVERIFY(store::run(db, QStringLiteral("INSERT INTO tees (id, device_id, tee_name, protocol) VALUES (1, 1, 'primary', 'otrp'), (2, 1, 'second', 'otrp'), (3, 2, 'teep', 'teep')")).ok());
     QVERIFY(store::run(db, QStringLiteral("INSERT INTO security_domains (id, tee_id, sp_id, name, state, created_at) VALUES (1, 1, 1, 'acme', 'created', 'now')")).ok());
     QVERIFY(store::run(db, QStringLiteral("INSERT INTO installations (tee_id, ta_version_id, security_domain_id, state, updated_at) VALUES "

@@ -249,9 +249,7 @@ void TestOtrpEndToEnd::anUnsavedAttestationInstallsNothing()
 {
     // The database refuses the attestation result (a trigger stands in for a full disk): the TAM
     // must not install on a TEE without the record of why it trusted it, and the session says so.
-    QVERIFY(store::run(m_tam->db->connection(), QStringLiteral("CREATE TRIGGER refuse_attestation BEFORE INSERT ON attestation_results "
-                                                               "BEGIN SELECT RAISE(ABORT, 'the disk said no'); END"))
-                .ok());
+    QVERIFY(test::refuseInserts(m_tam->db->connection(), QStringLiteral("attestation_results"), QStringLiteral("the disk said no")));
     runDevices({QStringLiteral("unit")});
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM installations")).toInt(), 0);
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM security_domains")).toInt(), 0);
@@ -262,7 +260,7 @@ void TestOtrpEndToEnd::anUnsavedAttestationInstallsNothing()
              qPrintable(outcome));
 
     // Once the database takes it again, the same device is served.
-    QVERIFY(store::run(m_tam->db->connection(), QStringLiteral("DROP TRIGGER refuse_attestation")).ok());
+    QVERIFY(test::allowInserts(m_tam->db->connection(), QStringLiteral("attestation_results")));
     const sim::DeviceOutcome served = runDevices({QStringLiteral("unit")}).value(0);
     QVERIFY2(served.ok, qPrintable(served.detail));
     QCOMPARE(served.installed, (QStringList{QStringLiteral("acme-wallet v2"), QStringLiteral("globex-drm v1")}));

@@ -59,7 +59,7 @@ private:
 void TestTamIdentity::init()
 {
     m_dir = std::make_unique<teep::test::TempDir>();
-    m_db = std::move(Database::open(m_dir->path(QStringLiteral("teep.db")))).value();
+    m_db = std::move(Database::open(m_dir->database(QStringLiteral("teep.db")))).value();
     m_keys = std::make_unique<KeyStore>(m_db->connection());
 }
 
@@ -113,7 +113,7 @@ void TestTamIdentity::keyStoreUnlocksInStepsAndAcrossConnections()
     guiKeys.unlockChecked(Secret("a new passphrase"));
     QVERIFY(guiKeys.load(id).value().samePublicKey(key));
 
-    auto second = Database::open(m_dir->path(QStringLiteral("teep.db")));
+    auto second = Database::open(m_dir->database(QStringLiteral("teep.db")));
     QVERIFY(second.ok());
     KeyStore threadKeys(second.value()->connection(), guiKeys);
     QVERIFY(threadKeys.isUnlocked());

@@ -360,9 +360,7 @@ void TestTeepEndToEnd::anUnsavedInstallationFailsTheSession()
 {
     // The agent installs, the database refuses the record of it: the session fails and says
     // which record was lost and why, instead of completing as if all were well.
-    QVERIFY(store::run(m_tam->db->connection(), QStringLiteral("CREATE TRIGGER refuse_installation BEFORE INSERT ON installations "
-                                                               "BEGIN SELECT RAISE(ABORT, 'the disk said no'); END"))
-                .ok());
+    QVERIFY(test::refuseInserts(m_tam->db->connection(), QStringLiteral("installations"), QStringLiteral("the disk said no")));
     run({QStringLiteral("phone")});
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM installations")).toInt(), 0);
     QCOMPARE(scalar(QStringLiteral("SELECT state FROM sessions")).toString(), QStringLiteral("failed"));

@@ -428,7 +428,8 @@ void TestHostileNetwork::failedSessionsArePurgedAfterTheirRetention()
     QVERIFY(add(QStringLiteral("failed"), now.addDays(-10)));
     QVERIFY(add(QStringLiteral("completed"), now.addDays(-400)));
     QVERIFY(store::run(fixture.db->connection(), QStringLiteral("INSERT INTO session_messages (session_id, seq, direction, media_type, body, at) "
-                                                                "SELECT id, 1, 'to-device', 'application/teep+cbor', x'00', started_at FROM sessions"))
+                                                                "SELECT id, 1, 'to-device', 'application/teep+cbor', ?, started_at FROM sessions"),
+                       {QByteArray(1, '\0')})
                 .ok());
     // A TAM that starts purges what is past the retention (30 days by default), and says so in the audit log.
     const auto credentials = tam::loadActiveTam(fixture.db->connection(), *fixture.keys);
