@@ -3,6 +3,7 @@
 #include "attestation/attestationpage.h"
 #include "audit/auditlogpage.h"
 #include "common/operation.h"
+#include "common/shareddatabasedialog.h"
 #include "devices/devicespage.h"
 #include "inspector/messageinspectorpage.h"
 #include "sds/securitydomainspage.h"
@@ -22,6 +23,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QFileDialog>
+#include <QLineEdit>
 #include <QLabel>
 #include <QListWidget>
 #include <QMenuBar>
@@ -29,6 +31,8 @@
 #include <QSettings>
 #include <QSplitter>
 #include <QScrollArea>
+#include <QSpinBox>
+#include <QUrl>
 #include <QStackedWidget>
 #include <QStatusBar>
 
@@ -114,6 +118,10 @@ void MainWindow::buildMenus()
     create->setToolTip(tr("Start an empty database (another line, another customer, a class): the current one stays as it is."));
     QAction *open = file->addAction(tr("&Open Database..."), this, &MainWindow::openAnotherDatabase);
     open->setShortcut(QKeySequence::Open);
+    QAction *shared = file->addAction(tr("Open &Shared Database..."), this, &MainWindow::askSharedDatabase);
+    shared->setObjectName(QStringLiteral("open-shared-database"));
+    shared->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    shared->setToolTip(tr("A PostgreSQL database that several consoles and TAM servers share."));
     QAction *unlock = file->addAction(tr("&Unlock Key Store..."), this, [this] { m_workspace->ensureUnlocked(this); });
     unlock->setObjectName(QStringLiteral("unlock-key-store"));
     QAction *lock = file->addAction(tr("&Lock Key Store"), this, [this] { m_workspace->lock(); });
@@ -240,7 +248,7 @@ void MainWindow::setDatabase(std::unique_ptr<store::Database> database)
                                  .arg(m_database->schemaVersion()));
     setWindowFilePath(m_database->path());
     // The platform adds " — TEEP Console" (the application's display name) itself.
-    setWindowTitle(QFileInfo(m_database->path()).fileName());
+    setWindowTitle(store::shortName(m_database->path()));
 }
 
 void MainWindow::updateListenerLabel(bool running, const QString &uri)
@@ -262,10 +270,35 @@ void MainWindow::updateKeyStoreLabel(bool unlocked)
 void MainWindow::openAnotherDatabase()
 {
     const QString path = QFileDialog::getOpenFileName(
-        this, tr("Open TEEP Console Database"), QFileInfo(m_database->path()).absolutePath(),
+        this, tr("Open TEEP Console Database"), store::isPostgresUri(m_database->path()) ? QString() : QFileInfo(m_database->path()).absolutePath(),
         tr("TEEP Console databases (*.db *.sqlite);;All files (*)"));
     if (!path.isEmpty())
         openDatabase(path);
+}
+
+void MainWindow::askSharedDatabase()
+{
+    SharedDatabaseDialog dialog(this);
+    if (store::isPostgresUri(m_database->path())) {
+        const QUrl current(m_database->path());
+        dialog.host()->setText(current.host());
+        dialog.port()->setValue(current.port(5432));
+        dialog.database()->setText(current.path().mid(1));
+        dialog.user()->setText(current.userName());
+    }
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    openSharedDatabase(dialog.uri(), dialog.password());
+}
+
+bool MainWindow::openSharedDatabase(const QString &uri, const QString &password)
+{
+    if (!password.isEmpty())
+        store::rememberPassword(uri, password);
+    const bool opened = openDatabase(uri);
+    if (!opened && !password.isEmpty())
+        store::rememberPassword(uri, QString()); // a wrong one is not kept
+    return opened;
 }
 
 void MainWindow::askNewDatabase()
@@ -296,7 +329,7 @@ bool MainWindow::openDatabase(const QString &path)
 {
     // Opening checks and migrates the database, which can take a while on a large one: an
     // Operation's thread opens it first (as every connection does); here it is then ready.
-    const Status checked = runOffThread(this, tr("Opening %1...").arg(QFileInfo(path).fileName()), path, [](OperationContext &) { return Status(); });
+    const Status checked = runOffThread(this, tr("Opening %1...").arg(store::shortName(path)), path, [](OperationContext &) { return Status(); });
     if (!checked) {
         m_prompts->error(this, tr("Cannot Open Database"), tr("%1\n\nThe current database stays open.").arg(checked.error().toString()));
         return false;

@@ -45,6 +45,9 @@ public:
     bool openDatabase(const QString &path);
     // Creates an empty database at `path` (never over an existing file) and switches to it.
     bool newDatabase(const QString &path);
+    // A PostgreSQL database by its URI, with a password typed for it (kept in memory only while
+    // it opens and then for the connections to it; forgotten when it does not open).
+    bool openSharedDatabase(const QString &uri, const QString &password = {});
     // Help > User Guide: opens (or raises) the guide beside the window.
     HelpDialog *showUserGuide();
 
@@ -70,6 +73,7 @@ private:
     void buildMenus();
     void openAnotherDatabase();
     void askNewDatabase();
+    void askSharedDatabase();
     void setDatabase(std::unique_ptr<store::Database> database);
     void saveWindowState() const;
     void restoreWindowState();

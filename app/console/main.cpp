@@ -33,7 +33,7 @@ int main(int argc, char *argv[])
     parser.addVersionOption();
     const QCommandLineOption databaseOption(
         QStringLiteral("database"),
-        QStringLiteral("SQLite database to open or create (default: %1).")
+        QStringLiteral("Database to open or create: a file (SQLite; default: %1) or a PostgreSQL URI, postgresql://user@host:port/dbname (password from ~/.pgpass or PGPASSWORD).")
             .arg(teep::paths::defaultDatabasePath()),
         QStringLiteral("path"));
     parser.addOption(databaseOption);

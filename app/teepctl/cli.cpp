@@ -28,7 +28,7 @@ QByteArray firstLine(QByteArray bytes)
 
 void addCommonOptions(QCommandLineParser &parser)
 {
-    parser.addOption({QStringLiteral("database"), QStringLiteral("SQLite database to use."), QStringLiteral("path")});
+    parser.addOption({QStringLiteral("database"), QStringLiteral("Database: a file (SQLite) or postgresql://user@host:port/dbname (password from ~/.pgpass, PGPASSFILE or PGPASSWORD, never the command line)."), QStringLiteral("path or URI")});
     parser.addOption({QStringLiteral("json"), QStringLiteral("Print results as JSON.")});
     parser.addOption({QStringLiteral("passphrase"),
                       QStringLiteral("Key store passphrase: env:NAME, file:PATH or stdin."), QStringLiteral("source")});

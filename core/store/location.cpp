@@ -1,6 +1,8 @@
 #include "store/location.h"
 
 #include <QFileInfo>
+#include <QHash>
+#include <QMutex>
 #include <QUrl>
 #include <QUrlQuery>
 
@@ -74,6 +76,38 @@ Result<Location> parseLocation(const QString &text)
     location.connectOptions = options.join(QLatin1Char(';'));
     location.display = text;
     return location;
+}
+
+QString shortName(const QString &location)
+{
+    if (!isPostgresUri(location))
+        return QFileInfo(location).fileName();
+    const QUrl url(location);
+    return QStringLiteral("%1 on %2:%3").arg(url.path().mid(1), url.host()).arg(url.port(5432));
+}
+
+namespace {
+QMutex passwordsLock;
+QHash<QString, QString> &passwords()
+{
+    static QHash<QString, QString> byUri;
+    return byUri;
+}
+} // namespace
+
+void rememberPassword(const QString &uri, const QString &password)
+{
+    const QMutexLocker locker(&passwordsLock);
+    if (password.isEmpty())
+        passwords().remove(uri);
+    else
+        passwords().insert(uri, password);
+}
+
+QString rememberedPassword(const QString &uri)
+{
+    const QMutexLocker locker(&passwordsLock);
+    return passwords().value(uri);
 }
 
 } // namespace teep::store

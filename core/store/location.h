@@ -35,4 +35,15 @@ struct Location
 bool isPostgresUri(const QString &text);
 Result<Location> parseLocation(const QString &text);
 
+// "fleet on db.example:5432" for a PostgreSQL URI, the file name for a path: what a window title
+// or a progress message calls the database.
+QString shortName(const QString &location);
+
+// A password the console's user typed for a PostgreSQL URI: kept in this process's memory for the
+// connections it opens to that URI (the window's, the TAM's, each operation's), never written or
+// logged. When there is one, the connection uses it instead of libpq's own sources (PGPASSWORD,
+// passfile, ~/.pgpass).
+void rememberPassword(const QString &uri, const QString &password);
+QString rememberedPassword(const QString &uri);
+
 } // namespace teep::store

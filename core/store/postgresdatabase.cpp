@@ -106,6 +106,8 @@ Result<std::unique_ptr<Database>> Database::openPostgres(const Location &locatio
     db.setUserName(location.user);
     db.setDatabaseName(location.database);
     db.setConnectOptions(connectOptions(location));
+    if (const QString typed = rememberedPassword(location.display); !typed.isEmpty())
+        db.setPassword(typed);
     if (!db.open())
         return Error{QStringLiteral("store.open"), QStringLiteral("cannot be opened: %1").arg(db.lastError().text().trimmed()), location.display};
     database->m_journalMode = QStringLiteral("postgresql");

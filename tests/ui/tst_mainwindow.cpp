@@ -1,16 +1,24 @@
 // The main window on a real database: every view reachable, empty states that say what to do,
 // status bar, window state kept across runs.
+#include "common/shareddatabasedialog.h"
 #include "emptystatepage.h"
 #include "helpdialog.h"
 #include "mainwindow.h"
 #include "navigation.h"
+#include "scriptedprompts.h"
 #include "store/database.h"
 #include "store/migrations.h"
 #include "tempdir.h"
 
 #include <QApplication>
 #include <QLabel>
+#include <QComboBox>
+#include <QLineEdit>
 #include <QListWidget>
+#include <QPushButton>
+#include <QDialogButtonBox>
+#include <QSpinBox>
+#include <QUrl>
 #include <QSettings>
 #include <QStackedWidget>
 #include <QTest>
@@ -33,6 +41,8 @@ private slots:
     void controlsHaveAccessibleNames();
     void windowStateIsKeptAcrossRuns();
     void helpOpensTheUserGuide();
+    void sharedDatabaseDialogBuildsTheUri();
+    void opensASharedDatabase();
 
 private:
     std::unique_ptr<MainWindow> makeWindow();
@@ -169,6 +179,70 @@ void TestMainWindow::helpOpensTheUserGuide()
     QCOMPARE(window->findChildren<teep::ui::HelpDialog *>().size(), 1);
     if (qEnvironmentVariableIsSet("TEEP_SCREENSHOT_DIR"))
         guide->grab().save(qEnvironmentVariable("TEEP_SCREENSHOT_DIR") + QStringLiteral("/user-guide.png"));
+}
+
+// File > Open Shared Database: the form gives the URI `teepctl --database` takes, never with the
+// password in it.
+void TestMainWindow::sharedDatabaseDialogBuildsTheUri()
+{
+    teep::ui::SharedDatabaseDialog dialog;
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    auto *open = dialog.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Open);
+    dialog.host()->clear();
+    QVERIFY(!open->isEnabled()); // no server named yet
+    QTest::keyClicks(dialog.host(), QStringLiteral("db.line1.example"));
+    QVERIFY(open->isEnabled());
+    dialog.port()->setValue(5433);
+    dialog.database()->setText(QStringLiteral("fleet"));
+    dialog.user()->setText(QStringLiteral("line1"));
+    QCOMPARE(dialog.uri(), QStringLiteral("postgresql://line1@db.line1.example:5433/fleet"));
+    QVERIFY(!dialog.caFile()->isEnabled());
+    dialog.tls()->setCurrentIndex(dialog.tls()->findData(QStringLiteral("verify-full")));
+    QVERIFY(dialog.caFile()->isEnabled());
+    dialog.caFile()->setText(QStringLiteral("/etc/teep/line1-ca.pem"));
+    QTest::keyClicks(dialog.passwordEdit(), QStringLiteral("s3cret"));
+    QCOMPARE(dialog.uri(), QStringLiteral("postgresql://line1@db.line1.example:5433/fleet?sslmode=verify-full&sslrootcert=/etc/teep/line1-ca.pem"));
+    QCOMPARE(dialog.password(), QStringLiteral("s3cret"));
+    QVERIFY(!dialog.uri().contains(QStringLiteral("s3cret")));
+    QVERIFY(teep::store::parseLocation(dialog.uri()).ok()); // what the store accepts
+    auto *command = dialog.findChild<QLineEdit *>(QStringLiteral("shared-command"));
+    QCOMPARE(command->text(), QStringLiteral("teepctl --database '%1'").arg(dialog.uri()));
+    QVERIFY(command->isVisible() && command->isReadOnly());
+    if (qEnvironmentVariableIsSet("TEEP_SCREENSHOT_DIR"))
+        dialog.grab().save(qEnvironmentVariable("TEEP_SCREENSHOT_DIR") + QStringLiteral("/open-shared-database.png"));
+}
+
+// The console switches to a PostgreSQL database and back; a wrong password keeps the current
+// database and is not kept.
+void TestMainWindow::opensASharedDatabase()
+{
+    if (!teep::test::onPostgres())
+        QSKIP("needs the test PostgreSQL server (the _pg run)");
+    teep::test::ScriptedPrompts prompts;
+    auto db = Database::open(m_dir.path(QStringLiteral("local.db")));
+    QVERIFY(db.ok());
+    MainWindow window(std::move(db).value(), &prompts);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    const QString uri = m_dir.database(QStringLiteral("shared"));
+    QVERIFY(window.openSharedDatabase(uri));
+    QCOMPARE(window.database().path(), uri);
+    QCOMPARE(window.database().engine(), teep::store::Engine::Postgres);
+    const QUrl url(uri);
+    QCOMPARE(window.windowTitle(), QStringLiteral("%1 on %2:%3").arg(url.path().mid(1), url.host()).arg(url.port()));
+    auto *status = window.findChild<QLabel *>(QStringLiteral("database-status"));
+    QVERIFY2(status->text().contains(uri), qPrintable(status->text()));
+    window.showPage(Page::Devices); // the views read the shared database
+    QVERIFY(prompts.errors.isEmpty());
+
+    const QString withPassword = QStringLiteral("postgresql://teep_password@%1:%2%3").arg(url.host()).arg(url.port()).arg(url.path());
+    QVERIFY(!window.openSharedDatabase(withPassword, QStringLiteral("wrong-password")));
+    QCOMPARE(prompts.errors.size(), 1);
+    QVERIFY2(prompts.errors.first().contains(QStringLiteral("password authentication failed")), qPrintable(prompts.errors.first()));
+    QVERIFY(!prompts.errors.first().contains(QStringLiteral("wrong-password")));
+    QCOMPARE(window.database().path(), uri); // still the one that was open
+    QVERIFY(teep::store::rememberedPassword(withPassword).isEmpty());
 }
 
 void TestMainWindow::windowStateIsKeptAcrossRuns()

@@ -1,6 +1,7 @@
 #include "devices/devicespage.h"
 
 #include "common/files.h"
+#include "common/paths.h"
 #include "common/operation.h"
 #include "devices/devicelistdialog.h"
 #include "devices/listenersettingsdialog.h"
@@ -24,6 +25,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QProgressBar>
+#include <QRegularExpression>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
@@ -250,6 +252,12 @@ void DevicesPage::reload()
 
 QString DevicesPage::demoDirectory() const
 {
+    // Beside the database file; for a shared database, in this user's data folder, by its name.
+    if (store::isPostgresUri(m_workspace.database().path())) {
+        QString name = store::shortName(m_workspace.database().path());
+        name.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]+")), QStringLiteral("-"));
+        return QFileInfo(paths::defaultDatabasePath()).dir().filePath(name + QStringLiteral("-demo"));
+    }
     const QFileInfo database(m_workspace.database().path());
     return database.dir().filePath(database.completeBaseName() + QStringLiteral("-demo"));
 }
