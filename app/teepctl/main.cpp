@@ -17,7 +17,7 @@ namespace {
 
 const char kCommandsHelp[] =
     "Commands (each has --help):\n"
-    "  db info|migrate                          the database file\n"
+    "  db info|migrate|copy                     the database (file or PostgreSQL), and moving it\n"
     "  tam generate|import|csr|install-cert|show|list|suites|export-root\n"
     "                                           the TAM's own identity, the root CA devices embed and\n"
     "                                           what TEEP messages are signed with (modern|legacy|both)\n"

@@ -114,7 +114,9 @@ Result<std::unique_ptr<Database>> Database::openPostgres(const Location &locatio
 
     // Text comparisons and timestamps as the SQLite file has them; lock waits bounded like
     // SQLite's busy timeout.
-    for (const QString &setting : {QStringLiteral("SET lock_timeout = %1").arg(kLockTimeoutMs), QStringLiteral("SET client_encoding = 'UTF8'")}) {
+    // The server's notices ("already exists, skipping") are not the operator's business.
+    for (const QString &setting : {QStringLiteral("SET lock_timeout = %1").arg(kLockTimeoutMs), QStringLiteral("SET client_encoding = 'UTF8'"),
+                                   QStringLiteral("SET client_min_messages = warning")}) {
         if (const Status status = exec(db, setting, location.display); !status)
             return status.error();
     }

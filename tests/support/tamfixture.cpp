@@ -19,7 +19,7 @@ namespace teep::test {
 Status TamFixture::setUp(int idleSeconds, const transport::ServerOptions &options)
 {
     dir = std::make_unique<TempDir>();
-    auto opened = store::Database::open(dir->database(QStringLiteral("tam.db")));
+    auto opened = store::Database::open(sqliteFile ? dir->path(QStringLiteral("tam.db")) : dir->database(QStringLiteral("tam.db")));
     if (!opened)
         return opened.error();
     db = std::move(opened.value());

@@ -21,6 +21,7 @@ struct TamFixture
     // Fails with a message (never qFatal) so a test can QVERIFY it.
     Status setUp(int idleSeconds = 2, const transport::ServerOptions &options = transport::ServerOptions());
     QList<QSslCertificate> tlsRoots; // given to the devices it runs (HTTPS)
+    bool sqliteFile = false;          // an SQLite file even in the PostgreSQL run (a copy's source)
 
     QList<sim::DeviceOutcome> runDevices(const QStringList &names, sim::SimProfile profile, const sim::SimFaults &faults = {},
                                          const QStringList &tees = {QStringLiteral("primary")}, const sim::AppChanges &apps = {});
