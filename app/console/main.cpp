@@ -35,7 +35,7 @@ int main(int argc, char *argv[])
         QStringLiteral("database"),
         QStringLiteral("Database to open or create: a file (SQLite; default: %1) or a PostgreSQL URI, postgresql://user@host:port/dbname (password from ~/.pgpass or PGPASSWORD).")
             .arg(teep::paths::defaultDatabasePath()),
-        QStringLiteral("path"));
+        QStringLiteral("path or URI"));
     parser.addOption(databaseOption);
     parser.process(app);
 

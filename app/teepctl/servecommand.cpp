@@ -5,6 +5,7 @@
 
 #include "crypto/pkcs8.h"
 #include "store/auditcheckpoints.h"
+#include "tam/tamservers.h"
 #include "store/database.h"
 #include "store/keystore.h"
 #include "demo/demosetup.h"
@@ -197,6 +198,10 @@ int runServe(Context &context, const QStringList &arguments)
         QObject::connect(&checkpoints, &QTimer::timeout, whenCommitted);
         checkpoints.start(std::chrono::minutes(everyMinutes));
     }
+    // Other servers on the same database see this one alive even when no device calls.
+    QTimer heartbeat;
+    QObject::connect(&heartbeat, &QTimer::timeout, [&service] { service.keepAlive(); });
+    heartbeat.start(std::chrono::seconds(teep::tam::TamServers::kHeartbeatSeconds));
     teep::transport::TamServer server(service, options);
     const StopSignals stopSignals;
     keepFreedHeap();

@@ -30,6 +30,13 @@ const QStringList &copyOrder()
     return order;
 }
 
+// Not copied: which servers are running on the source says nothing about the target.
+const QStringList &notCopied()
+{
+    static const QStringList tables{QStringLiteral("schema_migrations"), QStringLiteral("tam_servers")};
+    return tables;
+}
+
 constexpr qint64 kProgressEvery = 2000;
 
 Error copyError(const QString &why)
@@ -106,7 +113,7 @@ Result<CopyReport> copyDatabase(const Database &from, Database &to, const Clock 
     if (!tables)
         return tables.error();
     for (const QString &table : tables.value()) {
-        if (table != QLatin1String("schema_migrations") && !copyOrder().contains(table))
+        if (!notCopied().contains(table) && !copyOrder().contains(table))
             return copyError(QStringLiteral("the source has a table this copy does not know (%1); nothing was copied").arg(table));
     }
     for (const QString &table : copyOrder()) {

@@ -419,13 +419,31 @@ Migration changeAnnouncements()
     return {11, QStringLiteral("changes announced to other consoles (PostgreSQL)"), statements};
 }
 
+// Several TAM servers on one database: each running server has a row it keeps fresh, and each open
+// session names the server that holds its state. A server that starts closes only the sessions of
+// servers that are gone (their row stale or missing), never those of a live one. The rows are
+// liveness, not data: they announce no change to consoles and are not copied.
+Migration tamServers()
+{
+    return {12, QStringLiteral("TAM servers and the sessions each holds"), {
+        QStringLiteral(R"(CREATE TABLE tam_servers (
+            id TEXT PRIMARY KEY,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            started_at TEXT NOT NULL,
+            seen_at TEXT NOT NULL))"),
+        QStringLiteral("ALTER TABLE sessions ADD COLUMN server_id TEXT"),
+        QStringLiteral("CREATE INDEX sessions_open_by_server ON sessions (server_id) WHERE state = 'open'"),
+    }};
+}
+
 } // namespace
 
 const MigrationList &schemaMigrations()
 {
     static const MigrationList migrations{initialSchema(),    fleetIndexes(),     assignments(),  referenceValues(), taRequests(),
                                           fleetFilterIndex(), deployedAgents(), refusedSignatures(),  auditCheckpoints(),
-                                          foreignKeyIndexes(), changeAnnouncements()};
+                                          foreignKeyIndexes(), changeAnnouncements(), tamServers()};
     return migrations;
 }
 

@@ -117,6 +117,8 @@ struct EngineLimits
     int keepUnknownFailed = 10000;
     // Shared by the engines of one TAM; each engine makes its own when none is given.
     std::shared_ptr<SessionBudget> budget = {};
+    // The server (tam_servers) whose memory holds these sessions, recorded on each session's row.
+    QString serverId = {};
 };
 
 // A message to the device of a session that has no row yet.
@@ -169,7 +171,7 @@ class EngineSessions
 {
 public:
     EngineSessions(QSqlDatabase db, const Clock &clock, EngineLimits limits, QString profile, QString mediaType)
-        : m_clock(clock), m_limits(limits), m_records(db, clock, QStringLiteral("tam")), m_contacts(db, clock, QStringLiteral("tam")), m_profile(std::move(profile)),
+        : m_clock(clock), m_limits(limits), m_records(db, clock, QStringLiteral("tam"), limits.serverId), m_contacts(db, clock, QStringLiteral("tam")), m_profile(std::move(profile)),
           m_mediaType(std::move(mediaType)), m_budget(limits.budget ? limits.budget : std::make_shared<SessionBudget>(limits.maxSessions))
     {
         m_member = m_budget->join({[this] { return size(); }, [this](bool full) { expireIdle(full); }, [this] { return oldestUnproven(); },

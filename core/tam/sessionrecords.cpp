@@ -10,7 +10,9 @@ namespace teep::tam {
 using store::insertReturningId;
 using store::run;
 
-SessionRecords::SessionRecords(QSqlDatabase db, const Clock &clock, QString actor) : m_db(std::move(db)), m_clock(clock), m_actor(std::move(actor)) {}
+SessionRecords::SessionRecords(QSqlDatabase db, const Clock &clock, QString actor, QString serverId)
+    : m_db(std::move(db)), m_clock(clock), m_actor(std::move(actor)), m_serverId(std::move(serverId))
+{}
 
 Status SessionRecords::audited(const QString &action, const QString &objectType, const QString &objectId, const nlohmann::json &detail,
                                const std::function<Status()> &change)
@@ -88,8 +90,8 @@ Result<int> SessionRecords::trimUnknownFailedSessions(int keep)
 
 Result<qint64> SessionRecords::openSession(const QString &profile, const QString &peer, const QDateTime &startedAt)
 {
-    auto inserted = insertReturningId(m_db, QStringLiteral("INSERT INTO sessions (profile, peer_address, state, started_at) VALUES (?, ?, 'open', ?)"),
-                              {profile, peer, store::isoUtc(startedAt)});
+    auto inserted = insertReturningId(m_db, QStringLiteral("INSERT INTO sessions (profile, peer_address, state, started_at, server_id) VALUES (?, ?, 'open', ?, ?)"),
+                                      {profile, peer, store::isoUtc(startedAt), m_serverId.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : QVariant(m_serverId)});
     if (!inserted)
         return inserted.error();
     return inserted.value();

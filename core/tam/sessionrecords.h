@@ -20,7 +20,8 @@ namespace teep::tam {
 class SessionRecords
 {
 public:
-    SessionRecords(QSqlDatabase db, const Clock &clock, QString actor);
+    // `serverId`: the TAM server (tam_servers) whose sessions these are, on each row it opens.
+    SessionRecords(QSqlDatabase db, const Clock &clock, QString actor, QString serverId = {});
 
     // A session's row, made when the device first answers (tam/enginesessions.h), with the time
     // the session started.
@@ -47,6 +48,7 @@ private:
     QSqlDatabase m_db;
     const Clock &m_clock;
     QString m_actor;
+    QString m_serverId;
 };
 
 } // namespace teep::tam

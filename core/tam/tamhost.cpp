@@ -1,5 +1,7 @@
 #include "tam/tamhost.h"
 
+#include "tam/tamservers.h"
+
 #include "common/logging.h"
 #include "common/threadpriority.h"
 #include "store/database.h"
@@ -8,6 +10,7 @@
 #include "tam/tamservice.h"
 
 #include <QEventLoop>
+#include <QTimer>
 
 #include <memory>
 #include <optional>
@@ -50,6 +53,13 @@ public:
             summary.body.clear();
             m_host.enqueue(summary);
         });
+        // Other servers on the same database see this one alive even when no device calls.
+        m_heartbeat = std::make_unique<QTimer>();
+        connect(m_heartbeat.get(), &QTimer::timeout, this, [this] {
+            if (m_service)
+                m_service->keepAlive();
+        });
+        m_heartbeat->start(std::chrono::seconds(TamServers::kHeartbeatSeconds));
         auto server = std::make_unique<transport::TamServer>(*service, options);
         const Result<QString> uri = server->start();
         if (!uri)
@@ -81,6 +91,7 @@ public:
         if (const Result<int> interrupted = m_service->interruptOpenSessions(); !interrupted)
             qCWarning(lcTam) << "open sessions not closed:" << interrupted.error().toString();
         // The server refers to the service, the service to the connection.
+        m_heartbeat.reset();
         m_server.reset();
         m_service.reset();
         m_database.reset();
@@ -91,6 +102,7 @@ private:
     std::unique_ptr<store::Database> m_database;
     std::unique_ptr<TamService> m_service;
     std::unique_ptr<transport::TamServer> m_server;
+    std::unique_ptr<QTimer> m_heartbeat;
 };
 
 TamHost::TamHost(QSqlDatabase db, store::KeyStore &keys, const Clock &clock, QObject *parent)

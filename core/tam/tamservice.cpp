@@ -3,15 +3,18 @@
 #include "common/logging.h"
 #include "tam/catalog.h"
 #include "tam/sessionrecords.h"
+#include "tam/tamservers.h"
 
 namespace teep::tam {
 
 namespace {
-// Both engines draw on one session limit.
+// Both engines draw on one session limit, and record their sessions as this server's.
 EngineLimits shared(EngineLimits limits)
 {
     if (!limits.budget)
         limits.budget = std::make_shared<SessionBudget>(limits.maxSessions);
+    if (limits.serverId.isEmpty())
+        limits.serverId = TamServers::newServerId();
     return limits;
 }
 } // namespace
@@ -19,13 +22,45 @@ EngineLimits shared(EngineLimits limits)
 TamService::TamService(QSqlDatabase db, TamCredentials tam, const Clock &clock, EngineLimits limits)
     : m_db(db), m_clock(clock), m_limits(shared(limits)), m_otrp(db, tam, clock, m_limits), m_teep(db, tam, clock, m_limits)
 {
-    // Sessions a previous run left open cannot continue: their state lived in that process.
-    const Result<int> interrupted = SessionRecords(db, clock, QStringLiteral("tam")).closeInterruptedSessions();
+    // Sessions a server that is gone left open cannot continue: their state lived in that
+    // process. Those of servers still running on the same database are theirs to finish.
+    TamServers servers(db, clock);
+    if (const Status joined = servers.join(m_limits.serverId); !joined)
+        qCWarning(lcTam) << "this server could not register on the database:" << joined.error().toString();
+    m_lastHeartbeat = m_lastSweep = clock.now();
+    const Result<int> interrupted = servers.closeSessionsOfGoneServers(m_limits.serverId);
     if (!interrupted)
         qCWarning(lcTam) << "interrupted sessions not closed:" << interrupted.error().toString();
     else if (interrupted.value() > 0)
-        qCInfo(lcTam) << interrupted.value() << "session(s) interrupted by the last stop marked failed";
+        qCInfo(lcTam) << interrupted.value() << "session(s) of a stopped TAM server marked failed";
     purgeExpiredRecords();
+}
+
+TamService::~TamService()
+{
+    if (m_db.isOpen()) {
+        if (const Status left = TamServers(m_db, m_clock).leave(m_limits.serverId); !left)
+            qCWarning(lcTam) << "this server's row not removed:" << left.error().toString();
+    }
+}
+
+void TamService::keepAlive()
+{
+    const QDateTime now = m_clock.now();
+    TamServers servers(m_db, m_clock);
+    if (m_lastHeartbeat.secsTo(now) >= TamServers::kHeartbeatSeconds) {
+        m_lastHeartbeat = now;
+        if (const Status beat = servers.heartbeat(m_limits.serverId); !beat)
+            qCWarning(lcTam) << "this server's heartbeat not recorded:" << beat.error().toString();
+    }
+    if (m_lastSweep.secsTo(now) >= TamServers::kStaleSeconds) {
+        m_lastSweep = now;
+        const Result<int> closed = servers.closeSessionsOfGoneServers(m_limits.serverId);
+        if (!closed)
+            qCWarning(lcTam) << "sessions of stopped servers not closed:" << closed.error().toString();
+        else if (closed.value() > 0)
+            qCInfo(lcTam) << closed.value() << "session(s) of a stopped TAM server marked failed";
+    }
 }
 
 void TamService::purgeExpiredRecords()
@@ -139,15 +174,20 @@ Result<QByteArray> TamService::start(transport::Profile profile, const QString &
     if (m_locked)
         return lockedError();
     return inBatch<QByteArray>([&] {
-        purgeExpiredRecords(); return profile == transport::Profile::Teep ? m_teep.start(peer) : m_otrp.start(peer); });
+        keepAlive();
+        purgeExpiredRecords();
+        return profile == transport::Profile::Teep ? m_teep.start(peer) : m_otrp.start(peer);
+    });
 }
 
 Result<std::optional<QByteArray>> TamService::process(transport::Profile profile, const QByteArray &body, const QString &peer)
 {
     if (m_locked)
         return lockedError();
-    return inBatch<std::optional<QByteArray>>(
-        [&] { return profile == transport::Profile::Teep ? m_teep.process(body, peer) : m_otrp.process(body, peer); });
+    return inBatch<std::optional<QByteArray>>([&] {
+        keepAlive();
+        return profile == transport::Profile::Teep ? m_teep.process(body, peer) : m_otrp.process(body, peer);
+    });
 }
 
 } // namespace teep::tam

@@ -14,6 +14,8 @@ class TamService : public transport::TamEndpoint
 {
 public:
     TamService(QSqlDatabase db, TamCredentials tam, const Clock &clock, EngineLimits limits = {});
+    // Leaves tam_servers: its sessions (closed by interruptOpenSessions() first) are no one's.
+    ~TamService() override;
 
     void setListener(const std::function<void(const SessionEvent &)> &listener);
     int openSessions() const;
@@ -30,6 +32,11 @@ public:
 
     bool supports(transport::Profile profile) const override;
     Result<QByteArray> start(transport::Profile profile, const QString &peer) override;
+    // This server's row in tam_servers kept fresh (every TamServers::kHeartbeatSeconds at most),
+    // and the sessions of servers that are gone closed (once a minute at most). Every request
+    // does it; a server's timer calls it too, so that an idle server is not taken for gone.
+    void keepAlive();
+    QString serverId() const { return m_limits.serverId; }
     Result<std::optional<QByteArray>> process(transport::Profile profile, const QByteArray &body, const QString &peer) override;
     Status makeDurable() override;
     // Round trips are recorded that the next makeDurable() has yet to commit (their answers are
@@ -49,6 +56,8 @@ private:
     const Clock &m_clock;
     EngineLimits m_limits;
     QDateTime m_lastPurge;
+    QDateTime m_lastHeartbeat;
+    QDateTime m_lastSweep;
     QDateTime m_lastTrim;
     bool m_locked = false;
     // The transaction of the round trips whose answers the server holds (group commit).

@@ -54,7 +54,7 @@ void TestCli::teepctlVersionAndHelp()
 
     const Run help = run(kTeepctl, {QStringLiteral("--help")});
     QCOMPARE(help.exitCode, 0);
-    QVERIFY(help.out.contains(QStringLiteral("--database <path>")));
+    QVERIFY(help.out.contains(QStringLiteral("--database <path or URI>")));
     for (const QString &command : {QStringLiteral("db info|migrate"), QStringLiteral("tam generate|import|csr"),
                                    QStringLiteral("anchors list|import|show|export|remove"),
                                    QStringLiteral("sp add|add-cert"), QStringLiteral("audit verify|list")})
@@ -118,7 +118,7 @@ void TestCli::consoleVersionAndHelp()
     QCOMPARE(version.out.trimmed(), QStringLiteral("teep-console 0.1.0"));
     const Run help = run(kConsole, {QStringLiteral("--help")});
     QCOMPARE(help.exitCode, 0);
-    QVERIFY(help.out.contains(QStringLiteral("--database <path>")));
+    QVERIFY(help.out.contains(QStringLiteral("--database <path or URI>")));
 }
 
 void TestCli::consoleStartsOnFreshDatabase()

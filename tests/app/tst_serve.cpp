@@ -172,7 +172,7 @@ void TestServe::killDuringBatchLosesNothing()
     uri = startServer(server);
     QVERIFY(!uri.isEmpty());
     QTRY_COMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM sessions WHERE state = 'open'")).toInt(), 0);
-    QVERIFY(scalar(QStringLiteral("SELECT COUNT(*) FROM sessions WHERE outcome LIKE '%interrupted: the TAM stopped%'")).toInt() > 0);
+    QVERIFY(scalar(QStringLiteral("SELECT COUNT(*) FROM sessions WHERE outcome LIKE '%interrupted: its TAM server stopped%'")).toInt() > 0);
     devsim.start(kDevsim, QStringList{QStringLiteral("--tam"), uri} + batch.mid(0, 6));
     QVERIFY(devsim.waitForFinished(60000));
     const QByteArray summary = devsim.readAllStandardOutput();

@@ -161,12 +161,13 @@ void TestMigrations::freshDatabaseHasLatestSchemaAndSettings()
     const Database &db = *opened.value();
 
     QCOMPARE(db.schemaVersion(), teep::store::latestSchemaVersion());
-    QCOMPARE(db.schemaVersion(), 11);
+    QCOMPARE(db.schemaVersion(), 12);
     if (postgres(db)) {
         QCOMPARE(db.journalMode(), QStringLiteral("postgresql"));
         QCOMPARE(scalar(db, QStringLiteral("SHOW lock_timeout")).toString(), QStringLiteral("5s"));
-        // Every table announces its changes to other consoles (migration 11).
-        QCOMPARE(scalar(db, QStringLiteral("SELECT COUNT(*) FROM pg_tables t WHERE schemaname = 'public' AND tablename <> 'schema_migrations' "
+        // Every table announces its changes to other consoles (migration 11); the servers' liveness
+        // rows (migration 12) are not data.
+        QCOMPARE(scalar(db, QStringLiteral("SELECT COUNT(*) FROM pg_tables t WHERE schemaname = 'public' AND tablename NOT IN ('schema_migrations', 'tam_servers') "
                                            "AND NOT EXISTS (SELECT 1 FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid "
                                            "WHERE c.relname = t.tablename AND g.tgname = t.tablename || '_announce')"))
                      .toInt(),
@@ -194,6 +195,7 @@ void TestMigrations::freshDatabaseHasLatestSchemaAndSettings()
         QStringLiteral("session_messages"),    QStringLiteral("sessions"),
         QStringLiteral("settings"),            QStringLiteral("sp_certificates"),
         QStringLiteral("ta_requests"),         QStringLiteral("ta_versions"),         QStringLiteral("tam_identities"),
+        QStringLiteral("tam_servers"),
         QStringLiteral("tees"),                QStringLiteral("trust_anchors"),
         QStringLiteral("trusted_apps"),
     };
