@@ -53,7 +53,7 @@ void TamService::keepAlive()
         if (const Status beat = servers.heartbeat(m_limits.serverId); !beat)
             qCWarning(lcTam) << "this server's heartbeat not recorded:" << beat.error().toString();
     }
-    if (m_lastSweep.secsTo(now) >= TamServers::kStaleSeconds) {
+    if (m_lastSweep.secsTo(now) >= TamServers::kHeartbeatSeconds) {
         m_lastSweep = now;
         const Result<int> closed = servers.closeSessionsOfGoneServers(m_limits.serverId);
         if (!closed)

@@ -32,8 +32,8 @@ public:
 
     bool supports(transport::Profile profile) const override;
     Result<QByteArray> start(transport::Profile profile, const QString &peer) override;
-    // This server's row in tam_servers kept fresh (every TamServers::kHeartbeatSeconds at most),
-    // and the sessions of servers that are gone closed (once a minute at most). Every request
+    // This server's row in tam_servers kept fresh, and the sessions of servers that are gone
+    // closed (each at most every TamServers::kHeartbeatSeconds). Every request
     // does it; a server's timer calls it too, so that an idle server is not taken for gone.
     void keepAlive();
     QString serverId() const { return m_limits.serverId; }
