@@ -12,8 +12,8 @@ Workspace::Workspace(store::Database &database, Prompts &prompts, const Clock &c
     : QObject(parent), m_database(database), m_prompts(prompts), m_clock(clock), m_keys(database.connection()),
       m_actor(store::operatorActor(QStringLiteral("teep-console")))
 {
-    // Other writers (teepctl, another console, this console's own TAM thread) commit on other
-    // connections: every two seconds, a look at whether the file moved, and the views follow.
+    // Other writers (teepctl, servers, other consoles, this console's own TAM thread) commit on
+    // other connections: every two seconds, a look at whether the data moved, and the views follow.
     m_lastVersion = m_database.dataVersion();
     auto *watch = new QTimer(this);
     watch->setInterval(kWatchIntervalMs);
@@ -24,6 +24,8 @@ Workspace::Workspace(store::Database &database, Prompts &prompts, const Clock &c
         m_lastVersion = version;
     });
     watch->start();
+    // A shared PostgreSQL database says so at once (LISTEN); the poll stays as the safety net.
+    m_database.onChangesElsewhere(this, [this] { notifyChangedSoon(); });
 }
 
 bool Workspace::ensureUnlocked(QWidget *parent)

@@ -7,7 +7,10 @@
 #include <QSqlDatabase>
 #include <QString>
 
+#include <functional>
 #include <memory>
+
+class QObject;
 
 namespace teep::store {
 
@@ -52,6 +55,10 @@ public:
     // PostgreSQL the teep_data_version sequence every change bumps, own changes included): a view
     // learns that `teepctl`, a server or another console changed the data by seeing it move.
     Result<qint64> dataVersion() const;
+    // Calls `changed` (on this connection's thread, while `context` lives) as soon as another
+    // connection commits a change: PostgreSQL's LISTEN on the channel every table's trigger
+    // notifies (migration 11). False on SQLite, which has no such signal: poll dataVersion().
+    bool onChangesElsewhere(QObject *context, std::function<void()> changed) const;
 
 private:
     Database(QString path, QString connectionName, Engine engine);

@@ -8,6 +8,7 @@
 #include "store/migrations.h"
 #include "store/migrator.h"
 
+#include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlQuery>
 
@@ -91,6 +92,21 @@ Status checkPostgresServable(QSqlDatabase db)
         return Error{QStringLiteral("store.readonly"), QStringLiteral("cannot be written by this role (no INSERT or UPDATE privilege)"),
                      db.databaseName()};
     return {};
+}
+
+bool Database::onChangesElsewhere(QObject *context, std::function<void()> changed) const
+{
+    if (m_engine != Engine::Postgres)
+        return false;
+    QSqlDriver *driver = connection().driver();
+    if (!driver || !driver->subscribeToNotification(QStringLiteral("teep_changes")))
+        return false;
+    QObject::connect(driver, &QSqlDriver::notification, context,
+                     [changed = std::move(changed)](const QString &, QSqlDriver::NotificationSource source, const QVariant &) {
+                         if (source == QSqlDriver::OtherSource)
+                             changed();
+                     });
+    return true;
 }
 
 Result<std::unique_ptr<Database>> Database::openPostgres(const Location &location, const MigrationList &migrations)

@@ -219,7 +219,7 @@ Result<bool> TaRequests::withdrawn(qint64 deviceId, const QString &taid)
     return true;
 }
 
-Status TaRequests::decide(qint64 requestId, bool approve, const QString &reason)
+Status TaRequests::decide(qint64 requestId, bool approve, const QString &reason, const QString &seenStatus)
 {
     if (reason.size() > 500)
         return requestError(QStringLiteral("bad-reason"), QStringLiteral("a reason has at most 500 characters"));
@@ -231,14 +231,37 @@ Status TaRequests::decide(qint64 requestId, bool approve, const QString &reason)
     const TaRequest &request = found.value().first();
     if (request.status == QLatin1String("withdrawn"))
         return requestError(QStringLiteral("withdrawn"), QStringLiteral("request %1 was withdrawn by the device; nothing to decide").arg(requestId));
+    const auto changedMeanwhile = [&](const TaRequest &now) {
+        return requestError(QStringLiteral("changed"), QStringLiteral("request %1 (%2 on %3) was %4 meanwhile%5; nothing was changed. Look again and decide.")
+                                                           .arg(requestId)
+                                                           .arg(request.taid, request.device, now.status,
+                                                                now.decidedBy.isEmpty() ? QString() : QStringLiteral(" by %1").arg(now.decidedBy)));
+    };
+    if (!seenStatus.isEmpty() && seenStatus != request.status)
+        return changedMeanwhile(request);
     const QString next = approve ? QStringLiteral("approved") : QStringLiteral("refused");
-    return store::AuditLog::inTransaction(m_db, m_clock, m_actor, approve ? QStringLiteral("ta-request.approved") : QStringLiteral("ta-request.refused"),
+    bool raced = false;
+    const Status done = store::AuditLog::inTransaction(m_db, m_clock, m_actor, approve ? QStringLiteral("ta-request.approved") : QStringLiteral("ta-request.refused"),
                    QStringLiteral("ta-request"), QStringLiteral("%1/%2").arg(request.device, request.taid),
                    {{"request", requestId}, {"reason", reason.toStdString()}, {"was", request.status.toStdString()}}, [&]() -> Status {
-        auto updated = run(m_db, QStringLiteral("UPDATE ta_requests SET status = ?, reason = ?, decided_at = ?, decided_by = ? WHERE id = ?"),
-                           {next, reason, store::timestamp(m_clock), m_actor, requestId});
-        return updated ? Status() : Status(updated.error());
+        // Only if it is still as read: another operator deciding at the same moment wins or
+        // loses whole, never half (the loser's audit entry goes with its rolled-back change).
+        auto updated = run(m_db, QStringLiteral("UPDATE ta_requests SET status = ?, reason = ?, decided_at = ?, decided_by = ? WHERE id = ? AND status = ?"),
+                           {next, reason, store::timestamp(m_clock), m_actor, requestId, request.status});
+        if (!updated)
+            return updated.error();
+        if (updated.value().numRowsAffected() == 0) {
+            raced = true;
+            return requestError(QStringLiteral("changed"), QString());
+        }
+        return {};
     });
+    if (raced) {
+        const Result<QList<TaRequest>> now = select(QStringLiteral("r.id = ?"), {requestId}, 1);
+        if (now && !now.value().isEmpty())
+            return changedMeanwhile(now.value().first());
+    }
+    return done;
 }
 
 Result<QList<TaRequest>> TaRequests::list(const QString &status, int limit) const

@@ -67,7 +67,10 @@ public:
     Result<bool> withdrawn(qint64 deviceId, const QString &taid);
 
     // The operator approves or refuses a pending (or earlier refused / approved) request.
-    Status decide(qint64 requestId, bool approve, const QString &reason);
+    // `seenStatus`: what the operator's view showed; when someone else (another console, a
+    // teepctl, the device) changed the request since, the decision is refused (request.changed,
+    // saying who decided what), not written over theirs. Empty: as it is now.
+    Status decide(qint64 requestId, bool approve, const QString &reason, const QString &seenStatus = {});
 
     // Newest first; `status` empty for all.
     Result<QList<TaRequest>> list(const QString &status = {}, int limit = 1000) const;

@@ -617,7 +617,17 @@ void TestMigrations::dataVersionMovesWithOtherWriters()
     const auto before = viewer.value()->dataVersion();
     QVERIFY(before.ok());
     QCOMPARE(viewer.value()->dataVersion().value(), before.value()); // nothing happened: it stays
+    int told = 0;
+    QObject context;
+    QCOMPARE(viewer.value()->onChangesElsewhere(&context, [&told] { ++told; }), onPostgres()); // SQLite: polling only
     QVERIFY(teep::store::run(writer.value()->connection(), QStringLiteral("INSERT INTO settings (key, value) VALUES ('k', 'v')")).ok());
+    if (onPostgres()) {
+        QTRY_VERIFY(told > 0); // the viewer's console hears of it without polling
+        QVERIFY(teep::store::run(viewer.value()->connection(), QStringLiteral("INSERT INTO settings (key, value) VALUES ('own', 'v')")).ok());
+        const int beforeOwn = told;
+        QTest::qWait(200);
+        QCOMPARE(told, beforeOwn); // its own change is not news to it
+    }
     const auto after = viewer.value()->dataVersion();
     QVERIFY(after.ok());
     QVERIFY2(after.value() != before.value(), qPrintable(QStringLiteral("%1 -> %2").arg(before.value()).arg(after.value())));

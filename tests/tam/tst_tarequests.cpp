@@ -34,6 +34,7 @@ private slots:
     void tamperedBundledBinaryRefused();
     void unknownTaIsNotQueued();
     void mostSpecificPolicyWins();
+    void twoOperatorsDecidingTheSameRequest();
 
 private:
     static void profiles()
@@ -278,6 +279,31 @@ void TestTaRequests::mostSpecificPolicyWins()
     QCOMPARE(unknown.error().code, QStringLiteral("requests.unknown-sp"));
     QCOMPARE(requests.policies().value().size(), 4);
     QVERIFY(store::AuditLog::verify(m_tam->db->connection()).ok);
+}
+
+// Two consoles on one database show the same pending request; both operators decide. The first
+// decision stands; the second is refused with who decided what, and changes nothing (the audit
+// log has one decision).
+void TestTaRequests::twoOperatorsDecidingTheSameRequest()
+{
+    runOne(sim::SimProfile::Teep, install(QStringLiteral("player-app"), {kPlayer}));
+    QCOMPARE(status(kPlayer), QStringLiteral("pending"));
+    auto elsewhere = store::Database::open(m_tam->db->path()); // the other console's connection
+    QVERIFY(elsewhere.ok());
+    tam::TaRequests alice(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("alice via teep-console"));
+    tam::TaRequests bob(elsewhere.value()->connection(), SystemClock::instance(), QStringLiteral("bob via teep-console"));
+    const qint64 id = requestId(kPlayer);
+    QVERIFY(alice.decide(id, true, QString(), QStringLiteral("pending")).ok());
+    const Status refused = bob.decide(id, false, QStringLiteral("not for this line"), QStringLiteral("pending"));
+    QVERIFY(!refused.ok());
+    QCOMPARE(refused.error().code, QStringLiteral("requests.changed"));
+    QVERIFY2(refused.error().message.contains(QStringLiteral("was approved meanwhile by alice via teep-console")), qPrintable(refused.error().message));
+    QCOMPARE(status(kPlayer), QStringLiteral("approved"));
+    QCOMPARE(auditCount(QStringLiteral("ta-request.approved")), 1);
+    QCOMPARE(auditCount(QStringLiteral("ta-request.refused")), 0);
+    // Bob, having looked again, may still refuse it: a decision on what he now sees.
+    QVERIFY(bob.decide(id, false, QStringLiteral("not for this line"), QStringLiteral("approved")).ok());
+    QCOMPARE(status(kPlayer), QStringLiteral("refused"));
 }
 
 QTEST_MAIN(TestTaRequests)

@@ -218,7 +218,8 @@ int RequestsPanel::decideSelected(bool approve)
 bool RequestsPanel::decide(qint64 requestId, bool approve, const QString &reason)
 {
     tam::TaRequests requests(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor());
-    if (const Status decided = requests.decide(requestId, approve, reason); !decided) {
+    // Decided as the operator saw it: a request another console decided meanwhile is refused.
+    if (const Status decided = requests.decide(requestId, approve, reason, statusOf(requestId)); !decided) {
         m_workspace.prompts().error(this, approve ? tr("Request Not Approved") : tr("Request Not Refused"), decided.error().message);
         return false;
     }
