@@ -1,6 +1,7 @@
 #include "tam/tamservice.h"
 
 #include "common/logging.h"
+#include "store/sql.h"
 #include "tam/catalog.h"
 #include "tam/sessionrecords.h"
 #include "tam/tamservers.h"
@@ -166,6 +167,16 @@ Status TamService::makeDurable()
             qCWarning(lcTam) << "open sessions not closed after the failed commit:" << interrupted.error().toString();
         return Error{QStringLiteral("tam.store"), QStringLiteral("the sessions' records could not be saved: %1").arg(committed.error().message)};
     }
+    return {};
+}
+
+Status TamService::health()
+{
+    if (m_locked)
+        return lockedError();
+    const auto answered = store::run(m_db, QStringLiteral("SELECT 1"));
+    if (!answered)
+        return Error{QStringLiteral("tam.store"), QStringLiteral("the database does not answer: %1").arg(answered.error().message)};
     return {};
 }
 

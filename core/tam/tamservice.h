@@ -39,6 +39,9 @@ public:
     QString serverId() const { return m_limits.serverId; }
     Result<std::optional<QByteArray>> process(transport::Profile profile, const QByteArray &body, const QString &peer) override;
     Status makeDurable() override;
+    // Key store unlocked and the database answering: what a load balancer asks before it sends
+    // devices here.
+    Status health() override;
     // Round trips are recorded that the next makeDurable() has yet to commit (their answers are
     // held): what reads the log as committed, an audit checkpoint, waits until then.
     bool hasUncommitted() const { return m_batch != nullptr; }

@@ -176,6 +176,16 @@ void TamServer::handleRequest(HttpConnection *connection, const HttpRequest &req
         }
         return;
     }
+    if (path == m_options.path + QStringLiteral("/health")) {
+        if (request.method != "GET") {
+            answer(connection, {405, text, "health is read with GET\n", {{"Allow", "GET"}}});
+            return;
+        }
+        const Status healthy = m_endpoint.health();
+        answer(connection, healthy ? HttpAnswer{200, text, "ok\n"}
+                                   : HttpAnswer{503, text, healthy.error().message.toUtf8() + "\n", {{"Retry-After", "5"}}});
+        return;
+    }
     if (path != m_options.path) {
         answer(connection, {404, text, "not found: the TAM URI is " + m_options.path.toUtf8() + "\n"});
         return;

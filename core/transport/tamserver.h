@@ -41,6 +41,9 @@ public:
     // What start() and process() recorded since the last call becomes durable here; the server
     // calls it before any of their answers leaves. An error: none of those answers may be sent.
     virtual Status makeDurable() = 0;
+    // GET PATH/health, for a load balancer: whether this server can take devices now (its key
+    // store unlocked, its database answering). An error: 503 with the reason.
+    virtual Status health() { return {}; }
     // GET PATH/payloads/NAME: a TA's code that SUIT manifests name by URI (nothing: 404).
     virtual Result<std::optional<QByteArray>> payload(const QString &name)
     {

@@ -213,6 +213,17 @@ void TestDeployedAgents::payloadsServedByDigestOnly()
     QCOMPARE(status, 404);
     get(QStringLiteral("/tam"), &status); // the TAM URI itself still takes only POST
     QCOMPARE(status, 405);
+
+    // What a load balancer asks: 200 while the TAM can take devices, 503 with why when it cannot.
+    QCOMPARE(get(QStringLiteral("/tam/health"), &status), QByteArray("ok\n"));
+    QCOMPARE(status, 200);
+    QVERIFY(m_tam->service->lock().ok());
+    const QByteArray locked = get(QStringLiteral("/tam/health"), &status);
+    QCOMPARE(status, 503);
+    QVERIFY2(locked.contains("key store is locked"), locked.constData());
+    m_tam->service->unlock();
+    get(QStringLiteral("/tam/health"), &status);
+    QCOMPARE(status, 200);
 }
 
 void TestDeployedAgents::unknownOrWrongKeyIsRefused()
