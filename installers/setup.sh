@@ -35,7 +35,12 @@ test)
     ctest --preset default
     step "benchmark, for the record (figures, not a pass/fail test)"
     build/default/tests/bench/bench_teep 300
-    build/default/tests/bench/bench_tam build/default/app/teepctl build/default/app/teep-devsim 1000
+    # bench_tam also measures TEEP on a shared PostgreSQL database, 1 and 2 servers (a throw-away
+    # server, as the tests use).
+    tests/support/postgres.sh start build/default/bench-postgres
+    TEEP_BENCH_POSTGRES="$(cat build/default/bench-postgres/uri)" \
+        build/default/tests/bench/bench_tam build/default/app/teepctl build/default/app/teep-devsim 1000
+    tests/support/postgres.sh stop build/default/bench-postgres
     build/default/tests/bench/bench_console 100000
     build/default/tests/bench/bench_soak build/default/app/teepctl build/default/app/teep-devsim 10
     # The sanitizer run leaves out the PostgreSQL repeats (label postgres): the same code of ours

@@ -20,7 +20,9 @@
 #include <QProcess>
 #include <QSqlDatabase>
 #include <QSqlQuery>
+#include <QSqlError>
 #include <QTemporaryDir>
+#include <QUrl>
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -29,10 +31,94 @@
 #include <cstdio>
 #include <unistd.h>
 #include <functional>
+#include <memory>
+#include <vector>
 
 using namespace teep;
 
 namespace {
+
+// A new, empty database on the PostgreSQL server whose maintenance URI is `server`; its URI.
+QString createPostgresDatabase(const QString &server, const QString &name)
+{
+    const QUrl url(server);
+    {
+        QSqlDatabase admin = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), QStringLiteral("bench-admin"));
+        admin.setHostName(url.host());
+        admin.setPort(url.port(5432));
+        admin.setUserName(url.userName());
+        admin.setDatabaseName(url.path().mid(1));
+        if (!admin.open() || !QSqlQuery(admin).exec(QStringLiteral("SET client_min_messages = warning")) ||
+            !QSqlQuery(admin).exec(QStringLiteral("DROP DATABASE IF EXISTS %1").arg(name)) ||
+            !QSqlQuery(admin).exec(QStringLiteral("CREATE DATABASE %1").arg(name))) {
+            std::fprintf(stderr, "cannot make database %s on %s: %s\n", qPrintable(name), qPrintable(server), qPrintable(admin.lastError().text()));
+            std::exit(2);
+        }
+        admin.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("bench-admin"));
+    return server.left(server.lastIndexOf(QLatin1Char('/')) + 1) + name;
+}
+
+// `teepctl serve` on `database`; its TAM URI (empty when it did not start).
+QString startServe(QProcess &server, const QString &teepctl, const QString &database, int maxSessions)
+{
+    server.start(teepctl, {QStringLiteral("--database"), database, QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                           QStringLiteral("--max-sessions"), QString::number(maxSessions)});
+    server.waitForReadyRead(20000);
+    QObject::connect(&server, &QProcess::readyReadStandardOutput, &server, [&server] { server.readAllStandardOutput(); });
+    return QString::fromUtf8(server.readLine()).section(QLatin1Char(' '), 2, 2).trimmed();
+}
+
+// TEEP sessions per second on a PostgreSQL database with `servers` TAM processes, the devices
+// split evenly between them (as a load balancer keeping each device on one server would).
+double postgresRate(const QString &teepctl, const QString &devsim, const QString &server, int servers, int devices)
+{
+    QTemporaryDir dir;
+    const QString database = createPostgresDatabase(server, QStringLiteral("bench_tam_%1").arg(servers));
+    QProcess demo;
+    demo.start(teepctl, {QStringLiteral("--database"), database, QStringLiteral("demo"), QStringLiteral("init"), QStringLiteral("--out"), dir.filePath(QStringLiteral("demo"))});
+    if (!demo.waitForFinished(60000) || demo.exitCode() != 0) {
+        std::fprintf(stderr, "demo init on PostgreSQL failed: %s\n", demo.readAllStandardError().constData());
+        std::exit(2);
+    }
+    std::vector<std::unique_ptr<QProcess>> tams;
+    std::vector<std::unique_ptr<QProcess>> lines;
+    QElapsedTimer clock;
+    for (int i = 0; i < servers; ++i) {
+        tams.push_back(std::make_unique<QProcess>());
+        const QString uri = startServe(*tams.back(), teepctl, database, devices + 10);
+        if (uri.isEmpty()) {
+            std::fprintf(stderr, "teepctl serve on PostgreSQL did not start: %s\n", tams.back()->readAllStandardError().constData());
+            std::exit(2);
+        }
+        lines.push_back(std::make_unique<QProcess>());
+        lines.back()->setProgram(devsim);
+        lines.back()->setArguments({QStringLiteral("--tam"), uri, QStringLiteral("--demo-dir"), dir.filePath(QStringLiteral("demo")), QStringLiteral("--devices"),
+                                    QString::number(devices / servers), QStringLiteral("--name-prefix"), QStringLiteral("line%1").arg(i), QStringLiteral("--profile"),
+                                    QStringLiteral("teep"), QStringLiteral("--json")});
+    }
+    clock.start();
+    for (auto &line : lines)
+        line->start();
+    for (auto &line : lines) {
+        while (line->state() != QProcess::NotRunning) {
+            line->waitForFinished(50);
+            QCoreApplication::processEvents();
+        }
+        const QJsonObject summary = QJsonDocument::fromJson(line->readAllStandardOutput()).object();
+        if (summary.value(QStringLiteral("failed")).toInt(-1) != 0) {
+            std::fprintf(stderr, "a line of the PostgreSQL run failed: %s\n", line->readAllStandardError().constData());
+            std::exit(2);
+        }
+    }
+    const double seconds = clock.elapsed() / 1000.0;
+    for (auto &tam : tams) {
+        tam->terminate();
+        tam->waitForFinished(10000);
+    }
+    return (devices / servers) * servers / seconds;
+}
 
 // The best of three timed runs: the bound is what the core can do, not what a noisy moment allowed.
 double opsPerSecond(const std::function<void()> &operation, qint64 budgetMs = 300)
@@ -172,7 +258,8 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     std::setvbuf(stdout, nullptr, _IOLBF, 0); // figures and the store's log lines in the order they happen
     if (argc < 3) {
-        std::fprintf(stderr, "usage: bench_tam TEEPCTL TEEP_DEVSIM [DEVICES]\n");
+        std::fprintf(stderr, "usage: bench_tam TEEPCTL TEEP_DEVSIM [DEVICES]\n"
+                             "  with TEEP_BENCH_POSTGRES=postgresql://user@host:port/postgres also on that server, with 1 and 2 TAM processes\n");
         return 64;
     }
     const QString teepctl = QString::fromLocal8Bit(argv[1]);
@@ -305,6 +392,19 @@ int main(int argc, char *argv[])
                     profile.certificates, 1000.0 * profile.certificates / certificateParses, rowsPerSession, 1000.0 * rowsPerSession / statements,
                     1000.0 * floorSeconds, 100.0 * profile.secondsPerSession / (profile.secondsPerSession + floorSeconds),
                     100.0 * profile.secondsPerSession / (profile.secondsPerSession + floorSeconds + kernelSeconds), 1000.0 * kernelSeconds);
+    }
+
+    // The same TEEP run on a shared PostgreSQL database, with one TAM process and with two (the
+    // devices split between them): how far a second server goes.
+    const QString postgres = qEnvironmentVariable("TEEP_BENCH_POSTGRES");
+    if (!postgres.isEmpty()) {
+        const double teepBound = 1.0 / profiles[1].secondsPerSession;
+        const double one = postgresRate(teepctl, devsim, postgres, 1, devices);
+        const double two = postgresRate(teepctl, devsim, postgres, 2, devices);
+        std::printf("\nteep on PostgreSQL (one database, %d devices): 1 server %.0f sessions/s, 2 servers %.0f sessions/s; ratio 2/1 %.2f "
+                    "(the goal is >= 1.8 where two cores are free for the servers; here %d core(s) serve the TAMs, the devices and the database)\n"
+                    "  crypto bound of one core %.0f sessions/s: 1 server at %.0f%% of it, 2 servers at %.0f%% of two cores' bound\n",
+                    devices, one, two, two / one, int(sysconf(_SC_NPROCESSORS_ONLN)), teepBound, 100.0 * one / teepBound, 100.0 * two / (2 * teepBound));
     }
     return 0;
 }
