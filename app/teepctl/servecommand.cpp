@@ -5,11 +5,11 @@
 
 #include "crypto/pkcs8.h"
 #include "store/auditcheckpoints.h"
-#include "tam/tamservers.h"
 #include "store/database.h"
 #include "store/keystore.h"
 #include "demo/demosetup.h"
 #include "tam/tamidentity.h"
+#include "tam/tamservers.h"
 #include "tam/tamservice.h"
 
 #include <QCoreApplication>

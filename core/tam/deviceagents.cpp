@@ -53,7 +53,7 @@ Result<qint64> DeviceRegistry::registerAgent(const QString &name, const crypto::
                        ? Status(Error{QStringLiteral("fleet.duplicate"), QStringLiteral("device %1 or this agent key is registered already").arg(name)})
                        : Status(device.error());
         deviceId = device.value();
-        const auto tee = insertReturningId(m_db, QStringLiteral("INSERT INTO tees (device_id, tee_name, protocol) VALUES (?, 'teep', 'teep')"), {deviceId});
+        const auto tee = run(m_db, QStringLiteral("INSERT INTO tees (device_id, tee_name, protocol) VALUES (?, 'teep', 'teep')"), {deviceId});
         return tee ? Status() : Status(tee.error());
     });
     if (!done)

@@ -84,7 +84,7 @@ Result<qint64> DeviceRegistry::registerDevice(const QString &name, const crypto:
                                                                              : Status(device.error());
         deviceId = device.value();
         // The TEE's routing name is learned at its first contact.
-        const auto tee = insertReturningId(m_db, QStringLiteral("INSERT INTO tees (device_id, tee_name, protocol, tee_cert_der) VALUES (?, '', 'otrp', ?)"),
+        const auto tee = run(m_db, QStringLiteral("INSERT INTO tees (device_id, tee_name, protocol, tee_cert_der) VALUES (?, '', 'otrp', ?)"),
                              {deviceId, teeCertificate.der()});
         return tee ? Status() : Status(tee.error());
     });
