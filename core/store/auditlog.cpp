@@ -4,7 +4,6 @@
 #include "store/sql.h"
 #include "store/transaction.h"
 
-#include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlQuery>
 
@@ -46,7 +45,7 @@ Status AuditLog::append(QSqlDatabase db, const Clock &clock, const QString &acto
     // Several servers on one PostgreSQL database: the head is read and extended under a lock held
     // until the transaction ends, so two writers cannot both chain to the same entry. (SQLite has
     // one writer at a time already.)
-    if (db.driver() && db.driver()->dbmsType() == QSqlDriver::PostgreSQL) {
+    if (engineOf(db) == Engine::Postgres) {
         if (auto locked = run(db, QStringLiteral("SELECT pg_advisory_xact_lock(%1)").arg(kAuditHeadLock)); !locked)
             return Error{QStringLiteral("audit.write"), locked.error().message};
     }
@@ -104,7 +103,7 @@ Status AuditLog::forEach(QSqlDatabase db, const std::function<bool(const AuditEn
 {
     QSqlQuery query(db);
     // Streamed on SQLite; on PostgreSQL streaming would end at the first query `each` runs.
-    query.setForwardOnly(db.driver() && db.driver()->dbmsType() != QSqlDriver::PostgreSQL);
+    query.setForwardOnly(engineOf(db) == Engine::Sqlite);
     if (!query.exec(QStringLiteral("SELECT id, at, actor, action, object_type, object_id, detail_json, prev_hash, entry_hash FROM audit_log ORDER BY id")))
         return Error{QStringLiteral("audit.read"), query.lastError().text()};
     while (query.next()) {

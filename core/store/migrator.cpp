@@ -4,7 +4,6 @@
 #include "store/transaction.h"
 
 #include <QDateTime>
-#include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlQuery>
 
@@ -40,11 +39,6 @@ Status checkNumbering(const MigrationList &migrations)
 }
 
 } // namespace
-
-Engine engineOf(const QSqlDatabase &db)
-{
-    return db.driver() && db.driver()->dbmsType() == QSqlDriver::PostgreSQL ? Engine::Postgres : Engine::Sqlite;
-}
 
 Result<int> readSchemaVersion(const QSqlDatabase &db)
 {

@@ -2,13 +2,11 @@
 
 #include "common/error.h"
 #include "store/migration.h"
+#include "store/sql.h"
 
 #include <QSqlDatabase>
 
 namespace teep::store {
-
-// Which engine a connection speaks to.
-Engine engineOf(const QSqlDatabase &db);
 
 // The highest version recorded in schema_migrations, 0 for a database without that table.
 Result<int> readSchemaVersion(const QSqlDatabase &db);

@@ -161,7 +161,7 @@ bool postgresCanPrepare(const QString &sql)
 
 Result<Query> run(const QSqlDatabase &db, const QString &sql, const QVariantList &values)
 {
-    if (db.driver() && db.driver()->dbmsType() == QSqlDriver::PostgreSQL && !postgresCanPrepare(sql)) {
+    if (engineOf(db) == Engine::Postgres && !postgresCanPrepare(sql)) {
         if (!values.isEmpty())
             return Error{QStringLiteral("store.sql"), QStringLiteral("cannot bind values to: %1").arg(sql.left(40))};
         QSqlQuery query(db);
@@ -177,7 +177,7 @@ Result<Query> run(const QSqlDatabase &db, const QString &sql, const QVariantList
         // Forward-only reads SQLite rows as they are stepped. Qt's PostgreSQL driver would stream
         // them in single-row mode, which allows one such query per connection and ends it when
         // another query starts: nested reads (common here) need the whole result, fetched at once.
-        if (!db.driver() || db.driver()->dbmsType() != QSqlDriver::PostgreSQL)
+        if (engineOf(db) == Engine::Sqlite)
             query.setForwardOnly(true);
         if (!query.prepare(sql))
             return sqlError(query);

@@ -2,6 +2,7 @@
 
 #include "common/clock.h"
 #include "common/error.h"
+#include "store/migration.h"
 
 #include <QPointer>
 #include <QSqlDriver>
@@ -67,10 +68,16 @@ private:
 // statement is prepared once per connection and reused (preparing costs more than most of our
 // statements take to run).
 Result<Query> run(const QSqlDatabase &db, const QString &sql, const QVariantList &values = {});
+// Which engine a connection speaks to.
+inline Engine engineOf(const QSqlDatabase &db)
+{
+    return db.driver() && db.driver()->dbmsType() == QSqlDriver::PostgreSQL ? Engine::Postgres : Engine::Sqlite;
+}
+
 // The engine's LIKE that ignores ASCII case, as SQLite's LIKE does: ILIKE on PostgreSQL.
 inline QString likeIgnoringCase(const QSqlDatabase &db)
 {
-    return db.driver() && db.driver()->dbmsType() == QSqlDriver::PostgreSQL ? QStringLiteral("ILIKE") : QStringLiteral("LIKE");
+    return engineOf(db) == Engine::Postgres ? QStringLiteral("ILIKE") : QStringLiteral("LIKE");
 }
 
 // Runs an INSERT of one row and returns the id the database gave it (`sql` gets RETURNING id).

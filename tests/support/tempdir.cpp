@@ -1,10 +1,11 @@
 #include "tempdir.h"
 
+#include "store/sql.h"
+
 #include <QAtomicInteger>
 #include <QCoreApplication>
 #include <QFile>
 #include <QRandomGenerator>
-#include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QTest>
@@ -102,7 +103,7 @@ qint64 rowCount(const QSqlDatabase &db, const QString &table)
 namespace {
 bool isPostgres(const QSqlDatabase &db)
 {
-    return db.driver() && db.driver()->dbmsType() == QSqlDriver::PostgreSQL;
+    return store::engineOf(db) == store::Engine::Postgres;
 }
 } // namespace
 
