@@ -57,7 +57,9 @@ int main(int argc, char *argv[])
         "an app, and TAs no other app needs are reported as unneeded (UnrequestTA)."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption tam(QStringLiteral("tam"), QStringLiteral("The TAM URI, e.g. http://127.0.0.1:8765/tam."), QStringLiteral("url"));
+    const QCommandLineOption tam(QStringLiteral("tam"), QStringLiteral("The TAM URI, e.g. http://127.0.0.1:8765/tam. Repeated: several servers of one "
+                                                                          "TAM on a shared database, each POST to the next in turn (a refused one to the next)."),
+                                   QStringLiteral("url"));
     const QCommandLineOption demoDir(QStringLiteral("demo-dir"), QStringLiteral("The directory teepctl demo init wrote."), QStringLiteral("dir"));
     const QCommandLineOption devices(QStringLiteral("devices"), QStringLiteral("How many devices run at once (default 1)."), QStringLiteral("n"),
                                      QStringLiteral("1"));
@@ -103,9 +105,14 @@ int main(int argc, char *argv[])
     };
     if (!parser.isSet(tam) || !parser.isSet(demoDir))
         return usage(QStringLiteral("give --tam URL and --demo-dir DIR (see --help)"));
-    const QUrl url(parser.value(tam));
-    if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
-        return usage(QStringLiteral("--tam must be an http(s) URL"));
+    QList<QUrl> tamUrls;
+    for (const QString &given : parser.values(tam)) {
+        const QUrl each(given);
+        if (!each.isValid() || (each.scheme() != QLatin1String("http") && each.scheme() != QLatin1String("https")))
+            return usage(QStringLiteral("--tam must be an http(s) URL: %1").arg(given));
+        tamUrls << each;
+    }
+    const QUrl url = tamUrls.first();
     if (parser.value(profile) != QLatin1String("otrp") && parser.value(profile) != QLatin1String("teep"))
         return usage(QStringLiteral("--profile is otrp or teep"));
     const sim::SimProfile simProfile = parser.value(profile) == QLatin1String("teep") ? sim::SimProfile::Teep : sim::SimProfile::Otrp;
@@ -190,6 +197,7 @@ int main(int argc, char *argv[])
             return 2;
         }
         device.value()->setTlsRoots(tlsRoots);
+        device.value()->setOtherTams(tamUrls.mid(1));
         if (const Status changed = device.value()->changeApps(apps); !changed) {
             err << "teep-devsim: " << name << ": " << changed.error().message << "\n";
             return 2;

@@ -187,19 +187,24 @@ void SimDevice::post(const QByteArray &body)
         finish(false, QStringLiteral("disconnected on purpose after %1 messages").arg(m_posts));
         return;
     }
-    auto send = [this, body]() {
-        ++m_posts;
-        QNetworkRequest request = requestFor(m_tam);
-        request.setRawHeader("Accept", m_side->mediaType());
-        if (!body.isEmpty())
-            request.setHeader(QNetworkRequest::ContentTypeHeader, m_side->mediaType());
-        QNetworkReply *reply = m_network.post(request, body);
-        connect(reply, &QNetworkReply::finished, this, [this, reply]() { received(reply); });
-    };
     if (m_faults.delayMs > 0)
-        QTimer::singleShot(m_faults.delayMs, this, send);
+        QTimer::singleShot(m_faults.delayMs, this, [this, body]() { send(body, 0); });
     else
-        send();
+        send(body, 0);
+}
+
+void SimDevice::send(const QByteArray &body, int attempt)
+{
+    if (attempt == 0)
+        ++m_posts;
+    const int servers = int(m_others.size()) + 1;
+    const int server = (m_posts - 1 + attempt) % servers;
+    QNetworkRequest request = requestFor(server == 0 ? m_tam : m_others.at(server - 1));
+    request.setRawHeader("Accept", m_side->mediaType());
+    if (!body.isEmpty())
+        request.setHeader(QNetworkRequest::ContentTypeHeader, m_side->mediaType());
+    QNetworkReply *reply = m_network.post(request, body);
+    connect(reply, &QNetworkReply::finished, this, [this, reply, body, attempt]() { received(reply, body, attempt); });
 }
 
 QNetworkRequest SimDevice::requestFor(const QUrl &url) const
@@ -299,10 +304,17 @@ QByteArray SimDevice::applyOutgoingFaults(QByteArray answer)
     return answer;
 }
 
-void SimDevice::received(QNetworkReply *reply)
+void SimDevice::received(QNetworkReply *reply, const QByteArray &sent, int attempt)
 {
     reply->deleteLater();
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    // No HTTP answer at all (refused, connection lost): that server is down, or went down with
+    // the message; the next one takes it (a message it had already taken gets the same answer
+    // again, or is refused as spent).
+    if (status == 0 && reply->error() != QNetworkReply::NoError && attempt < m_others.size()) {
+        send(sent, attempt + 1); // that server is down: the next one
+        return;
+    }
     if (reply->error() != QNetworkReply::NoError && status == 0) {
         finish(false, QStringLiteral("network: %1").arg(reply->errorString()));
         return;

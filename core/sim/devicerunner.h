@@ -97,6 +97,11 @@ public:
     Status changeApps(const AppChanges &changes);
     // HTTPS: the CA certificates that vouch for the TAM's TLS certificate (instead of the system's).
     void setTlsRoots(const QList<QSslCertificate> &roots) { m_tlsRoots = roots; }
+    // Further servers of the same TAM (on one shared database): each POST goes to the next in turn,
+    // as a load balancer without session affinity spreads them, and a POST that got no HTTP answer
+    // (refused, or its connection lost) is tried on the next, as a load balancer retries a
+    // backend that is down.
+    void setOtherTams(const QList<QUrl> &others) { m_others = others; }
     void start();
 
 signals:
@@ -104,7 +109,8 @@ signals:
 
 private:
     void post(const QByteArray &body);
-    void received(class QNetworkReply *reply);
+    void send(const QByteArray &body, int attempt);
+    void received(class QNetworkReply *reply, const QByteArray &body, int attempt);
     // Fetches the payloads a TAM message names by URI, one after the other, then handles it.
     void fetchThenHandle(const QByteArray &tamMessage, QStringList uris);
     QNetworkRequest requestFor(const QUrl &url) const;
@@ -115,6 +121,7 @@ private:
     QString m_name;
     std::unique_ptr<DeviceSide> m_side;
     QUrl m_tam;
+    QList<QUrl> m_others;
     SimFaults m_faults;
     QNetworkAccessManager &m_network;
     QString m_stateDir;

@@ -33,7 +33,7 @@ const QStringList &copyOrder()
 // Not copied: which servers are running on the source says nothing about the target.
 const QStringList &notCopied()
 {
-    static const QStringList tables{QStringLiteral("schema_migrations"), QStringLiteral("tam_servers")};
+    static const QStringList tables{QStringLiteral("schema_migrations"), QStringLiteral("tam_servers"), QStringLiteral("open_sessions")};
     return tables;
 }
 

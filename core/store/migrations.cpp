@@ -437,13 +437,34 @@ Migration tamServers()
     }};
 }
 
+// Sessions any server continues: on a shared database an open session's state lives here between
+// messages, under the key the device's next message carries (TEEP: the token of the request in
+// flight; OTrP: the tid), so that whichever server the message reaches takes it on. Like
+// tam_servers, liveness rather than data: no change announced, not copied.
+Migration openSessions()
+{
+    return {13, QStringLiteral("open sessions' state, for any server sharing the database"), {
+        QStringLiteral(R"(CREATE TABLE open_sessions (
+            profile TEXT NOT NULL,
+            session_key BLOB NOT NULL,
+            session_id INTEGER,
+            proven INTEGER NOT NULL DEFAULT 0,
+            started_ms INTEGER NOT NULL,
+            active_ms INTEGER NOT NULL,
+            state BLOB NOT NULL,
+            PRIMARY KEY (profile, session_key)))"),
+        QStringLiteral("CREATE INDEX open_sessions_by_activity ON open_sessions (profile, active_ms)"),
+        QStringLiteral("CREATE INDEX open_sessions_by_session ON open_sessions (session_id)"),
+    }};
+}
+
 } // namespace
 
 const MigrationList &schemaMigrations()
 {
     static const MigrationList migrations{initialSchema(),    fleetIndexes(),     assignments(),  referenceValues(), taRequests(),
                                           fleetFilterIndex(), deployedAgents(), refusedSignatures(),  auditCheckpoints(),
-                                          foreignKeyIndexes(), changeAnnouncements(), tamServers()};
+                                          foreignKeyIndexes(), changeAnnouncements(), tamServers(),  openSessions()};
     return migrations;
 }
 

@@ -4,6 +4,9 @@
 #include "common/error.h"
 #include "common/logging.h"
 #include "tam/devicecontacts.h"
+#include "tam/opensessionstore.h"
+#include "tam/sessionstate.h"
+#include "tam/sessionbasics.h"
 #include "tam/sessionrecords.h"
 
 #include <QDateTime>
@@ -15,6 +18,7 @@
 #include <memory>
 #include <utility>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 // What the OTrP and TEEP engines do alike with their open sessions.
@@ -47,7 +51,7 @@ public:
         std::function<int()> size;
         std::function<void(bool full)> expireIdle;
         std::function<std::optional<qint64>()> oldestUnproven; // when it started (ms since the epoch)
-        std::function<void()> evictOldestUnproven;
+        std::function<bool()> evictOldestUnproven; // false: none could be closed
     };
 
     explicit SessionBudget(int maxSessions) : m_max(maxSessions) {}
@@ -90,10 +94,8 @@ public:
                     oldestStart = *start;
                 }
             }
-            if (oldest) {
-                oldest->evictOldestUnproven();
+            if (oldest && oldest->evictOldestUnproven())
                 continue;
-            }
             expireIdle(true);
             return open() < m_max;
         }
@@ -104,6 +106,16 @@ private:
     int m_max;
     std::vector<Member> m_members;
 };
+
+// An engine's answer, once what it left open is saved (settle()): an answer whose session state
+// could not be saved must not leave, or the device would act on a session no server can continue.
+template <typename Answer>
+Result<Answer> settled(const Status &saved, Result<Answer> answer)
+{
+    if (!saved && answer)
+        return saved.error();
+    return answer;
+}
 
 struct EngineLimits
 {
@@ -117,72 +129,50 @@ struct EngineLimits
     int keepUnknownFailed = 10000;
     // Shared by the engines of one TAM; each engine makes its own when none is given.
     std::shared_ptr<SessionBudget> budget = {};
-    // The server (tam_servers) whose memory holds these sessions, recorded on each session's row.
+    // The server (tam_servers) that opened these sessions, recorded on each session's row.
     QString serverId = {};
+    // Open sessions kept in the database between messages, so that any server sharing it takes a
+    // device's next message (OpenSessionStore); by default on PostgreSQL, in memory on SQLite.
+    std::optional<bool> sessionsInDatabase = {};
 };
-
-// A message to the device of a session that has no row yet.
-struct HeldMessage
-{
-    QByteArray body;
-    QString summary;
-    QDateTime at;
-};
-
-// What a session of either profile keeps besides its protocol state.
-struct SessionBasics
-{
-    qint64 id = 0; // its row in `sessions`, made when the device first answers (0 until then)
-    QString peer;
-    QString device; // once known: set only from a message whose signature verified
-    qint64 deviceId = 0; // the same device's row: its last contact is recorded when the session closes
-    int seq = 0;    // messages logged so far
-    qint64 startedMs = 0; // ms since the epoch: a full table compares them for every newcomer
-    QDateTime lastActivity;
-    QDateTime previousActivity; // before the message being handled: a refused one does not count
-    QStringList outcomes; // what happened, joined into the closing record
-    bool failed = false;
-    QList<HeldMessage> held; // the TAM's messages before the session had a row
-
-    bool recorded() const { return id != 0; }
-    // The device has shown, by a signature that verified, who it is.
-    bool proven() const { return !device.isEmpty(); }
-};
-
-// A record of the session that could not be saved: the session fails and says which and why
-// (nothing the TAM did may go unrecorded silently). Returns whether it was saved.
-inline bool saved(SessionBasics &session, const Status &status, const QString &what)
-{
-    if (status)
-        return true;
-    session.failed = true;
-    const QString outcome = QStringLiteral("%1 not recorded: %2").arg(what, status.error().message);
-    if (!session.outcomes.contains(outcome))
-        session.outcomes << outcome;
-    qCWarning(lcTam) << "session" << session.id << outcome;
-    return false;
-}
 
 // The open sessions of one engine, by the key the device's next message carries (OTrP: the tid;
 // TEEP: the token of the request in flight): the limits and idle expiry, the message log, closing,
 // and the events. `Session` derives from SessionBasics.
+// Where sessions are kept in the database (a shared one), the table in memory holds only those of
+// the message being handled: find() takes a session from the database, settle() puts back what
+// the message left open, and the limits and idle expiry count and sweep the database's rows, so
+// that they hold across servers. `Session` then has toState() and a static fromState().
 template <typename Key, typename Session>
 class EngineSessions
 {
 public:
     EngineSessions(QSqlDatabase db, const Clock &clock, EngineLimits limits, QString profile, QString mediaType)
         : m_clock(clock), m_limits(limits), m_records(db, clock, QStringLiteral("tam"), limits.serverId), m_contacts(db, clock, QStringLiteral("tam")), m_profile(std::move(profile)),
-          m_mediaType(std::move(mediaType)), m_budget(limits.budget ? limits.budget : std::make_shared<SessionBudget>(limits.maxSessions))
+          m_mediaType(std::move(mediaType)), m_budget(limits.budget ? limits.budget : std::make_shared<SessionBudget>(limits.maxSessions)),
+          m_store(db, m_profile), m_inDatabase(limits.sessionsInDatabase.value_or(OpenSessionStore::sharedBy(db)))
     {
         m_member = m_budget->join({[this] { return size(); }, [this](bool full) { expireIdle(full); }, [this] { return oldestUnproven(); },
-                                   [this] { evictOldestUnproven(); }});
+                                   [this] { return evictOldestUnproven(); }});
     }
     ~EngineSessions() { m_budget->leave(m_member); }
     EngineSessions(const EngineSessions &) = delete;
     EngineSessions &operator=(const EngineSessions &) = delete;
 
     void setListener(std::function<void(const SessionEvent &)> listener) { m_listener = std::move(listener); }
-    int size() const { return int(m_sessions.size()); }
+    int size() const
+    {
+        if (!m_inDatabase)
+            return int(m_sessions.size());
+        int unsaved = 0;
+        for (const Session &session : m_sessions)
+            unsaved += session.stored ? 0 : 1;
+        const Result<int> saved = m_store.count();
+        if (!saved)
+            qCWarning(lcTam) << "open sessions not counted:" << saved.error().toString();
+        return unsaved + (saved ? saved.value() : 0);
+    }
+    bool inDatabase() const { return m_inDatabase; }
     void clear() { m_sessions.clear(); }
     // The rows of the open sessions (to close them as interrupted when the TAM stops).
     QList<qint64> ids() const
@@ -229,6 +219,8 @@ public:
     Session *find(const Key &key)
     {
         expireIdle();
+        if (m_inDatabase && !m_sessions.contains(key) && !load(key))
+            return nullptr;
         const auto found = m_sessions.find(key);
         if (found == m_sessions.end())
             return nullptr;
@@ -290,7 +282,30 @@ public:
             qCWarning(lcTam) << "session" << session.id << "not closed in the database:" << closed.error().toString();
         }
         announce(SessionEvent::Kind::Closed, session, outcome);
+        if (session.stored) {
+            if (const Status removed = m_store.remove(session.storedKey); !removed)
+                qCWarning(lcTam) << "session" << session.id << "not removed from the open sessions:" << removed.error().toString();
+        }
         m_sessions.remove(Key(key)); // a copy: `key` may live in the session being removed
+    }
+
+    // What the message being handled left open, saved for whichever server takes the device's next
+    // message (sessions kept in the database; nothing to do otherwise). The table in memory is
+    // empty afterwards. An error: the state could not be saved, and the answer must not leave.
+    Status settle()
+    {
+        if (!m_inDatabase)
+            return {};
+        Status status;
+        for (auto it = m_sessions.cbegin(); it != m_sessions.cend(); ++it) {
+            const Session &session = it.value();
+            const OpenSessionStore::Row row{keyBytes(it.key()), session.id, session.proven(), session.startedMs, session.lastActivity.toMSecsSinceEpoch(),
+                                            sessionstate::encode(session.toState())};
+            if (const Status saved = m_store.save(session.stored ? session.storedKey : QByteArray(), row); !saved && status)
+                status = Error{QStringLiteral("tam.store"), QStringLiteral("the session's state could not be saved: %1").arg(saved.error().message)};
+        }
+        m_sessions.clear();
+        return status;
     }
 
     // Closes, as failed, the sessions without a message for longer than the idle time. A sweep
@@ -302,6 +317,13 @@ public:
         if (!full && since >= 0 && since < qint64(m_limits.idleSeconds) * 1000 / 8)
             return;
         m_lastSweep = now;
+        if (m_inDatabase) {
+            const Result<QList<OpenSessionStore::Row>> removed = m_store.removeIdle(now.toMSecsSinceEpoch() - qint64(m_limits.idleSeconds) * 1000);
+            if (!removed)
+                qCWarning(lcTam) << "idle sessions not swept:" << removed.error().toString();
+            for (const OpenSessionStore::Row &row : removed ? removed.value() : QList<OpenSessionStore::Row>())
+                closeRow(row, QStringLiteral("expired after %1 s without a message").arg(m_limits.idleSeconds));
+        }
         QList<Key> idle;
         for (auto it = m_sessions.cbegin(); it != m_sessions.cend(); ++it) {
             if (idleTooLong(it.value(), now))
@@ -315,6 +337,61 @@ public:
     }
 
 private:
+    static QByteArray keyBytes(const QByteArray &key) { return key; }
+    static QByteArray keyBytes(const QString &key) { return key.toUtf8(); }
+    static Key keyFrom(const QByteArray &bytes)
+    {
+        if constexpr (std::is_same_v<Key, QString>)
+            return QString::fromUtf8(bytes);
+        else
+            return bytes;
+    }
+
+    // The session saved under `key`, into the table in memory; false when there is none (or its
+    // state cannot be read: then it is gone, with a warning).
+    bool load(const Key &key)
+    {
+        const QByteArray bytes = keyBytes(key);
+        const Result<std::optional<QByteArray>> taken = m_store.take(bytes);
+        if (!taken) {
+            qCWarning(lcTam) << "an open session not read:" << taken.error().toString();
+            return false;
+        }
+        if (!taken.value())
+            return false;
+        std::optional<Session> session = restore(*taken.value());
+        if (!session) {
+            qCWarning(lcTam) << "an open session's saved state is unreadable; it is dropped";
+            if (const Status removed = m_store.remove(bytes); !removed)
+                qCWarning(lcTam) << "and it could not be dropped:" << removed.error().toString();
+            return false;
+        }
+        session->stored = true;
+        session->storedKey = bytes;
+        m_sessions.insert(key, *session);
+        return true;
+    }
+
+    static std::optional<Session> restore(const QByteArray &state)
+    {
+        const Result<QCborMap> map = sessionstate::decode(state);
+        return map ? Session::fromState(map.value()) : std::nullopt;
+    }
+
+    // A session removed from the database by a sweep, closed with `why` as failed.
+    void closeRow(const OpenSessionStore::Row &row, const QString &why)
+    {
+        std::optional<Session> session = restore(row.state);
+        if (!session) {
+            qCWarning(lcTam) << "an open session's saved state is unreadable; it is dropped";
+            return;
+        }
+        const Key key = keyFrom(row.key);
+        Session &closing = *m_sessions.insert(key, *session);
+        closing.failed = true;
+        close(key, closing, why);
+    }
+
     // The session's row, once: made with the time it started, then the messages it held.
     void record(Session &session)
     {
@@ -335,6 +412,11 @@ private:
     std::optional<qint64> oldestUnproven() const
     {
         std::optional<qint64> oldest;
+        if (m_inDatabase) {
+            const Result<std::optional<qint64>> saved = m_store.oldestUnproven();
+            if (saved)
+                oldest = saved.value();
+        }
         for (const Session &session : m_sessions) {
             if (!session.proven() && (!oldest || session.startedMs < *oldest))
                 oldest = session.startedMs;
@@ -342,16 +424,24 @@ private:
         return oldest;
     }
 
-    void evictOldestUnproven()
+    bool evictOldestUnproven()
     {
+        const QString why = QStringLiteral("gave way to a newer session: every session was open and this device had proven nothing");
         const std::optional<qint64> oldest = oldestUnproven();
         for (auto it = m_sessions.begin(); oldest && it != m_sessions.end(); ++it) {
             if (!it.value().proven() && it.value().startedMs == *oldest) {
                 it.value().failed = true;
-                close(it.key(), it.value(), QStringLiteral("gave way to a newer session: every session was open and this device had proven nothing"));
-                return;
+                close(it.key(), it.value(), why);
+                return true;
             }
         }
+        if (!oldest || !m_inDatabase)
+            return false;
+        const Result<std::optional<OpenSessionStore::Row>> removed = m_store.removeOldestUnproven();
+        if (!removed || !removed.value())
+            return false;
+        closeRow(*removed.value(), why);
+        return true;
     }
 
     bool idleTooLong(const SessionBasics &session, const QDateTime &now) const
@@ -370,6 +460,8 @@ private:
     std::function<void(const SessionEvent &)> m_listener;
     std::shared_ptr<SessionBudget> m_budget;
     int m_member = -1;
+    mutable OpenSessionStore m_store;
+    bool m_inDatabase = false;
 };
 
 } // namespace teep::tam

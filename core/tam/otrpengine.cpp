@@ -2,6 +2,7 @@
 #include "common/json.h"
 
 #include "common/logging.h"
+#include "crypto/openssl.h"
 #include "crypto/symmetric.h"
 #include "protocol/otrp/getdevicestate.h"
 #include "protocol/otrp/otrpframing.h"
@@ -63,6 +64,18 @@ OtrpEngine::OtrpEngine(QSqlDatabase db, TamCredentials tam, const Clock &clock, 
 
 Result<QByteArray> OtrpEngine::start(const QString &peer)
 {
+    Result<QByteArray> request = startSession(peer);
+    return settled(m_open.settle(), std::move(request));
+}
+
+Result<std::optional<QByteArray>> OtrpEngine::process(const QByteArray &body, const QString &peer)
+{
+    Result<std::optional<QByteArray>> answer = handle(body, peer);
+    return settled(m_open.settle(), std::move(answer));
+}
+
+Result<QByteArray> OtrpEngine::startSession(const QString &peer)
+{
     Result<Session> opened = m_open.open(peer);
     if (!opened)
         return opened.error();
@@ -77,7 +90,7 @@ Result<QByteArray> OtrpEngine::start(const QString &peer)
     return request.value();
 }
 
-Result<std::optional<QByteArray>> OtrpEngine::process(const QByteArray &body, const QString &peer)
+Result<std::optional<QByteArray>> OtrpEngine::handle(const QByteArray &body, const QString &peer)
 {
     m_open.expireIdle();
     if (body.size() > kMaxMessageBytes)
@@ -94,11 +107,27 @@ Result<std::optional<QByteArray>> OtrpEngine::process(const QByteArray &body, co
     Session &session = *found;
     if (session.peer != peer)
         qCInfo(lcTam) << "session" << session.id << "continues from another address:" << peer;
+    // The device sends again the message it sent last (its answer was lost: the server that took
+    // it stopped after saving the session, before the answer left): the same answer again, not a
+    // second reading of an answer to a command no longer in flight.
+    const QByteArray digest = crypto::sha256(body);
+    if (!session.lastAnswer.isEmpty() && digest == session.lastMessage) {
+        session.notes << QStringLiteral("a message sent again (its answer was lost): answered again");
+        m_open.logMessage(session, false, body, QStringLiteral("the same message again"));
+        m_open.logMessage(session, true, session.lastAnswer, QStringLiteral("the same answer again"));
+        return std::optional<QByteArray>(session.lastAnswer);
+    }
     m_open.logMessage(session, false, body, QString::fromStdString(json.begin().key()).left(64));
-    if (session.awaitingState)
-        return afterDeviceState(session, json);
-    afterCommand(session, json);
-    return next(session);
+    Result<std::optional<QByteArray>> answer = session.awaitingState ? afterDeviceState(session, json) : [&] {
+        afterCommand(session, json);
+        return Result<std::optional<QByteArray>>(next(session));
+    }();
+    // Only while the session stays open (`session` is no more once it closed).
+    if (answer && answer.value()) {
+        session.lastMessage = digest;
+        session.lastAnswer = *answer.value();
+    }
+    return answer;
 }
 
 Result<std::optional<QByteArray>> OtrpEngine::afterDeviceState(Session &session, const nlohmann::json &response)
@@ -308,7 +337,10 @@ std::optional<QByteArray> OtrpEngine::next(Session &session)
 
 std::optional<QByteArray> OtrpEngine::finish(Session &session, const QString &summary)
 {
-    m_open.close(session.tid, session, summary);
+    if (!summary.isEmpty())
+        session.outcomes << summary;
+    session.outcomes << session.notes; // after what happened: how the session got there
+    m_open.close(session.tid, session);
     return std::nullopt;
 }
 

@@ -51,6 +51,9 @@ private:
         QList<PlannedStep> steps;
         bool stopped = false;
     };
+    Result<QByteArray> startSession(const QString &peer);
+    Result<std::optional<QByteArray>> handle(const QByteArray &body, const QString &peer);
+
     struct Session : SessionBasics
     {
         QString tid;
@@ -59,6 +62,13 @@ private:
         int teeIndex = -1;        // the TEE the request in flight is for
         PlannedStep step;         // the step in flight
         QList<TeeWork> tees;
+        QStringList notes;        // how the session got there, after its outcomes
+        QByteArray lastMessage;   // SHA-256 of the device's last message, and the TAM's answer to it:
+        QByteArray lastAnswer;    // a message sent again (its answer was lost) gets the same answer
+
+        // Kept in the database between messages on a shared database (otrpsessionstate.cpp).
+        QCborMap toState() const;
+        static std::optional<Session> fromState(const QCborMap &state);
     };
 
     // `response` is the device's message as process() parsed it (once, not again here).

@@ -96,7 +96,9 @@ Result<int> TamServers::closeSessionsOfGoneServers(const QString &ownId)
         return forgotten.error();
     const QString why = QStringLiteral("its TAM server stopped");
     auto closed = run(m_db, QStringLiteral("UPDATE sessions SET state = 'failed', outcome = COALESCE(outcome || '; ', '') || 'interrupted: ' || ?, ended_at = ? "
-                                           "WHERE state = 'open' AND (server_id IS NULL OR server_id NOT IN (SELECT id FROM tam_servers))"),
+                                           "WHERE state = 'open' AND (server_id IS NULL OR server_id NOT IN (SELECT id FROM tam_servers)) "
+                                           // a session kept in the database goes on with any server
+                                           "AND id NOT IN (SELECT session_id FROM open_sessions WHERE session_id IS NOT NULL)"),
                       {why, store::isoUtc(now)});
     if (!closed)
         return closed.error();

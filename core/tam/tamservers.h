@@ -10,8 +10,9 @@ namespace teep::tam {
 
 // The TAM servers running on one database (several `teepctl serve` and consoles sharing a
 // PostgreSQL database). Each keeps a row fresh while it runs; a server whose row has not been
-// touched for kStaleSeconds is gone (killed, or its machine lost), and the sessions it held
-// (their state was in its memory) can be closed by any other. A server never closes the open
+// touched for kStaleSeconds is gone (killed, or its machine lost), and the sessions it held in
+// its memory can be closed by any other; those kept in the database (open_sessions, on a shared
+// database) go on with whichever server the device reaches next. A server never closes the open
 // sessions of a live one.
 class TamServers
 {

@@ -23,8 +23,8 @@ EngineLimits shared(EngineLimits limits)
 TamService::TamService(QSqlDatabase db, TamCredentials tam, const Clock &clock, EngineLimits limits)
     : m_db(db), m_clock(clock), m_limits(shared(limits)), m_otrp(db, tam, clock, m_limits), m_teep(db, tam, clock, m_limits)
 {
-    // Sessions a server that is gone left open cannot continue: their state lived in that
-    // process. Those of servers still running on the same database are theirs to finish.
+    // Sessions a server that is gone held in its memory cannot continue (those kept in a shared
+    // database can, on any server). Those of servers still running are theirs to finish.
     TamServers servers(db, clock);
     if (const Status joined = servers.join(m_limits.serverId); !joined)
         qCWarning(lcTam) << "this server could not register on the database:" << joined.error().toString();

@@ -149,6 +149,19 @@ Result<QByteArray> TeepEngine::query(Session &session, bool attestation)
 
 Result<QByteArray> TeepEngine::start(const QString &peer)
 {
+    Result<QByteArray> request = startSession(peer);
+    return settled(m_open.settle(), std::move(request));
+}
+
+Result<std::optional<QByteArray>> TeepEngine::process(const QByteArray &body, const QString &peer)
+{
+    Q_UNUSED(peer);
+    Result<std::optional<QByteArray>> answer = handle(body);
+    return settled(m_open.settle(), std::move(answer));
+}
+
+Result<QByteArray> TeepEngine::startSession(const QString &peer)
+{
     const TeepSettings settings(m_db, m_clock, QStringLiteral("tam"));
     const Result<TeepSuites> suites = m_suitesOverride ? Result<TeepSuites>(*m_suitesOverride) : settings.suites();
     const Result<AttestationPolicy> policy = settings.defaultPolicy();
@@ -192,9 +205,8 @@ Result<std::optional<QByteArray>> TeepEngine::queryAgain(Session &session, bool 
     return std::optional<QByteArray>(message.value());
 }
 
-Result<std::optional<QByteArray>> TeepEngine::process(const QByteArray &body, const QString &peer)
+Result<std::optional<QByteArray>> TeepEngine::handle(const QByteArray &body)
 {
-    Q_UNUSED(peer);
     m_open.expireIdle();
     if (body.size() > kMaxTeepMessageBytes)
         return badMessage(QStringLiteral("the message is larger than %1 bytes").arg(kMaxTeepMessageBytes));

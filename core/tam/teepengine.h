@@ -44,6 +44,9 @@ public:
     void forgetSessions() { m_open.clear(); }
 
 private:
+    Result<QByteArray> startSession(const QString &peer);
+    Result<std::optional<QByteArray>> handle(const QByteArray &body);
+
     struct Session : SessionBasics
     {
         QByteArray token;        // of the request in flight
@@ -67,6 +70,10 @@ private:
         QStringList deferredRemovals; // removals to send again, one per Update, while isolating
         QSet<QString> unneeded;  // taids the device said it no longer needs
         QStringList notes;       // how the session got there (asked again, and why): after its outcomes
+
+        // Kept in the database between messages on a shared database (teepsessionstate.cpp).
+        QCborMap toState() const;
+        static std::optional<Session> fromState(const QCborMap &state);
     };
     // Who signed an agent's message: the device whose registered (or learned) key the kid names,
     // or, without a kid, whose key verifies the signature.

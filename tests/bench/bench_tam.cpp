@@ -70,8 +70,8 @@ QString startServe(QProcess &server, const QString &teepctl, const QString &data
     return QString::fromUtf8(server.readLine()).section(QLatin1Char(' '), 2, 2).trimmed();
 }
 
-// TEEP sessions per second on a PostgreSQL database with `servers` TAM processes, the devices
-// split evenly between them (as a load balancer keeping each device on one server would).
+// TEEP sessions per second on a PostgreSQL database with `servers` TAM processes, every device's
+// POSTs spread over all of them in turn (as a load balancer without session affinity would).
 double postgresRate(const QString &teepctl, const QString &devsim, const QString &server, int servers, int devices)
 {
     QTemporaryDir dir;
@@ -84,6 +84,7 @@ double postgresRate(const QString &teepctl, const QString &devsim, const QString
     }
     std::vector<std::unique_ptr<QProcess>> tams;
     std::vector<std::unique_ptr<QProcess>> lines;
+    QStringList uris;
     QElapsedTimer clock;
     for (int i = 0; i < servers; ++i) {
         tams.push_back(std::make_unique<QProcess>());
@@ -92,11 +93,19 @@ double postgresRate(const QString &teepctl, const QString &devsim, const QString
             std::fprintf(stderr, "teepctl serve on PostgreSQL did not start: %s\n", tams.back()->readAllStandardError().constData());
             std::exit(2);
         }
+        uris << uri;
+    }
+    // Each line's devices send their POSTs to every server in turn (no session affinity: a
+    // session's messages are taken by different servers), each line starting at its own.
+    for (int i = 0; i < servers; ++i) {
+        QStringList arguments;
+        for (int k = 0; k < servers; ++k)
+            arguments << QStringLiteral("--tam") << uris.at((i + k) % servers);
         lines.push_back(std::make_unique<QProcess>());
         lines.back()->setProgram(devsim);
-        lines.back()->setArguments({QStringLiteral("--tam"), uri, QStringLiteral("--demo-dir"), dir.filePath(QStringLiteral("demo")), QStringLiteral("--devices"),
-                                    QString::number(devices / servers), QStringLiteral("--name-prefix"), QStringLiteral("line%1").arg(i), QStringLiteral("--profile"),
-                                    QStringLiteral("teep"), QStringLiteral("--json")});
+        lines.back()->setArguments(arguments + QStringList{QStringLiteral("--demo-dir"), dir.filePath(QStringLiteral("demo")), QStringLiteral("--devices"),
+                                                           QString::number(devices / servers), QStringLiteral("--name-prefix"), QStringLiteral("line%1").arg(i),
+                                                           QStringLiteral("--profile"), QStringLiteral("teep"), QStringLiteral("--json")});
     }
     clock.start();
     for (auto &line : lines)
@@ -251,6 +260,59 @@ CpuTime cpuTime(qint64 pid)
     return {double(fields[11].toLongLong()) / tick, double(fields[12].toLongLong()) / tick};
 }
 
+struct CheckIns
+{
+    double rate = 0;        // check-ins per second, wall clock
+    double cpuPerCheckIn = 0; // the TAM's CPU seconds per check-in
+};
+
+// Check-ins of known devices with nothing to install, the steady state of a fleet: `devices`
+// TEEP devices are provisioned once, then each checks in `rounds` times (a session: QueryRequest
+// with attestation, QueryResponse with evidence, nothing to do).
+CheckIns checkInRate(const QString &teepctl, const QString &devsim, const QString &database, int devices, int rounds)
+{
+    QTemporaryDir dir;
+    const QString demoDir = dir.filePath(QStringLiteral("demo"));
+    QProcess demo;
+    demo.start(teepctl, {QStringLiteral("--database"), database, QStringLiteral("demo"), QStringLiteral("init"), QStringLiteral("--out"), demoDir});
+    if (!demo.waitForFinished(60000) || demo.exitCode() != 0) {
+        std::fprintf(stderr, "demo init failed: %s\n", demo.readAllStandardError().constData());
+        std::exit(2);
+    }
+    QProcess server;
+    const QString uri = startServe(server, teepctl, database, devices + 10);
+    if (uri.isEmpty()) {
+        std::fprintf(stderr, "teepctl serve did not start: %s\n", server.readAllStandardError().constData());
+        std::exit(2);
+    }
+    const auto run = [&] {
+        QProcess sim;
+        sim.start(devsim, {QStringLiteral("--tam"), uri, QStringLiteral("--demo-dir"), demoDir, QStringLiteral("--devices"), QString::number(devices),
+                           QStringLiteral("--profile"), QStringLiteral("teep"), QStringLiteral("--state-dir"), dir.filePath(QStringLiteral("state")),
+                           QStringLiteral("--json")});
+        while (sim.state() != QProcess::NotRunning) {
+            sim.waitForFinished(50);
+            QCoreApplication::processEvents();
+        }
+        const QJsonObject summary = QJsonDocument::fromJson(sim.readAllStandardOutput()).object();
+        if (summary.value(QStringLiteral("failed")).toInt(-1) != 0) {
+            std::fprintf(stderr, "a check-in run failed: %s\n", sim.readAllStandardError().constData());
+            std::exit(2);
+        }
+        return summary.value(QStringLiteral("seconds")).toDouble();
+    };
+    run(); // provisioned: from now on each session finds nothing to do
+    const CpuTime before = cpuTime(server.processId());
+    double seconds = 0;
+    for (int round = 0; round < rounds; ++round)
+        seconds += run();
+    const CpuTime after = cpuTime(server.processId());
+    server.terminate();
+    server.waitForFinished(10000);
+    const int checkIns = devices * rounds;
+    return {checkIns / seconds, (after.total() - before.total()) / checkIns};
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -394,9 +456,35 @@ int main(int argc, char *argv[])
                     100.0 * profile.secondsPerSession / (profile.secondsPerSession + floorSeconds + kernelSeconds), 1000.0 * kernelSeconds);
     }
 
-    // The same TEEP run on a shared PostgreSQL database, with one TAM process and with two (the
-    // devices split between them): how far a second server goes.
+    // The steady state: check-ins of known devices with nothing to install. The TAM signs the
+    // QueryRequest and verifies the attestation certificate's chain, the EAT and the
+    // QueryResponse; the device's certificates were parsed in an earlier session.
     const QString postgres = qEnvironmentVariable("TEEP_BENCH_POSTGRES");
+    {
+        const double checkInBound = 1.0 / (1 / signs + 3 / verifies);
+        const int rounds = 10;
+        const int known = std::max(devices, 10);
+        struct Backend
+        {
+            const char *name;
+            QString database;
+        };
+        QTemporaryDir dir;
+        QList<Backend> backends{{"SQLite", dir.filePath(QStringLiteral("checkins.db"))}};
+        if (!postgres.isEmpty())
+            backends << Backend{"PostgreSQL", createPostgresDatabase(postgres, QStringLiteral("bench_tam_checkins"))};
+        for (const Backend &backend : std::as_const(backends)) {
+            const CheckIns measured = checkInRate(teepctl, devsim, backend.database, known, rounds);
+            std::printf("\nteep check-ins on %s: %d known devices x %d rounds = %d check-ins with nothing to install: %.0f check-ins/s\n"
+                        "  crypto bound %.0f check-ins/s on one core; ratio %.0f%% (aim >= 50%%); TAM CPU per check-in %.2f ms: capacity %.0f "
+                        "check-ins per CPU-second, %.0f%% of the bound\n",
+                        backend.name, known, rounds, known * rounds, measured.rate, checkInBound, 100.0 * measured.rate / checkInBound,
+                        1000.0 * measured.cpuPerCheckIn, 1.0 / measured.cpuPerCheckIn, 100.0 / measured.cpuPerCheckIn / checkInBound);
+        }
+    }
+
+    // The same TEEP run on a shared PostgreSQL database, with one TAM process and with two (every
+    // device's POSTs spread over both): how far a second server goes.
     if (!postgres.isEmpty()) {
         const double teepBound = 1.0 / profiles[1].secondsPerSession;
         const double one = postgresRate(teepctl, devsim, postgres, 1, devices);

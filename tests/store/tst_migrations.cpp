@@ -161,13 +161,13 @@ void TestMigrations::freshDatabaseHasLatestSchemaAndSettings()
     const Database &db = *opened.value();
 
     QCOMPARE(db.schemaVersion(), teep::store::latestSchemaVersion());
-    QCOMPARE(db.schemaVersion(), 12);
+    QCOMPARE(db.schemaVersion(), 13);
     if (postgres(db)) {
         QCOMPARE(db.journalMode(), QStringLiteral("postgresql"));
         QCOMPARE(scalar(db, QStringLiteral("SHOW lock_timeout")).toString(), QStringLiteral("5s"));
         // Every table announces its changes to other consoles (migration 11); the servers' liveness
         // rows (migration 12) are not data.
-        QCOMPARE(scalar(db, QStringLiteral("SELECT COUNT(*) FROM pg_tables t WHERE schemaname = 'public' AND tablename NOT IN ('schema_migrations', 'tam_servers') "
+        QCOMPARE(scalar(db, QStringLiteral("SELECT COUNT(*) FROM pg_tables t WHERE schemaname = 'public' AND tablename NOT IN ('schema_migrations', 'tam_servers', 'open_sessions') "
                                            "AND NOT EXISTS (SELECT 1 FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid "
                                            "WHERE c.relname = t.tablename AND g.tgname = t.tablename || '_announce')"))
                      .toInt(),
@@ -188,7 +188,7 @@ void TestMigrations::freshDatabaseHasLatestSchemaAndSettings()
         QStringLiteral("assignments"),
         QStringLiteral("attestation_results"), QStringLiteral("audit_checkpoints"), QStringLiteral("audit_log"),
         QStringLiteral("device_groups"),       QStringLiteral("devices"),
-        QStringLiteral("installations"),       QStringLiteral("private_keys"),
+        QStringLiteral("installations"),       QStringLiteral("open_sessions"),       QStringLiteral("private_keys"),
         QStringLiteral("reference_values"),    QStringLiteral("request_policies"),
         QStringLiteral("schema_migrations"),
         QStringLiteral("security_domains"),    QStringLiteral("service_providers"),

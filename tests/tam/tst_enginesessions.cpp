@@ -16,6 +16,21 @@ namespace {
 struct TestSession : tam::SessionBasics
 {
     QString note;
+
+    QCborMap toState() const
+    {
+        QCborMap state = tam::sessionstate::basics(*this);
+        state.insert(QStringLiteral("note"), note);
+        return state;
+    }
+    static std::optional<TestSession> fromState(const QCborMap &state)
+    {
+        TestSession session;
+        if (!tam::sessionstate::restoreBasics(state, session))
+            return std::nullopt;
+        session.note = state.value(QStringLiteral("note")).toString();
+        return session;
+    }
 };
 
 using Sessions = tam::EngineSessions<QString, TestSession>;
@@ -47,13 +62,22 @@ private slots:
     void closeRecordsTheOutcome();
     void aSessionGetsItsRowWhenTheDeviceAnswers();
     void aMessageThatCannotBeLoggedFailsTheSession();
+    void aSessionGoesOnWithWhicheverServerTheDeviceReaches();
+    void idleSessionsExpireOnAnyServer();
+    void theLimitCountsEveryServersSessions();
+    void anUnreadableSavedStateIsDropped();
+    void anAnswerWhoseStateCannotBeSavedIsHeldBack();
 
 private:
-    Sessions sessions(int maxSessions = 10, int idleSeconds = 60, std::shared_ptr<tam::SessionBudget> budget = {})
+    // Sessions in memory (one server), or kept in the database between messages (several).
+    Sessions sessions(int maxSessions = 10, int idleSeconds = 60, std::shared_ptr<tam::SessionBudget> budget = {}, bool inDatabase = false)
     {
-        return Sessions(m_db->connection(), m_clock, tam::EngineLimits{.maxSessions = maxSessions, .idleSeconds = idleSeconds, .budget = std::move(budget)}, QStringLiteral("teep"),
-                        QStringLiteral("application/teep+cbor"));
+        return Sessions(m_db->connection(), m_clock,
+                        tam::EngineLimits{.maxSessions = maxSessions, .idleSeconds = idleSeconds, .budget = std::move(budget), .sessionsInDatabase = inDatabase},
+                        QStringLiteral("teep"), QStringLiteral("application/teep+cbor"));
     }
+    // One of several servers sharing the database: its own limit, sessions in the database.
+    Sessions server(int maxSessions = 10) { return sessions(maxSessions, 60, {}, true); }
     TestSession opened(Sessions &table, const QString &key)
     {
         Result<TestSession> session = table.open(QStringLiteral("127.0.0.1"));
@@ -347,6 +371,122 @@ void TestEngineSessions::aMessageThatCannotBeLoggedFailsTheSession()
              qPrintable(session->outcomes.join(QLatin1Char(' '))));
     table.close(QStringLiteral("a"), *session);
     QCOMPARE(sessionRow(m_db->connection(), id).first, QStringLiteral("failed"));
+}
+
+void TestEngineSessions::aSessionGoesOnWithWhicheverServerTheDeviceReaches()
+{
+    Sessions first = server();
+    Sessions second = server();
+    QList<tam::SessionEvent> events;
+    second.setListener([&events](const tam::SessionEvent &event) { events << event; });
+    TestSession session = first.open(QStringLiteral("127.0.0.1")).value();
+    session.note = QStringLiteral("asked for attestation");
+    first.insert(QStringLiteral("token-1"), session);
+    first.logMessage(*first.find(QStringLiteral("token-1")), true, QByteArray("request"), QStringLiteral("QueryRequest"));
+    QVERIFY(first.settle());
+    // Saved, and in no server's memory: both count it.
+    QCOMPARE(test::rowCount(m_db->connection(), QStringLiteral("open_sessions")), 1);
+    QCOMPARE(first.size(), 1);
+    QCOMPARE(second.size(), 1);
+    QCOMPARE(test::rowCount(m_db->connection(), QStringLiteral("sessions")), 0); // still no row: nobody answered
+
+    // The device's answer reaches the other server: the session, the TAM's held message with it.
+    m_clock.set(m_clock.now().addSecs(5));
+    TestSession *found = second.find(QStringLiteral("token-1"));
+    QVERIFY(found);
+    QCOMPARE(found->note, QStringLiteral("asked for attestation"));
+    second.logMessage(*found, false, QByteArray("response"), QStringLiteral("QueryResponse"));
+    QVERIFY(found->recorded());
+    const qint64 id = found->id;
+    QCOMPARE(events.size(), 3); // started, the held QueryRequest, the answer
+    QCOMPARE(events[1].body, QByteArray("request"));
+    second.rekey(QStringLiteral("token-1"), QStringLiteral("token-2")).note = QStringLiteral("sent an Update");
+    QVERIFY(second.settle());
+
+    // The spent token is nowhere; the next one is found by the first server again.
+    QVERIFY(!first.find(QStringLiteral("token-1")));
+    TestSession *again = first.find(QStringLiteral("token-2"));
+    QVERIFY(again);
+    QCOMPARE(again->id, id);
+    QCOMPARE(again->note, QStringLiteral("sent an Update"));
+    QCOMPARE(again->seq, 2);
+    QCOMPARE(again->lastActivity, m_clock.now());
+    first.logMessage(*again, false, QByteArray("success"), QStringLiteral("Success"));
+    first.close(QStringLiteral("token-2"), *again, QStringLiteral("installed"));
+    QVERIFY(first.settle());
+    QCOMPARE(test::rowCount(m_db->connection(), QStringLiteral("open_sessions")), 0);
+    QCOMPARE(sessionRow(m_db->connection(), id), std::make_pair(QStringLiteral("completed"), QStringLiteral("installed")));
+    QCOMPARE(test::rowCount(m_db->connection(), QStringLiteral("session_messages")), 3);
+}
+
+void TestEngineSessions::idleSessionsExpireOnAnyServer()
+{
+    Sessions first = server();
+    Sessions second = server();
+    opened(first, QStringLiteral("a"));
+    const qint64 id = answered(first, QStringLiteral("a"));
+    QVERIFY(first.settle());
+    m_clock.set(m_clock.now().addSecs(59));
+    opened(first, QStringLiteral("b"));
+    QVERIFY(first.settle());
+
+    // 61 s after a's last message, the other server's sweep closes it; b is young.
+    m_clock.set(m_clock.now().addSecs(2));
+    second.expireIdle(true);
+    QCOMPARE(sessionRow(m_db->connection(), id), std::make_pair(QStringLiteral("failed"), QStringLiteral("expired after 60 s without a message")));
+    QCOMPARE(test::rowCount(m_db->connection(), QStringLiteral("open_sessions")), 1);
+    QVERIFY(!first.find(QStringLiteral("a")));
+    QVERIFY(first.find(QStringLiteral("b")));
+    QVERIFY(first.settle());
+}
+
+void TestEngineSessions::theLimitCountsEveryServersSessions()
+{
+    // Two servers, each with a limit of 2: the database's sessions count, not each one's.
+    Sessions first = server(2);
+    Sessions second = server(2);
+    opened(first, QStringLiteral("a"));
+    QVERIFY(first.settle());
+    m_clock.set(m_clock.now().addSecs(1));
+    opened(first, QStringLiteral("b"));
+    first.find(QStringLiteral("b"))->device = QStringLiteral("dev-b"); // proven
+    QVERIFY(first.settle());
+    m_clock.set(m_clock.now().addSecs(1));
+    opened(second, QStringLiteral("c")); // a, unproven, gives way
+    QVERIFY(second.settle());
+    QCOMPARE(second.size(), 2);
+    QVERIFY(!first.find(QStringLiteral("a")));
+    QVERIFY(first.find(QStringLiteral("b")) && first.find(QStringLiteral("c")));
+    QVERIFY(first.settle());
+    // b proven, c proven too: the next newcomer on either server is refused.
+    second.find(QStringLiteral("c"))->device = QStringLiteral("dev-c");
+    QVERIFY(second.settle());
+    const Result<TestSession> refused = first.open(QStringLiteral("127.0.0.3"));
+    QVERIFY(!refused);
+    QCOMPARE(refused.error().code, QStringLiteral("tam.busy"));
+}
+
+void TestEngineSessions::anUnreadableSavedStateIsDropped()
+{
+    Sessions first = server();
+    opened(first, QStringLiteral("a"));
+    QVERIFY(first.settle());
+    QVERIFY(store::run(m_db->connection(), QStringLiteral("UPDATE open_sessions SET state = ?"), {QByteArray("\xff\x00")}));
+    QVERIFY(!first.find(QStringLiteral("a")));
+    QCOMPARE(test::rowCount(m_db->connection(), QStringLiteral("open_sessions")), 0);
+    QVERIFY(first.settle());
+}
+
+void TestEngineSessions::anAnswerWhoseStateCannotBeSavedIsHeldBack()
+{
+    QVERIFY(test::refuseInserts(m_db->connection(), QStringLiteral("open_sessions"), QStringLiteral("the disk said no")));
+    Sessions first = server();
+    opened(first, QStringLiteral("a"));
+    const Result<QByteArray> answer = tam::settled(first.settle(), Result<QByteArray>(QByteArray("QueryRequest")));
+    QVERIFY(!answer);
+    QCOMPARE(answer.error().code, QStringLiteral("tam.store"));
+    QVERIFY2(answer.error().message.contains(QStringLiteral("the disk said no")), qPrintable(answer.error().message));
+    QCOMPARE(test::rowCount(m_db->connection(), QStringLiteral("open_sessions")), 0);
 }
 
 QTEST_GUILESS_MAIN(TestEngineSessions)
