@@ -205,7 +205,7 @@ void MainWindow::setDatabase(std::unique_ptr<store::Database> database)
     m_workspace.reset();
     m_database = std::move(database);
     m_workspace = std::make_unique<Workspace>(*m_database, *m_prompts);
-    m_tamHost = std::make_unique<tam::TamHost>(m_database->connection(), m_workspace->keys(), m_workspace->clock());
+    m_tamHost = std::make_unique<tam::TamHost>(m_database->connection(), m_database->path(), m_workspace->keys(), m_workspace->clock());
     connect(m_tamHost.get(), &tam::TamHost::runningChanged, this, &MainWindow::updateListenerLabel);
     connect(m_tamHost.get(), &tam::TamHost::sessionEvents, m_workspace.get(), [workspace = m_workspace.get()](const QList<tam::SessionEvent> &events) {
         const bool recorded = std::any_of(events.cbegin(), events.cend(), [](const tam::SessionEvent &event) {

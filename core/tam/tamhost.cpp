@@ -105,8 +105,8 @@ private:
     std::unique_ptr<QTimer> m_heartbeat;
 };
 
-TamHost::TamHost(QSqlDatabase db, store::KeyStore &keys, const Clock &clock, QObject *parent)
-    : QObject(parent), m_db(std::move(db)), m_keys(keys), m_clock(clock)
+TamHost::TamHost(QSqlDatabase db, QString databasePath, store::KeyStore &keys, const Clock &clock, QObject *parent)
+    : QObject(parent), m_db(std::move(db)), m_databasePath(std::move(databasePath)), m_keys(keys), m_clock(clock)
 {
     m_thread.setObjectName(QStringLiteral("tam"));
 }
@@ -130,7 +130,7 @@ Result<QString> TamHost::start(const transport::ServerOptions &options)
     auto keys = std::make_shared<const store::KeyStore>(QSqlDatabase(), m_keys);
     std::optional<Result<QString>> uri;
     QEventLoop loop;
-    QMetaObject::invokeMethod(worker, [&, worker, keys, path = m_db.databaseName(), locked = m_locked] {
+    QMetaObject::invokeMethod(worker, [&, worker, keys, path = m_databasePath, locked = m_locked] {
         Result<QString> started = worker->start(path, *keys, options, locked);
         QMetaObject::invokeMethod(&loop, [&, started] {
             uri = started;

@@ -27,8 +27,9 @@ class TamHost : public QObject
 
 public:
     // `db`: the caller's connection, from which the TAM's key is loaded; the TAM opens its own
-    // connection to the same file.
-    TamHost(QSqlDatabase db, store::KeyStore &keys, const Clock &clock, QObject *parent = nullptr);
+    // connection to the same database, `databasePath` (the file, or the PostgreSQL URI: a
+    // connection's databaseName() is only the database's name there).
+    TamHost(QSqlDatabase db, QString databasePath, store::KeyStore &keys, const Clock &clock, QObject *parent = nullptr);
     ~TamHost() override;
 
     // Loads the active TAM identity (the key store must be unlocked unless it is the demo one)
@@ -60,6 +61,7 @@ private:
     void deliverEvents();
 
     QSqlDatabase m_db;
+    QString m_databasePath;
     store::KeyStore &m_keys;
     const Clock &m_clock;
     QThread m_thread;

@@ -41,7 +41,7 @@ void TestConsoleStall::provisioningNeverStallsTheFleetFilter()
 {
     teep::test::TempDir dir;
     teep::test::ScriptedPrompts prompts;
-    auto db = teep::store::Database::open(dir.path(QStringLiteral("console.db")));
+    auto db = teep::store::Database::open(dir.database(QStringLiteral("console.db")));
     QVERIFY(db.ok());
     teep::ui::MainWindow window(std::move(db.value()), &prompts);
     window.resize(1280, 800);

@@ -84,7 +84,7 @@ void TestTrustAnchorsView::init()
     m_dir = std::make_unique<teep::test::TempDir>();
     QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_dir->path(QStringLiteral("settings")));
     m_prompts = std::make_unique<ScriptedPrompts>();
-    auto db = Database::open(m_dir->path(QStringLiteral("teep.db")));
+    auto db = Database::open(m_dir->database(QStringLiteral("teep.db")));
     QVERIFY(db.ok());
     m_window = std::make_unique<MainWindow>(std::move(db).value(), m_prompts.get());
     m_window->showPage(teep::ui::Page::TrustAnchors);

@@ -63,12 +63,14 @@ public:
     bool startDemoDevices(int count, bool teep = true);
     bool demoDevicesRunning() const;
     void cancelDemoDevices();
+    // Where the demo's material (keys and certificates the simulated devices use) is written:
+    // beside the database file, or for a shared database in this user's data folder.
+    QString demoDirectory() const;
 
 signals:
     void demoDevicesFinished(int completed, int failed);
 
 private:
-    QString demoDirectory() const;
     bool hasDemo() const;
     void updateControls();
     QString servingSummary() const;
