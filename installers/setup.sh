@@ -35,13 +35,15 @@ test)
     ctest --preset default
     step "benchmark, for the record (figures, not a pass/fail test)"
     build/default/tests/bench/bench_teep 300
-    # bench_tam also measures TEEP on a shared PostgreSQL database, 1 and 2 servers (a throw-away
-    # server, as the tests use).
+    # bench_tam and bench_console also measure on a shared PostgreSQL database (a throw-away
+    # server, as the tests use): TEEP with 1 and 2 servers, check-ins, the console at a million
+    # devices.
     tests/support/postgres.sh start build/default/bench-postgres
     TEEP_BENCH_POSTGRES="$(cat build/default/bench-postgres/uri)" \
         build/default/tests/bench/bench_tam build/default/app/teepctl build/default/app/teep-devsim 1000
+    TEEP_BENCH_POSTGRES="$(cat build/default/bench-postgres/uri)" \
+        build/default/tests/bench/bench_console 1000000
     tests/support/postgres.sh stop build/default/bench-postgres
-    build/default/tests/bench/bench_console 100000
     build/default/tests/bench/bench_soak build/default/app/teepctl build/default/app/teep-devsim 10
     # The sanitizer run leaves out the PostgreSQL repeats (label postgres): the same code of ours
     # as on SQLite, plus libpq, which is not instrumented; the g++ run above covers both engines.

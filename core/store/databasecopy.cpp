@@ -30,10 +30,13 @@ const QStringList &copyOrder()
     return order;
 }
 
-// Not copied: which servers are running on the source says nothing about the target.
+// Not copied: which servers are running on the source says nothing about the target; the
+// search index is the target's own (made by its triggers or indexes as the devices arrive).
 const QStringList &notCopied()
 {
-    static const QStringList tables{QStringLiteral("schema_migrations"), QStringLiteral("tam_servers"), QStringLiteral("open_sessions")};
+    static const QStringList tables{QStringLiteral("schema_migrations"), QStringLiteral("tam_servers"), QStringLiteral("open_sessions"),
+                                    QStringLiteral("device_search"), QStringLiteral("device_search_config"), QStringLiteral("device_search_content"),
+                                    QStringLiteral("device_search_data"), QStringLiteral("device_search_docsize"), QStringLiteral("device_search_idx")};
     return tables;
 }
 

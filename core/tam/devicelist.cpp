@@ -10,27 +10,70 @@ namespace teep::tam {
 
 using store::run;
 
+namespace {
+// More devices than this matching a filter fill a page early in a walk by name.
+constexpr int kFewMatches = 5000;
+} // namespace
+
+QString FleetQueries::trigramPhrase(const QString &filter)
+{
+    // One FTS5 phrase: the trigram tokenizer matches it as a substring, in any case.
+    return QLatin1Char('"') + QString(filter).replace(QLatin1Char('"'), QLatin1String("\"\"")) + QLatin1Char('"');
+}
+
+bool FleetQueries::anyGroupMatches(const QString &pattern) const
+{
+    auto groups = run(m_db, QStringLiteral("SELECT COUNT(*) FROM device_groups WHERE name %1 ? ESCAPE '\\'").arg(store::likeIgnoringCase(m_db)), {pattern});
+    return !groups || !groups.value().next() || groups.value().value(0).toLongLong() > 0; // when in doubt, the groups too
+}
+
+bool FleetQueries::fewByTrigrams(const QString &filter) const
+{
+    // SQLite's trigram index answers a filter of three characters or more; PostgreSQL's planner
+    // uses its own (pg_trgm) in the query itself.
+    if (store::engineOf(m_db) != store::Engine::Sqlite || filter.size() < 3)
+        return false;
+    auto few = run(m_db, QStringLiteral("SELECT COUNT(*) FROM (SELECT rowid FROM device_search WHERE device_search MATCH ? LIMIT ?)"),
+                   {trigramPhrase(filter), kFewMatches + 1});
+    return few && few.value().next() && few.value().value(0).toLongLong() <= kFewMatches;
+}
+
 Result<QList<DeviceSummary>> FleetQueries::devices(const DevicePage &page) const
 {
     // LIKE with a backslash as escape, so that % and _ in the filter match themselves. The groups
     // that match are found once, not joined per device; name, serial and group are all in the
-    // devices_by_name index, so a device's row is read only when it matches.
+    // devices_by_name index, so a device's row is read only when it matches. A filter few devices
+    // match is answered from the trigram index instead (fewByTrigrams).
     QString pattern = page.filter;
     pattern.replace(QLatin1Char('\\'), QLatin1String("\\\\")).replace(QLatin1Char('%'), QLatin1String("\\%")).replace(QLatin1Char('_'), QLatin1String("\\_"));
     pattern = QLatin1Char('%') + pattern + QLatin1Char('%');
     const bool after = !page.afterName.isNull();
     const QString like = store::likeIgnoringCase(m_db);
+    // A group name that matches brings in its devices, which are many: walked by name. Without
+    // one, the groups are left out of the query, so that PostgreSQL's planner can weigh its
+    // trigram indexes (an OR with a subquery hides them from it).
+    const bool groups = page.filter.isEmpty() || anyGroupMatches(pattern);
+    const bool byTrigrams = !groups && fewByTrigrams(page.filter);
+    // Either the devices the trigram index names (few: read by id, then sorted), or every device
+    // in name order until the page is full (many match, or the filter is too short to index).
+    QString candidates = QStringLiteral("(d.name %1 ? ESCAPE '\\' OR d.serial %1 ? ESCAPE '\\'%2)")
+                             .arg(like, groups ? QStringLiteral(" OR d.group_id IN (SELECT id FROM device_groups WHERE name %1 ? ESCAPE '\\')").arg(like) : QString());
+    if (byTrigrams)
+        candidates.prepend(QStringLiteral("d.id IN (SELECT rowid FROM device_search WHERE device_search MATCH ?) AND "));
+    QVariantList values{after ? page.afterName : QStringLiteral(""), after ? page.afterId : qint64(-1)};
+    if (byTrigrams)
+        values << trigramPhrase(page.filter);
+    values << pattern << pattern;
+    if (groups)
+        values << pattern;
+    values << qBound(1, page.limit, 1000000);
     auto devices = run(m_db, QStringLiteral("SELECT d.id, d.name, COALESCE(d.serial, ''), d.identity_source, COALESCE(g.name, ''), COALESCE(d.last_contact_at, ''), "
                                             "COALESCE((SELECT peer_address FROM sessions s WHERE s.device_id = d.id ORDER BY s.id DESC LIMIT 1), ''), "
                                             "COALESCE(d.last_outcome, ''), d.refused_signatures, "
                                             "COALESCE(d.last_refused_signature_at || ' from ' || d.last_refused_signature_peer, '') FROM devices d LEFT JOIN device_groups g ON g.id = d.group_id "
-                                            "WHERE (d.name, d.id) > (?, ?) "
-                                            "AND (d.name %1 ? ESCAPE '\\' OR d.serial %1 ? ESCAPE '\\' "
-                                            "OR d.group_id IN (SELECT id FROM device_groups WHERE name %1 ? ESCAPE '\\')) "
-                                            "ORDER BY d.name, d.id LIMIT ?")
-                                 .arg(like),
-                       {after ? page.afterName : QStringLiteral(""), after ? page.afterId : qint64(-1),
-                        pattern, pattern, pattern, qBound(1, page.limit, 1000000)});
+                                            "WHERE (d.name, d.id) > (?, ?) AND %1 ORDER BY d.name, d.id LIMIT ?")
+                                 .arg(candidates),
+                       values);
     if (!devices)
         return devices.error();
     QSqlQuery &rows = devices.value();

@@ -124,6 +124,11 @@ public:
     Result<QList<SecurityDomainRecord>> securityDomains() const;
 
 private:
+    static QString trigramPhrase(const QString &filter);
+    // Whether a group's name matches the LIKE `pattern` (its devices then match too).
+    bool anyGroupMatches(const QString &pattern) const;
+    // Whether `filter` is answered from SQLite's trigram index: few devices match it.
+    bool fewByTrigrams(const QString &filter) const;
     Result<QList<SessionRecord>> selectSessions(const QString &where, const QVariantList &binds, int limit) const;
     Result<QList<AttestationRecord>> attestations(const QString &where, const QVariantList &binds, int limit) const;
 

@@ -17,6 +17,7 @@ private slots:
     void init();
     void pagesCoverEveryDeviceOnce();
     void filterMatchesNameSerialGroupAndEscapes();
+    void aFewMatchesAreFoundByTheirFragmentsAndPaged();
     void detailsOfAPage();
     void attestationChecksReadBackTyped();
 
@@ -79,6 +80,53 @@ void TestFleetPaging::filterMatchesNameSerialGroupAndEscapes()
     QCOMPARE(count(QStringLiteral("0%_")), 1);
     QCOMPARE(count(QStringLiteral("_")), 46);        // a literal underscore: line_7's devices and 100%_sure
     QCOMPARE(count(QStringLiteral("nothing")), 0);
+}
+
+void TestFleetPaging::aFewMatchesAreFoundByTheirFragmentsAndPaged()
+{
+    // A filter few devices match is answered from the trigram index (SQLite) or pg_trgm
+    // (PostgreSQL): the same devices as a walk by name, kept up to date by the database itself.
+    const tam::FleetQueries fleet(m_db->connection());
+    auto names = [&](const QString &filter) {
+        QStringList found;
+        for (const tam::DeviceSummary &device : fleet.devices(tam::DevicePage{filter, {}, 0, 10000}).value())
+            found << device.name;
+        return found;
+    };
+    // Twins share names: paged 20 at a time, every one once, in order.
+    QList<qint64> seen;
+    QList<int> sizes;
+    tam::DevicePage page{QStringLiteral("TWIN-"), {}, 0, 20};
+    for (;;) {
+        const auto devices = fleet.devices(page);
+        QVERIFY(devices.ok());
+        sizes << int(devices.value().size());
+        for (const tam::DeviceSummary &device : devices.value())
+            seen << device.id;
+        if (devices.value().size() < page.limit)
+            break;
+        page.afterName = devices.value().last().name;
+        page.afterId = devices.value().last().id;
+    }
+    QCOMPARE(sizes, (QList<int>{20, 20, 10}));
+    QCOMPARE(QSet<qint64>(seen.cbegin(), seen.cend()).size(), 50);
+
+    // Renamed, re-serialled and deleted devices: the index follows.
+    QSqlDatabase db = m_db->connection();
+    QVERIFY(store::run(db, QStringLiteral("UPDATE devices SET name = 'renamed-xyz' WHERE name = 'dev-123'")).ok());
+    QVERIFY(store::run(db, QStringLiteral("UPDATE devices SET serial = 'QRS-998877' WHERE name = 'dev-124'")).ok());
+    QVERIFY(store::run(db, QStringLiteral("DELETE FROM devices WHERE name = 'dev-125'")).ok());
+    QCOMPARE(names(QStringLiteral("dev-12")), (QStringList{QStringLiteral("dev-120"), QStringLiteral("dev-121"), QStringLiteral("dev-122"),
+                                                            QStringLiteral("dev-124"), QStringLiteral("dev-126"), QStringLiteral("dev-127"),
+                                                            QStringLiteral("dev-128"), QStringLiteral("dev-129")}));
+    QCOMPARE(names(QStringLiteral("AMED-x")), (QStringList{QStringLiteral("renamed-xyz")}));
+    QCOMPARE(names(QStringLiteral("s-9988")), (QStringList{QStringLiteral("dev-124")}));
+    QCOMPARE(names(QStringLiteral("SN125")), QStringList());
+    // A name does not run on into its serial: "123" + "SN" is not a device.
+    QCOMPARE(names(QStringLiteral("xyzSN")), QStringList());
+    // Quotes and the index's own syntax are text like any other.
+    QCOMPARE(names(QStringLiteral("\"dev\" OR x")), QStringList());
+    QCOMPARE(names(QStringLiteral("dev-1* NEAR")), QStringList());
 }
 
 void TestFleetPaging::detailsOfAPage()
