@@ -448,6 +448,7 @@ Migration openSessions()
             profile TEXT NOT NULL,
             session_key BLOB NOT NULL,
             session_id INTEGER,
+            device_id INTEGER,
             proven INTEGER NOT NULL DEFAULT 0,
             started_ms INTEGER NOT NULL,
             active_ms INTEGER NOT NULL,
@@ -455,6 +456,7 @@ Migration openSessions()
             PRIMARY KEY (profile, session_key)))"),
         QStringLiteral("CREATE INDEX open_sessions_by_activity ON open_sessions (profile, active_ms)"),
         QStringLiteral("CREATE INDEX open_sessions_by_session ON open_sessions (session_id)"),
+        QStringLiteral("CREATE INDEX open_sessions_by_device ON open_sessions (profile, device_id)"),
     }};
 }
 

@@ -203,9 +203,12 @@ public:
 
     void insert(const Key &key, const Session &session) { m_sessions.insert(key, session); }
     // The device (and TEE) the session turned out to be with, once its signature verified.
+    // A device has one open session per profile: its other open sessions (on any server sharing
+    // the database) are closed as superseded when this message is settled.
     Status attach(Session &session, qint64 deviceId, qint64 teeId)
     {
         session.deviceId = deviceId;
+        m_superseding << std::pair{deviceId, session.id};
         return m_records.attachSession(session.id, deviceId, teeId);
     }
     bool contains(const Key &key) const { return m_sessions.contains(key); }
@@ -294,13 +297,14 @@ public:
     // empty afterwards. An error: the state could not be saved, and the answer must not leave.
     Status settle()
     {
+        supersede();
         if (!m_inDatabase)
             return {};
         Status status;
         for (auto it = m_sessions.cbegin(); it != m_sessions.cend(); ++it) {
             const Session &session = it.value();
-            const OpenSessionStore::Row row{keyBytes(it.key()), session.id, session.proven(), session.startedMs, session.lastActivity.toMSecsSinceEpoch(),
-                                            sessionstate::encode(session.toState())};
+            const OpenSessionStore::Row row{keyBytes(it.key()), session.id, session.deviceId, session.proven(), session.startedMs,
+                                            session.lastActivity.toMSecsSinceEpoch(), sessionstate::encode(session.toState())};
             if (const Status saved = m_store.save(session.stored ? session.storedKey : QByteArray(), row); !saved && status)
                 status = Error{QStringLiteral("tam.store"), QStringLiteral("the session's state could not be saved: %1").arg(saved.error().message)};
         }
@@ -337,6 +341,33 @@ public:
     }
 
 private:
+    // The other open sessions of the devices that proved themselves in this message, closed (not
+    // while the engine holds a session: closing moves the table's entries).
+    void supersede()
+    {
+        const QString why = QStringLiteral("superseded: the device began a newer session");
+        for (const auto &[deviceId, keep] : std::exchange(m_superseding, {})) {
+            QList<Key> older;
+            for (auto it = m_sessions.cbegin(); it != m_sessions.cend(); ++it) {
+                if (it.value().deviceId == deviceId && it.value().id != keep)
+                    older << it.key();
+            }
+            for (const Key &key : std::as_const(older)) {
+                Session &session = m_sessions[key];
+                session.failed = true;
+                close(key, session, why);
+            }
+            if (!m_inDatabase)
+                continue;
+            const Result<QList<OpenSessionStore::Row>> removed = m_store.removeOthersOfDevice(deviceId, keep);
+            if (!removed)
+                qCWarning(lcTam) << "older sessions of a device not closed:" << removed.error().toString();
+            for (const OpenSessionStore::Row &row : removed ? removed.value() : QList<OpenSessionStore::Row>()) {
+                closeRow(row, why);
+            }
+        }
+    }
+
     static QByteArray keyBytes(const QByteArray &key) { return key; }
     static QByteArray keyBytes(const QString &key) { return key.toUtf8(); }
     static Key keyFrom(const QByteArray &bytes)
@@ -462,6 +493,7 @@ private:
     int m_member = -1;
     mutable OpenSessionStore m_store;
     bool m_inDatabase = false;
+    QList<std::pair<qint64, qint64>> m_superseding; // (device, its newest session's row) to settle
 };
 
 } // namespace teep::tam

@@ -36,14 +36,14 @@ Status OpenSessionStore::save(const QByteArray &storedKey, const Row &row)
     store::Transaction savepoint(m_db);
     if (const Status begun = savepoint.begun(); !begun)
         return begun;
-    const QVariant sessionId = row.sessionId != 0 ? QVariant(row.sessionId) : QVariant(QMetaType(QMetaType::LongLong));
+    const auto orNull = [](qint64 id) { return id != 0 ? QVariant(id) : QVariant(QMetaType(QMetaType::LongLong)); };
     auto saved = storedKey.isEmpty()
-                     ? run(m_db, QStringLiteral("INSERT INTO open_sessions (profile, session_key, session_id, proven, started_ms, active_ms, state) "
-                                                "VALUES (?, ?, ?, ?, ?, ?, ?)"),
-                           {m_profile, row.key, sessionId, row.proven ? 1 : 0, row.startedMs, row.activeMs, row.state})
-                     : run(m_db, QStringLiteral("UPDATE open_sessions SET session_key = ?, session_id = ?, proven = ?, active_ms = ?, state = ? "
+                     ? run(m_db, QStringLiteral("INSERT INTO open_sessions (profile, session_key, session_id, device_id, proven, started_ms, active_ms, state) "
+                                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+                           {m_profile, row.key, orNull(row.sessionId), orNull(row.deviceId), row.proven ? 1 : 0, row.startedMs, row.activeMs, row.state})
+                     : run(m_db, QStringLiteral("UPDATE open_sessions SET session_key = ?, session_id = ?, device_id = ?, proven = ?, active_ms = ?, state = ? "
                                                 "WHERE profile = ? AND session_key = ?"),
-                           {row.key, sessionId, row.proven ? 1 : 0, row.activeMs, row.state, m_profile, storedKey});
+                           {row.key, orNull(row.sessionId), orNull(row.deviceId), row.proven ? 1 : 0, row.activeMs, row.state, m_profile, storedKey});
     if (!saved)
         return saved.error();
     if (!storedKey.isEmpty() && saved.value().numRowsAffected() != 1)
@@ -65,10 +65,11 @@ QList<OpenSessionStore::Row> rowsOf(QSqlQuery &query)
         OpenSessionStore::Row row;
         row.key = query.value(0).toByteArray();
         row.sessionId = query.value(1).toLongLong();
-        row.proven = query.value(2).toInt() != 0;
-        row.startedMs = query.value(3).toLongLong();
-        row.activeMs = query.value(4).toLongLong();
-        row.state = query.value(5).toByteArray();
+        row.deviceId = query.value(2).toLongLong();
+        row.proven = query.value(3).toInt() != 0;
+        row.startedMs = query.value(4).toLongLong();
+        row.activeMs = query.value(5).toLongLong();
+        row.state = query.value(6).toByteArray();
         rows << row;
     }
     query.finish(); // an unfinished RETURNING keeps an SQLite transaction from committing
@@ -79,7 +80,7 @@ QList<OpenSessionStore::Row> rowsOf(QSqlQuery &query)
 Result<QList<OpenSessionStore::Row>> OpenSessionStore::removeIdle(qint64 beforeMs)
 {
     auto removed = run(m_db, QStringLiteral("DELETE FROM open_sessions WHERE profile = ? AND active_ms < ? "
-                                            "RETURNING session_key, session_id, proven, started_ms, active_ms, state"),
+                                            "RETURNING session_key, session_id, device_id, proven, started_ms, active_ms, state"),
                        {m_profile, beforeMs});
     if (!removed)
         return removed.error();
@@ -109,12 +110,22 @@ Result<std::optional<OpenSessionStore::Row>> OpenSessionStore::removeOldestUnpro
 {
     auto removed = run(m_db, QStringLiteral("DELETE FROM open_sessions WHERE profile = ? AND session_key = (SELECT session_key FROM open_sessions "
                                             "WHERE profile = ? AND proven = 0 ORDER BY started_ms LIMIT 1) "
-                                            "RETURNING session_key, session_id, proven, started_ms, active_ms, state"),
+                                            "RETURNING session_key, session_id, device_id, proven, started_ms, active_ms, state"),
                        {m_profile, m_profile});
     if (!removed)
         return removed.error();
     const QList<Row> rows = rowsOf(removed.value());
     return rows.isEmpty() ? std::optional<Row>() : std::optional<Row>(rows.first());
+}
+
+Result<QList<OpenSessionStore::Row>> OpenSessionStore::removeOthersOfDevice(qint64 deviceId, qint64 keepSessionId)
+{
+    auto removed = run(m_db, QStringLiteral("DELETE FROM open_sessions WHERE profile = ? AND device_id = ? AND (session_id IS NULL OR session_id <> ?) "
+                                            "RETURNING session_key, session_id, device_id, proven, started_ms, active_ms, state"),
+                       {m_profile, deviceId, keepSessionId});
+    if (!removed)
+        return removed.error();
+    return rowsOf(removed.value());
 }
 
 } // namespace teep::tam

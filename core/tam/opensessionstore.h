@@ -24,6 +24,7 @@ public:
     {
         QByteArray key;
         qint64 sessionId = 0; // its row in `sessions`, 0 until the device first answers
+        qint64 deviceId = 0;  // its device, once proven (0 until then)
         bool proven = false;  // its device has proven who it is
         qint64 startedMs = 0;
         qint64 activeMs = 0;  // its last message (a refused one does not count)
@@ -47,6 +48,9 @@ public:
     Result<std::optional<qint64>> oldestUnproven();
     // The oldest session whose device proved nothing, removed and returned (to give way).
     Result<std::optional<Row>> removeOldestUnproven();
+    // The other open sessions of `deviceId` than `keepSessionId`, removed and returned (a newer
+    // session of the same device supersedes them).
+    Result<QList<Row>> removeOthersOfDevice(qint64 deviceId, qint64 keepSessionId);
 
 private:
     QSqlDatabase m_db;

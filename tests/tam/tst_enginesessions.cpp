@@ -67,6 +67,8 @@ private slots:
     void theLimitCountsEveryServersSessions();
     void anUnreadableSavedStateIsDropped();
     void anAnswerWhoseStateCannotBeSavedIsHeldBack();
+    void aDeviceHasOneOpenSession_data();
+    void aDeviceHasOneOpenSession();
 
 private:
     // Sessions in memory (one server), or kept in the database between messages (several).
@@ -487,6 +489,50 @@ void TestEngineSessions::anAnswerWhoseStateCannotBeSavedIsHeldBack()
     QCOMPARE(answer.error().code, QStringLiteral("tam.store"));
     QVERIFY2(answer.error().message.contains(QStringLiteral("the disk said no")), qPrintable(answer.error().message));
     QCOMPARE(test::rowCount(m_db->connection(), QStringLiteral("open_sessions")), 0);
+}
+
+void TestEngineSessions::aDeviceHasOneOpenSession_data()
+{
+    QTest::addColumn<bool>("inDatabase");
+    QTest::newRow("one server, in memory") << false;
+    QTest::newRow("two servers, in the database") << true;
+}
+
+void TestEngineSessions::aDeviceHasOneOpenSession()
+{
+    // A device that begins a new session (it rebooted, or its broker gave up on a slow server)
+    // while its older one is open: once it proves who it is in the new one, the older one is
+    // closed, on whichever server holds it, and another device's session is left alone.
+    QFETCH(bool, inDatabase);
+    QVERIFY(store::run(m_db->connection(), QStringLiteral("INSERT INTO devices (id, name, identity_source, created_at) VALUES (7, 'dev-7', 'registered', 'now'), "
+                                                          "(8, 'dev-8', 'registered', 'now')")).ok());
+    QVERIFY(store::run(m_db->connection(), QStringLiteral("INSERT INTO tees (id, device_id, tee_name, protocol) VALUES (70, 7, 'primary', 'teep'), "
+                                                          "(80, 8, 'primary', 'teep')")).ok());
+    Sessions first = sessions(10, 60, {}, inDatabase);
+    Sessions second = sessions(10, 60, {}, inDatabase);
+    Sessions &later = inDatabase ? second : first;
+    const auto proven = [&](Sessions &table, const QString &key, qint64 device, qint64 tee) {
+        opened(table, key);
+        const qint64 id = answered(table, key);
+        TestSession *session = table.find(key);
+        session->device = QStringLiteral("dev-%1").arg(device);
+        const Status attached = table.attach(*session, device, tee);
+        return attached && table.settle() ? id : 0;
+    };
+    const qint64 older = proven(first, QStringLiteral("a"), 7, 70);
+    const qint64 other = proven(first, QStringLiteral("b"), 8, 80);
+    QVERIFY(older && other);
+    m_clock.set(m_clock.now().addSecs(5));
+    const qint64 newer = proven(later, QStringLiteral("c"), 7, 70);
+    QVERIFY(newer);
+    QCOMPARE(sessionRow(m_db->connection(), older), std::make_pair(QStringLiteral("failed"), QStringLiteral("superseded: the device began a newer session")));
+    QCOMPARE(sessionRow(m_db->connection(), other).first, QStringLiteral("open"));
+    QCOMPARE(sessionRow(m_db->connection(), newer).first, QStringLiteral("open"));
+    QVERIFY(!first.find(QStringLiteral("a")));
+    QVERIFY(first.find(QStringLiteral("b")));
+    QVERIFY(later.find(QStringLiteral("c")));
+    QCOMPARE(later.size(), 2);
+    QVERIFY(first.settle() && later.settle());
 }
 
 QTEST_GUILESS_MAIN(TestEngineSessions)
