@@ -12,8 +12,9 @@ packages=(
     # libraries of core/
     libssl-dev nlohmann-json3-dev
     # tests: offscreen/X11 GUI runs, independent CBOR decoder, database inspection, the
-    # throw-away PostgreSQL server the _pg tests run on (tests/support/postgres.sh)
-    xvfb xauth python3-cbor2 python3-cryptography sqlite3 openssl xxd postgresql
+    # throw-away PostgreSQL server the _pg tests run on (tests/support/postgres.sh), the load
+    # balancer of the sample factory layout (its config checked; in bench_tam's measured path)
+    xvfb xauth python3-cbor2 python3-cryptography sqlite3 openssl xxd postgresql haproxy
     # packaging: cpack -G DEB and its checks
     dpkg-dev file help2man desktop-file-utils appstream
 )

@@ -23,6 +23,9 @@
 #include <QSqlError>
 #include <QTemporaryDir>
 #include <QUrl>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QThread>
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -70,9 +73,46 @@ QString startServe(QProcess &server, const QString &teepctl, const QString &data
     return QString::fromUtf8(server.readLine()).section(QLatin1Char(' '), 2, 2).trimmed();
 }
 
-// TEEP sessions per second on a PostgreSQL database with `servers` TAM processes, every device's
-// POSTs spread over all of them in turn (as a load balancer without session affinity would).
-double postgresRate(const QString &teepctl, const QString &devsim, const QString &server, int servers, int devices)
+// HAProxy (the README's factory layout) in front of `uris`, each request to the least busy server;
+// its front's TAM URI, or empty when there is no haproxy on this machine or it did not start.
+QString startBalancer(QProcess &balancer, const QTemporaryDir &dir, const QStringList &uris)
+{
+    const QString haproxy = QFile::exists(QStringLiteral("/usr/sbin/haproxy")) ? QStringLiteral("/usr/sbin/haproxy") : QStringLiteral("haproxy");
+    QTcpServer probe; // a free port for the front
+    if (!probe.listen(QHostAddress::LocalHost))
+        return {};
+    const quint16 port = probe.serverPort();
+    probe.close();
+    QString config = QStringLiteral("global\n    maxconn 4096\ndefaults\n    mode http\n    timeout connect 5s\n    timeout client 60s\n"
+                                    "    timeout server 60s\n    retries 2\n    option redispatch\nfrontend teep\n    bind 127.0.0.1:%1\n"
+                                    "    default_backend tams\nbackend tams\n    balance leastconn\n    retry-on conn-failure\n")
+                         .arg(port);
+    for (int i = 0; i < uris.size(); ++i) {
+        const QUrl url(uris.at(i));
+        config += QStringLiteral("    server tam%1 %2:%3\n").arg(i).arg(url.host()).arg(url.port());
+    }
+    QFile file(dir.filePath(QStringLiteral("haproxy.cfg")));
+    if (!file.open(QIODevice::WriteOnly) || file.write(config.toUtf8()) < 0)
+        return {};
+    file.close();
+    balancer.start(haproxy, {QStringLiteral("-db"), QStringLiteral("-f"), file.fileName()});
+    if (!balancer.waitForStarted(5000))
+        return {};
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        QTcpSocket socket;
+        socket.connectToHost(QHostAddress::LocalHost, port);
+        if (socket.waitForConnected(100))
+            return QStringLiteral("http://127.0.0.1:%1%2").arg(port).arg(QUrl(uris.first()).path());
+        QThread::msleep(50);
+    }
+    return {};
+}
+
+// TEEP sessions per second on a PostgreSQL database with `servers` TAM processes behind HAProxy
+// (each request to the least busy server, no session affinity), or, without haproxy on the
+// machine, every device's POSTs spread over all of them in turn by the devices themselves.
+// `how` says which.
+double postgresRate(const QString &teepctl, const QString &devsim, const QString &server, int servers, int devices, QString &how)
 {
     QTemporaryDir dir;
     const QString database = createPostgresDatabase(server, QStringLiteral("bench_tam_%1").arg(servers));
@@ -95,16 +135,25 @@ double postgresRate(const QString &teepctl, const QString &devsim, const QString
         }
         uris << uri;
     }
-    // Each line's devices send their POSTs to every server in turn (no session affinity: a
-    // session's messages are taken by different servers), each line starting at its own.
-    for (int i = 0; i < servers; ++i) {
+    QProcess balancer;
+    const QString front = startBalancer(balancer, dir, uris);
+    how = front.isEmpty() ? QStringLiteral("each device's POSTs to the servers in turn (no haproxy here)")
+                          : QStringLiteral("through HAProxy, each request to the least busy server");
+    // Two lines of devices (two devsim processes, as two factory lines), each to the front, or
+    // each to every server in turn starting at its own.
+    const int lineCount = 2;
+    for (int i = 0; i < lineCount; ++i) {
         QStringList arguments;
-        for (int k = 0; k < servers; ++k)
-            arguments << QStringLiteral("--tam") << uris.at((i + k) % servers);
+        if (!front.isEmpty()) {
+            arguments << QStringLiteral("--tam") << front;
+        } else {
+            for (int k = 0; k < servers; ++k)
+                arguments << QStringLiteral("--tam") << uris.at((i + k) % servers);
+        }
         lines.push_back(std::make_unique<QProcess>());
         lines.back()->setProgram(devsim);
         lines.back()->setArguments(arguments + QStringList{QStringLiteral("--demo-dir"), dir.filePath(QStringLiteral("demo")), QStringLiteral("--devices"),
-                                                           QString::number(devices / servers), QStringLiteral("--name-prefix"), QStringLiteral("line%1").arg(i),
+                                                           QString::number(devices / lineCount), QStringLiteral("--name-prefix"), QStringLiteral("line%1").arg(i),
                                                            QStringLiteral("--profile"), QStringLiteral("teep"), QStringLiteral("--json")});
     }
     clock.start();
@@ -122,11 +171,15 @@ double postgresRate(const QString &teepctl, const QString &devsim, const QString
         }
     }
     const double seconds = clock.elapsed() / 1000.0;
+    if (balancer.state() != QProcess::NotRunning) {
+        balancer.terminate();
+        balancer.waitForFinished(5000);
+    }
     for (auto &tam : tams) {
         tam->terminate();
         tam->waitForFinished(10000);
     }
-    return (devices / servers) * servers / seconds;
+    return (devices / lineCount) * lineCount / seconds;
 }
 
 // The best of three timed runs: the bound is what the core can do, not what a noisy moment allowed.
@@ -487,12 +540,13 @@ int main(int argc, char *argv[])
     // device's POSTs spread over both): how far a second server goes.
     if (!postgres.isEmpty()) {
         const double teepBound = 1.0 / profiles[1].secondsPerSession;
-        const double one = postgresRate(teepctl, devsim, postgres, 1, devices);
-        const double two = postgresRate(teepctl, devsim, postgres, 2, devices);
-        std::printf("\nteep on PostgreSQL (one database, %d devices): 1 server %.0f sessions/s, 2 servers %.0f sessions/s; ratio 2/1 %.2f "
-                    "(the goal is >= 1.8 where two cores are free for the servers; here %d core(s) serve the TAMs, the devices and the database)\n"
+        QString how;
+        const double one = postgresRate(teepctl, devsim, postgres, 1, devices, how);
+        const double two = postgresRate(teepctl, devsim, postgres, 2, devices, how);
+        std::printf("\nteep on PostgreSQL (one database, %d devices, %s): 1 server %.0f sessions/s, 2 servers %.0f sessions/s; ratio 2/1 %.2f "
+                    "(the goal is >= 1.8 where two cores are free for the servers; here %d core(s) serve the TAMs, the balancer, the devices and the database)\n"
                     "  crypto bound of one core %.0f sessions/s: 1 server at %.0f%% of it, 2 servers at %.0f%% of two cores' bound\n",
-                    devices, one, two, two / one, int(sysconf(_SC_NPROCESSORS_ONLN)), teepBound, 100.0 * one / teepBound, 100.0 * two / (2 * teepBound));
+                    devices, qPrintable(how), one, two, two / one, int(sysconf(_SC_NPROCESSORS_ONLN)), teepBound, 100.0 * one / teepBound, 100.0 * two / (2 * teepBound));
     }
     return 0;
 }
