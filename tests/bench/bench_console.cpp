@@ -10,6 +10,7 @@
 #include "prompts.h"
 #include "store/database.h"
 #include "store/sql.h"
+#include "benchpostgres.h"
 
 #include <QApplication>
 #include <QCoreApplication>
@@ -96,28 +97,6 @@ int build(const QString &path, int devices)
     return 0;
 }
 
-// A PostgreSQL database of its own on the server `server` names; its URI.
-QString createPostgresDatabase(const QString &server, const QString &name)
-{
-    const QUrl url(server);
-    {
-        QSqlDatabase admin = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), QStringLiteral("bench-admin"));
-        admin.setHostName(url.host());
-        admin.setPort(url.port(5432));
-        admin.setUserName(url.userName());
-        admin.setDatabaseName(url.path().mid(1));
-        if (!admin.open() || !QSqlQuery(admin).exec(QStringLiteral("SET client_min_messages = warning")) ||
-            !QSqlQuery(admin).exec(QStringLiteral("DROP DATABASE IF EXISTS %1").arg(name)) ||
-            !QSqlQuery(admin).exec(QStringLiteral("CREATE DATABASE %1").arg(name))) {
-            std::fprintf(stderr, "cannot make database %s on %s: %s\n", qPrintable(name), qPrintable(server), qPrintable(admin.lastError().text()));
-            std::exit(2);
-        }
-        admin.close();
-    }
-    QSqlDatabase::removeDatabase(QStringLiteral("bench-admin"));
-    return server.left(server.lastIndexOf(QLatin1Char('/')) + 1) + name;
-}
-
 class SilentPrompts final : public ui::Prompts
 {
 public:
@@ -145,7 +124,7 @@ int main(int argc, char *argv[])
     QCoreApplication::setOrganizationName(QStringLiteral("teep-console-bench")); // fresh window settings
     const int devices = onPostgres ? QByteArray(argv[3]).toInt() : argc > 1 ? QByteArray(argv[1]).toInt() : 100000;
     QTemporaryDir dir;
-    const QString path = onPostgres ? createPostgresDatabase(QString::fromLocal8Bit(argv[2]), QStringLiteral("bench_console"))
+    const QString path = onPostgres ? bench::createPostgresDatabase(QString::fromLocal8Bit(argv[2]), QStringLiteral("bench_console"))
                                     : dir.filePath(QStringLiteral("fleet.db"));
     QElapsedTimer timer;
     timer.start();

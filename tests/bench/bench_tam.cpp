@@ -9,6 +9,7 @@
 #include "store/database.h"
 #include "store/sql.h"
 #include "store/transaction.h"
+#include "benchpostgres.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -40,28 +41,6 @@
 using namespace teep;
 
 namespace {
-
-// A new, empty database on the PostgreSQL server whose maintenance URI is `server`; its URI.
-QString createPostgresDatabase(const QString &server, const QString &name)
-{
-    const QUrl url(server);
-    {
-        QSqlDatabase admin = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), QStringLiteral("bench-admin"));
-        admin.setHostName(url.host());
-        admin.setPort(url.port(5432));
-        admin.setUserName(url.userName());
-        admin.setDatabaseName(url.path().mid(1));
-        if (!admin.open() || !QSqlQuery(admin).exec(QStringLiteral("SET client_min_messages = warning")) ||
-            !QSqlQuery(admin).exec(QStringLiteral("DROP DATABASE IF EXISTS %1").arg(name)) ||
-            !QSqlQuery(admin).exec(QStringLiteral("CREATE DATABASE %1").arg(name))) {
-            std::fprintf(stderr, "cannot make database %s on %s: %s\n", qPrintable(name), qPrintable(server), qPrintable(admin.lastError().text()));
-            std::exit(2);
-        }
-        admin.close();
-    }
-    QSqlDatabase::removeDatabase(QStringLiteral("bench-admin"));
-    return server.left(server.lastIndexOf(QLatin1Char('/')) + 1) + name;
-}
 
 // `teepctl serve` on `database`; its TAM URI (empty when it did not start).
 QString startServe(QProcess &server, const QString &teepctl, const QString &database, int maxSessions)
@@ -115,7 +94,7 @@ QString startBalancer(QProcess &balancer, const QTemporaryDir &dir, const QStrin
 double postgresRate(const QString &teepctl, const QString &devsim, const QString &server, int servers, int devices, QString &how)
 {
     QTemporaryDir dir;
-    const QString database = createPostgresDatabase(server, QStringLiteral("bench_tam_%1").arg(servers));
+    const QString database = bench::createPostgresDatabase(server, QStringLiteral("bench_tam_%1").arg(servers));
     QProcess demo;
     demo.start(teepctl, {QStringLiteral("--database"), database, QStringLiteral("demo"), QStringLiteral("init"), QStringLiteral("--out"), dir.filePath(QStringLiteral("demo"))});
     if (!demo.waitForFinished(60000) || demo.exitCode() != 0) {
@@ -525,7 +504,7 @@ int main(int argc, char *argv[])
         QTemporaryDir dir;
         QList<Backend> backends{{"SQLite", dir.filePath(QStringLiteral("checkins.db"))}};
         if (!postgres.isEmpty())
-            backends << Backend{"PostgreSQL", createPostgresDatabase(postgres, QStringLiteral("bench_tam_checkins"))};
+            backends << Backend{"PostgreSQL", bench::createPostgresDatabase(postgres, QStringLiteral("bench_tam_checkins"))};
         for (const Backend &backend : std::as_const(backends)) {
             const CheckIns measured = checkInRate(teepctl, devsim, backend.database, known, rounds);
             std::printf("\nteep check-ins on %s: %d known devices x %d rounds = %d check-ins with nothing to install: %.0f check-ins/s\n"

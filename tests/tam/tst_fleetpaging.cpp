@@ -22,6 +22,26 @@ private slots:
     void attestationChecksReadBackTyped();
 
 private:
+    // Every page of the devices `filter` matches, `limit` at a time: the pages' sizes; the ids in `seen`.
+    QList<int> pageThrough(const QString &filter, int limit, QList<qint64> &seen) const
+    {
+        const tam::FleetQueries fleet(m_db->connection());
+        QList<int> sizes;
+        tam::DevicePage page{filter, {}, 0, limit};
+        for (;;) {
+            const auto devices = fleet.devices(page);
+            if (!devices)
+                return {};
+            sizes << int(devices.value().size());
+            for (const tam::DeviceSummary &device : devices.value())
+                seen << device.id;
+            if (devices.value().size() < page.limit)
+                return sizes;
+            page.afterName = devices.value().last().name;
+            page.afterId = devices.value().last().id;
+        }
+    }
+
     std::unique_ptr<test::TempDir> m_dir;
     std::unique_ptr<store::Database> m_db;
 };
@@ -48,21 +68,8 @@ void TestFleetPaging::init()
 
 void TestFleetPaging::pagesCoverEveryDeviceOnce()
 {
-    const tam::FleetQueries fleet(m_db->connection());
     QList<qint64> seen;
-    tam::DevicePage page{{}, {}, 0, 200};
-    QList<int> sizes;
-    for (;;) {
-        const auto devices = fleet.devices(page);
-        QVERIFY(devices.ok());
-        sizes << int(devices.value().size());
-        for (const tam::DeviceSummary &device : devices.value())
-            seen << device.id;
-        if (devices.value().size() < page.limit)
-            break;
-        page.afterName = devices.value().last().name;
-        page.afterId = devices.value().last().id;
-    }
+    const QList<int> sizes = pageThrough({}, 200, seen);
     QCOMPARE(sizes, (QList<int>{200, 200, 51}));
     QCOMPARE(seen.size(), 451);
     QCOMPARE(QSet<qint64>(seen.cbegin(), seen.cend()).size(), 451);
@@ -93,22 +100,9 @@ void TestFleetPaging::aFewMatchesAreFoundByTheirFragmentsAndPaged()
             found << device.name;
         return found;
     };
-    // Twins share names: paged 20 at a time, every one once, in order.
+    // Twins share names: paged 20 at a time, every one once.
     QList<qint64> seen;
-    QList<int> sizes;
-    tam::DevicePage page{QStringLiteral("TWIN-"), {}, 0, 20};
-    for (;;) {
-        const auto devices = fleet.devices(page);
-        QVERIFY(devices.ok());
-        sizes << int(devices.value().size());
-        for (const tam::DeviceSummary &device : devices.value())
-            seen << device.id;
-        if (devices.value().size() < page.limit)
-            break;
-        page.afterName = devices.value().last().name;
-        page.afterId = devices.value().last().id;
-    }
-    QCOMPARE(sizes, (QList<int>{20, 20, 10}));
+    QCOMPARE(pageThrough(QStringLiteral("TWIN-"), 20, seen), (QList<int>{20, 20, 10}));
     QCOMPARE(QSet<qint64>(seen.cbegin(), seen.cend()).size(), 50);
 
     // Renamed, re-serialled and deleted devices: the index follows.
