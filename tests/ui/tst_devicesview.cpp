@@ -18,6 +18,7 @@
 #include "tam/tamhost.h"
 #include "tam/tamidentity.h"
 #include "store/keystore.h"
+#include "common/columnchooser.h"
 #include "tempdir.h"
 
 #include <QAbstractItemModelTester>
@@ -38,6 +39,7 @@
 #include <QTimer>
 #include <QSortFilterProxyModel>
 #include <QStackedWidget>
+#include <QMenu>
 #include <QTableView>
 #include <QTest>
 #include <QTableWidget>
@@ -54,6 +56,7 @@ private slots:
     void cleanup();
     void emptyStateSaysWhatToDo();
     void demoInTwoClicks();
+    void devicesTableColumnsCanBeChosen();
     void listenerNeedsAnIdentity();
     void listenerUnlocksAProtectedIdentityOffTheGuiThread();
     void lockingTheKeyStoreStopsSigning();
@@ -110,6 +113,21 @@ void TestDevicesView::emptyStateSaysWhatToDo()
     for (const char *name : {"listener-button", "demo-setup-button", "demo-run-button", "demo-count", "devices-filter", "devices-table", "session-log"})
         QVERIFY2(!m_page->findChild<QWidget *>(QLatin1String(name))->accessibleName().isEmpty(), name);
     screenshot(QStringLiteral("devices-empty"));
+}
+
+void TestDevicesView::devicesTableColumnsCanBeChosen()
+{
+    auto *table = m_page->findChild<QTableView *>(QStringLiteral("devices-table"));
+    auto *chooser = table->findChild<teep::ui::ColumnChooser *>();
+    QVERIFY(chooser);
+    QVERIFY(table->findChild<QAction *>(QStringLiteral("devices-columns"))); // in the table's context menu
+    const QList<QAction *> columns = chooser->menu()->actions();
+    QCOMPARE(columns.size(), table->model()->columnCount());
+    QVERIFY(!columns.first()->isEnabled());
+    columns.at(2)->trigger();
+    QVERIFY(table->isColumnHidden(2));
+    chooser->setColumnShown(2, true);
+    QVERIFY(!table->isColumnHidden(2));
 }
 
 void TestDevicesView::demoInTwoClicks()

@@ -1,5 +1,6 @@
 #include "common/filteredtable.h"
 
+#include "common/columnchooser.h"
 #include "models/rowsmodel.h"
 
 #include <QAction>
@@ -78,7 +79,19 @@ FilteredTable::FilteredTable(RowsModel *model, const QString &name, const QStrin
     connect(model, &QAbstractItemModel::modelReset, this, &FilteredTable::updateEmptyState);
     connect(model, &QAbstractItemModel::modelReset, this, [this] { m_view->resizeColumnsToContents(); });
     updateEmptyState();
+    m_columns = new ColumnChooser(m_view, name);
 }
+
+QMenu *FilteredTable::columnMenu()
+{
+    return m_columns->menu();
+}
+
+void FilteredTable::setColumnShown(int column, bool shown)
+{
+    m_columns->setColumnShown(column, shown);
+}
+
 
 QVariant FilteredTable::selectedKey() const
 {

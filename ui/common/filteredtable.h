@@ -4,12 +4,14 @@
 
 class QLabel;
 class QLineEdit;
+class QMenu;
 class QSortFilterProxyModel;
 class QStackedWidget;
 class QTableView;
 
 namespace teep::ui {
 
+class ColumnChooser;
 class RowsModel;
 
 // A filter box over a sortable table of a RowsModel, and the empty state that replaces the table
@@ -35,6 +37,9 @@ public:
     QString rowsAsText() const;
     void copyRows() const;
     void selectKey(const QVariant &key);
+    // Which columns show (ColumnChooser: the column titles' context menu, kept per table).
+    QMenu *columnMenu();
+    void setColumnShown(int column, bool shown);
     void setEmptyText(const QString &text);
     void sortBy(int column, Qt::SortOrder order) const;
 
@@ -50,6 +55,7 @@ private:
     QStackedWidget *m_stack;
     QTableView *m_view;
     QLabel *m_empty;
+    ColumnChooser *m_columns = nullptr;
 };
 
 } // namespace teep::ui

@@ -1,5 +1,6 @@
 #include "devices/devicespage.h"
 
+#include "common/columnchooser.h"
 #include "common/files.h"
 #include "common/paths.h"
 #include "common/operation.h"
@@ -149,6 +150,7 @@ DevicesPage::DevicesPage(Workspace &workspace, tam::TamHost &host, QWidget *pare
     m_table->setTextElideMode(Qt::ElideRight);
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &DevicesPage::showDetails);
+    new ColumnChooser(m_table, QStringLiteral("devices")); // owned by the table
 
     auto *empty = new QLabel(tr("<h3>No devices yet</h3><p>Devices appear here when they first connect and attest.</p>"
                                 "<p><b>Next:</b> start the TAM listener above and point devices at its URI, or, to see the whole "
