@@ -131,6 +131,23 @@ bool dropAuditProtection(const QSqlDatabase &db)
     return query.exec(QStringLiteral("DROP TRIGGER audit_log_no_update")) && query.exec(QStringLiteral("DROP TRIGGER audit_log_no_delete"));
 }
 
+bool postgresExec(const QString &uri, const QString &sql)
+{
+    const QUrl url(uri);
+    bool done = false;
+    {
+        QSqlDatabase raw = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), QStringLiteral("raw"));
+        raw.setHostName(url.host());
+        raw.setPort(url.port());
+        raw.setUserName(url.userName());
+        raw.setDatabaseName(url.path().mid(1));
+        done = raw.open() && QSqlQuery(raw).exec(sql);
+        raw.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("raw"));
+    return done;
+}
+
 QByteArray readAll(const QString &path)
 {
     QFile file(path);

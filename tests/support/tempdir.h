@@ -44,6 +44,9 @@ bool allowInserts(const QSqlDatabase &db, const QString &table);
 // Takes away the append-only protection of the audit log, as someone with write access to the
 // database could: what the hash chain must then catch.
 bool dropAuditProtection(const QSqlDatabase &db);
+// Runs `sql` on the PostgreSQL database `uri` names, over a connection of its own (no TEEP schema
+// check): to set up what the store must then refuse.
+bool postgresExec(const QString &uri, const QString &sql);
 
 // The bytes of a file, or an empty array if it cannot be read.
 QByteArray readAll(const QString &path);
