@@ -172,9 +172,9 @@ public:
             qCWarning(lcTam) << "open sessions not counted:" << saved.error().toString();
         return unsaved + (saved ? saved.value() : 0);
     }
-    bool inDatabase() const { return m_inDatabase; }
     void clear() { m_sessions.clear(); }
-    // The rows of the open sessions (to close them as interrupted when the TAM stops).
+    // The rows of the open sessions this process holds (to close them as interrupted when the TAM
+    // stops); none where sessions are kept in the database, which any server continues.
     QList<qint64> ids() const
     {
         QList<qint64> rows;

@@ -7,11 +7,6 @@ namespace teep::tam::sessionstate {
 namespace {
 // A session holds at most a few Updates' manifests (each message is at most 8 MiB).
 constexpr qsizetype kMaxStateBytes = 64 * 1024 * 1024;
-
-QCborValue text(const QString &value)
-{
-    return QCborValue(value);
-}
 } // namespace
 
 QByteArray encode(const QCborMap &state)
@@ -36,7 +31,7 @@ QCborArray strings(const QStringList &list)
 {
     QCborArray array;
     for (const QString &item : list)
-        array << text(item);
+        array << item;
     return array;
 }
 
