@@ -25,11 +25,17 @@ void yieldToTheConsole()
 class DeviceCrowd::Worker : public QObject
 {
 public:
-    Worker(DeviceCrowd &crowd, const Clock &clock) : m_crowd(crowd), m_clock(clock) {}
+    Worker(DeviceCrowd &crowd, const Clock &clock) : m_crowd(crowd), m_clock(clock), m_gate(new MessageGate(this))
+    {
+        connect(m_gate, &MessageGate::waitingChanged, this, [this](int count, const QString &nextMessage) { emit m_crowd.messagesWaiting(count, nextMessage); });
+    }
+
+    MessageGate &gate() { return *m_gate; }
 
     void run(const Plan &plan)
     {
         yieldToTheConsole();
+        m_gate->setPace(plan.pace, plan.slowMs);
         const Result<DemoMaterial> material = readDemoDirectory(plan.demoDirectory);
         if (!material) {
             done(false, material.error().toString());
@@ -47,6 +53,7 @@ public:
                 return;
             }
             SimDevice *raw = device.value().get();
+            raw->setGate(m_gate);
             connect(raw, &SimDevice::finished, this, [this, raw](const DeviceOutcome &outcome) { deviceFinished(raw, outcome); });
             m_devices.push_back(std::move(device.value()));
         }
@@ -90,6 +97,7 @@ private:
     const Clock &m_clock;
     std::vector<std::unique_ptr<QNetworkAccessManager>> m_networks;
     std::vector<std::unique_ptr<SimDevice>> m_devices;
+    MessageGate *m_gate; // a child: on the crowd's thread with the devices
     int m_completed = 0;
     int m_failed = 0;
 };
@@ -124,6 +132,18 @@ void DeviceCrowd::cancel()
 {
     if (m_worker)
         QMetaObject::invokeMethod(m_worker, [worker = m_worker] { worker->cancel(); }, Qt::QueuedConnection);
+}
+
+void DeviceCrowd::setPace(Pace pace, int slowMs)
+{
+    if (m_worker)
+        QMetaObject::invokeMethod(m_worker, [worker = m_worker, pace, slowMs] { worker->gate().setPace(pace, slowMs); }, Qt::QueuedConnection);
+}
+
+void DeviceCrowd::next()
+{
+    if (m_worker)
+        QMetaObject::invokeMethod(m_worker, [worker = m_worker] { worker->gate().next(); }, Qt::QueuedConnection);
 }
 
 void DeviceCrowd::workerDone(const CrowdOutcome &outcome)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "sim/devicerunner.h"
+#include "sim/messagegate.h"
 
 #include <QObject>
 #include <QThread>
@@ -31,6 +32,8 @@ public:
         SimFaults faults;
         QString stateDir;
         SimProfile profile = SimProfile::Teep;
+        Pace pace = Pace::RealTime;
+        int slowMs = 1000; // the pause before each message at Pace::Slow
     };
 
     explicit DeviceCrowd(const Clock &clock, QObject *parent = nullptr);
@@ -43,10 +46,16 @@ public:
     // Abandons the devices still running; finished() follows with what ran to the end.
     void cancel();
     bool isRunning() const { return m_worker != nullptr; }
+    // The running devices' pace, from now on (the next crowd starts at its plan's).
+    void setPace(Pace pace, int slowMs = 1000);
+    // Step: lets the oldest waiting message go.
+    void next();
 
 signals:
     void deviceFinished(const teep::sim::DeviceOutcome &outcome);
     void finished(const teep::sim::CrowdOutcome &outcome);
+    // Step: how many messages wait for next(), and the one it lets go.
+    void messagesWaiting(int count, const QString &nextMessage);
 
 private:
     class Worker;

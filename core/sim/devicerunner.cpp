@@ -187,7 +187,14 @@ void SimDevice::post(const QByteArray &body)
         finish(false, QStringLiteral("disconnected on purpose after %1 messages").arg(m_posts));
         return;
     }
-    if (m_faults.delayMs > 0)
+    if (m_gate)
+        m_gate->pass(this,
+                     QStringLiteral("%1: message %2 (%3)")
+                         .arg(m_name)
+                         .arg(m_posts + 1)
+                         .arg(body.isEmpty() ? QStringLiteral("an empty POST: it opens the session") : QStringLiteral("%1 bytes").arg(body.size())),
+                     [this, body]() { send(body, 0); });
+    else if (m_faults.delayMs > 0)
         QTimer::singleShot(m_faults.delayMs, this, [this, body]() { send(body, 0); });
     else
         send(body, 0);

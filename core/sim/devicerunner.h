@@ -3,6 +3,7 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "sim/demomaterial.h"
+#include "sim/messagegate.h"
 #include "sim/otrpbroker.h"
 #include "sim/teepagent.h"
 
@@ -10,6 +11,7 @@
 #include <QNetworkRequest>
 #include <QSslCertificate>
 #include <QObject>
+#include <QPointer>
 #include <QUrl>
 
 #include <memory>
@@ -102,6 +104,8 @@ public:
     // (refused, or its connection lost) is tried on the next, as a load balancer retries a
     // backend that is down.
     void setOtherTams(const QList<QUrl> &others) { m_others = others; }
+    // A classroom's pace: every POST waits for the gate (which outlives the device).
+    void setGate(MessageGate *gate) { m_gate = gate; }
     void start();
 
 signals:
@@ -122,6 +126,7 @@ private:
     std::unique_ptr<DeviceSide> m_side;
     QUrl m_tam;
     QList<QUrl> m_others;
+    QPointer<MessageGate> m_gate;
     SimFaults m_faults;
     QNetworkAccessManager &m_network;
     QString m_stateDir;

@@ -1,5 +1,7 @@
 #include "devices/devicespage.h"
 
+#include "devices/classroomcontrols.h"
+
 #include "common/columnchooser.h"
 #include "common/files.h"
 #include "common/operation.h"
@@ -106,6 +108,8 @@ DevicesPage::DevicesPage(Workspace &workspace, tam::TamHost &host, QWidget *pare
     progress->addWidget(m_demoProgress, 1);
     progress->addWidget(m_demoCancel);
     demoLayout->addLayout(demoButtons);
+    m_classroom = new ClassroomControls(demo);
+    demoLayout->addWidget(m_classroom);
     demoLayout->addLayout(progress);
     demoLayout->addWidget(m_demoStatus);
     connect(m_demoSetupButton, &QPushButton::clicked, this, [this] { setUpDemo(); });
@@ -212,6 +216,9 @@ DevicesPage::DevicesPage(Workspace &workspace, tam::TamHost &host, QWidget *pare
     m_crowd = new sim::DeviceCrowd(m_workspace.clock(), this);
     connect(m_crowd, &sim::DeviceCrowd::deviceFinished, this, &DevicesPage::deviceFinished);
     connect(m_crowd, &sim::DeviceCrowd::finished, this, &DevicesPage::demoFinished);
+    connect(m_crowd, &sim::DeviceCrowd::messagesWaiting, m_classroom, &ClassroomControls::showWaiting);
+    connect(m_classroom, &ClassroomControls::paceChanged, m_crowd, [this](sim::Pace pace) { m_crowd->setPace(pace, m_classroom->slowMs()); });
+    connect(m_classroom, &ClassroomControls::nextRequested, m_crowd, &sim::DeviceCrowd::next);
     connect(&m_host, &tam::TamHost::sessionEvents, this, [this](const QList<tam::SessionEvent> &events) {
         // Only the last lines of a burst can stay in the log: the others are not even written. A
         // burst is hundreds of events when 200 devices talk: one clock reading for all of them.
@@ -289,6 +296,7 @@ void DevicesPage::updateControls()
     m_demoCount->setEnabled(demo && !demoRunning);
     m_demoProfile->setEnabled(demo && !demoRunning);
     m_demoProgress->setVisible(demoRunning);
+    m_classroom->setRunning(demoRunning);
     m_demoCancel->setVisible(demoRunning);
     if (demoRunning)
         m_demoStatus->setText(tr("Demo devices running: each one attests, gets its TAs and reports below."));

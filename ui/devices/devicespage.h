@@ -27,6 +27,7 @@ struct DeviceOutcome;
 
 namespace teep::ui {
 
+class ClassroomControls;
 class FleetModel;
 class Workspace;
 
@@ -66,6 +67,8 @@ public:
     // Where the demo's material (keys and certificates the simulated devices use) is written:
     // beside the database file, or for a shared database in this user's data folder.
     QString demoDirectory() const;
+    // The demo devices' pace (real time, slow, step by step) and faults.
+    ClassroomControls *classroom() const { return m_classroom; }
 
 signals:
     void demoDevicesFinished(int completed, int failed);
@@ -103,6 +106,7 @@ private:
     QStringList m_pendingLog;
     QTimer *m_logTimer = nullptr;
     sim::DeviceCrowd *m_crowd = nullptr;
+    ClassroomControls *m_classroom = nullptr;
     bool m_columnsSized = false;
     int m_completed = 0;
     int m_failed = 0;

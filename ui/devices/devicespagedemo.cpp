@@ -3,6 +3,7 @@
 #include "devices/devicespage.h"
 
 #include "common/operation.h"
+#include "devices/classroomcontrols.h"
 #include "common/paths.h"
 #include "demo/demosetup.h"
 #include "sim/devicecrowd.h"
@@ -81,6 +82,9 @@ bool DevicesPage::startDemoDevices(int count, bool teep)
     plan.tam = QUrl(m_host.uri());
     plan.stateDir = demoDirectory() + QStringLiteral("/devices");
     plan.profile = teep ? sim::SimProfile::Teep : sim::SimProfile::Otrp;
+    plan.faults = m_classroom->faults();
+    plan.pace = m_classroom->pace();
+    plan.slowMs = m_classroom->slowMs();
     m_completed = m_failed = 0;
     m_demoProgress->setRange(0, count);
     m_demoProgress->setFormat(tr("%v of %m devices done"));
