@@ -15,6 +15,8 @@ packages=(
     # throw-away PostgreSQL server the _pg tests run on (tests/support/postgres.sh), the load
     # balancer of the sample factory layout (its config checked; in bench_tam's measured path)
     xvfb xauth python3-cbor2 python3-cryptography sqlite3 openssl xxd postgresql haproxy
+    # the batch record's PDF read back by an independent reader (pdftotext)
+    poppler-utils
     # packaging: cpack -G DEB and its checks
     dpkg-dev file help2man desktop-file-utils appstream
 )

@@ -40,6 +40,10 @@ inline constexpr qsizetype kMaxDeviceCsvRows = 100000;
 // Refused as a whole (tam.csv) when larger than its limits or listing no device; otherwise every
 // row, each with its error if it has one. `folder` is where the key files are; a name in
 // `registered` (the devices the TAM knows) is an error too.
+// One device typed into a form: the checks a list's line gets (`keyFile` as given; `line` 0).
+DeviceCsvRow checkDevice(const QString &name, const QString &keyFile, const QString &group, const QString &profile,
+                         const QSet<QString> &registered = {});
+
 Result<DeviceCsv> readDeviceCsv(const QByteArray &csv, const QString &folder, const QSet<QString> &registered = {});
 
 } // namespace teep::tam

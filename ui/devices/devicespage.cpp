@@ -1,6 +1,8 @@
 #include "devices/devicespage.h"
 
+#include "devices/batchdialog.h"
 #include "devices/classroomcontrols.h"
+#include "devices/registerdevicedialog.h"
 
 #include "common/columnchooser.h"
 #include "common/files.h"
@@ -22,6 +24,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QMenu>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QProgressBar>
@@ -188,10 +191,21 @@ DevicesPage::DevicesPage(Workspace &workspace, tam::TamHost &host, QWidget *pare
 
     layout->addWidget(listener);
     layout->addWidget(demo);
-    auto *registerList = new QPushButton(tr("&Register Devices from a List..."), this);
-    registerList->setObjectName(QStringLiteral("devices-register-list"));
-    registerList->setToolTip(tr("Register TEEP devices before they connect, from a CSV file: name,agent-key-file[,group[,profile]] per line"));
-    connect(registerList, &QPushButton::clicked, this, &DevicesPage::askRegisterFromList);
+    auto *registerList = new QPushButton(tr("&Register"), this);
+    registerList->setObjectName(QStringLiteral("devices-register"));
+    registerList->setToolTip(tr("Register TEEP devices before they connect: one, or a factory's list"));
+    auto *registerMenu = new QMenu(registerList);
+    QAction *one = registerMenu->addAction(tr("One Device..."), this, &DevicesPage::askRegisterDevice);
+    one->setObjectName(QStringLiteral("register-device"));
+    QAction *fromList = registerMenu->addAction(tr("From a List..."), this, &DevicesPage::askRegisterFromList);
+    fromList->setObjectName(QStringLiteral("register-device-list"));
+    fromList->setToolTip(tr("A CSV file: name,agent-key-file[,group[,profile]] per line"));
+    registerMenu->setToolTipsVisible(true);
+    registerList->setMenu(registerMenu);
+    auto *batch = new QPushButton(tr("&Batch..."), this);
+    batch->setObjectName(QStringLiteral("devices-batch"));
+    batch->setToolTip(tr("A batch's progress as it is provisioned (a group, a time window), and its record as CSV or PDF"));
+    connect(batch, &QPushButton::clicked, this, &DevicesPage::openBatch);
     auto *report = new QPushButton(tr("E&xport Report..."), this);
     report->setObjectName(QStringLiteral("devices-export-report"));
     report->setToolTip(tr("The provisioning record of the devices the filter shows, as CSV: per device and TEE, who registered it, its "
@@ -205,6 +219,7 @@ DevicesPage::DevicesPage(Workspace &workspace, tam::TamHost &host, QWidget *pare
     auto *filterRow = new QHBoxLayout;
     filterRow->addWidget(m_filter, 1);
     filterRow->addWidget(registerList);
+    filterRow->addWidget(batch);
     filterRow->addWidget(report);
     layout->addLayout(filterRow);
     layout->addWidget(split, 1);
@@ -433,6 +448,49 @@ bool DevicesPage::exportReport(const QString &path)
     }
     m_demoStatus->setText(tr("Report exported: %n row(s) in %1.", nullptr, written.value()).arg(QFileInfo(path).fileName()));
     return true;
+}
+
+bool DevicesPage::registerDevice(const DeviceForm &form)
+{
+    // The checks a list's line gets; the key file is small and local.
+    const tam::DeviceCsvRow row = tam::checkDevice(form.name, form.keyFile, form.group, form.profile);
+    if (!row.error.isEmpty()) {
+        m_workspace.prompts().error(this, tr("Device Not Registered"), row.error);
+        return false;
+    }
+    tam::DeviceCsv one;
+    one.rows << row;
+    if (!registerDeviceList(one))
+        return false;
+    m_demoStatus->setText(tr("%1 registered (%2 agent key%3).").arg(row.device.name, row.keyType,
+                                                                    row.device.group.isEmpty() ? QString() : tr(", group %1").arg(row.device.group)));
+    return true;
+}
+
+BatchDialog *DevicesPage::openBatch()
+{
+    if (!m_batch) {
+        const tam::DeviceRegistry registry(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor());
+        const Result<QStringList> groups = registry.groupNames();
+        m_batch = new BatchDialog(m_workspace, groups ? groups.value() : QStringList(), this);
+        m_batch->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    // Beside the window, not over it: the devices' log and the bar move together.
+    m_batch->show();
+    m_batch->raise();
+    return m_batch;
+}
+
+void DevicesPage::askRegisterDevice()
+{
+    const tam::DeviceRegistry registry(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor());
+    const Result<QStringList> groups = registry.groupNames();
+    RegisterDeviceDialog dialog(groups ? groups.value() : QStringList(), m_workspace.prompts(), this);
+    // After a refusal the form comes back as it was: one wrong field is all there is to fix.
+    while (dialog.exec() == QDialog::Accepted) {
+        if (registerDevice(dialog.form()))
+            break;
+    }
 }
 
 void DevicesPage::askRegisterFromList()

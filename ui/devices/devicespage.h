@@ -4,6 +4,7 @@
 
 #include "tam/tamhost.h"
 
+#include <QPointer>
 #include <QWidget>
 
 class QComboBox;
@@ -27,7 +28,9 @@ struct DeviceOutcome;
 
 namespace teep::ui {
 
+class BatchDialog;
 class ClassroomControls;
+struct DeviceForm;
 class FleetModel;
 class Workspace;
 
@@ -56,6 +59,11 @@ public:
     std::optional<tam::DeviceCsv> readDeviceList(const QString &path);
     bool registerDeviceList(const tam::DeviceCsv &list);
     void askRegisterFromList();
+    // One device typed into a form (the checks a list's line gets); false, with the reason shown, when refused.
+    bool registerDevice(const DeviceForm &form);
+    void askRegisterDevice();
+    // The batch window (one, not modal): a group's live progress and its record.
+    BatchDialog *openBatch();
     // The provisioning record of the devices the filter shows (all of them, not only the loaded
     // page), as CSV: tam/provisioningreport.
     bool exportReport(const QString &path);
@@ -107,6 +115,7 @@ private:
     QTimer *m_logTimer = nullptr;
     sim::DeviceCrowd *m_crowd = nullptr;
     ClassroomControls *m_classroom = nullptr;
+    QPointer<BatchDialog> m_batch;
     bool m_columnsSized = false;
     int m_completed = 0;
     int m_failed = 0;
