@@ -1,5 +1,7 @@
 #include "mainwindow.h"
 
+#include "idlelock.h"
+
 #include "attestation/attestationpage.h"
 #include "audit/auditlogpage.h"
 #include "common/operation.h"
@@ -28,6 +30,7 @@
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QActionGroup>
 #include <QSettings>
 #include <QSplitter>
 #include <QScrollArea>
@@ -127,6 +130,23 @@ void MainWindow::buildMenus()
     QAction *lock = file->addAction(tr("&Lock Key Store"), this, [this] { m_workspace->lock(); });
     lock->setObjectName(QStringLiteral("lock-key-store"));
     lock->setToolTip(tr("Forget the passphrase and stop all signing at once: the TAM listener answers devices 503 until you unlock."));
+    QMenu *autoLock = file->addMenu(tr("&Auto-Lock"));
+    autoLock->setObjectName(QStringLiteral("auto-lock-menu"));
+    autoLock->setToolTipsVisible(true);
+    auto *autoLockChoices = new QActionGroup(autoLock);
+    for (const int minutes : {0, 5, 15, 30, 60}) {
+        QAction *choice = autoLock->addAction(minutes == 0 ? tr("&Never") : tr("After %n Minute(s) Idle", nullptr, minutes));
+        choice->setObjectName(QStringLiteral("auto-lock-%1").arg(minutes));
+        choice->setCheckable(true);
+        choice->setChecked(minutes == IdleLock::savedMinutes());
+        choice->setToolTip(tr("Lock the key store (and stop the listener's signing) when nobody has touched keyboard or mouse for this long."));
+        autoLockChoices->addAction(choice);
+        connect(choice, &QAction::triggered, this, [this, minutes] {
+            IdleLock::saveMinutes(minutes);
+            if (m_idleLock)
+                m_idleLock->setTimeout(std::chrono::minutes(minutes));
+        });
+    }
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), qApp, &QApplication::closeAllWindows);
     quit->setShortcut(QKeySequence::Quit);
@@ -202,9 +222,15 @@ void MainWindow::setDatabase(std::unique_ptr<store::Database> database)
         delete previous;
     }
     m_tamHost.reset();
+    m_idleLock.reset();
     m_workspace.reset();
     m_database = std::move(database);
     m_workspace = std::make_unique<Workspace>(*m_database, *m_prompts);
+    m_idleLock = std::make_unique<IdleLock>(*m_workspace);
+    m_idleLock->setTimeout(std::chrono::minutes(IdleLock::savedMinutes()));
+    connect(m_idleLock.get(), &IdleLock::lockedForIdleness, this, [this] {
+        statusBar()->showMessage(tr("Key store locked after %n minute(s) without input.", nullptr, int(IdleLock::savedMinutes())));
+    });
     m_tamHost = std::make_unique<tam::TamHost>(m_database->connection(), m_database->path(), m_workspace->keys(), m_workspace->clock());
     connect(m_tamHost.get(), &tam::TamHost::runningChanged, this, &MainWindow::updateListenerLabel);
     connect(m_tamHost.get(), &tam::TamHost::sessionEvents, m_workspace.get(), [workspace = m_workspace.get()](const QList<tam::SessionEvent> &events) {

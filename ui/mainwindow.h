@@ -23,6 +23,7 @@ class AttestationPage;
 class AuditLogPage;
 class DevicesPage;
 class HelpDialog;
+class IdleLock;
 class MessageInspectorPage;
 class Prompts;
 class SecurityDomainsPage;
@@ -56,6 +57,7 @@ public:
     QWidget *pageWidget(Page page) const;
     const store::Database &database() const { return *m_database; }
     Workspace &workspace() const { return *m_workspace; }
+    IdleLock &idleLock() const { return *m_idleLock; }
     TrustAnchorsView *trustAnchorsView() const { return m_trustAnchors; }
     DevicesPage *devicesPage() const { return m_devices; }
     SecurityDomainsPage *securityDomainsPage() const { return m_securityDomains; }
@@ -88,6 +90,7 @@ private:
     // Declared before the workspace: the workspace refers to the database and must go first.
     std::unique_ptr<store::Database> m_database;
     std::unique_ptr<Workspace> m_workspace;
+    std::unique_ptr<IdleLock> m_idleLock; // after the workspace it watches
     // The TAM of this database (listener and engines); after the workspace, so it goes first.
     std::unique_ptr<tam::TamHost> m_tamHost;
     TrustAnchorsView *m_trustAnchors = nullptr;
