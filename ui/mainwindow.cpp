@@ -248,6 +248,10 @@ void MainWindow::setDatabase(std::unique_ptr<store::Database> database)
     m_attestation = new AttestationPage(*m_workspace, m_pages);
     m_auditLog = new AuditLogPage(*m_workspace, m_pages);
     m_inspector = new MessageInspectorPage(*m_workspace, *m_tamHost, m_pages);
+    connect(m_devices, &DevicesPage::sessionsOfDeviceRequested, this, [this](const QString &device) {
+        showPage(Page::MessageInspector);
+        m_inspector->showSessionsOf(device);
+    });
     const std::pair<Page, QWidget *> views[] = {{Page::Devices, m_devices},         {Page::SecurityDomains, m_securityDomains},
                                                 {Page::TrustedApps, m_trustedApps}, {Page::TrustAnchors, m_trustAnchors},
                                                 {Page::Attestation, m_attestation}, {Page::AuditLog, m_auditLog},

@@ -492,13 +492,23 @@ Migration deviceSearch()
     }};
 }
 
+// "Remove this TA from this device" while it stays assigned to the device's group or to all: a
+// device assignment that excludes, the most specific assignment winning as before.
+Migration assignmentExclusions()
+{
+    return {15, QStringLiteral("assignments that remove a TA from one device"), {
+        QStringLiteral("ALTER TABLE assignments ADD COLUMN excluded INTEGER NOT NULL DEFAULT 0 CHECK (excluded IN (0, 1))"),
+    }};
+}
+
 } // namespace
 
 const MigrationList &schemaMigrations()
 {
     static const MigrationList migrations{initialSchema(),    fleetIndexes(),     assignments(),  referenceValues(), taRequests(),
                                           fleetFilterIndex(), deployedAgents(), refusedSignatures(),  auditCheckpoints(),
-                                          foreignKeyIndexes(), changeAnnouncements(), tamServers(),  openSessions(), deviceSearch()};
+                                          foreignKeyIndexes(), changeAnnouncements(), tamServers(),  openSessions(), deviceSearch(),
+                                          assignmentExclusions()};
     return migrations;
 }
 

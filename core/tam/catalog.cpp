@@ -221,7 +221,7 @@ Result<Assignment> Catalog::assign(const QString &taid, TargetKind kind, const Q
     if (!inserted)
         return inserted.error();
     const qint64 id = inserted.value();
-    const Assignment assignment{id, taid, known.value().first().spid, kind, kind == TargetKind::All ? QString() : target, sequence, allowRollback};
+    const Assignment assignment{id, taid, known.value().first().spid, kind, kind == TargetKind::All ? QString() : target, sequence, allowRollback, false};
     if (const Status audited = store::AuditLog::append(m_db, m_clock, m_actor, QStringLiteral("ta.assigned"), QStringLiteral("assignment"), QString::number(id),
                                                        {{"taid", taid.toStdString()},
                                                         {"target", (targetKindName(kind) + QLatin1Char(':') + assignment.target).toStdString()},
@@ -251,9 +251,45 @@ Status Catalog::unassign(qint64 assignmentId)
     return transaction.commit();
 }
 
+Result<Assignment> Catalog::removeFromDevice(const QString &taid, const QString &device)
+{
+    const Result<QList<TaVersion>> known = versions(taid);
+    if (!known)
+        return known.error();
+    if (known.value().isEmpty())
+        return Error{QStringLiteral("catalog.unknown-ta"), QStringLiteral("no TA '%1' in the catalog").arg(taid)};
+    store::Transaction transaction(m_db);
+    if (const Status begun = transaction.begun(); !begun)
+        return begun.error();
+    auto found = run(m_db, QStringLiteral("SELECT id, name FROM devices WHERE name = ? OR serial = ? ORDER BY id LIMIT 1"), {device, device});
+    if (!found)
+        return found.error();
+    QSqlQuery &row = found.value();
+    if (!row.next())
+        return Error{QStringLiteral("catalog.unknown-device"), QStringLiteral("no device named '%1' (teepctl devices list)").arg(device)};
+    const QVariant deviceId = row.value(0);
+    const QString name = row.value(1).toString();
+    const qint64 taId = known.value().first().taId;
+    if (auto replaced = run(m_db, QStringLiteral("DELETE FROM assignments WHERE ta_id = ? AND device_id = ?"), {taId, deviceId}); !replaced)
+        return replaced.error();
+    auto inserted = insertReturningId(m_db, QStringLiteral("INSERT INTO assignments (ta_id, target_kind, device_id, allow_rollback, excluded, created_at) "
+                                                           "VALUES (?, 'device', ?, 0, 1, ?)"),
+                                      {taId, deviceId, store::timestamp(m_clock)});
+    if (!inserted)
+        return inserted.error();
+    const Assignment assignment{inserted.value(), taid, known.value().first().spid, TargetKind::Device, name, std::nullopt, false, true};
+    if (const Status audited = store::AuditLog::append(m_db, m_clock, m_actor, QStringLiteral("ta.removed-from-device"), QStringLiteral("assignment"),
+                                                       QString::number(assignment.id), {{"taid", taid.toStdString()}, {"device", name.toStdString()}});
+        !audited)
+        return audited.error();
+    if (const Status committed = transaction.commit(); !committed)
+        return committed.error();
+    return assignment;
+}
+
 Result<QList<Assignment>> Catalog::assignments() const
 {
-    auto query = run(m_db, QStringLiteral("SELECT a.id, t.name, s.spid, a.target_kind, COALESCE(d.name, g.name, ''), a.sequence_number, a.allow_rollback "
+    auto query = run(m_db, QStringLiteral("SELECT a.id, t.name, s.spid, a.target_kind, COALESCE(d.name, g.name, ''), a.sequence_number, a.allow_rollback, a.excluded "
                                                 "FROM assignments a JOIN trusted_apps t ON t.id = a.ta_id JOIN service_providers s ON s.id = t.sp_id "
                                                 "LEFT JOIN devices d ON d.id = a.device_id LEFT JOIN device_groups g ON g.id = a.group_id ORDER BY a.id"));
     if (!query)
@@ -267,7 +303,8 @@ Result<QList<Assignment>> Catalog::assignments() const
                              targetKindFromName(rows.value(3).toString()).value_or(TargetKind::All),
                              rows.value(4).toString(),
                              rows.value(5).isNull() ? std::nullopt : std::optional<qint64>(rows.value(5).toLongLong()),
-                             rows.value(6).toInt() == 1};
+                             rows.value(6).toInt() == 1,
+                             rows.value(7).toInt() == 1};
     return result;
 }
 

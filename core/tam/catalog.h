@@ -46,6 +46,7 @@ struct Assignment
     QString target;                 // device name or group name; empty for All
     std::optional<qint64> sequence; // empty: the latest version
     bool allowRollback = false;
+    bool excluded = false;          // Device only: the TA is removed from (kept off) this device
 };
 
 class Catalog
@@ -77,6 +78,10 @@ public:
     Result<Assignment> assign(const QString &taid, TargetKind kind, const QString &target, std::optional<qint64> sequence,
                               bool allowRollback);
     Status unassign(qint64 assignmentId);
+    // Removes the TA from one device (at its next session) and keeps it off, whatever its group's
+    // or everyone's assignments say, until this assignment is unassigned. Replaces the device's
+    // own assignments of the TA.
+    Result<Assignment> removeFromDevice(const QString &taid, const QString &device);
     Result<QList<Assignment>> assignments() const;
 
 private:

@@ -1,5 +1,7 @@
 #include "tam/installations.h"
 
+#include <QSet>
+
 #include "store/auditlog.h"
 #include "store/sql.h"
 
@@ -24,7 +26,7 @@ Result<QList<DesiredTa>> Installations::desiredFor(qint64 deviceId, TaForm form)
     // group, then all), and among equals the newest assignment.
     auto query = run(m_db,
                            QStringLiteral("SELECT t.name, s.spid, a.sequence_number, a.allow_rollback, t.id, "
-                                          "CASE a.target_kind WHEN 'device' THEN 0 WHEN 'group' THEN 1 ELSE 2 END AS rank "
+                                          "CASE a.target_kind WHEN 'device' THEN 0 WHEN 'group' THEN 1 ELSE 2 END AS rank, a.excluded "
                                           "FROM assignments a JOIN trusted_apps t ON t.id = a.ta_id JOIN service_providers s ON s.id = t.sp_id "
                                           "WHERE a.target_kind = 'all' OR a.device_id = ? "
                                           "OR a.group_id = (SELECT group_id FROM devices WHERE id = ?) "
@@ -34,12 +36,17 @@ Result<QList<DesiredTa>> Installations::desiredFor(qint64 deviceId, TaForm form)
         return query.error();
     QSqlQuery &rows = query.value();
     QList<DesiredTa> result;
+    QSet<QString> excluded;
     QString lastTaid;
     while (rows.next()) {
         const QString taid = rows.value(0).toString();
         if (taid == lastTaid)
             continue;
         lastTaid = taid;
+        if (rows.value(6).toInt() == 1) {
+            excluded << taid; // removed from this device by the operator, whatever else says
+            continue;
+        }
         auto version = rows.value(2).isNull()
                                  ? run(m_db, QStringLiteral("SELECT v.id, v.sequence_number, %1 FROM ta_versions v WHERE v.ta_id = ? ORDER BY v.sequence_number DESC LIMIT 1").arg(blobs),
                                        {rows.value(4)})
@@ -66,7 +73,7 @@ Result<QList<DesiredTa>> Installations::desiredFor(qint64 deviceId, TaForm form)
     QSqlQuery &r = requests.value();
     while (r.next()) {
         const QString taid = r.value(0).toString();
-        if (std::any_of(result.cbegin(), result.cend(), [&](const DesiredTa &ta) { return ta.taid == taid; }))
+        if (excluded.contains(taid) || std::any_of(result.cbegin(), result.cend(), [&](const DesiredTa &ta) { return ta.taid == taid; }))
             continue;
         if (!r.value(2).isNull() && r.value(2).toLongLong() > r.value(5).toLongLong())
             continue; // asks for a newer version than the catalog has

@@ -40,6 +40,7 @@ private slots:
     void evidenceFormatsAreTheOperators();
     void anUnsavedInstallationFailsTheSession();
     void aRefusedTaDoesNotHoldBackTheOthers();
+    void aTaRemovedFromOneDeviceStaysOffIt();
 
 private:
     QList<sim::DeviceOutcome> run(const QStringList &names, const sim::SimFaults &faults = {})
@@ -421,6 +422,39 @@ void TestTeepEndToEnd::aRefusedTaDoesNotHoldBackTheOthers()
     QVERIFY(refusedOnDevice().isEmpty());
     QVERIFY(store::AuditLog::verify(m_tam->db->connection()).ok);
     QCOMPARE(m_tam->service->openSessions(), 0);
+}
+
+// The SP removes a TA from one device while it stays assigned to every device: that device loses
+// it at its next session and does not get it back, the others keep it; undoing the removal (the
+// exclusion unassigned) brings it back.
+void TestTeepEndToEnd::aTaRemovedFromOneDeviceStaysOffIt()
+{
+    const QStringList names = {QStringLiteral("agent-1"), QStringLiteral("agent-2")};
+    for (const sim::DeviceOutcome &outcome : run(names))
+        QCOMPARE(outcome.installed, (QStringList{QStringLiteral("acme-wallet v2"), QStringLiteral("globex-drm v1")}));
+    tam::Catalog catalog(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test"));
+    const qint64 auditBefore = scalar(QStringLiteral("SELECT COUNT(*) FROM audit_log")).toLongLong();
+    QCOMPARE(catalog.removeFromDevice(QStringLiteral("globex-drm"), QStringLiteral("no-such-device")).error().code, QStringLiteral("catalog.unknown-device"));
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM audit_log")).toLongLong(), auditBefore); // refused: nothing changed
+    const auto removal = catalog.removeFromDevice(QStringLiteral("globex-drm"), QStringLiteral("agent-1"));
+    QVERIFY2(removal.ok(), qPrintable(removal.ok() ? QString() : removal.error().toString()));
+    QVERIFY(removal.value().excluded);
+    QCOMPARE(removal.value().target, QStringLiteral("agent-1"));
+
+    QList<sim::DeviceOutcome> outcomes = run(names);
+    QVERIFY2(outcomes.at(0).ok, qPrintable(outcomes.at(0).detail));
+    QCOMPARE(outcomes.at(0).installed, QStringList{QStringLiteral("acme-wallet v2")});
+    QCOMPARE(outcomes.at(1).installed, (QStringList{QStringLiteral("acme-wallet v2"), QStringLiteral("globex-drm v1")}));
+    QCOMPARE(outcomes.at(1).exchanges, 2); // nothing to do there
+    outcomes = run(names);
+    QCOMPARE(outcomes.at(0).exchanges, 2); // and it stays off
+    QCOMPARE(outcomes.at(0).installed, QStringList{QStringLiteral("acme-wallet v2")});
+
+    QVERIFY(catalog.unassign(removal.value().id).ok());
+    outcomes = run(names);
+    QCOMPARE(outcomes.at(0).installed, (QStringList{QStringLiteral("acme-wallet v2"), QStringLiteral("globex-drm v1")}));
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM audit_log WHERE action = 'ta.removed-from-device'")).toInt(), 1);
+    QVERIFY(store::AuditLog::verify(m_tam->db->connection()).ok);
 }
 
 QTEST_GUILESS_MAIN(TestTeepEndToEnd)

@@ -46,6 +46,7 @@ AttestationPage::AttestationPage(Workspace &workspace, QWidget *parent) : LazyPa
                                 tr("No attestation results yet. Import TEE root CAs under Trust Anchors, start the TAM listener "
                                    "(Devices) and let a device connect: each session attests its TEEs."),
                                 this);
+    m_table->offerExport(m_workspace.prompts());
     connect(m_table, &FilteredTable::selectionChanged, this, &AttestationPage::showSelected);
 
     m_title = new QLabel(tr("Select a TEE to see how its evidence was verified."), this);
@@ -92,6 +93,7 @@ AttestationPage::AttestationPage(Workspace &workspace, QWidget *parent) : LazyPa
                                          tr("No reference values: evidence from every device model is accepted with a warning. "
                                             "Add the oemid and hwversion your devices must claim."),
                                          this);
+    m_referenceTable->offerExport(m_workspace.prompts());
     auto *add = new QPushButton(tr("&Add Reference Value..."), this);
     add->setObjectName(QStringLiteral("reference-add"));
     auto *remove = new QPushButton(tr("&Remove Model..."), this);

@@ -1,16 +1,22 @@
 #include "common/filteredtable.h"
 
 #include "common/columnchooser.h"
+#include "common/csv.h"
+#include "common/files.h"
 #include "models/rowsmodel.h"
+#include "prompts.h"
 
 #include <QAction>
 #include <QClipboard>
+#include <QFileInfo>
 #include <QGuiApplication>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMainWindow>
 #include <QSortFilterProxyModel>
+#include <QStatusBar>
 #include <QStackedWidget>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -112,7 +118,7 @@ QVariantList FilteredTable::selectedKeys() const
     return keys;
 }
 
-QString FilteredTable::rowsAsText() const
+QList<QStringList> FilteredTable::shownCells() const
 {
     QList<int> rows;
     for (const QModelIndex &index : m_view->selectionModel()->selectedRows())
@@ -129,19 +135,65 @@ QString FilteredTable::rowsAsText() const
         if (const int logical = header->logicalIndex(visual); !header->isSectionHidden(logical))
             columns << logical;
     }
-    const auto field = [](QString text) { return text.replace(QLatin1Char('\t'), QLatin1Char(' ')).replace(QLatin1Char('\n'), QLatin1Char(' ')); };
-    QStringList lines;
+    QList<QStringList> cells;
     QStringList titles;
     for (const int column : std::as_const(columns))
-        titles << field(m_proxy->headerData(column, Qt::Horizontal).toString());
-    lines << titles.join(QLatin1Char('\t'));
+        titles << m_proxy->headerData(column, Qt::Horizontal).toString();
+    cells << titles;
     for (const int row : std::as_const(rows)) {
-        QStringList cells;
+        QStringList line;
         for (const int column : std::as_const(columns))
-            cells << field(m_proxy->index(row, column).data().toString());
-        lines << cells.join(QLatin1Char('\t'));
+            line << m_proxy->index(row, column).data().toString();
+        cells << line;
+    }
+    return cells;
+}
+
+QString FilteredTable::rowsAsText() const
+{
+    const auto field = [](QString text) { return text.replace(QLatin1Char('\t'), QLatin1Char(' ')).replace(QLatin1Char('\n'), QLatin1Char(' ')); };
+    QStringList lines;
+    for (const QStringList &row : shownCells()) {
+        QStringList fields;
+        for (const QString &cell : row)
+            fields << field(cell);
+        lines << fields.join(QLatin1Char('\t'));
     }
     return lines.join(QLatin1Char('\n')) + QLatin1Char('\n');
+}
+
+QString FilteredTable::rowsAsCsv() const
+{
+    QString text;
+    for (const QStringList &row : shownCells())
+        text += csv::line(row);
+    return text;
+}
+
+void FilteredTable::offerExport(Prompts &prompts)
+{
+    auto *exportRows = new QAction(tr("&Export Rows as CSV..."), m_view);
+    exportRows->setObjectName(objectName() + QStringLiteral("-export"));
+    exportRows->setToolTip(tr("The selected rows (all shown rows when none is selected), in the columns shown"));
+    connect(exportRows, &QAction::triggered, this, [this, &prompts] {
+        const QString path = prompts.saveFile(this, tr("Export Rows"), objectName() + QStringLiteral(".csv"), tr("CSV files (*.csv)"));
+        if (path.isEmpty())
+            return;
+        if (const Status written = exportRowsTo(path); !written)
+            prompts.error(this, tr("Rows Not Exported"), written.error().toString());
+    });
+    m_view->insertAction(m_view->actions().value(1), exportRows); // after Copy Rows
+}
+
+Status FilteredTable::exportRowsTo(const QString &path) const
+{
+    // A table's rows are what the window shows: small enough to write from this thread.
+    const QString csvText = rowsAsCsv();
+    if (const Status written = writeLocalFile(path, csvText.toUtf8()); !written)
+        return written;
+    if (auto *main = qobject_cast<QMainWindow *>(window()))
+        main->statusBar()->showMessage(tr("%n row(s) exported to %1.", nullptr, int(csvText.count(QLatin1String("\r\n"))) - 1).arg(QFileInfo(path).fileName()), 10000);
+    return {};
 }
 
 void FilteredTable::copyRows() const

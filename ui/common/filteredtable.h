@@ -1,5 +1,7 @@
 #pragma once
 
+#include "common/error.h"
+
 #include <QWidget>
 
 class QLabel;
@@ -12,6 +14,7 @@ class QTableView;
 namespace teep::ui {
 
 class ColumnChooser;
+class Prompts;
 class RowsModel;
 
 // A filter box over a sortable table of a RowsModel, and the empty state that replaces the table
@@ -35,7 +38,11 @@ public:
     // column titles first: what Copy Rows (Ctrl+C, context menu) puts on the clipboard and a
     // spreadsheet pastes as columns.
     QString rowsAsText() const;
+    QString rowsAsCsv() const; // the same rows as CSV (common/csv: formulas defused)
     void copyRows() const;
+    // Adds Export Rows as CSV... to the table's context menu (asking where through `prompts`).
+    void offerExport(Prompts &prompts);
+    Status exportRowsTo(const QString &path) const;
     void selectKey(const QVariant &key);
     // Which columns show (ColumnChooser: the column titles' context menu, kept per table).
     QMenu *columnMenu();
@@ -47,6 +54,8 @@ signals:
     void selectionChanged();
 
 private:
+    // The column titles, then the selected (or all shown) rows' cells, in the columns shown.
+    QList<QStringList> shownCells() const;
     void updateEmptyState();
 
     RowsModel *m_model;

@@ -18,6 +18,7 @@
 #include "tam/tamidentity.h"
 #include "workspace.h"
 
+#include <QAction>
 #include <QComboBox>
 #include <QFileInfo>
 #include <QGroupBox>
@@ -153,6 +154,14 @@ DevicesPage::DevicesPage(Workspace &workspace, tam::TamHost &host, QWidget *pare
     m_table->setTextElideMode(Qt::ElideRight);
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &DevicesPage::showDetails);
+    auto *sessionsOf = new QAction(tr("Show &Sessions in Message Inspector"), m_table);
+    sessionsOf->setObjectName(QStringLiteral("devices-show-sessions"));
+    connect(sessionsOf, &QAction::triggered, this, [this] {
+        if (const QModelIndex current = m_table->currentIndex(); current.isValid())
+            emit sessionsOfDeviceRequested(m_proxy->data(m_proxy->index(current.row(), FleetModel::Name)).toString());
+    });
+    connect(m_table, &QTableView::doubleClicked, sessionsOf, &QAction::trigger);
+    m_table->addAction(sessionsOf);
     new ColumnChooser(m_table, QStringLiteral("devices")); // owned by the table
 
     auto *empty = new QLabel(tr("<h3>No devices yet</h3><p>Devices appear here when they first connect and attest.</p>"

@@ -80,6 +80,8 @@ public:
 
 signals:
     void demoDevicesFinished(int completed, int failed);
+    // The context menu's Show Sessions (or a double click): the main window opens the inspector.
+    void sessionsOfDeviceRequested(const QString &device);
 
 private:
     bool hasDemo() const;

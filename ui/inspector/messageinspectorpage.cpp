@@ -18,6 +18,8 @@
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSortFilterProxyModel>
+#include <QLineEdit>
 #include <QScrollArea>
 #include <QSplitter>
 #include <QTabWidget>
@@ -47,6 +49,7 @@ MessageInspectorPage::MessageInspectorPage(Workspace &workspace, tam::TamHost &h
     m_table = new FilteredTable(m_sessions, QStringLiteral("sessions"),
                                 tr("No sessions yet. Start the TAM listener and demo devices (Devices view), or open a recorded session file."),
                                 this);
+    m_table->offerExport(m_workspace.prompts());
     m_table->sortBy(0, Qt::DescendingOrder); // newest first
     connect(m_table, &FilteredTable::selectionChanged, this, [this] {
         const QVariant key = m_table->selectedKey();
@@ -155,6 +158,14 @@ void MessageInspectorPage::reload()
         if (m_shown.session.id == selected.toLongLong() && m_shown.session.state == QLatin1String("open"))
             showSession(selected.toLongLong()); // still running: show its new messages
     }
+}
+
+void MessageInspectorPage::showSessionsOf(const QString &device)
+{
+    reload();
+    m_table->filter()->setText(device);
+    if (m_table->proxy()->rowCount() > 0)
+        m_table->view()->selectRow(0); // newest first
 }
 
 bool MessageInspectorPage::showSession(qint64 sessionId)

@@ -41,6 +41,8 @@ public:
     bool openSessionFile(const QString &path);
     bool exportSession(qint64 sessionId, const QString &path);
     void selectMessage(int index);
+    // The sessions of one device (the filter set to its name), its newest one shown.
+    void showSessionsOf(const QString &device);
 
     RowsModel *sessions() const { return m_sessions; }
     FilteredTable *table() const { return m_table; }

@@ -20,6 +20,7 @@ SecurityDomainsPage::SecurityDomainsPage(Workspace &workspace, QWidget *parent) 
                                 tr("No security domains yet. OTrP devices get one per service provider when a TA of that SP is assigned to "
                                    "them or approved for them (Trusted Applications), at their next session."),
                                 this);
+    m_table->offerExport(m_workspace.prompts());
     auto *explanation = new QLabel(tr("The TAM keeps one security domain per service provider on each OTrP TEE: it creates it (CreateSD) with the "
                                       "SP's first TA and deletes it (DeleteSD) once none of the SP's TAs is wanted; a domain that still holds TAs "
                                       "is not deleted. TEEP devices have no security domains."),

@@ -30,6 +30,7 @@ RequestsPanel::RequestsPanel(Workspace &workspace, QWidget *parent) : LazyPage(p
                                 tr("No requests. A device asks for a TA when one of its client apps needs it (try: teep-devsim "
                                    "--install-app media:globex-player)."),
                                 this);
+    m_table->offerExport(m_workspace.prompts());
     m_table->sortBy(0, Qt::DescendingOrder); // newest first
     connect(m_table, &FilteredTable::selectionChanged, this, &RequestsPanel::updateButtons);
 
@@ -66,6 +67,7 @@ RequestsPanel::RequestsPanel(Workspace &workspace, QWidget *parent) : LazyPage(p
     m_policies = new RowsModel({tr("Service provider"), tr("Device group"), tr("New requests are")}, this);
     m_policyTable = new FilteredTable(m_policies, QStringLiteral("request-policies"),
                                       tr("No policy: every request waits here for approval."), this);
+    m_policyTable->offerExport(m_workspace.prompts());
     m_policySp = new QComboBox(this);
     m_policySp->setAccessibleName(tr("Policy service provider"));
     m_policyGroup = new QLineEdit(this);

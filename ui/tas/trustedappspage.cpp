@@ -16,6 +16,7 @@
 #include "tas/requestspanel.h"
 #include "workspace.h"
 
+#include <QAction>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
@@ -36,6 +37,7 @@ TrustedAppsPage::TrustedAppsPage(Workspace &workspace, QWidget *parent) : LazyPa
                                            tr("The catalog is empty. Add a service provider with its signer certificate (Trust Anchors), then "
                                               "Publish TA Version: the binary is signed for OTrP devices and as a SUIT manifest for TEEP devices."),
                                            this);
+    catalogTable->offerExport(m_workspace.prompts());
     auto *publish = new QPushButton(tr("&Publish TA Version..."), this);
     publish->setObjectName(QStringLiteral("ta-publish"));
     connect(publish, &QPushButton::clicked, this, &TrustedAppsPage::openPublishDialog);
@@ -55,19 +57,36 @@ TrustedAppsPage::TrustedAppsPage(Workspace &workspace, QWidget *parent) : LazyPa
                                              tr("Nothing installed yet. Assign a TA (Assignments) and let devices connect to the TAM listener "
                                                 "(Devices, Start Listener)."),
                                              this);
+    inventoryTable->offerExport(m_workspace.prompts());
     m_tabs->addTab(inventoryTable, tr("Inventory"));
+    m_inventoryTable = inventoryTable;
+    auto *removeHere = new QAction(tr("&Remove From This Device..."), inventoryTable->view());
+    removeHere->setObjectName(QStringLiteral("inventory-remove-from-device"));
+    removeHere->setShortcut(QKeySequence::Delete);
+    removeHere->setShortcutContext(Qt::WidgetShortcut);
+    removeHere->setToolTip(tr("The device removes the TA at its next session and does not get it again, whatever its group's or everyone's "
+                              "assignments say (undo: unassign the exclusion in Assignments)."));
+    connect(removeHere, &QAction::triggered, this, &TrustedAppsPage::removeSelectedFromDevice);
+    inventoryTable->view()->insertAction(inventoryTable->view()->actions().value(0), removeHere);
 
     // Assignments.
     m_assignments = new RowsModel({tr("#"), tr("TA"), tr("Service provider"), tr("Assigned to"), tr("Version"), tr("Rollback")}, this);
     m_assignmentTable = new FilteredTable(m_assignments, QStringLiteral("assignments"),
                                           tr("No assignments: devices get only what they ask for. Assign a TA to every device, a group or one device."),
                                           this);
+    m_assignmentTable->offerExport(m_workspace.prompts());
     auto *assignButton = new QPushButton(tr("&Assign..."), this);
     assignButton->setObjectName(QStringLiteral("ta-assign"));
     auto *unassignButton = new QPushButton(tr("&Unassign"), this);
     unassignButton->setObjectName(QStringLiteral("ta-unassign"));
     connect(assignButton, &QPushButton::clicked, this, &TrustedAppsPage::openAssignDialog);
     connect(unassignButton, &QPushButton::clicked, this, &TrustedAppsPage::unassignSelected);
+    auto *unassignKey = new QAction(tr("&Unassign..."), m_assignmentTable->view());
+    unassignKey->setObjectName(QStringLiteral("assignments-unassign"));
+    unassignKey->setShortcut(QKeySequence::Delete);
+    unassignKey->setShortcutContext(Qt::WidgetShortcut);
+    connect(unassignKey, &QAction::triggered, this, &TrustedAppsPage::unassignSelected);
+    m_assignmentTable->view()->insertAction(m_assignmentTable->view()->actions().value(0), unassignKey);
     auto *assignmentPage = new QWidget(this);
     auto *assignmentBar = new QHBoxLayout;
     assignmentBar->addWidget(new QLabel(tr("What devices should have; each device converges at its next session (removals included)."), assignmentPage), 1);
@@ -116,7 +135,7 @@ void TrustedAppsPage::reload()
         for (const tam::InventoryRecord &record : inventory.value())
             inventoryRows << RowsModel::Row{{record.taid, QString::number(record.version), record.device, record.tee, record.securityDomain, record.state,
                                              record.updatedAt, record.detail},
-                                            QVariant(), stateForWord(record.state), record.detail};
+                                            QVariant(QStringList{record.taid, record.device}), stateForWord(record.state), record.detail};
     }
     m_inventory->setRows(inventoryRows);
 
@@ -125,11 +144,13 @@ void TrustedAppsPage::reload()
         for (const tam::Assignment &assignment : assignments.value()) {
             const QString target = assignment.kind == tam::TargetKind::All     ? tr("every device")
                                    : assignment.kind == tam::TargetKind::Group ? tr("group %1").arg(assignment.target)
+                                   : assignment.excluded                       ? tr("not on device %1 (removed)").arg(assignment.target)
                                                                                : tr("device %1").arg(assignment.target);
             assignmentRows << RowsModel::Row{{QString::number(assignment.id), assignment.taid, assignment.spid, target,
                                               assignment.sequence ? QString::number(*assignment.sequence) : tr("latest"),
                                               assignment.allowRollback ? tr("allowed") : tr("refused")},
-                                             assignment.id, State::Neutral, {}};
+                                             assignment.id, assignment.excluded ? State::Warn : State::Neutral,
+                                             assignment.excluded ? tr("Kept off this device whatever else is assigned; unassign to undo.") : QString()};
         }
     }
     m_assignments->setRows(assignmentRows);
@@ -182,6 +203,41 @@ bool TrustedAppsPage::assign(const AssignRequest &request)
     }
     m_workspace.notifyChanged();
     return true;
+}
+
+bool TrustedAppsPage::removeFromDevice(const QString &taid, const QString &device)
+{
+    tam::Catalog catalog(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor());
+    if (const auto removed = catalog.removeFromDevice(taid, device); !removed) {
+        m_workspace.prompts().error(this, tr("TA Not Removed"), removed.error().message);
+        return false;
+    }
+    m_workspace.notifyChanged();
+    return true;
+}
+
+void TrustedAppsPage::removeSelectedFromDevice()
+{
+    QList<QStringList> pairs;
+    for (const QVariant &key : m_inventoryTable->selectedKeys()) {
+        const QStringList pair = key.toStringList();
+        if (pair.size() == 2 && !pairs.contains(pair))
+            pairs << pair;
+    }
+    if (pairs.isEmpty())
+        return;
+    QStringList named;
+    for (const QStringList &pair : std::as_const(pairs))
+        named << tr("%1 from %2").arg(pair.at(0), pair.at(1));
+    if (!m_workspace.prompts().confirm(this, tr("Remove From Device"),
+                                       tr("Remove %1? Each device removes the TA at its next session and keeps it off until you unassign the "
+                                          "exclusion (Assignments).")
+                                           .arg(named.join(QStringLiteral(", ")))))
+        return;
+    for (const QStringList &pair : std::as_const(pairs)) {
+        if (!removeFromDevice(pair.at(0), pair.at(1)))
+            return;
+    }
 }
 
 bool TrustedAppsPage::unassign(qint64 assignmentId)

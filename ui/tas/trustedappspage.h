@@ -27,6 +27,8 @@ public:
     bool publish(const PublishRequest &request);
     bool assign(const AssignRequest &request);
     bool unassign(qint64 assignmentId);
+    // Keeps the TA off one device (Inventory's context menu, Delete): tam::Catalog::removeFromDevice.
+    bool removeFromDevice(const QString &taid, const QString &device);
 
     RowsModel *catalog() const { return m_catalog; }
     RowsModel *inventory() const { return m_inventory; }
@@ -38,6 +40,7 @@ private:
     void openPublishDialog();
     void openAssignDialog();
     void unassignSelected();
+    void removeSelectedFromDevice();
     void updateRequestsTab(int pending);
 
     Workspace &m_workspace;
@@ -46,6 +49,7 @@ private:
     RowsModel *m_inventory;
     RowsModel *m_assignments;
     FilteredTable *m_assignmentTable;
+    FilteredTable *m_inventoryTable = nullptr;
     RequestsPanel *m_requests;
 };
 
