@@ -1,6 +1,8 @@
 #include "mainwindow.h"
 
 #include "idlelock.h"
+#include "common/filteredtable.h"
+#include "overview/overviewpage.h"
 
 #include "attestation/attestationpage.h"
 #include "audit/auditlogpage.h"
@@ -248,11 +250,13 @@ void MainWindow::setDatabase(std::unique_ptr<store::Database> database)
     m_attestation = new AttestationPage(*m_workspace, m_pages);
     m_auditLog = new AuditLogPage(*m_workspace, m_pages);
     m_inspector = new MessageInspectorPage(*m_workspace, *m_tamHost, m_pages);
+    m_overview = new OverviewPage(*m_workspace, m_pages);
+    connect(m_overview, &OverviewPage::navigate, this, &MainWindow::showFiltered);
     connect(m_devices, &DevicesPage::sessionsOfDeviceRequested, this, [this](const QString &device) {
         showPage(Page::MessageInspector);
         m_inspector->showSessionsOf(device);
     });
-    const std::pair<Page, QWidget *> views[] = {{Page::Devices, m_devices},         {Page::SecurityDomains, m_securityDomains},
+    const std::pair<Page, QWidget *> views[] = {{Page::Overview, m_overview},         {Page::Devices, m_devices},         {Page::SecurityDomains, m_securityDomains},
                                                 {Page::TrustedApps, m_trustedApps}, {Page::TrustAnchors, m_trustAnchors},
                                                 {Page::Attestation, m_attestation}, {Page::AuditLog, m_auditLog},
                                                 {Page::MessageInspector, m_inspector}};
@@ -400,6 +404,29 @@ void MainWindow::closeEvent(QCloseEvent *event)
 {
     saveWindowState();
     QMainWindow::closeEvent(event);
+}
+
+void MainWindow::showFiltered(Page page, const QString &filter)
+{
+    showPage(page);
+    switch (page) {
+    case Page::Devices:
+        if (auto *box = m_devices->findChild<QLineEdit *>(QStringLiteral("devices-filter")))
+            box->setText(filter);
+        break;
+    case Page::Attestation:
+        m_attestation->table()->filter()->setText(filter);
+        break;
+    case Page::MessageInspector:
+        m_inspector->reload();
+        m_inspector->table()->filter()->setText(filter);
+        break;
+    case Page::TrustedApps:
+        m_trustedApps->showList(filter);
+        break;
+    default:
+        break;
+    }
 }
 
 void MainWindow::saveWindowState() const

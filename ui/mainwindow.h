@@ -25,6 +25,7 @@ class DevicesPage;
 class HelpDialog;
 class IdleLock;
 class MessageInspectorPage;
+class OverviewPage;
 class Prompts;
 class SecurityDomainsPage;
 class TrustedAppsPage;
@@ -63,6 +64,9 @@ public:
     SecurityDomainsPage *securityDomainsPage() const { return m_securityDomains; }
     TrustedAppsPage *trustedAppsPage() const { return m_trustedApps; }
     AttestationPage *attestationPage() const { return m_attestation; }
+    OverviewPage *overviewPage() const { return m_overview; }
+    // Opens `page` with its list filtered (the Overview's click-through).
+    void showFiltered(Page page, const QString &filter);
     AuditLogPage *auditLogPage() const { return m_auditLog; }
     MessageInspectorPage *messageInspectorPage() const { return m_inspector; }
     tam::TamHost &tamHost() const { return *m_tamHost; }
@@ -98,6 +102,7 @@ private:
     SecurityDomainsPage *m_securityDomains = nullptr;
     TrustedAppsPage *m_trustedApps = nullptr;
     AttestationPage *m_attestation = nullptr;
+    OverviewPage *m_overview = nullptr;
     AuditLogPage *m_auditLog = nullptr;
     MessageInspectorPage *m_inspector = nullptr;
     QLabel *m_keyStoreLabel = nullptr;

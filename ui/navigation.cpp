@@ -15,11 +15,17 @@ QIcon standardIcon(QStyle::StandardPixmap pixmap)
 QList<PageInfo> makePages()
 {
     return {
+        {Page::Overview, QStringLiteral("overview"), QObject::tr("Overview"),
+         QObject::tr("Nothing to count yet"),
+         QObject::tr("The fleet at a glance: devices by trust tier, sessions and failures per hour, "
+                     "each TA version's rollout and the requests waiting for you."),
+         QObject::tr("Open Devices (Ctrl+2) to start the TAM listener, register devices or run the demo."),
+         standardIcon(QStyle::SP_FileDialogInfoView)},
         {Page::Devices, QStringLiteral("devices"), QObject::tr("Devices"),
          QObject::tr("No devices yet"),
          QObject::tr("Every device whose TEEP Broker talks to this TAM is listed here with its TEEs, "
                      "security domains, installed Trusted Applications and attestation state."),
-         QObject::tr("Set up the TAM identity and trust anchors first (Trust Anchors, Ctrl+4); then "
+         QObject::tr("Set up the TAM identity and trust anchors first (Trust Anchors, Ctrl+5); then "
                      "register a factory batch by their TEEP Agent keys, or let devices connect to the "
                      "TAM listener and attest."),
          standardIcon(QStyle::SP_ComputerIcon)},

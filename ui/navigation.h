@@ -9,6 +9,7 @@ namespace teep::ui {
 // The console's views, in the order the navigation shows them. Each has a stable key (used in
 // settings and object names), a title, and the text its empty state shows.
 enum class Page {
+    Overview,
     Devices,
     SecurityDomains,
     TrustedApps,

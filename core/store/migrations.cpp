@@ -496,8 +496,10 @@ Migration deviceSearch()
 // device assignment that excludes, the most specific assignment winning as before.
 Migration assignmentExclusions()
 {
-    return {15, QStringLiteral("assignments that remove a TA from one device"), {
+    return {15, QStringLiteral("assignments that remove a TA from one device; sessions by start time"), {
         QStringLiteral("ALTER TABLE assignments ADD COLUMN excluded INTEGER NOT NULL DEFAULT 0 CHECK (excluded IN (0, 1))"),
+        // The Overview's sessions per hour read the last day only.
+        QStringLiteral("CREATE INDEX sessions_by_start ON sessions (started_at)"),
     }};
 }
 

@@ -98,10 +98,10 @@ void TestMainWindow::everyViewIsReachableFromNavigation()
     auto *navigation = window->findChild<QListWidget *>(QStringLiteral("navigation"));
     auto *stack = window->findChild<QStackedWidget *>(QStringLiteral("pages"));
     QVERIFY(navigation && stack);
-    QCOMPARE(navigation->count(), 7);
-    QCOMPARE(stack->count(), 7);
+    QCOMPARE(navigation->count(), 8);
+    QCOMPARE(stack->count(), 8);
 
-    const QStringList titles = {QStringLiteral("Devices"),      QStringLiteral("Security Domains"),
+    const QStringList titles = {QStringLiteral("Overview"),     QStringLiteral("Devices"),      QStringLiteral("Security Domains"),
                                 QStringLiteral("Trusted Applications"), QStringLiteral("Trust Anchors"),
                                 QStringLiteral("Attestation"),  QStringLiteral("Audit Log"),
                                 QStringLiteral("Message Inspector")};
@@ -125,7 +125,7 @@ void TestMainWindow::everyViewIsReachableFromKeyboard()
     window->show();
     window->activateWindow();
     QVERIFY(QTest::qWaitForWindowActive(window.get()));
-    for (int number = 7; number >= 1; --number) {
+    for (int number = 8; number >= 1; --number) {
         QTest::keyClick(window.get(), static_cast<Qt::Key>(Qt::Key_0 + number), Qt::ControlModifier);
         QCOMPARE(window->currentPage(), teep::ui::pages()[number - 1].page);
     }
@@ -133,7 +133,7 @@ void TestMainWindow::everyViewIsReachableFromKeyboard()
     auto *navigation = window->findChild<QListWidget *>(QStringLiteral("navigation"));
     navigation->setFocus();
     QTest::keyClick(navigation, Qt::Key_Down);
-    QCOMPARE(window->currentPage(), Page::SecurityDomains);
+    QCOMPARE(window->currentPage(), Page::Devices);
 }
 
 void TestMainWindow::everyEmptyStateSaysWhatToDoNext()

@@ -19,6 +19,7 @@
 #include <QAction>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPushButton>
 #include <QTabWidget>
 #include <QVBoxLayout>
@@ -203,6 +204,16 @@ bool TrustedAppsPage::assign(const AssignRequest &request)
     }
     m_workspace.notifyChanged();
     return true;
+}
+
+void TrustedAppsPage::showList(const QString &filter)
+{
+    if (filter == QLatin1String("requests")) {
+        m_tabs->setCurrentWidget(m_requests);
+        return;
+    }
+    m_tabs->setCurrentWidget(m_inventoryTable);
+    m_inventoryTable->filter()->setText(filter);
 }
 
 bool TrustedAppsPage::removeFromDevice(const QString &taid, const QString &device)

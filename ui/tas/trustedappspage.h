@@ -29,6 +29,8 @@ public:
     bool unassign(qint64 assignmentId);
     // Keeps the TA off one device (Inventory's context menu, Delete): tam::Catalog::removeFromDevice.
     bool removeFromDevice(const QString &taid, const QString &device);
+    // "requests": the approval queue; otherwise the Inventory filtered by `filter` (a TA id).
+    void showList(const QString &filter);
 
     RowsModel *catalog() const { return m_catalog; }
     RowsModel *inventory() const { return m_inventory; }
