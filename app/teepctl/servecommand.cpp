@@ -11,6 +11,8 @@
 #include "tam/tamidentity.h"
 #include "tam/tamservers.h"
 #include "tam/tamservice.h"
+#include "tam/teepsettings.h"
+#include "transport/listenaddress.h"
 
 #include <QCoreApplication>
 #include <QSslKey>
@@ -23,21 +25,7 @@
 namespace teepctl {
 
 namespace {
-constexpr quint16 kDefaultPort = 8765;
-
-teep::Result<std::pair<QHostAddress, quint16>> parseListen(const QString &text)
-{
-    const qsizetype colon = text.lastIndexOf(QLatin1Char(':'));
-    QString host = colon < 0 ? text : text.left(colon);
-    if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
-        host = host.mid(1, host.size() - 2);
-    bool portOk = colon >= 0;
-    const uint port = colon < 0 ? kDefaultPort : text.mid(colon + 1).toUInt(&portOk);
-    QHostAddress address;
-    if (!address.setAddress(host) || !portOk || port > 65535)
-        return teep::Error{QStringLiteral("cli.listen"), QStringLiteral("--listen takes ADDRESS:PORT, e.g. 127.0.0.1:%1 (port 0: any)").arg(kDefaultPort)};
-    return std::pair{address, quint16(port)};
-}
+constexpr quint16 kDefaultPort = teep::transport::kDefaultTamPort;
 
 // A serving TAM frees and allocates again the same few hundred kilobytes for every session, and
 // glibc gives the top of its heap back to the kernel each time (brk) only to take it again (page
@@ -60,9 +48,14 @@ int runServe(Context &context, const QStringList &arguments)
         "or SIGTERM stops it: the answers it holds are sent once their records are on disk, sessions\n"
         "still in progress are closed as interrupted (their devices start again); a second Ctrl+C ends\n"
         "it at once, and so does any other signal, still without losing what was committed.").arg(kDefaultPort));
-    const QCommandLineOption listen(QStringLiteral("listen"), QStringLiteral("Address and port (port 0 picks a free one)."), QStringLiteral("addr:port"),
-                                    QStringLiteral("127.0.0.1:%1").arg(kDefaultPort));
-    const QCommandLineOption tlsCert(QStringLiteral("tls-cert"), QStringLiteral("HTTPS: the TAM's TLS certificate chain (PEM)."), QStringLiteral("file"));
+    const QCommandLineOption listen(QStringLiteral("listen"),
+                                    QStringLiteral("Address and port (port 0 picks a free one). Default: the database's (teepctl tam listener), "
+                                                   "else 127.0.0.1:%1.")
+                                        .arg(kDefaultPort),
+                                    QStringLiteral("addr:port"));
+    const QCommandLineOption tlsCert(QStringLiteral("tls-cert"),
+                                     QStringLiteral("HTTPS: the TAM's TLS certificate chain (PEM). Default: the database's (teepctl tam listener)."),
+                                     QStringLiteral("file"));
     const QCommandLineOption tlsKey(QStringLiteral("tls-key"), QStringLiteral("HTTPS: its unencrypted private key (PEM)."), QStringLiteral("file"));
     const QCommandLineOption maxSessions(QStringLiteral("max-sessions"), QStringLiteral("Open sessions at most (default 1000)."), QStringLiteral("n"),
                                          QStringLiteral("1000"));
@@ -95,9 +88,10 @@ int runServe(Context &context, const QStringList &arguments)
         return code;
     if (!parser.positionalArguments().isEmpty())
         return context.usage(QStringLiteral("serve takes no arguments"));
-    const auto where = parseListen(parser.value(listen));
-    if (!where)
-        return context.usage(where.error().message);
+    if (parser.isSet(listen)) {
+        if (const auto given = teep::transport::parseListenAddress(parser.value(listen)); !given)
+            return context.usage(QStringLiteral("--listen: ") + given.error().message);
+    }
     if (parser.isSet(tlsCert) != parser.isSet(tlsKey))
         return context.usage(QStringLiteral("serve: give both --tls-cert and --tls-key, or neither"));
     const auto exportTo = CheckpointExport::fromOptions(parser, checkpointExport.names().first(), checkpointSyslog.names().first());
@@ -133,24 +127,30 @@ int runServe(Context &context, const QStringList &arguments)
 
     if (const teep::Status servable = teep::store::checkServable(db.connection()); !servable)
         return context.fail(servable.error());
+    // Where and how to listen: the options, else what the database says (shared with the console).
+    const teep::tam::TeepSettings listenerSettings(db.connection(), context.clock, context.actor);
+    const auto storedAddress = listenerSettings.listenAddress();
+    const auto storedTls = listenerSettings.tlsFiles();
+    if (!storedAddress || !storedTls)
+        return context.fail(storedAddress ? storedTls.error() : storedAddress.error());
+    const QString address = parser.isSet(listen)                  ? parser.value(listen)
+                            : !storedAddress.value().isEmpty()    ? storedAddress.value()
+                                                                  : QStringLiteral("127.0.0.1:%1").arg(kDefaultPort);
+    const auto where = teep::transport::parseListenAddress(address);
+    if (!where)
+        return context.fail(where.error());
     teep::transport::ServerOptions options;
     options.address = where.value().first;
     options.port = where.value().second;
-    if (parser.isSet(tlsCert)) {
-        const auto certs = readInput(parser.value(tlsCert));
-        const auto key = readInput(parser.value(tlsKey));
+    const QString certFile = parser.isSet(tlsCert) ? parser.value(tlsCert) : storedTls.value().certificate;
+    const QString keyFile = parser.isSet(tlsCert) ? parser.value(tlsKey) : storedTls.value().key;
+    if (!certFile.isEmpty()) {
+        const auto certs = readInput(certFile);
+        const auto key = readInput(keyFile);
         if (!certs || !key)
             return context.fail(certs ? key.error() : certs.error());
-        const QList<QSslCertificate> chain = QSslCertificate::fromData(certs.value(), QSsl::Pem);
-        // The key's type from what it parses as, not from its PEM label (PKCS#8 says "PRIVATE KEY" for both).
-        QSslKey sslKey(key.value(), QSsl::Ec, QSsl::Pem);
-        if (sslKey.isNull())
-            sslKey = QSslKey(key.value(), QSsl::Rsa, QSsl::Pem);
-        if (chain.isEmpty() || sslKey.isNull())
-            return context.fail(teep::Error{QStringLiteral("cli.tls"), QStringLiteral("--tls-cert needs PEM certificates and --tls-key an unencrypted PEM key")});
-        options.tlsCertificate = chain.first();
-        options.tlsChain = chain.mid(1);
-        options.tlsKey = sslKey;
+        if (const teep::Status tls = teep::transport::setTls(options, certs.value(), key.value()); !tls)
+            return context.fail(tls.error());
     }
     teep::tam::EngineLimits limits;
     limits.maxSessions = qMax(1, parser.value(maxSessions).toInt());

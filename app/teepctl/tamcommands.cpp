@@ -82,9 +82,11 @@ int runTam(Context &context, const QStringList &arguments)
         "                             sent (default 1024, deployed agents' buffer); manifests name payloads by URI\n"
         "evidence-formats [FORMAT...] show or set the attestation-payload-formats appraised (default TEEP's EAT,\n"
         "                             application/eat+cwt; eat_profile=urn:ietf:rfc:rfcXXXX until the RFC has its number)\n"
+        "listener [ADDR:PORT|default] [CERT.pem KEY.pem|plain]   show or set where the TAM listens and its HTTPS\n"
+        "                             files (paths; the key stays in its file), for the console and teepctl serve\n"
         "export-root [--format pem|der|p7] [--out FILE]   the TAM root CAs devices must embed\n"
         "Algorithms: p256 (default), ed25519, rsa2048, rsa3072. Secret sources: env:NAME, file:PATH, stdin."));
-    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("generate, import, csr, install-cert, show, list, suites, update-limit, evidence-formats or export-root"));
+    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("generate, import, csr, install-cert, show, list, suites, update-limit, evidence-formats, listener or export-root"));
     const QCommandLineOption name(QStringLiteral("name"), QStringLiteral("Identity name."), QStringLiteral("name"), QStringLiteral("TAM"));
     const QCommandLineOption tamId(QStringLiteral("tam-id"), QStringLiteral("TAM id (URI); default a fresh urn:uuid."), QStringLiteral("id"));
     const QCommandLineOption algorithm(QStringLiteral("algorithm"), QStringLiteral("Key algorithm."), QStringLiteral("alg"), QStringLiteral("p256"));
@@ -254,6 +256,38 @@ int runTam(Context &context, const QStringList &arguments)
             context.print({{"teep_suites", teep::tam::teepSuitesName(suites.value()).toStdString()}});
         else
             context.out << "TEEP suites: " << teep::tam::teepSuitesName(suites.value()) << Qt::endl;
+        return kExitOk;
+    }
+    if (action == QLatin1String("listener")) {
+        // Where the console's listener and teepctl serve listen, and with which HTTPS files.
+        teep::tam::TeepSettings settings(opened.value()->connection(), context.clock, context.actor);
+        if (words.size() > 4 || (words.size() == 3 && words[2] != QLatin1String("plain")))
+            return context.usage(QStringLiteral("usage: teepctl tam listener [ADDR:PORT|default] [CERT.pem KEY.pem|plain]"));
+        if (words.size() >= 2) {
+            const QString address = words[1] == QLatin1String("default") ? QString() : words[1];
+            if (const teep::Status set = settings.setListenAddress(address); !set)
+                return context.fail(set.error());
+        }
+        if (words.size() == 4 || (words.size() == 3 && words[2] == QLatin1String("plain"))) {
+            teep::tam::TeepSettings::TlsFiles files;
+            if (words.size() == 4)
+                files = {QFileInfo(words[2]).absoluteFilePath(), QFileInfo(words[3]).absoluteFilePath()};
+            if (const teep::Status set = settings.setTlsFiles(files); !set)
+                return context.fail(set.error());
+        }
+        const auto address = settings.listenAddress();
+        const auto tls = settings.tlsFiles();
+        if (!address || !tls)
+            return context.fail(address ? tls.error() : address.error());
+        if (context.json)
+            context.print({{"listen", address.value().toStdString()},
+                           {"tls_certificate", tls.value().certificate.toStdString()},
+                           {"tls_key", tls.value().key.toStdString()}});
+        else
+            context.out << "listen: " << (address.value().isEmpty() ? QStringLiteral("default (console: a free port on 127.0.0.1; serve: 127.0.0.1:8765)") : address.value())
+                        << Qt::endl
+                        << "https: " << (tls.value().isEmpty() ? QStringLiteral("no (plain HTTP)") : tls.value().certificate + QStringLiteral(", key ") + tls.value().key)
+                        << Qt::endl;
         return kExitOk;
     }
     if (action == QLatin1String("evidence-formats")) {

@@ -1,5 +1,7 @@
 #include "tam/teepsettings.h"
 
+#include "transport/listenaddress.h"
+
 #include "crypto/cosesign.h"
 #include "store/auditlog.h"
 #include "store/sql.h"
@@ -11,6 +13,9 @@ using store::run;
 
 namespace {
 const QString kSuitesKey = QStringLiteral("teep.suites");
+const QString kListenKey = QStringLiteral("listener.address");
+const QString kTlsCertificateKey = QStringLiteral("listener.tls-certificate");
+const QString kTlsKeyKey = QStringLiteral("listener.tls-key");
 const QString kPolicyKey = QStringLiteral("attestation.policy");
 const QString kUpdateLimitKey = QStringLiteral("teep.compatible-update-limit");
 const QString kByUriAboveKey = QStringLiteral("teep.payload-by-uri-above");
@@ -114,6 +119,41 @@ Result<QString> TeepSettings::setting(const QString &key) const
     if (!found)
         return found.error();
     return found.value().next() ? found.value().value(0).toString() : QString();
+}
+
+Result<QString> TeepSettings::listenAddress() const
+{
+    return setting(kListenKey);
+}
+
+Status TeepSettings::setListenAddress(const QString &address)
+{
+    if (!address.trimmed().isEmpty()) {
+        if (const auto parsed = transport::parseListenAddress(address); !parsed)
+            return parsed.error();
+    }
+    return saveSetting(kListenKey, address.trimmed(), QStringLiteral("listener.address-set"));
+}
+
+Result<TeepSettings::TlsFiles> TeepSettings::tlsFiles() const
+{
+    const Result<QString> certificate = setting(kTlsCertificateKey);
+    const Result<QString> key = setting(kTlsKeyKey);
+    if (!certificate || !key)
+        return certificate ? key.error() : certificate.error();
+    return TlsFiles{certificate.value(), key.value()};
+}
+
+Status TeepSettings::setTlsFiles(const TlsFiles &files)
+{
+    if (files.certificate.isEmpty() != files.key.isEmpty())
+        return Error{QStringLiteral("tam.tls"), QStringLiteral("HTTPS needs both the TLS certificate file and its key file, or neither")};
+    return store::AuditLog::inTransaction(m_db, m_clock, m_actor, QStringLiteral("listener.tls-set"), QStringLiteral("setting"), kTlsCertificateKey,
+                                          {{"certificate", files.certificate.toStdString()}, {"key", files.key.toStdString()}}, [&]() -> Status {
+                                              if (const Status saved = upsertSetting(kTlsCertificateKey, files.certificate); !saved)
+                                                  return saved;
+                                              return upsertSetting(kTlsKeyKey, files.key);
+                                          });
 }
 
 Result<TeepSuites> TeepSettings::suites() const

@@ -79,6 +79,21 @@ public:
     Result<QList<std::pair<QString, std::optional<AttestationPolicy>>>> allGroups() const;
     Result<EffectivePolicy> policyForDevice(qint64 deviceId) const;
 
+    // Where the TAM listens (ADDRESS:PORT) and its HTTPS files (paths; the key file stays where
+    // the operator keeps it, never in the database), for the console's listener and `teepctl
+    // serve` alike (its options win). Empty: not set (the console takes a free port on
+    // 127.0.0.1, teepctl serve 127.0.0.1:8765; plain HTTP).
+    Result<QString> listenAddress() const;
+    Status setListenAddress(const QString &address); // validated; "" clears
+    struct TlsFiles
+    {
+        QString certificate;
+        QString key;
+        bool isEmpty() const { return certificate.isEmpty(); }
+    };
+    Result<TlsFiles> tlsFiles() const;
+    Status setTlsFiles(const TlsFiles &files); // both or neither
+
 private:
     Result<QString> setting(const QString &key) const;
     Result<qsizetype> sizeSetting(const QString &key, qsizetype fallback) const;

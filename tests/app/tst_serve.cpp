@@ -40,6 +40,7 @@ private slots:
     void usageErrors();
     void filesArePrivateAndBadStartsAreRefused();
     void anRsaTlsKeyInPkcs8Serves();
+    void listensWhereTheDatabaseSays();
 
 private:
     // Starts `teepctl serve` on a free port; returns its TAM URI.
@@ -539,6 +540,48 @@ void TestServe::anRsaTlsKeyInPkcs8Serves()
     QVERIFY2(line.startsWith("listening on https://127.0.0.1:"), (line + server.readAllStandardError()).constData());
     server.terminate();
     QVERIFY(server.waitForFinished(10000));
+}
+
+// `teepctl tam listener` keeps the address and HTTPS files in the database; `serve` without
+// options listens that way (the console's listener too); a bad address changes nothing.
+void TestServe::listensWhereTheDatabaseSays()
+{
+    const QString key = m_dir->path(QStringLiteral("tls.key"));
+    const QString cert = m_dir->path(QStringLiteral("tls.pem"));
+    const ToolRun made = teep::test::runProgram(QStringLiteral("openssl"), {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+                                                                            QStringLiteral("ec"), QStringLiteral("-pkeyopt"), QStringLiteral("ec_paramgen_curve:P-256"),
+                                                                            QStringLiteral("-nodes"), QStringLiteral("-keyout"), key, QStringLiteral("-out"), cert,
+                                                                            QStringLiteral("-subj"), QStringLiteral("/CN=localhost"), QStringLiteral("-days"),
+                                                                            QStringLiteral("2")});
+    QVERIFY2(made.exitCode == 0, made.err.constData());
+    const auto tam = [this](const QStringList &words) {
+        return teep::test::runProgram(kTeepctl, QStringList{QStringLiteral("--database"), m_db, QStringLiteral("tam"), QStringLiteral("listener")} + words);
+    };
+    const ToolRun set = tam({QStringLiteral("127.0.0.1:0"), cert, key});
+    QVERIFY2(set.exitCode == 0, set.err.constData());
+    QVERIFY2(set.out.contains("listen: 127.0.0.1:0") && set.out.contains("https: " + cert.toUtf8()), set.out.constData());
+    const ToolRun bad = tam({QStringLiteral("localhost:80")});
+    QVERIFY(bad.exitCode != 0);
+    QVERIFY2(bad.err.contains("is not ADDRESS:PORT"), bad.err.constData());
+    QVERIFY(tam({}).out.contains("listen: 127.0.0.1:0")); // unchanged
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM audit_log WHERE action IN ('listener.address-set', 'listener.tls-set')")).toInt(), 2);
+
+    QProcess server;
+    server.setProgram(kTeepctl);
+    server.setArguments({QStringLiteral("--database"), m_db, QStringLiteral("serve")});
+    server.start();
+    QVERIFY(server.waitForStarted(10000));
+    QDeadlineTimer deadline(10000);
+    while (!server.canReadLine() && !deadline.hasExpired() && server.state() == QProcess::Running)
+        server.waitForReadyRead(100);
+    const QByteArray line = server.readLine();
+    QVERIFY2(line.startsWith("listening on https://127.0.0.1:"), (line + server.readAllStandardError()).constData());
+    server.terminate();
+    QVERIFY(server.waitForFinished(10000));
+
+    const ToolRun plain = tam({QStringLiteral("default"), QStringLiteral("plain")});
+    QVERIFY2(plain.exitCode == 0, plain.err.constData());
+    QVERIFY2(plain.out.contains("listen: default") && plain.out.contains("https: no"), plain.out.constData());
 }
 
 QTEST_GUILESS_MAIN(TestServe)

@@ -3,6 +3,7 @@
 // record as CSV and as a PDF whose text an independent reader (poppler's pdftotext) finds.
 #include "devices/batchdialog.h"
 #include "devices/devicespage.h"
+#include "devices/listenersettingsdialog.h"
 #include "devices/registerdevicedialog.h"
 #include "mainwindow.h"
 #include "models/fleetmodel.h"
@@ -19,6 +20,7 @@
 #include <QComboBox>
 #include <QDir>
 #include <QFile>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
 #include <QNetworkAccessManager>
@@ -27,6 +29,7 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTcpServer>
 #include <QTest>
 #include <QTimer>
 
@@ -41,6 +44,7 @@ private slots:
     void cleanup();
     void oneDeviceIsRegisteredFromTheForm();
     void aBatchShowsItsProgressLiveAndPrintsItsRecord();
+    void theListenerListensWhereTheSettingsSay();
 
 private:
     // A TEEP device's keys as the line makes them; the path of its agent's public key.
@@ -225,6 +229,33 @@ void TestFactoryLine::aBatchShowsItsProgressLiveAndPrintsItsRecord()
     QVERIFY2(text.contains(QStringLiteral("Registered by ") + m_window->workspace().actor()), qPrintable(text));
     QVERIFY2(text.contains(QStringLiteral("acme-wallet v2; globex-drm v1")), qPrintable(text));
     QVERIFY2(!text.contains(QStringLiteral("other-0001")), qPrintable(text));
+}
+
+// A line's devices are given a fixed URI: the port chosen in Listener Settings (kept in the
+// database) is where the console's listener listens; a wrong address is refused in the dialog,
+// which keeps what was typed.
+void TestFactoryLine::theListenerListensWhereTheSettingsSay()
+{
+    QTcpServer probe; // a port free right now
+    QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+    const quint16 port = probe.serverPort();
+    probe.close();
+    {
+        teep::ui::ListenerSettingsDialog dialog(m_window->workspace(), m_window.get());
+        QVERIFY(dialog.load());
+        auto *listen = dialog.findChild<QLineEdit *>(QStringLiteral("listen-address"));
+        QVERIFY(listen && listen->text().isEmpty());
+        listen->setText(QStringLiteral("line-2:80"));
+        QVERIFY(!dialog.apply());
+        QVERIFY(dialog.findChild<QLabel *>(QStringLiteral("settings-error"))->text().contains(QStringLiteral("is not ADDRESS:PORT")));
+        QCOMPARE(listen->text(), QStringLiteral("line-2:80"));
+        dialog.show();
+        grab(&dialog, QStringLiteral("listener-settings-refused"));
+        listen->setText(QStringLiteral("127.0.0.1:%1").arg(port));
+        QVERIFY(dialog.apply());
+    }
+    QVERIFY(m_page->startListener());
+    QCOMPARE(m_window->tamHost().uri(), QStringLiteral("http://127.0.0.1:%1/tam").arg(port));
 }
 
 QTEST_MAIN(TestFactoryLine)

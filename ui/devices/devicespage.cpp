@@ -1,5 +1,7 @@
 #include "devices/devicespage.h"
 
+#include "tam/teepsettings.h"
+#include "transport/listenaddress.h"
 #include "devices/batchdialog.h"
 #include "devices/classroomcontrols.h"
 #include "devices/registerdevicedialog.h"
@@ -341,7 +343,39 @@ bool DevicesPage::startListener()
     }
     if (!identity.value().demoUnprotected && !m_workspace.ensureUnlocked(this))
         return false;
-    const Result<QString> uri = m_host.start();
+    // Where and how, as the database says (shared with teepctl serve); the TLS files read off
+    // this thread.
+    const auto options = runOffThread(this, tr("Reading the listener's settings..."), m_workspace.database().path(),
+                                      [this](OperationContext &context) -> Result<transport::ServerOptions> {
+                                          const tam::TeepSettings settings(context.database.connection(), m_workspace.clock(), m_workspace.actor());
+                                          const auto address = settings.listenAddress();
+                                          const auto tls = settings.tlsFiles();
+                                          if (!address || !tls)
+                                              return address ? tls.error() : address.error();
+                                          transport::ServerOptions chosen;
+                                          if (!address.value().isEmpty()) {
+                                              const auto where = transport::parseListenAddress(address.value());
+                                              if (!where)
+                                                  return where.error();
+                                              chosen.address = where.value().first;
+                                              chosen.port = where.value().second;
+                                          }
+                                          if (!tls.value().isEmpty()) {
+                                              const auto chain = readLocalFile(tls.value().certificate, 1024 * 1024);
+                                              const auto key = readLocalFile(tls.value().key, 1024 * 1024);
+                                              if (!chain || !key)
+                                                  return chain ? key.error() : chain.error();
+                                              if (const Status set = transport::setTls(chosen, chain.value(), key.value()); !set)
+                                                  return set.error();
+                                          }
+                                          return chosen;
+                                      });
+    if (!options) {
+        m_workspace.prompts().error(this, tr("The TAM listener did not start"),
+                                    tr("%1\n\nCheck Listener Settings.").arg(options.error().message));
+        return false;
+    }
+    const Result<QString> uri = m_host.start(options.value());
     if (!uri) {
         m_workspace.prompts().error(this, tr("The TAM listener did not start"), uri.error().message);
         return false;

@@ -9,6 +9,7 @@
 #include <QGroupBox>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QTableWidget>
@@ -33,6 +34,29 @@ ListenerSettingsDialog::ListenerSettingsDialog(Workspace &workspace, QWidget *pa
     setObjectName(QStringLiteral("listener-settings"));
     setWindowTitle(tr("TEEP Listener Settings"));
     auto *layout = new QVBoxLayout(this);
+
+    auto *where = new QGroupBox(tr("Where devices reach the TAM"), this);
+    auto *whereForm = new QFormLayout(where);
+    m_listen = new QLineEdit(where);
+    m_listen->setObjectName(QStringLiteral("listen-address"));
+    m_listen->setAccessibleName(tr("Listen address and port"));
+    m_listen->setPlaceholderText(tr("a free port on 127.0.0.1 (e.g. 0.0.0.0:8765 for a factory line)"));
+    whereForm->addRow(tr("&Listen on:"), m_listen);
+    m_tlsCertificate = new QLineEdit(where);
+    m_tlsCertificate->setObjectName(QStringLiteral("tls-certificate"));
+    m_tlsCertificate->setAccessibleName(tr("TLS certificate file"));
+    m_tlsCertificate->setPlaceholderText(tr("none: plain HTTP"));
+    whereForm->addRow(tr("HTTPS &certificate (PEM):"), m_tlsCertificate);
+    m_tlsKey = new QLineEdit(where);
+    m_tlsKey->setObjectName(QStringLiteral("tls-key"));
+    m_tlsKey->setAccessibleName(tr("TLS key file"));
+    whereForm->addRow(tr("HTTPS &key (PEM, unencrypted):"), m_tlsKey);
+    auto *whereHelp = new QLabel(tr("Kept in the database: teepctl serve on it listens the same way unless told otherwise. The key stays in "
+                                    "its file (readable by you only). Applies at the listener's next start."),
+                                 where);
+    whereHelp->setWordWrap(true);
+    whereForm->addRow(whereHelp);
+    layout->addWidget(where);
 
     auto *signing = new QGroupBox(tr("What the TAM's messages are signed with"), this);
     auto *signingForm = new QFormLayout(signing);
@@ -94,7 +118,7 @@ ListenerSettingsDialog::ListenerSettingsDialog(Workspace &workspace, QWidget *pa
     connect(buttons, &QDialogButtonBox::accepted, this, &ListenerSettingsDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &ListenerSettingsDialog::reject);
     layout->addWidget(buttons);
-    resize(620, 520);
+    resize(620, 640);
 }
 
 tam::TeepSettings ListenerSettingsDialog::settings() const
@@ -109,7 +133,15 @@ bool ListenerSettingsDialog::load()
     const auto limit = stored.compatibleUpdateLimit();
     const auto policy = stored.defaultPolicy();
     const auto groups = stored.allGroups();
-    const Error *failed = !suites ? &suites.error() : !limit ? &limit.error() : !policy ? &policy.error() : !groups ? &groups.error() : nullptr;
+    const auto listen = stored.listenAddress();
+    const auto tls = stored.tlsFiles();
+    const Error *failed = !suites   ? &suites.error()
+                          : !limit  ? &limit.error()
+                          : !policy ? &policy.error()
+                          : !groups ? &groups.error()
+                          : !listen ? &listen.error()
+                          : !tls    ? &tls.error()
+                                    : nullptr;
     if (failed) {
         m_error->setText(tr("The settings could not be read: %1").arg(failed->message));
         m_error->show();
@@ -119,6 +151,11 @@ bool ListenerSettingsDialog::load()
     m_loadedLimit = limit.value();
     m_loadedDefault = policy.value();
     m_loadedGroups = groups.value();
+    m_loadedListen = listen.value();
+    m_loadedTls = tls.value();
+    m_listen->setText(m_loadedListen);
+    m_tlsCertificate->setText(m_loadedTls.certificate);
+    m_tlsKey->setText(m_loadedTls.key);
     m_suites->setCurrentIndex(m_suites->findData(tam::teepSuitesName(m_loadedSuites)));
     m_updateLimit->setValue(int(m_loadedLimit));
     m_defaultPolicy->setCurrentIndex(m_defaultPolicy->findData(tam::attestationPolicyName(m_loadedDefault)));
@@ -144,6 +181,17 @@ bool ListenerSettingsDialog::apply()
         m_error->show();
         return false;
     };
+    if (m_listen->text().trimmed() != m_loadedListen) {
+        if (const Status set = stored.setListenAddress(m_listen->text()); !set)
+            return refuse(set.error());
+        m_loadedListen = m_listen->text().trimmed();
+    }
+    const tam::TeepSettings::TlsFiles tls{m_tlsCertificate->text().trimmed(), m_tlsKey->text().trimmed()};
+    if (tls.certificate != m_loadedTls.certificate || tls.key != m_loadedTls.key) {
+        if (const Status set = stored.setTlsFiles(tls); !set)
+            return refuse(set.error());
+        m_loadedTls = tls;
+    }
     const auto suites = tam::parseTeepSuites(m_suites->currentData().toString());
     if (suites && suites.value() != m_loadedSuites) {
         if (const Status set = stored.setSuites(suites.value()); !set)

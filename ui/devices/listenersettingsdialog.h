@@ -6,6 +6,7 @@
 
 class QComboBox;
 class QLabel;
+class QLineEdit;
 class QSpinBox;
 class QTableWidget;
 
@@ -13,7 +14,8 @@ namespace teep::ui {
 
 class Workspace;
 
-// How the TAM serves TEEP agents, as `teepctl tam suites|update-limit` and `teepctl devices
+// Where the TAM listens (address, port, HTTPS files: `teepctl tam listener`) and how it serves
+// TEEP agents, as `teepctl tam suites|update-limit` and `teepctl devices
 // attestation-policy` set it: what its messages are signed with (modern, legacy, both), the
 // largest Update for devices with the compatibility profile, and what a device must prove, by
 // default and per device group. Applies what changed when accepted (each change audited); a
@@ -40,12 +42,17 @@ private:
     tam::TeepSettings settings() const;
 
     Workspace &m_workspace;
+    QLineEdit *m_listen = nullptr;
+    QLineEdit *m_tlsCertificate = nullptr;
+    QLineEdit *m_tlsKey = nullptr;
     QComboBox *m_suites = nullptr;
     QSpinBox *m_updateLimit = nullptr;
     QComboBox *m_defaultPolicy = nullptr;
     QTableWidget *m_groups = nullptr;
     QLabel *m_error = nullptr;
     // As read by load(), so that apply() changes (and audits) only what the operator changed.
+    QString m_loadedListen;
+    tam::TeepSettings::TlsFiles m_loadedTls;
     tam::TeepSuites m_loadedSuites = tam::TeepSuites::Modern;
     qsizetype m_loadedLimit = 0;
     tam::AttestationPolicy m_loadedDefault = tam::AttestationPolicy::Evidence;
