@@ -1,4 +1,4 @@
-// teepctl devices list|add|admission, teepctl ta sign|add|list|assign|assignments|unassign,
+// teepctl devices list|add|admission, teepctl ta sign|add|list|assign|remove-from|assignments|unassign,
 // teepctl attestation reference set|list|remove
 #include "commands.h"
 
@@ -276,8 +276,10 @@ int runTa(Context &context, const QStringList &arguments)
         "list                         every TA version\n"
         "assign TAID (--all | --group NAME | --device NAME) [--ta-version N] [--allow-rollback]\n"
         "                             what devices should have (the latest version unless given)\n"
+        "remove-from DEVICE TAID      take the TA off one device (at its next session) and keep it off, whatever\n"
+        "                             its group's or everyone's assignments say; unassign the exclusion to undo\n"
         "assignments | unassign ID"));
-    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("publish, sign, add, list, assign, assignments or unassign"));
+    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("publish, sign, add, list, assign, remove-from, assignments or unassign"));
     const QCommandLineOption taid(QStringLiteral("taid"), QStringLiteral("The TA id."), QStringLiteral("id"));
     const QCommandLineOption version(QStringLiteral("ta-version"), QStringLiteral("A TA version number."), QStringLiteral("n"));
     const QCommandLineOption name(QStringLiteral("name"), QStringLiteral("The TA's display name."), QStringLiteral("name"));
@@ -405,13 +407,26 @@ int runTa(Context &context, const QStringList &arguments)
         for (const teep::tam::Assignment &a : list.value()) {
             json.push_back({{"id", a.id}, {"taid", a.taid.toStdString()}, {"target", teep::tam::targetKindName(a.kind).toStdString()},
                             {"name", a.target.toStdString()}, {"version", a.sequence ? nlohmann::ordered_json(*a.sequence) : nlohmann::ordered_json("latest")},
-                            {"allow_rollback", a.allowRollback}});
-            if (!context.json)
+                            {"allow_rollback", a.allowRollback}, {"excluded", a.excluded}});
+            if (!context.json && a.excluded)
+                context.out << a.id << "  " << a.taid << " -> not on device " << a.target << "  (removed; unassign " << a.id << " to undo)\n";
+            else if (!context.json)
                 context.out << a.id << "  " << a.taid << " -> " << teep::tam::targetKindName(a.kind) << (a.target.isEmpty() ? QString() : QLatin1Char(' ') + a.target)
                             << "  version " << (a.sequence ? QString::number(*a.sequence) : QStringLiteral("latest")) << (a.allowRollback ? "  (rollback allowed)" : "") << '\n';
         }
         if (context.json)
             context.print(json);
+        return kExitOk;
+    }
+    if (action == QLatin1String("remove-from") && words.size() == 3) {
+        const auto removed = catalog.removeFromDevice(words[2], words[1]);
+        if (!removed)
+            return context.fail(removed.error());
+        if (context.json)
+            context.print({{"id", removed.value().id}, {"taid", removed.value().taid.toStdString()}, {"device", removed.value().target.toStdString()}});
+        else
+            context.out << removed.value().taid << " comes off " << removed.value().target << " at its next session (exclusion " << removed.value().id
+                        << "; teepctl ta unassign " << removed.value().id << " to undo)" << Qt::endl;
         return kExitOk;
     }
     if (action == QLatin1String("unassign") && words.size() == 2) {

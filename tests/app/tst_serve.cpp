@@ -41,6 +41,7 @@ private slots:
     void filesArePrivateAndBadStartsAreRefused();
     void anRsaTlsKeyInPkcs8Serves();
     void listensWhereTheDatabaseSays();
+    void aTaRemovedFromOneDeviceFromTheCommandLine();
 
 private:
     // Starts `teepctl serve` on a free port; returns its TAM URI.
@@ -582,6 +583,30 @@ void TestServe::listensWhereTheDatabaseSays()
     const ToolRun plain = tam({QStringLiteral("default"), QStringLiteral("plain")});
     QVERIFY2(plain.exitCode == 0, plain.err.constData());
     QVERIFY2(plain.out.contains("listen: default") && plain.out.contains("https: no"), plain.out.constData());
+}
+
+void TestServe::aTaRemovedFromOneDeviceFromTheCommandLine()
+{
+    const QString key = m_dir->path(QStringLiteral("agent.pem"));
+    const QString pub = m_dir->path(QStringLiteral("agent.pub.pem"));
+    QCOMPARE(teep::test::runProgram(QStringLiteral("openssl"), {QStringLiteral("genpkey"), QStringLiteral("-algorithm"), QStringLiteral("EC"), QStringLiteral("-pkeyopt"),
+                                                               QStringLiteral("ec_paramgen_curve:P-256"), QStringLiteral("-out"), key})
+                 .exitCode,
+             0);
+    QCOMPARE(teep::test::runProgram(QStringLiteral("openssl"), {QStringLiteral("pkey"), QStringLiteral("-in"), key, QStringLiteral("-pubout"), QStringLiteral("-out"), pub})
+                 .exitCode,
+             0);
+    const auto teepctl = [this](const QStringList &words) { return teep::test::runProgram(kTeepctl, QStringList{QStringLiteral("--database"), m_db} + words); };
+    QCOMPARE(teepctl({QStringLiteral("devices"), QStringLiteral("add"), QStringLiteral("line-1"), QStringLiteral("--agent-key"), pub}).exitCode, 0);
+    const ToolRun unknown = teepctl({QStringLiteral("ta"), QStringLiteral("remove-from"), QStringLiteral("line-9"), QStringLiteral("acme-wallet")});
+    QVERIFY(unknown.exitCode != 0);
+    QVERIFY2(unknown.err.contains("no device named 'line-9'"), unknown.err.constData());
+    const ToolRun removed = teepctl({QStringLiteral("ta"), QStringLiteral("remove-from"), QStringLiteral("line-1"), QStringLiteral("acme-wallet")});
+    QVERIFY2(removed.exitCode == 0, removed.err.constData());
+    QVERIFY2(removed.out.startsWith("acme-wallet comes off line-1 at its next session"), removed.out.constData());
+    const ToolRun listed = teepctl({QStringLiteral("ta"), QStringLiteral("assignments")});
+    QVERIFY2(listed.out.contains("acme-wallet -> not on device line-1  (removed;"), listed.out.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM assignments WHERE excluded = 1")).toInt(), 1);
 }
 
 QTEST_GUILESS_MAIN(TestServe)
