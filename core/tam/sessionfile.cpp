@@ -1,5 +1,6 @@
 #include "tam/sessionfile.h"
 #include "common/json.h"
+#include "crypto/key.h"
 
 #include <nlohmann/json.hpp>
 
@@ -50,7 +51,14 @@ QByteArray writeSessionFile(const SessionFile &file)
                                         {"started_at", s.startedAt.toStdString()},
                                         {"ended_at", s.endedAt.toStdString()}}},
                                       {"messages", messages}};
-    return QByteArray::fromStdString(json.dump(2)) + '\n';
+    nlohmann::ordered_json document = json;
+    if (!file.keys.isEmpty()) {
+        nlohmann::ordered_json keys = nlohmann::ordered_json::array();
+        for (const SessionFile::CarriedKey &key : file.keys)
+            keys.push_back({{"role", key.role.toStdString()}, {"spki", key.spki.toBase64().toStdString()}});
+        document["keys"] = keys;
+    }
+    return QByteArray::fromStdString(document.dump(2)) + '\n';
 }
 
 Result<SessionFile> readSessionFile(const QByteArray &bytes)
@@ -115,6 +123,27 @@ Result<SessionFile> readSessionFile(const QByteArray &bytes)
         file.messages << message;
     }
     file.session.messages = int(file.messages.size());
+    // Optional (files of earlier consoles have none): each a public key, nothing secret.
+    if (const auto keys = json.find("keys"); keys != json.end()) {
+        if (!keys->is_array() || keys->size() > std::size_t(kMaxCarriedKeys))
+            return fileError(QStringLiteral("\"keys\" must be an array of at most %1 keys").arg(kMaxCarriedKeys), QStringLiteral("keys"));
+        index = 0;
+        for (const nlohmann::json &entry : *keys) {
+            const QString where = QStringLiteral("keys[%1]").arg(index++);
+            if (!entry.is_object())
+                return fileError(QStringLiteral("a key must be an object"), where);
+            const Result<QString> role = text(entry, "role", where);
+            const Result<QString> spki = text(entry, "spki", where);
+            if (!role || !spki)
+                return !role ? role.error() : spki.error();
+            if (role.value() != QLatin1String("tam") && role.value() != QLatin1String("device"))
+                return fileError(QStringLiteral("\"role\" is tam or device"), where);
+            const auto der = QByteArray::fromBase64Encoding(spki.value().toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
+            if (!der || !crypto::Key::fromPublicKey(*der))
+                return fileError(QStringLiteral("\"spki\" is not a base64 public key (SubjectPublicKeyInfo)"), where);
+            file.keys << SessionFile::CarriedKey{role.value(), *der};
+        }
+    }
     return file;
 }
 

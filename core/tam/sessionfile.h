@@ -13,7 +13,16 @@ struct SessionFile
 {
     SessionRecord session;
     QList<MessageRecord> messages;
+    // The public keys its messages were signed with, as exported (the TAM's, the device agent's),
+    // so that a console with another database can check the signatures and say with what.
+    struct CarriedKey
+    {
+        QString role;    // "tam" or "device"
+        QByteArray spki; // SubjectPublicKeyInfo, DER
+    };
+    QList<CarriedKey> keys;
 };
+inline constexpr qsizetype kMaxCarriedKeys = 8;
 
 QByteArray writeSessionFile(const SessionFile &file);
 // Refused beyond this size (a file of 1,000 messages of 8 MiB is not one we wrote).

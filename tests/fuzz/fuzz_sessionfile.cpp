@@ -11,7 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (file) {
         // What was read writes back and reads again to the same session.
         const auto again = teep::tam::readSessionFile(teep::tam::writeSessionFile(file.value()));
-        if (!again || again.value().messages.size() != file.value().messages.size())
+        if (!again || again.value().messages.size() != file.value().messages.size() || again.value().keys.size() != file.value().keys.size())
             __builtin_trap();
     }
     return 0;

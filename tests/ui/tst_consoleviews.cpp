@@ -333,6 +333,23 @@ void TestConsoleViews::messageInspectorExportAndOpen()
     QVERIFY(page->openSessionFile(path));
     QCOMPARE(page->diagram()->arrowCount(), 6);
     QVERIFY(page->title()->text().contains(QStringLiteral("recorded.teep-session.json")));
+    QVERIFY(page->diagram()->arrow(1).detail.endsWith(QStringLiteral(", verified"))); // this database knows the keys
+    {
+        // Opened by a console on another database: checked with the keys the file carries, and said so.
+        QFile recorded(path);
+        QVERIFY(recorded.open(QIODevice::ReadOnly));
+        QVERIFY(recorded.readAll().contains("\"role\": \"tam\""));
+        auto elsewhere = store::Database::open(m_dir->database(QStringLiteral("elsewhere.db")));
+        QVERIFY(elsewhere.ok());
+        ui::MainWindow other(std::move(elsewhere.value()), &m_prompts);
+        ui::MessageInspectorPage *otherPage = other.messageInspectorPage();
+        QVERIFY(otherPage->openSessionFile(path));
+        QCOMPARE(otherPage->diagram()->arrowCount(), 6);
+        for (int arrow = 1; arrow <= 4; ++arrow)
+            QVERIFY2(otherPage->diagram()->arrow(arrow).detail.endsWith(QStringLiteral("verified with the file's keys")),
+                     qPrintable(otherPage->diagram()->arrow(arrow).detail));
+        QVERIFY2(otherPage->title()->text().contains(QStringLiteral("public keys the file carries")), qPrintable(otherPage->title()->text()));
+    }
     // A file that is not a session is refused with what is wrong.
     QFile bogus(m_dir->path(QStringLiteral("bogus.json")));
     QVERIFY(bogus.open(QIODevice::WriteOnly));

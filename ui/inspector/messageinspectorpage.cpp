@@ -175,7 +175,7 @@ bool MessageInspectorPage::showSession(qint64 sessionId)
     const auto messages = queries.messages(sessionId);
     if (!record || !record.value() || !messages)
         return false;
-    tam::SessionFile session{*record.value(), messages.value()};
+    tam::SessionFile session{*record.value(), messages.value(), {}};
     show(session, tr("session %1").arg(sessionId));
     m_exportButton->setEnabled(true);
     return true;
@@ -205,7 +205,18 @@ bool MessageInspectorPage::exportSession(qint64 sessionId, const QString &path)
 {
     if (m_shown.session.id != sessionId && !showSession(sessionId))
         return false;
-    const QByteArray bytes = tam::writeSessionFile(m_shown);
+    // The public keys the signatures verify with travel with the messages.
+    tam::SessionFile carrying = m_shown;
+    carrying.keys.clear();
+    tam::TamIdentities identities(m_workspace.database().connection(), m_workspace.keys(), m_workspace.clock(), m_workspace.actor());
+    if (const auto active = identities.active(); active && !active.value().certificate.isNull())
+        carrying.keys << tam::SessionFile::CarriedKey{QStringLiteral("tam"), active.value().certificate.publicKey().publicKeyDer()};
+    if (!m_shown.session.device.isEmpty()) {
+        const auto agentKey = tam::DeviceRegistry(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor()).agentKeyOf(m_shown.session.device);
+        if (agentKey && agentKey.value())
+            carrying.keys << tam::SessionFile::CarriedKey{QStringLiteral("device"), agentKey.value()->publicKeyDer()};
+    }
+    const QByteArray bytes = tam::writeSessionFile(carrying);
     const Status written = runOffThread(this, tr("Exporting the session..."), m_workspace.database().path(),
                                         [&](OperationContext &) { return writeLocalFile(path, bytes); });
     if (!written) {
@@ -219,6 +230,13 @@ void MessageInspectorPage::show(const tam::SessionFile &session, const QString &
 {
     m_shown = session;
     const QList<crypto::Key> keys = verificationKeys(session.session.device);
+    QList<crypto::Key> carried;
+    for (const tam::SessionFile::CarriedKey &key : session.keys) {
+        if (auto parsed = crypto::Key::fromPublicKey(key.spki))
+            carried << parsed.value();
+    }
+    int byCarried = 0;
+    int verifiedCount = 0;
     QList<SequenceDiagram::Arrow> arrows;
     m_messageOfArrow.clear();
     m_inspections.clear();
@@ -226,9 +244,23 @@ void MessageInspectorPage::show(const tam::SessionFile &session, const QString &
     m_messageOfArrow << -1;
     for (qsizetype i = 0; i < session.messages.size(); ++i) {
         const tam::MessageRecord &message = session.messages.at(i);
-        m_inspections << protocol::inspect(message.body, keys, true);
+        protocol::Inspection checked = protocol::inspect(message.body, keys, true);
+        bool withCarried = false;
+        if (checked.verdict != protocol::Verdict::Verified && !carried.isEmpty()) {
+            // Not with this database's keys: with the ones the file carries, said so.
+            protocol::Inspection again = protocol::inspect(message.body, carried, true);
+            if (again.verdict == protocol::Verdict::Verified) {
+                checked = std::move(again);
+                withCarried = true;
+            }
+        }
+        m_inspections << checked;
         const protocol::Inspection &inspection = m_inspections.last();
-        const QString verdict = inspection.verdict == protocol::Verdict::Verified ? tr("verified") : tr("not verified");
+        verifiedCount += inspection.verdict == protocol::Verdict::Verified ? 1 : 0;
+        byCarried += withCarried ? 1 : 0;
+        const QString verdict = inspection.verdict != protocol::Verdict::Verified ? tr("not verified")
+                                : withCarried                                     ? tr("verified with the file's keys")
+                                                                                  : tr("verified");
         arrows << SequenceDiagram::Arrow{message.toDevice, shortName(inspection.kind), tr("%1 bytes, %2").arg(message.body.size()).arg(verdict), false};
         m_messageOfArrow << int(i);
     }
@@ -240,7 +272,13 @@ void MessageInspectorPage::show(const tam::SessionFile &session, const QString &
     m_title->setText(tr("<b>%1</b>: %2 %3 session with %4, %5. %6")
                          .arg(origin.toHtmlEscaped(), session.session.profile.toUpper(), session.session.state,
                               (session.session.device.isEmpty() ? session.session.peer : session.session.device).toHtmlEscaped(),
-                              session.session.startedAt, session.session.outcome.toHtmlEscaped()));
+                              session.session.startedAt, session.session.outcome.toHtmlEscaped())
+                     + (byCarried > 0 ? tr("<br>Signatures checked with the public keys the file carries (exported with it), not with this "
+                                           "database's: they show who signed each message, not that this TAM trusts them.")
+                        : verifiedCount == 0 && !session.messages.isEmpty() && keys.isEmpty() && carried.isEmpty()
+                            ? tr("<br>Neither this database nor the file holds the keys of these messages: <i>not verified</i> means not "
+                                 "checked here, not forged.")
+                            : QString()));
     m_decoded->clear();
     m_steps->clear();
     if (arrows.size() > 1)

@@ -26,6 +26,7 @@ public:
     int selected() const { return m_selected; }
     void select(int index);
     int arrowCount() const { return int(m_arrows.size()); }
+    const Arrow &arrow(int index) const { return m_arrows.at(index); }
 
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
