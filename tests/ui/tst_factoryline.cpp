@@ -12,6 +12,7 @@
 #include "sim/demomaterial.h"
 #include "sim/devicerunner.h"
 #include "store/database.h"
+#include "tam/deviceregistry.h"
 #include "tam/tamhost.h"
 #include "tempdir.h"
 #include "workspace.h"
@@ -252,10 +253,21 @@ void TestFactoryLine::theListenerListensWhereTheSettingsSay()
         dialog.show();
         grab(&dialog, QStringLiteral("listener-settings-refused"));
         listen->setText(QStringLiteral("127.0.0.1:%1").arg(port));
+        auto *admission = dialog.findChild<QComboBox *>(QStringLiteral("admission"));
+        QCOMPARE(admission->currentData().toInt(), int(teep::tam::Admission::Attested));
+        admission->setCurrentIndex(admission->findData(int(teep::tam::Admission::RegisteredOnly)));
         QVERIFY(dialog.apply());
     }
+    const teep::tam::DeviceRegistry registry(m_window->database().connection(), teep::SystemClock::instance(), QStringLiteral("test"));
+    QCOMPARE(registry.admission().value(), teep::tam::Admission::RegisteredOnly);
     QVERIFY(m_page->startListener());
     QCOMPARE(m_window->tamHost().uri(), QStringLiteral("http://127.0.0.1:%1/tam").arg(port));
+    // A device nobody registered is refused now, and not recorded.
+    const auto material = teep::sim::readDemoDirectory(m_page->demoDirectory());
+    QVERIFY(material.ok());
+    QVERIFY(provision(material.value(), QStringLiteral("stranger-01")).isEmpty());
+    m_page->reload();
+    QCOMPARE(m_page->model()->rowCount(), 0);
 }
 
 QTEST_MAIN(TestFactoryLine)

@@ -1,5 +1,7 @@
 #include "devices/listenersettingsdialog.h"
 
+#include "tam/deviceregistry.h"
+
 #include "store/database.h"
 #include "workspace.h"
 
@@ -89,6 +91,12 @@ ListenerSettingsDialog::ListenerSettingsDialog(Workspace &workspace, QWidget *pa
     m_defaultPolicy->addItem(tr("Evidence required (attested)"), tam::attestationPolicyName(tam::AttestationPolicy::Evidence));
     m_defaultPolicy->addItem(tr("Registered key is enough (identified, not attested)"), tam::attestationPolicyName(tam::AttestationPolicy::RegisteredKey));
     proofForm->addRow(tr("Default:"), m_defaultPolicy);
+    m_admission = new QComboBox(proof);
+    m_admission->setObjectName(QStringLiteral("admission"));
+    m_admission->setAccessibleName(tr("Which devices are accepted"));
+    m_admission->addItem(tr("Any device whose TEE attests (learned at first contact)"), int(tam::Admission::Attested));
+    m_admission->addItem(tr("Registered devices only (a factory list or Register)"), int(tam::Admission::RegisteredOnly));
+    proofForm->addRow(tr("Accepted:"), m_admission);
     proofLayout->addLayout(proofForm);
     m_groups = new QTableWidget(0, 2, proof);
     m_groups->setObjectName(QStringLiteral("group-policies"));
@@ -134,6 +142,7 @@ bool ListenerSettingsDialog::load()
     const auto policy = stored.defaultPolicy();
     const auto groups = stored.allGroups();
     const auto listen = stored.listenAddress();
+    const auto admission = tam::DeviceRegistry(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor()).admission();
     const auto tls = stored.tlsFiles();
     const Error *failed = !suites   ? &suites.error()
                           : !limit  ? &limit.error()
@@ -141,6 +150,7 @@ bool ListenerSettingsDialog::load()
                           : !groups ? &groups.error()
                           : !listen ? &listen.error()
                           : !tls    ? &tls.error()
+                          : !admission ? &admission.error()
                                     : nullptr;
     if (failed) {
         m_error->setText(tr("The settings could not be read: %1").arg(failed->message));
@@ -152,6 +162,8 @@ bool ListenerSettingsDialog::load()
     m_loadedDefault = policy.value();
     m_loadedGroups = groups.value();
     m_loadedListen = listen.value();
+    m_loadedAdmission = admission.value();
+    m_admission->setCurrentIndex(m_admission->findData(int(m_loadedAdmission)));
     m_loadedTls = tls.value();
     m_listen->setText(m_loadedListen);
     m_tlsCertificate->setText(m_loadedTls.certificate);
@@ -181,6 +193,12 @@ bool ListenerSettingsDialog::apply()
         m_error->show();
         return false;
     };
+    if (const auto chosen = tam::Admission(m_admission->currentData().toInt()); chosen != m_loadedAdmission) {
+        tam::DeviceRegistry registry(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor());
+        if (const Status set = registry.setAdmission(chosen); !set)
+            return refuse(set.error());
+        m_loadedAdmission = chosen;
+    }
     if (m_listen->text().trimmed() != m_loadedListen) {
         if (const Status set = stored.setListenAddress(m_listen->text()); !set)
             return refuse(set.error());

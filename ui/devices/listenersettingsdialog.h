@@ -1,5 +1,6 @@
 #pragma once
 
+#include "tam/deviceregistry.h"
 #include "tam/teepsettings.h"
 
 #include <QDialog>
@@ -48,10 +49,12 @@ private:
     QComboBox *m_suites = nullptr;
     QSpinBox *m_updateLimit = nullptr;
     QComboBox *m_defaultPolicy = nullptr;
+    QComboBox *m_admission = nullptr;
     QTableWidget *m_groups = nullptr;
     QLabel *m_error = nullptr;
     // As read by load(), so that apply() changes (and audits) only what the operator changed.
     QString m_loadedListen;
+    tam::Admission m_loadedAdmission = tam::Admission::Attested;
     tam::TeepSettings::TlsFiles m_loadedTls;
     tam::TeepSuites m_loadedSuites = tam::TeepSuites::Modern;
     qsizetype m_loadedLimit = 0;
