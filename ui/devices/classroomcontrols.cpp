@@ -71,6 +71,8 @@ ClassroomControls::ClassroomControls(QWidget *parent) : QWidget(parent)
     m_faultsButton->setPopupMode(QToolButton::InstantPopup);
     m_faultsButton->setToolTip(tr("Faults the next demo devices inject, as teep-devsim --fault does."));
     updateFaultsButton();
+    // Room for the longest text and the menu's arrow.
+    m_faultsButton->setMinimumWidth(m_faultsButton->fontMetrics().horizontalAdvance(tr("Faults: none")) + 32);
 
     layout->addWidget(paceLabel);
     layout->addWidget(m_pace);
