@@ -10,13 +10,15 @@ packages=(
     qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev
     qt6-charts-dev libqt6sql6-sqlite libqt6sql6-psql libgl-dev
     # libraries of core/
-    libssl-dev nlohmann-json3-dev
+    libssl-dev nlohmann-json3-dev libp11-dev
     # tests: offscreen/X11 GUI runs, independent CBOR decoder, database inspection, the
     # throw-away PostgreSQL server the _pg tests run on (tests/support/postgres.sh), the load
     # balancer of the sample factory layout (its config checked; in bench_tam's measured path)
     xvfb xauth python3-cbor2 python3-cryptography sqlite3 openssl xxd postgresql haproxy
     # the batch record's PDF read back by an independent reader (pdftotext)
     poppler-utils
+    # a PKCS#11 token for the tests of keys in hardware (a throw-away SoftHSM2 token per test)
+    softhsm2
     # packaging: cpack -G DEB and its checks
     dpkg-dev file help2man desktop-file-utils appstream
 )

@@ -35,6 +35,7 @@ test)
     ctest --preset default
     step "benchmark, for the record (figures, not a pass/fail test)"
     build/default/tests/bench/bench_teep 300
+    build/default/tests/bench/bench_keys 1000
     # bench_tam and bench_console also measure on a shared PostgreSQL database (a throw-away
     # server, as the tests use): TEEP with 1 and 2 servers, check-ins, the console at a million
     # devices.

@@ -32,6 +32,8 @@ void addCommonOptions(QCommandLineParser &parser)
     parser.addOption({QStringLiteral("json"), QStringLiteral("Print results as JSON.")});
     parser.addOption({QStringLiteral("passphrase"),
                       QStringLiteral("Key store passphrase: env:NAME, file:PATH or stdin."), QStringLiteral("source")});
+    parser.addOption({QStringLiteral("pin"),
+                      QStringLiteral("PIN of the PKCS#11 token keys are in (pkcs11: URIs): env:NAME, file:PATH or stdin."), QStringLiteral("source")});
 }
 
 void Context::applyCommonOptions(const QCommandLineParser &parser)
@@ -40,6 +42,8 @@ void Context::applyCommonOptions(const QCommandLineParser &parser)
         databasePath = parser.value(QStringLiteral("database"));
     if (parser.isSet(QStringLiteral("passphrase")))
         passphraseSource = parser.value(QStringLiteral("passphrase"));
+    if (parser.isSet(QStringLiteral("pin")))
+        pinSource = parser.value(QStringLiteral("pin"));
     json = json || parser.isSet(QStringLiteral("json"));
 }
 
@@ -48,12 +52,27 @@ teep::Result<std::unique_ptr<teep::store::Database>> Context::openDatabase() con
     return teep::store::Database::open(databasePath);
 }
 
+teep::Result<teep::crypto::Secret> Context::tokenPin() const
+{
+    if (pinSource.isEmpty())
+        return teep::Error{QStringLiteral("cli.pin-required"), QStringLiteral("a key in a PKCS#11 token needs its PIN: give --pin env:NAME, file:PATH or stdin")};
+    return readSecret(pinSource, QStringLiteral("--pin"));
+}
+
 teep::Status Context::unlock(teep::store::KeyStore &keys) const
 {
+    if (!pinSource.isEmpty()) {
+        teep::Result<teep::crypto::Secret> pin = tokenPin();
+        if (!pin)
+            return pin.error();
+        keys.setTokenPin(std::move(pin).value());
+        if (passphraseSource.isEmpty())
+            return {}; // keys in the token only; a passphrase-protected one says so when loaded
+    }
     if (passphraseSource.isEmpty())
         return teep::Error{QStringLiteral("cli.passphrase-required"),
                            QStringLiteral("this needs the key store passphrase: give --passphrase env:NAME, "
-                                          "file:PATH or stdin")};
+                                          "file:PATH or stdin (or --pin for keys in a PKCS#11 token)")};
     teep::Result<teep::crypto::Secret> secret = readSecret(passphraseSource, QStringLiteral("--passphrase"));
     if (!secret)
         return secret.error();

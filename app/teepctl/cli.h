@@ -32,6 +32,7 @@ struct Context
 {
     QString databasePath;
     QString passphraseSource; // env:NAME, file:PATH or stdin
+    QString pinSource;        // the PKCS#11 token's PIN: env:NAME, file:PATH or stdin
     bool json = false;
     QTextStream &out;
     QTextStream &err;
@@ -41,7 +42,9 @@ struct Context
     // Takes the common options a command's own parser saw.
     void applyCommonOptions(const QCommandLineParser &parser);
     teep::Result<std::unique_ptr<teep::store::Database>> openDatabase() const;
+    // The passphrase (--passphrase) and the token PIN (--pin), whichever are given.
     teep::Status unlock(teep::store::KeyStore &keys) const;
+    teep::Result<teep::crypto::Secret> tokenPin() const;
     int fail(const teep::Error &error) const;
     int usage(const QString &message) const;
     void print(const nlohmann::ordered_json &value) const;

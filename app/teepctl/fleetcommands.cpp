@@ -10,6 +10,7 @@
 #include "tam/catalog.h"
 #include "tam/devicecsv.h"
 #include "tam/provisioningreport.h"
+#include "crypto/pkcs11key.h"
 #include "tam/tapublisher.h"
 #include "tam/deviceregistry.h"
 #include "tam/fleetqueries.h"
@@ -269,7 +270,7 @@ int runTa(Context &context, const QStringList &arguments)
         "publish SPID BINARY --taid ID --ta-version N --key KEY.pem --cert CERT.pem [--name NAME]\n"
         "                             sign a TA as its SP for both profiles (signed TA and SUIT manifest)\n"
         "                             and add that version to the catalog\n"
-        "sign BINARY --taid ID --ta-version N --key KEY.pem --cert CERT.pem [--name NAME] --out FILE\n"
+        "sign BINARY --taid ID --ta-version N --key KEY.pem|pkcs11:URI --cert CERT.pem [--name NAME] --out FILE\n"
         "                             sign a TA as its SP (the signed-TA format in the README; OTrP only)\n"
         "add SPID FILE                add a signed TA version to the catalog (it must verify with one of\n"
         "                             the SP's signer certificates)\n"
@@ -305,13 +306,24 @@ int runTa(Context &context, const QStringList &arguments)
         bool numeric = false;
         const qint64 sequence = parser.value(version).toLongLong(&numeric);
         const auto binary = readInput(words.last());
-        const auto keyPem = readInput(parser.value(key));
         const auto certPem = readInput(parser.value(cert));
         if (!numeric || sequence < 0)
             return context.usage(QStringLiteral("--ta-version takes a number >= 0"));
-        if (!binary || !keyPem || !certPem)
-            return context.fail(!binary ? binary.error() : !keyPem ? keyPem.error() : certPem.error());
-        const auto signingKey = teep::crypto::readPrivateKeyPem(keyPem.value(), {});
+        if (!binary || !certPem)
+            return context.fail(!binary ? binary.error() : certPem.error());
+        // The SP's key: a PEM file, or where it is in a PKCS#11 token (PIN from --pin).
+        const auto signingKey = [&]() -> teep::Result<teep::crypto::Key> {
+            if (teep::crypto::isPkcs11Uri(parser.value(key))) {
+                auto pin = context.tokenPin();
+                if (!pin)
+                    return pin.error();
+                return teep::crypto::loadPkcs11Key(parser.value(key), pin.value());
+            }
+            const auto keyPem = readInput(parser.value(key));
+            if (!keyPem)
+                return keyPem.error();
+            return teep::crypto::readPrivateKeyPem(keyPem.value(), {});
+        }();
         const auto certificates = teep::crypto::parseCertificates(certPem.value());
         if (!signingKey || !certificates)
             return context.fail(!signingKey ? signingKey.error() : certificates.error());

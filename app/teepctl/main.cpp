@@ -41,8 +41,9 @@ const char kCommandsHelp[] =
     "                                           decode and verify a captured TEEP message, COSE\n"
     "                                           object, SUIT envelope, EAT (binary or hex) or OTrP\n"
     "                                           message (JSON; JWE layers opened with --decrypt-key)\n"
-    "\nSecrets (--passphrase, --pkcs12-password, --key-passphrase) are read from env:NAME, file:PATH or\n"
-    "stdin, never from the command line.\n";
+    "\nSecrets (--passphrase, --pin, --pkcs12-password, --key-passphrase) are read from env:NAME, file:PATH\n"
+    "or stdin, never from the command line. A key in a PKCS#11 token is named by its RFC 7512 URI where a\n"
+    "key file is taken (pkcs11:token=T;object=L?module-path=/path/module.so) and unlocked with --pin.\n";
 
 } // namespace
 
@@ -74,7 +75,7 @@ int main(int argc, char *argv[])
     if (!parser.isSet(verbose) && !qEnvironmentVariableIsSet("QT_LOGGING_RULES"))
         QLoggingCategory::setFilterRules(QStringLiteral("teep.*.info=false"));
 
-    teepctl::Context context{teep::paths::defaultDatabasePath(), {}, false, out, err,
+    teepctl::Context context{teep::paths::defaultDatabasePath(), {}, {}, false, out, err,
                              teep::SystemClock::instance(), teep::store::operatorActor(QStringLiteral("teepctl"))};
     context.applyCommonOptions(parser);
 

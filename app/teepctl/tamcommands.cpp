@@ -1,6 +1,8 @@
 // teepctl tam generate|import|csr|install-cert|show|list|export-root
 #include "commands.h"
 
+#include "crypto/pkcs11key.h"
+
 #include "crypto/pkcs8.h"
 #include "crypto/pkiformats.h"
 #include "store/database.h"
@@ -71,7 +73,8 @@ int runTam(Context &context, const QStringList &arguments)
         "generate [--name N] [--tam-id ID] [--algorithm A] [--organization O] [--demo-unprotected]\n"
         "    a TAM root CA and a TAM certificate under it (the root joins the TAM root CA store)\n"
         "import --name N (--cert FILE --key FILE [--key-passphrase SRC] | --pkcs12 FILE --pkcs12-password SRC)\n"
-        "import --name N --key FILE [--tam-id ID] [--key-passphrase SRC]\n"
+        "import --name N --key FILE|pkcs11:URI [--tam-id ID] [--key-passphrase SRC]\n"
+        "    (a key in a PKCS#11 token is used where it is, with --pin; --cert FILE too when it has one)\n"
         "    a bare TAM key devices already trust: a new TAM root CA issues its certificate (TAM id in a SAN URI)\n"
         "csr --name N [--tam-id ID] [--algorithm A] [--out FILE]   a key and a CSR for an external CA\n"
         "install-cert NAME FILE       the certificate (and chain) the external CA issued\n"
@@ -134,6 +137,13 @@ int runTam(Context &context, const QStringList &arguments)
     if (action == QLatin1String("import")) {
         // --key (PEM), opened with --key-passphrase when it is encrypted.
         auto readKeyOption = [&]() -> teep::Result<teep::crypto::Key> {
+            // A key where it already is, in a PKCS#11 token: used there, never copied out.
+            if (teep::crypto::isPkcs11Uri(parser.value(key))) {
+                auto pin = context.tokenPin();
+                if (!pin)
+                    return pin.error();
+                return teep::crypto::loadPkcs11Key(parser.value(key), pin.value());
+            }
             const auto keyBytes = readInput(parser.value(key));
             if (!keyBytes)
                 return keyBytes.error();

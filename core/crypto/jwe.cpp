@@ -127,6 +127,11 @@ Result<QByteArray> ecdh(const Key &privateKey, const Key &peer)
     PKeyCtxPtr check(EVP_PKEY_CTX_new(peer.get(), nullptr));
     if (!check || EVP_PKEY_public_check_quick(check.get()) != 1)
         return jweError(QStringLiteral("the peer's public key is not a point of its curve: %1").arg(takeOpenSslErrors()));
+    // OpenSSL 3.0 derives through its providers, which do not reach libp11 0.4's keys: ECDH with
+    // a key in a token would silently compute with a stand-in, so it is refused by name.
+    if (privateKey.isInToken())
+        return jweError(QStringLiteral("ECDH with a key in a PKCS#11 token is not supported yet: OTrP devices encrypt to the TAM key, "
+                                       "so an OTrP TAM keeps its key in the database"));
     PKeyCtxPtr context(EVP_PKEY_CTX_new(privateKey.get(), nullptr));
     size_t length = 0;
     if (!context || EVP_PKEY_derive_init(context.get()) != 1 || EVP_PKEY_derive_set_peer_ex(context.get(), peer.get(), 0) != 1 ||
@@ -349,7 +354,10 @@ Result<Decrypted> decrypt(const nlohmann::json &json, const Key &privateKey, con
             cek = kek ? aesKeyWrap(kek.value(), wrapped.value(), false) : kek;
         }
         if (!cek || cek.value().size() != info.value().keyBytes) {
-            reasons << QStringLiteral("%1: the wrapped key does not unwrap with this key").arg(alg);
+            // Why this key could not unwrap it, when something said why.
+            reasons << (!cek && cek.error().message.contains(QLatin1String("PKCS#11"))
+                            ? QStringLiteral("%1: %2").arg(alg, cek.error().message)
+                            : QStringLiteral("%1: the wrapped key does not unwrap with this key").arg(alg));
             continue;
         }
         Secret key(cek.value());

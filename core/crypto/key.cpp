@@ -51,9 +51,38 @@ struct Key::Facts
 {
     std::mutex mutex;
     std::map<Fact, QByteArray> values;
+    std::shared_ptr<void> tokenSession; // a token key's open token (crypto/pkcs11key)
+    QString tokenUri;
 };
 
-Key::Key(PKeyPtr pkey) : m_pkey(std::move(pkey)), m_facts(std::make_shared<Facts>()) {}
+Key::Key(PKeyPtr pkey) : m_facts(std::make_shared<Facts>()), m_pkey(std::move(pkey)) {}
+
+Key Key::inToken(PKeyPtr pkey, std::shared_ptr<void> session, const QString &uri)
+{
+    Key key(std::move(pkey));
+    key.m_facts->tokenSession = std::move(session);
+    key.m_facts->tokenUri = uri;
+    // Its private part cannot be read (that is the point): it signs, through the token.
+    key.m_facts->values[Fact::HasPrivateKey] = QByteArrayLiteral("1");
+    // OpenSSL 3.0 gives EC_PUB_X/Y only for its own providers' keys, not for libp11's: the point
+    // (x || y) is the end of the SubjectPublicKeyInfo, uncompressed.
+    const QString description = key.description();
+    const int size = description == QLatin1String("EC P-256") ? 32 : description == QLatin1String("EC P-384") ? 48 : 0;
+    const QByteArray spki = key.publicKeyDer();
+    if (size > 0 && spki.size() > 2 * size + 1 && spki.at(spki.size() - 2 * size - 1) == '\x04')
+        key.m_facts->values[Fact::EcPoint] = spki.right(2 * size);
+    return key;
+}
+
+bool Key::isInToken() const
+{
+    return m_facts && m_facts->tokenSession != nullptr;
+}
+
+QString Key::tokenUri() const
+{
+    return m_facts ? m_facts->tokenUri : QString();
+}
 
 Key::Key(const Key &other)
 {

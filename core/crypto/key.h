@@ -37,6 +37,12 @@ public:
     // A key OpenSSL has already parsed (from a certificate) with the SubjectPublicKeyInfo it came
     // from: a P-256/P-384 key's SPKI and point are then known without asking OpenSSL.
     static Key withKnownSpki(PKeyPtr pkey, const QByteArray &spkiDer);
+    // A key whose private part stays in a token (crypto/pkcs11key): it signs through `pkey`, and
+    // `session` (the open token) lives as long as any copy of the key.
+    static Key inToken(PKeyPtr pkey, std::shared_ptr<void> session, const QString &uri);
+    // True for a key whose private part is in a token; its pkcs11: URI.
+    bool isInToken() const;
+    QString tokenUri() const;
 
     bool isNull() const { return !m_pkey; }
     bool hasPrivateKey() const;
@@ -61,8 +67,9 @@ public:
 private:
     bool probePrivateKey() const;
     struct Facts;
-    PKeyPtr m_pkey;
+    // Declared first, destroyed last: a token key's EVP_PKEY goes before its token session.
     std::shared_ptr<Facts> m_facts;
+    PKeyPtr m_pkey;
 };
 
 } // namespace teep::crypto

@@ -1,5 +1,6 @@
 #include "store/keystore.h"
 
+#include "crypto/pkcs11key.h"
 #include "crypto/pkcs8.h"
 #include "store/sql.h"
 
@@ -16,7 +17,10 @@ const QString kProtected = QStringLiteral("passphrase");
 
 KeyStore::KeyStore(QSqlDatabase db) : m_db(std::move(db)) {}
 
-KeyStore::KeyStore(QSqlDatabase db, const KeyStore &keys) : m_db(std::move(db)), m_passphrase(QByteArray(keys.m_passphrase.bytes())) {}
+KeyStore::KeyStore(QSqlDatabase db, const KeyStore &keys)
+    : m_db(std::move(db)), m_passphrase(QByteArray(keys.m_passphrase.bytes())), m_tokenPin(QByteArray(keys.m_tokenPin.bytes()))
+{
+}
 
 Status KeyStore::unlock(crypto::Secret passphrase)
 {
@@ -32,7 +36,7 @@ Status KeyStore::unlock(crypto::Secret passphrase)
 Result<KeyStore::PassphraseProbe> KeyStore::probe() const
 {
     QSqlQuery query(m_db);
-    if (!query.exec(QStringLiteral("SELECT pkcs8 FROM private_keys WHERE protection = 'passphrase' ORDER BY id LIMIT 1")))
+    if (!query.exec(QStringLiteral("SELECT pkcs8 FROM private_keys WHERE protection = 'passphrase' AND token_uri IS NULL ORDER BY id LIMIT 1")))
         return Error{QStringLiteral("keys.read"), query.lastError().text()};
     if (query.next())
         return PassphraseProbe{query.value(0).toByteArray()};
@@ -60,12 +64,17 @@ Status KeyStore::check(const PassphraseProbe &probe, const crypto::Secret &passp
 void KeyStore::lock()
 {
     m_passphrase.clear();
+    m_tokenPin.clear();
 }
 
 Result<qint64> KeyStore::store(const crypto::Key &key, const QString &label, const Clock &clock, bool demoUnprotected)
 {
     QByteArray pkcs8;
-    if (demoUnprotected) {
+    const QString tokenUri = key.tokenUri();
+    if (key.isInToken()) {
+        // Only where to find it: the private key stays in its token (empty, not NULL).
+        pkcs8 = QByteArrayLiteral("");
+    } else if (demoUnprotected) {
         Result<crypto::Secret> plain = crypto::plainPrivateKey(key);
         if (!plain)
             return plain.error();
@@ -79,14 +88,15 @@ Result<qint64> KeyStore::store(const crypto::Key &key, const QString &label, con
         pkcs8 = encrypted.value();
     }
     QSqlQuery query(m_db);
-    query.prepare(QStringLiteral("INSERT INTO private_keys (label, algorithm, public_key_spki, pkcs8, protection, created_at) "
-                                 "VALUES (?, ?, ?, ?, ?, ?) RETURNING id"));
+    query.prepare(QStringLiteral("INSERT INTO private_keys (label, algorithm, public_key_spki, pkcs8, protection, created_at, token_uri) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"));
     query.addBindValue(label);
     query.addBindValue(key.description());
     query.addBindValue(key.publicKeyDer());
     query.addBindValue(pkcs8);
-    query.addBindValue(demoUnprotected ? kDemo : kProtected);
+    query.addBindValue(demoUnprotected && !key.isInToken() ? kDemo : kProtected);
     query.addBindValue(timestamp(clock));
+    query.addBindValue(key.isInToken() ? QVariant(tokenUri) : QVariant(QMetaType(QMetaType::QString)));
     if (!query.exec())
         return Error{QStringLiteral("keys.write"), query.lastError().text()};
     return returnedId(query);
@@ -95,12 +105,24 @@ Result<qint64> KeyStore::store(const crypto::Key &key, const QString &label, con
 Result<crypto::Key> KeyStore::load(qint64 id) const
 {
     QSqlQuery query(m_db);
-    query.prepare(QStringLiteral("SELECT pkcs8, protection FROM private_keys WHERE id = ?"));
+    query.prepare(QStringLiteral("SELECT pkcs8, protection, token_uri, public_key_spki FROM private_keys WHERE id = ?"));
     query.addBindValue(id);
     if (!query.exec())
         return Error{QStringLiteral("keys.read"), query.lastError().text()};
     if (!query.next())
         return Error{QStringLiteral("keys.not-found"), QStringLiteral("no private key with id %1").arg(id)};
+    if (!query.value(2).isNull()) {
+        const QString uri = query.value(2).toString();
+        if (m_tokenPin.isEmpty())
+            return Error{QStringLiteral("keys.token-pin"), QStringLiteral("the key is in a PKCS#11 token (%1): give its PIN").arg(uri)};
+        Result<crypto::Key> inToken = crypto::loadPkcs11Key(uri, m_tokenPin);
+        if (!inToken)
+            return inToken.error();
+        // The token in the slot may not be the one the key was registered from.
+        if (inToken.value().publicKeyDer() != query.value(3).toByteArray())
+            return Error{QStringLiteral("keys.token-mismatch"), QStringLiteral("the token's key %1 is not the one registered here (another token?)").arg(uri)};
+        return inToken;
+    }
     const crypto::Secret pkcs8(query.value(0).toByteArray());
     if (query.value(1).toString() == kDemo)
         return crypto::readPlainPrivateKey(pkcs8.bytes());

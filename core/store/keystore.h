@@ -39,13 +39,20 @@ public:
     static Status check(const PassphraseProbe &probe, const crypto::Secret &passphrase);
     void unlockChecked(crypto::Secret passphrase) { m_passphrase = std::move(passphrase); }
 
-    // Inside the caller's transaction. Returns the new key's id.
+    // The PIN of the PKCS#11 token keys are kept in (crypto/pkcs11key), for this run; wiped by
+    // lock(). A key in a token needs it, not the passphrase.
+    void setTokenPin(crypto::Secret pin) { m_tokenPin = std::move(pin); }
+    bool hasTokenPin() const { return !m_tokenPin.isEmpty(); }
+
+    // Inside the caller's transaction. Returns the new key's id. A key in a token is stored as
+    // its URI and public key only.
     Result<qint64> store(const crypto::Key &key, const QString &label, const Clock &clock, bool demoUnprotected = false);
     Result<crypto::Key> load(qint64 id) const;
 
 private:
     QSqlDatabase m_db;
     crypto::Secret m_passphrase;
+    crypto::Secret m_tokenPin;
 };
 
 } // namespace teep::store

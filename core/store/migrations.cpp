@@ -503,6 +503,16 @@ Migration assignmentExclusions()
     }};
 }
 
+// Keys in PKCS#11 tokens (HSMs, smart cards): the row keeps the token URI and the public key;
+// pkcs8 stays empty, the private key never leaves the token ('passphrase': the token's PIN
+// protects it, and the key store's passphrase probe skips these rows).
+Migration tokenKeys()
+{
+    return {16, QStringLiteral("private keys kept in PKCS#11 tokens"), {
+        QStringLiteral("ALTER TABLE private_keys ADD COLUMN token_uri TEXT"),
+    }};
+}
+
 } // namespace
 
 const MigrationList &schemaMigrations()
@@ -510,7 +520,7 @@ const MigrationList &schemaMigrations()
     static const MigrationList migrations{initialSchema(),    fleetIndexes(),     assignments(),  referenceValues(), taRequests(),
                                           fleetFilterIndex(), deployedAgents(), refusedSignatures(),  auditCheckpoints(),
                                           foreignKeyIndexes(), changeAnnouncements(), tamServers(),  openSessions(), deviceSearch(),
-                                          assignmentExclusions()};
+                                          assignmentExclusions(), tokenKeys()};
     return migrations;
 }
 

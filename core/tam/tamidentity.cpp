@@ -175,7 +175,8 @@ Result<TamIdentity> TamIdentities::generate(const GenerateOptions &options)
             {{"name", options.name.toStdString()},
              {"tam_id", tamId.toStdString()},
              {"key", tamKey.value().description().toStdString()},
-             {"key_source", options.existingKey ? "imported bare key" : "generated"},
+             {"key_source", !options.existingKey ? "generated" : options.existingKey->isInToken() ? "pkcs11 token" : "imported bare key"},
+             {"token_uri", tamKey.value().tokenUri().toStdString()},
              {"certificate_sha256", tam.value().fingerprintSha256().toStdString()},
              {"root_sha256", root.value().fingerprintSha256().toStdString()},
              {"demo_unprotected", options.demoUnprotected}});

@@ -2,6 +2,9 @@
 // Killing the TAM (SIGKILL) in the middle of a batch loses no committed state and leaves no
 // corrupt row; after a restart the same devices complete. SIGTERM stops it cleanly.
 #include "processrun.h"
+#include "crypto/key.h"
+#include "crypto/pkcs8.h"
+#include "softhsm.h"
 #include "tempdir.h"
 
 #include <QJsonArray>
@@ -42,6 +45,7 @@ private slots:
     void anRsaTlsKeyInPkcs8Serves();
     void listensWhereTheDatabaseSays();
     void aTaRemovedFromOneDeviceFromTheCommandLine();
+    void aTamKeyInATokenServes();
 
 private:
     // Starts `teepctl serve` on a free port; returns its TAM URI.
@@ -607,6 +611,65 @@ void TestServe::aTaRemovedFromOneDeviceFromTheCommandLine()
     const ToolRun listed = teepctl({QStringLiteral("ta"), QStringLiteral("assignments")});
     QVERIFY2(listed.out.contains("acme-wallet -> not on device line-1  (removed;"), listed.out.constData());
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM assignments WHERE excluded = 1")).toInt(), 1);
+}
+
+// teepctl tam import --key pkcs11:...: the TAM key stays in its PKCS#11 token (SoftHSM2) and the
+// database keeps only its URI; serve then signs with the token, given the PIN; without it, it says so.
+void TestServe::aTamKeyInATokenServes()
+{
+    if (!teep::test::SoftHsm::available())
+        QSKIP("SoftHSM2 (installed by installers/install-deps.sh) is not here");
+    teep::test::SoftHsm token;
+    const QString failed = token.init(QStringLiteral("tam hsm"), QStringLiteral("4711"));
+    QVERIFY2(failed.isEmpty(), qPrintable(failed));
+    qputenv("TEEP_TEST_PIN", "4711");
+    qputenv("TEEP_TEST_PASSPHRASE", "line passphrase");
+    // The key made where the operator makes it (here: imported into the token, as softhsm2-util does).
+    const auto key = teep::crypto::Key::generate(teep::crypto::KeyAlgorithm::P256);
+    QVERIFY(key.ok());
+    const auto pkcs8 = teep::crypto::plainPrivateKey(key.value());
+    QVERIFY(pkcs8.ok());
+    const QString imported = token.importKey(pkcs8.value().bytes(), QStringLiteral("tam-2026"), QStringLiteral("01"), QStringLiteral("4711"));
+    QVERIFY2(imported.isEmpty(), qPrintable(imported));
+    const QString uri = token.uri(QStringLiteral("tam-2026"), QStringLiteral("%01"));
+    const ToolRun made = teep::test::runProgram(kTeepctl, {QStringLiteral("--database"), m_db, QStringLiteral("tam"), QStringLiteral("import"),
+                                                           QStringLiteral("--name"), QStringLiteral("hsm"), QStringLiteral("--key"), uri, QStringLiteral("--pin"),
+                                                           QStringLiteral("env:TEEP_TEST_PIN"), QStringLiteral("--passphrase"), QStringLiteral("env:TEEP_TEST_PASSPHRASE")});
+    QVERIFY2(made.exitCode == 0, made.err.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM private_keys WHERE token_uri = '%1' AND LENGTH(pkcs8) = 0").arg(uri)).toInt(), 1);
+    QCOMPARE(scalar(QStringLiteral("SELECT t.name FROM tam_identities t JOIN private_keys k ON k.id = t.key_id WHERE t.is_active = 1 AND k.token_uri IS NOT NULL"))
+                 .toString(),
+             QStringLiteral("hsm"));
+    QVERIFY(!made.out.contains("4711") && !made.err.contains("4711"));
+
+    // Without the PIN: refused, saying what is needed.
+    const ToolRun noPin = teep::test::runProgram(kTeepctl, {QStringLiteral("--database"), m_db, QStringLiteral("serve"), QStringLiteral("--listen"),
+                                                            QStringLiteral("127.0.0.1:0")});
+    QVERIFY(noPin.exitCode != 0);
+    QVERIFY2(noPin.err.contains("--pin") || noPin.err.contains("PIN"), noPin.err.constData());
+    // A wrong PIN: refused by the token.
+    qputenv("TEEP_TEST_WRONG_PIN", "0000");
+    const ToolRun wrongPin = teep::test::runProgram(kTeepctl, {QStringLiteral("--database"), m_db, QStringLiteral("serve"), QStringLiteral("--listen"),
+                                                               QStringLiteral("127.0.0.1:0"), QStringLiteral("--pin"), QStringLiteral("env:TEEP_TEST_WRONG_PIN")});
+    QVERIFY(wrongPin.exitCode != 0);
+    QVERIFY2(wrongPin.err.contains("refused the PIN"), wrongPin.err.constData());
+
+    // With it: the TAM serves, its start checkpoint signed by the token's key.
+    QProcess server;
+    server.setProgram(kTeepctl);
+    server.setArguments({QStringLiteral("--database"), m_db, QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                         QStringLiteral("--pin"), QStringLiteral("env:TEEP_TEST_PIN")});
+    server.start();
+    QVERIFY(server.waitForStarted(10000));
+    QDeadlineTimer deadline(10000);
+    while (!server.canReadLine() && !deadline.hasExpired() && server.state() == QProcess::Running)
+        server.waitForReadyRead(100);
+    const QByteArray line = server.readLine();
+    QVERIFY2(line.startsWith("listening on http://127.0.0.1:"), (line + server.readAllStandardError()).constData());
+    server.terminate();
+    QVERIFY(server.waitForFinished(10000));
+    const ToolRun verified = teep::test::runProgram(kTeepctl, {QStringLiteral("--database"), m_db, QStringLiteral("audit"), QStringLiteral("verify")});
+    QVERIFY2(verified.exitCode == 0, (verified.out + verified.err).constData());
 }
 
 QTEST_GUILESS_MAIN(TestServe)

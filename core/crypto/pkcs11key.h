@@ -1,0 +1,39 @@
+#pragma once
+
+#include "common/error.h"
+#include "crypto/key.h"
+#include "crypto/secret.h"
+
+#include <QByteArray>
+#include <QString>
+
+// Keys in PKCS#11 tokens (an HSM, a smart card, SoftHSM2 for a trial), addressed by RFC 7512
+// URIs, through Debian's libp11: the key is an EVP_PKEY whose private operations the token
+// performs, so every signing path (COSE, JOSE, certificates, SUIT) takes it as it takes a file
+// key, and the private key never leaves the token.
+//
+//   pkcs11:token=TAM%20HSM;object=tam-2026;id=%01?module-path=/usr/lib/softhsm/libsofthsm2.so
+//
+// Path attributes token (label), object (label) and id; query attribute module-path (else the
+// environment's TEEP_PKCS11_MODULE). A pin-value is refused: a PIN comes from env:, file:,
+// stdin or a prompt, never from a URI that ends up in argv, logs or a database.
+namespace teep::crypto {
+
+struct Pkcs11Uri
+{
+    QString token;
+    QString object;
+    QByteArray id;
+    QString modulePath;
+};
+
+bool isPkcs11Uri(const QString &text);
+Result<Pkcs11Uri> parsePkcs11Uri(const QString &uri);
+
+// The private key `uri` names, the token logged in with `pin`. The token (and its module) stay
+// open while any copy of the key lives. Keys are made in the token by its own tools (pkcs11-tool
+// --keypairgen, yubico-piv-tool, softhsm2-util --import): libp11 0.4 neither generates EC keys
+// in a token nor imports them.
+Result<Key> loadPkcs11Key(const QString &uri, const Secret &pin);
+
+} // namespace teep::crypto

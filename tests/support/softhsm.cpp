@@ -1,0 +1,62 @@
+#include "softhsm.h"
+
+#include "processrun.h"
+
+#include <QDir>
+#include <QFile>
+#include <QStandardPaths>
+#include <QUrl>
+
+namespace teep::test {
+
+bool SoftHsm::available()
+{
+    return QFile::exists(QString::fromLatin1(kModule)) && !QStandardPaths::findExecutable(QStringLiteral("softhsm2-util")).isEmpty();
+}
+
+QString SoftHsm::init(const QString &label, const QString &pin)
+{
+    m_dir = std::make_unique<TempDir>();
+    m_label = label;
+    if (!QDir().mkpath(tokenDir()))
+        return QStringLiteral("no token folder");
+    QFile config(m_dir->path(QStringLiteral("softhsm2.conf")));
+    if (!config.open(QIODevice::WriteOnly))
+        return QStringLiteral("no configuration file");
+    config.write("directories.tokendir = " + tokenDir().toUtf8() + "\nobjectstore.backend = file\nlog.level = ERROR\n");
+    config.close();
+    qputenv("SOFTHSM2_CONF", config.fileName().toUtf8());
+    const ToolRun made = runProgram(QStringLiteral("softhsm2-util"), {QStringLiteral("--init-token"), QStringLiteral("--free"), QStringLiteral("--label"), label,
+                                                                      QStringLiteral("--pin"), pin, QStringLiteral("--so-pin"), QStringLiteral("so-") + pin});
+    return made.exitCode == 0 ? QString() : QString::fromUtf8(made.err);
+}
+
+QString SoftHsm::uri(const QString &object, const QString &id) const
+{
+    return QStringLiteral("pkcs11:token=%1;object=%2%3?module-path=%4")
+        .arg(QString::fromUtf8(QUrl::toPercentEncoding(m_label)), QString::fromUtf8(QUrl::toPercentEncoding(object)),
+             id.isEmpty() ? QString() : QStringLiteral(";id=") + id, QString::fromLatin1(kModule));
+}
+
+QString SoftHsm::importKey(const QByteArray &pkcs8Der, const QString &object, const QString &idHex, const QString &pin)
+{
+    // softhsm2-util reads PEM from a file: one of this test's, removed at once.
+    const QString path = m_dir->path(QStringLiteral("import-%1.pem").arg(object));
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return QStringLiteral("no key file");
+    file.write("-----BEGIN PRIVATE KEY-----\n" + pkcs8Der.toBase64() + "\n-----END PRIVATE KEY-----\n");
+    file.close();
+    const ToolRun imported = runProgram(QStringLiteral("softhsm2-util"), {QStringLiteral("--import"), path, QStringLiteral("--token"), m_label,
+                                                                          QStringLiteral("--label"), object, QStringLiteral("--id"), idHex,
+                                                                          QStringLiteral("--pin"), pin});
+    QFile::remove(path);
+    return imported.exitCode == 0 ? QString() : QString::fromUtf8(imported.out + imported.err);
+}
+
+QString SoftHsm::tokenDir() const
+{
+    return m_dir ? m_dir->path(QStringLiteral("tokens")) : QString();
+}
+
+} // namespace teep::test

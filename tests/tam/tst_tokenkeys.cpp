@@ -1,0 +1,139 @@
+// The TAM's key in a PKCS#11 token (a throw-away SoftHSM2 token): a TEEP provisioning run signed by
+// it, verified by the simulated devices (OTrP, which needs ECDH with it, refused by name); the key store keeps only where the key is
+// (its URI and public key), never the key; without the PIN, with a wrong one or with another
+// token's key under the same URI, loading it is refused with what is wrong.
+#include "crypto/pkcs11key.h"
+#include "crypto/pkcs8.h"
+#include "softhsm.h"
+#include "store/keystore.h"
+#include "tam/tamcredentials.h"
+#include "tam/tamservice.h"
+#include "tamfixture.h"
+#include "transport/tamserver.h"
+
+#include <QDirIterator>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QFile>
+#include <QTest>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+
+using namespace teep;
+
+namespace {
+const QByteArray kPin = QByteArrayLiteral("4711");
+}
+
+class TestTokenKeys : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init()
+    {
+        if (!test::SoftHsm::available())
+            QSKIP("SoftHSM2 (installed by installers/install-deps.sh) is not here");
+        const QString failed = m_token.init(QStringLiteral("tam hsm"), QString::fromLatin1(kPin));
+        QVERIFY2(failed.isEmpty(), qPrintable(failed));
+        m_tam = std::make_unique<test::TamFixture>();
+        const Status ready = m_tam->setUp();
+        QVERIFY2(ready.ok(), qPrintable(ready.ok() ? QString() : ready.error().toString()));
+    }
+    void cleanup() { m_tam.reset(); }
+
+    void provisioningSignedByTheTokenKey()
+    {
+        // The demo TAM's key goes into the token; the TAM then signs with the token's key only.
+        auto credentials = tam::loadActiveTam(m_tam->db->connection(), *m_tam->keys);
+        QVERIFY(credentials.ok());
+        const QString uri = m_token.uri(QStringLiteral("tam"));
+        putIntoToken(credentials.value().key, QStringLiteral("tam"), QStringLiteral("01"));
+        const auto inToken = crypto::loadPkcs11Key(uri, crypto::Secret(kPin));
+        QVERIFY2(inToken.ok(), qPrintable(inToken.ok() ? QString() : inToken.error().toString()));
+        QVERIFY(inToken.value().isInToken());
+        credentials.value().key = inToken.value();
+        m_tam->server.reset();
+        m_tam->service = std::make_unique<tam::TamService>(m_tam->db->connection(), credentials.value(), SystemClock::instance(), tam::EngineLimits{100, 30});
+        m_tam->server = std::make_unique<transport::TamServer>(*m_tam->service, transport::ServerOptions());
+        const auto started = m_tam->server->start();
+        QVERIFY(started.ok());
+        m_tam->uri = started.value();
+
+        for (const sim::DeviceOutcome &outcome : m_tam->runDevices({QStringLiteral("agent-1"), QStringLiteral("agent-2")}, sim::SimProfile::Teep)) {
+            QVERIFY2(outcome.ok, qPrintable(outcome.detail));
+            QCOMPARE(outcome.installed, (QStringList{QStringLiteral("acme-wallet v2"), QStringLiteral("globex-drm v1")}));
+        }
+        // OTrP devices encrypt to the TAM's key (ECDH-ES): not with a key in a token yet, and said so.
+        const QList<sim::DeviceOutcome> otrp = m_tam->runDevices({QStringLiteral("otrp-1")}, sim::SimProfile::Otrp, {}, {QStringLiteral("primary")});
+        QCOMPARE(otrp.size(), 1);
+        QVERIFY(otrp.first().installed.isEmpty());
+        const QString why = m_tam->scalar(QStringLiteral("SELECT outcome FROM sessions WHERE profile = 'otrp'")).toString();
+        QVERIFY2(why.contains(QStringLiteral("ECDH with a key in a PKCS#11 token is not supported yet")), qPrintable(why));
+        QCOMPARE(m_tam->scalar(QStringLiteral("SELECT COUNT(*) FROM sessions WHERE state = 'completed' AND profile = 'teep'")).toInt(), 2);
+    }
+
+    void theKeyStoreKeepsOnlyWhereTheKeyIs()
+    {
+        const auto key = crypto::Key::generate(crypto::KeyAlgorithm::P256);
+        QVERIFY(key.ok());
+        const QString uri = m_token.uri(QStringLiteral("sp-acme"), QStringLiteral("%02"));
+        putIntoToken(key.value(), QStringLiteral("sp-acme"), QStringLiteral("02"));
+        const auto inToken = crypto::loadPkcs11Key(uri, crypto::Secret(kPin));
+        QVERIFY(inToken.ok());
+        const auto id = m_tam->keys->store(inToken.value(), QStringLiteral("sp acme signer"), SystemClock::instance());
+        QVERIFY2(id.ok(), qPrintable(id.ok() ? QString() : id.error().toString()));
+        QCOMPARE(m_tam->scalar(QStringLiteral("SELECT LENGTH(pkcs8) FROM private_keys WHERE id = %1").arg(id.value())).toInt(), 0);
+        QCOMPARE(m_tam->scalar(QStringLiteral("SELECT token_uri FROM private_keys WHERE id = %1").arg(id.value())).toString(), uri);
+
+        store::KeyStore fresh(m_tam->db->connection());
+        QCOMPARE(fresh.load(id.value()).error().code, QStringLiteral("keys.token-pin"));
+        fresh.setTokenPin(crypto::Secret(QByteArrayLiteral("0000")));
+        QCOMPARE(fresh.load(id.value()).error().code, QStringLiteral("crypto.pkcs11-login"));
+        fresh.setTokenPin(crypto::Secret(kPin));
+        const auto loaded = fresh.load(id.value());
+        QVERIFY2(loaded.ok(), qPrintable(loaded.ok() ? QString() : loaded.error().toString()));
+        QVERIFY(loaded.value().samePublicKey(key.value()));
+        fresh.lock(); // forgets the PIN too
+        QCOMPARE(fresh.load(id.value()).error().code, QStringLiteral("keys.token-pin"));
+
+        // Another key put under the same URI (another token in the slot) is not taken for it.
+        const auto other = crypto::Key::generate(crypto::KeyAlgorithm::P256);
+        const QString swapped = m_token.uri(QStringLiteral("sp-acme-2"), QStringLiteral("%03"));
+        putIntoToken(other.value(), QStringLiteral("sp-acme-2"), QStringLiteral("03"));
+        QVERIFY(m_tam->db->connection().exec(QStringLiteral("UPDATE private_keys SET token_uri = '%1' WHERE id = %2").arg(swapped).arg(id.value())).lastError().type() ==
+                QSqlError::NoError);
+        fresh.setTokenPin(crypto::Secret(kPin));
+        QCOMPARE(fresh.load(id.value()).error().code, QStringLiteral("keys.token-mismatch"));
+
+        // The private key is nowhere in the database's files.
+        BIGNUM *scalar = nullptr;
+        QVERIFY(EVP_PKEY_get_bn_param(key.value().get(), OSSL_PKEY_PARAM_PRIV_KEY, &scalar) == 1);
+        QByteArray secret(32, '\0');
+        BN_bn2binpad(scalar, reinterpret_cast<unsigned char *>(secret.data()), 32);
+        BN_clear_free(scalar);
+        QDirIterator files(m_tam->dir->path(QString()), QDir::Files, QDirIterator::Subdirectories);
+        while (files.hasNext()) {
+            QFile file(files.next());
+            QVERIFY(file.open(QIODevice::ReadOnly));
+            QVERIFY2(!file.readAll().contains(secret), qPrintable(file.fileName()));
+        }
+    }
+
+private:
+    // As an operator puts a key into a token (softhsm2-util --import).
+    void putIntoToken(const crypto::Key &key, const QString &object, const QString &idHex)
+    {
+        const auto pkcs8 = crypto::plainPrivateKey(key);
+        QVERIFY(pkcs8.ok());
+        const QString failed = m_token.importKey(pkcs8.value().bytes(), object, idHex, QString::fromLatin1(kPin));
+        QVERIFY2(failed.isEmpty(), qPrintable(failed));
+    }
+
+    test::SoftHsm m_token;
+    std::unique_ptr<test::TamFixture> m_tam;
+};
+
+QTEST_GUILESS_MAIN(TestTokenKeys)
+#include "tst_tokenkeys.moc"
