@@ -11,6 +11,8 @@
 #include "tam/tamidentity.h"
 #include "tam/teepsettings.h"
 
+#include <QFileInfo>
+
 namespace teepctl {
 
 namespace {

@@ -50,6 +50,9 @@ private slots:
 private:
     // Starts `teepctl serve` on a free port; returns its TAM URI.
     QString startServer(QProcess &server, const QStringList &extra = {});
+    // Runs `teepctl --database DB serve ARGUMENTS` until its first line (or its end); stops it and
+    // returns that line with what it said on stderr.
+    QByteArray serveFirstLine(const QStringList &arguments);
     QVariant scalar(const QString &sql);
 
     std::unique_ptr<teep::test::TempDir> m_dir;
@@ -82,6 +85,23 @@ QString TestServe::startServer(QProcess &server, const QStringList &extra)
         server.waitForReadyRead(100);
     const QString line = QString::fromUtf8(server.readLine()).trimmed();
     return line.startsWith(QLatin1String("listening on ")) ? line.section(QLatin1Char(' '), 2, 2) : QString();
+}
+
+QByteArray TestServe::serveFirstLine(const QStringList &arguments)
+{
+    QProcess server;
+    server.setProgram(kTeepctl);
+    server.setArguments(QStringList{QStringLiteral("--database"), m_db, QStringLiteral("serve")} + arguments);
+    server.start();
+    if (!server.waitForStarted(10000))
+        return {};
+    QDeadlineTimer deadline(10000);
+    while (!server.canReadLine() && !deadline.hasExpired() && server.state() == QProcess::Running)
+        server.waitForReadyRead(100);
+    const QByteArray line = server.readLine();
+    server.terminate();
+    server.waitForFinished(10000);
+    return line + server.readAllStandardError();
 }
 
 QVariant TestServe::scalar(const QString &sql)
@@ -532,19 +552,9 @@ void TestServe::anRsaTlsKeyInPkcs8Serves()
     QFile pem(key);
     QVERIFY(pem.open(QIODevice::ReadOnly));
     QVERIFY(pem.readAll().startsWith("-----BEGIN PRIVATE KEY-----"));
-    QProcess server;
-    server.setProgram(kTeepctl);
-    server.setArguments({QStringLiteral("--database"), m_db, QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
-                         QStringLiteral("--tls-cert"), cert, QStringLiteral("--tls-key"), key});
-    server.start();
-    QVERIFY(server.waitForStarted(10000));
-    QDeadlineTimer deadline(10000);
-    while (!server.canReadLine() && !deadline.hasExpired() && server.state() == QProcess::Running)
-        server.waitForReadyRead(100);
-    const QByteArray line = server.readLine();
-    QVERIFY2(line.startsWith("listening on https://127.0.0.1:"), (line + server.readAllStandardError()).constData());
-    server.terminate();
-    QVERIFY(server.waitForFinished(10000));
+    const QByteArray line = serveFirstLine({QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--tls-cert"), cert,
+                                            QStringLiteral("--tls-key"), key});
+    QVERIFY2(line.startsWith("listening on https://127.0.0.1:"), line.constData());
 }
 
 // `teepctl tam listener` keeps the address and HTTPS files in the database; `serve` without
@@ -571,18 +581,8 @@ void TestServe::listensWhereTheDatabaseSays()
     QVERIFY(tam({}).out.contains("listen: 127.0.0.1:0")); // unchanged
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM audit_log WHERE action IN ('listener.address-set', 'listener.tls-set')")).toInt(), 2);
 
-    QProcess server;
-    server.setProgram(kTeepctl);
-    server.setArguments({QStringLiteral("--database"), m_db, QStringLiteral("serve")});
-    server.start();
-    QVERIFY(server.waitForStarted(10000));
-    QDeadlineTimer deadline(10000);
-    while (!server.canReadLine() && !deadline.hasExpired() && server.state() == QProcess::Running)
-        server.waitForReadyRead(100);
-    const QByteArray line = server.readLine();
-    QVERIFY2(line.startsWith("listening on https://127.0.0.1:"), (line + server.readAllStandardError()).constData());
-    server.terminate();
-    QVERIFY(server.waitForFinished(10000));
+    const QByteArray line = serveFirstLine({}); // no options: the database's address and HTTPS files
+    QVERIFY2(line.startsWith("listening on https://127.0.0.1:"), line.constData());
 
     const ToolRun plain = tam({QStringLiteral("default"), QStringLiteral("plain")});
     QVERIFY2(plain.exitCode == 0, plain.err.constData());
@@ -655,19 +655,8 @@ void TestServe::aTamKeyInATokenServes()
     QVERIFY2(wrongPin.err.contains("refused the PIN"), wrongPin.err.constData());
 
     // With it: the TAM serves, its start checkpoint signed by the token's key.
-    QProcess server;
-    server.setProgram(kTeepctl);
-    server.setArguments({QStringLiteral("--database"), m_db, QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
-                         QStringLiteral("--pin"), QStringLiteral("env:TEEP_TEST_PIN")});
-    server.start();
-    QVERIFY(server.waitForStarted(10000));
-    QDeadlineTimer deadline(10000);
-    while (!server.canReadLine() && !deadline.hasExpired() && server.state() == QProcess::Running)
-        server.waitForReadyRead(100);
-    const QByteArray line = server.readLine();
-    QVERIFY2(line.startsWith("listening on http://127.0.0.1:"), (line + server.readAllStandardError()).constData());
-    server.terminate();
-    QVERIFY(server.waitForFinished(10000));
+    const QByteArray line = serveFirstLine({QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--pin"), QStringLiteral("env:TEEP_TEST_PIN")});
+    QVERIFY2(line.startsWith("listening on http://127.0.0.1:"), line.constData());
     const ToolRun verified = teep::test::runProgram(kTeepctl, {QStringLiteral("--database"), m_db, QStringLiteral("audit"), QStringLiteral("verify")});
     QVERIFY2(verified.exitCode == 0, (verified.out + verified.err).constData());
 }
