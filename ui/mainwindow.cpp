@@ -1,9 +1,8 @@
 #include "mainwindow.h"
 
-#include "idlelock.h"
 #include "common/filteredtable.h"
+#include "idlelock.h"
 #include "overview/overviewpage.h"
-
 #include "attestation/attestationpage.h"
 #include "audit/auditlogpage.h"
 #include "common/operation.h"

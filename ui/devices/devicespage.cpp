@@ -1,11 +1,10 @@
 #include "devices/devicespage.h"
 
-#include "tam/teepsettings.h"
-#include "transport/listenaddress.h"
 #include "devices/batchdialog.h"
 #include "devices/classroomcontrols.h"
 #include "devices/registerdevicedialog.h"
-
+#include "tam/teepsettings.h"
+#include "transport/listenaddress.h"
 #include "common/columnchooser.h"
 #include "common/files.h"
 #include "common/operation.h"
