@@ -91,12 +91,11 @@ OverviewPage::OverviewPage(Workspace &workspace, QWidget *parent) : LazyPage(par
     m_tiers->setHoleSize(0.45);
     m_tierChart = new QChart;
     m_tierChart->addSeries(m_tiers);
-    m_tierChart->legend()->setAlignment(Qt::AlignRight);
     m_sessionsChart = new QChart;
     m_rolloutChart = new QChart;
     for (QChart *chart : {m_tierChart, m_sessionsChart, m_rolloutChart})
         styleChart(chart, palette());
-    m_tierChart->legend()->setAlignment(Qt::AlignRight);
+    m_tierChart->legend()->setAlignment(Qt::AlignRight); // beside the ring, which is round
 
     auto *grid = new QGridLayout;
     const auto box = [this](const QString &title, QWidget *content) {
@@ -218,8 +217,10 @@ void OverviewPage::showTiers()
 void OverviewPage::showSessions()
 {
     m_sessionsChart->removeAllSeries();
-    for (QAbstractAxis *axis : m_sessionsChart->axes())
+    for (QAbstractAxis *axis : m_sessionsChart->axes()) {
         m_sessionsChart->removeAxis(axis);
+        delete axis; // removeAxis gives it back without deleting it
+    }
     auto *completed = new QBarSet(tr("completed"));
     auto *failed = new QBarSet(tr("failed"));
     completed->setColor(stateForeground(State::Pass, palette()));
@@ -264,8 +265,10 @@ void OverviewPage::showSessions()
 void OverviewPage::showRollout()
 {
     m_rolloutChart->removeAllSeries();
-    for (QAbstractAxis *axis : m_rolloutChart->axes())
+    for (QAbstractAxis *axis : m_rolloutChart->axes()) {
         m_rolloutChart->removeAxis(axis);
+        delete axis; // removeAxis gives it back without deleting it
+    }
     auto *installed = new QBarSet(tr("installed"));
     auto *failed = new QBarSet(tr("failed"));
     installed->setColor(stateForeground(State::Pass, palette()));
