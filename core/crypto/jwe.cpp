@@ -354,8 +354,8 @@ Result<Decrypted> decrypt(const nlohmann::json &json, const Key &privateKey, con
             cek = kek ? aesKeyWrap(kek.value(), wrapped.value(), false) : kek;
         }
         if (!cek || cek.value().size() != info.value().keyBytes) {
-            // Why this key could not unwrap it, when something said why.
-            reasons << (!cek && cek.error().message.contains(QLatin1String("PKCS#11"))
+            // A key in a token says why it could not (ECDH there is refused by name).
+            reasons << (!cek && privateKey.isInToken()
                             ? QStringLiteral("%1: %2").arg(alg, cek.error().message)
                             : QStringLiteral("%1: the wrapped key does not unwrap with this key").arg(alg));
             continue;

@@ -83,36 +83,12 @@ QString TestServe::startServer(QProcess &server, const QStringList &extra)
 
 QByteArray TestServe::serveFirstLine(const QStringList &arguments)
 {
-    QProcess server;
-    server.setProgram(kTeepctl);
-    server.setArguments(QStringList{QStringLiteral("--database"), m_db, QStringLiteral("serve")} + arguments);
-    server.start();
-    if (!server.waitForStarted(10000))
-        return {};
-    QDeadlineTimer deadline(10000);
-    while (!server.canReadLine() && !deadline.hasExpired() && server.state() == QProcess::Running)
-        server.waitForReadyRead(100);
-    const QByteArray line = server.readLine();
-    server.terminate();
-    server.waitForFinished(10000);
-    return line + server.readAllStandardError();
+    return teep::test::serveFirstLine(kTeepctl, m_db, arguments);
 }
 
 QVariant TestServe::scalar(const QString &sql)
 {
-    QVariant value;
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("probe"));
-        db.setDatabaseName(m_db);
-        if (db.open()) {
-            QSqlQuery query(db);
-            if (query.exec(sql) && query.next())
-                value = query.value(0);
-        }
-        db.close();
-    }
-    QSqlDatabase::removeDatabase(QStringLiteral("probe"));
-    return value;
+    return teep::test::sqliteScalar(m_db, sql);
 }
 
 void TestServe::demoServeAndDevices()

@@ -7,10 +7,6 @@
 #include "softhsm.h"
 #include "tempdir.h"
 
-#include <QDeadlineTimer>
-#include <QProcess>
-#include <QSqlDatabase>
-#include <QSqlQuery>
 #include <QTest>
 
 using teep::test::ToolRun;
@@ -50,36 +46,12 @@ void TestServeSettings::init()
 
 QByteArray TestServeSettings::serveFirstLine(const QStringList &arguments)
 {
-    QProcess server;
-    server.setProgram(kTeepctl);
-    server.setArguments(QStringList{QStringLiteral("--database"), m_db, QStringLiteral("serve")} + arguments);
-    server.start();
-    if (!server.waitForStarted(10000))
-        return {};
-    QDeadlineTimer deadline(10000);
-    while (!server.canReadLine() && !deadline.hasExpired() && server.state() == QProcess::Running)
-        server.waitForReadyRead(100);
-    const QByteArray line = server.readLine();
-    server.terminate();
-    server.waitForFinished(10000);
-    return line + server.readAllStandardError();
+    return teep::test::serveFirstLine(kTeepctl, m_db, arguments);
 }
 
 QVariant TestServeSettings::scalar(const QString &sql)
 {
-    QVariant value;
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("probe"));
-        db.setDatabaseName(m_db);
-        if (db.open()) {
-            QSqlQuery query(db);
-            if (query.exec(sql) && query.next())
-                value = query.value(0);
-        }
-        db.close();
-    }
-    QSqlDatabase::removeDatabase(QStringLiteral("probe"));
-    return value;
+    return teep::test::sqliteScalar(m_db, sql);
 }
 
 // `teepctl tam listener` keeps the address and HTTPS files in the database; `serve` without

@@ -63,6 +63,16 @@ void styleChart(QChart *chart, const QPalette &palette)
     chart->setAnimationOptions(QChart::NoAnimation); // figures a projector shows at once
 }
 
+// Empties a chart before it is drawn again: series are deleted with it, axes only given back.
+void clearChart(QChart *chart)
+{
+    chart->removeAllSeries();
+    for (QAbstractAxis *axis : chart->axes()) {
+        chart->removeAxis(axis);
+        delete axis;
+    }
+}
+
 void styleAxis(QAbstractAxis *axis, const QPalette &palette)
 {
     axis->setLabelsColor(palette.color(QPalette::WindowText));
@@ -216,11 +226,7 @@ void OverviewPage::showTiers()
 
 void OverviewPage::showSessions()
 {
-    m_sessionsChart->removeAllSeries();
-    for (QAbstractAxis *axis : m_sessionsChart->axes()) {
-        m_sessionsChart->removeAxis(axis);
-        delete axis; // removeAxis gives it back without deleting it
-    }
+    clearChart(m_sessionsChart);
     auto *completed = new QBarSet(tr("completed"));
     auto *failed = new QBarSet(tr("failed"));
     completed->setColor(stateForeground(State::Pass, palette()));
@@ -264,11 +270,7 @@ void OverviewPage::showSessions()
 
 void OverviewPage::showRollout()
 {
-    m_rolloutChart->removeAllSeries();
-    for (QAbstractAxis *axis : m_rolloutChart->axes()) {
-        m_rolloutChart->removeAxis(axis);
-        delete axis; // removeAxis gives it back without deleting it
-    }
+    clearChart(m_rolloutChart);
     auto *installed = new QBarSet(tr("installed"));
     auto *failed = new QBarSet(tr("failed"));
     installed->setColor(stateForeground(State::Pass, palette()));
