@@ -54,7 +54,7 @@ test)
     # The asan tree also holds the libFuzzer targets (coverage instrumentation costs the tests
     # little), so the core is compiled once for both instead of twice.
     step "fuzz every decoder for a bounded time (clang libFuzzer, ASan + UBSan)"
-    tests/fuzz/run.sh build/asan 20
+    tests/fuzz/run.sh build/asan 12
     # The packages come from the optimized build the tests ran on (stripped when packed): a
     # separate release build would compile everything once more for the same programs.
     step "package (.deb, .tar.gz) and check the installed programs"
