@@ -1,6 +1,7 @@
 #include "crypto/pkcs11key.h"
 
 #include "crypto/openssl.h"
+#include "crypto/signature.h"
 
 #include <QUrl>
 
@@ -42,7 +43,8 @@ struct OpenToken
     PKCS11_SLOT *slot = nullptr;
 };
 
-Result<OpenToken> openToken(const Pkcs11Uri &uri, const Secret &pin)
+// The module loaded and the token the URI names found, not logged in.
+Result<OpenToken> findToken(const Pkcs11Uri &uri)
 {
     const QString module = !uri.modulePath.isEmpty() ? uri.modulePath : qEnvironmentVariable("TEEP_PKCS11_MODULE");
     if (module.isEmpty())
@@ -56,7 +58,7 @@ Result<OpenToken> openToken(const Pkcs11Uri &uri, const Secret &pin)
     }
     if (PKCS11_enumerate_slots(session->context, &session->slotList, &session->slotCount) != 0) {
         takeOpenSslErrors();
-        return Error{QStringLiteral("crypto.pkcs11-module"), QStringLiteral("the PKCS#11 module %1 lists no slotList").arg(module)};
+        return Error{QStringLiteral("crypto.pkcs11-module"), QStringLiteral("the PKCS#11 module %1 lists no slots").arg(module)};
     }
     OpenToken open{session, nullptr};
     for (unsigned int i = 0; i < session->slotCount; ++i) {
@@ -70,11 +72,48 @@ Result<OpenToken> openToken(const Pkcs11Uri &uri, const Secret &pin)
         return Error{QStringLiteral("crypto.pkcs11-token"),
                      uri.token.isEmpty() ? QStringLiteral("no initialised token in %1 (is it plugged in?)").arg(module)
                                          : QStringLiteral("no token labelled '%1' in %2 (is it plugged in?)").arg(uri.token, module)};
-    if (PKCS11_open_session(open.slot, 1) != 0 || PKCS11_login(open.slot, 0, pin.isEmpty() ? "" : pin.data()) != 0) {
+    return open;
+}
+
+Result<OpenToken> openToken(const Pkcs11Uri &uri, const Secret &pin)
+{
+    Result<OpenToken> open = findToken(uri);
+    if (!open)
+        return open.error();
+    PKCS11_SLOT *slot = open.value().slot;
+    if (PKCS11_open_session(slot, 1) != 0 || PKCS11_login(slot, 0, pin.isEmpty() ? "" : pin.data()) != 0) {
         takeOpenSslErrors();
-        return Error{QStringLiteral("crypto.pkcs11-login"), QStringLiteral("the token '%1' refused the PIN").arg(QString::fromUtf8(open.slot->token->label).trimmed())};
+        return Error{QStringLiteral("crypto.pkcs11-login"), QStringLiteral("the token '%1' refused the PIN").arg(QString::fromUtf8(slot->token->label).trimmed())};
     }
     return open;
+}
+
+// One signature made in the token and checked with the key's public half, when the key is loaded:
+// a key the token will not sign with (CKA_SIGN false) or whose halves differ is refused here, by
+// name, and not in the middle of a device's session.
+Status probeSignature(const Key &key, const QString &name)
+{
+    const QByteArray probe = QByteArrayLiteral("teep-console pkcs11 key probe");
+    for (SignatureScheme scheme : {SignatureScheme::EcdsaP256Sha256, SignatureScheme::EcdsaP384Sha384, SignatureScheme::Ed25519,
+                                   SignatureScheme::RsaPkcs1Sha256}) {
+        if (!checkKeyFits(key, scheme))
+            continue;
+        const Result<QByteArray> signature = signRaw(key, scheme, probe);
+        if (!signature)
+            return Error{QStringLiteral("crypto.pkcs11-no-sign"),
+                         QStringLiteral("the token will not sign with key %1 (its CKA_SIGN attribute is false, or the token refuses): %2")
+                             .arg(name, signature.error().message)};
+        const Result<Key> publicHalf = Key::fromPublicKey(key.publicKeyDer());
+        if (!publicHalf || !verifyRaw(publicHalf.value(), scheme, probe, signature.value()))
+            return Error{QStringLiteral("crypto.pkcs11-key"), QStringLiteral("key %1's signature does not verify with its own public key").arg(name)};
+        return {};
+    }
+    return Error{QStringLiteral("crypto.pkcs11-key"), QStringLiteral("key %1 is of a kind the TAM does not sign with (%2)").arg(name, key.description())};
+}
+
+QString trimmed(const char *text)
+{
+    return text ? QString::fromUtf8(text).trimmed() : QString();
 }
 
 } // namespace
@@ -150,13 +189,43 @@ Result<Key> loadPkcs11Key(const QString &uri, const Secret &pin)
             takeOpenSslErrors();
             return Error{QStringLiteral("crypto.pkcs11-key"), QStringLiteral("the token's key '%1' cannot be used for signing").arg(parsed.value().object)};
         }
-        return Key::inToken(PKeyPtr(pkey), open.value().session, uri);
+        Key found = Key::inToken(PKeyPtr(pkey), open.value().session, uri);
+        const QString name = parsed.value().object.isEmpty() ? QStringLiteral("with id %1").arg(QString::fromLatin1(parsed.value().id.toHex()))
+                                                              : QStringLiteral("'%1'").arg(parsed.value().object);
+        if (const Status signs = probeSignature(found, name); !signs)
+            return signs.error();
+        return found;
     }
     return Error{QStringLiteral("crypto.pkcs11-key"),
                  QStringLiteral("no private key %1 in token '%2'")
                      .arg(parsed.value().object.isEmpty() ? QStringLiteral("with id %1").arg(QString::fromLatin1(parsed.value().id.toHex()))
                                                           : QStringLiteral("labelled '%1'").arg(parsed.value().object),
                           QString::fromUtf8(open.value().slot->token->label).trimmed())};
+}
+
+TokenDescription describeToken(const QString &uri)
+{
+    TokenDescription description;
+    const Result<Pkcs11Uri> parsed = parsePkcs11Uri(uri);
+    if (!parsed) {
+        description.problem = parsed.error().message;
+        return description;
+    }
+    description.label = parsed.value().token;
+    const Result<OpenToken> open = findToken(parsed.value());
+    if (!open) {
+        description.problem = open.error().message;
+        return description;
+    }
+    PKCS11_SLOT *slot = open.value().slot;
+    description.present = true;
+    description.label = trimmed(slot->token->label);
+    description.manufacturer = trimmed(slot->token->manufacturer);
+    description.model = trimmed(slot->token->model);
+    description.serial = trimmed(slot->token->serialnr);
+    description.slotId = PKCS11_get_slotid_from_slot(slot);
+    description.slotDescription = trimmed(slot->description);
+    return description;
 }
 
 } // namespace teep::crypto

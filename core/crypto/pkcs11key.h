@@ -36,4 +36,19 @@ Result<Pkcs11Uri> parsePkcs11Uri(const QString &uri);
 // in a token nor imports them.
 Result<Key> loadPkcs11Key(const QString &uri, const Secret &pin);
 
+// Which token a key's URI names and whether it is plugged in: what the console shows beside each
+// key. Read without a PIN (token information is public); `problem` says why it is not present.
+struct TokenDescription
+{
+    bool present = false;
+    QString label;
+    QString manufacturer;
+    QString model;
+    QString serial;
+    unsigned long slotId = 0;
+    QString slotDescription;
+    QString problem;
+};
+TokenDescription describeToken(const QString &uri);
+
 } // namespace teep::crypto

@@ -128,16 +128,26 @@ Result<QByteArray> signRaw(const Key &key, SignatureScheme scheme, const QByteAr
         return fits.error();
     if (!key.hasPrivateKey())
         return Error{QStringLiteral("crypto.no-private-key"), QStringLiteral("signing needs the private key")};
+    // A key in a token fails when the token is gone (unplugged, its module's session lost): said
+    // so, naming the token key, not only in the module's words.
+    const auto failed = [&key] {
+        const QString reason = takeOpenSslErrors();
+        if (!key.isInToken())
+            return Error{QStringLiteral("crypto.sign"), reason};
+        return Error{QStringLiteral("crypto.token-sign"),
+                     QStringLiteral("the key in PKCS#11 token %1 did not sign (is the token still plugged in?): %2")
+                         .arg(key.tokenUri().section(QLatin1Char('?'), 0, 0), reason)};
+    };
     MdCtxPtr context(EVP_MD_CTX_new());
     size_t length = 0;
     if (!context || EVP_DigestSignInit(context.get(), nullptr, digestFor(scheme), nullptr, key.get()) != 1 ||
         EVP_DigestSign(context.get(), nullptr, &length, reinterpret_cast<const unsigned char *>(message.constData()),
                        static_cast<size_t>(message.size())) != 1)
-        return Error{QStringLiteral("crypto.sign"), takeOpenSslErrors()};
+        return failed();
     QByteArray signature(static_cast<qsizetype>(length), '\0');
     if (EVP_DigestSign(context.get(), reinterpret_cast<unsigned char *>(signature.data()), &length,
                        reinterpret_cast<const unsigned char *>(message.constData()), static_cast<size_t>(message.size())) != 1)
-        return Error{QStringLiteral("crypto.sign"), takeOpenSslErrors()};
+        return failed();
     signature.resize(static_cast<qsizetype>(length));
     if (isEcdsa(scheme))
         return derToRaw(signature, coordinateSize(scheme));

@@ -54,6 +54,21 @@ QString SoftHsm::importKey(const QByteArray &pkcs8Der, const QString &object, co
     return imported.exitCode == 0 ? QString() : QString::fromUtf8(imported.out + imported.err);
 }
 
+QString SoftHsm::generateKey(const QString &object, const QString &idHex, const QString &pin, const QString &usage)
+{
+    if (QStandardPaths::findExecutable(QStringLiteral("p11tool")).isEmpty())
+        return QStringLiteral("p11tool (Debian gnutls-bin) is not installed");
+    // p11tool reads the PIN from its environment, not its arguments.
+    qputenv("GNUTLS_PIN", pin.toUtf8());
+    const ToolRun made = runProgram(QStringLiteral("p11tool"),
+                                    {QStringLiteral("--provider"), QString::fromLatin1(kModule), QStringLiteral("--login"),
+                                     QStringLiteral("--generate-privkey=ECDSA"), QStringLiteral("--curve=secp256r1"), QStringLiteral("--label"), object,
+                                     QStringLiteral("--id"), idHex, QStringLiteral("--mark-") + usage,
+                                     QStringLiteral("pkcs11:token=") + QString::fromUtf8(QUrl::toPercentEncoding(m_label))});
+    qunsetenv("GNUTLS_PIN");
+    return made.exitCode == 0 ? QString() : QString::fromUtf8(made.out + made.err);
+}
+
 QString SoftHsm::tokenDir() const
 {
     return m_dir ? m_dir->path(QStringLiteral("tokens")) : QString();
