@@ -1,6 +1,8 @@
 #include "cli.h"
 
 #include "common/processsecurity.h"
+#include "crypto/pkcs11key.h"
+#include "crypto/pkcs8.h"
 
 #include "store/database.h"
 #include "store/keystore.h"
@@ -57,6 +59,30 @@ teep::Result<teep::crypto::Secret> Context::tokenPin() const
     if (pinSource.isEmpty())
         return teep::Error{QStringLiteral("cli.pin-required"), QStringLiteral("a key in a PKCS#11 token needs its PIN: give --pin env:NAME, file:PATH or stdin")};
     return readSecret(pinSource, QStringLiteral("--pin"));
+}
+
+teep::Result<teep::crypto::Key> Context::readKey(const QString &fileOrUri, const QString &keyPassphraseSource) const
+{
+    if (teep::crypto::isPkcs11Uri(fileOrUri)) {
+        const teep::Result<teep::crypto::Secret> pin = tokenPin();
+        if (!pin)
+            return pin.error();
+        return teep::crypto::loadPkcs11Key(fileOrUri, pin.value());
+    }
+    const teep::Result<QByteArray> pem = readInput(fileOrUri);
+    if (!pem)
+        return pem.error();
+    teep::crypto::Secret passphrase;
+    if (!keyPassphraseSource.isEmpty()) {
+        teep::Result<teep::crypto::Secret> secret = readSecret(keyPassphraseSource, QStringLiteral("--key-passphrase"));
+        if (!secret)
+            return secret.error();
+        passphrase = std::move(secret).value();
+    }
+    const teep::Result<teep::crypto::Key> key = teep::crypto::readPrivateKeyPem(pem.value(), passphrase);
+    if (!key)
+        return teep::Error{key.error().code, key.error().message, fileOrUri};
+    return key;
 }
 
 teep::Status Context::unlock(teep::store::KeyStore &keys) const

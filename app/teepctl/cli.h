@@ -2,6 +2,7 @@
 
 #include "common/clock.h"
 #include "common/error.h"
+#include "crypto/key.h"
 #include "crypto/secret.h"
 
 #include <QCommandLineParser>
@@ -45,6 +46,9 @@ struct Context
     // The passphrase (--passphrase) and the token PIN (--pin), whichever are given.
     teep::Status unlock(teep::store::KeyStore &keys) const;
     teep::Result<teep::crypto::Secret> tokenPin() const;
+    // A private key where a command takes one: a PEM file (opened with the passphrase from
+    // `keyPassphraseSource` when it is encrypted), or a pkcs11: URI, used in its token (PIN: --pin).
+    teep::Result<teep::crypto::Key> readKey(const QString &fileOrUri, const QString &keyPassphraseSource = {}) const;
     int fail(const teep::Error &error) const;
     int usage(const QString &message) const;
     void print(const nlohmann::ordered_json &value) const;

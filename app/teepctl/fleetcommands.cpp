@@ -312,18 +312,7 @@ int runTa(Context &context, const QStringList &arguments)
         if (!binary || !certPem)
             return context.fail(!binary ? binary.error() : certPem.error());
         // The SP's key: a PEM file, or where it is in a PKCS#11 token (PIN from --pin).
-        const auto signingKey = [&]() -> teep::Result<teep::crypto::Key> {
-            if (teep::crypto::isPkcs11Uri(parser.value(key))) {
-                auto pin = context.tokenPin();
-                if (!pin)
-                    return pin.error();
-                return teep::crypto::loadPkcs11Key(parser.value(key), pin.value());
-            }
-            const auto keyPem = readInput(parser.value(key));
-            if (!keyPem)
-                return keyPem.error();
-            return teep::crypto::readPrivateKeyPem(keyPem.value(), {});
-        }();
+        const auto signingKey = context.readKey(parser.value(key));
         const auto certificates = teep::crypto::parseCertificates(certPem.value());
         if (!signingKey || !certificates)
             return context.fail(!signingKey ? signingKey.error() : certificates.error());

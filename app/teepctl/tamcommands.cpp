@@ -1,5 +1,6 @@
-// teepctl tam generate|import|csr|install-cert|show|list|export-root
+// teepctl tam generate|import|csr|install-cert|show|list|export-root (keys and rollover: tamkeycommands.cpp)
 #include "commands.h"
+#include "tamkeycommands.h"
 
 #include "crypto/pkcs11key.h"
 
@@ -29,6 +30,8 @@ nlohmann::ordered_json identityJson(const TamIdentity &identity)
         {"active", identity.active},
         {"key_protection", identity.demoUnprotected ? "demo-unprotected (NOT ENCRYPTED)" : "passphrase"},
     };
+    if (identity.inOverlap())
+        json["overlap_until"] = identity.overlapUntil.toString(Qt::ISODate).toStdString(); // signs beside the active one until retired
     if (!identity.certificate.isNull()) {
         json["subject"] = identity.certificate.subject().toStdString();
         json["key"] = identity.certificate.publicKey().description().toStdString();
@@ -90,8 +93,18 @@ int runTam(Context &context, const QStringList &arguments)
         "listener [ADDR:PORT|default] [CERT.pem KEY.pem|plain]   show or set where the TAM listens and its HTTPS\n"
         "                             files (paths; the key stays in its file), for the console and teepctl serve\n"
         "export-root [--format pem|der|p7] [--out FILE]   the TAM root CAs devices must embed\n"
+        "keys                         where each TAM key is: this database, or which PKCS#11 token (label, model,\n"
+        "                             serial, slot) and whether it is plugged in (no PIN asked)\n"
+        "rollover --name NEW [--key FILE|pkcs11:URI] [--algorithm A] [--new-root] [--overlap-days N]\n"
+        "    a new TAM key and certificate (same TAM id; same root CA unless --new-root) become active; the\n"
+        "    previous key signs every TEEP message beside the new one until retired (default overlap 30 days)\n"
+        "rollover-status              which devices have completed a session since the rollover\n"
+        "rollover-legacy-key [previous|new]   during the overlap, which key signs for a listener with the legacy\n"
+        "                             suites (deployed agents take one signature; default: the previous key)\n"
+        "retire NAME --yes            the previous identity stops signing (after its devices have the new key)\n"
         "Algorithms: p256 (default), ed25519, rsa2048, rsa3072. Secret sources: env:NAME, file:PATH, stdin."));
-    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("generate, import, csr, install-cert, show, list, suites, update-limit, evidence-formats, listener or export-root"));
+    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("generate, import, csr, install-cert, show, list, suites, update-limit, "
+                                                                          "evidence-formats, listener, export-root, keys, rollover, rollover-status, rollover-legacy-key or retire"));
     const QCommandLineOption name(QStringLiteral("name"), QStringLiteral("Identity name."), QStringLiteral("name"), QStringLiteral("TAM"));
     const QCommandLineOption tamId(QStringLiteral("tam-id"), QStringLiteral("TAM id (URI); default a fresh urn:uuid."), QStringLiteral("id"));
     const QCommandLineOption algorithm(QStringLiteral("algorithm"), QStringLiteral("Key algorithm."), QStringLiteral("alg"), QStringLiteral("p256"));
@@ -104,7 +117,11 @@ int runTam(Context &context, const QStringList &arguments)
     const QCommandLineOption pkcs12Pass(QStringLiteral("pkcs12-password"), QStringLiteral("Password of --pkcs12."), QStringLiteral("source"));
     const QCommandLineOption format(QStringLiteral("format"), QStringLiteral("pem, der or p7."), QStringLiteral("format"), QStringLiteral("pem"));
     const QCommandLineOption output(QStringLiteral("out"), QStringLiteral("Output file (default stdout)."), QStringLiteral("file"));
-    parser.addOptions({name, tamId, algorithm, organization, demo, cert, key, keyPass, pkcs12, pkcs12Pass, format, output});
+    const QCommandLineOption newRoot(QStringLiteral("new-root"), QStringLiteral("rollover: a new TAM root CA too."));
+    const QCommandLineOption overlapDays(QStringLiteral("overlap-days"), QStringLiteral("rollover: the planned overlap."), QStringLiteral("days"),
+                                         QStringLiteral("30"));
+    const QCommandLineOption yes(QStringLiteral("yes"), QStringLiteral("retire: confirm."));
+    parser.addOptions({name, tamId, algorithm, organization, demo, cert, key, keyPass, pkcs12, pkcs12Pass, format, output, newRoot, overlapDays, yes});
     if (const int code = parseCommand(parser, QStringLiteral("tam"), arguments, context); code >= 0)
         return code;
     const QStringList words = parser.positionalArguments();
@@ -119,6 +136,14 @@ int runTam(Context &context, const QStringList &arguments)
     if (!algorithmValue)
         return context.usage(algorithmValue.error().message);
 
+    if (action == QLatin1String("keys") || action == QLatin1String("rollover") || action == QLatin1String("rollover-status") ||
+        action == QLatin1String("rollover-legacy-key") || action == QLatin1String("retire")) {
+        if (action == QLatin1String("rollover") && !parser.isSet(name))
+            return context.usage(QStringLiteral("tam rollover: name the new identity with --name"));
+        return runRolloverAction(context, *opened.value(), action, words,
+                                 {parser.value(name), parser.value(key), parser.value(keyPass), algorithmValue.value(), parser.isSet(newRoot),
+                                  parser.value(overlapDays), parser.isSet(yes)});
+    }
     if (action == QLatin1String("generate")) {
         teep::tam::GenerateOptions options;
         options.name = parser.value(name);
@@ -137,30 +162,9 @@ int runTam(Context &context, const QStringList &arguments)
         return kExitOk;
     }
     if (action == QLatin1String("import")) {
-        // --key (PEM), opened with --key-passphrase when it is encrypted.
-        auto readKeyOption = [&]() -> teep::Result<teep::crypto::Key> {
-            // A key where it already is, in a PKCS#11 token: used there, never copied out.
-            if (teep::crypto::isPkcs11Uri(parser.value(key))) {
-                auto pin = context.tokenPin();
-                if (!pin)
-                    return pin.error();
-                return teep::crypto::loadPkcs11Key(parser.value(key), pin.value());
-            }
-            const auto keyBytes = readInput(parser.value(key));
-            if (!keyBytes)
-                return keyBytes.error();
-            teep::crypto::Secret keyPassphrase;
-            if (parser.isSet(keyPass)) {
-                auto secret = readSecret(parser.value(keyPass), QStringLiteral("--key-passphrase"));
-                if (!secret)
-                    return secret.error();
-                keyPassphrase = std::move(secret).value();
-            }
-            const auto readKey = teep::crypto::readPrivateKeyPem(keyBytes.value(), keyPassphrase);
-            if (!readKey)
-                return teep::Error{readKey.error().code, readKey.error().message, parser.value(key)};
-            return readKey.value();
-        };
+        // --key: a PEM file (opened with --key-passphrase when it is encrypted), or a key where it
+        // already is, in a PKCS#11 token: used there, never copied out.
+        auto readKeyOption = [&]() { return context.readKey(parser.value(key), parser.value(keyPass)); };
         QList<teep::crypto::Certificate> certificates;
         teep::crypto::Key privateKey;
         if (parser.isSet(pkcs12)) {
@@ -358,7 +362,11 @@ int runTam(Context &context, const QStringList &arguments)
                 json.push_back(identityJson(identity));
             else
                 context.out << identity.id << "  " << (identity.active ? "* " : "  ") << identity.state << "  " << identity.name
-                            << "  " << identity.tamId << (identity.demoUnprotected ? "  [DEMO, UNENCRYPTED KEYS]" : "") << '\n';
+                            << "  " << identity.tamId << (identity.demoUnprotected ? "  [DEMO, UNENCRYPTED KEYS]" : "")
+                            << (identity.inOverlap() ? QStringLiteral("  [still signing beside the active one; overlap planned until %1]")
+                                                           .arg(identity.overlapUntil.toString(Qt::ISODate))
+                                                     : QString())
+                            << '\n';
         }
         if (context.json)
             context.print(json);

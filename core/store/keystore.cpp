@@ -22,6 +22,13 @@ KeyStore::KeyStore(QSqlDatabase db, const KeyStore &keys)
 {
 }
 
+Result<crypto::Key> KeyStore::loadTokenKey(const QString &uri) const
+{
+    if (m_tokenPin.isEmpty())
+        return Error{QStringLiteral("keys.token-pin"), QStringLiteral("the key is in a PKCS#11 token: its PIN is needed")};
+    return crypto::loadPkcs11Key(uri, m_tokenPin);
+}
+
 Status KeyStore::unlock(crypto::Secret passphrase)
 {
     const Result<PassphraseProbe> probed = probe();

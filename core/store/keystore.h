@@ -43,6 +43,8 @@ public:
     // lock(). A key in a token needs it, not the passphrase.
     void setTokenPin(crypto::Secret pin) { m_tokenPin = std::move(pin); }
     bool hasTokenPin() const { return !m_tokenPin.isEmpty(); }
+    // A key in a token not registered yet (a rollover's new key), opened with this run's PIN.
+    Result<crypto::Key> loadTokenKey(const QString &uri) const;
 
     // Inside the caller's transaction. Returns the new key's id. A key in a token is stored as
     // its URI and public key only.

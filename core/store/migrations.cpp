@@ -513,6 +513,16 @@ Migration tokenKeys()
     }};
 }
 
+// Key rollover: a TAM identity replaced by a new one keeps signing beside it (its overlap) until
+// the operator retires it; overlap_until is the end the operator planned, shown, not enforced.
+Migration tamRollover()
+{
+    return {17, QStringLiteral("TAM identities in a rollover's overlap; SP signer certificates retired"), {
+        QStringLiteral("ALTER TABLE tam_identities ADD COLUMN overlap_until TEXT"),
+        QStringLiteral("ALTER TABLE sp_certificates ADD COLUMN retired_at TEXT"),
+    }};
+}
+
 } // namespace
 
 const MigrationList &schemaMigrations()
@@ -520,7 +530,7 @@ const MigrationList &schemaMigrations()
     static const MigrationList migrations{initialSchema(),    fleetIndexes(),     assignments(),  referenceValues(), taRequests(),
                                           fleetFilterIndex(), deployedAgents(), refusedSignatures(),  auditCheckpoints(),
                                           foreignKeyIndexes(), changeAnnouncements(), tamServers(),  openSessions(), deviceSearch(),
-                                          assignmentExclusions(), tokenKeys()};
+                                          assignmentExclusions(), tokenKeys(), tamRollover()};
     return migrations;
 }
 

@@ -3,6 +3,7 @@
 #include "crypto/chainverifier.h"
 #include "crypto/pkiformats.h"
 #include "store/auditlog.h"
+#include "suit/suitenvelope.h"
 #include "store/sql.h"
 #include "store/transaction.h"
 #include "store/trustanchors.h"
@@ -118,6 +119,57 @@ Result<ServiceProvider> ServiceProviders::addCertificate(const QString &spid, co
     return get(spid);
 }
 
+Result<QStringList> ServiceProviders::retireCertificate(const QString &spid, const QString &fingerprintSha256)
+{
+    const Result<ServiceProvider> sp = get(spid);
+    if (!sp)
+        return sp.error();
+    const QString wanted = fingerprintSha256.toLower().remove(QLatin1Char(':'));
+    const auto match = std::find_if(sp.value().certificates.cbegin(), sp.value().certificates.cend(), [&](const crypto::Certificate &cert) {
+        return cert.fingerprintSha256().toLower().remove(QLatin1Char(':')) == wanted;
+    });
+    if (match == sp.value().certificates.cend())
+        return Error{QStringLiteral("sp.no-certificate"),
+                     QStringLiteral("SP '%1' has no current signer certificate with SHA-256 fingerprint %2").arg(spid, fingerprintSha256)};
+    if (sp.value().certificates.size() == 1)
+        return Error{QStringLiteral("sp.last-certificate"),
+                     QStringLiteral("'%1' is SP '%2''s only signer certificate: add its successor (sp add-cert) before retiring it")
+                         .arg(match->subject(), spid)};
+    const crypto::Certificate retiring = *match;
+    // The versions it signed: their manifests verify with its key.
+    QStringList signedBy;
+    auto versions = store::run(m_db, QStringLiteral("SELECT a.name, v.sequence_number, v.manifest FROM ta_versions v JOIN trusted_apps a "
+                                                    "ON a.id = v.ta_id WHERE a.sp_id = ? AND v.manifest IS NOT NULL ORDER BY a.name, v.sequence_number"),
+                               {sp.value().id});
+    if (!versions)
+        return versions.error();
+    while (versions.value().next()) {
+        const Result<suit::Envelope> envelope = suit::parseEnvelope(versions.value().value(2).toByteArray());
+        if (envelope && suit::verifyEnvelope(envelope.value(), retiring.publicKey()))
+            signedBy << QStringLiteral("%1 v%2").arg(versions.value().value(0).toString()).arg(versions.value().value(1).toLongLong());
+    }
+    store::Transaction transaction(m_db);
+    if (const Status begun = transaction.begun(); !begun)
+        return begun.error();
+    const auto retired = store::run(m_db, QStringLiteral("UPDATE sp_certificates SET retired_at = ? WHERE sp_id = ? AND fingerprint_sha256 = ?"),
+                                    {store::timestamp(m_clock), sp.value().id, retiring.fingerprintSha256()});
+    if (!retired)
+        return retired.error();
+    nlohmann::json toSignAgain = nlohmann::json::array();
+    for (const QString &version : std::as_const(signedBy))
+        toSignAgain.push_back(version.toStdString());
+    if (const Status audited = store::AuditLog::append(m_db, m_clock, m_actor, QStringLiteral("service-provider.certificate-retired"),
+                                                       QStringLiteral("service-provider"), spid,
+                                                       {{"subject", retiring.subject().toStdString()},
+                                                        {"certificate_sha256", retiring.fingerprintSha256().toStdString()},
+                                                        {"ta_versions_it_signed", toSignAgain}});
+        !audited)
+        return audited.error();
+    if (const Status committed = transaction.commit(); !committed)
+        return committed.error();
+    return signedBy;
+}
+
 Status ServiceProviders::remove(const QString &spid)
 {
     const Result<ServiceProvider> sp = get(spid);
@@ -167,14 +219,14 @@ Result<QList<ServiceProvider>> ServiceProviders::select(const QString &spid) con
     QList<ServiceProvider> providers;
     while (rows.value().next())
         providers << ServiceProvider{rows.value().value(0).toLongLong(), rows.value().value(1).toString(), rows.value().value(2).toString(), {},
-                                     QDateTime::fromString(rows.value().value(3).toString(), Qt::ISODateWithMs)};
+                                     QDateTime::fromString(rows.value().value(3).toString(), Qt::ISODateWithMs), {}};
     for (ServiceProvider &provider : providers) {
-        auto certs = store::run(m_db, QStringLiteral("SELECT certificate_der FROM sp_certificates WHERE sp_id = ? ORDER BY id"), {provider.id});
+        auto certs = store::run(m_db, QStringLiteral("SELECT certificate_der, retired_at FROM sp_certificates WHERE sp_id = ? ORDER BY id"), {provider.id});
         if (!certs)
             return certs.error();
         while (certs.value().next()) {
             if (Result<crypto::Certificate> cert = crypto::Certificate::fromDer(certs.value().value(0).toByteArray()))
-                provider.certificates << cert.value();
+                (certs.value().value(1).isNull() ? provider.certificates : provider.retired) << cert.value();
         }
     }
     return providers;

@@ -13,7 +13,8 @@ crypto::jose::JwsSigner TamCredentials::jwsSigner() const
 
 Result<TamCredentials> loadActiveTam(QSqlDatabase db, store::KeyStore &keys)
 {
-    const Result<TamIdentity> identity = TamIdentities(db, keys, SystemClock::instance(), QString()).active();
+    const TamIdentities identities(db, keys, SystemClock::instance(), QString());
+    const Result<TamIdentity> identity = identities.active();
     if (!identity)
         return identity.error();
     if (identity.value().state != QLatin1String("ready"))
@@ -21,7 +22,24 @@ Result<TamCredentials> loadActiveTam(QSqlDatabase db, store::KeyStore &keys)
     const Result<crypto::Key> key = keys.load(identity.value().keyId);
     if (!key)
         return key.error();
-    return TamCredentials{key.value(), identity.value().certificate, identity.value().chain, identity.value().tamId};
+    TamCredentials credentials{key.value(), identity.value().certificate, identity.value().chain, identity.value().tamId, {}};
+    const Result<QList<TamIdentity>> all = identities.list();
+    if (!all)
+        return all.error();
+    for (const TamIdentity &previous : all.value()) {
+        if (!previous.inOverlap())
+            continue;
+        // Devices that pin the previous key fail without its signature: say so rather than serve
+        // without it.
+        const Result<crypto::Key> previousKey = keys.load(previous.keyId);
+        if (!previousKey)
+            return Error{previousKey.error().code,
+                         QStringLiteral("the previous TAM key '%1' still signs beside the new one (rollover overlap) and cannot be "
+                                        "used: %2; retire it once devices have the new key")
+                             .arg(previous.name, previousKey.error().message)};
+        credentials.previousKeys << previousKey.value();
+    }
+    return credentials;
 }
 
 } // namespace teep::tam

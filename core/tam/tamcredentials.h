@@ -21,12 +21,15 @@ struct TamCredentials
     crypto::Certificate certificate;
     QList<crypto::Certificate> chain; // issuers, up to the root
     QString tamId;
+    // The keys of identities a rollover replaced that still sign beside this one (their overlap):
+    // devices pin the TAM's key, and each TEEP message carries a signature by every one of them.
+    QList<crypto::Key> previousKeys;
 
     crypto::jose::JwsSigner jwsSigner() const;
 };
 
 // The active TAM identity with its private key (the key store must be unlocked unless the identity
-// is the demo one).
+// is the demo one), and the keys of the identities in a rollover's overlap.
 Result<TamCredentials> loadActiveTam(QSqlDatabase db, store::KeyStore &keys);
 
 } // namespace teep::tam

@@ -24,7 +24,7 @@ namespace {
 
 const QString kSelect = QStringLiteral(
     "SELECT t.id, t.name, t.tam_id, t.state, t.certificate_der, t.ca_chain_pem, t.csr_der, t.key_id, "
-    "COALESCE(t.root_key_id, 0), t.is_active, t.created_at, k.protection "
+    "COALESCE(t.root_key_id, 0), t.is_active, t.created_at, k.protection, t.overlap_until "
     "FROM tam_identities t JOIN private_keys k ON k.id = t.key_id");
 
 using store::sqlError;
@@ -348,6 +348,8 @@ Result<QList<TamIdentity>> TamIdentities::list() const
         identity.active = query.value(9).toInt() == 1;
         identity.createdAt = QDateTime::fromString(query.value(10).toString(), Qt::ISODateWithMs);
         identity.demoUnprotected = query.value(11).toString() == QLatin1String("demo-unprotected");
+        if (!query.value(12).isNull())
+            identity.overlapUntil = QDateTime::fromString(query.value(12).toString(), Qt::ISODateWithMs);
         identities << identity;
     }
     return identities;

@@ -34,6 +34,10 @@ struct TamIdentity
     bool active = false;
     bool demoUnprotected = false;
     QDateTime createdAt;
+    // Set while a rollover's new identity is active and this one still signs beside it (until
+    // the operator retires it): the end the operator planned.
+    QDateTime overlapUntil;
+    bool inOverlap() const { return state == QLatin1String("ready") && !active && overlapUntil.isValid(); }
 };
 
 struct GenerateOptions

@@ -71,15 +71,42 @@ TeepEngine::TeepEngine(QSqlDatabase db, TamCredentials tam, const Clock &clock, 
 {
 }
 
-Result<QByteArray> TeepEngine::signMessage(const Message &message, const QList<qint64> &algorithms) const
+QList<crypto::cose::SigningKey> TeepEngine::signingKeys(const QList<qint64> &algorithms) const
 {
-    // One algorithm: a COSE_Sign1. Several (the listener offers modern and legacy suites): a
-    // COSE_Sign with one signature each, so that an agent of either era finds one it verifies.
-    if (algorithms.size() == 1)
-        return crypto::cose::sign1(encodeMessage(message), {m_tam.key, algorithms.first()});
     QList<crypto::cose::SigningKey> signers;
+    if (!m_tam.previousKeys.isEmpty() && listenerSuites() == TeepSuites::Legacy) {
+        // Deployed agents take one COSE_Sign1 (libteep refuses a tagged COSE_Sign) and verify it
+        // with the key built into them: one key signs, the one the operator says they have.
+        const Result<bool> byNew = TeepSettings(m_db, m_clock, QString()).singleSignatureByNewKey();
+        const crypto::Key &previous = m_tam.previousKeys.last();
+        const QList<qint64> previousCan = tamSigningAlgorithms(previous, TeepSuites::Both);
+        const bool usePrevious = !(byNew && byNew.value()) &&
+                                 std::all_of(algorithms.cbegin(), algorithms.cend(), [&](qint64 alg) { return previousCan.contains(alg); });
+        for (qint64 alg : algorithms)
+            signers << crypto::cose::SigningKey{usePrevious ? previous : m_tam.key, alg};
+        return signers;
+    }
     for (qint64 alg : algorithms)
         signers << crypto::cose::SigningKey{m_tam.key, alg};
+    // A rollover's previous key signs beside the new one, with the algorithms it can.
+    for (const crypto::Key &previous : m_tam.previousKeys) {
+        const QList<qint64> possible = tamSigningAlgorithms(previous, TeepSuites::Both);
+        for (qint64 alg : algorithms) {
+            if (possible.contains(alg))
+                signers << crypto::cose::SigningKey{previous, alg};
+        }
+    }
+    return signers;
+}
+
+Result<QByteArray> TeepEngine::signMessage(const Message &message, const QList<qint64> &algorithms) const
+{
+    // One algorithm and one key: a COSE_Sign1. Several algorithms (the listener offers modern and
+    // legacy suites), or a rollover's previous key beside the new one: a COSE_Sign with one
+    // signature each, so that an agent of either era, pinning either key, finds one it verifies.
+    const QList<crypto::cose::SigningKey> signers = signingKeys(algorithms);
+    if (signers.size() == 1)
+        return crypto::cose::sign1(encodeMessage(message), signers.first());
     return crypto::cose::signMulti(encodeMessage(message), signers);
 }
 

@@ -112,6 +112,8 @@ private:
     QSet<QString> takeRequests(Session &session, qint64 deviceId, const protocol::QueryResponse &response, const QStringList &reported);
     std::optional<QByteArray> afterUpdate(Session &session, const protocol::Message &answer);
     Result<QByteArray> signMessage(const protocol::Message &message, const QList<qint64> &algorithms) const;
+    // Who signs a message with `algorithms`: the TAM's key, and a rollover's previous keys.
+    QList<crypto::cose::SigningKey> signingKeys(const QList<qint64> &algorithms) const;
     // The TAM's algorithm in the family the agent chose (ES256 answered with ES256 or EdDSA).
     QList<qint64> answerAlgorithms(const Session &session) const;
     crypto::cose::AlgorithmPolicy acceptedFrom(const Session &session) const;

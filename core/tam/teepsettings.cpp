@@ -20,6 +20,7 @@ const QString kPolicyKey = QStringLiteral("attestation.policy");
 const QString kUpdateLimitKey = QStringLiteral("teep.compatible-update-limit");
 const QString kByUriAboveKey = QStringLiteral("teep.payload-by-uri-above");
 const QString kEvidenceFormatsKey = QStringLiteral("teep.evidence-formats");
+const QString kSingleSignatureKey = QStringLiteral("teep.rollover-single-signature-key");
 
 Error passportNotYet()
 {
@@ -162,6 +163,20 @@ Result<TeepSuites> TeepSettings::suites() const
     if (!value)
         return value.error();
     return value.value().isEmpty() ? TeepSuites::Modern : parseTeepSuites(value.value());
+}
+
+Result<bool> TeepSettings::singleSignatureByNewKey() const
+{
+    const Result<QString> value = setting(kSingleSignatureKey);
+    if (!value)
+        return value.error();
+    return value.value() == QLatin1String("new");
+}
+
+Status TeepSettings::setSingleSignatureByNewKey(bool byNewKey)
+{
+    return saveSetting(kSingleSignatureKey, byNewKey ? QStringLiteral("new") : QStringLiteral("previous"),
+                       QStringLiteral("teep.rollover-single-signature-key-set"));
 }
 
 Status TeepSettings::saveSetting(const QString &key, const QString &value, const QString &action)

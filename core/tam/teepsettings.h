@@ -52,6 +52,12 @@ public:
 
     Result<TeepSuites> suites() const;
     Status setSuites(TeepSuites suites);
+    // During a key rollover's overlap, a listener with the legacy suites (deployed agents, which
+    // take one COSE_Sign1 and verify it with the TAM key built into them) signs with one key: the
+    // previous one (the default: what the fleet has) or, once the operator says the agents have
+    // the new key, the new one. Other listeners carry a signature by each key (COSE_Sign).
+    Result<bool> singleSignatureByNewKey() const;
+    Status setSingleSignatureByNewKey(bool byNewKey);
 
     // The largest signed Update a device with the compatibility profile is sent (deployed
     // agents receive into 1,024 bytes); what does not fit follows in later rounds.

@@ -102,7 +102,7 @@ Result<std::optional<QByteArray>> TeepEngine::sendUpdate(Session &session, Updat
     // Packed by the encoded size plus what the signatures add, then signed once; should the
     // estimate be short, the last manifest waits for the next round.
     const QList<qint64> algorithms = answerAlgorithms(session);
-    const qsizetype signatureOverhead = 160 * algorithms.size(); // COSE_Sign1 with kid and an ES256/ESP256 signature: ~110
+    const qsizetype signatureOverhead = 160 * signingKeys(algorithms).size(); // COSE_Sign1 with kid and an ES256/ESP256 signature: ~110
     session.deferred.clear();
     session.sent.clear();
     // Finding which change the agent refuses: one manifest per Update, else one removal.

@@ -140,7 +140,7 @@ void TestMigrations::freshDatabaseHasLatestSchemaAndSettings()
     const Database &db = *opened.value();
 
     QCOMPARE(db.schemaVersion(), teep::store::latestSchemaVersion());
-    QCOMPARE(db.schemaVersion(), 16);
+    QCOMPARE(db.schemaVersion(), 17);
     if (postgres(db)) {
         QCOMPARE(db.journalMode(), QStringLiteral("postgresql"));
         QCOMPARE(scalar(db, QStringLiteral("SHOW lock_timeout")).toString(), QStringLiteral("5s"));

@@ -43,6 +43,22 @@ Status TamFixture::setUp(int idleSeconds, const transport::ServerOptions &option
     return {};
 }
 
+Status TamFixture::restartTam(const std::optional<tam::TamCredentials> &credentials)
+{
+    server.reset();
+    service.reset();
+    const auto loaded = credentials ? Result<tam::TamCredentials>(*credentials) : tam::loadActiveTam(db->connection(), *keys);
+    if (!loaded)
+        return loaded.error();
+    service = std::make_unique<tam::TamService>(db->connection(), loaded.value(), SystemClock::instance(), tam::EngineLimits{100, 30});
+    server = std::make_unique<transport::TamServer>(*service, transport::ServerOptions());
+    const auto started = server->start();
+    if (!started)
+        return started.error();
+    uri = started.value();
+    return {};
+}
+
 QList<sim::DeviceOutcome> TamFixture::runDevices(const QStringList &names, sim::SimProfile profile, const sim::SimFaults &faults, const QStringList &tees,
                                                  const sim::AppChanges &apps)
 {

@@ -3,6 +3,7 @@
 #include "sim/devicerunner.h"
 #include "store/database.h"
 #include "store/keystore.h"
+#include "tam/tamcredentials.h"
 #include "tam/tamservice.h"
 #include "tempdir.h"
 #include "transport/tamserver.h"
@@ -11,6 +12,7 @@
 #include <QVariant>
 
 #include <memory>
+#include <optional>
 
 namespace teep::test {
 
@@ -26,6 +28,9 @@ struct TamFixture
     QList<sim::DeviceOutcome> runDevices(const QStringList &names, sim::SimProfile profile, const sim::SimFaults &faults = {},
                                          const QStringList &tees = {QStringLiteral("primary")}, const sim::AppChanges &apps = {});
     QVariant scalar(const QString &sql, const QVariantList &values = {}) const;
+    // The TAM started again with the database's active identity (after a rollover), or with
+    // `credentials` when given.
+    Status restartTam(const std::optional<tam::TamCredentials> &credentials = std::nullopt);
     // A new version of a demo TA, signed by the demo SP, in the catalog with its SUIT manifest.
     Status addVersion(const QString &spid, const QString &taid, qint64 version);
 

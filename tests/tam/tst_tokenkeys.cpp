@@ -1,16 +1,22 @@
 // The TAM's key in a PKCS#11 token (a throw-away SoftHSM2 token): a TEEP provisioning run signed by
 // it, verified by the simulated devices (OTrP, which needs ECDH with it, refused by name); the key store keeps only where the key is
 // (its URI and public key), never the key; without the PIN, with a wrong one or with another
-// token's key under the same URI, loading it is refused with what is wrong.
+// token's key under the same URI, loading it is refused with what is wrong; so is a key the token
+// may not sign with. A token unplugged mid-session fails that session and records nothing of it;
+// a rollover moves the TAM to a key made in the token.
 #include "crypto/pkcs11key.h"
 #include "crypto/pkcs8.h"
 #include "softhsm.h"
 #include "store/keystore.h"
+#include "sim/demomaterial.h"
+#include "sim/teepagent.h"
 #include "tam/tamcredentials.h"
+#include "tam/tamrollover.h"
 #include "tam/tamservice.h"
 #include "tamfixture.h"
 #include "transport/tamserver.h"
 
+#include <QDir>
 #include <QDirIterator>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -54,12 +60,7 @@ private slots:
         QVERIFY2(inToken.ok(), qPrintable(inToken.ok() ? QString() : inToken.error().toString()));
         QVERIFY(inToken.value().isInToken());
         credentials.value().key = inToken.value();
-        m_tam->server.reset();
-        m_tam->service = std::make_unique<tam::TamService>(m_tam->db->connection(), credentials.value(), SystemClock::instance(), tam::EngineLimits{100, 30});
-        m_tam->server = std::make_unique<transport::TamServer>(*m_tam->service, transport::ServerOptions());
-        const auto started = m_tam->server->start();
-        QVERIFY(started.ok());
-        m_tam->uri = started.value();
+        QVERIFY(m_tam->restartTam(credentials.value()).ok());
 
         for (const sim::DeviceOutcome &outcome : m_tam->runDevices({QStringLiteral("agent-1"), QStringLiteral("agent-2")}, sim::SimProfile::Teep)) {
             QVERIFY2(outcome.ok, qPrintable(outcome.detail));
@@ -119,6 +120,103 @@ private slots:
             QVERIFY(file.open(QIODevice::ReadOnly));
             QVERIFY2(!file.readAll().contains(secret), qPrintable(file.fileName()));
         }
+    }
+
+    void aKeyTheTokenMayNotSignWithIsRefused()
+    {
+        // Keys made inside the token by a token tool (GnuTLS's p11tool): one for signing, one for
+        // decryption only (CKA_SIGN false).
+        QString failed = m_token.generateKey(QStringLiteral("made-here"), QStringLiteral("11"), QString::fromLatin1(kPin));
+        if (failed.contains(QStringLiteral("not installed")))
+            QSKIP("p11tool (installed by installers/install-deps.sh) is not here");
+        QVERIFY2(failed.isEmpty(), qPrintable(failed));
+        failed = m_token.generateKey(QStringLiteral("decrypt-only"), QStringLiteral("12"), QString::fromLatin1(kPin), QStringLiteral("decrypt"));
+        QVERIFY2(failed.isEmpty(), qPrintable(failed));
+        const auto signs = crypto::loadPkcs11Key(m_token.uri(QStringLiteral("made-here")), crypto::Secret(kPin));
+        QVERIFY2(signs.ok(), qPrintable(signs.ok() ? QString() : signs.error().toString()));
+        const auto refused = crypto::loadPkcs11Key(m_token.uri(QStringLiteral("decrypt-only")), crypto::Secret(kPin));
+        QVERIFY(!refused.ok());
+        QCOMPARE(refused.error().code, QStringLiteral("crypto.pkcs11-no-sign"));
+        QVERIFY2(refused.error().message.contains(QStringLiteral("'decrypt-only'")) && refused.error().message.contains(QStringLiteral("CKA_SIGN")),
+                 qPrintable(refused.error().message));
+        // What the console shows of the token, without its PIN.
+        const crypto::TokenDescription token = crypto::describeToken(m_token.uri(QStringLiteral("made-here")));
+        QVERIFY2(token.present, qPrintable(token.problem));
+        QCOMPARE(token.label, QStringLiteral("tam hsm"));
+        QCOMPARE(token.manufacturer, QStringLiteral("SoftHSM project"));
+        QVERIFY(!token.serial.isEmpty());
+    }
+
+    void aTokenRemovedMidSessionFailsThatSessionOnly()
+    {
+        auto credentials = tam::loadActiveTam(m_tam->db->connection(), *m_tam->keys);
+        QVERIFY(credentials.ok());
+        putIntoToken(credentials.value().key, QStringLiteral("tam"), QStringLiteral("01"));
+        const auto inToken = crypto::loadPkcs11Key(m_token.uri(QStringLiteral("tam")), crypto::Secret(kPin));
+        QVERIFY(inToken.ok());
+        credentials.value().key = inToken.value();
+        QVERIFY(m_tam->restartTam(credentials.value()).ok());
+
+        // The session opens (its QueryRequest signed in the token); then the token goes away.
+        sim::TeepAgent agent(sim::deviceTeepIdentity(m_tam->material, QStringLiteral("agent-1"), QString(), false).value());
+        const auto query = m_tam->service->start(transport::Profile::Teep, QStringLiteral("127.0.0.1"));
+        QVERIFY2(query.ok(), qPrintable(query.ok() ? QString() : query.error().toString()));
+        const QByteArray response = agent.process(query.value());
+        QVERIFY(m_tam->service->makeDurable().ok());
+        const QVariant installationsBefore = m_tam->scalar(QStringLiteral("SELECT COUNT(*) FROM installations"));
+        const QVariant devicesBefore = m_tam->scalar(QStringLiteral("SELECT COUNT(*) FROM devices"));
+        const QString removedState = m_token.tokenDir() + QStringLiteral(".unplugged");
+        QVERIFY(QDir().rename(m_token.tokenDir(), removedState));
+
+        const auto answer = m_tam->service->process(transport::Profile::Teep, response, QStringLiteral("127.0.0.1"));
+        QVERIFY(m_tam->service->makeDurable().ok());
+        QVERIFY(!answer.ok() || !answer.value().has_value() || answer.value()->isEmpty()); // nothing signed goes out
+        const QString outcome = m_tam->scalar(QStringLiteral("SELECT outcome FROM sessions ORDER BY id DESC LIMIT 1")).toString();
+        QCOMPARE(m_tam->scalar(QStringLiteral("SELECT state FROM sessions ORDER BY id DESC LIMIT 1")).toString(), QStringLiteral("failed"));
+        QVERIFY2(outcome.contains(QStringLiteral("could not be signed")) && outcome.contains(QStringLiteral("token=tam%20hsm;object=tam")) &&
+                     outcome.contains(QStringLiteral("plugged in")),
+                 qPrintable(outcome));
+        QCOMPARE(m_tam->scalar(QStringLiteral("SELECT COUNT(*) FROM installations")), installationsBefore);
+        // The device's verified answer is what the failed session is recorded against; nothing of
+        // what the TAM would have sent is.
+        QCOMPARE(m_tam->scalar(QStringLiteral("SELECT COUNT(*) FROM devices")).toInt(), devicesBefore.toInt() + 1);
+        QCOMPARE(m_tam->scalar(QStringLiteral("SELECT COUNT(*) FROM session_messages WHERE direction = 'to-device' AND session_id = "
+                                              "(SELECT MAX(id) FROM sessions)")).toInt(), 1);
+        QVERIFY(!crypto::describeToken(m_token.uri(QStringLiteral("tam"))).present);
+
+        // Plugged in again, the next session completes.
+        QVERIFY(QDir().rename(removedState, m_token.tokenDir()));
+        const auto again = crypto::loadPkcs11Key(m_token.uri(QStringLiteral("tam")), crypto::Secret(kPin));
+        QVERIFY2(again.ok(), qPrintable(again.ok() ? QString() : again.error().toString()));
+        credentials.value().key = again.value();
+        QVERIFY(m_tam->restartTam(credentials.value()).ok());
+        const QList<sim::DeviceOutcome> outcomes = m_tam->runDevices({QStringLiteral("agent-1")}, sim::SimProfile::Teep);
+        QVERIFY2(outcomes.first().ok, qPrintable(outcomes.first().detail));
+    }
+
+    void aRolloverToAKeyInTheToken()
+    {
+        QVERIFY(m_tam->keys->unlock(crypto::Secret(QByteArrayLiteral("rollover passphrase"))).ok());
+        const QString made = m_token.generateKey(QStringLiteral("tam-2027"), QStringLiteral("27"), QString::fromLatin1(kPin));
+        if (made.contains(QStringLiteral("not installed")))
+            QSKIP("p11tool (installed by installers/install-deps.sh) is not here");
+        QVERIFY2(made.isEmpty(), qPrintable(made));
+        const auto key = crypto::loadPkcs11Key(m_token.uri(QStringLiteral("tam-2027")), crypto::Secret(kPin));
+        QVERIFY(key.ok());
+        m_tam->keys->setTokenPin(crypto::Secret(kPin));
+        tam::RolloverOptions options;
+        options.name = QStringLiteral("TAM in the HSM");
+        options.key = key.value();
+        const auto rolled = tam::TamRollover(m_tam->db->connection(), *m_tam->keys, SystemClock::instance(), QStringLiteral("test")).rollover(options);
+        QVERIFY2(rolled.ok(), qPrintable(rolled.ok() ? QString() : rolled.error().toString()));
+        QCOMPARE(m_tam->scalar(QStringLiteral("SELECT k.token_uri FROM private_keys k JOIN tam_identities t ON t.key_id = k.id WHERE t.is_active = 1")).toString(),
+                 m_token.uri(QStringLiteral("tam-2027")));
+        QVERIFY(m_tam->restartTam().ok());
+        // Agents pinning the old (file) key and the new (token) key both complete.
+        QVERIFY(m_tam->runDevices({QStringLiteral("old-1")}, sim::SimProfile::Teep).first().ok);
+        m_tam->material.tamCertificate = rolled.value().certificate;
+        const QList<sim::DeviceOutcome> outcomes = m_tam->runDevices({QStringLiteral("new-1")}, sim::SimProfile::Teep);
+        QVERIFY2(outcomes.first().ok, qPrintable(outcomes.first().detail));
     }
 
 private:
