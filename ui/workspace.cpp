@@ -1,8 +1,10 @@
 #include "workspace.h"
 
 #include "common/operation.h"
+#include "crypto/pkcs11key.h"
 #include "store/auditlog.h"
 #include "store/database.h"
+#include "tam/tamkeys.h"
 
 #include <QTimer>
 
@@ -30,8 +32,48 @@ Workspace::Workspace(store::Database &database, Prompts &prompts, const Clock &c
 
 bool Workspace::ensureUnlocked(QWidget *parent)
 {
-    if (m_keys.isUnlocked())
+    if (!m_keys.isUnlocked() && !unlockWithPassphrase(parent))
+        return false;
+    return ensureTokenPin(parent);
+}
+
+bool Workspace::ensureTokenPin(QWidget *parent)
+{
+    if (m_keys.hasTokenPin())
         return true;
+    const Result<QStringList> tokens = tam::tokenKeysInUse(m_database.connection());
+    if (!tokens) {
+        m_prompts.error(parent, tr("Key Store"), tokens.error().toString());
+        return false;
+    }
+    if (tokens.value().isEmpty())
+        return true;
+    const QString uri = tokens.value().first();
+    std::optional<crypto::Secret> pin = m_prompts.passphrase(
+        parent, tr("The TAM's key is in a PKCS#11 token (%1). Enter the token's PIN:").arg(uri.section(QLatin1Char('?'), 0, 0).toHtmlEscaped()), false);
+    if (!pin)
+        return false;
+    // Loading the module and logging in may take a moment with a hardware token: off this thread.
+    Operation check(tr("Opening the token..."), m_database.path(), [&](OperationContext &) -> Result<QString> {
+        const Result<crypto::Key> key = crypto::loadPkcs11Key(uri, *pin);
+        if (!key)
+            return key.error();
+        return QString();
+    });
+    const Operation::Outcome checked = check.runAndWait(parent);
+    if (Operation::wasCancelled(checked))
+        return false;
+    if (!checked) {
+        m_prompts.error(parent, tr("Key Store"), checked.error().message);
+        return false;
+    }
+    m_keys.setTokenPin(std::move(*pin));
+    emit keyStoreStateChanged(true);
+    return true;
+}
+
+bool Workspace::unlockWithPassphrase(QWidget *parent)
+{
     const Result<store::KeyStore::PassphraseProbe> probe = m_keys.probe();
     if (!probe) {
         m_prompts.error(parent, tr("Key Store"), probe.error().toString());

@@ -29,8 +29,9 @@ public:
     Prompts &prompts() const { return m_prompts; }
     QString actor() const { return m_actor; }
 
-    // Unlocks the key store by asking for the passphrase if needed. False when the user cancels
-    // or gives a wrong passphrase (and has been told so).
+    // Unlocks the key store by asking for the passphrase if needed, and for the PIN of the
+    // PKCS#11 token the TAM's keys are in, if any (checked by logging in). False when the user
+    // cancels or gives a wrong passphrase or PIN (and has been told so).
     bool ensureUnlocked(QWidget *parent);
     void lock();
 
@@ -39,11 +40,19 @@ public:
     // The same, coalesced: many changes within a quarter second (e.g. device sessions) refresh once.
     void notifyChangedSoon();
 
+    // The active TAM identity or the keys signing beside it changed (a rollover, a retirement):
+    // a running listener starts again with them.
+    void notifyTamIdentityChanged() { emit tamIdentityChanged(); }
+
 signals:
     void dataChanged();
+    void tamIdentityChanged();
     void keyStoreStateChanged(bool unlocked);
 
 private:
+    bool unlockWithPassphrase(QWidget *parent);
+    bool ensureTokenPin(QWidget *parent);
+
     store::Database &m_database;
     Prompts &m_prompts;
     const Clock &m_clock;

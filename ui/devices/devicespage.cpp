@@ -253,6 +253,13 @@ DevicesPage::DevicesPage(Workspace &workspace, tam::TamHost &host, QWidget *pare
     });
     connect(&m_host, &tam::TamHost::runningChanged, this, &DevicesPage::updateControls);
     connect(&m_workspace, &Workspace::dataChanged, this, &DevicesPage::reload);
+    // A rollover or a retirement: the listener signs with the keys the database now says.
+    connect(&m_workspace, &Workspace::tamIdentityChanged, this, [this] {
+        if (!m_host.isRunning())
+            return;
+        stopListener();
+        startListener();
+    });
     reload();
 }
 

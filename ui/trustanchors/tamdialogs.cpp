@@ -7,6 +7,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QVBoxLayout>
 
 namespace teep::ui {
@@ -124,6 +125,65 @@ CsrRequest CsrDialog::request() const
 std::optional<CsrRequest> CsrDialog::ask(QWidget *parent)
 {
     CsrDialog dialog(parent);
+    if (dialog.exec() != QDialog::Accepted)
+        return std::nullopt;
+    return dialog.request();
+}
+
+RolloverDialog::RolloverDialog(const QString &current, bool holdsRoot, QWidget *parent) : QDialog(parent)
+{
+    setWindowTitle(tr("Roll Over to a New TAM Key"));
+    auto *intro = new QLabel(tr("A new key and certificate (same TAM id) become the TAM's. <b>%1</b> keeps signing beside "
+                                "them, so that devices that know only its key still talk to this TAM, until you retire it.")
+                                 .arg(current.toHtmlEscaped()),
+                             this);
+    intro->setWordWrap(true);
+    m_name = field(tr("Name"), tr("e.g. %1 2027").arg(current), this);
+    m_name->setText(tr("%1 (new)").arg(current).left(64));
+    m_algorithm = makeAlgorithmCombo(this);
+    m_inToken = new QCheckBox(tr("Use a key in a PKCS#11 &token (HSM, smart card)"), this);
+    m_tokenUri = new QLineEdit(this);
+    m_tokenUri->setAccessibleName(tr("Token key URI"));
+    m_tokenUri->setPlaceholderText(QStringLiteral("pkcs11:token=...;object=...?module-path=..."));
+    m_tokenUri->setEnabled(false);
+    connect(m_inToken, &QCheckBox::toggled, m_tokenUri, &QWidget::setEnabled);
+    connect(m_inToken, &QCheckBox::toggled, m_algorithm, [this](bool inToken) { m_algorithm->setEnabled(!inToken); });
+    m_newRoot = new QCheckBox(tr("A new TAM &root CA too (OTrP devices need the new root before they accept it)"), this);
+    if (!holdsRoot) {
+        m_newRoot->setChecked(true);
+        m_newRoot->setEnabled(false);
+        m_newRoot->setToolTip(tr("The current root CA's key is not in this console (imported, or an external CA's)."));
+    }
+    m_overlap = new QSpinBox(this);
+    m_overlap->setAccessibleName(tr("Planned overlap in days"));
+    m_overlap->setRange(1, 3650);
+    m_overlap->setValue(30);
+    m_overlap->setSuffix(tr(" days"));
+
+    QDialogButtonBox *buttons = okCancelNeedingName(this, m_name);
+    buttons->button(QDialogButtonBox::Ok)->setText(tr("Roll Over"));
+    auto *form = new QFormLayout;
+    form->addRow(tr("New &name:"), m_name);
+    form->addRow(tr("New &key:"), m_algorithm);
+    form->addRow(QString(), m_inToken);
+    form->addRow(tr("Token &URI:"), m_tokenUri);
+    form->addRow(QString(), m_newRoot);
+    form->addRow(tr("Planned &overlap:"), m_overlap);
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(intro);
+    layout->addLayout(form);
+    layout->addWidget(buttons);
+}
+
+RolloverRequest RolloverDialog::request() const
+{
+    return {m_name->text().trimmed(), chosenAlgorithm(m_algorithm), m_inToken->isChecked() ? m_tokenUri->text().trimmed() : QString(),
+            m_newRoot->isChecked(), m_overlap->value()};
+}
+
+std::optional<RolloverRequest> RolloverDialog::ask(const QString &current, bool holdsRoot, QWidget *parent)
+{
+    RolloverDialog dialog(current, holdsRoot, parent);
     if (dialog.exec() != QDialog::Accepted)
         return std::nullopt;
     return dialog.request();

@@ -9,6 +9,7 @@
 class QCheckBox;
 class QComboBox;
 class QLineEdit;
+class QSpinBox;
 
 namespace teep::ui {
 
@@ -52,7 +53,37 @@ private:
     QComboBox *m_algorithm = nullptr;
 };
 
-// A key-algorithm chooser shared by both dialogs.
+// A rollover: the new identity's name, its key (a new one here, or one in a PKCS#11 token), a
+// new root CA or not, and the overlap the operator plans.
+struct RolloverRequest
+{
+    QString name;
+    crypto::KeyAlgorithm algorithm = crypto::KeyAlgorithm::P256;
+    QString tokenUri; // empty: a new key, encrypted in this database
+    bool newRoot = false;
+    int overlapDays = 30;
+};
+
+class RolloverDialog : public QDialog
+{
+    Q_OBJECT
+
+public:
+    // `current`: the identity being replaced; `holdsRoot`: whether this console has its root CA's key.
+    RolloverDialog(const QString &current, bool holdsRoot, QWidget *parent = nullptr);
+    RolloverRequest request() const;
+    static std::optional<RolloverRequest> ask(const QString &current, bool holdsRoot, QWidget *parent);
+
+private:
+    QLineEdit *m_name = nullptr;
+    QComboBox *m_algorithm = nullptr;
+    QCheckBox *m_inToken = nullptr;
+    QLineEdit *m_tokenUri = nullptr;
+    QCheckBox *m_newRoot = nullptr;
+    QSpinBox *m_overlap = nullptr;
+};
+
+// A key-algorithm chooser shared by the dialogs.
 QComboBox *makeAlgorithmCombo(QWidget *parent);
 
 } // namespace teep::ui

@@ -9,11 +9,13 @@
 #include "store/trustanchors.h"
 #include "trustanchors/certificatedetails.h"
 #include "trustanchors/tamdialogs.h"
+#include "trustanchors/tamkeyspanel.h"
 #include "workspace.h"
 
 #include <QFileInfo>
 #include <QGridLayout>
 #include <QLabel>
+#include <QRegularExpression>
 #include <QPushButton>
 #include <QStackedWidget>
 #include <QVBoxLayout>
@@ -75,6 +77,9 @@ TamIdentityPage::TamIdentityPage(Workspace &workspace, QWidget *parent) : LazyPa
     m_summary->setWordWrap(true);
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_details = new CertificateDetails(current);
+    m_keysPanel = new TamKeysPanel(m_workspace, current);
+    connect(m_keysPanel, &TamKeysPanel::rolloverRequested, this, &TamIdentityPage::askRollover);
+    connect(m_keysPanel, &TamKeysPanel::retireRequested, this, &TamIdentityPage::askRetire);
     auto *exportButton = actionButton(tr("&Export TAM Root CA..."), tr("The root devices must embed to trust this TAM."), current);
     auto *againGenerate = actionButton(tr("&Generate New..."), generateButton->toolTip(), current);
     auto *againImport = actionButton(tr("I&mport..."), importButton->toolTip(), current);
@@ -88,6 +93,7 @@ TamIdentityPage::TamIdentityPage(Workspace &workspace, QWidget *parent) : LazyPa
     auto *currentLayout = new QVBoxLayout(current);
     currentLayout->addWidget(m_summary);
     currentLayout->addLayout(buttons);
+    currentLayout->addWidget(m_keysPanel);
     currentLayout->addWidget(m_details, 1);
 
     m_installButtons = {firstInstall, againInstall};
@@ -185,6 +191,7 @@ void TamIdentityPage::reload()
                    "encryption. Use it for training only.</span>");
     m_summary->setText(text);
     m_details->showCertificate(identity.certificate, m_workspace.clock().now());
+    m_keysPanel->reload();
     m_stack->setCurrentIndex(1);
 }
 
@@ -336,6 +343,86 @@ bool TamIdentityPage::exportRoot(const QString &path)
         return false;
     }
     return true;
+}
+
+bool TamIdentityPage::rollover(const RolloverRequest &request)
+{
+    if (!m_workspace.ensureUnlocked(this))
+        return false;
+    std::optional<crypto::Key> tokenKey;
+    if (!request.tokenUri.isEmpty()) {
+        // The new key where it is, in its token: the PIN asked now unless this run has it.
+        std::optional<crypto::Secret> pin;
+        if (!m_workspace.keys().hasTokenPin()) {
+            pin = m_workspace.prompts().passphrase(this, tr("PIN of the token holding the new key:"), false);
+            if (!pin)
+                return false;
+        }
+        const Result<crypto::Key> key = runOffThread(this, tr("Opening the token..."), m_workspace.database().path(), [&](OperationContext &context) {
+            store::KeyStore keys(context.database.connection(), m_workspace.keys());
+            if (pin)
+                keys.setTokenPin(crypto::Secret(QByteArray(pin->bytes())));
+            return keys.loadTokenKey(request.tokenUri);
+        });
+        if (!key) {
+            m_workspace.prompts().error(this, tr("Roll Over"), key.error().message);
+            return false;
+        }
+        if (pin)
+            m_workspace.keys().setTokenPin(std::move(*pin));
+        tokenKey = key.value();
+    }
+    const Result<tam::TamIdentity> made = runOffThread(this, tr("Rolling over to a new key..."), m_workspace.database().path(), [&](OperationContext &context) {
+        store::KeyStore keys(context.database.connection(), m_workspace.keys());
+        tam::RolloverOptions options;
+        options.name = request.name;
+        options.algorithm = request.algorithm;
+        options.key = tokenKey;
+        options.newRoot = request.newRoot;
+        options.overlapDays = request.overlapDays;
+        return tam::TamRollover(context.database.connection(), keys, m_workspace.clock(), m_workspace.actor()).rollover(options);
+    });
+    if (!made) {
+        m_workspace.prompts().error(this, tr("Roll Over"), made.error().message);
+        return false;
+    }
+    m_workspace.notifyChanged();
+    m_workspace.notifyTamIdentityChanged();
+    return true;
+}
+
+bool TamIdentityPage::retire(const QString &name)
+{
+    const Status retired = runOffThread(this, tr("Retiring %1...").arg(name), m_workspace.database().path(), [&](OperationContext &context) {
+        store::KeyStore keys(context.database.connection());
+        return tam::TamRollover(context.database.connection(), keys, m_workspace.clock(), m_workspace.actor()).retire(name);
+    });
+    if (!retired) {
+        m_workspace.prompts().error(this, tr("Retire"), retired.error().message);
+        return false;
+    }
+    m_workspace.notifyChanged();
+    m_workspace.notifyTamIdentityChanged();
+    return true;
+}
+
+void TamIdentityPage::askRollover()
+{
+    const Result<tam::TamIdentity> active = identities().active();
+    if (!active)
+        return;
+    if (const std::optional<RolloverRequest> request = RolloverDialog::ask(active.value().name, active.value().rootKeyId != 0, this))
+        rollover(*request);
+}
+
+void TamIdentityPage::askRetire(const QString &name)
+{
+    // What retiring costs, said before: the devices not seen since the rollover.
+    const QString question = tr("Retire '%1'? It stops signing at once: devices that still know only its key can no longer talk to "
+                                "this TAM.\n\n%2")
+                                 .arg(name, QString(m_keysPanel->rolloverText()).remove(QRegularExpression(QStringLiteral("<[^>]*>"))));
+    if (m_workspace.prompts().confirm(this, tr("Retire the Previous TAM Key"), question))
+        retire(name);
 }
 
 void TamIdentityPage::askGenerate()

@@ -3,6 +3,7 @@
 #include "common/lazypage.h"
 
 #include "tam/tamidentity.h"
+#include "trustanchors/tamdialogs.h"
 
 #include <QWidget>
 
@@ -13,12 +14,13 @@ class QStackedWidget;
 namespace teep::ui {
 
 class CertificateDetails;
+class TamKeysPanel;
 class Workspace;
 
 // The TAM's own identity. Without one it offers the three ways to get one: generate a TAM root CA
 // and a TAM certificate, import an existing certificate and key, or create a CSR for an external
-// CA (and later install what it issued). With one it shows it and exports the root CA devices
-// must embed.
+// CA (and later install what it issued). With one it shows it, exports the root CA devices
+// must embed, shows where its keys are, and rolls it over to a new key.
 class TamIdentityPage : public LazyPage
 {
     Q_OBJECT
@@ -33,9 +35,13 @@ public:
     bool createCsr(const QString &name, const QString &tamId, crypto::KeyAlgorithm algorithm, const QString &csrPath);
     bool installIssued(const QStringList &paths);
     bool exportRoot(const QString &path);
+    // A rollover to a new key (tam/tamrollover), and the previous identity retired, once confirmed.
+    bool rollover(const RolloverRequest &request);
+    bool retire(const QString &name);
 
     bool showsEmptyState() const;
     CertificateDetails *details() const { return m_details; }
+    TamKeysPanel *keysPanel() const { return m_keysPanel; }
     QString summary() const;
 
 private:
@@ -44,6 +50,8 @@ private:
     void askCsr();
     void askInstall();
     void askExportRoot();
+    void askRollover();
+    void askRetire(const QString &name);
     std::optional<tam::TamIdentity> pendingIdentity() const;
     tam::TamIdentities identities();
     // `step` on a thread of its own (with the page's progress dialog); its result.
@@ -56,6 +64,7 @@ private:
     QLabel *m_summary = nullptr;
     QLabel *m_pending = nullptr;
     CertificateDetails *m_details = nullptr;
+    TamKeysPanel *m_keysPanel = nullptr;
     QList<QPushButton *> m_installButtons;
 };
 
