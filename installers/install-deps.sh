@@ -17,9 +17,10 @@ packages=(
     xvfb xauth python3-cbor2 python3-cryptography sqlite3 openssl xxd postgresql haproxy
     # the batch record's PDF read back by an independent reader (pdftotext)
     poppler-utils
-    # a PKCS#11 token for the tests of keys in hardware (a throw-away SoftHSM2 token per test),
-    # and GnuTLS's p11tool to make keys in it as an operator's token tools do (one that may not sign)
-    softhsm2 gnutls-bin
+    # a PKCS#11 token for the tests of keys in hardware (a throw-away SoftHSM2 token per test), and
+    # the token tools an operator makes keys with: GnuTLS's p11tool (one that may not sign) and
+    # OpenSC's pkcs11-tool (one that may also derive, for OTrP's ECDH)
+    softhsm2 gnutls-bin opensc
     # packaging: cpack -G DEB and its checks
     dpkg-dev file help2man desktop-file-utils appstream
 )

@@ -1,4 +1,5 @@
 #include "crypto/jwe.h"
+#include "crypto/pkcs11key.h"
 #include "common/json.h"
 
 #include "crypto/cosekey.h"
@@ -127,11 +128,10 @@ Result<QByteArray> ecdh(const Key &privateKey, const Key &peer)
     PKeyCtxPtr check(EVP_PKEY_CTX_new(peer.get(), nullptr));
     if (!check || EVP_PKEY_public_check_quick(check.get()) != 1)
         return jweError(QStringLiteral("the peer's public key is not a point of its curve: %1").arg(takeOpenSslErrors()));
-    // OpenSSL 3.0 derives through its providers, which do not reach libp11 0.4's keys: ECDH with
-    // a key in a token would silently compute with a stand-in, so it is refused by name.
+    // OpenSSL 3.0 derives through its providers, which do not reach libp11 0.4's keys (it would
+    // compute with a stand-in): a key in a token derives in the token.
     if (privateKey.isInToken())
-        return jweError(QStringLiteral("ECDH with a key in a PKCS#11 token is not supported yet: OTrP devices encrypt to the TAM key, "
-                                       "so an OTrP TAM keeps its key in the database"));
+        return tokenEcdh(privateKey, peer);
     PKeyCtxPtr context(EVP_PKEY_CTX_new(privateKey.get(), nullptr));
     size_t length = 0;
     if (!context || EVP_PKEY_derive_init(context.get()) != 1 || EVP_PKEY_derive_set_peer_ex(context.get(), peer.get(), 0) != 1 ||
@@ -354,7 +354,7 @@ Result<Decrypted> decrypt(const nlohmann::json &json, const Key &privateKey, con
             cek = kek ? aesKeyWrap(kek.value(), wrapped.value(), false) : kek;
         }
         if (!cek || cek.value().size() != info.value().keyBytes) {
-            // A key in a token says why it could not (ECDH there is refused by name).
+            // A key in a token says why it could not (the token unplugged, the key may not derive).
             reasons << (!cek && privateKey.isInToken()
                             ? QStringLiteral("%1: %2").arg(alg, cek.error().message)
                             : QStringLiteral("%1: the wrapped key does not unwrap with this key").arg(alg));

@@ -6,6 +6,7 @@
 #include <QUrl>
 
 #include <libp11.h>
+#include <openssl/ec.h>
 
 #include <memory>
 
@@ -202,6 +203,29 @@ Result<Key> loadPkcs11Key(const QString &uri, const Secret &pin)
                                                           : QStringLiteral("labelled '%1'").arg(parsed.value().object),
                           QString::fromUtf8(open.value().slot->token->label).trimmed())};
 }
+
+// The EC_KEY calls below are deprecated since OpenSSL 3.0, and wanted here (see the comment).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+Result<QByteArray> tokenEcdh(const Key &tokenKey, const Key &peer)
+{
+    // libp11 0.4 hands OpenSSL a legacy EC_KEY whose method derives in the token (C_DeriveKey,
+    // CKM_ECDH1_DERIVE); OpenSSL 3.0's EVP_PKEY_derive goes to its providers instead, which do not
+    // reach it. So this one call uses the EC_KEY interface, deprecated in 3.0, on purpose.
+    const EC_KEY *own = EVP_PKEY_get0_EC_KEY(tokenKey.get());
+    const EC_KEY *other = EVP_PKEY_get0_EC_KEY(peer.get());
+    if (!tokenKey.isInToken() || !own || !other)
+        return Error{QStringLiteral("crypto.pkcs11-ecdh"), QStringLiteral("ECDH in a token needs an EC key in the token and an EC peer key")};
+    const int bytes = (EC_GROUP_get_degree(EC_KEY_get0_group(own)) + 7) / 8;
+    QByteArray z(bytes, '\0');
+    const int made = ECDH_compute_key(z.data(), size_t(z.size()), EC_KEY_get0_public_key(other), const_cast<EC_KEY *>(own), nullptr);
+    if (made != bytes)
+        return Error{QStringLiteral("crypto.pkcs11-ecdh"),
+                     QStringLiteral("the key in PKCS#11 token %1 did not derive (ECDH; is the token still plugged in, may the key derive?): %2")
+                         .arg(tokenKey.tokenUri().section(QLatin1Char('?'), 0, 0), takeOpenSslErrors())};
+    return z;
+}
+#pragma GCC diagnostic pop
 
 TokenDescription describeToken(const QString &uri)
 {

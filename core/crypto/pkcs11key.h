@@ -36,6 +36,10 @@ Result<Pkcs11Uri> parsePkcs11Uri(const QString &uri);
 // in a token nor imports them.
 Result<Key> loadPkcs11Key(const QString &uri, const Secret &pin);
 
+// ECDH (the shared secret Z) between a P-256/P-384 key in a token and a peer's public key,
+// derived in the token: what the OTrP TAM needs to open what TEEs encrypt to its key.
+Result<QByteArray> tokenEcdh(const Key &tokenKey, const Key &peer);
+
 // Which token a key's URI names and whether it is plugged in: what the console shows beside each
 // key. Read without a PIN (token information is public); `problem` says why it is not present.
 struct TokenDescription

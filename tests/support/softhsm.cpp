@@ -56,6 +56,17 @@ QString SoftHsm::importKey(const QByteArray &pkcs8Der, const QString &object, co
 
 QString SoftHsm::generateKey(const QString &object, const QString &idHex, const QString &pin, const QString &usage)
 {
+    if (usage == QLatin1String("sign-derive")) {
+        if (QStandardPaths::findExecutable(QStringLiteral("pkcs11-tool")).isEmpty())
+            return QStringLiteral("pkcs11-tool (Debian opensc) is not installed");
+        // A throw-away token's PIN: on this tool's command line, as it takes none otherwise.
+        const ToolRun made = runProgram(QStringLiteral("pkcs11-tool"),
+                                        {QStringLiteral("--module"), QString::fromLatin1(kModule), QStringLiteral("--token-label"), m_label,
+                                         QStringLiteral("--login"), QStringLiteral("--pin"), pin, QStringLiteral("--keypairgen"),
+                                         QStringLiteral("--key-type"), QStringLiteral("EC:prime256v1"), QStringLiteral("--label"), object,
+                                         QStringLiteral("--id"), idHex, QStringLiteral("--usage-sign"), QStringLiteral("--usage-derive")});
+        return made.exitCode == 0 ? QString() : QString::fromUtf8(made.out + made.err);
+    }
     if (QStandardPaths::findExecutable(QStringLiteral("p11tool")).isEmpty())
         return QStringLiteral("p11tool (Debian gnutls-bin) is not installed");
     // p11tool reads the PIN from its environment, not its arguments.

@@ -24,9 +24,9 @@ public:
     // operator does with softhsm2-util --import; empty when done, else what went wrong.
     QString importKey(const QByteArray &pkcs8Der, const QString &object, const QString &idHex, const QString &pin);
 
-    // A P-256 key pair made inside the token by GnuTLS's p11tool, as an operator makes one;
-    // `usage` is its --mark-* option: "sign" for a signing key, "decrypt" for one that may not
-    // sign (CKA_SIGN false). Empty when done, else what went wrong.
+    // A P-256 key pair made inside the token, as an operator makes one: "sign" and "decrypt" (a key
+    // that may not sign: CKA_SIGN false) by GnuTLS's p11tool, "sign-derive" (signs, and derives
+    // for OTrP's ECDH: CKA_DERIVE) by OpenSC's pkcs11-tool. Empty when done, else what went wrong.
     QString generateKey(const QString &object, const QString &idHex, const QString &pin, const QString &usage = QStringLiteral("sign"));
 
 private:

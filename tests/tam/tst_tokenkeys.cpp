@@ -1,5 +1,5 @@
-// The TAM's key in a PKCS#11 token (a throw-away SoftHSM2 token): a TEEP provisioning run signed by
-// it, verified by the simulated devices (OTrP, which needs ECDH with it, refused by name); the key store keeps only where the key is
+// The TAM's key in a PKCS#11 token (a throw-away SoftHSM2 token): a TEEP and an OTrP provisioning
+// run signed by it (OTrP's ECDH derived in the token), verified by the simulated devices; the key store keeps only where the key is
 // (its URI and public key), never the key; without the PIN, with a wrong one or with another
 // token's key under the same URI, loading it is refused with what is wrong; so is a key the token
 // may not sign with. A token unplugged mid-session fails that session and records nothing of it;
@@ -66,12 +66,13 @@ private slots:
             QVERIFY2(outcome.ok, qPrintable(outcome.detail));
             QCOMPARE(outcome.installed, (QStringList{QStringLiteral("acme-wallet v2"), QStringLiteral("globex-drm v1")}));
         }
-        // OTrP devices encrypt to the TAM's key (ECDH-ES): not with a key in a token yet, and said so.
+        // OTrP devices encrypt to the TAM's key (ECDH-ES), derived in the token: this key was put
+        // there without CKA_DERIVE (softhsm2-util --import), and the session says so.
         const QList<sim::DeviceOutcome> otrp = m_tam->runDevices({QStringLiteral("otrp-1")}, sim::SimProfile::Otrp, {}, {QStringLiteral("primary")});
         QCOMPARE(otrp.size(), 1);
         QVERIFY(otrp.first().installed.isEmpty());
         const QString why = m_tam->scalar(QStringLiteral("SELECT outcome FROM sessions WHERE profile = 'otrp'")).toString();
-        QVERIFY2(why.contains(QStringLiteral("ECDH with a key in a PKCS#11 token is not supported yet")), qPrintable(why));
+        QVERIFY2(why.contains(QStringLiteral("did not derive")) && why.contains(QStringLiteral("may the key derive?")), qPrintable(why));
         QCOMPARE(m_tam->scalar(QStringLiteral("SELECT COUNT(*) FROM sessions WHERE state = 'completed' AND profile = 'teep'")).toInt(), 2);
     }
 
@@ -197,9 +198,10 @@ private slots:
     void aRolloverToAKeyInTheToken()
     {
         QVERIFY(m_tam->keys->unlock(crypto::Secret(QByteArrayLiteral("rollover passphrase"))).ok());
-        const QString made = m_token.generateKey(QStringLiteral("tam-2027"), QStringLiteral("27"), QString::fromLatin1(kPin));
+        // Made in the token, for signing and deriving (OTrP's ECDH).
+        const QString made = m_token.generateKey(QStringLiteral("tam-2027"), QStringLiteral("27"), QString::fromLatin1(kPin), QStringLiteral("sign-derive"));
         if (made.contains(QStringLiteral("not installed")))
-            QSKIP("p11tool (installed by installers/install-deps.sh) is not here");
+            QSKIP("pkcs11-tool (installed by installers/install-deps.sh) is not here");
         QVERIFY2(made.isEmpty(), qPrintable(made));
         const auto key = crypto::loadPkcs11Key(m_token.uri(QStringLiteral("tam-2027")), crypto::Secret(kPin));
         QVERIFY(key.ok());
@@ -212,11 +214,26 @@ private slots:
         QCOMPARE(m_tam->scalar(QStringLiteral("SELECT k.token_uri FROM private_keys k JOIN tam_identities t ON t.key_id = k.id WHERE t.is_active = 1")).toString(),
                  m_token.uri(QStringLiteral("tam-2027")));
         QVERIFY(m_tam->restartTam().ok());
-        // Agents pinning the old (file) key and the new (token) key both complete.
+        // Agents pinning the old (file) key and the new (token) key both complete; an OTrP TEE
+        // too, its messages to the TAM opened by ECDH in the token.
         QVERIFY(m_tam->runDevices({QStringLiteral("old-1")}, sim::SimProfile::Teep).first().ok);
         m_tam->material.tamCertificate = rolled.value().certificate;
         const QList<sim::DeviceOutcome> outcomes = m_tam->runDevices({QStringLiteral("new-1")}, sim::SimProfile::Teep);
         QVERIFY2(outcomes.first().ok, qPrintable(outcomes.first().detail));
+        const QList<sim::DeviceOutcome> otrp = m_tam->runDevices({QStringLiteral("otrp-1")}, sim::SimProfile::Otrp);
+        QVERIFY2(otrp.first().ok && otrp.first().installed == (QStringList{QStringLiteral("acme-wallet v2"), QStringLiteral("globex-drm v1")}),
+                 qPrintable(m_tam->scalar(QStringLiteral("SELECT outcome FROM sessions WHERE profile = 'otrp'")).toString()));
+        // Nothing of the token's keys anywhere in the test's files: no private key in PEM or DER form.
+        QDirIterator files(m_tam->dir->path(QString()), QDir::Files, QDirIterator::Subdirectories);
+        while (files.hasNext()) {
+            QFile file(files.next());
+            QVERIFY(file.open(QIODevice::ReadOnly));
+            const QByteArray bytes = file.readAll();
+            if (file.fileName().contains(QStringLiteral("/demo/")) || file.fileName().contains(QStringLiteral("/state/")))
+                continue; // the demo's and the simulated devices' own keys
+            QVERIFY2(!bytes.contains("PRIVATE KEY-----"), qPrintable(file.fileName()));
+        }
+        QCOMPARE(m_tam->scalar(QStringLiteral("SELECT LENGTH(k.pkcs8) FROM private_keys k JOIN tam_identities t ON t.key_id = k.id WHERE t.is_active = 1")).toInt(), 0);
     }
 
 private:
