@@ -76,7 +76,9 @@ int runTam(Context &context, const QStringList &arguments)
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "generate [--name N] [--tam-id ID] [--algorithm A] [--organization O] [--demo-unprotected]\n"
-        "    a TAM root CA and a TAM certificate under it (the root joins the TAM root CA store)\n"
+        "         [--key-in-token pkcs11:URI] [--root-in-token pkcs11:URI]\n"
+        "    a TAM root CA and a TAM certificate under it (the root joins the TAM root CA store); the TAM's\n"
+        "    and the root's keys made in a PKCS#11 token (by p11tool, PIN from --pin) when given a URI\n"
         "import --name N (--cert FILE --key FILE [--key-passphrase SRC] | --pkcs12 FILE --pkcs12-password SRC)\n"
         "import --name N --key FILE|pkcs11:URI [--tam-id ID] [--key-passphrase SRC]\n"
         "    (a key in a PKCS#11 token is used where it is, with --pin; --cert FILE too when it has one)\n"
@@ -95,7 +97,7 @@ int runTam(Context &context, const QStringList &arguments)
         "export-root [--format pem|der|p7] [--out FILE]   the TAM root CAs devices must embed\n"
         "keys                         where each TAM key is: this database, or which PKCS#11 token (label, model,\n"
         "                             serial, slot) and whether it is plugged in (no PIN asked)\n"
-        "rollover --name NEW [--key FILE|pkcs11:URI] [--algorithm A] [--new-root] [--overlap-days N]\n"
+        "rollover --name NEW [--key FILE|pkcs11:URI | --key-in-token pkcs11:URI] [--algorithm A] [--new-root] [--overlap-days N]\n"
         "    a new TAM key and certificate (same TAM id; same root CA unless --new-root) become active; the\n"
         "    previous key signs every TEEP message beside the new one until retired (default overlap 30 days)\n"
         "rollover-status              which devices have completed a session since the rollover\n"
@@ -121,7 +123,11 @@ int runTam(Context &context, const QStringList &arguments)
     const QCommandLineOption overlapDays(QStringLiteral("overlap-days"), QStringLiteral("rollover: the planned overlap."), QStringLiteral("days"),
                                          QStringLiteral("30"));
     const QCommandLineOption yes(QStringLiteral("yes"), QStringLiteral("retire: confirm."));
-    parser.addOptions({name, tamId, algorithm, organization, demo, cert, key, keyPass, pkcs12, pkcs12Pass, format, output, newRoot, overlapDays, yes});
+    const QCommandLineOption keyInToken(QStringLiteral("key-in-token"), QStringLiteral("Make the TAM key in this PKCS#11 token (pkcs11:token=...;object=...)."),
+                                        QStringLiteral("uri"));
+    const QCommandLineOption rootInToken(QStringLiteral("root-in-token"), QStringLiteral("generate: make the root CA's key in this PKCS#11 token."),
+                                         QStringLiteral("uri"));
+    parser.addOptions({name, tamId, algorithm, organization, demo, cert, key, keyPass, pkcs12, pkcs12Pass, format, output, newRoot, overlapDays, yes, keyInToken, rootInToken});
     if (const int code = parseCommand(parser, QStringLiteral("tam"), arguments, context); code >= 0)
         return code;
     const QStringList words = parser.positionalArguments();
@@ -141,8 +147,8 @@ int runTam(Context &context, const QStringList &arguments)
         if (action == QLatin1String("rollover") && !parser.isSet(name))
             return context.usage(QStringLiteral("tam rollover: name the new identity with --name"));
         return runRolloverAction(context, *opened.value(), action, words,
-                                 {parser.value(name), parser.value(key), parser.value(keyPass), algorithmValue.value(), parser.isSet(newRoot),
-                                  parser.value(overlapDays), parser.isSet(yes)});
+                                 {parser.value(name), parser.value(key), parser.value(keyPass), parser.value(keyInToken), algorithmValue.value(),
+                                  parser.isSet(newRoot), parser.value(overlapDays), parser.isSet(yes)});
     }
     if (action == QLatin1String("generate")) {
         teep::tam::GenerateOptions options;
@@ -154,6 +160,17 @@ int runTam(Context &context, const QStringList &arguments)
         if (!options.demoUnprotected) {
             if (const teep::Status unlocked = context.unlock(keys); !unlocked)
                 return context.fail(unlocked.error());
+        }
+        // Keys made in a token: the TAM's, the root's, or both (never a demo's).
+        for (const auto &[option, target] : {std::pair{&keyInToken, &options.existingKey}, std::pair{&rootInToken, &options.existingRootKey}}) {
+            if (!parser.isSet(*option))
+                continue;
+            if (options.demoUnprotected)
+                return context.usage(QStringLiteral("tam generate: a demo identity keeps its keys in the database"));
+            const auto made = makeKeyInToken(context, parser.value(*option), options.algorithm);
+            if (!made)
+                return context.fail(made.error());
+            *target = made.value();
         }
         const auto generated = identities.generate(options);
         if (!generated)

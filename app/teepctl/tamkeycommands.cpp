@@ -1,6 +1,7 @@
 // teepctl tam keys|rollover|rollover-status|retire: where the TAM's keys are; a new TAM key beside the old one, then the old one retired
 #include "tamkeycommands.h"
 
+#include "crypto/pkcs11keygen.h"
 #include "store/database.h"
 #include "store/keystore.h"
 #include "tam/tamkeys.h"
@@ -84,6 +85,14 @@ int printKeys(Context &context, teep::store::Database &database)
 
 } // namespace
 
+teep::Result<teep::crypto::Key> makeKeyInToken(Context &context, const QString &uri, teep::crypto::KeyAlgorithm algorithm)
+{
+    const auto pin = context.tokenPin();
+    if (!pin)
+        return pin.error();
+    return teep::crypto::generateInToken(uri, pin.value(), algorithm);
+}
+
 int runRolloverAction(Context &context, teep::store::Database &database, const QString &action, const QStringList &words,
                       const RolloverArguments &arguments)
 {
@@ -144,8 +153,11 @@ int runRolloverAction(Context &context, teep::store::Database &database, const Q
     options.overlapDays = arguments.overlapDays.toInt(&numeric);
     if (!numeric)
         return context.usage(QStringLiteral("--overlap-days takes a number of days"));
-    if (!arguments.key.isEmpty()) {
-        auto key = context.readKey(arguments.key, arguments.keyPassphrase);
+    if (!arguments.key.isEmpty() && !arguments.keyInToken.isEmpty())
+        return context.usage(QStringLiteral("tam rollover: --key takes a key that exists, --key-in-token makes one: give one of them"));
+    if (!arguments.key.isEmpty() || !arguments.keyInToken.isEmpty()) {
+        auto key = arguments.keyInToken.isEmpty() ? context.readKey(arguments.key, arguments.keyPassphrase)
+                                                  : makeKeyInToken(context, arguments.keyInToken, arguments.algorithm);
         if (!key)
             return context.fail(key.error());
         options.key = key.value();

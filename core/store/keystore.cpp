@@ -1,6 +1,7 @@
 #include "store/keystore.h"
 
 #include "crypto/pkcs11key.h"
+#include "crypto/pkcs11keygen.h"
 #include "crypto/pkcs8.h"
 #include "store/sql.h"
 
@@ -27,6 +28,13 @@ Result<crypto::Key> KeyStore::loadTokenKey(const QString &uri) const
     if (m_tokenPin.isEmpty())
         return Error{QStringLiteral("keys.token-pin"), QStringLiteral("the key is in a PKCS#11 token: its PIN is needed")};
     return crypto::loadPkcs11Key(uri, m_tokenPin);
+}
+
+Result<crypto::Key> KeyStore::makeTokenKey(const QString &uri, crypto::KeyAlgorithm algorithm) const
+{
+    if (m_tokenPin.isEmpty())
+        return Error{QStringLiteral("keys.token-pin"), QStringLiteral("the key is to be made in a PKCS#11 token: its PIN is needed")};
+    return crypto::generateInToken(uri, m_tokenPin, algorithm);
 }
 
 Status KeyStore::unlock(crypto::Secret passphrase)

@@ -45,6 +45,8 @@ public:
     bool hasTokenPin() const { return !m_tokenPin.isEmpty(); }
     // A key in a token not registered yet (a rollover's new key), opened with this run's PIN.
     Result<crypto::Key> loadTokenKey(const QString &uri) const;
+    // A new key made in the token `uri` names (crypto/pkcs11keygen), with this run's PIN.
+    Result<crypto::Key> makeTokenKey(const QString &uri, crypto::KeyAlgorithm algorithm) const;
 
     // Inside the caller's transaction. Returns the new key's id. A key in a token is stored as
     // its URI and public key only.

@@ -111,7 +111,9 @@ Result<TamIdentity> TamIdentities::generate(const GenerateOptions &options)
                               : options.tamId;
     if (options.existingKey && !options.existingKey->hasPrivateKey())
         return Error{QStringLiteral("tam.no-private-key"), QStringLiteral("the TAM key to adopt has no private key: the TAM signs with it")};
-    Result<Key> rootKey = Key::generate(options.algorithm);
+    if (options.existingRootKey && !options.existingRootKey->hasPrivateKey())
+        return Error{QStringLiteral("tam.no-private-key"), QStringLiteral("the root CA key to use has no private key: the root signs with it")};
+    Result<Key> rootKey = options.existingRootKey ? Result<Key>(*options.existingRootKey) : Key::generate(options.algorithm);
     Result<Key> tamKey = options.existingKey ? Result<Key>(*options.existingKey) : Key::generate(options.algorithm);
     if (!rootKey || !tamKey)
         return rootKey ? tamKey.error() : rootKey.error();
@@ -177,6 +179,7 @@ Result<TamIdentity> TamIdentities::generate(const GenerateOptions &options)
              {"key", tamKey.value().description().toStdString()},
              {"key_source", !options.existingKey ? "generated" : options.existingKey->isInToken() ? "pkcs11 token" : "imported bare key"},
              {"token_uri", tamKey.value().tokenUri().toStdString()},
+             {"root_key_token_uri", rootKey.value().tokenUri().toStdString()},
              {"certificate_sha256", tam.value().fingerprintSha256().toStdString()},
              {"root_sha256", root.value().fingerprintSha256().toStdString()},
              {"demo_unprotected", options.demoUnprotected}});

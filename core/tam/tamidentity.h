@@ -52,6 +52,9 @@ struct GenerateOptions
     // A bare TAM key that devices already trust (e.g. compiled into deployed agents): the TAM
     // certificate is made for it, under a new TAM root CA, instead of for a fresh key.
     std::optional<crypto::Key> existingKey;
+    // The TAM root CA's key where it already is (made in a token): else a new one, kept encrypted
+    // in the database.
+    std::optional<crypto::Key> existingRootKey;
 };
 
 // The TAM id its certificate carries (protocol/otrp/tamid.h).

@@ -7,6 +7,9 @@
 #include "softhsm.h"
 #include "tempdir.h"
 
+#include <QDirIterator>
+#include <QStandardPaths>
+#include <nlohmann/json.hpp>
 #include <QTest>
 
 using teep::test::ToolRun;
@@ -24,6 +27,7 @@ private slots:
     void listensWhereTheDatabaseSays();
     void aTaRemovedFromOneDeviceFromTheCommandLine();
     void aTamKeyInATokenServes();
+    void anIdentityGeneratedInATokenServes();
 
 private:
     // Runs `teepctl --database DB serve ARGUMENTS` until its first line (or its end); stops it and
@@ -156,6 +160,65 @@ void TestServeSettings::aTamKeyInATokenServes()
     QVERIFY2(line.startsWith("listening on http://127.0.0.1:"), line.constData());
     const ToolRun verified = teep::test::runProgram(kTeepctl, {QStringLiteral("--database"), m_db, QStringLiteral("audit"), QStringLiteral("verify")});
     QVERIFY2(verified.exitCode == 0, (verified.out + verified.err).constData());
+}
+
+// `tam generate --key-in-token --root-in-token`: both keys made in the token (by p11tool), never
+// outside it; `tam keys` says where they are; a label already taken is refused; serve signs with it.
+void TestServeSettings::anIdentityGeneratedInATokenServes()
+{
+    if (!teep::test::SoftHsm::available() || QStandardPaths::findExecutable(QStringLiteral("p11tool")).isEmpty())
+        QSKIP("SoftHSM2 and p11tool (installed by installers/install-deps.sh) are not here");
+    teep::test::SoftHsm token;
+    QVERIFY(token.init(QStringLiteral("line hsm"), QStringLiteral("4711")).isEmpty());
+    qputenv("TEEP_TEST_PIN", "4711");
+    qputenv("TEEP_TEST_PASSPHRASE", "line passphrase");
+    const auto teepctl = [this](const QStringList &words) {
+        return teep::test::runProgram(kTeepctl, QStringList{QStringLiteral("--database"), m_db, QStringLiteral("--pin"), QStringLiteral("env:TEEP_TEST_PIN"),
+                                                            QStringLiteral("--passphrase"), QStringLiteral("env:TEEP_TEST_PASSPHRASE")} + words);
+    };
+    const QString tamUri = token.uri(QStringLiteral("tam-2026"));
+    const QString rootUri = token.uri(QStringLiteral("root-2026"));
+    const ToolRun made = teepctl({QStringLiteral("tam"), QStringLiteral("generate"), QStringLiteral("--name"), QStringLiteral("Line HSM"),
+                                  QStringLiteral("--key-in-token"), tamUri, QStringLiteral("--root-in-token"), rootUri});
+    QVERIFY2(made.exitCode == 0, made.err.constData());
+    QVERIFY(!made.out.contains("4711") && !made.err.contains("4711"));
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM private_keys k JOIN tam_identities t ON k.id IN (t.key_id, t.root_key_id) "
+                                   "WHERE t.name = 'Line HSM' AND k.token_uri IS NOT NULL AND LENGTH(k.pkcs8) = 0"))
+                 .toInt(),
+             2);
+    const ToolRun keys = teepctl({QStringLiteral("--json"), QStringLiteral("tam"), QStringLiteral("keys")});
+    QVERIFY2(keys.exitCode == 0, keys.err.constData());
+    const auto listed = nlohmann::json::parse(keys.out.toStdString());
+    int inToken = 0;
+    for (const auto &row : listed) {
+        if (row.value("identity", "") != "Line HSM")
+            continue;
+        QCOMPARE(QString::fromStdString(row.value("storage", "")), QStringLiteral("pkcs11 token"));
+        QVERIFY(row["token"]["present"].get<bool>());
+        QCOMPARE(QString::fromStdString(row["token"]["label"].get<std::string>()), QStringLiteral("line hsm"));
+        QCOMPARE(QString::fromStdString(row["token"]["manufacturer"].get<std::string>()), QStringLiteral("SoftHSM project"));
+        ++inToken;
+    }
+    QCOMPARE(inToken, 2);
+    // The same label again: refused before anything is made.
+    const ToolRun again = teepctl({QStringLiteral("tam"), QStringLiteral("rollover"), QStringLiteral("--name"), QStringLiteral("Line HSM 2"),
+                                   QStringLiteral("--key-in-token"), tamUri});
+    QVERIFY(again.exitCode != 0);
+    QVERIFY2(again.err.contains("already holds a key labelled 'tam-2026'"), again.err.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM tam_identities WHERE name = 'Line HSM 2'")).toInt(), 0);
+    // Serve signs with it; its start checkpoint verifies.
+    const QByteArray line = serveFirstLine({QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--pin"), QStringLiteral("env:TEEP_TEST_PIN")});
+    QVERIFY2(line.startsWith("listening on http://127.0.0.1:"), line.constData());
+    const ToolRun verified = teep::test::runProgram(kTeepctl, {QStringLiteral("--database"), m_db, QStringLiteral("audit"), QStringLiteral("verify")});
+    QVERIFY2(verified.exitCode == 0, (verified.out + verified.err).constData());
+    // No private key was written anywhere under the test's folder.
+    QDirIterator files(m_dir->path(QString()), QDir::Files, QDirIterator::Subdirectories);
+    while (files.hasNext()) {
+        QFile file(files.next());
+        if (file.fileName().contains(QStringLiteral("/demo/")) || !file.open(QIODevice::ReadOnly))
+            continue; // the demo's own SP keys
+        QVERIFY2(!file.readAll().contains("PRIVATE KEY-----"), qPrintable(file.fileName()));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestServeSettings)

@@ -22,6 +22,7 @@
 #include <QComboBox>
 #include <QDir>
 #include <QSettings>
+#include <QStandardPaths>
 #include <QSignalSpy>
 #include <QTest>
 #include <QTreeWidget>
@@ -44,6 +45,7 @@ private slots:
         QCoreApplication::setOrganizationName(QStringLiteral("teep-console-tests"));
     }
     void rolloverToATokenKeyAndRetire();
+    void generateWithTheKeyMadeInAToken();
 
 private:
     void screenshot(const QString &name) const
@@ -80,6 +82,22 @@ private:
         return count && count.value().next() ? count.value().value(0).toInt() : -1;
     }
 
+    // A window on a new database, showing the TAM Identity view.
+    void openWindow()
+    {
+        m_window.reset();
+        m_dir = std::make_unique<test::TempDir>();
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_dir->path(QStringLiteral("settings")));
+        auto db = store::Database::open(m_dir->path(QStringLiteral("teep.db")));
+        QVERIFY(db.ok());
+        m_window = std::make_unique<ui::MainWindow>(std::move(db).value(), &m_prompts);
+        m_window->resize(1024, 768);
+        m_window->showPage(ui::Page::TrustAnchors);
+        m_window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+        test::shown(page());
+    }
+
     std::unique_ptr<test::TempDir> m_dir;
     test::ScriptedPrompts m_prompts;
     test::SoftHsm m_token;
@@ -96,17 +114,7 @@ void TestTamKeysView::rolloverToATokenKeyAndRetire()
         QSKIP("p11tool (installed by installers/install-deps.sh) is not here");
     QVERIFY2(made.isEmpty(), qPrintable(made));
 
-    m_dir = std::make_unique<test::TempDir>();
-    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_dir->path(QStringLiteral("settings")));
-    auto db = store::Database::open(m_dir->path(QStringLiteral("teep.db")));
-    QVERIFY(db.ok());
-    m_window = std::make_unique<ui::MainWindow>(std::move(db).value(), &m_prompts);
-    m_window->resize(1024, 768);
-    m_window->showPage(ui::Page::TrustAnchors);
-    m_window->show();
-    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
-    test::shown(page());
-
+    openWindow();
     tam::GenerateOptions options;
     options.name = QStringLiteral("Line TAM");
     m_prompts.passphrases.enqueue(kPassphrase);
@@ -125,7 +133,7 @@ void TestTamKeysView::rolloverToATokenKeyAndRetire()
         dialog.grab().save(qEnvironmentVariable("TEEP_SCREENSHOT_DIR") + QStringLiteral("/tam-rollover-dialog.png"));
     }
     // A wrong PIN: refused by the token, nothing changes.
-    ui::RolloverRequest request{QStringLiteral("Line TAM 2027"), crypto::KeyAlgorithm::P256, m_token.uri(QStringLiteral("tam-2027")), false, 21};
+    ui::RolloverRequest request{QStringLiteral("Line TAM 2027"), crypto::KeyAlgorithm::P256, m_token.uri(QStringLiteral("tam-2027")), false, 21, false};
     m_prompts.passphrases.enqueue("0000");
     QVERIFY(!page()->rollover(request));
     QVERIFY2(m_prompts.errors.last().contains(QStringLiteral("refused the PIN")), qPrintable(m_prompts.errors.last()));
@@ -190,6 +198,29 @@ void TestTamKeysView::rolloverToATokenKeyAndRetire()
     QVERIFY(page()->keysPanel()->rolloverText().contains(QStringLiteral("No previous key")));
     QVERIFY(page()->keysPanel()->overlapping().isEmpty());
     QVERIFY(!page()->keysPanel()->legacyKeyChoice()->isVisible());
+}
+
+// Generate in the console with the TAM's key made in the token: it never exists outside it.
+void TestTamKeysView::generateWithTheKeyMadeInAToken()
+{
+    if (!test::SoftHsm::available() || QStandardPaths::findExecutable(QStringLiteral("p11tool")).isEmpty())
+        QSKIP("SoftHSM2 and p11tool (installed by installers/install-deps.sh) are not here");
+    QVERIFY(m_token.init(QStringLiteral("console hsm"), QString::fromLatin1(kPin)).isEmpty());
+    openWindow();
+    tam::GenerateOptions options;
+    options.name = QStringLiteral("Console TAM");
+    m_prompts.passphrases.enqueue(kPassphrase);
+    m_prompts.passphrases.enqueue(kPin);
+    QVERIFY2(page()->generate(options, m_token.uri(QStringLiteral("console-tam"))), qPrintable(m_prompts.errors.join(u'\n')));
+    QVERIFY(reloaded());
+    QCOMPARE(row(0).mid(0, 5), (QStringList{QStringLiteral("Console TAM"), QStringLiteral("active"), QStringLiteral("signing (EC P-256)"),
+                                            QStringLiteral("PKCS#11 token"), QStringLiteral("yes")}));
+    QCOMPARE(scalar(QStringLiteral("SELECT LENGTH(k.pkcs8) FROM private_keys k JOIN tam_identities t ON t.key_id = k.id")), QStringLiteral("0"));
+    // The same label again: refused, nothing made.
+    options.name = QStringLiteral("Console TAM 2");
+    QVERIFY(!page()->generate(options, m_token.uri(QStringLiteral("console-tam"))));
+    QVERIFY2(m_prompts.errors.last().contains(QStringLiteral("already holds a key labelled 'console-tam'")), qPrintable(m_prompts.errors.last()));
+    QCOMPARE(identities(), 1);
 }
 
 QTEST_MAIN(TestTamKeysView)

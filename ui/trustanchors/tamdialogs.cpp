@@ -60,7 +60,12 @@ GenerateTamDialog::GenerateTamDialog(QWidget *parent) : QDialog(parent)
     m_tamId->setMaxLength(200);
     m_organization = field(tr("Organization"), tr("optional"), this);
     m_algorithm = makeAlgorithmCombo(this);
+    m_keyInToken = new QLineEdit(this);
+    m_keyInToken->setAccessibleName(tr("Make the TAM key in this PKCS#11 token"));
+    m_keyInToken->setPlaceholderText(tr("optional: pkcs11:token=...;object=...?module-path=..."));
+    m_keyInToken->setToolTip(tr("The TAM's key is made inside the token (HSM, smart card) and never leaves it; empty: in this database."));
     m_demo = new QCheckBox(tr("Demo identity for training: store the keys WITHOUT encryption"), this);
+    connect(m_demo, &QCheckBox::toggled, m_keyInToken, [this](bool demo) { m_keyInToken->setEnabled(!demo); });
     auto *warning = new QLabel(tr("Anyone who can read the database file can then sign as this TAM."), this);
     warning->setStyleSheet(QStringLiteral("color: #b01e1e"));
     warning->setVisible(false);
@@ -74,6 +79,7 @@ GenerateTamDialog::GenerateTamDialog(QWidget *parent) : QDialog(parent)
     form->addRow(tr("TAM &id (URI):"), m_tamId);
     form->addRow(tr("&Organization:"), m_organization);
     form->addRow(tr("&Key:"), m_algorithm);
+    form->addRow(tr("In a &token:"), m_keyInToken);
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addWidget(m_demo);
@@ -81,7 +87,7 @@ GenerateTamDialog::GenerateTamDialog(QWidget *parent) : QDialog(parent)
     layout->addWidget(buttons);
 }
 
-tam::GenerateOptions GenerateTamDialog::options() const
+GenerateRequest GenerateTamDialog::request() const
 {
     tam::GenerateOptions options;
     options.name = m_name->text().trimmed();
@@ -89,15 +95,15 @@ tam::GenerateOptions GenerateTamDialog::options() const
     options.organization = m_organization->text().trimmed();
     options.algorithm = chosenAlgorithm(m_algorithm);
     options.demoUnprotected = m_demo->isChecked();
-    return options;
+    return {options, options.demoUnprotected ? QString() : m_keyInToken->text().trimmed()};
 }
 
-std::optional<tam::GenerateOptions> GenerateTamDialog::ask(QWidget *parent)
+std::optional<GenerateRequest> GenerateTamDialog::ask(QWidget *parent)
 {
     GenerateTamDialog dialog(parent);
     if (dialog.exec() != QDialog::Accepted)
         return std::nullopt;
-    return dialog.options();
+    return dialog.request();
 }
 
 CsrDialog::CsrDialog(QWidget *parent) : QDialog(parent)
@@ -146,8 +152,12 @@ RolloverDialog::RolloverDialog(const QString &current, bool holdsRoot, QWidget *
     m_tokenUri->setAccessibleName(tr("Token key URI"));
     m_tokenUri->setPlaceholderText(QStringLiteral("pkcs11:token=...;object=...?module-path=..."));
     m_tokenUri->setEnabled(false);
+    m_makeInToken = new QCheckBox(tr("&Make a new key there (else use the key the URI names)"), this);
+    m_makeInToken->setEnabled(false);
     connect(m_inToken, &QCheckBox::toggled, m_tokenUri, &QWidget::setEnabled);
-    connect(m_inToken, &QCheckBox::toggled, m_algorithm, [this](bool inToken) { m_algorithm->setEnabled(!inToken); });
+    connect(m_inToken, &QCheckBox::toggled, m_makeInToken, &QWidget::setEnabled);
+    connect(m_inToken, &QCheckBox::toggled, m_algorithm, [this](bool inToken) { m_algorithm->setEnabled(!inToken || m_makeInToken->isChecked()); });
+    connect(m_makeInToken, &QCheckBox::toggled, m_algorithm, [this](bool make) { m_algorithm->setEnabled(make || !m_inToken->isChecked()); });
     m_newRoot = new QCheckBox(tr("A new TAM &root CA too (OTrP devices need the new root before they accept it)"), this);
     if (!holdsRoot) {
         m_newRoot->setChecked(true);
@@ -167,6 +177,7 @@ RolloverDialog::RolloverDialog(const QString &current, bool holdsRoot, QWidget *
     form->addRow(tr("New &key:"), m_algorithm);
     form->addRow(QString(), m_inToken);
     form->addRow(tr("Token &URI:"), m_tokenUri);
+    form->addRow(QString(), m_makeInToken);
     form->addRow(QString(), m_newRoot);
     form->addRow(tr("Planned &overlap:"), m_overlap);
     auto *layout = new QVBoxLayout(this);
@@ -178,7 +189,7 @@ RolloverDialog::RolloverDialog(const QString &current, bool holdsRoot, QWidget *
 RolloverRequest RolloverDialog::request() const
 {
     return {m_name->text().trimmed(), chosenAlgorithm(m_algorithm), m_inToken->isChecked() ? m_tokenUri->text().trimmed() : QString(),
-            m_newRoot->isChecked(), m_overlap->value()};
+            m_newRoot->isChecked(), m_overlap->value(), m_inToken->isChecked() && m_makeInToken->isChecked()};
 }
 
 std::optional<RolloverRequest> RolloverDialog::ask(const QString &current, bool holdsRoot, QWidget *parent)

@@ -13,17 +13,25 @@ class QSpinBox;
 
 namespace teep::ui {
 
-// The choices for a new TAM identity: name, TAM id, organisation, key algorithm, demo flag.
+// The choices for a new TAM identity: name, TAM id, organisation, key algorithm, demo flag, and
+// a PKCS#11 token to make the TAM's key in.
+struct GenerateRequest
+{
+    tam::GenerateOptions options;
+    QString keyInToken; // a pkcs11: URI, or empty: the key in the database
+};
+
 class GenerateTamDialog : public QDialog
 {
     Q_OBJECT
 
 public:
     explicit GenerateTamDialog(QWidget *parent = nullptr);
-    tam::GenerateOptions options() const;
-    static std::optional<tam::GenerateOptions> ask(QWidget *parent);
+    GenerateRequest request() const;
+    static std::optional<GenerateRequest> ask(QWidget *parent);
 
 private:
+    QLineEdit *m_keyInToken = nullptr;
     QLineEdit *m_name = nullptr;
     QLineEdit *m_tamId = nullptr;
     QLineEdit *m_organization = nullptr;
@@ -62,6 +70,7 @@ struct RolloverRequest
     QString tokenUri; // empty: a new key, encrypted in this database
     bool newRoot = false;
     int overlapDays = 30;
+    bool makeInToken = false; // a new key made in the token; else the key the URI names
 };
 
 class RolloverDialog : public QDialog
@@ -79,6 +88,7 @@ private:
     QComboBox *m_algorithm = nullptr;
     QCheckBox *m_inToken = nullptr;
     QLineEdit *m_tokenUri = nullptr;
+    QCheckBox *m_makeInToken = nullptr;
     QCheckBox *m_newRoot = nullptr;
     QSpinBox *m_overlap = nullptr;
 };

@@ -195,10 +195,16 @@ void TamIdentityPage::reload()
     m_stack->setCurrentIndex(1);
 }
 
-bool TamIdentityPage::generate(const tam::GenerateOptions &options)
+bool TamIdentityPage::generate(const tam::GenerateOptions &chosen, const QString &keyInToken)
 {
-    if (!options.demoUnprotected && !m_workspace.ensureUnlocked(this))
+    if (!chosen.demoUnprotected && !m_workspace.ensureUnlocked(this))
         return false;
+    tam::GenerateOptions options = chosen;
+    if (!keyInToken.isEmpty()) {
+        options.existingKey = tokenKey(tr("Generate TAM Identity"), keyInToken, true, options.algorithm);
+        if (!options.existingKey)
+            return false;
+    }
     const Result<tam::TamIdentity> generated =
         offThread(tr("Generating the TAM identity..."), [&options](tam::TamIdentities &identities) { return identities.generate(options); });
     if (!generated) {
@@ -345,32 +351,39 @@ bool TamIdentityPage::exportRoot(const QString &path)
     return true;
 }
 
+std::optional<crypto::Key> TamIdentityPage::tokenKey(const QString &title, const QString &uri, bool make, crypto::KeyAlgorithm algorithm)
+{
+    std::optional<crypto::Secret> pin;
+    if (!m_workspace.keys().hasTokenPin()) {
+        pin = m_workspace.prompts().passphrase(this, tr("PIN of the token %1:").arg(uri.section(QLatin1Char('?'), 0, 0)), false);
+        if (!pin)
+            return std::nullopt;
+    }
+    const Result<crypto::Key> key =
+        runOffThread(this, make ? tr("Making the key in the token...") : tr("Opening the token..."), m_workspace.database().path(), [&](OperationContext &context) {
+            store::KeyStore keys(context.database.connection(), m_workspace.keys());
+            if (pin)
+                keys.setTokenPin(crypto::Secret(QByteArray(pin->bytes())));
+            return make ? keys.makeTokenKey(uri, algorithm) : keys.loadTokenKey(uri);
+        });
+    if (!key) {
+        m_workspace.prompts().error(this, title, key.error().message);
+        return std::nullopt;
+    }
+    if (pin)
+        m_workspace.keys().setTokenPin(std::move(*pin));
+    return key.value();
+}
+
 bool TamIdentityPage::rollover(const RolloverRequest &request)
 {
     if (!m_workspace.ensureUnlocked(this))
         return false;
     std::optional<crypto::Key> tokenKey;
     if (!request.tokenUri.isEmpty()) {
-        // The new key where it is, in its token: the PIN asked now unless this run has it.
-        std::optional<crypto::Secret> pin;
-        if (!m_workspace.keys().hasTokenPin()) {
-            pin = m_workspace.prompts().passphrase(this, tr("PIN of the token holding the new key:"), false);
-            if (!pin)
-                return false;
-        }
-        const Result<crypto::Key> key = runOffThread(this, tr("Opening the token..."), m_workspace.database().path(), [&](OperationContext &context) {
-            store::KeyStore keys(context.database.connection(), m_workspace.keys());
-            if (pin)
-                keys.setTokenPin(crypto::Secret(QByteArray(pin->bytes())));
-            return keys.loadTokenKey(request.tokenUri);
-        });
-        if (!key) {
-            m_workspace.prompts().error(this, tr("Roll Over"), key.error().message);
+        tokenKey = this->tokenKey(tr("Roll Over"), request.tokenUri, request.makeInToken, request.algorithm);
+        if (!tokenKey)
             return false;
-        }
-        if (pin)
-            m_workspace.keys().setTokenPin(std::move(*pin));
-        tokenKey = key.value();
     }
     const Result<tam::TamIdentity> made = runOffThread(this, tr("Rolling over to a new key..."), m_workspace.database().path(), [&](OperationContext &context) {
         store::KeyStore keys(context.database.connection(), m_workspace.keys());
@@ -427,8 +440,8 @@ void TamIdentityPage::askRetire(const QString &name)
 
 void TamIdentityPage::askGenerate()
 {
-    if (const std::optional<tam::GenerateOptions> options = GenerateTamDialog::ask(this))
-        generate(*options);
+    if (const std::optional<GenerateRequest> request = GenerateTamDialog::ask(this))
+        generate(request->options, request->keyInToken);
 }
 
 void TamIdentityPage::askImport()

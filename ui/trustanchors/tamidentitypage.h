@@ -30,7 +30,8 @@ public:
 
     void reload() override;
     // The actions behind the buttons, with their inputs already chosen (the dialogs call these).
-    bool generate(const tam::GenerateOptions &options);
+    // With `keyInToken` (a pkcs11: URI) the TAM's key is made in that token.
+    bool generate(const tam::GenerateOptions &options, const QString &keyInToken = {});
     bool importFiles(const QStringList &paths);
     bool createCsr(const QString &name, const QString &tamId, crypto::KeyAlgorithm algorithm, const QString &csrPath);
     bool installIssued(const QStringList &paths);
@@ -53,6 +54,9 @@ private:
     void askRollover();
     void askRetire(const QString &name);
     std::optional<tam::TamIdentity> pendingIdentity() const;
+    // The key in a token for a new identity: the one `uri` names or (`make`) a new one made there.
+    // The PIN is asked unless this run has it; what fails is said, and nothing changes.
+    std::optional<crypto::Key> tokenKey(const QString &title, const QString &uri, bool make, crypto::KeyAlgorithm algorithm);
     tam::TamIdentities identities();
     // `step` on a thread of its own (with the page's progress dialog); its result.
     Result<tam::TamIdentity> offThread(const QString &title, const std::function<Result<tam::TamIdentity>(tam::TamIdentities &)> &step);
