@@ -284,6 +284,31 @@ void TestTrustAnchorsView::serviceProvidersNeedSignerCa()
     QCOMPARE(sp->text(1), QStringLiteral("acme"));
     QCOMPARE(sp->childCount(), 1);
     QCOMPARE(sp->child(0)->text(0), signer.certificate.subject());
+
+    // Its rollover: a successor added, then the old one retired (asked first; the last one never).
+    QVERIFY(!providers->retireCertificate(QStringLiteral("acme"), signer.certificate.fingerprintSha256()));
+    QVERIFY2(m_prompts->errors.last().contains(QStringLiteral("only signer certificate")), qPrintable(m_prompts->errors.last()));
+    const Issued successor = teep::test::issueUnder(ca, QStringLiteral("ACME TA signer 2027"), CertificateProfile::SpSigning);
+    QVERIFY(providers->addCertificate(QStringLiteral("acme"), successor.certificate.pem(), QStringLiteral("successor.pem")));
+    sp = providers->tree()->topLevelItem(0);
+    providers->tree()->setCurrentItem(sp->child(0));
+    QPushButton *retire = nullptr;
+    for (QPushButton *button : providers->findChildren<QPushButton *>()) {
+        if (button->accessibleName() == QLatin1String("Retire Certificate"))
+            retire = button;
+    }
+    QVERIFY(retire && retire->isEnabled());
+    m_prompts->confirmations.enqueue(false); // declined: nothing changes
+    retire->click();
+    QVERIFY(m_prompts->questions.last().contains(QStringLiteral("no longer be accepted")));
+    QCOMPARE(providers->tree()->topLevelItem(0)->childCount(), 2);
+    QVERIFY(!providers->tree()->topLevelItem(0)->child(0)->text(0).contains(QStringLiteral("retired")));
+    QVERIFY(providers->retireCertificate(QStringLiteral("acme"), signer.certificate.fingerprintSha256()));
+    sp = providers->tree()->topLevelItem(0);
+    QCOMPARE(sp->childCount(), 2);
+    QCOMPARE(sp->child(0)->text(0), successor.certificate.subject());
+    QCOMPARE(sp->child(1)->text(0), signer.certificate.subject() + QStringLiteral(" (retired)"));
+    QVERIFY2(providers->note().contains(QStringLiteral("no TA version in the catalog was signed with it")), qPrintable(providers->note()));
     m_window->trustAnchorsView()->setCurrentWidget(providers);
     screenshot(QStringLiteral("trust-anchors-providers"));
 }

@@ -24,6 +24,7 @@ namespace teep::ui {
 
 namespace {
 constexpr int kSpidRole = Qt::UserRole + 1;
+constexpr int kFingerprintRole = Qt::UserRole + 2;
 }
 
 ServiceProvidersPage::ServiceProvidersPage(Workspace &workspace, QWidget *parent) : LazyPage(parent), m_workspace(workspace)
@@ -36,8 +37,11 @@ ServiceProvidersPage::ServiceProvidersPage(Workspace &workspace, QWidget *parent
     purpose->setWordWrap(true);
     auto *add = new QPushButton(tr("&Add Service Provider..."), this);
     m_addCertificate = new QPushButton(tr("Add &Signer Certificate..."), this);
+    m_retire = new QPushButton(tr("Re&tire Certificate..."), this);
+    m_retire->setToolTip(tr("A signer certificate its successor replaced: TAs it signs are no longer accepted."));
     m_remove = new QPushButton(tr("&Remove"), this);
-    for (QPushButton *button : {add, m_addCertificate, m_remove})
+    connect(m_retire, &QPushButton::clicked, this, &ServiceProvidersPage::askRetireCertificate);
+    for (QPushButton *button : {add, m_addCertificate, m_retire, m_remove})
         button->setAccessibleName(button->text().remove(QLatin1Char('&')).remove(QStringLiteral("...")));
     connect(add, &QPushButton::clicked, this, &ServiceProvidersPage::askAdd);
     connect(m_addCertificate, &QPushButton::clicked, this, &ServiceProvidersPage::askAddCertificate);
@@ -50,6 +54,7 @@ ServiceProvidersPage::ServiceProvidersPage(Workspace &workspace, QWidget *parent
     auto *toolbar = new QHBoxLayout;
     toolbar->addWidget(add);
     toolbar->addWidget(m_addCertificate);
+    toolbar->addWidget(m_retire);
     toolbar->addWidget(m_remove);
     toolbar->addStretch();
 
@@ -61,6 +66,7 @@ ServiceProvidersPage::ServiceProvidersPage(Workspace &workspace, QWidget *parent
     m_tree->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
     connect(m_tree, &QTreeWidget::itemSelectionChanged, this, [this] {
         m_addCertificate->setEnabled(!selectedSpid().isEmpty());
+        m_retire->setEnabled(!selectedFingerprint().isEmpty());
         m_remove->setEnabled(!selectedSpid().isEmpty());
     });
 
@@ -76,17 +82,34 @@ ServiceProvidersPage::ServiceProvidersPage(Workspace &workspace, QWidget *parent
     m_stack->addWidget(m_tree);
 
     auto *layout = new QVBoxLayout(this);
+    m_note = new QLabel(this);
+    m_note->setObjectName(QStringLiteral("providers-note"));
+    m_note->setWordWrap(true);
+    m_note->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_note->setVisible(false);
     layout->addWidget(purpose);
     layout->addLayout(toolbar);
+    layout->addWidget(m_note);
     layout->addWidget(m_stack, 1);
     // Hidden, it reloads when next shown: a change made elsewhere (a device session) costs it nothing.
     connect(&m_workspace, &Workspace::dataChanged, this, &LazyPage::refresh);
     reload();
 }
 
+QString ServiceProvidersPage::note() const
+{
+    return m_note->isVisible() ? m_note->text() : QString();
+}
+
 bool ServiceProvidersPage::showsEmptyState() const
 {
     return m_stack->currentIndex() == 0;
+}
+
+QString ServiceProvidersPage::selectedFingerprint() const
+{
+    const QList<QTreeWidgetItem *> items = m_tree->selectedItems();
+    return items.isEmpty() ? QString() : items.first()->data(0, kFingerprintRole).toString();
 }
 
 QString ServiceProvidersPage::selectedSpid() const
@@ -119,8 +142,16 @@ void ServiceProvidersPage::reload()
             auto *child = new QTreeWidgetItem(item, {cert.subject(), cert.notAfter().date().toString(Qt::ISODate),
                                                      cert.fingerprintSha256()});
             child->setData(0, kSpidRole, sp.spid);
+            child->setData(0, kFingerprintRole, cert.fingerprintSha256());
             child->setForeground(1, stateForeground(stateForValidity(validity), palette()));
             child->setToolTip(1, validityText(validity));
+        }
+        for (const crypto::Certificate &cert : sp.retired) {
+            auto *child = new QTreeWidgetItem(item, {tr("%1 (retired)").arg(cert.subject()), cert.notAfter().date().toString(Qt::ISODate),
+                                                     cert.fingerprintSha256()});
+            child->setData(0, kSpidRole, sp.spid);
+            for (int column = 0; column < 3; ++column)
+                child->setForeground(column, palette().color(QPalette::PlaceholderText));
         }
         item->setExpanded(true);
         if (sp.spid == selected)
@@ -128,7 +159,38 @@ void ServiceProvidersPage::reload()
     }
     m_stack->setCurrentIndex(list.value().isEmpty() ? 0 : 1);
     m_addCertificate->setEnabled(!selectedSpid().isEmpty());
+    m_retire->setEnabled(!selectedFingerprint().isEmpty());
     m_remove->setEnabled(!selectedSpid().isEmpty());
+}
+
+bool ServiceProvidersPage::retireCertificate(const QString &spid, const QString &fingerprint)
+{
+    const auto toSignAgain = runOffThread(this, tr("Retiring the signer certificate..."), m_workspace.database().path(), [&](OperationContext &context) {
+        return tam::ServiceProviders(context.database.connection(), m_workspace.clock(), m_workspace.actor()).retireCertificate(spid, fingerprint);
+    });
+    if (!toSignAgain) {
+        m_workspace.prompts().error(this, tr("Retire Signer Certificate"), toSignAgain.error().message);
+        return false;
+    }
+    m_note->setText(toSignAgain.value().isEmpty()
+                        ? tr("Retired a signer certificate of '%1'; no TA version in the catalog was signed with it.").arg(spid)
+                        : tr("Retired a signer certificate of '%1'. Sign these TA versions again with the new key and publish them: %2")
+                              .arg(spid, toSignAgain.value().join(QStringLiteral(", "))));
+    m_note->setVisible(true);
+    m_workspace.notifyChanged();
+    return true;
+}
+
+void ServiceProvidersPage::askRetireCertificate()
+{
+    const QString spid = selectedSpid();
+    const QString fingerprint = selectedFingerprint();
+    if (fingerprint.isEmpty())
+        return;
+    if (m_workspace.prompts().confirm(this, tr("Retire Signer Certificate"),
+                                      tr("Retire this signer certificate of '%1'? TAs signed with it will no longer be accepted.\n\n%2")
+                                          .arg(spid, fingerprint)))
+        retireCertificate(spid, fingerprint);
 }
 
 bool ServiceProvidersPage::addProvider(const QString &spid, const QString &name)
