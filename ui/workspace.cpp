@@ -54,21 +54,30 @@ bool Workspace::ensureTokenPin(QWidget *parent)
     if (!pin)
         return false;
     // Loading the module and logging in may take a moment with a hardware token: off this thread.
-    Operation check(tr("Opening the token..."), m_database.path(), [&](OperationContext &) -> Result<QString> {
-        const Result<crypto::Key> key = crypto::loadPkcs11Key(uri, *pin);
-        if (!key)
-            return key.error();
+    if (!checkedOffThread(parent, tr("Opening the token..."), [&]() -> Status {
+            const Result<crypto::Key> key = crypto::loadPkcs11Key(uri, *pin);
+            return key ? Status() : Status(key.error());
+        }))
+        return false;
+    m_keys.setTokenPin(std::move(*pin));
+    emit keyStoreStateChanged(true);
+    return true;
+}
+
+bool Workspace::checkedOffThread(QWidget *parent, const QString &title, const std::function<Status()> &check)
+{
+    Operation operation(title, m_database.path(), [&](OperationContext &) -> Result<QString> {
+        if (const Status checked = check(); !checked)
+            return checked.error();
         return QString();
     });
-    const Operation::Outcome checked = check.runAndWait(parent);
+    const Operation::Outcome checked = operation.runAndWait(parent);
     if (Operation::wasCancelled(checked))
         return false;
     if (!checked) {
         m_prompts.error(parent, tr("Key Store"), checked.error().message);
         return false;
     }
-    m_keys.setTokenPin(std::move(*pin));
-    emit keyStoreStateChanged(true);
     return true;
 }
 
@@ -88,18 +97,8 @@ bool Workspace::unlockWithPassphrase(QWidget *parent)
     if (!passphrase)
         return false;
     // The key derivation takes a third of a second (longer on a slow machine): off this thread.
-    Operation check(tr("Unlocking the key store..."), m_database.path(), [&](OperationContext &) -> Result<QString> {
-        if (const Status checked = store::KeyStore::check(probe.value(), *passphrase); !checked)
-            return checked.error();
-        return QString();
-    });
-    const Operation::Outcome checked = check.runAndWait(parent);
-    if (Operation::wasCancelled(checked))
+    if (!checkedOffThread(parent, tr("Unlocking the key store..."), [&] { return store::KeyStore::check(probe.value(), *passphrase); }))
         return false;
-    if (!checked) {
-        m_prompts.error(parent, tr("Key Store"), checked.error().message);
-        return false;
-    }
     m_keys.unlockChecked(std::move(*passphrase));
     emit keyStoreStateChanged(true);
     return true;

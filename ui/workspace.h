@@ -7,6 +7,8 @@
 
 #include <QObject>
 
+#include <functional>
+
 namespace teep::store {
 class Database;
 }
@@ -52,6 +54,8 @@ signals:
 private:
     bool unlockWithPassphrase(QWidget *parent);
     bool ensureTokenPin(QWidget *parent);
+    // `check` on an Operation's thread, waited for; false (the user told why) when it fails or is cancelled.
+    bool checkedOffThread(QWidget *parent, const QString &title, const std::function<Status()> &check);
 
     store::Database &m_database;
     Prompts &m_prompts;

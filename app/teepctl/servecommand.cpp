@@ -136,22 +136,11 @@ int runServe(Context &context, const QStringList &arguments)
     const QString address = parser.isSet(listen)                  ? parser.value(listen)
                             : !storedAddress.value().isEmpty()    ? storedAddress.value()
                                                                   : QStringLiteral("127.0.0.1:%1").arg(kDefaultPort);
-    const auto where = teep::transport::parseListenAddress(address);
-    if (!where)
-        return context.fail(where.error());
-    teep::transport::ServerOptions options;
-    options.address = where.value().first;
-    options.port = where.value().second;
     const QString certFile = parser.isSet(tlsCert) ? parser.value(tlsCert) : storedTls.value().certificate;
     const QString keyFile = parser.isSet(tlsCert) ? parser.value(tlsKey) : storedTls.value().key;
-    if (!certFile.isEmpty()) {
-        const auto certs = readInput(certFile);
-        const auto key = readInput(keyFile);
-        if (!certs || !key)
-            return context.fail(certs ? key.error() : certs.error());
-        if (const teep::Status tls = teep::transport::setTls(options, certs.value(), key.value()); !tls)
-            return context.fail(tls.error());
-    }
+    const auto options = teep::transport::serverOptions(address, certFile, keyFile);
+    if (!options)
+        return context.fail(options.error());
     teep::tam::EngineLimits limits;
     limits.maxSessions = qMax(1, parser.value(maxSessions).toInt());
     limits.keepFailedDays = qMax(0, parser.value(keepFailed).toInt());
@@ -202,7 +191,7 @@ int runServe(Context &context, const QStringList &arguments)
     QTimer heartbeat;
     QObject::connect(&heartbeat, &QTimer::timeout, [&service] { service.keepAlive(); });
     heartbeat.start(std::chrono::seconds(teep::tam::TamServers::kHeartbeatSeconds));
-    teep::transport::TamServer server(service, options);
+    teep::transport::TamServer server(service, options.value());
     const StopSignals stopSignals;
     keepFreedHeap();
     const auto uri = server.start();

@@ -1,5 +1,6 @@
 #include "transport/listenaddress.h"
 
+#include <QFile>
 #include <QSslCertificate>
 #include <QSslKey>
 
@@ -41,6 +42,42 @@ Status setTls(ServerOptions &options, const QByteArray &chainPem, const QByteArr
     options.tlsChain = chain.mid(1);
     options.tlsKey = key;
     return {};
+}
+
+namespace {
+
+Result<QByteArray> readSmallFile(const QString &path)
+{
+    constexpr qint64 kMaxBytes = 1024 * 1024;
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return Error{QStringLiteral("tam.tls"), QStringLiteral("cannot read %1: %2").arg(path, file.errorString())};
+    if (file.size() > kMaxBytes)
+        return Error{QStringLiteral("tam.tls"), QStringLiteral("%1 is larger than a certificate or key file (over 1 MiB)").arg(path)};
+    return file.read(kMaxBytes);
+}
+
+} // namespace
+
+Result<ServerOptions> serverOptions(const QString &address, const QString &certificateFile, const QString &keyFile)
+{
+    ServerOptions options;
+    if (!address.isEmpty()) {
+        const auto where = parseListenAddress(address);
+        if (!where)
+            return where.error();
+        options.address = where.value().first;
+        options.port = where.value().second;
+    }
+    if (!certificateFile.isEmpty()) {
+        const Result<QByteArray> chain = readSmallFile(certificateFile);
+        const Result<QByteArray> key = readSmallFile(keyFile);
+        if (!chain || !key)
+            return chain ? key.error() : chain.error();
+        if (const Status set = setTls(options, chain.value(), key.value()); !set)
+            return set.error();
+    }
+    return options;
 }
 
 } // namespace teep::transport

@@ -20,5 +20,8 @@ Result<std::pair<QHostAddress, quint16>> parseListenAddress(const QString &text,
 // The chain (leaf first) and an unencrypted EC or RSA key into `options`; tam.tls when either
 // does not read.
 Status setTls(ServerOptions &options, const QByteArray &chainPem, const QByteArray &keyPem);
+// Both at once, the HTTPS files read from their paths (each at most 1 MiB): an empty address
+// leaves the options' own (a free port on 127.0.0.1), an empty certificate path plain HTTP.
+Result<ServerOptions> serverOptions(const QString &address, const QString &certificateFile, const QString &keyFile);
 
 } // namespace teep::transport

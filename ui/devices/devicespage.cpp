@@ -358,23 +358,7 @@ bool DevicesPage::startListener()
                                           const auto tls = settings.tlsFiles();
                                           if (!address || !tls)
                                               return address ? tls.error() : address.error();
-                                          transport::ServerOptions chosen;
-                                          if (!address.value().isEmpty()) {
-                                              const auto where = transport::parseListenAddress(address.value());
-                                              if (!where)
-                                                  return where.error();
-                                              chosen.address = where.value().first;
-                                              chosen.port = where.value().second;
-                                          }
-                                          if (!tls.value().isEmpty()) {
-                                              const auto chain = readLocalFile(tls.value().certificate, 1024 * 1024);
-                                              const auto key = readLocalFile(tls.value().key, 1024 * 1024);
-                                              if (!chain || !key)
-                                                  return chain ? key.error() : chain.error();
-                                              if (const Status set = transport::setTls(chosen, chain.value(), key.value()); !set)
-                                                  return set.error();
-                                          }
-                                          return chosen;
+                                          return transport::serverOptions(address.value(), tls.value().certificate, tls.value().key);
                                       });
     if (!options) {
         m_workspace.prompts().error(this, tr("The TAM listener did not start"),
