@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
     # toolchain
-    cmake ninja-build g++ clang libclang-rt-14-dev pkg-config
+    cmake ninja-build g++ clang libclang-rt-14-dev lld pkg-config
     # Qt 6 (Charts needs libqt6opengl6-dev; the TAM's HTTP is our own, on QtNetwork)
     qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev
     qt6-charts-dev libqt6sql6-sqlite libqt6sql6-psql libgl-dev

@@ -80,6 +80,7 @@ QList<crypto::cose::SigningKey> TeepEngine::signingKeys(const QList<qint64> &alg
         const Result<bool> byNew = TeepSettings(m_db, m_clock, QString()).singleSignatureByNewKey();
         const crypto::Key &previous = m_tam.previousKeys.last();
         const QList<qint64> previousCan = tamSigningAlgorithms(previous, TeepSuites::Both);
+        // (A previous key that cannot make these algorithms leaves the signing to the new one.)
         const bool usePrevious = !(byNew && byNew.value()) &&
                                  std::all_of(algorithms.cbegin(), algorithms.cend(), [&](qint64 alg) { return previousCan.contains(alg); });
         for (qint64 alg : algorithms)

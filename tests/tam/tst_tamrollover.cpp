@@ -9,6 +9,7 @@
 #include "store/auditlog.h"
 #include "store/trustanchors.h"
 #include "tam/deviceregistry.h"
+#include "tam/tamkeys.h"
 #include "tam/serviceproviders.h"
 #include "tam/teepsettings.h"
 #include "tam/tamrollover.h"
@@ -66,6 +67,16 @@ private slots:
         QCOMPARE(object.value().signers.size(), 2);
         // OTrP: the TEE checks the new certificate against the TAM root it holds.
         QVERIFY(ok(m_tam->runDevices({QStringLiteral("otrp-1")}, sim::SimProfile::Otrp)));
+
+        // Where the keys are (both engines): each identity's signing and root CA key, in the database.
+        const auto keys = tam::tamKeys(m_tam->db->connection());
+        QVERIFY2(keys.ok(), qPrintable(keys.ok() ? QString() : keys.error().toString()));
+        QCOMPARE(keys.value().size(), 4);
+        QCOMPARE(keys.value().at(0).identityState, QStringLiteral("overlap"));
+        QCOMPARE(keys.value().at(0).role, QStringLiteral("signing"));
+        QCOMPARE(keys.value().at(2).identityState, QStringLiteral("active"));
+        QVERIFY(keys.value().at(2).tokenUri.isEmpty());
+        QCOMPARE(tam::tokenKeysInUse(m_tam->db->connection()).value(), QStringList());
 
         const auto status = rollover.status();
         QVERIFY(status.ok());
