@@ -106,17 +106,20 @@ void TamKeysPanel::reload()
         return;
     }
     auto snapshot = std::make_shared<Snapshot>();
+    // The work holds nothing of the panel's: a window closed mid-read destroys the panel while the
+    // Operation (its child) waits for the thread. The clock outlives the window.
+    const Clock *clock = &m_workspace.clock();
     m_running = new Operation(tr("Reading the TAM's keys..."), m_workspace.database().path(),
-                              [snapshot, this](OperationContext &context) -> Operation::Outcome {
+                              [snapshot, clock](OperationContext &context) -> Operation::Outcome {
                                   auto keys = tam::tamKeys(context.database.connection());
                                   if (!keys)
                                       return keys.error();
                                   snapshot->keys = std::move(keys.value());
                                   store::KeyStore noKeys(context.database.connection());
-                                  auto status = tam::TamRollover(context.database.connection(), noKeys, m_workspace.clock(), QString()).status();
+                                  auto status = tam::TamRollover(context.database.connection(), noKeys, *clock, QString()).status();
                                   if (status)
                                       snapshot->status = std::move(status.value());
-                                  const auto byNew = tam::TeepSettings(context.database.connection(), m_workspace.clock(), QString()).singleSignatureByNewKey();
+                                  const auto byNew = tam::TeepSettings(context.database.connection(), *clock, QString()).singleSignatureByNewKey();
                                   snapshot->legacyByNewKey = byNew && byNew.value();
                                   return QString();
                               },
