@@ -57,18 +57,6 @@ void printIdentity(Context &context, const TamIdentity &identity)
         context.out << "WARNING: this is a demo identity; its private keys are stored unencrypted.\n";
 }
 
-teep::Result<TamIdentity> findByName(const teep::tam::TamIdentities &identities, const QString &name)
-{
-    const auto all = identities.list();
-    if (!all)
-        return all.error();
-    for (const TamIdentity &identity : all.value()) {
-        if (identity.name == name)
-            return identity;
-    }
-    return teep::Error{QStringLiteral("tam.not-found"), QStringLiteral("no TAM identity named '%1'").arg(name)};
-}
-
 } // namespace
 
 int runTam(Context &context, const QStringList &arguments)
@@ -255,7 +243,7 @@ int runTam(Context &context, const QStringList &arguments)
     if (action == QLatin1String("install-cert")) {
         if (words.size() != 3)
             return context.usage(QStringLiteral("tam install-cert: give the identity name and the certificate file"));
-        const auto identity = findByName(identities, words[1]);
+        const auto identity = identities.byName(words[1]);
         if (!identity)
             return context.fail(identity.error());
         const auto bytes = readInput(words[2]);

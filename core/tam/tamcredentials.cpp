@@ -13,8 +13,10 @@ crypto::jose::JwsSigner TamCredentials::jwsSigner() const
 
 Result<TamCredentials> loadActiveTam(QSqlDatabase db, store::KeyStore &keys)
 {
-    const TamIdentities identities(db, keys, SystemClock::instance(), QString());
-    const Result<TamIdentity> identity = identities.active();
+    const Result<QList<TamIdentity>> all = TamIdentities(db, keys, SystemClock::instance(), QString()).list();
+    if (!all)
+        return all.error();
+    const Result<TamIdentity> identity = TamIdentities::activeIn(all.value());
     if (!identity)
         return identity.error();
     if (identity.value().state != QLatin1String("ready"))
@@ -23,9 +25,6 @@ Result<TamCredentials> loadActiveTam(QSqlDatabase db, store::KeyStore &keys)
     if (!key)
         return key.error();
     TamCredentials credentials{key.value(), identity.value().certificate, identity.value().chain, identity.value().tamId, {}};
-    const Result<QList<TamIdentity>> all = identities.list();
-    if (!all)
-        return all.error();
     for (const TamIdentity &previous : all.value()) {
         if (!previous.inOverlap())
             continue;

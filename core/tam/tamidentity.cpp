@@ -375,12 +375,29 @@ Result<TamIdentity> TamIdentities::active() const
     const Result<QList<TamIdentity>> all = list();
     if (!all)
         return all.error();
-    for (const TamIdentity &identity : all.value()) {
+    return activeIn(all.value());
+}
+
+Result<TamIdentity> TamIdentities::activeIn(const QList<TamIdentity> &all)
+{
+    for (const TamIdentity &identity : all) {
         if (identity.active)
             return identity;
     }
     return Error{QStringLiteral("tam.no-identity"),
                  QStringLiteral("no TAM identity yet: generate one, import one, or create a CSR")};
+}
+
+Result<TamIdentity> TamIdentities::byName(const QString &name) const
+{
+    const Result<QList<TamIdentity>> all = list();
+    if (!all)
+        return all.error();
+    for (const TamIdentity &identity : all.value()) {
+        if (identity.name == name)
+            return identity;
+    }
+    return Error{QStringLiteral("tam.not-found"), QStringLiteral("no TAM identity named '%1'").arg(name)};
 }
 
 } // namespace teep::tam

@@ -79,6 +79,9 @@ public:
     Result<QList<TamIdentity>> list() const;
     Result<TamIdentity> get(qint64 id) const;
     Result<TamIdentity> active() const;
+    Result<TamIdentity> byName(const QString &name) const;
+    // The active one among identities already read (list() parses every certificate: read once).
+    static Result<TamIdentity> activeIn(const QList<TamIdentity> &all);
 
 private:
     // Checks the certificate chain for `key`, stores it, adds new roots to the TAM root CA store,

@@ -15,18 +15,6 @@ Error rolloverError(const QString &message)
     return Error{QStringLiteral("tam.rollover"), message};
 }
 
-Result<TamIdentity> findByName(const TamIdentities &identities, const QString &name)
-{
-    const Result<QList<TamIdentity>> all = identities.list();
-    if (!all)
-        return all.error();
-    for (const TamIdentity &identity : all.value()) {
-        if (identity.name == name)
-            return identity;
-    }
-    return Error{QStringLiteral("tam.not-found"), QStringLiteral("no TAM identity named '%1'").arg(name)};
-}
-
 // A TAM certificate for `key` under the root CA the current identity was issued by (whose key
 // this console made and holds), carrying the same TAM id.
 Result<crypto::Certificate> issueUnderSameRoot(const TamIdentity &current, const crypto::Key &rootKey, const crypto::Key &key,
@@ -130,7 +118,7 @@ Result<TamIdentity> TamRollover::rollover(const RolloverOptions &options)
 Status TamRollover::retire(const QString &name)
 {
     const TamIdentities identities(m_db, m_keys, m_clock, m_actor);
-    const Result<TamIdentity> identity = findByName(identities, name);
+    const Result<TamIdentity> identity = identities.byName(name);
     if (!identity)
         return identity.error();
     if (identity.value().active)
