@@ -1,5 +1,4 @@
 // teepctl devices list|add|admission, teepctl ta sign|add|list|assign|remove-from|assignments|unassign,
-// teepctl attestation reference set|list|remove
 #include "commands.h"
 
 #include "crypto/pkcs8.h"
@@ -14,7 +13,6 @@
 #include "tam/tapublisher.h"
 #include "tam/deviceregistry.h"
 #include "tam/fleetqueries.h"
-#include "tam/referencevalues.h"
 #include "tam/teepsettings.h"
 
 #include <QDateTime>
@@ -440,61 +438,6 @@ int runTa(Context &context, const QStringList &arguments)
         return kExitOk;
     }
     return context.usage(QStringLiteral("ta: unknown action or wrong arguments; see teepctl ta --help"));
-}
-
-int runAttestation(Context &context, const QStringList &arguments)
-{
-    QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "reference set MODEL [--oemid HEX] [--hwversion TEXT]\n"
-        "                    what a device model's evidence must claim (TEEP EAT hwmodel = MODEL);\n"
-        "                    a difference makes the device contraindicated, no values a warning\n"
-        "reference list | reference remove MODEL"));
-    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("reference set|list|remove"));
-    const QCommandLineOption oemid(QStringLiteral("oemid"), QStringLiteral("The expected oemid, in hex."), QStringLiteral("hex"));
-    const QCommandLineOption hwversion(QStringLiteral("hwversion"), QStringLiteral("The expected hardware version."), QStringLiteral("text"));
-    parser.addOptions({oemid, hwversion});
-    if (const int code = parseCommand(parser, QStringLiteral("attestation"), arguments, context); code >= 0)
-        return code;
-    const QStringList words = parser.positionalArguments();
-    if (words.value(0) != QLatin1String("reference"))
-        return context.usage(QStringLiteral("usage: teepctl attestation reference set|list|remove (see --help)"));
-    auto opened = context.openDatabase();
-    if (!opened)
-        return context.fail(opened.error());
-    teep::tam::ReferenceValues references(opened.value()->connection(), context.clock, context.actor);
-    const QString action = words.value(1);
-    if (action == QLatin1String("set") && words.size() == 3 && (parser.isSet(oemid) || parser.isSet(hwversion))) {
-        for (const auto &[option, claim] : {std::pair{&oemid, "oemid"}, std::pair{&hwversion, "hwversion"}}) {
-            if (!parser.isSet(*option))
-                continue;
-            if (const teep::Status set = references.set(words[2], QLatin1String(claim), parser.value(*option)); !set)
-                return context.fail(set.error());
-        }
-        return kExitOk;
-    }
-    if (action == QLatin1String("remove") && words.size() == 3) {
-        if (const teep::Status removed = references.remove(words[2]); !removed)
-            return context.fail(removed.error());
-        return kExitOk;
-    }
-    if (action == QLatin1String("list") && words.size() == 2) {
-        const auto values = references.list();
-        if (!values)
-            return context.fail(values.error());
-        nlohmann::ordered_json json = nlohmann::ordered_json::array();
-        for (const teep::tam::ReferenceValue &value : values.value()) {
-            json.push_back({{"model", value.model.toStdString()}, {"claim", value.claim.toStdString()}, {"expected", value.expected.toStdString()}});
-            if (!context.json)
-                context.out << value.model << "  " << value.claim << " = " << value.expected << '\n';
-        }
-        if (context.json)
-            context.print(json);
-        else if (values.value().isEmpty())
-            context.out << "no reference values: evidence from every model is only a warning (teepctl attestation reference set)\n";
-        return kExitOk;
-    }
-    return context.usage(QStringLiteral("usage: teepctl attestation reference set MODEL [--oemid HEX] [--hwversion TEXT] | list | remove MODEL"));
 }
 
 } // namespace teepctl

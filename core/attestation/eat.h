@@ -24,7 +24,10 @@ inline constexpr qint64 Oemid = 258;
 inline constexpr qint64 Hwmodel = 259;
 inline constexpr qint64 Hwversion = 260;
 inline constexpr qint64 Profile = 265;
-inline constexpr qint64 Manifests = 273;
+inline constexpr qint64 Manifests = 273; // as the TEEP profile numbers it
+// RFC 9711's `measurements`: the same key. Its measured-component entries are told apart from the
+// TEEP profile's SUIT reports by their media type and shape (measuredcomponent.h).
+inline constexpr qint64 Measurements = 273;
 } // namespace claim
 
 QString claimName(qint64 key); // "ueid", "eat_nonce", ... or "claim <key>"

@@ -51,7 +51,8 @@ QByteArray sigStructure(const QString &context, const QByteArray &bodyProtected,
     return out;
 }
 
-Result<Headers> parseHeaders(const QCborValue &protectedValue, const QCborValue &unprotectedValue, const QString &where)
+Result<Headers> parseHeaders(const QCborValue &protectedValue, const QCborValue &unprotectedValue, const QString &where,
+                             const QList<qint64> &profileLabels)
 {
     if (!protectedValue.isByteArray())
         return coseError(QStringLiteral("the protected header must be a byte string"), where);
@@ -77,9 +78,12 @@ Result<Headers> parseHeaders(const QCborValue &protectedValue, const QCborValue 
     }
     // TEEP 4.1.2: only header parameters that are understood; anything else is refused, since an
     // unprotected one could otherwise be altered without breaking the signature.
+    const auto understood = [&profileLabels](const QCborValue &label) {
+        return label.isInteger() && (kUnderstoodLabels.contains(label.toInteger()) || profileLabels.contains(label.toInteger()));
+    };
     for (const QCborMap *map : {&headers.protectedMap, &headers.unprotectedMap}) {
         for (auto it = map->constBegin(); it != map->constEnd(); ++it) {
-            if (!it.key().isInteger() || !kUnderstoodLabels.contains(it.key().toInteger()))
+            if (!understood(it.key()))
                 return coseError(QStringLiteral("header parameter %1 is not understood").arg(it.key().toDiagnosticNotation()), where);
         }
     }
@@ -95,7 +99,7 @@ Result<Headers> parseHeaders(const QCborValue &protectedValue, const QCborValue 
         if (!crit.isArray() || crit.toArray().isEmpty())
             return coseError(QStringLiteral("crit must be a non-empty array"), where);
         for (const QCborValue &label : crit.toArray()) {
-            if (!label.isInteger() || !kUnderstoodLabels.contains(label.toInteger()))
+            if (!understood(label))
                 return coseError(QStringLiteral("critical header %1 is not understood").arg(label.toDiagnosticNotation()), where);
             if (!headers.protectedMap.contains(label))
                 return coseError(QStringLiteral("critical header %1 is not in the protected header").arg(label.toDiagnosticNotation()), where);
@@ -216,7 +220,7 @@ Result<QByteArray> signMulti(const QByteArray &payload, const QList<SigningKey> 
     return QCborValue(QCborTag(kTagSign), object).toCbor();
 }
 
-Result<SignedObject> parse(const QCborValue &value, bool allowUntagged, bool allowDetached)
+Result<SignedObject> parse(const QCborValue &value, bool allowUntagged, bool allowDetached, const QList<qint64> &profileLabels)
 {
     QCborValue inner = value;
     bool multi = false;
@@ -242,7 +246,7 @@ Result<SignedObject> parse(const QCborValue &value, bool allowUntagged, bool all
     }
     object.payload = array[2].toByteArray();
     if (!multi) {
-        const Result<Headers> headers = parseHeaders(array[0], array[1], QStringLiteral("COSE_Sign1"));
+        const Result<Headers> headers = parseHeaders(array[0], array[1], QStringLiteral("COSE_Sign1"), profileLabels);
         if (!headers)
             return headers.error();
         if (!array[3].isByteArray())
@@ -263,7 +267,7 @@ Result<SignedObject> parse(const QCborValue &value, bool allowUntagged, bool all
         const QString where = QStringLiteral("signature %1").arg(++index);
         if (!entry.isArray() || entry.toArray().size() != 3 || !entry.toArray()[2].isByteArray())
             return coseError(QStringLiteral("a COSE_Signature is [protected, unprotected, signature]"), where);
-        const Result<Headers> headers = parseHeaders(entry.toArray()[0], entry.toArray()[1], where);
+        const Result<Headers> headers = parseHeaders(entry.toArray()[0], entry.toArray()[1], where, profileLabels);
         if (!headers)
             return headers.error();
         object.signers.append(Signer{headers.value(), entry.toArray()[2].toByteArray()});

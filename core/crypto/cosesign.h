@@ -82,7 +82,10 @@ Result<QByteArray> signMulti(const QByteArray &payload, const QList<SigningKey> 
 
 // Structure and headers only: tag 18 or 98 (an untagged Sign1 array only when `allowUntagged`),
 // alg in the protected header, crit naming only understood labels, no label in both buckets.
-Result<SignedObject> parse(const QCborValue &value, bool allowUntagged = false, bool allowDetached = false);
+// `profileLabels`: header labels the caller's profile defines beyond COSE's own (CoRIM's
+// corim-meta, 8); any other label is refused.
+Result<SignedObject> parse(const QCborValue &value, bool allowUntagged = false, bool allowDetached = false,
+                           const QList<qint64> &profileLabels = {});
 
 // Valid when a signer whose algorithm `policy` accepts, and whose kid (if any) is `key`'s RFC 9679
 // thumbprint, verifies with `key`. Errors name the algorithm, the kid and the reason.

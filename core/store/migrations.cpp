@@ -523,6 +523,36 @@ Migration tamRollover()
     }};
 }
 
+// Reference values from CoRIM files: each import keeps its source, its signer (when signed) and
+// the file's own bytes (kept for audit, re-read for nothing); one row per measurement, the
+// environment's keys in columns for lookup, the measurement in JSON.
+Migration corimReferences()
+{
+    return {18, QStringLiteral("reference values imported from CoRIM"), {
+        QStringLiteral(R"(CREATE TABLE corim_imports (
+            id INTEGER PRIMARY KEY,
+            corim_id TEXT NOT NULL,
+            source TEXT NOT NULL,
+            sha256 TEXT NOT NULL UNIQUE,
+            signer TEXT,
+            imported_at TEXT NOT NULL,
+            imported_by TEXT NOT NULL))"),
+        QStringLiteral(R"(CREATE TABLE corim_measurements (
+            id INTEGER PRIMARY KEY,
+            import_id INTEGER NOT NULL REFERENCES corim_imports (id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('reference', 'endorsed')),
+            class_id TEXT NOT NULL,
+            vendor TEXT NOT NULL,
+            model TEXT NOT NULL,
+            instance_ueid TEXT NOT NULL,
+            instance_other TEXT NOT NULL,
+            measurement TEXT NOT NULL))"),
+        QStringLiteral("CREATE INDEX corim_measurements_by_import ON corim_measurements (import_id)"),
+        MigrationStatement::postgresOnly(QStringLiteral("CREATE TRIGGER corim_imports_announce AFTER INSERT OR UPDATE OR DELETE ON corim_imports "
+                                                        "FOR EACH STATEMENT EXECUTE FUNCTION teep_announce_change()")),
+    }};
+}
+
 } // namespace
 
 const MigrationList &schemaMigrations()
@@ -530,7 +560,7 @@ const MigrationList &schemaMigrations()
     static const MigrationList migrations{initialSchema(),    fleetIndexes(),     assignments(),  referenceValues(), taRequests(),
                                           fleetFilterIndex(), deployedAgents(), refusedSignatures(),  auditCheckpoints(),
                                           foreignKeyIndexes(), changeAnnouncements(), tamServers(),  openSessions(), deviceSearch(),
-                                          assignmentExclusions(), tokenKeys(), tamRollover()};
+                                          assignmentExclusions(), tokenKeys(), tamRollover(), corimReferences()};
     return migrations;
 }
 
