@@ -528,7 +528,7 @@ Migration tamRollover()
 // environment's keys in columns for lookup, the measurement in JSON.
 Migration corimReferences()
 {
-    return {18, QStringLiteral("reference values imported from CoRIM"), {
+    QList<MigrationStatement> statements{
         QStringLiteral(R"(CREATE TABLE corim_imports (
             id INTEGER PRIMARY KEY,
             corim_id TEXT NOT NULL,
@@ -548,9 +548,12 @@ Migration corimReferences()
             instance_other TEXT NOT NULL,
             measurement TEXT NOT NULL))"),
         QStringLiteral("CREATE INDEX corim_measurements_by_import ON corim_measurements (import_id)"),
-        MigrationStatement::postgresOnly(QStringLiteral("CREATE TRIGGER corim_imports_announce AFTER INSERT OR UPDATE OR DELETE ON corim_imports "
-                                                        "FOR EACH STATEMENT EXECUTE FUNCTION teep_announce_change()")),
-    }};
+    };
+    for (const char *table : {"corim_imports", "corim_measurements"})
+        statements << MigrationStatement::postgresOnly(QStringLiteral("CREATE TRIGGER %1_announce AFTER INSERT OR UPDATE OR DELETE ON %1 "
+                                                                      "FOR EACH STATEMENT EXECUTE FUNCTION teep_announce_change()")
+                                                           .arg(QLatin1String(table)));
+    return {18, QStringLiteral("reference values imported from CoRIM"), statements};
 }
 
 } // namespace

@@ -140,7 +140,7 @@ void TestMigrations::freshDatabaseHasLatestSchemaAndSettings()
     const Database &db = *opened.value();
 
     QCOMPARE(db.schemaVersion(), teep::store::latestSchemaVersion());
-    QCOMPARE(db.schemaVersion(), 17);
+    QCOMPARE(db.schemaVersion(), 18);
     if (postgres(db)) {
         QCOMPARE(db.journalMode(), QStringLiteral("postgresql"));
         QCOMPARE(scalar(db, QStringLiteral("SHOW lock_timeout")).toString(), QStringLiteral("5s"));
@@ -166,6 +166,7 @@ void TestMigrations::freshDatabaseHasLatestSchemaAndSettings()
     const QStringList expected = {
         QStringLiteral("assignments"),
         QStringLiteral("attestation_results"), QStringLiteral("audit_checkpoints"), QStringLiteral("audit_log"),
+        QStringLiteral("corim_imports"),       QStringLiteral("corim_measurements"),
         QStringLiteral("device_groups"),       QStringLiteral("devices"),
         QStringLiteral("installations"),       QStringLiteral("open_sessions"),       QStringLiteral("private_keys"),
         QStringLiteral("reference_values"),    QStringLiteral("request_policies"),

@@ -1,0 +1,372 @@
+// Attestation appraisal against CoRIM reference values. The CoRIM files and the EAT evidence are
+// made by independent encoders (make_samples.py: python3-cbor2 and python3-cryptography) as well
+// as by our own; a matching measurement affirms, a changed digest byte, another UEID, a stale
+// nonce and an unknown signer each give their tier and reason; malformed or untrusted CoRIM is
+// refused with where and why, and nothing is stored. teepctl's exit codes say the status.
+#include "attestation/corim.h"
+#include "attestation/eatappraisal.h"
+#include "cbor/strictcbor.h"
+#include "crypto/certbuilder.h"
+#include "crypto/cosekey.h"
+#include "crypto/pkiformats.h"
+#include "processrun.h"
+#include "store/auditlog.h"
+#include "store/database.h"
+#include "store/trustanchors.h"
+#include "tam/corimreferences.h"
+#include "tempdir.h"
+
+#include <QJsonArray>
+
+#include <QCborArray>
+#include <QCborMap>
+#include <QCryptographicHash>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTest>
+
+using namespace teep;
+using attestation::Appraisal;
+using attestation::Outcome;
+
+namespace {
+
+const QByteArray kNonce = QByteArray::fromHex("a0a1a2a3a4a5a6a7a8a9aaabacadaeaf");
+
+QByteArray readAll(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+QString describe(const Error &error)
+{
+    return error.toString();
+}
+
+const attestation::Check *findCheck(const Appraisal &appraisal, const QString &name)
+{
+    for (const attestation::Check &check : appraisal.checks)
+        if (check.name == name)
+            return &check;
+    return nullptr;
+}
+
+// Our own CoRIM encoder: tag 501 around a CoMID given as the tag around its map (the newest
+// drafts' form; the samples carry the two byte-string forms).
+QByteArray ourCorim(const QByteArray &bl2Digest, const QByteArray &ueid)
+{
+    const QCborMap acme{{1, QStringLiteral("ACME")}, {2, QStringLiteral("RoadRunner")}};
+    const QCborMap bl2{{0, QStringLiteral("bl2")},
+                       {1, QCborMap{{2, QCborArray{QCborArray{1, bl2Digest}}}, {11, QStringLiteral("bl2")}}}};
+    QCborArray references{QCborArray{QCborMap{{0, acme}}, QCborArray{bl2}}};
+    if (!ueid.isEmpty())
+        references.append(QCborArray{QCborMap{{0, acme}, {1, QCborValue(QCborTag(550), ueid)}},
+                                     QCborArray{QCborMap{{1, QCborMap{{11, QStringLiteral("fuses")}, {4, QCborValue(QCborTag(560), QByteArray("\x01", 1))}}}}}});
+    const QCborMap comid{{1, QCborMap{{0, QStringLiteral("our-comid")}}}, {4, QCborMap{{0, references}}}};
+    const QCborMap corim{{0, QStringLiteral("our-corim")}, {1, QCborArray{QCborValue(QCborTag(506), comid)}}};
+    return QCborValue(QCborTag(501), corim).toCbor();
+}
+
+} // namespace
+
+class TestAppraisal : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init()
+    {
+        m_dir = std::make_unique<test::TempDir>();
+        const auto made = test::runProgram(QStringLiteral("/usr/bin/python3"), {QStringLiteral(TEEP_SAMPLES_SCRIPT), m_dir->path(QString())});
+        QVERIFY2(made.exitCode == 0, made.err.constData());
+        auto db = store::Database::open(m_dir->database(QStringLiteral("appraisal.db")));
+        QVERIFY2(db.ok(), qPrintable(db.ok() ? QString() : db.error().toString()));
+        m_db = std::move(db.value());
+    }
+    void cleanup()
+    {
+        m_db.reset();
+        m_dir.reset();
+    }
+
+    void bothCoMidEncodingsReadTheSame()
+    {
+        for (const char *file : {"corim-tagged-bstr.cbor", "corim-bstr-wrapped.cbor"}) {
+            const auto corim = attestation::corim::decode(readAll(m_dir->path(QLatin1String(file))), {});
+            QVERIFY2(corim.ok(), qPrintable(corim.ok() ? QString() : describe(corim.error())));
+            QCOMPARE(corim.value().comids.size(), 1);
+            const attestation::corim::Comid &comid = corim.value().comids.first();
+            QCOMPARE(comid.tagId, QStringLiteral("acme-roadrunner-firmware"));
+            QCOMPARE(comid.tagVersion, 3);
+            QCOMPARE(comid.references.size(), 2);
+            QCOMPARE(comid.references[0].environment.vendor, QStringLiteral("ACME"));
+            QCOMPARE(comid.references[0].environment.model, QStringLiteral("RoadRunner"));
+            const attestation::corim::Measurement &bl2 = comid.references[0].measurements[0];
+            QCOMPARE(bl2.name, QStringLiteral("bl2"));
+            QCOMPARE(bl2.version, QStringLiteral("1.2.0"));
+            QCOMPARE(bl2.digests.size(), 2);
+            QCOMPARE(bl2.digests[0].algorithm, 1);
+            QCOMPARE(bl2.digests[0].value, QCryptographicHash::hash("ACME second-stage boot loader 1.2.0", QCryptographicHash::Sha256));
+            QCOMPARE(bl2.digests[1].algorithm, 7);
+            const attestation::corim::Measurement &teeOs = comid.references[0].measurements[1];
+            QCOMPARE(teeOs.digests[0].algorithm, 1); // written by name: "sha-256"
+            QCOMPARE(teeOs.svn, 3);
+            QVERIFY(teeOs.svnIsMinimum);
+            QCOMPARE(comid.references[1].environment.instanceUeid.size(), 17);
+            QCOMPARE(comid.references[1].measurements[0].rawValue, QByteArray::fromHex("00ff10"));
+            QCOMPARE(comid.endorsements.size(), 1);
+            QCOMPARE(comid.attestKeys.size(), 1);
+            QVERIFY(!corim.value().isSigned);
+        }
+        QCOMPARE(attestation::corim::decode(readAll(m_dir->path(QStringLiteral("corim-bstr-wrapped.cbor"))), {}).value().id,
+                 QStringLiteral("uuid:5c57e8f4-4b4a-4e0e-9a63-6a5ac2f2d8a1"));
+    }
+
+    void aSignedCorimNeedsATrustedVerifierKey()
+    {
+        const QByteArray signedCorim = readAll(m_dir->path(QStringLiteral("corim-signed.cbor")));
+        const crypto::Certificate verifier = crypto::parseCertificates(readAll(m_dir->path(QStringLiteral("verifier.crt")))).value().first();
+        const auto untrusted = attestation::corim::decode(signedCorim, {});
+        QVERIFY(!untrusted.ok());
+        QCOMPARE(untrusted.error().code, QStringLiteral("corim.untrusted-signer"));
+        QVERIFY(untrusted.error().message.contains(QStringLiteral("ACME Signer")));
+
+        // Another key: refused, whatever the payload says.
+        const crypto::Key other = crypto::Key::generate(crypto::KeyAlgorithm::P256).value();
+        crypto::CertificateSpec spec;
+        spec.commonName = QStringLiteral("Someone Else");
+        const crypto::Certificate otherCertificate = crypto::issueCertificate(spec, other, other).value();
+        QCOMPARE(attestation::corim::decode(signedCorim, {otherCertificate}).error().code, QStringLiteral("corim.untrusted-signer"));
+
+        const auto trusted = attestation::corim::decode(signedCorim, {otherCertificate, verifier});
+        QVERIFY2(trusted.ok(), qPrintable(trusted.ok() ? QString() : describe(trusted.error())));
+        QVERIFY(trusted.value().isSigned);
+        QCOMPARE(trusted.value().signerName, QStringLiteral("ACME Signer"));
+        QCOMPARE(trusted.value().verifiedBy.der(), verifier.der());
+
+        // One flipped byte of the payload: the signature no longer verifies.
+        QByteArray tampered = signedCorim;
+        tampered[tampered.indexOf("acme-corim-signed") + 2] = 'X';
+        QCOMPARE(attestation::corim::decode(tampered, {verifier}).error().code, QStringLiteral("corim.untrusted-signer"));
+    }
+
+    void malformedCorimIsRefusedWithWhereAndNothingIsStored()
+    {
+        tam::CorimReferences references(m_db->connection(), SystemClock::instance(), QStringLiteral("test"));
+        const qint64 auditBefore = store::AuditLog::count(m_db->connection()).value();
+        const QByteArray good = readAll(m_dir->path(QStringLiteral("corim-tagged-bstr.cbor")));
+
+        // Cut short: the CBOR reader names the byte offset.
+        const auto truncated = references.importFile(good.left(good.size() - 7), QStringLiteral("cut.cbor"));
+        QVERIFY(!truncated.ok());
+        QVERIFY2(truncated.error().where.startsWith(QStringLiteral("offset ")), qPrintable(describe(truncated.error())));
+
+        // Well-formed CBOR, wrong structure: the path says where.
+        const QCborMap badDigest{{0, QStringLiteral("x")},
+                                 {1, QCborArray{QCborValue(QCborTag(506), QCborMap{{1, QCborMap{{0, QStringLiteral("t")}}},
+                                                                                   {4, QCborMap{{0, QCborArray{QCborArray{QCborMap{{0, QCborMap{{2, QStringLiteral("M")}}}},
+                                                                                                                          QCborArray{QCborMap{{1, QCborMap{{2, QCborArray{QCborArray{1, 5}}}}}}}}}}}}})}}};
+        const auto wrong = references.importFile(QCborValue(QCborTag(501), badDigest).toCbor(), QStringLiteral("wrong.cbor"));
+        QVERIFY(!wrong.ok());
+        QCOMPARE(wrong.error().where, QStringLiteral("CoRIM tags[0].triples.reference[0].measurements[0].values.digests[0]"));
+        QVERIFY(wrong.error().message.contains(QStringLiteral("[algorithm, bytes]")));
+
+        // Not a CoRIM at all, and a byte string that does not hold CBOR.
+        QVERIFY(references.importFile(QCborValue(QCborMap{{0, 1}}).toCbor(), QStringLiteral("map.cbor")).error().message.contains(QStringLiteral("tag 501")));
+        const QCborMap garbage{{0, QStringLiteral("x")}, {1, QCborArray{QCborValue(QCborTag(506), QByteArray("\xa1\x01", 2))}}};
+        const auto nested = references.importFile(QCborValue(QCborTag(501), garbage).toCbor(), QStringLiteral("nested.cbor"));
+        QVERIFY(nested.error().message.contains(QStringLiteral("within it")));
+
+        // Past the limits: refused before anything is read.
+        QCborArray many;
+        for (int i = 0; i < 600; ++i)
+            many.append(QCborValue(QCborTag(505), QCborMap{}));
+        QVERIFY(references.importFile(QCborValue(QCborTag(501), QCborMap{{0, QStringLiteral("x")}, {1, many}}).toCbor(), QStringLiteral("many.cbor"))
+                    .error().message.contains(QStringLiteral("at most 512")));
+
+        QCOMPARE(test::rowCount(m_db->connection(), QStringLiteral("corim_imports")), 0);
+        QCOMPARE(test::rowCount(m_db->connection(), QStringLiteral("corim_measurements")), 0);
+        QCOMPARE(store::AuditLog::count(m_db->connection()).value(), auditBefore);
+    }
+
+    void anImportIsOneAuditedTransaction()
+    {
+        tam::CorimReferences references(m_db->connection(), SystemClock::instance(), QStringLiteral("line-admin"));
+        const QByteArray bytes = readAll(m_dir->path(QStringLiteral("corim-tagged-bstr.cbor")));
+        const auto imported = references.importFile(bytes, QStringLiteral("corim-tagged-bstr.cbor"));
+        QVERIFY2(imported.ok(), qPrintable(imported.ok() ? QString() : describe(imported.error())));
+        QCOMPARE(imported.value().references, 3);
+        QCOMPARE(imported.value().endorsements, 1);
+        QCOMPARE(test::rowCount(m_db->connection(), QStringLiteral("corim_measurements")), 4);
+        const auto entries = store::AuditLog::entries(m_db->connection()).value();
+        QCOMPARE(entries.first().action, QStringLiteral("reference-value.corim-imported")); // newest first
+        QCOMPARE(entries.first().actor, QStringLiteral("line-admin"));
+
+        // The same bytes again: refused, naming the first import.
+        const auto again = references.importFile(bytes, QStringLiteral("copy.cbor"));
+        QCOMPARE(again.error().code, QStringLiteral("corim.already-imported"));
+        QCOMPARE(test::rowCount(m_db->connection(), QStringLiteral("corim_imports")), 1);
+
+        // What is read back is what was imported, grouped per environment.
+        const auto triples = references.references().value();
+        QCOMPARE(triples.size(), 2);
+        QCOMPARE(triples[0].triple.measurements.size(), 2);
+        QCOMPARE(triples[0].source, QStringLiteral("corim-tagged-bstr.cbor"));
+        QCOMPARE(triples[0].triple.measurements[1].svn, 3);
+        QVERIFY(triples[0].triple.measurements[1].svnIsMinimum);
+        QCOMPARE(triples[0].triple.measurements[0].digests.size(), 2);
+
+        QVERIFY(references.remove(imported.value().id).ok());
+        QCOMPARE(test::rowCount(m_db->connection(), QStringLiteral("corim_measurements")), 0);
+        QCOMPARE(references.remove(imported.value().id).error().code, QStringLiteral("corim.unknown-import"));
+        QCOMPARE(store::AuditLog::entries(m_db->connection()).value().first().action, QStringLiteral("reference-value.corim-removed"));
+    }
+
+    void appraisalTiersAndReasons()
+    {
+        tam::CorimReferences references(m_db->connection(), SystemClock::instance(), QStringLiteral("test"));
+        const crypto::Key attester = crypto::Key::fromPublicKey(readAll(m_dir->path(QStringLiteral("attester.pem")))).value();
+        attestation::EatAppraisalOptions options;
+        options.attestationKeys = {attester};
+        options.nonce = kNonce;
+        const auto appraiseFile = [&](const char *file) {
+            return attestation::appraiseEat(readAll(m_dir->path(QLatin1String(file))), options, references.references().value());
+        };
+
+        // No reference values yet: verified, but only a warning.
+        const Appraisal unreferenced = appraiseFile("evidence.cbor");
+        QCOMPARE(unreferenced.status, Appraisal::Status::Warning);
+        QVERIFY2(unreferenced.reason().contains(QStringLiteral("none for model RoadRunner")), qPrintable(unreferenced.reason()));
+
+        QVERIFY(references.importFile(readAll(m_dir->path(QStringLiteral("corim-tagged-bstr.cbor"))), QStringLiteral("acme.corim")).ok());
+        const Appraisal good = appraiseFile("evidence.cbor");
+        QVERIFY2(good.status == Appraisal::Status::Affirming, qPrintable(good.reason()));
+        QCOMPARE(good.tier, attestation::Tier::Affirming);
+        QCOMPARE(good.vector["executables"].value, attestation::trust::Affirmed);
+        QCOMPARE(good.vector["hardware"].value, attestation::trust::Affirmed);
+        QCOMPARE(good.vector["instance-identity"].value, attestation::trust::Affirmed);
+        QCOMPARE(good.vector["file-system"].value, attestation::trust::NoClaim);
+        QCOMPARE(good.components.size(), 2); // the SUIT report entry of claim 273 is not a measured component
+        QVERIFY(good.components[0].reference.contains(QStringLiteral("acme.corim")));
+
+        const Appraisal changed = appraiseFile("evidence-changed-digest.cbor");
+        QCOMPARE(changed.status, Appraisal::Status::Contraindicated);
+        QCOMPARE(changed.vector["executables"].value, attestation::trust::Contraindicated);
+        QVERIFY(findCheck(changed, QStringLiteral("component bl2"))->outcome == Outcome::Fail);
+        QVERIFY(findCheck(changed, QStringLiteral("component tee-os"))->outcome == Outcome::Pass);
+        QCOMPARE(changed.components[0].outcome, Outcome::Fail);
+
+        const Appraisal otherDevice = appraiseFile("evidence-other-ueid.cbor");
+        QCOMPARE(otherDevice.status, Appraisal::Status::Contraindicated);
+        QCOMPARE(otherDevice.vector["instance-identity"].value, attestation::trust::Unrecognized);
+        QVERIFY(otherDevice.reason().startsWith(QStringLiteral("instance identity: ueid 01")));
+
+        options.nonce = QByteArray::fromHex("00112233445566778899");
+        const Appraisal stale = appraiseFile("evidence.cbor");
+        QCOMPARE(stale.status, Appraisal::Status::Contraindicated);
+        QVERIFY(stale.reason().startsWith(QStringLiteral("nonce: ")));
+
+        options.nonce = kNonce;
+        options.attestationKeys = {crypto::Key::generate(crypto::KeyAlgorithm::P256).value()};
+        const Appraisal unknownSigner = appraiseFile("evidence.cbor");
+        QCOMPARE(unknownSigner.status, Appraisal::Status::NotVerified);
+        QCOMPARE(unknownSigner.tier, attestation::Tier::None);
+        QVERIFY(unknownSigner.components.isEmpty()); // nothing unverified is appraised
+
+        QByteArray cut = readAll(m_dir->path(QStringLiteral("evidence.cbor")));
+        cut.chop(10);
+        const Appraisal malformed = attestation::appraiseEat(cut, options, {});
+        QCOMPARE(malformed.status, Appraisal::Status::Malformed);
+        QVERIFY(malformed.reason().contains(QStringLiteral("offset")));
+    }
+
+    void ourOwnEncodingsAgree()
+    {
+        // Our CoRIM (tag 506 around the map) and our EAT with measured components, appraised
+        // together; python3-cbor2 reads our CoRIM back as the same structure.
+        const QByteArray image("our firmware image");
+        const QByteArray digest = QCryptographicHash::hash(image, QCryptographicHash::Sha256);
+        const QByteArray ueid = QByteArray::fromHex("01") + QByteArray(16, '\x42');
+        const QByteArray corimBytes = ourCorim(digest, ueid);
+        test::writeAll(m_dir->path(QStringLiteral("ours.cbor")), corimBytes);
+        const auto read = test::runProgram(QStringLiteral("/usr/bin/python3"),
+                                           {QStringLiteral("-c"),
+                                            QStringLiteral("import cbor2,sys; c=cbor2.loads(open(sys.argv[1],'rb').read()); assert c.tag==501; t=c.value[1][0]; "
+                                                           "assert t.tag==506; print(t.value[4][0][0][1][0][1][11], t.value[4][0][0][1][0][1][2][0][1].hex())"),
+                                            m_dir->path(QStringLiteral("ours.cbor"))});
+        QVERIFY2(read.exitCode == 0, read.err.constData());
+        QCOMPARE(read.out.trimmed(), QByteArray("bl2 ") + digest.toHex());
+
+        tam::CorimReferences references(m_db->connection(), SystemClock::instance(), QStringLiteral("test"));
+        QVERIFY(references.importFile(corimBytes, QStringLiteral("ours.cbor")).ok());
+
+        const crypto::Key attester = crypto::Key::generate(crypto::KeyAlgorithm::P256).value();
+        const crypto::Key agent = crypto::Key::generate(crypto::KeyAlgorithm::P256).value();
+        attestation::EvidenceSpec spec;
+        spec.ueid = ueid;
+        spec.oemid = QByteArray::fromHex("894823");
+        spec.hwmodel = "RoadRunner";
+        spec.hwversion = QStringLiteral("3.1");
+        spec.manifests = QCborArray{attestation::measuredComponentEntry({QStringLiteral("bl2"), QStringLiteral("2.0"), {1, digest}})};
+        spec.agentKey = agent;
+        spec.nonce = kNonce;
+        const QByteArray evidence = attestation::buildEvidence(spec, {attester, crypto::cose::kESP256}).value();
+        attestation::EatAppraisalOptions options{{attester}, kNonce, agent};
+        const Appraisal good = attestation::appraiseEat(evidence, options, references.references().value());
+        QVERIFY2(good.status == Appraisal::Status::Affirming, qPrintable(good.reason()));
+
+        spec.manifests = QCborArray{attestation::measuredComponentEntry({QStringLiteral("bl2"), QString(), {1, QByteArray(32, '\0')}}),
+                                    attestation::measuredComponentEntry({QStringLiteral("debug-shell"), QString(), {1, digest}})};
+        const Appraisal bad = attestation::appraiseEat(attestation::buildEvidence(spec, {attester, crypto::cose::kESP256}).value(), options,
+                                                       references.references().value());
+        QCOMPARE(bad.status, Appraisal::Status::Contraindicated);
+        QCOMPARE(findCheck(bad, QStringLiteral("component debug-shell"))->outcome, Outcome::Warn);
+        QVERIFY(findCheck(bad, QStringLiteral("component debug-shell"))->detail.contains(QStringLiteral("no reference value names")));
+    }
+
+    void teepctlExitCodesSayTheStatus()
+    {
+        if (test::onPostgres())
+            QSKIP("teepctl's exit codes are the same on either engine; run once, on SQLite");
+        const QString database = m_dir->database(QStringLiteral("appraisal.db"));
+        m_db.reset(); // teepctl opens the file itself
+        const auto teepctl = [&](QStringList arguments) {
+            arguments.prepend(database);
+            arguments.prepend(QStringLiteral("--database"));
+            return test::runProgram(QStringLiteral(TEEPCTL_PATH), arguments);
+        };
+        const QString nonce = QString::fromLatin1(kNonce.toHex());
+        const QString key = m_dir->path(QStringLiteral("attester.pem"));
+        QCOMPARE(teepctl({QStringLiteral("attestation"), QStringLiteral("reference"), QStringLiteral("import"), m_dir->path(QStringLiteral("corim-signed.cbor"))}).exitCode, 2);
+        QCOMPARE(teepctl({QStringLiteral("anchors"), QStringLiteral("import"), QStringLiteral("verifier-key"), m_dir->path(QStringLiteral("verifier.crt"))}).exitCode, 0);
+        const auto imported = teepctl({QStringLiteral("attestation"), QStringLiteral("reference"), QStringLiteral("import"), m_dir->path(QStringLiteral("corim-signed.cbor"))});
+        QVERIFY2(imported.exitCode == 0, imported.err.constData());
+        QVERIFY(imported.out.contains("signed by ACME Signer"));
+
+        const auto appraise = [&](const char *file, const QStringList &extra) {
+            return teepctl(QStringList{QStringLiteral("attestation"), QStringLiteral("appraise"), m_dir->path(QLatin1String(file))} + extra);
+        };
+        const auto affirming = appraise("evidence.cbor", {QStringLiteral("--key"), key, QStringLiteral("--nonce"), nonce, QStringLiteral("--json")});
+        QCOMPARE(affirming.exitCode, 0);
+        const QJsonObject json = QJsonDocument::fromJson(affirming.out).object();
+        QCOMPARE(json.value(QStringLiteral("tier")).toString(), QStringLiteral("affirming"));
+        QCOMPARE(json.value(QStringLiteral("trust_vector")).toObject().value(QStringLiteral("executables")).toObject().value(QStringLiteral("value")).toInt(), 2);
+        QVERIFY(json.value(QStringLiteral("checks")).toArray().size() > 5);
+
+        QCOMPARE(appraise("evidence.cbor", {QStringLiteral("--key"), key}).exitCode, 10); // no nonce: a warning
+        QCOMPARE(appraise("evidence-changed-digest.cbor", {QStringLiteral("--key"), key, QStringLiteral("--nonce"), nonce}).exitCode, 11);
+        QCOMPARE(appraise("evidence.cbor", {QStringLiteral("--key"), m_dir->path(QStringLiteral("verifier.crt")), QStringLiteral("--nonce"), nonce}).exitCode, 12);
+        QCOMPARE(appraise("evidence.cbor", {QStringLiteral("--nonce"), nonce}).exitCode, 12); // no key, no x5chain
+        QCOMPARE(appraise("verifier.crt", {QStringLiteral("--key"), key}).exitCode, 13);
+        QCOMPARE(appraise("evidence.cbor", {QStringLiteral("--format"), QStringLiteral("tpm")}).exitCode, 64);
+    }
+
+private:
+    std::unique_ptr<test::TempDir> m_dir;
+    std::unique_ptr<store::Database> m_db;
+};
+
+QTEST_GUILESS_MAIN(TestAppraisal)
+#include "tst_appraisal.moc"
