@@ -8,6 +8,7 @@
 #include "store/database.h"
 #include "store/trustanchors.h"
 #include "tam/corimreferences.h"
+#include "tam/referenceappraisal.h"
 #include "tam/referencevalues.h"
 
 #include <QFile>
@@ -181,10 +182,7 @@ int appraise(Context &context, const QCommandLineParser &parser, const QStringLi
     QList<teep::attestation::Check> before;
     if (options.attestationKeys.isEmpty())
         before << chainKey(token.value(), *opened.value(), context.clock, options.attestationKeys);
-    const auto references = teep::tam::CorimReferences(opened.value()->connection(), context.clock, context.actor).references();
-    if (!references)
-        return context.fail(references.error());
-    teep::attestation::Appraisal appraisal = teep::attestation::appraiseEat(token.value(), options, references.value());
+    teep::attestation::Appraisal appraisal = teep::tam::appraiseEvidence(opened.value()->connection(), context.clock, token.value(), options);
     appraisal.checks = before + appraisal.checks;
     printAppraisal(context, appraisal);
     return exitCodeFor(appraisal.status);

@@ -249,21 +249,28 @@ Appraisal appraise(const EvidenceFacts &facts, const QList<SourcedTriple> &refer
     else if (approved > 0 && unrecognized == 0 && contradicted == 0)
         vector["configuration"] = TrustClaim{"configuration", trust::Affirmed, QStringLiteral("the versions the reference values approve")};
 
-    // The overall tier: the worst of the vector and of every check.
+    result.status = Appraisal::Status::Warning; // verified: settle() decides
+    settle(result);
+    return result;
+}
+
+void settle(Appraisal &appraisal)
+{
+    if (appraisal.status == Appraisal::Status::Malformed || appraisal.status == Appraisal::Status::NotVerified)
+        return;
     Tier worst = Tier::None;
     bool anyAffirmed = false;
     const auto worse = [](Tier a, Tier b) { return int(a) > int(b) ? a : b; };
-    for (const TrustClaim &claim : vector.claims) {
+    for (const TrustClaim &claim : appraisal.vector.claims) {
         worst = worse(worst, claim.tier());
         anyAffirmed = anyAffirmed || claim.tier() == Tier::Affirming;
     }
-    for (const Check &check : result.checks)
+    for (const Check &check : appraisal.checks)
         worst = worse(worst, check.outcome == Outcome::Fail ? Tier::Contraindicated : check.outcome == Outcome::Warn ? Tier::Warning : Tier::None);
-    result.tier = worst == Tier::None ? (anyAffirmed ? Tier::Affirming : Tier::Warning) : worst;
-    result.status = result.tier == Tier::Affirming ? Appraisal::Status::Affirming
-                    : result.tier == Tier::Warning ? Appraisal::Status::Warning
-                                                   : Appraisal::Status::Contraindicated;
-    return result;
+    appraisal.tier = worst == Tier::None ? (anyAffirmed ? Tier::Affirming : Tier::Warning) : worst;
+    appraisal.status = appraisal.tier == Tier::Affirming ? Appraisal::Status::Affirming
+                       : appraisal.tier == Tier::Warning ? Appraisal::Status::Warning
+                                                         : Appraisal::Status::Contraindicated;
 }
 
 } // namespace teep::attestation

@@ -88,4 +88,8 @@ struct SourcedTriple
 // failed decides the status (not verified when the signature failed, malformed when the format).
 Appraisal appraise(const EvidenceFacts &facts, const QList<SourcedTriple> &references, const QList<Check> &verifyingChecks);
 
+// The overall tier and status again, from the vector and the checks (after checks were added):
+// the worst of them; affirming only with something affirmed and nothing worse.
+void settle(Appraisal &appraisal);
+
 } // namespace teep::attestation

@@ -20,7 +20,7 @@ Result<EvidenceFacts> eatFacts(const QCborMap &claims)
     return facts;
 }
 
-Appraisal appraiseEat(const QByteArray &token, const EatAppraisalOptions &options, const QList<SourcedTriple> &references)
+VerifiedEat verifyEat(const QByteArray &token, const EatAppraisalOptions &options)
 {
     const crypto::cose::AlgorithmPolicy policy = crypto::cose::AlgorithmPolicy::compatible();
     const QByteArray nonce = options.nonce.isEmpty() ? QByteArray(8, '\0') : options.nonce;
@@ -47,14 +47,18 @@ Appraisal appraiseEat(const QByteArray &token, const EatAppraisalOptions &option
             check = Check{check.name, Outcome::Warn, QStringLiteral("names an agent key by kid; not checked without that key")};
         checks << check;
     }
-    if (!verification.passed() && std::any_of(checks.cbegin(), checks.cend(), [](const Check &c) { return c.name == QLatin1String("format"); }))
-        return appraise({}, {}, checks);
-    Result<EvidenceFacts> facts = eatFacts(verification.claims);
+    return VerifiedEat{checks, verification.claims};
+}
+
+Appraisal appraiseEat(const QByteArray &token, const EatAppraisalOptions &options, const QList<SourcedTriple> &references)
+{
+    VerifiedEat verified = verifyEat(token, options);
+    Result<EvidenceFacts> facts = eatFacts(verified.claims);
     if (!facts) {
-        checks << Check{QStringLiteral("format"), Outcome::Fail, facts.error().toString()};
-        return appraise({}, {}, checks);
+        verified.checks << Check{QStringLiteral("format"), Outcome::Fail, facts.error().toString()};
+        return appraise({}, {}, verified.checks);
     }
-    return appraise(facts.value(), references, checks);
+    return appraise(facts.value(), references, verified.checks);
 }
 
 } // namespace teep::attestation

@@ -17,6 +17,14 @@ struct EatAppraisalOptions
     crypto::Key agentKey;               // null: cnf is not checked against a known agent key
 };
 
+// The signature, freshness and form of an EAT, with its claims (empty when it did not decode).
+struct VerifiedEat
+{
+    QList<Check> checks;
+    QCborMap claims;
+};
+VerifiedEat verifyEat(const QByteArray &token, const EatAppraisalOptions &options);
+
 Appraisal appraiseEat(const QByteArray &token, const EatAppraisalOptions &options, const QList<SourcedTriple> &references);
 
 // The facts an EAT's claims state (ueid, oemid, hwmodel, hwversion, measured components).

@@ -525,7 +525,8 @@ Migration tamRollover()
 
 // Reference values from CoRIM files: each import keeps its source, its signer (when signed) and
 // the file's own bytes (kept for audit, re-read for nothing); one row per measurement, the
-// environment's keys in columns for lookup, the measurement in JSON.
+// environment's keys in columns for lookup, the measurement in JSON. Each attestation result keeps
+// its trust vector.
 Migration corimReferences()
 {
     QList<MigrationStatement> statements{
@@ -548,12 +549,14 @@ Migration corimReferences()
             instance_other TEXT NOT NULL,
             measurement TEXT NOT NULL))"),
         QStringLiteral("CREATE INDEX corim_measurements_by_import ON corim_measurements (import_id)"),
+        // The AR4SI trust vector of each appraisal (JSON), beside its checks.
+        QStringLiteral("ALTER TABLE attestation_results ADD COLUMN trust_vector TEXT"),
     };
     for (const char *table : {"corim_imports", "corim_measurements"})
         statements << MigrationStatement::postgresOnly(QStringLiteral("CREATE TRIGGER %1_announce AFTER INSERT OR UPDATE OR DELETE ON %1 "
                                                                       "FOR EACH STATEMENT EXECUTE FUNCTION teep_announce_change()")
                                                            .arg(QLatin1String(table)));
-    return {18, QStringLiteral("reference values imported from CoRIM"), statements};
+    return {18, QStringLiteral("reference values imported from CoRIM; trust vectors of attestation results"), statements};
 }
 
 } // namespace

@@ -44,15 +44,18 @@ Status DeviceContacts::noteRefusedSignature(qint64 deviceId, const QString &peer
     return updated ? Status() : Status(updated.error());
 }
 
-Status DeviceContacts::recordAttestation(qint64 teeId, qint64 sessionId, Tier tier, const QList<attestation::Check> &checks, const QString &policy)
+Status DeviceContacts::recordAttestation(qint64 teeId, qint64 sessionId, Tier tier, const QList<attestation::Check> &checks, const QString &policy,
+                                         const QString &trustVector)
 {
     nlohmann::json detail{{"tier", tierName(tier).toStdString()}};
     if (!policy.isEmpty())
         detail["policy"] = policy.toStdString();
     return store::AuditLog::inTransaction(
         m_db, m_clock, m_actor, QStringLiteral("attestation.verified"), QStringLiteral("tee"), QString::number(teeId), detail, [&]() -> Status {
-            auto inserted = run(m_db, QStringLiteral("INSERT INTO attestation_results (tee_id, session_id, tier, checks_json, verified_at) VALUES (?, ?, ?, ?, ?)"),
-                                {teeId, sessionId, tierName(tier), encodeChecks(checks), store::timestamp(m_clock)});
+            auto inserted = run(m_db, QStringLiteral("INSERT INTO attestation_results (tee_id, session_id, tier, checks_json, verified_at, trust_vector) "
+                                                     "VALUES (?, ?, ?, ?, ?, ?)"),
+                                {teeId, sessionId, tierName(tier), encodeChecks(checks), store::timestamp(m_clock),
+                                 trustVector.isEmpty() ? QVariant() : QVariant(trustVector)});
             return inserted ? Status() : Status(inserted.error());
         });
 }

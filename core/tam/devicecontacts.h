@@ -22,7 +22,8 @@ public:
     DeviceContacts(QSqlDatabase db, const Clock &clock, QString actor);
 
     // `policy`: which attestation policy let the device in (TEEP), kept in the audit entry.
-    Status recordAttestation(qint64 teeId, qint64 sessionId, Tier tier, const QList<attestation::Check> &checks, const QString &policy = {});
+    Status recordAttestation(qint64 teeId, qint64 sessionId, Tier tier, const QList<attestation::Check> &checks, const QString &policy = {},
+                             const QString &trustVector = {}); // encodeTrustVector's JSON, when there is one
     // Records a contact that the device's signature proved, with what it came to ("completed",
     // "failed: why"), also when the session failed.
     Status touch(qint64 deviceId, const QString &outcome = {});

@@ -1,5 +1,7 @@
 #include "tam/fleetqueries.h"
 
+#include "tam/referenceappraisal.h"
+
 #include "tam/attestationchecks.h"
 
 #include "store/sql.h"
@@ -56,8 +58,8 @@ Result<QList<MessageRecord>> FleetQueries::messages(qint64 sessionId) const
 
 Result<QList<AttestationRecord>> FleetQueries::attestations(const QString &where, const QVariantList &binds, int limit) const
 {
-    auto rows = run(m_db, QStringLiteral("SELECT a.id, COALESCE(a.session_id, 0), d.name, t.tee_name, t.protocol, a.tier, a.checks_json, a.verified_at "
-                                         "FROM attestation_results a JOIN tees t ON t.id = a.tee_id JOIN devices d ON d.id = t.device_id "
+    auto rows = run(m_db, QStringLiteral("SELECT a.id, COALESCE(a.session_id, 0), d.name, t.tee_name, t.protocol, a.tier, a.checks_json, a.verified_at, "
+                                         "COALESCE(a.trust_vector, '') FROM attestation_results a JOIN tees t ON t.id = a.tee_id JOIN devices d ON d.id = t.device_id "
                                          "WHERE %1 ORDER BY a.id DESC LIMIT %2")
                               .arg(where)
                               .arg(qBound(1, limit, 1000000)),
@@ -68,7 +70,8 @@ Result<QList<AttestationRecord>> FleetQueries::attestations(const QString &where
     QSqlQuery &r = rows.value();
     while (r.next())
         result << AttestationRecord{r.value(0).toLongLong(), r.value(1).toLongLong(), r.value(2).toString(), r.value(3).toString(), r.value(4).toString(),
-                                    r.value(5).toString(), decodeChecks(r.value(6).toString()), r.value(7).toString()};
+                                    r.value(5).toString(), decodeChecks(r.value(6).toString()), r.value(7).toString(),
+                                    decodeTrustVector(r.value(8).toString())};
     return result;
 }
 

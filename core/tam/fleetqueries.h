@@ -1,5 +1,6 @@
 #pragma once
 
+#include "attestation/appraisal.h"
 #include "attestation/eat.h"
 #include "common/error.h"
 
@@ -82,6 +83,7 @@ struct AttestationRecord
     QString tier;
     QList<attestation::Check> checks;
     QString verifiedAt;
+    attestation::TrustVector trustVector; // every claim "no claim" when the appraisal had none
 };
 
 struct InventoryRecord

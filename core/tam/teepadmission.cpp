@@ -10,7 +10,7 @@
 #include "crypto/cosekey.h"
 #include "store/trustanchors.h"
 #include "tam/attestationchecks.h"
-#include "tam/referencevalues.h"
+#include "tam/referenceappraisal.h"
 
 #include <openssl/x509v3.h>
 
@@ -146,6 +146,7 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
     crypto::Key agentKey = signer.key;
     crypto::Certificate attestationCertificate;
     bool attested = false;
+    QString trustVector;
     if (response.attestationPayload && !response.attestationPayloadFormat.isEmpty()) {
         const Result<QStringList> formats = settings.evidenceFormats();
         const QString format = TeepSettings::normalizedFormat(response.attestationPayloadFormat);
@@ -186,8 +187,11 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
             QList<attestation::Check> all = evidence.checks;
             // The claims against what the operator expects of this device model (only when the
             // evidence itself verified: unverified claims are not worth comparing).
-            if (evidence.passed())
-                all << ReferenceValues(m_db, m_clock, QString()).compare(evidence.claims);
+            if (evidence.passed()) {
+                const attestation::Appraisal appraisal = appraiseClaims(m_db, m_clock, evidence.claims);
+                all << appraisal.checks;
+                trustVector = encodeTrustVector(appraisal.vector);
+            }
             for (const attestation::Check &c : all) {
                 checks.append(check(QStringLiteral("evidence: ") + c.name, c.outcome, c.detail));
                 trusted = trusted && c.outcome != attestation::Outcome::Fail;
@@ -240,7 +244,7 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
     session.teeId = record.teeId;
     session.agentKey = agentKey;
     const QString admittedBy = QStringLiteral("%1 (%2)").arg(attestationPolicyName(effective.value().policy), effective.value().source);
-    if (const Status recorded = m_contacts.recordAttestation(record.teeId, session.id, tier, checks, admittedBy); !recorded) {
+    if (const Status recorded = m_contacts.recordAttestation(record.teeId, session.id, tier, checks, admittedBy, trustVector); !recorded) {
         session.failed = true;
         finish(session, QStringLiteral("the attestation result could not be saved: %1; nothing installed").arg(recorded.error().message));
         return recorded.error();

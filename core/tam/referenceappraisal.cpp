@@ -1,0 +1,82 @@
+#include "tam/referenceappraisal.h"
+
+#include "attestation/eatappraisal.h"
+#include "tam/corimreferences.h"
+#include "tam/referencevalues.h"
+
+#include <nlohmann/json.hpp>
+
+namespace teep::tam {
+
+attestation::Appraisal appraiseClaims(QSqlDatabase db, const Clock &clock, const QCborMap &claims, const QList<attestation::Check> &verifyingChecks)
+{
+    QList<attestation::Check> checks = verifyingChecks;
+    const QList<attestation::Check> typed = ReferenceValues(db, clock, QString()).compare(claims);
+    const bool typedNone = typed.size() == 1 && typed.first().outcome == attestation::Outcome::Warn;
+    const Result<attestation::EvidenceFacts> facts = attestation::eatFacts(claims);
+    if (!facts) {
+        checks << attestation::Check{QStringLiteral("format"), attestation::Outcome::Fail, facts.error().toString()};
+        return attestation::appraise({}, {}, checks);
+    }
+    const Result<QList<attestation::SourcedTriple>> imported = CorimReferences(db, clock, QString()).references();
+    if (!imported)
+        checks << attestation::Check{QStringLiteral("reference values"), attestation::Outcome::Fail, imported.error().message};
+    attestation::Appraisal appraisal = attestation::appraise(facts.value(), imported ? imported.value() : QList<attestation::SourcedTriple>(), checks);
+    // One warning when neither kind of reference value speaks about the device; otherwise what
+    // each found.
+    const auto noneForModel = [](const attestation::Check &check) {
+        return check.name == QLatin1String("reference values") && check.outcome == attestation::Outcome::Warn;
+    };
+    const auto corimNone = std::find_if(appraisal.checks.begin(), appraisal.checks.end(), noneForModel);
+    if (corimNone != appraisal.checks.end() && typedNone)
+        corimNone->detail += QStringLiteral(", or teepctl attestation reference set MODEL");
+    else if (corimNone != appraisal.checks.end())
+        appraisal.checks.erase(corimNone);
+    if (!typedNone)
+        appraisal.checks << typed;
+    attestation::settle(appraisal);
+    return appraisal;
+}
+
+attestation::Appraisal appraiseEvidence(QSqlDatabase db, const Clock &clock, const QByteArray &token, const attestation::EatAppraisalOptions &options)
+{
+    const attestation::VerifiedEat verified = attestation::verifyEat(token, options);
+    const attestation::Appraisal checked = attestation::appraise({}, {}, verified.checks);
+    if (checked.status == attestation::Appraisal::Status::Malformed || checked.status == attestation::Appraisal::Status::NotVerified)
+        return checked;
+    return appraiseClaims(db, clock, verified.claims, verified.checks);
+}
+
+QString encodeTrustVector(const attestation::TrustVector &vector)
+{
+    nlohmann::ordered_json json = nlohmann::ordered_json::object();
+    for (const attestation::TrustClaim &claim : vector.claims) {
+        if (claim.value != attestation::trust::NoClaim)
+            json[claim.name] = {{"value", claim.value}, {"detail", claim.detail.toStdString()}};
+    }
+    return QString::fromStdString(json.dump());
+}
+
+attestation::TrustVector decodeTrustVector(const QString &stored)
+{
+    attestation::TrustVector vector;
+    if (stored.isEmpty() || stored.size() > 64 * 1024)
+        return vector;
+    const nlohmann::json json = nlohmann::json::parse(stored.toStdString(), nullptr, false);
+    if (!json.is_object())
+        return vector;
+    for (attestation::TrustClaim &claim : vector.claims) {
+        const auto it = json.find(claim.name);
+        if (it == json.end() || !it->is_object() || !it->contains("value") || !(*it)["value"].is_number_integer())
+            continue;
+        const int value = (*it)["value"].get<int>();
+        if (value < -128 || value > 127)
+            continue;
+        claim.value = value;
+        if (it->contains("detail") && (*it)["detail"].is_string())
+            claim.detail = QString::fromStdString((*it)["detail"].get<std::string>());
+    }
+    return vector;
+}
+
+} // namespace teep::tam

@@ -1,0 +1,28 @@
+#pragma once
+
+#include "attestation/appraisal.h"
+#include "attestation/eatappraisal.h"
+#include "common/clock.h"
+
+#include <QCborMap>
+#include <QList>
+#include <QSqlDatabase>
+
+// Evidence claims against every reference value the operator keeps: the per-model values typed in
+// (referencevalues.h) and those imported from CoRIM (corimreferences.h). One place, so that a
+// session and `teepctl attestation appraise` judge alike.
+namespace teep::tam {
+
+// `verifyingChecks` (signature, freshness) come first in the result and count in its tier.
+attestation::Appraisal appraiseClaims(QSqlDatabase db, const Clock &clock, const QCborMap &claims,
+                                      const QList<attestation::Check> &verifyingChecks = {});
+// A captured EAT, end to end: verified (eatappraisal.h), then its claims as above.
+attestation::Appraisal appraiseEvidence(QSqlDatabase db, const Clock &clock, const QByteArray &token,
+                                        const attestation::EatAppraisalOptions &options);
+
+// The trust vector as attestation_results.trust_vector keeps it ({"executables": {"value": 2,
+// "detail": "..."}, ...}: the claims made) and back; what cannot be read back reads as no claim.
+QString encodeTrustVector(const attestation::TrustVector &vector);
+attestation::TrustVector decodeTrustVector(const QString &stored);
+
+} // namespace teep::tam
