@@ -42,7 +42,8 @@ int main(int argc, char *argv[])
         "Simulated TEEP devices against a TAM over HTTP. Each device is a Broker with one or more TEEs\n"
         "(keys and certificates from the demo directory's CAs); it runs one session and reports the TAs\n"
         "it holds afterwards. Prepare a demo with: teepctl demo init --out DIR.\n\n"
-        "Faults (--fault, repeatable): bad-signature, replay, untrusted-tee-ca, tampered-ta, disconnect\n"
+        "Faults (--fault, repeatable): bad-signature, replay, untrusted-tee-ca, tampered-ta, tampered-firmware\n"
+        "(TEEP: a boot loader measured other than its reference value), disconnect\n"
         "(after 3 messages), slow (--slow-ms per message); legacy-agent is a trait, not a fault: a deployed TEEP\n"
         "agent that signs with ES256 (the TAM accepts it only for devices with the compatibility profile).\n\n"
         "--agent-profile deployed (TEEP) acts as today's deployed agents (libteep's example agent): ES256 only,\n"
@@ -130,6 +131,8 @@ int main(int argc, char *argv[])
             faults.untrustedTeeCa = true;
         else if (name == QLatin1String("tampered-ta"))
             faults.tamperedTa = true;
+        else if (name == QLatin1String("tampered-firmware"))
+            faults.tamperedFirmware = true;
         else if (name == QLatin1String("disconnect"))
             faults.disconnectAfter = 3;
         else if (name == QLatin1String("legacy-agent"))

@@ -5,11 +5,13 @@
 #include "crypto/pkcs8.h"
 #include "protocol/otrp/tapackage.h"
 #include "sim/demomaterial.h"
+#include "sim/simfirmware.h"
 #include "store/auditlog.h"
 #include "suit/suitenvelope.h"
 #include "store/sql.h"
 #include "store/trustanchors.h"
 #include "tam/catalog.h"
+#include "tam/corimreferences.h"
 #include "tam/referencevalues.h"
 #include "tam/tapublisher.h"
 #include "tam/tarequests.h"
@@ -129,6 +131,12 @@ Result<DemoSetup> initDemo(QSqlDatabase db, store::KeyStore &keys, const Clock &
         if (const Status set = references.set(QStringLiteral("teep-console-sim"), QLatin1String(claim), QLatin1String(expected)); !set)
             return set.error();
     }
+    // The simulated TEEs' firmware reference values, as their vendor would publish them (CoRIM);
+    // the file too, so that a trainer can show its import (teepctl attestation reference import).
+    const QByteArray corim = sim::simFirmwareCorim();
+    binaries.insert(QStringLiteral("sim-firmware.corim"), corim);
+    if (const auto imported = CorimReferences(db, clock, actor).importFile(corim, QStringLiteral("sim-firmware.corim")); !imported)
+        return imported.error();
     // The TA binaries, so that a simulated client app can bundle one (teep-devsim --bundle).
     for (auto it = binaries.cbegin(); it != binaries.cend(); ++it) {
         QSaveFile file(QDir(outDir).filePath(it.key()));

@@ -1,4 +1,5 @@
 #include "sim/devicerunner.h"
+#include "sim/simfirmware.h"
 #include "common/json.h"
 
 #include <QSslConfiguration>
@@ -124,6 +125,7 @@ Result<std::unique_ptr<SimDevice>> SimDevice::create(const QString &name, const 
         if (!identity)
             return identity.error();
         identity.value().legacy = faults.legacyAgent;
+        identity.value().firmware = simFirmware(faults.tamperedFirmware);
         identity.value().deployed = faults.deployedAgent;
         auto agent = std::make_unique<TeepAgent>(identity.value());
         if (!stateDir.isEmpty()) {

@@ -65,6 +65,7 @@ struct SimFaults
     bool replay = false;         // the device answers a command with its previous message again
     bool untrustedTeeCa = false; // the TEE certificate comes from a CA the TAM does not trust
     bool tamperedTa = false;     // a TA request is altered on its way to the TEE
+    bool tamperedFirmware = false; // TEEP: the TEE's boot loader is not the one its vendor published (its measurement differs)
     int disconnectAfter = -1;    // give up after this many POSTs (the TAM's session then expires)
     int delayMs = 0;             // wait before each POST (a slow device)
     bool legacyAgent = false;    // not a fault: a deployed TEEP agent that signs with ES256 (the compatibility profile)

@@ -155,6 +155,8 @@ QByteArray TeepAgent::onQuery(const QueryRequest &request)
         evidence.hwmodel = m_identity.hwmodel;
         evidence.hwversion = QStringLiteral("1.0");
         evidence.manifests = manifests;
+        for (const attestation::MeasuredComponent &component : m_identity.firmware)
+            evidence.manifests.append(attestation::measuredComponentEntry(component));
         evidence.agentKey = m_identity.agentKey;
         evidence.nonce = request.challenge.isEmpty() ? request.token : request.challenge;
         for (const crypto::Certificate &certificate : m_identity.attestationChain)

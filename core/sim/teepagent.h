@@ -1,5 +1,7 @@
 #pragma once
 
+#include "attestation/measuredcomponent.h"
+
 #include "common/error.h"
 #include "crypto/certificate.h"
 #include "crypto/key.h"
@@ -29,6 +31,7 @@ struct TeepAgentIdentity
     QList<crypto::Key> tcSigners;                  // whose SUIT manifests it accepts (the SPs)
     QByteArray ueid;                               // 0x01 || 16 bytes
     QByteArray hwmodel = QByteArrayLiteral("teep-console-sim");
+    QList<attestation::MeasuredComponent> firmware; // reported in the evidence's measurements claim
     bool legacy = false; // a deployed agent of the ES256 era: signs its messages and evidence with ES256 (-7)
     // Today's deployed agents (libteep's example agent and those built on it): ES256 only (its
     // TAM's messages too), no kid, no attester, label 5 and an always-present tc-list, and a

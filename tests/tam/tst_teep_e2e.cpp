@@ -12,6 +12,8 @@
 #include "tam/deviceregistry.h"
 #include "tam/installations.h"
 #include "tam/fleetqueries.h"
+#include "tam/corimreferences.h"
+#include "tam/referenceappraisal.h"
 #include "tam/referencevalues.h"
 #include "tam/teepsettings.h"
 #include "tamfixture.h"
@@ -173,8 +175,30 @@ void TestTeepEndToEnd::claimsAgainstReferenceValues()
     QVERIFY2(outcome.contains(QStringLiteral("reference value hwversion: 1.0, but model teep-console-sim should have 2.0")), qPrintable(outcome));
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM devices")).toInt(), 0);
 
-    // No reference values for the model: a warning, and the device is still provisioned.
+    // The typed values gone, the firmware's CoRIM (the demo imports it) still speaks: every
+    // measured component matches, and the result keeps its trust vector.
     QVERIFY(references.remove(QStringLiteral("teep-console-sim")).ok());
+    QVERIFY(run({QStringLiteral("old-board")}).first().ok);
+    QCOMPARE(scalar(QStringLiteral("SELECT tier FROM attestation_results ORDER BY id DESC LIMIT 1")).toString(), QStringLiteral("affirming"));
+    const attestation::TrustVector vector =
+        tam::decodeTrustVector(scalar(QStringLiteral("SELECT trust_vector FROM attestation_results ORDER BY id DESC LIMIT 1")).toString());
+    QCOMPARE(vector["executables"].value, attestation::trust::Affirmed);
+    QCOMPARE(vector["hardware"].value, attestation::trust::Affirmed);
+    QVERIFY2(vector["executables"].detail.contains(QStringLiteral("all 2 component(s)")), qPrintable(vector["executables"].detail));
+
+    // A boot loader that measures otherwise: contraindicated, the component named, nothing installed.
+    sim::SimFaults tampered;
+    tampered.tamperedFirmware = true;
+    const sim::DeviceOutcome refused = run({QStringLiteral("patched-board")}, tampered).first();
+    QVERIFY(refused.installed.isEmpty());
+    const QString why = scalar(QStringLiteral("SELECT outcome FROM sessions ORDER BY id DESC LIMIT 1")).toString();
+    QVERIFY2(why.contains(QStringLiteral("component bl2: sha-256 ")) && why.contains(QStringLiteral("but the reference is")), qPrintable(why));
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM devices WHERE name = 'patched-board'")).toInt(), 0);
+
+    // No reference values for the model at all: a warning, and the device is still provisioned.
+    tam::CorimReferences corim(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test"));
+    for (const tam::CorimImport &import : corim.imports().value())
+        QVERIFY(corim.remove(import.id).ok());
     const sim::DeviceOutcome warned = run({QStringLiteral("old-board")}).first();
     QCOMPARE(warned.installed.size(), 2);
     QCOMPARE(scalar(QStringLiteral("SELECT tier FROM attestation_results ORDER BY id DESC LIMIT 1")).toString(), QStringLiteral("warning"));

@@ -1,11 +1,13 @@
 #include "attestation/attestationpage.h"
 
+#include "attestation/referencevaluespanel.h"
+#include "attestation/trustvectordelegate.h"
+
 #include "common/filteredtable.h"
 #include "models/rowsmodel.h"
 #include "protocol/inspector.h"
 #include "store/database.h"
 #include "tam/fleetqueries.h"
-#include "tam/referencevalues.h"
 #include "workspace.h"
 
 #include <QFontDatabase>
@@ -13,7 +15,6 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QPlainTextEdit>
-#include <QPushButton>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableView>
@@ -40,13 +41,15 @@ QString outcomeText(attestation::Outcome outcome)
 AttestationPage::AttestationPage(Workspace &workspace, QWidget *parent) : LazyPage(parent), m_workspace(workspace)
 {
     setObjectName(QStringLiteral("attestation-page"));
-    m_model = new RowsModel({tr("Device"), tr("TEE"), tr("Profile"), tr("Trust tier"), tr("Verified (UTC)")}, this);
-    m_model->setStateColumn(3);
+    // The vector beside the tier, before the TEE's details: it is what the row is read for.
+    m_model = new RowsModel({tr("Device"), tr("Trust tier"), tr("Trust vector"), tr("TEE"), tr("Profile"), tr("Verified (UTC)")}, this);
+    m_model->setStateColumn(1);
     m_table = new FilteredTable(m_model, QStringLiteral("attestation"),
                                 tr("No attestation results yet. Import TEE root CAs under Trust Anchors, start the TAM listener "
                                    "(Devices) and let a device connect: each session attests its TEEs."),
                                 this);
     m_table->offerExport(m_workspace.prompts());
+    m_table->view()->setItemDelegateForColumn(2, new TrustVectorDelegate(this));
     connect(m_table, &FilteredTable::selectionChanged, this, &AttestationPage::showSelected);
 
     m_title = new QLabel(tr("Select a TEE to see how its evidence was verified."), this);
@@ -61,8 +64,15 @@ AttestationPage::AttestationPage(Workspace &workspace, QWidget *parent) : LazyPa
     m_history = new QTreeWidget(this);
     m_history->setObjectName(QStringLiteral("attestation-history"));
     m_history->setAccessibleName(tr("Attestation history"));
-    m_history->setHeaderLabels({tr("Verified (UTC)"), tr("Trust tier"), tr("Session")});
+    m_history->setHeaderLabels({tr("Verified (UTC)"), tr("Trust tier"), tr("Trust vector"), tr("Session")});
     m_history->setRootIsDecorated(false);
+    m_history->setItemDelegateForColumn(2, new TrustVectorDelegate(this));
+    m_vector = new QTreeWidget(this);
+    m_vector->setObjectName(QStringLiteral("attestation-trust-vector"));
+    m_vector->setAccessibleName(tr("Trust vector"));
+    m_vector->setHeaderLabels({tr("Claim (AR4SI)"), tr("Value"), tr("Tier"), tr("Why")});
+    m_vector->setRootIsDecorated(false);
+    m_vector->setWordWrap(true);
     m_evidence = new QPlainTextEdit(this);
     m_evidence->setObjectName(QStringLiteral("attestation-evidence"));
     m_evidence->setAccessibleName(tr("Evidence"));
@@ -72,6 +82,7 @@ AttestationPage::AttestationPage(Workspace &workspace, QWidget *parent) : LazyPa
 
     auto *detailTabs = new QTabWidget(this);
     detailTabs->setObjectName(QStringLiteral("attestation-detail-tabs"));
+    detailTabs->addTab(m_vector, tr("Trust Vector"));
     detailTabs->addTab(m_checks, tr("Verification Steps"));
     detailTabs->addTab(m_evidence, tr("Evidence as Received"));
     detailTabs->addTab(m_history, tr("History"));
@@ -84,35 +95,15 @@ AttestationPage::AttestationPage(Workspace &workspace, QWidget *parent) : LazyPa
     auto *results = new QSplitter(Qt::Horizontal, this);
     results->addWidget(m_table);
     results->addWidget(detail);
-    results->setStretchFactor(0, 3);
-    results->setStretchFactor(1, 4);
+    results->setStretchFactor(0, 1);
+    results->setStretchFactor(1, 1);
 
-    // Reference values per device model.
-    m_references = new RowsModel({tr("Device model (EAT hwmodel)"), tr("Claim"), tr("Expected")}, this);
-    m_referenceTable = new FilteredTable(m_references, QStringLiteral("reference-values"),
-                                         tr("No reference values: evidence from every device model is accepted with a warning. "
-                                            "Add the oemid and hwversion your devices must claim."),
-                                         this);
-    m_referenceTable->offerExport(m_workspace.prompts());
-    auto *add = new QPushButton(tr("&Add Reference Value..."), this);
-    add->setObjectName(QStringLiteral("reference-add"));
-    auto *remove = new QPushButton(tr("&Remove Model..."), this);
-    remove->setObjectName(QStringLiteral("reference-remove"));
-    connect(add, &QPushButton::clicked, this, &AttestationPage::promptReferenceValue);
-    connect(remove, &QPushButton::clicked, this, &AttestationPage::removeReferenceValue);
-    auto *referencePage = new QWidget(this);
-    auto *buttons = new QHBoxLayout;
-    buttons->addWidget(new QLabel(tr("A difference from a reference value fails the attestation: the device gets nothing installed."), referencePage), 1);
-    buttons->addWidget(add);
-    buttons->addWidget(remove);
-    auto *referenceLayout = new QVBoxLayout(referencePage);
-    referenceLayout->addLayout(buttons);
-    referenceLayout->addWidget(m_referenceTable, 1);
+    m_referencesPanel = new ReferenceValuesPanel(m_workspace, this);
 
     auto *tabs = new QTabWidget(this);
     tabs->setObjectName(QStringLiteral("attestation-tabs"));
     tabs->addTab(results, tr("Results"));
-    tabs->addTab(referencePage, tr("Reference Values"));
+    tabs->addTab(m_referencesPanel, tr("Reference Values"));
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(tabs);
     connect(&m_workspace, &Workspace::dataChanged, this, &LazyPage::refresh);
@@ -125,18 +116,19 @@ void AttestationPage::reload()
     QList<RowsModel::Row> rows;
     if (latest) {
         for (const tam::AttestationRecord &record : latest.value())
-            rows << RowsModel::Row{{record.device, record.tee, record.profile.toUpper(), record.tier, record.verifiedAt},
-                                   record.id, stateForWord(record.tier), {}};
+            rows << RowsModel::Row{{record.device, record.tier, trustVectorText(record.trustVector), record.tee, record.profile.toUpper(), record.verifiedAt},
+                                   record.id, stateForWord(record.tier), trustVectorToolTip(record.trustVector)};
     }
     m_model->setRows(rows);
     if (selected.isValid())
         m_table->selectKey(selected);
-    reloadReferences();
+    m_referencesPanel->reload();
 }
 
 void AttestationPage::showSelected()
 {
     m_checks->clear();
+    m_vector->clear();
     m_history->clear();
     m_evidence->clear();
     const QVariant key = m_table->selectedKey();
@@ -147,8 +139,8 @@ void AttestationPage::showSelected()
     }
     const RowsModel::Row &selected = m_model->row(row);
     const QString device = selected.cells.value(0);
-    const QString tee = selected.cells.value(1);
-    m_title->setText(tr("<b>%1</b>, TEE <b>%2</b>: %3").arg(device.toHtmlEscaped(), tee.toHtmlEscaped(), selected.cells.value(3)));
+    const QString tee = selected.cells.value(3);
+    m_title->setText(tr("<b>%1</b>, TEE <b>%2</b>: %3").arg(device.toHtmlEscaped(), tee.toHtmlEscaped(), selected.cells.value(1)));
     const tam::FleetQueries queries(m_workspace.database().connection());
     const auto history = queries.attestationHistory(device, tee);
     if (!history || history.value().isEmpty())
@@ -161,10 +153,28 @@ void AttestationPage::showSelected()
     }
     m_checks->resizeColumnToContents(0);
     m_checks->resizeColumnToContents(1);
-    for (const tam::AttestationRecord &record : history.value()) {
-        auto *item = new QTreeWidgetItem(m_history, {record.verifiedAt, record.tier, record.sessionId ? QString::number(record.sessionId) : QString()});
-        item->setForeground(1, stateForeground(stateForWord(record.tier), palette()));
+    for (const attestation::TrustClaim &claim : latest.trustVector.claims) {
+        const attestation::Tier tier = claim.tier();
+        auto *item = new QTreeWidgetItem(m_vector, {trustClaimLabel(claim.name), QString::number(claim.value), attestation::tierName(tier),
+                                                    claim.detail.isEmpty() ? tr("nothing in the evidence or the reference values speaks to it") : claim.detail});
+        item->setForeground(2, stateForeground(tier == attestation::Tier::Affirming ? State::Pass
+                                               : tier == attestation::Tier::Warning ? State::Warn
+                                               : tier == attestation::Tier::Contraindicated ? State::Fail : State::Neutral,
+                                               palette()));
+        item->setToolTip(3, item->text(3));
     }
+    m_vector->resizeColumnToContents(0);
+    m_vector->resizeColumnToContents(1);
+    m_vector->resizeColumnToContents(2);
+    // The timeline: every appraisal of this TEE, newest first, with its vector.
+    for (const tam::AttestationRecord &record : history.value()) {
+        auto *item = new QTreeWidgetItem(m_history, {record.verifiedAt, record.tier, trustVectorText(record.trustVector),
+                                                     record.sessionId ? QString::number(record.sessionId) : QString()});
+        item->setForeground(1, stateForeground(stateForWord(record.tier), palette()));
+        item->setToolTip(2, trustVectorToolTip(record.trustVector));
+    }
+    m_history->resizeColumnToContents(0);
+    m_history->resizeColumnToContents(2);
     // The evidence: the device's first message of that session, decoded.
     const auto messages = latest.sessionId ? queries.messages(latest.sessionId) : Result<QList<tam::MessageRecord>>(QList<tam::MessageRecord>());
     if (messages) {
@@ -183,56 +193,9 @@ void AttestationPage::showSelected()
     }
 }
 
-void AttestationPage::reloadReferences()
-{
-    const auto values = tam::ReferenceValues(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor()).list();
-    QList<RowsModel::Row> rows;
-    if (values) {
-        for (const tam::ReferenceValue &value : values.value())
-            rows << RowsModel::Row{{value.model, value.claim, value.expected}, value.model, State::Neutral, {}};
-    }
-    m_references->setRows(rows);
-}
-
 bool AttestationPage::addReferenceValue(const QString &model, const QString &claim, const QString &expected)
 {
-    tam::ReferenceValues values(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor());
-    if (const Status set = values.set(model, claim, expected); !set) {
-        m_workspace.prompts().error(this, tr("Reference Value Not Set"), set.error().message);
-        return false;
-    }
-    m_workspace.notifyChanged();
-    return true;
-}
-
-void AttestationPage::promptReferenceValue()
-{
-    const auto model = m_workspace.prompts().text(this, tr("Add Reference Value"), tr("Device model (the EAT hwmodel, e.g. teep-console-sim):"));
-    if (!model || model->isEmpty())
-        return;
-    const auto claim = m_workspace.prompts().text(this, tr("Add Reference Value"), tr("Claim (oemid or hwversion):"));
-    if (!claim || claim->isEmpty())
-        return;
-    const auto expected = m_workspace.prompts().text(this, tr("Add Reference Value"), tr("Expected value (oemid in hex, e.g. 894823):"));
-    if (!expected || expected->isEmpty())
-        return;
-    addReferenceValue(model->trimmed(), claim->trimmed(), expected->trimmed());
-}
-
-void AttestationPage::removeReferenceValue()
-{
-    const QString model = m_referenceTable->selectedKey().toString();
-    if (model.isEmpty()) {
-        m_workspace.prompts().error(this, tr("Remove Reference Values"), tr("Select a device model in the table first."));
-        return;
-    }
-    if (!m_workspace.prompts().confirm(this, tr("Remove Reference Values"),
-                                       tr("Remove every reference value of model %1? Its devices' evidence is then only a warning.").arg(model)))
-        return;
-    tam::ReferenceValues values(m_workspace.database().connection(), m_workspace.clock(), m_workspace.actor());
-    if (const Status removed = values.remove(model); !removed)
-        m_workspace.prompts().error(this, tr("Reference Values Not Removed"), removed.error().message);
-    m_workspace.notifyChanged();
+    return m_referencesPanel->addReferenceValue(model, claim, expected);
 }
 
 } // namespace teep::ui

@@ -10,11 +10,13 @@ namespace teep::ui {
 
 class FilteredTable;
 class RowsModel;
+class ReferenceValuesPanel;
 class Workspace;
 
-// Attestation: the latest result of every TEE with its trust tier; for the selected TEE every
-// verification step (pass / warn / fail with its detail), its history, and the evidence as the
-// device sent it (decoded); the reference values the operator expects per device model.
+// Attestation: the latest result of every TEE with its trust tier and trust vector; for the
+// selected TEE the vector claim by claim, every verification step (pass / warn / fail with its
+// detail), its history (a timeline of appraisals), and the evidence as the device sent it
+// (decoded); the reference values (referencevaluespanel.h).
 class AttestationPage : public LazyPage
 {
     Q_OBJECT
@@ -27,12 +29,10 @@ public:
     FilteredTable *table() const { return m_table; }
     QTreeWidget *checks() const { return m_checks; }
     bool addReferenceValue(const QString &model, const QString &claim, const QString &expected);
+    ReferenceValuesPanel *referenceValues() const { return m_referencesPanel; }
 
 private:
     void showSelected();
-    void reloadReferences();
-    void promptReferenceValue();
-    void removeReferenceValue();
 
     Workspace &m_workspace;
     RowsModel *m_model;
@@ -41,8 +41,8 @@ private:
     QTreeWidget *m_checks;
     QTreeWidget *m_history;
     QPlainTextEdit *m_evidence;
-    RowsModel *m_references;
-    FilteredTable *m_referenceTable;
+    QTreeWidget *m_vector;
+    ReferenceValuesPanel *m_referencesPanel;
 };
 
 } // namespace teep::ui

@@ -27,6 +27,8 @@ constexpr FaultChoice kFaults[] = {
      QT_TRANSLATE_NOOP("ClassroomControls", "The device's TEE is vouched for by a CA the TAM's TEE trust anchors do not hold.")},
     {"tampered-ta", QT_TRANSLATE_NOOP("ClassroomControls", "Tamper With a TA on Its Way"),
      QT_TRANSLATE_NOOP("ClassroomControls", "A TA is altered between the TAM and the TEE: the TEE refuses it, its signature no longer matches.")},
+    {"tampered-firmware", QT_TRANSLATE_NOOP("ClassroomControls", "Tampered Boot Loader (TEEP)"),
+     QT_TRANSLATE_NOOP("ClassroomControls", "The TEE's boot loader measures other than its vendor's reference value: its evidence is contraindicated.")},
     {"disconnect", QT_TRANSLATE_NOOP("ClassroomControls", "Disconnect After Two Messages"),
      QT_TRANSLATE_NOOP("ClassroomControls", "The device goes away in the middle of its session: the TAM's session expires.")},
 };
@@ -108,6 +110,7 @@ sim::SimFaults ClassroomControls::faults() const
     faults.replay = on("replay");
     faults.untrustedTeeCa = on("untrusted-tee-ca");
     faults.tamperedTa = on("tampered-ta");
+    faults.tamperedFirmware = on("tampered-firmware");
     faults.disconnectAfter = on("disconnect") ? 2 : -1;
     return faults;
 }

@@ -1,0 +1,200 @@
+// The Attestation view after simulated TEEP devices attested against the demo's CoRIM: each TEE's
+// trust vector as a row of colour-coded claims, claim by claim with why, and its timeline; a
+// tampered boot loader shows as contraindicated executables, the component and its reference
+// named. Reference values from CoRIM are imported (and refused whole when malformed) and removed.
+#include "attestation/attestationpage.h"
+#include "attestation/referencevaluespanel.h"
+#include "common/filteredtable.h"
+#include "devices/devicespage.h"
+#include "mainwindow.h"
+#include "models/rowsmodel.h"
+#include "navigation.h"
+#include "processrun.h"
+#include "scriptedprompts.h"
+#include "store/database.h"
+#include "tempdir.h"
+
+#include <QAction>
+#include <QFile>
+#include <QLabel>
+#include <QMenu>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTest>
+#include <QToolButton>
+#include <QTreeWidget>
+
+using teep::ui::Page;
+using namespace teep;
+
+class TestAttestationView : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void cleanup();
+    void trustVectorsAndTheirTimeline();
+    void corimImportAndRemoval();
+
+private:
+    void screenshot(const QString &name, QSize size)
+    {
+        if (!qEnvironmentVariableIsSet("TEEP_SCREENSHOT_DIR"))
+            return;
+        const QSize before = m_window->size();
+        m_window->resize(size);
+        QCoreApplication::processEvents();
+        m_window->grab().save(qEnvironmentVariable("TEEP_SCREENSHOT_DIR") + QLatin1Char('/') + name + QStringLiteral(".png"));
+        m_window->resize(before);
+    }
+    bool runDevices(int count)
+    {
+        QSignalSpy finished(m_window->devicesPage(), &ui::DevicesPage::demoDevicesFinished);
+        return m_window->devicesPage()->startDemoDevices(count, true) && finished.wait(60000);
+    }
+    // The row of the Results table for a device (its TEE), or -1.
+    int rowOf(const QString &device) const
+    {
+        ui::RowsModel *model = m_window->attestationPage()->model();
+        for (int row = 0; row < model->rowCount(); ++row)
+            if (model->row(row).cells.value(0) == device)
+                return row;
+        return -1;
+    }
+
+    std::unique_ptr<test::TempDir> m_dir;
+    test::ScriptedPrompts m_prompts;
+    std::unique_ptr<ui::MainWindow> m_window;
+};
+
+void TestAttestationView::init()
+{
+    m_dir = std::make_unique<test::TempDir>();
+    m_prompts = {};
+    auto db = store::Database::open(m_dir->database(QStringLiteral("attestation.db")));
+    QVERIFY(db.ok());
+    m_window = std::make_unique<ui::MainWindow>(std::move(db.value()), &m_prompts);
+    m_window->resize(1280, 800);
+    m_window->show();
+    m_window->showPage(Page::Devices);
+    m_prompts.confirmations.enqueue(true);
+    QVERIFY(m_window->devicesPage()->setUpDemo());
+}
+
+void TestAttestationView::cleanup()
+{
+    m_window.reset();
+    m_dir.reset();
+}
+
+void TestAttestationView::trustVectorsAndTheirTimeline()
+{
+    ui::DevicesPage *devices = m_window->devicesPage();
+    devices->findChild<QSpinBox *>(QStringLiteral("demo-count"))->setValue(2);
+    QVERIFY(runDevices(2));
+    QVERIFY(runDevices(2)); // a second appraisal of the same devices: the timeline has two
+    // The next device's boot loader is not the vendor's.
+    auto *faults = devices->findChild<QToolButton *>(QStringLiteral("demo-faults-button"));
+    faults->menu()->findChild<QAction *>(QStringLiteral("fault-tampered-firmware"))->trigger();
+    QVERIFY(runDevices(1));
+
+    m_window->showPage(Page::Attestation);
+    ui::AttestationPage *page = m_window->attestationPage();
+    page->reload();
+    ui::RowsModel *model = page->model();
+    QStringList seen;
+    for (int row = 0; row < model->rowCount(); ++row)
+        seen << model->row(row).cells.join(QLatin1Char('|'));
+    QVERIFY2(model->rowCount() >= 2, qPrintable(seen.join(QLatin1Char('\n'))));
+    const int vectorColumn = 2;
+    QCOMPARE(model->headerData(vectorColumn, Qt::Horizontal).toString(), QStringLiteral("Trust vector"));
+    int good = -1;
+    int tampered = -1;
+    for (int row = 0; row < model->rowCount(); ++row) {
+        const QString tier = model->row(row).cells.value(1);
+        if (tier == QLatin1String("affirming") && good < 0)
+            good = row;
+        if (tier == QLatin1String("contraindicated"))
+            tampered = row;
+    }
+    QVERIFY2(good >= 0 && tampered >= 0, qPrintable(seen.join(QLatin1Char('\n'))));
+    QCOMPARE(model->row(good).cells.value(vectorColumn), QStringLiteral("ID 2  CF 2  EX 2  FS 0  HW 2  RO 0  SO 0  SD 0"));
+    QVERIFY2(model->row(tampered).cells.value(vectorColumn).contains(QStringLiteral("EX 96")), qPrintable(model->row(tampered).cells.value(vectorColumn)));
+    QVERIFY(model->row(good).toolTip.contains(QStringLiteral("Executables: 2 (affirming) - all 2 component(s) match their reference values")));
+
+    // The tampered TEE, claim by claim: executables contraindicated, and which component missed which reference.
+    page->table()->selectKey(model->row(tampered).key);
+    auto *vector = page->findChild<QTreeWidget *>(QStringLiteral("attestation-trust-vector"));
+    QCOMPARE(vector->topLevelItemCount(), 8);
+    QCOMPARE(vector->topLevelItem(2)->text(0), QStringLiteral("Executables"));
+    QCOMPARE(vector->topLevelItem(2)->text(1), QStringLiteral("96"));
+    QCOMPARE(vector->topLevelItem(2)->text(2), QStringLiteral("contraindicated"));
+    QTreeWidget *checks = page->checks();
+    QString missed;
+    for (int i = 0; i < checks->topLevelItemCount(); ++i)
+        if (checks->topLevelItem(i)->text(0) == QLatin1String("evidence: component bl2"))
+            missed = checks->topLevelItem(i)->text(2);
+    QVERIFY2(missed.contains(QStringLiteral("but the reference is sha-256")) && missed.contains(QStringLiteral("sim-firmware.corim")), qPrintable(missed));
+    screenshot(QStringLiteral("attestation-trust-vector-1024"), QSize(1024, 768));
+
+    // A good TEE's timeline: both appraisals, each with its vector.
+    page->table()->selectKey(model->row(good).key);
+    auto *history = page->findChild<QTreeWidget *>(QStringLiteral("attestation-history"));
+    QVERIFY(history->topLevelItemCount() >= 2);
+    QCOMPARE(history->topLevelItem(0)->text(2), QStringLiteral("ID 2  CF 2  EX 2  FS 0  HW 2  RO 0  SO 0  SD 0"));
+    QCOMPARE(vector->topLevelItem(4)->text(2), QStringLiteral("affirming")); // hardware
+    QVERIFY(vector->topLevelItem(3)->text(3).contains(QStringLiteral("nothing in the evidence"))); // file system: no claim
+    page->findChild<QTabWidget *>(QStringLiteral("attestation-detail-tabs"))->setCurrentWidget(history);
+    screenshot(QStringLiteral("attestation-timeline-1600"), QSize(1600, 1000));
+}
+
+void TestAttestationView::corimImportAndRemoval()
+{
+    m_window->showPage(Page::Attestation);
+    ui::AttestationPage *page = m_window->attestationPage();
+    page->reload();
+    ui::ReferenceValuesPanel *panel = page->referenceValues();
+    page->findChild<QTabWidget *>(QStringLiteral("attestation-tabs"))->setCurrentWidget(panel);
+    // The demo's own CoRIM: the simulated firmware's two components.
+    QCOMPARE(panel->corimModel()->rowCount(), 2);
+    QCOMPARE(panel->corimModel()->row(0).cells.value(2), QStringLiteral("sim-firmware.corim"));
+
+    // A CoRIM made by python3-cbor2 (tests/attestation/make_samples.py), as a file chosen.
+    const auto made = test::runProgram(QStringLiteral("/usr/bin/python3"), {QStringLiteral(TEEP_SAMPLES_SCRIPT), m_dir->path(QString())});
+    QVERIFY2(made.exitCode == 0, made.err.constData());
+    QVERIFY(panel->importCorimFile(m_dir->path(QStringLiteral("corim-tagged-bstr.cbor"))));
+    QCOMPARE(panel->corimModel()->rowCount(), 6);
+    QVERIFY(panel->findChild<QLabel *>(QStringLiteral("corim-note"))->text().contains(QStringLiteral("3 reference and 1 endorsed")));
+    screenshot(QStringLiteral("attestation-reference-values-1024"), QSize(1024, 768));
+
+    // Malformed, and signed by a key nobody trusts: refused whole, with why; nothing changes.
+    QFile file(m_dir->path(QStringLiteral("corim-tagged-bstr.cbor")));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray bytes = file.readAll();
+    QVERIFY(!panel->importCorim(bytes.left(bytes.size() - 9), QStringLiteral("cut.cbor")));
+    QVERIFY2(m_prompts.errors.last().contains(QStringLiteral("offset")), qPrintable(m_prompts.errors.last()));
+    QFile signedFile(m_dir->path(QStringLiteral("corim-signed.cbor")));
+    QVERIFY(signedFile.open(QIODevice::ReadOnly));
+    QVERIFY(!panel->importCorim(signedFile.readAll(), QStringLiteral("corim-signed.cbor")));
+    QVERIFY(m_prompts.errors.last().contains(QStringLiteral("no trusted verifier key")));
+    QCOMPARE(panel->corimModel()->rowCount(), 6);
+
+    // Removed after a confirmation: its four rows go, the demo's stay.
+    int imported = -1;
+    for (int row = 0; row < panel->corimModel()->rowCount(); ++row)
+        if (panel->corimModel()->row(row).cells.value(2) == QLatin1String("corim-tagged-bstr.cbor"))
+            imported = row;
+    QVERIFY(imported >= 0);
+    panel->corimTable()->selectKey(panel->corimModel()->row(imported).key);
+    m_prompts.confirmations.enqueue(true);
+    QMetaObject::invokeMethod(panel->findChild<QPushButton *>(QStringLiteral("corim-remove")), "click");
+    QCOMPARE(panel->corimModel()->rowCount(), 2);
+    QVERIFY(m_prompts.questions.last().contains(QStringLiteral("corim-tagged-bstr.cbor")));
+}
+
+QTEST_MAIN(TestAttestationView)
+#include "tst_attestationview.moc"
