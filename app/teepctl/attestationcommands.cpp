@@ -158,8 +158,8 @@ int appraise(Context &context, const QCommandLineParser &parser, const QStringLi
              const QCommandLineOption &nonceOption, const QCommandLineOption &formatOption)
 {
     const QString format = parser.isSet(formatOption) ? parser.value(formatOption) : QStringLiteral("eat");
-    if (format != QLatin1String("eat"))
-        return context.usage(QStringLiteral("--format %1: this TAM appraises eat evidence (RFC 9711); psa, sgx and ear are not read yet").arg(format));
+    if (format != QLatin1String("eat") && format != QLatin1String("psa"))
+        return context.usage(QStringLiteral("--format %1: this TAM appraises eat (RFC 9711) and psa (RFC 9783) evidence; sgx and ear are not read yet").arg(format));
     const teep::Result<QByteArray> token = readFile(words[1], 1024 * 1024);
     if (!token)
         return context.fail(token.error());
@@ -179,6 +179,12 @@ int appraise(Context &context, const QCommandLineParser &parser, const QStringLi
     auto opened = context.openDatabase();
     if (!opened)
         return context.fail(opened.error());
+    if (format == QLatin1String("psa")) {
+        // A PSA token carries no certificate: its Initial Attestation Key is given.
+        const teep::attestation::Appraisal appraisal = teep::tam::appraisePsaEvidence(opened.value()->connection(), context.clock, token.value(), options);
+        printAppraisal(context, appraisal);
+        return exitCodeFor(appraisal.status);
+    }
     QList<teep::attestation::Check> before;
     if (options.attestationKeys.isEmpty())
         before << chainKey(token.value(), *opened.value(), context.clock, options.attestationKeys);
@@ -249,18 +255,19 @@ int runAttestation(Context &context, const QStringList &arguments)
         "reference import FILE   reference values from a CoRIM (unsigned, tag 501, or signed: COSE_Sign1 by a\n"
         "                    key in the verifier-key store) with CoMID tags; refused whole when any part is not\n"
         "reference list | reference remove MODEL | reference remove-import ID\n"
-        "appraise EVIDENCE [--key PEM]... [--nonce HEX] [--format eat]\n"
-        "                    appraises a captured EAT against the reference values: the trust vector (AR4SI)\n"
-        "                    and every check. Without --key, the evidence's x5chain is checked against the\n"
-        "                    TEE root CAs. Exit: 0 affirming, 10 warning, 11 contraindicated, 12 not verified\n"
-        "                    (signature), 13 malformed"));
+        "appraise EVIDENCE [--key PEM]... [--nonce HEX] [--format eat|psa]\n"
+        "                    appraises a captured EAT (RFC 9711) or PSA token (RFC 9783) against the reference\n"
+        "                    values: the trust vector (AR4SI) and every check. Without --key, an EAT's x5chain is\n"
+        "                    checked against the TEE root CAs (a PSA token needs its Initial Attestation Key).\n"
+        "                    Exit: 0 affirming, 10 warning, 11 contraindicated, 12 not verified (signature),\n"
+        "                    13 malformed"));
     parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("reference set|list|remove|import|remove-import, or appraise"));
     const QCommandLineOption oemid(QStringLiteral("oemid"), QStringLiteral("The expected oemid, in hex."), QStringLiteral("hex"));
     const QCommandLineOption hwversion(QStringLiteral("hwversion"), QStringLiteral("The expected hardware version."), QStringLiteral("text"));
     const QCommandLineOption key(QStringLiteral("key"), QStringLiteral("appraise: the attestation key (public key or certificate, PEM or DER); repeatable."),
                                  QStringLiteral("file"));
     const QCommandLineOption nonce(QStringLiteral("nonce"), QStringLiteral("appraise: the challenge the evidence must carry, in hex."), QStringLiteral("hex"));
-    const QCommandLineOption format(QStringLiteral("format"), QStringLiteral("appraise: the evidence format (eat)."), QStringLiteral("format"));
+    const QCommandLineOption format(QStringLiteral("format"), QStringLiteral("appraise: the evidence format (eat or psa)."), QStringLiteral("format"));
     parser.addOptions({oemid, hwversion, key, nonce, format});
     if (const int code = parseCommand(parser, QStringLiteral("attestation"), arguments, context); code >= 0)
         return code;

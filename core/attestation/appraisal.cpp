@@ -158,11 +158,12 @@ Appraisal appraise(const EvidenceFacts &facts, const QList<SourcedTriple> &refer
     TrustVector &vector = result.vector;
     // Hardware: a model the references name.
     if (!forClass.isEmpty()) {
-        vector["hardware"] = TrustClaim{"hardware", trust::Affirmed, QStringLiteral("model %1 is in the reference values (%2)").arg(model, forClass.first()->source)};
+        vector["hardware"] = TrustClaim{"hardware", trust::Affirmed,
+                                        QStringLiteral("%1 %2 is in the reference values (%3)").arg(facts.modelKind, model, forClass.first()->source)};
         add(QStringLiteral("hardware"), Outcome::Pass, vector["hardware"].detail);
     } else if (forInstance.isEmpty()) {
         add(QStringLiteral("reference values"), Outcome::Warn,
-            QStringLiteral("none for model %1 (teepctl attestation reference import FILE)").arg(model));
+            QStringLiteral("none for %1 %2 (teepctl attestation reference import FILE)").arg(facts.modelKind, model));
     }
     // Instance identity: the signature verified; a device the references list by UEID is
     // recognized, one missing from a list they keep is not.

@@ -52,6 +52,7 @@ struct EvidenceFacts
     QByteArray ueid;
     QByteArray oemid;
     QByteArray hwmodel;
+    QString modelKind = QStringLiteral("model"); // what hwmodel is called: a PSA token's "implementation id"
     QString hwversion;
     QList<MeasuredComponent> components;
 };

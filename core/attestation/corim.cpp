@@ -25,6 +25,7 @@ constexpr quint64 kTagPkixBase64Key = 554;
 constexpr quint64 kTagPkixBase64Cert = 555;
 constexpr quint64 kTagBytes = 560;
 constexpr quint64 kTagMaskedRawValue = 563;
+constexpr quint64 kTagPsaImplementationId = 600; // the PSA profile's class id
 constexpr qint64 kHeaderCorimMeta = 8;
 
 // An OID's DER content octets as dotted text (the first two arcs packed in the first value).
@@ -119,7 +120,7 @@ private:
                 return QStringLiteral("uuid:") + QUuid::fromRfc4122(bytes).toString(QUuid::WithoutBraces);
             if (quint64(value.tag()) == kTagOid)
                 return QStringLiteral("oid:") + oidText(bytes);
-            if (quint64(value.tag()) == kTagBytes)
+            if (quint64(value.tag()) == kTagBytes || quint64(value.tag()) == kTagPsaImplementationId)
                 return QStringLiteral("bytes:") + QString::fromLatin1(bytes.toHex());
         }
         if (value.isTag() && quint64(value.tag()) == 32 && value.taggedValue().isString()) // a URI
@@ -323,6 +324,8 @@ private:
             const QCborValue key = map.value(0);
             if (key.isInteger())
                 measurement.key = QString::number(key.toInteger());
+            else if (key.isMap() && key.toMap().value(1).isString()) // the PSA profile's psa-refval-id: its label names the component
+                measurement.key = key.toMap().value(1).toString();
             else if (const std::optional<QString> text = identifier(key))
                 measurement.key = *text;
             else

@@ -1,6 +1,7 @@
 #include "tam/referenceappraisal.h"
 
 #include "attestation/eatappraisal.h"
+#include "attestation/psatoken.h"
 #include "tam/corimreferences.h"
 #include "tam/referencevalues.h"
 
@@ -45,6 +46,17 @@ attestation::Appraisal appraiseEvidence(QSqlDatabase db, const Clock &clock, con
     if (checked.status == attestation::Appraisal::Status::Malformed || checked.status == attestation::Appraisal::Status::NotVerified)
         return checked;
     return appraiseClaims(db, clock, verified.claims, verified.checks);
+}
+
+attestation::Appraisal appraisePsaEvidence(QSqlDatabase db, const Clock &clock, const QByteArray &token, const attestation::EatAppraisalOptions &options)
+{
+    const Result<QList<attestation::SourcedTriple>> imported = CorimReferences(db, clock, QString()).references();
+    attestation::Appraisal appraisal = attestation::appraisePsa(token, options, imported ? imported.value() : QList<attestation::SourcedTriple>());
+    if (!imported) {
+        appraisal.checks << attestation::Check{QStringLiteral("reference values"), attestation::Outcome::Fail, imported.error().message};
+        attestation::settle(appraisal);
+    }
+    return appraisal;
 }
 
 QString encodeTrustVector(const attestation::TrustVector &vector)

@@ -20,6 +20,10 @@ attestation::Appraisal appraiseClaims(QSqlDatabase db, const Clock &clock, const
 attestation::Appraisal appraiseEvidence(QSqlDatabase db, const Clock &clock, const QByteArray &token,
                                         const attestation::EatAppraisalOptions &options);
 
+// A PSA token (RFC 9783) against the CoRIM reference values (psatoken.h).
+attestation::Appraisal appraisePsaEvidence(QSqlDatabase db, const Clock &clock, const QByteArray &token,
+                                           const attestation::EatAppraisalOptions &options);
+
 // The trust vector as attestation_results.trust_vector keeps it ({"executables": {"value": 2,
 // "detail": "..."}, ...}: the claims made) and back; what cannot be read back reads as no claim.
 QString encodeTrustVector(const attestation::TrustVector &vector);

@@ -104,4 +104,41 @@ def evidence(ueid=UEID, flip=False):
 write('evidence.cbor', evidence())
 write('evidence-changed-digest.cbor', evidence(flip=True))
 write('evidence-other-ueid.cbor', evidence(ueid=OTHER_UEID))
+# --- PSA tokens (RFC 9783) and a PSA CoRIM as Veraison writes them ------------------------------
+iak = ec.generate_private_key(ec.SECP256R1())
+write('iak.pem', pem_public(iak))
+iak_numbers = iak.public_key().public_numbers()
+instance_id = b'\x01' + hashlib.sha256(iak_numbers.x.to_bytes(32, 'big') + iak_numbers.y.to_bytes(32, 'big')).digest()
+implementation_id = hashlib.sha256(b'ACME PSA implementation').digest()
+signer_id = hashlib.sha256(b'ACME firmware signing key').digest()
+BL = b'ACME TF-M BL 1.0.2'
+PROT = b'ACME TF-M PRoT 1.3.5'
+PSA_NONCE = bytes(range(32))
+
+def psa_token(lifecycle=0x3000, legacy=False, bl=BL):
+    components = [{1: 'BL', 2: hashlib.sha256(bl).digest(), 4: '1.0.2', 5: signer_id, 6: 'sha-256'},
+                  {1: 'PRoT', 2: hashlib.sha256(PROT).digest(), 4: '1.3.5', 5: signer_id}]
+    if legacy:
+        claims = {-75000: 'PSA_IOT_PROFILE_1', -75001: 1, -75002: lifecycle, -75003: implementation_id, -75004: bytes(32),
+                  -75005: '1234567890123 - 12345', -75006: components, -75008: PSA_NONCE, -75009: instance_id, -75010: 'https://veraison.example/v1/challenge-response'}
+    else:
+        claims = {265: 'tag:psacertified.org,2023:psa#tfm', 2394: 1, 2395: lifecycle, 2396: implementation_id, 268: bytes(32),
+                  2398: '1234567890123-12345', 2399: components, 10: PSA_NONCE, 256: instance_id, 2400: 'https://veraison.example/v1/challenge-response'}
+    return sign1(iak, {1: -7}, cbor2.dumps(claims))
+
+write('psa.cbor', psa_token())
+write('psa-legacy.cbor', psa_token(legacy=True))
+write('psa-decommissioned.cbor', psa_token(lifecycle=0x6000))
+write('psa-debug.cbor', psa_token(lifecycle=0x4001))
+write('psa-other-bl.cbor', psa_token(bl=b'ACME TF-M BL 1.0.3-rc'))
+
+psa_class = {0: CBORTag(600, implementation_id), 1: 'ACME', 2: 'RoadRunner PSA'}
+def psa_refval(label, version, data):
+    return {0: {1: label, 4: version, 5: signer_id}, 1: {2: [[1, hashlib.sha256(data).digest()]]}}
+psa_comid = {1: {0: CBORTag(37, uuid.UUID('3f06af63-a93c-11e4-9797-00505690773f').bytes)},
+             4: {0: [[{0: psa_class}, [psa_refval('BL', '1.0.2', BL), psa_refval('PRoT', '1.3.5', PROT)]]],
+                 3: [[{0: psa_class, 1: CBORTag(550, instance_id)}, [CBORTag(554, base64.b64encode(iak.public_key().public_bytes(
+                     serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).decode())]]]}}
+write('corim-psa.cbor', cbor2.dumps(CBORTag(501, {0: 'acme-psa-refvals', 1: [CBORTag(506, cbor2.dumps(psa_comid))],
+                                                 3: CBORTag(32, 'http://arm.com/psa/iot/1')})))
 print('samples written')

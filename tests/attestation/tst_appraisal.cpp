@@ -5,6 +5,7 @@
 // refused with where and why, and nothing is stored. teepctl's exit codes say the status.
 #include "attestation/corim.h"
 #include "attestation/eatappraisal.h"
+#include "attestation/psatoken.h"
 #include "cbor/strictcbor.h"
 #include "crypto/certbuilder.h"
 #include "crypto/cosekey.h"
@@ -326,6 +327,47 @@ private slots:
         QVERIFY(findCheck(bad, QStringLiteral("component debug-shell"))->detail.contains(QStringLiteral("no reference value names")));
     }
 
+    void psaTokens()
+    {
+        // Tokens and a CoRIM as Veraison writes them (class id tag 600, psa-refval-id keys), by python3-cbor2.
+        tam::CorimReferences references(m_db->connection(), SystemClock::instance(), QStringLiteral("test"));
+        QVERIFY(references.importFile(readAll(m_dir->path(QStringLiteral("corim-psa.cbor"))), QStringLiteral("corim-psa.cbor")).ok());
+        attestation::EatAppraisalOptions options;
+        options.attestationKeys = {crypto::Key::fromPublicKey(readAll(m_dir->path(QStringLiteral("iak.pem")))).value()};
+        options.nonce = QByteArray::fromHex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+        const auto appraiseFile = [&](const char *file) {
+            return attestation::appraisePsa(readAll(m_dir->path(QLatin1String(file))), options, references.references().value());
+        };
+        for (const char *file : {"psa.cbor", "psa-legacy.cbor"}) {
+            const Appraisal good = appraiseFile(file);
+            QVERIFY2(good.status == Appraisal::Status::Affirming, qPrintable(QLatin1String(file) + QStringLiteral(": ") + good.reason()));
+            QCOMPARE(good.vector["configuration"].detail, QStringLiteral("security lifecycle secured"));
+            QCOMPARE(good.vector["hardware"].value, attestation::trust::Affirmed);
+            QCOMPARE(good.components.size(), 2);
+        }
+        const Appraisal decommissioned = appraiseFile("psa-decommissioned.cbor");
+        QCOMPARE(decommissioned.status, Appraisal::Status::Contraindicated);
+        QCOMPARE(decommissioned.reason(), QStringLiteral("security lifecycle: decommissioned: not the secured state"));
+        QCOMPARE(decommissioned.vector["configuration"].value, attestation::trust::Contraindicated);
+        QCOMPARE(appraiseFile("psa-debug.cbor").status, Appraisal::Status::Warning);
+        const Appraisal otherBootLoader = appraiseFile("psa-other-bl.cbor");
+        QCOMPARE(otherBootLoader.status, Appraisal::Status::Contraindicated);
+        QVERIFY(otherBootLoader.reason().startsWith(QStringLiteral("component BL: ")));
+
+        options.nonce = QByteArray(32, '\x07');
+        QVERIFY(appraiseFile("psa.cbor").reason().startsWith(QStringLiteral("nonce: ")));
+        options.attestationKeys = {crypto::Key::generate(crypto::KeyAlgorithm::P256).value()};
+        QCOMPARE(appraiseFile("psa.cbor").status, Appraisal::Status::NotVerified);
+        QCOMPARE(attestation::appraisePsa(readAll(m_dir->path(QStringLiteral("psa.cbor"))).left(40), options, {}).status, Appraisal::Status::Malformed);
+
+        // Claims that are not a PSA token: the claim is named.
+        const QCborMap noNonce{{256, QByteArray(33, '\x01')}, {2396, QByteArray(32, 'i')}, {2395, 0x3000}, {2394, 1}};
+        const auto refused = attestation::decodePsaClaims(noNonce);
+        QCOMPARE(refused.error().where, QStringLiteral("psa-nonce"));
+        QCOMPARE(attestation::psaLifecycleName(0x6000), QStringLiteral("decommissioned"));
+        QCOMPARE(attestation::psaLifecycleName(0x30ff), QStringLiteral("secured"));
+    }
+
     void teepctlExitCodesSayTheStatus()
     {
         if (test::onPostgres())
@@ -361,6 +403,16 @@ private slots:
         QCOMPARE(appraise("evidence.cbor", {QStringLiteral("--nonce"), nonce}).exitCode, 12); // no key, no x5chain
         QCOMPARE(appraise("verifier.crt", {QStringLiteral("--key"), key}).exitCode, 13);
         QCOMPARE(appraise("evidence.cbor", {QStringLiteral("--format"), QStringLiteral("tpm")}).exitCode, 64);
+
+        // A PSA token: its Initial Attestation Key is given; decommissioned is contraindicated.
+        QCOMPARE(teepctl({QStringLiteral("attestation"), QStringLiteral("reference"), QStringLiteral("import"), m_dir->path(QStringLiteral("corim-psa.cbor"))}).exitCode, 0);
+        const QStringList psa{QStringLiteral("--format"), QStringLiteral("psa"), QStringLiteral("--key"), m_dir->path(QStringLiteral("iak.pem")),
+                              QStringLiteral("--nonce"), QStringLiteral("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")};
+        QCOMPARE(appraise("psa.cbor", psa).exitCode, 0);
+        const auto decommissioned = appraise("psa-decommissioned.cbor", psa + QStringList{QStringLiteral("--json")});
+        QCOMPARE(decommissioned.exitCode, 11);
+        QCOMPARE(QJsonDocument::fromJson(decommissioned.out).object().value(QStringLiteral("reason")).toString(),
+                 QStringLiteral("security lifecycle: decommissioned: not the secured state"));
     }
 
 private:
