@@ -1,17 +1,24 @@
 // teepctl attestation reference set|list|remove|import|remove-import, teepctl attestation appraise
 #include "commands.h"
 
+#include "attestation/ear.h"
 #include "attestation/eatappraisal.h"
 #include "cbor/strictcbor.h"
 #include "crypto/chainverifier.h"
 #include "crypto/pkiformats.h"
 #include "store/database.h"
+#include "store/keystore.h"
 #include "store/trustanchors.h"
 #include "tam/corimreferences.h"
 #include "tam/referenceappraisal.h"
 #include "tam/referencevalues.h"
+#include "tam/tamcredentials.h"
+#include "tam/tamidentity.h"
 
+#include <QCoreApplication>
+#include <QDateTime>
 #include <QFile>
+#include <QSaveFile>
 #include <QFileInfo>
 
 #include <openssl/x509v3.h>
@@ -154,8 +161,55 @@ void printAppraisal(Context &context, const teep::attestation::Appraisal &apprai
         context.out << "  " << outcomeName(check.outcome).leftJustified(4) << "  " << check.name << ": " << check.detail << '\n';
 }
 
+struct EarRequest
+{
+    QString path;   // where to write it; empty: no EAR
+    QString format; // "jwt" or "cwt"
+    QString key;    // FILE or pkcs11: URI; empty: the active TAM identity's key
+};
+
+// The key an EAR is signed with: the one given, else the active TAM identity's (the key store
+// unlocked with --passphrase).
+teep::Result<teep::crypto::Key> earKey(Context &context, teep::store::Database &database, const QString &given)
+{
+    if (!given.isEmpty())
+        return context.readKey(given);
+    teep::store::KeyStore keys(database.connection());
+    const auto active = teep::tam::TamIdentities(database.connection(), keys, context.clock, context.actor).active();
+    if (!active)
+        return active.error();
+    if (!active.value().demoUnprotected) {
+        if (const teep::Status unlocked = context.unlock(keys); !unlocked)
+            return unlocked.error();
+    }
+    const auto credentials = teep::tam::loadActiveTam(database.connection(), keys);
+    if (!credentials)
+        return credentials.error();
+    return credentials.value().key;
+}
+
+teep::Status writeEar(Context &context, teep::store::Database &database, const teep::attestation::Appraisal &appraisal, const EarRequest &request,
+                      const QByteArray &nonce)
+{
+    const teep::Result<teep::crypto::Key> key = earKey(context, database, request.key);
+    if (!key)
+        return key.error();
+    teep::attestation::EarOptions options;
+    options.nonce = nonce;
+    options.issuedAt = context.clock.now().toSecsSinceEpoch();
+    options.build = QCoreApplication::applicationVersion();
+    const teep::Result<QByteArray> ear = request.format == QLatin1String("cwt") ? teep::attestation::earCwt(appraisal, options, key.value())
+                                                                                 : teep::attestation::earJwt(appraisal, options, key.value());
+    if (!ear)
+        return ear.error();
+    QSaveFile file(request.path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(ear.value()) != ear.value().size() || !file.commit())
+        return teep::Error{QStringLiteral("file.unwritable"), file.errorString(), request.path};
+    return {};
+}
+
 int appraise(Context &context, const QCommandLineParser &parser, const QStringList &words, const QCommandLineOption &keyOption,
-             const QCommandLineOption &nonceOption, const QCommandLineOption &formatOption)
+             const QCommandLineOption &nonceOption, const QCommandLineOption &formatOption, const EarRequest &ear)
 {
     const QString format = parser.isSet(formatOption) ? parser.value(formatOption) : QStringLiteral("eat");
     if (format != QLatin1String("eat") && format != QLatin1String("psa"))
@@ -179,18 +233,23 @@ int appraise(Context &context, const QCommandLineParser &parser, const QStringLi
     auto opened = context.openDatabase();
     if (!opened)
         return context.fail(opened.error());
+    teep::attestation::Appraisal appraisal;
     if (format == QLatin1String("psa")) {
         // A PSA token carries no certificate: its Initial Attestation Key is given.
-        const teep::attestation::Appraisal appraisal = teep::tam::appraisePsaEvidence(opened.value()->connection(), context.clock, token.value(), options);
-        printAppraisal(context, appraisal);
-        return exitCodeFor(appraisal.status);
+        appraisal = teep::tam::appraisePsaEvidence(opened.value()->connection(), context.clock, token.value(), options);
+    } else {
+        QList<teep::attestation::Check> before;
+        if (options.attestationKeys.isEmpty())
+            before << chainKey(token.value(), *opened.value(), context.clock, options.attestationKeys);
+        appraisal = teep::tam::appraiseEvidence(opened.value()->connection(), context.clock, token.value(), options);
+        appraisal.checks = before + appraisal.checks;
     }
-    QList<teep::attestation::Check> before;
-    if (options.attestationKeys.isEmpty())
-        before << chainKey(token.value(), *opened.value(), context.clock, options.attestationKeys);
-    teep::attestation::Appraisal appraisal = teep::tam::appraiseEvidence(opened.value()->connection(), context.clock, token.value(), options);
-    appraisal.checks = before + appraisal.checks;
     printAppraisal(context, appraisal);
+    // The result for a Service Provider to keep, whatever it says (its status is in it).
+    if (!ear.path.isEmpty()) {
+        if (const teep::Status written = writeEar(context, *opened.value(), appraisal, ear, options.nonce); !written)
+            return context.fail(written.error());
+    }
     return exitCodeFor(appraisal.status);
 }
 
@@ -255,12 +314,14 @@ int runAttestation(Context &context, const QStringList &arguments)
         "reference import FILE   reference values from a CoRIM (unsigned, tag 501, or signed: COSE_Sign1 by a\n"
         "                    key in the verifier-key store) with CoMID tags; refused whole when any part is not\n"
         "reference list | reference remove MODEL | reference remove-import ID\n"
-        "appraise EVIDENCE [--key PEM]... [--nonce HEX] [--format eat|psa]\n"
+        "appraise EVIDENCE [--key PEM]... [--nonce HEX] [--format eat|psa] [--ear-out FILE [--ear-format jwt|cwt]\n"
+        "                    [--ear-key FILE|pkcs11:URI]]\n"
         "                    appraises a captured EAT (RFC 9711) or PSA token (RFC 9783) against the reference\n"
         "                    values: the trust vector (AR4SI) and every check. Without --key, an EAT's x5chain is\n"
         "                    checked against the TEE root CAs (a PSA token needs its Initial Attestation Key).\n"
         "                    Exit: 0 affirming, 10 warning, 11 contraindicated, 12 not verified (signature),\n"
-        "                    13 malformed"));
+        "                    13 malformed. --ear-out writes the appraisal as a signed EAT Attestation Result\n"
+        "                    (JWT with ES256, or CWT), signed by the active TAM identity's key unless --ear-key"));
     parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("reference set|list|remove|import|remove-import, or appraise"));
     const QCommandLineOption oemid(QStringLiteral("oemid"), QStringLiteral("The expected oemid, in hex."), QStringLiteral("hex"));
     const QCommandLineOption hwversion(QStringLiteral("hwversion"), QStringLiteral("The expected hardware version."), QStringLiteral("text"));
@@ -268,12 +329,20 @@ int runAttestation(Context &context, const QStringList &arguments)
                                  QStringLiteral("file"));
     const QCommandLineOption nonce(QStringLiteral("nonce"), QStringLiteral("appraise: the challenge the evidence must carry, in hex."), QStringLiteral("hex"));
     const QCommandLineOption format(QStringLiteral("format"), QStringLiteral("appraise: the evidence format (eat or psa)."), QStringLiteral("format"));
-    parser.addOptions({oemid, hwversion, key, nonce, format});
+    const QCommandLineOption earOut(QStringLiteral("ear-out"), QStringLiteral("appraise: write the result as a signed EAR to this file."), QStringLiteral("file"));
+    const QCommandLineOption earFormat(QStringLiteral("ear-format"), QStringLiteral("appraise: jwt (default) or cwt."), QStringLiteral("format"));
+    const QCommandLineOption earKeyOption(QStringLiteral("ear-key"), QStringLiteral("appraise: sign the EAR with this key (PEM file or pkcs11: URI)."),
+                                          QStringLiteral("key"));
+    parser.addOptions({oemid, hwversion, key, nonce, format, earOut, earFormat, earKeyOption});
     if (const int code = parseCommand(parser, QStringLiteral("attestation"), arguments, context); code >= 0)
         return code;
     const QStringList words = parser.positionalArguments();
-    if (words.value(0) == QLatin1String("appraise") && words.size() == 2)
-        return appraise(context, parser, words, key, nonce, format);
+    if (words.value(0) == QLatin1String("appraise") && words.size() == 2) {
+        const EarRequest ear{parser.value(earOut), parser.isSet(earFormat) ? parser.value(earFormat) : QStringLiteral("jwt"), parser.value(earKeyOption)};
+        if (ear.format != QLatin1String("jwt") && ear.format != QLatin1String("cwt"))
+            return context.usage(QStringLiteral("--ear-format is jwt or cwt"));
+        return appraise(context, parser, words, key, nonce, format, ear);
+    }
     if (words.value(0) != QLatin1String("reference"))
         return context.usage(QStringLiteral("usage: teepctl attestation reference ... | appraise EVIDENCE (see --help)"));
     auto opened = context.openDatabase();

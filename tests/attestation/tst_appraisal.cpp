@@ -4,11 +4,13 @@
 // nonce and an unknown signer each give their tier and reason; malformed or untrusted CoRIM is
 // refused with where and why, and nothing is stored. teepctl's exit codes say the status.
 #include "attestation/corim.h"
+#include "attestation/ear.h"
 #include "attestation/eatappraisal.h"
 #include "attestation/psatoken.h"
 #include "cbor/strictcbor.h"
 #include "crypto/certbuilder.h"
 #include "crypto/cosekey.h"
+#include "crypto/pkcs8.h"
 #include "crypto/pkiformats.h"
 #include "processrun.h"
 #include "store/auditlog.h"
@@ -368,6 +370,60 @@ private slots:
         QCOMPARE(attestation::psaLifecycleName(0x30ff), QStringLiteral("secured"));
     }
 
+    void earOutCheckedByIndependentImplementations()
+    {
+        tam::CorimReferences references(m_db->connection(), SystemClock::instance(), QStringLiteral("test"));
+        QVERIFY(references.importFile(readAll(m_dir->path(QStringLiteral("corim-tagged-bstr.cbor"))), QStringLiteral("acme.corim")).ok());
+        attestation::EatAppraisalOptions options;
+        options.attestationKeys = {crypto::Key::fromPublicKey(readAll(m_dir->path(QStringLiteral("attester.pem")))).value()};
+        options.nonce = kNonce;
+        const Appraisal contraindicated =
+            attestation::appraiseEat(readAll(m_dir->path(QStringLiteral("evidence-changed-digest.cbor"))), options, references.references().value());
+        QCOMPARE(contraindicated.status, Appraisal::Status::Contraindicated);
+        const crypto::Key key = crypto::Key::generate(crypto::KeyAlgorithm::P256).value();
+        test::writeAll(m_dir->path(QStringLiteral("ear.pub.pem")), key.publicKeyPem());
+        attestation::EarOptions ear;
+        ear.nonce = kNonce;
+        ear.issuedAt = 1796400000;
+        ear.build = QStringLiteral("test");
+
+        // JWT: npm jose verifies it and reads the status and vector.
+        test::writeAll(m_dir->path(QStringLiteral("ear.jwt")), attestation::earJwt(contraindicated, ear, key).value());
+        const auto node = test::runProgram(QStringLiteral("node"), {QStringLiteral(TEEP_INTEROP_DIR "/ear_crosscheck.mjs"), m_dir->path(QStringLiteral("ear.jwt")),
+                                                                    m_dir->path(QStringLiteral("ear.pub.pem"))});
+        QVERIFY2(node.exitCode == 0, node.err.constData());
+        const QJsonObject jwt = QJsonDocument::fromJson(node.out).object();
+        const QJsonObject submodule = jwt.value(QStringLiteral("submods")).toObject().value(QStringLiteral("teep")).toObject();
+        QCOMPARE(submodule.value(QStringLiteral("ear.status")).toString(), QStringLiteral("contraindicated"));
+        QCOMPARE(submodule.value(QStringLiteral("ear.trustworthiness-vector")).toObject().value(QStringLiteral("executables")).toInt(), 96);
+        QCOMPARE(jwt.value(QStringLiteral("iat")).toInteger(), 1796400000);
+        QCOMPARE(jwt.value(QStringLiteral("eat_nonce")).toString(), QStringLiteral("oKGio6SlpqeoqaqrrK2urw"));
+
+        // CWT: python3-cbor2 and python3-cryptography verify the COSE_Sign1 and read the claims.
+        test::writeAll(m_dir->path(QStringLiteral("ear.cwt")), attestation::earCwt(contraindicated, ear, key).value());
+        const QString script = QStringLiteral(R"(
+import cbor2, sys
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, utils
+obj = cbor2.loads(open(sys.argv[1] + '/ear.cwt', 'rb').read())
+assert obj.tag == 18
+prot, unprot, payload, sig = obj.value
+assert cbor2.loads(prot) == {1: -7}
+key = serialization.load_pem_public_key(open(sys.argv[1] + '/ear.pub.pem', 'rb').read())
+key.verify(utils.encode_dss_signature(int.from_bytes(sig[:32], 'big'), int.from_bytes(sig[32:], 'big')),
+           cbor2.dumps(['Signature1', prot, b'', payload]), ec.ECDSA(hashes.SHA256()))
+claims = cbor2.loads(payload)
+sub = claims[266]['teep']
+print(claims[265], claims[6], sub[1000], sub[1001][2], sub[1001][0])
+)");
+        const auto python = test::runProgram(QStringLiteral("/usr/bin/python3"), {QStringLiteral("-c"), script, m_dir->path(QString())});
+        QVERIFY2(python.exitCode == 0, python.err.constData());
+        QCOMPARE(python.out.trimmed(), QByteArray("tag:github.com,2023:veraison/ear 1796400000 96 96 2"));
+
+        // Only a P-256 key signs an EAR (ES256).
+        QVERIFY(!attestation::earJwt(contraindicated, ear, crypto::Key::generate(crypto::KeyAlgorithm::Ed25519).value()).ok());
+    }
+
     void teepctlExitCodesSayTheStatus()
     {
         if (test::onPostgres())
@@ -398,6 +454,17 @@ private slots:
         QVERIFY(json.value(QStringLiteral("checks")).toArray().size() > 5);
 
         QCOMPARE(appraise("evidence.cbor", {QStringLiteral("--key"), key}).exitCode, 10); // no nonce: a warning
+
+        // --ear-out: written whatever the status, signed by the key given (here: not the TAM's).
+        const crypto::Key earKey = crypto::Key::generate(crypto::KeyAlgorithm::P256).value();
+        test::writeAll(m_dir->path(QStringLiteral("ear-key.pem")), crypto::pemEncode(crypto::plainPrivateKey(earKey).value().bytes(), "PRIVATE KEY"));
+        QCOMPARE(appraise("evidence.cbor", {QStringLiteral("--key"), key, QStringLiteral("--ear-out"), m_dir->path(QStringLiteral("out.cwt")),
+                                            QStringLiteral("--ear-format"), QStringLiteral("cwt"), QStringLiteral("--ear-key"), m_dir->path(QStringLiteral("ear-key.pem"))})
+                     .exitCode,
+                 10);
+        const auto cwt = crypto::cose::parse(cbor::decodeStrict(readAll(m_dir->path(QStringLiteral("out.cwt")))).value());
+        QVERIFY(crypto::cose::verify(cwt.value(), earKey, crypto::cose::AlgorithmPolicy::compatible()).ok());
+        QCOMPARE(cbor::decodeStrict(cwt.value().payload).value().toMap().value(266).toMap().value(QStringLiteral("teep")).toMap().value(1000).toInteger(), 32);
         QCOMPARE(appraise("evidence-changed-digest.cbor", {QStringLiteral("--key"), key, QStringLiteral("--nonce"), nonce}).exitCode, 11);
         QCOMPARE(appraise("evidence.cbor", {QStringLiteral("--key"), m_dir->path(QStringLiteral("verifier.crt")), QStringLiteral("--nonce"), nonce}).exitCode, 12);
         QCOMPARE(appraise("evidence.cbor", {QStringLiteral("--nonce"), nonce}).exitCode, 12); // no key, no x5chain
