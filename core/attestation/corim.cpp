@@ -469,7 +469,7 @@ int Corim::referenceCount() const
     return count;
 }
 
-Result<Corim> decode(const QByteArray &bytes, const QList<crypto::Certificate> &verifierKeys, const Limits &limits)
+Result<Corim> decode(const QByteArray &bytes, const QList<VerifierKey> &verifierKeys, const Limits &limits)
 {
     cbor::Limits cborLimits;
     cborLimits.maxBytes = limits.maxBytes;
@@ -495,15 +495,15 @@ Result<Corim> decode(const QByteArray &bytes, const QList<crypto::Certificate> &
     const crypto::cose::AlgorithmPolicy policy{{crypto::cose::kES256, crypto::cose::kESP256, crypto::cose::kES384, crypto::cose::kEdDSA,
                                                 crypto::cose::kEd25519}};
     QString lastProblem = QStringLiteral("no verifier key is trusted (teepctl anchors import verifier-key FILE)");
-    for (const crypto::Certificate &certificate : verifierKeys) {
-        const Status verified = crypto::cose::verify(object.value(), certificate.publicKey(), policy);
+    for (const VerifierKey &verifier : verifierKeys) {
+        const Status verified = crypto::cose::verify(object.value(), verifier.key, policy);
         if (verified) {
-            corim.verifiedBy = certificate;
+            corim.verifiedBy = verifier.name;
             break;
         }
         lastProblem = verified.error().message;
     }
-    if (corim.verifiedBy.isNull())
+    if (corim.verifiedBy.isEmpty())
         return Error{QStringLiteral("corim.untrusted-signer"),
                      QStringLiteral("the CoRIM's signature (signer '%1') verifies with no trusted verifier key: %2")
                          .arg(corim.signerName.isEmpty() ? QStringLiteral("unnamed") : corim.signerName, lastProblem)};

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "common/error.h"
-#include "crypto/certificate.h"
+#include "crypto/key.h"
 
 #include <QByteArray>
 #include <QList>
@@ -13,6 +13,14 @@
 // endorsements a supply chain publishes for its devices, read from unsigned CoRIM (tag 501) or
 // signed CoRIM (COSE_Sign1, tag 18) holding CoMID tags (506).
 namespace teep::attestation::corim {
+
+// A key that may sign reference values or attestation results: the verifier-key trust store's
+// certificates and bare public keys, by name.
+struct VerifierKey
+{
+    QString name; // the certificate's subject, or the bare key's label
+    crypto::Key key;
+};
 
 struct Digest
 {
@@ -76,7 +84,7 @@ struct Corim
     int otherTags = 0; // CoSWID (505) and CoTL (508) tags: kept by nobody here, counted
     bool isSigned = false;
     QString signerName;                // corim-meta's signer, when signed
-    crypto::Certificate verifiedBy;    // the verifier key that verified the signature
+    QString verifiedBy;                // the name of the verifier key that verified the signature
     int referenceCount() const;
 };
 
@@ -93,6 +101,6 @@ struct Limits
 // trust store); an unsigned one is accepted as it is. Errors name what is wrong and where: the
 // byte offset for CBOR that does not decode, the path (tags[2].triples.reference[0]…) for a
 // structure that is not CoRIM.
-Result<Corim> decode(const QByteArray &bytes, const QList<crypto::Certificate> &verifierKeys, const Limits &limits = {});
+Result<Corim> decode(const QByteArray &bytes, const QList<VerifierKey> &verifierKeys, const Limits &limits = {});
 
 } // namespace teep::attestation::corim

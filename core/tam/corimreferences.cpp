@@ -82,11 +82,25 @@ Measurement measurementFromJson(const QString &stored)
     return measurement;
 }
 
+Result<QList<attestation::corim::VerifierKey>> trustedVerifierKeys(QSqlDatabase db, const Clock &clock)
+{
+    const auto anchors = store::TrustAnchors(db, clock, QString()).list(crypto::TrustStore::VerifierKey);
+    if (!anchors)
+        return anchors.error();
+    QList<attestation::corim::VerifierKey> keys;
+    for (const store::TrustAnchor &anchor : anchors.value()) {
+        const crypto::Key key = anchor.publicKey();
+        if (!key.isNull())
+            keys << attestation::corim::VerifierKey{anchor.isCertificate ? anchor.subject : anchor.label, key};
+    }
+    return keys;
+}
+
 CorimReferences::CorimReferences(QSqlDatabase db, const Clock &clock, QString actor) : m_db(std::move(db)), m_clock(clock), m_actor(std::move(actor)) {}
 
 Result<CorimImport> CorimReferences::importFile(const QByteArray &bytes, const QString &source)
 {
-    const auto verifierKeys = store::TrustAnchors(m_db, m_clock, QString()).certificates(crypto::TrustStore::VerifierKey);
+    const Result<QList<attestation::corim::VerifierKey>> verifierKeys = trustedVerifierKeys(m_db, m_clock);
     if (!verifierKeys)
         return verifierKeys.error();
     Result<attestation::corim::Corim> decoded = attestation::corim::decode(bytes, verifierKeys.value());
@@ -98,7 +112,7 @@ Result<CorimImport> CorimReferences::importFile(const QByteArray &bytes, const Q
     result.source = source;
     result.sha256 = QString::fromLatin1(QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex());
     if (corim.isSigned)
-        result.signer = QStringLiteral("%1 (%2)").arg(corim.signerName.isEmpty() ? QStringLiteral("unnamed") : corim.signerName, corim.verifiedBy.subject());
+        result.signer = QStringLiteral("%1 (%2)").arg(corim.signerName.isEmpty() ? QStringLiteral("unnamed") : corim.signerName, corim.verifiedBy);
     result.importedAt = store::timestamp(m_clock);
     result.importedBy = m_actor;
 

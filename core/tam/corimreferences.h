@@ -57,6 +57,10 @@ private:
     QString m_actor;
 };
 
+// The verifier-key trust store's certificates and bare keys: who may sign reference values (CoRIM)
+// and attestation results (EAR).
+Result<QList<attestation::corim::VerifierKey>> trustedVerifierKeys(QSqlDatabase db, const Clock &clock);
+
 // A measurement as the database keeps it (JSON) and back.
 QString measurementToJson(const attestation::corim::Measurement &measurement);
 attestation::corim::Measurement measurementFromJson(const QString &json);

@@ -71,6 +71,7 @@ certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).pu
                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
                .sign(verifier, hashes.SHA256()))
 write('verifier.crt', certificate.public_bytes(serialization.Encoding.PEM))
+write('verifier.pub.pem', pem_public(verifier))
 signed_corim = CBORTag(501, {0: 'acme-corim-signed', 1: [CBORTag(506, cbor2.dumps(comid))]})
 write('corim-signed.cbor', sign1(verifier, {1: -7, 3: 'application/rim+cbor', 8: cbor2.dumps({0: {0: 'ACME Signer'}})}, cbor2.dumps(signed_corim)))
 

@@ -130,24 +130,32 @@ private slots:
     void aSignedCorimNeedsATrustedVerifierKey()
     {
         const QByteArray signedCorim = readAll(m_dir->path(QStringLiteral("corim-signed.cbor")));
-        const crypto::Certificate verifier = crypto::parseCertificates(readAll(m_dir->path(QStringLiteral("verifier.crt")))).value().first();
+        const crypto::Certificate verifierCertificate = crypto::parseCertificates(readAll(m_dir->path(QStringLiteral("verifier.crt")))).value().first();
+        const attestation::corim::VerifierKey verifier{verifierCertificate.subject(), verifierCertificate.publicKey()};
         const auto untrusted = attestation::corim::decode(signedCorim, {});
         QVERIFY(!untrusted.ok());
         QCOMPARE(untrusted.error().code, QStringLiteral("corim.untrusted-signer"));
         QVERIFY(untrusted.error().message.contains(QStringLiteral("ACME Signer")));
 
         // Another key: refused, whatever the payload says.
-        const crypto::Key other = crypto::Key::generate(crypto::KeyAlgorithm::P256).value();
-        crypto::CertificateSpec spec;
-        spec.commonName = QStringLiteral("Someone Else");
-        const crypto::Certificate otherCertificate = crypto::issueCertificate(spec, other, other).value();
-        QCOMPARE(attestation::corim::decode(signedCorim, {otherCertificate}).error().code, QStringLiteral("corim.untrusted-signer"));
+        const attestation::corim::VerifierKey other{QStringLiteral("Someone Else"), crypto::Key::generate(crypto::KeyAlgorithm::P256).value()};
+        QCOMPARE(attestation::corim::decode(signedCorim, {other}).error().code, QStringLiteral("corim.untrusted-signer"));
 
-        const auto trusted = attestation::corim::decode(signedCorim, {otherCertificate, verifier});
+        const auto trusted = attestation::corim::decode(signedCorim, {other, verifier});
         QVERIFY2(trusted.ok(), qPrintable(trusted.ok() ? QString() : describe(trusted.error())));
         QVERIFY(trusted.value().isSigned);
         QCOMPARE(trusted.value().signerName, QStringLiteral("ACME Signer"));
-        QCOMPARE(trusted.value().verifiedBy.der(), verifier.der());
+        QCOMPARE(trusted.value().verifiedBy, QStringLiteral("CN=ACME Reference Value Signer"));
+
+        // Stored as a bare public key in the verifier-key store (no certificate): trusted the same.
+        tam::CorimReferences references(m_db->connection(), SystemClock::instance(), QStringLiteral("test"));
+        QCOMPARE(references.importFile(signedCorim, QStringLiteral("signed.cbor")).error().code, QStringLiteral("corim.untrusted-signer"));
+        QVERIFY(store::TrustAnchors(m_db->connection(), SystemClock::instance(), QStringLiteral("test"))
+                    .importPublicKey(crypto::TrustStore::VerifierKey, readAll(m_dir->path(QStringLiteral("verifier.pub.pem"))), QStringLiteral("ACME RIM key"))
+                    .ok());
+        const auto imported = references.importFile(signedCorim, QStringLiteral("signed.cbor"));
+        QVERIFY2(imported.ok(), qPrintable(imported.ok() ? QString() : describe(imported.error())));
+        QCOMPARE(imported.value().signer, QStringLiteral("ACME Signer (ACME RIM key)"));
 
         // One flipped byte of the payload: the signature no longer verifies.
         QByteArray tampered = signedCorim;

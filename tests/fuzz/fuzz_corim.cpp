@@ -1,7 +1,6 @@
 // libFuzzer: the CoRIM decoder (unsigned and signed CoRIM, every CoMID encoding), and what it
 // accepts read back through the store's JSON form of a measurement.
 #include "attestation/corim.h"
-#include "crypto/certbuilder.h"
 #include "tam/corimreferences.h"
 
 #include <cstddef>
@@ -10,11 +9,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const teep::crypto::Key key = teep::crypto::Key::generate(teep::crypto::KeyAlgorithm::P256).value();
-    static const teep::crypto::Certificate verifier = [] {
-        teep::crypto::CertificateSpec spec;
-        spec.commonName = QStringLiteral("fuzz verifier");
-        return teep::crypto::issueCertificate(spec, key, key).value();
-    }();
+    static const teep::attestation::corim::VerifierKey verifier{QStringLiteral("fuzz verifier"), key};
     const QByteArray bytes(reinterpret_cast<const char *>(data), static_cast<qsizetype>(size));
     const auto corim = teep::attestation::corim::decode(bytes, {verifier});
     if (!corim) {
