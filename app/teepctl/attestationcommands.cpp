@@ -209,11 +209,11 @@ teep::Status writeEar(Context &context, teep::store::Database &database, const t
 }
 
 int appraise(Context &context, const QCommandLineParser &parser, const QStringList &words, const QCommandLineOption &keyOption,
-             const QCommandLineOption &nonceOption, const QCommandLineOption &formatOption, const EarRequest &ear)
+             const QCommandLineOption &nonceOption, const QCommandLineOption &formatOption, const EarRequest &ear, qint64 maxAgeSeconds)
 {
     const QString format = parser.isSet(formatOption) ? parser.value(formatOption) : QStringLiteral("eat");
-    if (format != QLatin1String("eat") && format != QLatin1String("psa"))
-        return context.usage(QStringLiteral("--format %1: this TAM appraises eat (RFC 9711) and psa (RFC 9783) evidence; sgx and ear are not read yet").arg(format));
+    if (format != QLatin1String("eat") && format != QLatin1String("psa") && format != QLatin1String("ear"))
+        return context.usage(QStringLiteral("--format %1: this TAM reads eat (RFC 9711), psa (RFC 9783) and ear (a verifier's result); sgx is not read yet").arg(format));
     const teep::Result<QByteArray> token = readFile(words[1], 1024 * 1024);
     if (!token)
         return context.fail(token.error());
@@ -234,7 +234,19 @@ int appraise(Context &context, const QCommandLineParser &parser, const QStringLi
     if (!opened)
         return context.fail(opened.error());
     teep::attestation::Appraisal appraisal;
-    if (format == QLatin1String("psa")) {
+    if (format == QLatin1String("ear")) {
+        // A verifier's result (the passport model): signed by a key of the verifier-key store, or one given.
+        auto verifiers = teep::tam::trustedVerifierKeys(opened.value()->connection(), context.clock);
+        if (!verifiers)
+            return context.fail(verifiers.error());
+        for (qsizetype i = 0; i < options.attestationKeys.size(); ++i)
+            verifiers.value() << teep::attestation::corim::VerifierKey{parser.values(keyOption).value(i), options.attestationKeys[i]};
+        teep::attestation::EarCheckOptions check;
+        check.nonce = options.nonce;
+        check.now = context.clock.now().toSecsSinceEpoch();
+        check.maxAgeSeconds = maxAgeSeconds;
+        appraisal = teep::attestation::readEar(token.value(), verifiers.value(), check);
+    } else if (format == QLatin1String("psa")) {
         // A PSA token carries no certificate: its Initial Attestation Key is given.
         appraisal = teep::tam::appraisePsaEvidence(opened.value()->connection(), context.clock, token.value(), options);
     } else {
@@ -314,11 +326,13 @@ int runAttestation(Context &context, const QStringList &arguments)
         "reference import FILE   reference values from a CoRIM (unsigned, tag 501, or signed: COSE_Sign1 by a\n"
         "                    key in the verifier-key store) with CoMID tags; refused whole when any part is not\n"
         "reference list | reference remove MODEL | reference remove-import ID\n"
-        "appraise EVIDENCE [--key PEM]... [--nonce HEX] [--format eat|psa] [--ear-out FILE [--ear-format jwt|cwt]\n"
+        "appraise EVIDENCE [--key PEM]... [--nonce HEX] [--format eat|psa|ear] [--ear-out FILE [--ear-format jwt|cwt]\n"
         "                    [--ear-key FILE|pkcs11:URI]]\n"
         "                    appraises a captured EAT (RFC 9711) or PSA token (RFC 9783) against the reference\n"
         "                    values: the trust vector (AR4SI) and every check. Without --key, an EAT's x5chain is\n"
         "                    checked against the TEE root CAs (a PSA token needs its Initial Attestation Key).\n"
+        "                    --format ear reads a verifier's result (JWT or CWT) signed by a verifier key\n"
+        "                    (the store's, or --key), fresh by --nonce or --max-age SECONDS (default 300).\n"
         "                    Exit: 0 affirming, 10 warning, 11 contraindicated, 12 not verified (signature),\n"
         "                    13 malformed. --ear-out writes the appraisal as a signed EAT Attestation Result\n"
         "                    (JWT with ES256, or CWT), signed by the active TAM identity's key unless --ear-key"));
@@ -328,12 +342,14 @@ int runAttestation(Context &context, const QStringList &arguments)
     const QCommandLineOption key(QStringLiteral("key"), QStringLiteral("appraise: the attestation key (public key or certificate, PEM or DER); repeatable."),
                                  QStringLiteral("file"));
     const QCommandLineOption nonce(QStringLiteral("nonce"), QStringLiteral("appraise: the challenge the evidence must carry, in hex."), QStringLiteral("hex"));
-    const QCommandLineOption format(QStringLiteral("format"), QStringLiteral("appraise: the evidence format (eat or psa)."), QStringLiteral("format"));
+    const QCommandLineOption format(QStringLiteral("format"), QStringLiteral("appraise: the evidence format (eat, psa or ear)."), QStringLiteral("format"));
     const QCommandLineOption earOut(QStringLiteral("ear-out"), QStringLiteral("appraise: write the result as a signed EAR to this file."), QStringLiteral("file"));
     const QCommandLineOption earFormat(QStringLiteral("ear-format"), QStringLiteral("appraise: jwt (default) or cwt."), QStringLiteral("format"));
     const QCommandLineOption earKeyOption(QStringLiteral("ear-key"), QStringLiteral("appraise: sign the EAR with this key (PEM file or pkcs11: URI)."),
                                           QStringLiteral("key"));
-    parser.addOptions({oemid, hwversion, key, nonce, format, earOut, earFormat, earKeyOption});
+    const QCommandLineOption maxAge(QStringLiteral("max-age"), QStringLiteral("appraise --format ear: how old (seconds, default 300) an EAR without the nonce may be."),
+                                    QStringLiteral("seconds"));
+    parser.addOptions({oemid, hwversion, key, nonce, format, earOut, earFormat, earKeyOption, maxAge});
     if (const int code = parseCommand(parser, QStringLiteral("attestation"), arguments, context); code >= 0)
         return code;
     const QStringList words = parser.positionalArguments();
@@ -341,7 +357,11 @@ int runAttestation(Context &context, const QStringList &arguments)
         const EarRequest ear{parser.value(earOut), parser.isSet(earFormat) ? parser.value(earFormat) : QStringLiteral("jwt"), parser.value(earKeyOption)};
         if (ear.format != QLatin1String("jwt") && ear.format != QLatin1String("cwt"))
             return context.usage(QStringLiteral("--ear-format is jwt or cwt"));
-        return appraise(context, parser, words, key, nonce, format, ear);
+        bool numeric = true;
+        const qint64 maxAgeSeconds = parser.isSet(maxAge) ? parser.value(maxAge).toLongLong(&numeric) : 300;
+        if (!numeric || maxAgeSeconds < 0)
+            return context.usage(QStringLiteral("--max-age takes seconds"));
+        return appraise(context, parser, words, key, nonce, format, ear, maxAgeSeconds);
     }
     if (words.value(0) != QLatin1String("reference"))
         return context.usage(QStringLiteral("usage: teepctl attestation reference ... | appraise EVIDENCE (see --help)"));

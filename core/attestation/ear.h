@@ -1,6 +1,7 @@
 #pragma once
 
 #include "attestation/appraisal.h"
+#include "attestation/corim.h"
 #include "common/error.h"
 #include "crypto/key.h"
 
@@ -29,5 +30,18 @@ int earStatus(const Appraisal &appraisal);
 
 Result<QByteArray> earJwt(const Appraisal &appraisal, const EarOptions &options, const crypto::Key &key);
 Result<QByteArray> earCwt(const Appraisal &appraisal, const EarOptions &options, const crypto::Key &key);
+
+struct EarCheckOptions
+{
+    QByteArray nonce;         // the challenge the EAR must echo; empty: freshness by its age
+    qint64 now = 0;           // seconds since the epoch
+    qint64 maxAgeSeconds = 300;
+};
+
+// An EAR from a verifier (the passport model): a JWT or a CWT signed by one of `verifierKeys`,
+// with the EAR profile, fresh (its eat_nonce the challenge, or issued at most maxAgeSeconds ago),
+// and its submodules' statuses; the appraisal takes the worst submodule's status and vector.
+// Malformed when it is not an EAR, not verified when no trusted key signed it.
+Appraisal readEar(const QByteArray &ear, const QList<corim::VerifierKey> &verifierKeys, const EarCheckOptions &options);
 
 } // namespace teep::attestation

@@ -142,4 +142,16 @@ psa_comid = {1: {0: CBORTag(37, uuid.UUID('3f06af63-a93c-11e4-9797-00505690773f'
                      serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).decode())]]]}}
 write('corim-psa.cbor', cbor2.dumps(CBORTag(501, {0: 'acme-psa-refvals', 1: [CBORTag(506, cbor2.dumps(psa_comid))],
                                                  3: CBORTag(32, 'http://arm.com/psa/iot/1')})))
+# --- EAT Attestation Results (CWT) from a verifier: the passport model -------------------------
+import time
+def ear_cwt(status, vector, nonce=NONCE, iat=None, profile='tag:github.com,2023:veraison/ear'):
+    claims = {265: profile, 6: int(time.time()) if iat is None else iat, 1004: {0: '1.0', 1: 'ACME Verifier'},
+              266: {'tee': {1000: status, 1001: vector, 1003: 'acme-policy'}}}
+    if nonce is not None:
+        claims[10] = nonce
+    return sign1(verifier, {1: -7}, cbor2.dumps(claims))
+write('ear-affirming.cwt', ear_cwt(2, {0: 2, 1: 2, 2: 2, 4: 2}))
+write('ear-contraindicated.cwt', ear_cwt(96, {0: 2, 2: 96}))
+write('ear-stale.cwt', ear_cwt(2, {0: 2}, nonce=None, iat=int(time.time()) - 3600))
+write('ear-not-ear.cwt', ear_cwt(2, {0: 2}, profile='tag:example.com,2024:something-else'))
 print('samples written')

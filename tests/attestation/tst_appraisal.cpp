@@ -24,6 +24,7 @@
 #include <QCborArray>
 #include <QCborMap>
 #include <QCryptographicHash>
+#include <QDateTime>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -432,6 +433,63 @@ print(claims[265], claims[6], sub[1000], sub[1001][2], sub[1001][0])
         QVERIFY(!attestation::earJwt(contraindicated, ear, crypto::Key::generate(crypto::KeyAlgorithm::Ed25519).value()).ok());
     }
 
+    void earInFromAVerifier()
+    {
+        const crypto::Key verifierKey = crypto::Key::fromPublicKey(readAll(m_dir->path(QStringLiteral("verifier.pub.pem")))).value();
+        const QList<attestation::corim::VerifierKey> trusted{{QStringLiteral("ACME Verifier key"), verifierKey}};
+        attestation::EarCheckOptions check;
+        check.nonce = kNonce;
+        check.now = QDateTime::currentSecsSinceEpoch();
+        const auto readFile = [&](const char *file, const QList<attestation::corim::VerifierKey> &keys) {
+            return attestation::readEar(readAll(m_dir->path(QLatin1String(file))), keys, check);
+        };
+        // CWTs made by python3-cbor2/cryptography.
+        const Appraisal affirming = readFile("ear-affirming.cwt", trusted);
+        QVERIFY2(affirming.status == Appraisal::Status::Affirming, qPrintable(affirming.reason()));
+        QCOMPARE(affirming.vector["executables"].value, 2);
+        QCOMPARE(findCheck(affirming, QStringLiteral("signature"))->detail, QStringLiteral("by the verifier key ACME Verifier key"));
+        const Appraisal contraindicated = readFile("ear-contraindicated.cwt", trusted);
+        QCOMPARE(contraindicated.status, Appraisal::Status::Contraindicated);
+        QCOMPARE(contraindicated.vector["executables"].value, 96);
+        QCOMPARE(readFile("ear-affirming.cwt", {{QStringLiteral("other"), crypto::Key::generate(crypto::KeyAlgorithm::P256).value()}}).status,
+                 Appraisal::Status::NotVerified);
+        const Appraisal stale = readFile("ear-stale.cwt", trusted);
+        QCOMPARE(stale.status, Appraisal::Status::Contraindicated);
+        QVERIFY2(stale.reason().startsWith(QStringLiteral("freshness: issued 3")), qPrintable(stale.reason()));
+        QVERIFY(readFile("ear-not-ear.cwt", trusted).reason().startsWith(QStringLiteral("profile: ")));
+        check.nonce = QByteArray(16, '\x01');
+        QVERIFY(readFile("ear-affirming.cwt", trusted).reason().contains(QStringLiteral("may be a replay")));
+        check.nonce = kNonce;
+        QCOMPARE(attestation::readEar(readAll(m_dir->path(QStringLiteral("ear-affirming.cwt"))).left(30), trusted, check).status, Appraisal::Status::Malformed);
+        QCOMPARE(attestation::readEar("a.b.c", trusted, check).status, Appraisal::Status::Malformed);
+
+        // A JWT made by npm jose.
+        const auto node = test::runProgram(QStringLiteral("node"), {QStringLiteral(TEEP_INTEROP_DIR "/ear_crosscheck.mjs"), QStringLiteral("make"),
+                                                                    m_dir->path(QStringLiteral("node-ear.jwt")), m_dir->path(QStringLiteral("node-ear.pub.pem")),
+                                                                    QString::fromLatin1(kNonce.toHex())});
+        QVERIFY2(node.exitCode == 0, node.err.constData());
+        const attestation::corim::VerifierKey nodeKey{QStringLiteral("node"), crypto::Key::fromPublicKey(readAll(m_dir->path(QStringLiteral("node-ear.pub.pem")))).value()};
+        const Appraisal warning = readFile("node-ear.jwt", {nodeKey});
+        QVERIFY2(warning.status == Appraisal::Status::Warning, qPrintable(warning.reason()));
+        QCOMPARE(warning.vector["configuration"].value, 32);
+        QCOMPARE(findCheck(warning, QStringLiteral("freshness"))->outcome, Outcome::Pass);
+
+        // Ours, both encodings, read back.
+        const crypto::Key ourKey = crypto::Key::generate(crypto::KeyAlgorithm::P256).value();
+        Appraisal ours;
+        ours.status = Appraisal::Status::Contraindicated;
+        ours.tier = attestation::Tier::Contraindicated;
+        ours.vector["executables"].value = 96;
+        attestation::EarOptions ear;
+        ear.nonce = kNonce;
+        ear.issuedAt = check.now;
+        for (const QByteArray &token : {attestation::earJwt(ours, ear, ourKey).value(), attestation::earCwt(ours, ear, ourKey).value()}) {
+            const Appraisal back = attestation::readEar(token, {{QStringLiteral("ours"), ourKey}}, check);
+            QCOMPARE(back.status, Appraisal::Status::Contraindicated);
+            QCOMPARE(back.vector["executables"].value, 96);
+        }
+    }
+
     void teepctlExitCodesSayTheStatus()
     {
         if (test::onPostgres())
@@ -488,6 +546,12 @@ print(claims[265], claims[6], sub[1000], sub[1001][2], sub[1001][0])
         QCOMPARE(decommissioned.exitCode, 11);
         QCOMPARE(QJsonDocument::fromJson(decommissioned.out).object().value(QStringLiteral("reason")).toString(),
                  QStringLiteral("security lifecycle: decommissioned: not the secured state"));
+
+        // A verifier's EAR, by the verifier key imported above: affirming; stale without the nonce.
+        QCOMPARE(appraise("ear-affirming.cwt", {QStringLiteral("--format"), QStringLiteral("ear"), QStringLiteral("--nonce"), nonce}).exitCode, 0);
+        QCOMPARE(appraise("ear-contraindicated.cwt", {QStringLiteral("--format"), QStringLiteral("ear")}).exitCode, 0 + 11);
+        QCOMPARE(appraise("ear-stale.cwt", {QStringLiteral("--format"), QStringLiteral("ear")}).exitCode, 11);
+        QCOMPARE(appraise("ear-stale.cwt", {QStringLiteral("--format"), QStringLiteral("ear"), QStringLiteral("--max-age"), QStringLiteral("7200")}).exitCode, 0);
     }
 
 private:
