@@ -56,10 +56,12 @@ int runDevices(Context &context, const QStringList &arguments)
         "import FILE.csv               register many TEEP devices, all or none: one line each,\n"
         "                              name,agent-key-file[,group[,profile]] (key files relative to the CSV's folder;\n"
         "                              a first line starting with \"name\" is a header)\n"
-        "attestation-policy [--group NAME] [evidence|registered-key|default]\n"
+        "attestation-policy [--group NAME] [evidence|registered-key|passport|default]\n"
         "                              show or set what a TEEP device must prove: evidence (an EAT, the default),\n"
         "                              or its registered agent key alone (tier \"identified\", for agents without\n"
-        "                              an attester); per group, or the default (default: the group follows it)\n"
+        "                              an attester), or a verifier's signed result (passport: an EAR by a key in the\n"
+        "                              verifier-key store, registered devices only); per group, or the default\n"
+        "                              (default: the group follows it)\n"
         "admission [attested|registered]\n"
         "                              show or set which devices are accepted: any whose TEE certificate\n"
         "                              verifies against a TEE root CA (default), or registered ones only\n"
@@ -162,7 +164,7 @@ int runDevices(Context &context, const QStringList &arguments)
             if (const teep::Status set = settings.setPolicy(parser.value(group), policy); !set)
                 return context.fail(set.error());
         } else if (words.size() != 1) {
-            return context.usage(QStringLiteral("usage: teepctl devices attestation-policy [--group NAME] [evidence|registered-key|default]"));
+            return context.usage(QStringLiteral("usage: teepctl devices attestation-policy [--group NAME] [evidence|registered-key|passport|default]"));
         }
         const auto fallback = settings.defaultPolicy();
         const auto groups = settings.groupPolicies();

@@ -26,6 +26,7 @@ struct Digest
 {
     qint64 algorithm = 0; // named-information hash id (1 = sha-256, 7 = sha-384, 8 = sha-512)
     QByteArray value;
+    bool operator==(const Digest &) const = default;
 };
 QString digestAlgorithmName(qint64 algorithm); // "sha-256", or "hash 42"
 std::optional<qint64> digestAlgorithmFromName(const QString &name);

@@ -16,6 +16,7 @@ struct MeasuredComponent
     QString name;
     QString version;
     corim::Digest digest;
+    bool operator==(const MeasuredComponent &) const = default;
 };
 
 // The measured components in a `measurements` claim: [+ [content-type, bstr content]]. Entries in

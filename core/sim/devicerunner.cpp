@@ -126,6 +126,7 @@ Result<std::unique_ptr<SimDevice>> SimDevice::create(const QString &name, const 
             return identity.error();
         identity.value().legacy = faults.legacyAgent;
         identity.value().firmware = simFirmware(faults.tamperedFirmware);
+        identity.value().passportVerifier = faults.passportVerifier;
         identity.value().deployed = faults.deployedAgent;
         auto agent = std::make_unique<TeepAgent>(identity.value());
         if (!stateDir.isEmpty()) {

@@ -70,6 +70,7 @@ struct SimFaults
     int delayMs = 0;             // wait before each POST (a slow device)
     bool legacyAgent = false;    // not a fault: a deployed TEEP agent that signs with ES256 (the compatibility profile)
     bool deployedAgent = false;  // not a fault: today's deployed agents (ES256 only, no kid, no attester, 1 KB buffer)
+    crypto::Key passportVerifier; // not a fault: TEEP agents bring an EAR signed by this verifier key (the passport model)
 };
 
 struct DeviceOutcome

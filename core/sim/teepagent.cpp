@@ -1,5 +1,8 @@
 #include "sim/teepagent.h"
 
+#include "attestation/ear.h"
+#include "sim/simfirmware.h"
+
 #include "attestation/eat.h"
 #include "cbor/strictcbor.h"
 #include "crypto/cosesign.h"
@@ -7,6 +10,7 @@
 #include "suit/suitenvelope.h"
 
 #include <QCborArray>
+#include <QDateTime>
 #include <QCborMap>
 #include <QScopeGuard>
 
@@ -148,7 +152,27 @@ QByteArray TeepAgent::onQuery(const QueryRequest &request)
         if (isInstalled(taid))
             response.unneededManifestList << QCborArray{QCborValue(taid.toUtf8())};
     }
-    if (request.dataItemRequested & dataitem::Attestation) {
+    if ((request.dataItemRequested & dataitem::Attestation) && !m_identity.passportVerifier.isNull()) {
+        // What a verifier would say of this TEE's firmware: affirming unless a component is not
+        // the vendor's (the demo's reference values are the untampered firmware's).
+        attestation::Appraisal verdict;
+        const bool genuine = m_identity.firmware == simFirmware(false);
+        verdict.status = genuine ? attestation::Appraisal::Status::Affirming : attestation::Appraisal::Status::Contraindicated;
+        verdict.tier = genuine ? attestation::Tier::Affirming : attestation::Tier::Contraindicated;
+        verdict.vector["instance-identity"].value = attestation::trust::Affirmed;
+        verdict.vector["hardware"].value = attestation::trust::Affirmed;
+        verdict.vector["executables"].value = genuine ? attestation::trust::Affirmed : attestation::trust::Contraindicated;
+        attestation::EarOptions options;
+        options.submodule = QStringLiteral("tee");
+        options.nonce = request.challenge.isEmpty() ? request.token : request.challenge;
+        options.issuedAt = QDateTime::currentSecsSinceEpoch();
+        options.build = QStringLiteral("teep-devsim verifier");
+        const Result<QByteArray> ear = attestation::earCwt(verdict, options, m_identity.passportVerifier);
+        if (!ear)
+            return refuse(request.token, ErrorCode::TemporaryError, QStringLiteral("no attestation result could be made"));
+        response.attestationPayloadFormat = QStringLiteral("application/eat+cwt; eat_profile=\"%1\"").arg(QLatin1String(attestation::kEarProfile));
+        response.attestationPayload = ear.value();
+    } else if (request.dataItemRequested & dataitem::Attestation) {
         attestation::EvidenceSpec evidence;
         evidence.ueid = m_identity.ueid;
         evidence.oemid = QByteArray::fromHex("894823");

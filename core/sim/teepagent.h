@@ -32,6 +32,9 @@ struct TeepAgentIdentity
     QByteArray ueid;                               // 0x01 || 16 bytes
     QByteArray hwmodel = QByteArrayLiteral("teep-console-sim");
     QList<attestation::MeasuredComponent> firmware; // reported in the evidence's measurements claim
+    // The passport model: when set, the agent brings an attestation result (an EAR) signed by
+    // this verifier key instead of evidence, as if a verifier had appraised its firmware.
+    crypto::Key passportVerifier;
     bool legacy = false; // a deployed agent of the ES256 era: signs its messages and evidence with ES256 (-7)
     // Today's deployed agents (libteep's example agent and those built on it): ES256 only (its
     // TAM's messages too), no kid, no attester, label 5 and an always-present tc-list, and a

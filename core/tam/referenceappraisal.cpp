@@ -1,5 +1,6 @@
 #include "tam/referenceappraisal.h"
 
+#include "attestation/ear.h"
 #include "attestation/eatappraisal.h"
 #include "attestation/psatoken.h"
 #include "tam/corimreferences.h"
@@ -57,6 +58,31 @@ attestation::Appraisal appraisePsaEvidence(QSqlDatabase db, const Clock &clock, 
         attestation::settle(appraisal);
     }
     return appraisal;
+}
+
+bool isEarFormat(const QString &format)
+{
+    const QString lower = format.toLower();
+    return lower.startsWith(QLatin1String("application/ear+")) ||
+           ((lower.startsWith(QLatin1String("application/eat+cwt")) || lower.startsWith(QLatin1String("application/eat+jwt"))) &&
+            lower.contains(QLatin1String(attestation::kEarProfile)));
+}
+
+attestation::Appraisal appraisePassport(QSqlDatabase db, const Clock &clock, const QByteArray &payload, const QString &format, const QByteArray &challenge)
+{
+    if (!isEarFormat(format)) {
+        attestation::Appraisal refused;
+        refused.checks << attestation::Check{QStringLiteral("format"), attestation::Outcome::Fail,
+                                             QStringLiteral("%1 is not an attestation result (EAR): the passport policy takes one from a verifier")
+                                                 .arg(format.left(120))};
+        return refused;
+    }
+    const Result<QList<attestation::corim::VerifierKey>> verifiers = trustedVerifierKeys(db, clock);
+    attestation::EarCheckOptions options;
+    options.nonce = challenge;
+    options.now = clock.now().toSecsSinceEpoch();
+    options.maxAgeSeconds = kPassportMaxAgeSeconds;
+    return attestation::readEar(payload, verifiers ? verifiers.value() : QList<attestation::corim::VerifierKey>(), options);
 }
 
 QString encodeTrustVector(const attestation::TrustVector &vector)

@@ -24,6 +24,13 @@ attestation::Appraisal appraiseEvidence(QSqlDatabase db, const Clock &clock, con
 attestation::Appraisal appraisePsaEvidence(QSqlDatabase db, const Clock &clock, const QByteArray &token,
                                            const attestation::EatAppraisalOptions &options);
 
+// The passport model: an attestation result from a verifier (an EAR, JWT or CWT) in the
+// QueryResponse, signed by a key of the verifier-key store and echoing the session's challenge.
+inline constexpr qint64 kPassportMaxAgeSeconds = 300;
+bool isEarFormat(const QString &attestationPayloadFormat); // application/eat+cwt or +jwt with the EAR profile, or ear+...
+attestation::Appraisal appraisePassport(QSqlDatabase db, const Clock &clock, const QByteArray &payload, const QString &format,
+                                        const QByteArray &challenge);
+
 // The trust vector as attestation_results.trust_vector keeps it ({"executables": {"value": 2,
 // "detail": "..."}, ...}: the claims made) and back; what cannot be read back reads as no claim.
 QString encodeTrustVector(const attestation::TrustVector &vector);

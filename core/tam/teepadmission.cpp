@@ -119,11 +119,13 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
         finish(session, effective.error().message);
         return effective.error();
     }
-    if (!response.attestationPayload && effective.value().policy == AttestationPolicy::Evidence) {
+    const bool passport = effective.value().policy == AttestationPolicy::Passport;
+    if (!response.attestationPayload && effective.value().policy != AttestationPolicy::RegisteredKey) {
         if (!session.attestationAsked)
             return queryAgain(session, true,
-                              QStringLiteral("%1: its policy (%2) requires evidence: asked again with attestation")
-                                  .arg(known ? known->deviceName : QStringLiteral("the agent"), effective.value().source));
+                              QStringLiteral("%1: its policy (%2) requires %3: asked again with attestation")
+                                  .arg(known ? known->deviceName : QStringLiteral("the agent"), effective.value().source,
+                                       passport ? QStringLiteral("an attestation result") : QStringLiteral("evidence")));
         // A known device that proved its key gets its contact recorded; nothing else.
         const QString why = QStringLiteral("no evidence: the attestation policy (%1) requires it; the agent may have no attester "
                                            "(teepctl devices attestation-policy --group GROUP registered-key serves such devices by their registered key)")
@@ -147,7 +149,22 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
     crypto::Certificate attestationCertificate;
     bool attested = false;
     QString trustVector;
-    if (response.attestationPayload && !response.attestationPayloadFormat.isEmpty()) {
+    if (passport && response.attestationPayload) {
+        // The passport model: a verifier appraised the device, its signed result (EAR) is what the
+        // agent brings. It names no agent key: only a registered device, known by its key, is served.
+        const attestation::Appraisal result = appraisePassport(m_db, m_clock, *response.attestationPayload, response.attestationPayloadFormat,
+                                                               session.challenge.isEmpty() ? session.token : session.challenge);
+        for (const attestation::Check &c : result.checks) {
+            checks.append(check(QStringLiteral("attestation result: ") + c.name, c.outcome, c.detail));
+            trusted = trusted && c.outcome != attestation::Outcome::Fail;
+        }
+        if (result.status == attestation::Appraisal::Status::Malformed || result.status == attestation::Appraisal::Status::NotVerified)
+            trusted = false;
+        attested = trusted && (result.status == attestation::Appraisal::Status::Affirming || result.status == attestation::Appraisal::Status::Warning);
+        trustVector = encodeTrustVector(result.vector);
+        if (!known)
+            fail(QStringLiteral("passport"), QStringLiteral("an attestation result names no agent key: register the device first (teepctl devices add NAME --agent-key FILE)"));
+    } else if (response.attestationPayload && !response.attestationPayloadFormat.isEmpty()) {
         const Result<QStringList> formats = settings.evidenceFormats();
         const QString format = TeepSettings::normalizedFormat(response.attestationPayloadFormat);
         const bool appraised = formats && std::any_of(formats.value().cbegin(), formats.value().cend(),
@@ -157,7 +174,7 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
                  QStringLiteral("%1 is not a format this TAM appraises (%2; teepctl tam evidence-formats adds one)")
                      .arg(response.attestationPayloadFormat.left(120), formats ? formats.value().join(QStringLiteral(", ")) : formats.error().message));
     }
-    if (response.attestationPayload) {
+    if (response.attestationPayload && !passport) {
         const Result<QCborValue> eat = cbor::decodeStrict(*response.attestationPayload);
         const Result<crypto::cose::SignedObject> eatObject = eat ? crypto::cose::parse(eat.value()) : Result<crypto::cose::SignedObject>(eat.error());
         const QList<QByteArray> chain = eatObject ? eatObject.value().body.x5chain : QList<QByteArray>();

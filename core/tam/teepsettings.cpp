@@ -22,12 +22,6 @@ const QString kByUriAboveKey = QStringLiteral("teep.payload-by-uri-above");
 const QString kEvidenceFormatsKey = QStringLiteral("teep.evidence-formats");
 const QString kSingleSignatureKey = QStringLiteral("teep.rollover-single-signature-key");
 
-Error passportNotYet()
-{
-    return Error{QStringLiteral("tam.policy-unavailable"),
-                 QStringLiteral("the passport policy needs attestation results from a verifier, which this TAM cannot appraise yet; "
-                                "choose evidence or registered-key")};
-}
 } // namespace
 
 QString teepSuitesName(TeepSuites suites)
@@ -239,8 +233,6 @@ Result<AttestationPolicy> TeepSettings::defaultPolicy() const
 
 Status TeepSettings::setPolicy(const QString &group, std::optional<AttestationPolicy> policy)
 {
-    if (policy == AttestationPolicy::Passport)
-        return passportNotYet();
     if (group.isEmpty() && !policy)
         return Error{QStringLiteral("tam.bad-policy"), QStringLiteral("the default attestation policy cannot be cleared, only changed")};
     const QString value = policy ? attestationPolicyName(*policy) : QString();

@@ -286,7 +286,6 @@ void TestDeployedAgents::attestationPolicyPerGroup()
     QVERIFY(settings().setSuites(tam::TeepSuites::Legacy).ok());
     // The default asks for evidence; the kiosks group lets a registered key do.
     QVERIFY(settings().setPolicy(QStringLiteral("kiosks"), tam::AttestationPolicy::RegisteredKey).ok());
-    QVERIFY(!settings().setPolicy(QStringLiteral("kiosks"), tam::AttestationPolicy::Passport).ok()); // not before appraisal exists
     registerDeployed(QStringLiteral("kiosk-1"), QStringLiteral("kiosks"));
     registerDeployed(QStringLiteral("till-1"));
 

@@ -15,6 +15,7 @@
 #include "tam/corimreferences.h"
 #include "tam/referenceappraisal.h"
 #include "tam/referencevalues.h"
+#include "store/trustanchors.h"
 #include "tam/teepsettings.h"
 #include "tamfixture.h"
 
@@ -43,6 +44,7 @@ private slots:
     void anUnsavedInstallationFailsTheSession();
     void aRefusedTaDoesNotHoldBackTheOthers();
     void aTaRemovedFromOneDeviceStaysOffIt();
+    void passportModel();
 
 private:
     QList<sim::DeviceOutcome> run(const QStringList &names, const sim::SimFaults &faults = {})
@@ -142,6 +144,56 @@ void TestTeepEndToEnd::rollbackNeedsPermission()
     const sim::DeviceOutcome outcome = run({QStringLiteral("agent")}).first();
     QVERIFY2(outcome.ok, qPrintable(outcome.detail));
     QVERIFY(outcome.installed.contains(QStringLiteral("acme-wallet v1")));
+}
+
+void TestTeepEndToEnd::passportModel()
+{
+    // A verifier the operator trusts (its bare key in the verifier-key store), and the passport policy.
+    const crypto::Key verifier = crypto::Key::generate(crypto::KeyAlgorithm::P256).value();
+    QVERIFY(store::TrustAnchors(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test"))
+                .importPublicKey(crypto::TrustStore::VerifierKey, verifier.publicKeyPem(), QStringLiteral("line verifier"))
+                .ok());
+    tam::TeepSettings settings(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test"));
+    QVERIFY(settings.setPolicy(QString(), tam::AttestationPolicy::Passport).ok());
+    sim::SimFaults passport;
+    passport.passportVerifier = verifier;
+
+    // An EAR names no agent key: a device not registered is refused, nothing recorded.
+    QVERIFY(run({QStringLiteral("walk-in")}, passport).first().installed.isEmpty());
+    QVERIFY2(scalar(QStringLiteral("SELECT outcome FROM sessions ORDER BY id DESC LIMIT 1")).toString().contains(QStringLiteral("register the device first")),
+             qPrintable(scalar(QStringLiteral("SELECT outcome FROM sessions ORDER BY id DESC LIMIT 1")).toString()));
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM devices")).toInt(), 0);
+
+    // Registered: its verifier's affirming result admits it, and the result's vector is kept.
+    const auto agentKey = crypto::readPrivateKeyPem(test::readAll(m_tam->dir->path(QStringLiteral("state/walk-in/teep/agent.key.pem"))), {});
+    QVERIFY(agentKey.ok());
+    tam::DeviceRegistry fleet(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test"));
+    QVERIFY(fleet.registerAgent(QStringLiteral("walk-in"), crypto::Key::fromPublicKey(agentKey.value().publicKeyDer()).value(), {}).ok());
+    const sim::DeviceOutcome admitted = run({QStringLiteral("walk-in")}, passport).first();
+    QVERIFY2(admitted.ok, qPrintable(admitted.detail));
+    QCOMPARE(admitted.installed.size(), 2);
+    QCOMPARE(scalar(QStringLiteral("SELECT tier FROM attestation_results ORDER BY id DESC LIMIT 1")).toString(), QStringLiteral("affirming"));
+    const QString checks = scalar(QStringLiteral("SELECT checks_json FROM attestation_results ORDER BY id DESC LIMIT 1")).toString();
+    QVERIFY2(checks.contains(QStringLiteral("by the verifier key line verifier")) && checks.contains(QStringLiteral("eat_nonce equals the challenge")),
+             qPrintable(checks));
+    QCOMPARE(tam::decodeTrustVector(scalar(QStringLiteral("SELECT trust_vector FROM attestation_results ORDER BY id DESC LIMIT 1")).toString())["executables"].value,
+             attestation::trust::Affirmed);
+
+    // The verifier found its firmware tampered: contraindicated, recorded on the device.
+    passport.tamperedFirmware = true;
+    const QString lastOutcome = QStringLiteral("SELECT outcome FROM sessions ORDER BY id DESC LIMIT 1");
+    run({QStringLiteral("walk-in")}, passport);
+    QCOMPARE(scalar(QStringLiteral("SELECT tier FROM attestation_results ORDER BY id DESC LIMIT 1")).toString(), QStringLiteral("contraindicated"));
+    QVERIFY2(scalar(lastOutcome).toString().contains(QStringLiteral("status tee: the verifier says contraindicated")), qPrintable(scalar(lastOutcome).toString()));
+
+    // A result from a verifier nobody trusts, and evidence where a result is required: refused.
+    passport.tamperedFirmware = false;
+    passport.passportVerifier = crypto::Key::generate(crypto::KeyAlgorithm::P256).value();
+    run({QStringLiteral("walk-in")}, passport);
+    QVERIFY2(scalar(lastOutcome).toString().contains(QStringLiteral("attestation result: signature")), qPrintable(scalar(lastOutcome).toString()));
+    run({QStringLiteral("walk-in")});
+    QVERIFY2(scalar(lastOutcome).toString().contains(QStringLiteral("is not an attestation result (EAR)")), qPrintable(scalar(lastOutcome).toString()));
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM attestation_results WHERE tier = 'contraindicated'")).toInt(), 3);
 }
 
 void TestTeepEndToEnd::registeredOnlyRefusesStrangers()

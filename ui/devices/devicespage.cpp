@@ -309,7 +309,9 @@ QString DevicesPage::servingSummary() const
     const QString suitesText = suites.value() == tam::TeepSuites::Modern   ? tr("ESP256/Ed25519")
                                : suites.value() == tam::TeepSuites::Legacy ? tr("ES256/EdDSA (legacy)")
                                                                            : tr("ESP256 and ES256");
-    const QString policyText = policy.value() == tam::AttestationPolicy::Evidence ? tr("evidence required") : tr("registered key is enough");
+    const QString policyText = policy.value() == tam::AttestationPolicy::Evidence        ? tr("evidence required")
+                               : policy.value() == tam::AttestationPolicy::RegisteredKey ? tr("registered key is enough")
+                                                                                         : tr("a verifier's result required (passport)");
     return groups.value().isEmpty() ? tr("TEEP signed with %1; %2.").arg(suitesText, policyText)
                                     : tr("TEEP signed with %1; %2 (own policy: %n group(s)).", nullptr, int(groups.value().size())).arg(suitesText, policyText);
 }

@@ -27,6 +27,7 @@ QComboBox *groupPolicyBox(QWidget *parent)
     box->addItem(ListenerSettingsDialog::tr("Default"), QString());
     box->addItem(ListenerSettingsDialog::tr("Evidence required (attested)"), tam::attestationPolicyName(tam::AttestationPolicy::Evidence));
     box->addItem(ListenerSettingsDialog::tr("Registered key is enough (identified)"), tam::attestationPolicyName(tam::AttestationPolicy::RegisteredKey));
+    box->addItem(ListenerSettingsDialog::tr("Result from a verifier (passport)"), tam::attestationPolicyName(tam::AttestationPolicy::Passport));
     return box;
 }
 } // namespace
@@ -90,6 +91,8 @@ ListenerSettingsDialog::ListenerSettingsDialog(Workspace &workspace, QWidget *pa
     m_defaultPolicy->setAccessibleName(tr("Default attestation policy"));
     m_defaultPolicy->addItem(tr("Evidence required (attested)"), tam::attestationPolicyName(tam::AttestationPolicy::Evidence));
     m_defaultPolicy->addItem(tr("Registered key is enough (identified, not attested)"), tam::attestationPolicyName(tam::AttestationPolicy::RegisteredKey));
+    m_defaultPolicy->addItem(tr("Attestation result from a trusted verifier (passport; registered devices)"),
+                             tam::attestationPolicyName(tam::AttestationPolicy::Passport));
     proofForm->addRow(tr("Default:"), m_defaultPolicy);
     m_admission = new QComboBox(proof);
     m_admission->setObjectName(QStringLiteral("admission"));
