@@ -36,6 +36,7 @@ test)
     step "benchmark, for the record (figures, not a pass/fail test)"
     build/default/tests/bench/bench_teep 300
     build/default/tests/bench/bench_keys 1000
+    build/default/tests/bench/bench_appraisal
     # bench_tam and bench_console also measure on a shared PostgreSQL database (a throw-away
     # server, as the tests use): TEEP with 1 and 2 servers, check-ins of 400 devices, the console at
     # 100,000 devices (CI time: run bench_tam ... 1000 and bench_console 1000000 by hand for the

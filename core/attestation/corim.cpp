@@ -165,6 +165,7 @@ private:
     {
         cbor::Limits limits;
         limits.maxBytes = m_limits.maxBytes;
+        limits.maxItems = m_limits.maxBytes; // every item takes a byte: the size is the bound; the counts are checked as read
         Result<QCborValue> inner = cbor::decodeStrict(bytes, limits);
         if (!inner)
             return fail(QStringLiteral("the byte string does not hold CBOR: %1 (%2 within it)").arg(inner.error().message, inner.error().where));
@@ -473,6 +474,7 @@ Result<Corim> decode(const QByteArray &bytes, const QList<VerifierKey> &verifier
 {
     cbor::Limits cborLimits;
     cborLimits.maxBytes = limits.maxBytes;
+    cborLimits.maxItems = limits.maxBytes; // every item takes a byte: the size is the bound; the counts are checked as read
     const Result<QCborValue> top = cbor::decodeStrict(bytes, cborLimits);
     if (!top)
         return Error{QStringLiteral("corim.invalid"), QStringLiteral("not CBOR: %1").arg(top.error().message), top.error().where};

@@ -549,6 +549,10 @@ Migration corimReferences()
             instance_other TEXT NOT NULL,
             measurement TEXT NOT NULL))"),
         QStringLiteral("CREATE INDEX corim_measurements_by_import ON corim_measurements (import_id)"),
+        // A session reads the rows about its device: by model, class id or instance (an OR of the three).
+        QStringLiteral("CREATE INDEX corim_measurements_by_model ON corim_measurements (model)"),
+        QStringLiteral("CREATE INDEX corim_measurements_by_class ON corim_measurements (class_id)"),
+        QStringLiteral("CREATE INDEX corim_measurements_by_instance ON corim_measurements (instance_ueid)"),
         // The AR4SI trust vector of each appraisal (JSON), beside its checks.
         QStringLiteral("ALTER TABLE attestation_results ADD COLUMN trust_vector TEXT"),
     };

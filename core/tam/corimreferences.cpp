@@ -229,24 +229,43 @@ Result<QList<CorimReferenceRow>> CorimReferences::rows() const
     return result;
 }
 
-Result<QList<attestation::SourcedTriple>> CorimReferences::references() const
+Result<QList<attestation::SourcedTriple>> CorimReferences::references(const QByteArray &hwmodel, const QByteArray &ueid) const
 {
-    Result<QList<CorimReferenceRow>> all = rows();
-    if (!all)
-        return all.error();
+    // The same environments appraisal.cpp's classApplies() takes, chosen by the database: a session
+    // reads the rows about its device, not every vendor's.
+    QString where = QStringLiteral("m.kind = 'reference'");
+    QVariantList binds;
+    if (!hwmodel.isEmpty() || !ueid.isEmpty()) {
+        const QString modelHex = QString::fromLatin1(hwmodel.toHex());
+        where += QStringLiteral(" AND (m.model IN (?, ?) OR m.class_id = ? OR m.instance_ueid = ? OR (m.model = '' AND m.class_id = ''))");
+        binds << QString::fromUtf8(hwmodel) << modelHex << QStringLiteral("bytes:") + modelHex << QString::fromLatin1(ueid.toHex());
+    }
+    auto rows = run(m_db, QStringLiteral("SELECT m.class_id, m.vendor, m.model, m.instance_ueid, m.instance_other, m.measurement, i.source "
+                                         "FROM corim_measurements m JOIN corim_imports i ON i.id = m.import_id WHERE %1 ORDER BY m.id")
+                              .arg(where),
+                    binds);
+    if (!rows)
+        return rows.error();
     QList<attestation::SourcedTriple> triples;
-    for (const CorimReferenceRow &row : all.value()) {
-        if (row.kind != QLatin1String("reference"))
-            continue;
-        const auto same = [&row](const attestation::SourcedTriple &t) {
-            const attestation::corim::Environment &e = t.triple.environment;
-            return t.source == row.source && e.classId == row.environment.classId && e.vendor == row.environment.vendor && e.model == row.environment.model
-                   && e.instanceUeid == row.environment.instanceUeid && e.instanceOther == row.environment.instanceOther;
-        };
-        auto it = std::find_if(triples.begin(), triples.end(), same);
-        if (it == triples.end())
-            it = triples.insert(triples.end(), attestation::SourcedTriple{attestation::corim::Triple{row.environment, {}}, row.source});
-        it->triple.measurements << row.measurement;
+    QHash<QString, qsizetype> byEnvironment; // source and environment, to the triple that collects its measurements
+    QSqlQuery &row = rows.value();
+    while (row.next()) {
+        const QString source = row.value(6).toString();
+        const QString key = QStringList{source, row.value(0).toString(), row.value(1).toString(), row.value(2).toString(), row.value(3).toString(),
+                                        row.value(4).toString()}
+                                .join(QChar(0x1f));
+        auto it = byEnvironment.find(key);
+        if (it == byEnvironment.end()) {
+            attestation::corim::Environment environment;
+            environment.classId = row.value(0).toString();
+            environment.vendor = row.value(1).toString();
+            environment.model = row.value(2).toString();
+            environment.instanceUeid = QByteArray::fromHex(row.value(3).toString().toLatin1());
+            environment.instanceOther = row.value(4).toString();
+            triples << attestation::SourcedTriple{attestation::corim::Triple{environment, {}}, source};
+            it = byEnvironment.insert(key, triples.size() - 1);
+        }
+        triples[it.value()].triple.measurements << measurementFromJson(row.value(5).toString());
     }
     return triples;
 }

@@ -48,8 +48,10 @@ public:
     Status remove(qint64 importId);
     Result<QList<CorimImport>> imports() const;
     Result<QList<CorimReferenceRow>> rows() const;
-    // The reference triples (not the endorsements), each environment's measurements together.
-    Result<QList<attestation::SourcedTriple>> references() const;
+    // The reference triples (not the endorsements), each environment's measurements together:
+    // every one, or only those that can speak about a device of this model (EAT hwmodel, PSA
+    // implementation id) and UEID: its class's and every listed instance of it.
+    Result<QList<attestation::SourcedTriple>> references(const QByteArray &hwmodel = {}, const QByteArray &ueid = {}) const;
 
 private:
     QSqlDatabase m_db;

@@ -20,7 +20,7 @@ attestation::Appraisal appraiseClaims(QSqlDatabase db, const Clock &clock, const
         checks << attestation::Check{QStringLiteral("format"), attestation::Outcome::Fail, facts.error().toString()};
         return attestation::appraise({}, {}, checks);
     }
-    const Result<QList<attestation::SourcedTriple>> imported = CorimReferences(db, clock, QString()).references();
+    const Result<QList<attestation::SourcedTriple>> imported = CorimReferences(db, clock, QString()).references(facts.value().hwmodel, facts.value().ueid);
     if (!imported)
         checks << attestation::Check{QStringLiteral("reference values"), attestation::Outcome::Fail, imported.error().message};
     attestation::Appraisal appraisal = attestation::appraise(facts.value(), imported ? imported.value() : QList<attestation::SourcedTriple>(), checks);

@@ -157,10 +157,7 @@ void AttestationPage::showSelected()
         const attestation::Tier tier = claim.tier();
         auto *item = new QTreeWidgetItem(m_vector, {trustClaimLabel(claim.name), QString::number(claim.value), attestation::tierName(tier),
                                                     claim.detail.isEmpty() ? tr("nothing in the evidence or the reference values speaks to it") : claim.detail});
-        item->setForeground(2, stateForeground(tier == attestation::Tier::Affirming ? State::Pass
-                                               : tier == attestation::Tier::Warning ? State::Warn
-                                               : tier == attestation::Tier::Contraindicated ? State::Fail : State::Neutral,
-                                               palette()));
+        item->setForeground(2, stateForeground(stateForTier(tier), palette()));
         item->setToolTip(3, item->text(3));
     }
     m_vector->resizeColumnToContents(0);

@@ -1,7 +1,5 @@
 #include "attestation/trustvectordelegate.h"
 
-#include "statecolors.h"
-
 #include <QPainter>
 
 namespace teep::ui {
@@ -10,8 +8,9 @@ namespace {
 constexpr std::array<const char *, 8> kShort{"ID", "CF", "EX", "FS", "HW", "RO", "SO", "SD"};
 constexpr int kBoxWidth = 25;
 constexpr int kGap = 2;
+} // namespace
 
-State stateFor(attestation::Tier tier)
+State stateForTier(attestation::Tier tier)
 {
     switch (tier) {
     case attestation::Tier::Affirming:
@@ -25,7 +24,6 @@ State stateFor(attestation::Tier tier)
     }
     return State::Neutral;
 }
-} // namespace
 
 QString trustClaimLabel(const char *name)
 {
@@ -73,7 +71,7 @@ void TrustVectorDelegate::paint(QPainter *painter, const QStyleOptionViewItem &o
     int x = option.rect.left() + 3;
     for (const QString &part : parts) {
         const int value = part.section(QLatin1Char(' '), 1).toInt();
-        const State state = stateFor(attestation::tierOf(value));
+        const State state = stateForTier(attestation::tierOf(value));
         const QRect box(x, option.rect.top() + 3, kBoxWidth, height);
         painter->setPen(Qt::NoPen);
         painter->setBrush(state == State::Neutral ? option.palette.color(QPalette::AlternateBase) : stateBackground(state, option.palette));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "attestation/appraisal.h"
+#include "statecolors.h"
 
 #include <QStyledItemDelegate>
 
@@ -11,6 +12,7 @@ namespace teep::ui {
 QString trustVectorText(const attestation::TrustVector &vector);
 QString trustVectorToolTip(const attestation::TrustVector &vector);
 QString trustClaimLabel(const char *name); // "Instance identity", ...
+State stateForTier(attestation::Tier tier); // affirming: pass, warning: warn, contraindicated: fail, none: neutral
 
 // Paints such a cell as eight small boxes, each coloured by its claim's tier (affirming, warning,
 // contraindicated, no claim), so that a column of devices reads at a glance.
