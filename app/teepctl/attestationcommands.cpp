@@ -106,21 +106,6 @@ teep::attestation::Check chainKey(const QByteArray &token, teep::store::Database
     return Check{name, Outcome::Pass, QStringLiteral("issued by %1").arg(leaf.value().issuer())};
 }
 
-// What a reference measurement holds, on one line: version, SVN, digests, raw value.
-QString measuredValues(const teep::attestation::corim::Measurement &measurement)
-{
-    QStringList parts;
-    if (!measurement.version.isEmpty())
-        parts << QStringLiteral("version %1").arg(measurement.version);
-    if (measurement.svn)
-        parts << QStringLiteral("svn %1%2").arg(measurement.svnIsMinimum ? QStringLiteral(">=") : QString()).arg(*measurement.svn);
-    for (const teep::attestation::corim::Digest &digest : measurement.digests)
-        parts << teep::attestation::corim::digestAlgorithmName(digest.algorithm) + QLatin1Char(':') + QString::fromLatin1(digest.value.toHex());
-    if (!measurement.rawValue.isEmpty())
-        parts << QStringLiteral("raw %1%2").arg(QString::fromLatin1(measurement.rawValue.toHex()),
-                                               measurement.rawValueMask.isEmpty() ? QString() : QStringLiteral(" mask ") + QString::fromLatin1(measurement.rawValueMask.toHex()));
-    return parts.join(QStringLiteral("  "));
-}
 
 void printAppraisal(Context &context, const teep::attestation::Appraisal &appraisal)
 {
@@ -303,7 +288,7 @@ int listReferences(Context &context, teep::tam::ReferenceValues &references, tee
         for (const teep::tam::CorimReferenceRow &row : rows.value()) {
             if (row.importId != import.id)
                 continue;
-            context.out << "  " << row.kind << "  " << row.environment.describe() << "  " << row.measurement.label() << "  " << measuredValues(row.measurement)
+            context.out << "  " << row.kind << "  " << row.environment.describe() << "  " << row.measurement.label() << "  " << row.measurement.describeValues()
                         << '\n';
         }
     }

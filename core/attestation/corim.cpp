@@ -461,6 +461,21 @@ QString Measurement::label() const
     return key.isEmpty() ? QStringLiteral("unnamed measurement") : key;
 }
 
+QString Measurement::describeValues() const
+{
+    QStringList parts;
+    if (!version.isEmpty())
+        parts << QStringLiteral("version %1").arg(version);
+    if (svn)
+        parts << QStringLiteral("svn %1%2").arg(svnIsMinimum ? QStringLiteral(">=") : QString()).arg(*svn);
+    for (const Digest &digest : digests)
+        parts << digestAlgorithmName(digest.algorithm) + QLatin1Char(':') + QString::fromLatin1(digest.value.toHex());
+    if (!rawValue.isEmpty())
+        parts << QStringLiteral("raw %1%2").arg(QString::fromLatin1(rawValue.toHex()),
+                                               rawValueMask.isEmpty() ? QString() : QStringLiteral(" mask ") + QString::fromLatin1(rawValueMask.toHex()));
+    return parts.join(QStringLiteral("  "));
+}
+
 int Corim::referenceCount() const
 {
     int count = 0;

@@ -54,6 +54,7 @@ struct Measurement
     QByteArray rawValue;
     QByteArray rawValueMask; // empty: every bit counts
     QString label() const;   // the name, else the key, else "unnamed measurement"
+    QString describeValues() const; // "version 1.2.0  svn >=3  sha-256:…  raw 00ff10", for lists
 };
 
 struct Triple

@@ -253,6 +253,13 @@ Result<QCborValue> decodeStrict(const QByteArray &bytes, const Limits &limits)
     return value;
 }
 
+QCborArray arrayOf(const QCborValue &only)
+{
+    QCborArray array;
+    array.append(only);
+    return array;
+}
+
 QByteArray encodeDeterministic(const QCborValue &value)
 {
     QByteArray out;

@@ -3,6 +3,7 @@
 #include "common/error.h"
 
 #include <QByteArray>
+#include <QCborArray>
 #include <QCborValue>
 
 namespace teep::cbor {
@@ -27,5 +28,9 @@ Result<QCborValue> decodeStrict(const QByteArray &bytes, const Limits &limits = 
 // CBOR in RFC 8949 deterministic form: preferred serialization and map keys sorted by their
 // encoded bytes. Used for COSE Key thumbprints and anything that is hashed.
 QByteArray encodeDeterministic(const QCborValue &value);
+
+// An array holding one value. Spelt out because QCborArray{QCborArray{...}} is a copy of the inner
+// array for clang and an array around it for g++.
+QCborArray arrayOf(const QCborValue &only);
 
 } // namespace teep::cbor

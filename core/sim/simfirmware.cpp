@@ -1,5 +1,7 @@
 #include "sim/simfirmware.h"
 
+#include "cbor/strictcbor.h"
+
 #include <QCborArray>
 #include <QCborMap>
 #include <QCborValue>
@@ -14,15 +16,6 @@ struct Image
     const char *version;
 };
 constexpr Image kImages[] = {{"bl2", "1.2.0"}, {"tee-os", "4.1.0"}};
-
-// An array of one array, spelt out: QCborArray{QCborArray{...}} is a copy for clang, a nested
-// array for g++.
-QCborArray arrayOf(const QCborValue &only)
-{
-    QCborArray array;
-    array.append(only);
-    return array;
-}
 
 QByteArray digestOf(const Image &image, bool tampered)
 {
@@ -49,11 +42,11 @@ QByteArray simFirmwareCorim()
     for (const Image &image : kImages)
         measurements.append(QCborMap{{0, QLatin1String(image.name)},
                                      {1, QCborMap{{0, QCborMap{{0, QLatin1String(image.version)}}},
-                                                  {2, arrayOf(QCborArray{1, digestOf(image, false)})},
+                                                  {2, cbor::arrayOf(QCborArray{1, digestOf(image, false)})},
                                                   {11, QLatin1String(image.name)}}}});
     const QCborMap environment{{0, QCborMap{{1, QStringLiteral("TEEP Console demo")}, {2, QLatin1String(kSimModel)}}}};
     const QCborMap comid{{1, QCborMap{{0, QStringLiteral("teep-console-sim-firmware")}, {1, 1}}},
-                         {4, QCborMap{{0, arrayOf(QCborArray{environment, measurements})}}}};
+                         {4, QCborMap{{0, cbor::arrayOf(QCborArray{environment, measurements})}}}};
     const QCborMap corim{{0, QStringLiteral("teep-console-sim-firmware-1")},
                          {1, QCborArray{QCborValue(QCborTag(506), QCborValue(comid).toCbor())}}};
     return QCborValue(QCborTag(501), corim).toCbor();

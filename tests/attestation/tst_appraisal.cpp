@@ -57,23 +57,14 @@ const attestation::Check *findCheck(const Appraisal &appraisal, const QString &n
     return nullptr;
 }
 
-// An array of one array, spelt out: QCborArray{QCborArray{...}} is a copy for clang, a nested
-// array for g++.
-QCborArray arrayOf(const QCborValue &only)
-{
-    QCborArray array;
-    array.append(only);
-    return array;
-}
-
 // Our own CoRIM encoder: tag 501 around a CoMID given as the tag around its map (the newest
 // drafts' form; the samples carry the two byte-string forms).
 QByteArray ourCorim(const QByteArray &bl2Digest, const QByteArray &ueid)
 {
     const QCborMap acme{{1, QStringLiteral("ACME")}, {2, QStringLiteral("RoadRunner")}};
     const QCborMap bl2{{0, QStringLiteral("bl2")},
-                       {1, QCborMap{{2, arrayOf(QCborArray{1, bl2Digest})}, {11, QStringLiteral("bl2")}}}};
-    QCborArray references = arrayOf(QCborArray{QCborMap{{0, acme}}, QCborArray{bl2}});
+                       {1, QCborMap{{2, cbor::arrayOf(QCborArray{1, bl2Digest})}, {11, QStringLiteral("bl2")}}}};
+    QCborArray references = cbor::arrayOf(QCborArray{QCborMap{{0, acme}}, QCborArray{bl2}});
     if (!ueid.isEmpty())
         references.append(QCborArray{QCborMap{{0, acme}, {1, QCborValue(QCborTag(550), ueid)}},
                                      QCborArray{QCborMap{{1, QCborMap{{11, QStringLiteral("fuses")}, {4, QCborValue(QCborTag(560), QByteArray("\x01", 1))}}}}}});
@@ -185,9 +176,9 @@ private slots:
         QVERIFY2(truncated.error().where.startsWith(QStringLiteral("offset ")), qPrintable(describe(truncated.error())));
 
         // Well-formed CBOR, wrong structure: the path says where.
-        const QCborMap badMeasurement{{1, QCborMap{{2, arrayOf(QCborArray{1, 5})}}}};
+        const QCborMap badMeasurement{{1, QCborMap{{2, cbor::arrayOf(QCborArray{1, 5})}}}};
         const QCborArray triple{QCborMap{{0, QCborMap{{2, QStringLiteral("M")}}}}, QCborArray{badMeasurement}};
-        const QCborMap badComid{{1, QCborMap{{0, QStringLiteral("t")}}}, {4, QCborMap{{0, arrayOf(triple)}}}};
+        const QCborMap badComid{{1, QCborMap{{0, QStringLiteral("t")}}}, {4, QCborMap{{0, cbor::arrayOf(triple)}}}};
         const QCborMap badDigest{{0, QStringLiteral("x")}, {1, QCborArray{QCborValue(QCborTag(506), badComid)}}};
         const auto wrong = references.importFile(QCborValue(QCborTag(501), badDigest).toCbor(), QStringLiteral("wrong.cbor"));
         QVERIFY(!wrong.ok());

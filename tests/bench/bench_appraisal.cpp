@@ -7,6 +7,8 @@
 #include "tam/corimreferences.h"
 #include "tam/referenceappraisal.h"
 
+#include "cbor/strictcbor.h"
+
 #include <QCborArray>
 #include <QCborMap>
 #include <QCoreApplication>
@@ -24,12 +26,6 @@ namespace {
 constexpr int kModels = 1000;
 constexpr int kComponents = 10;
 
-QCborArray arrayOf(const QCborValue &only)
-{
-    QCborArray array;
-    array.append(only);
-    return array;
-}
 
 QByteArray digestOf(int model, int component)
 {
@@ -42,12 +38,12 @@ QByteArray vendorCorim()
     for (int model = 0; model < kModels; ++model) {
         QCborArray measurements;
         for (int component = 0; component < kComponents; ++component)
-            measurements.append(QCborMap{{1, QCborMap{{2, arrayOf(QCborArray{1, digestOf(model, component)})},
+            measurements.append(QCborMap{{1, QCborMap{{2, cbor::arrayOf(QCborArray{1, digestOf(model, component)})},
                                                       {11, QStringLiteral("component-%1").arg(component)}}}});
         triples.append(QCborArray{QCborMap{{0, QCborMap{{1, QStringLiteral("ACME")}, {2, QStringLiteral("model-%1").arg(model)}}}}, measurements});
     }
     const QCborMap comid{{1, QCborMap{{0, QStringLiteral("acme-fleet")}}}, {4, QCborMap{{0, triples}}}};
-    return QCborValue(QCborTag(501), QCborMap{{0, QStringLiteral("acme-fleet-corim")}, {1, arrayOf(QCborValue(QCborTag(506), comid))}}).toCbor();
+    return QCborValue(QCborTag(501), QCborMap{{0, QStringLiteral("acme-fleet-corim")}, {1, cbor::arrayOf(QCborValue(QCborTag(506), comid))}}).toCbor();
 }
 
 QCborMap claimsOf(int model)

@@ -24,19 +24,6 @@ namespace teep::ui {
 namespace {
 constexpr qint64 kMaxCorimFile = 4 * 1024 * 1024;
 
-QString measuredValues(const attestation::corim::Measurement &measurement)
-{
-    QStringList parts;
-    if (!measurement.version.isEmpty())
-        parts << QObject::tr("version %1").arg(measurement.version);
-    if (measurement.svn)
-        parts << QObject::tr("SVN %1%2").arg(measurement.svnIsMinimum ? QStringLiteral("≥ ") : QString()).arg(*measurement.svn);
-    for (const attestation::corim::Digest &digest : measurement.digests)
-        parts << attestation::corim::digestAlgorithmName(digest.algorithm) + QLatin1Char(' ') + QString::fromLatin1(digest.value.toHex());
-    if (!measurement.rawValue.isEmpty())
-        parts << QObject::tr("raw %1").arg(QString::fromLatin1(measurement.rawValue.toHex()));
-    return parts.join(QStringLiteral("; "));
-}
 // Short enough for a column: "ACME RoadRunner", "ACME RoadRunner #01b5e16b…" for one device.
 QString environmentLabel(const attestation::corim::Environment &environment)
 {
@@ -144,7 +131,7 @@ void ReferenceValuesPanel::reload()
             byId.insert(import.id, import);
         for (const tam::CorimReferenceRow &row : measurements.value()) {
             const tam::CorimImport import = byId.value(row.importId);
-            const QString measured = measuredValues(row.measurement);
+            const QString measured = row.measurement.describeValues();
             corimRows << RowsModel::Row{{environmentLabel(row.environment), row.measurement.label(), row.source,
                                          import.signer.isEmpty() ? tr("unsigned") : import.signer, row.kind, measured},
                                         row.importId, State::Neutral,
