@@ -117,6 +117,20 @@ Status addExtension(X509V3_CTX *context, int nid, const QString &value, X509 *ce
     return {};
 }
 
+Status addRawExtension(const QString &oid, const QByteArray &der, X509 *cert)
+{
+    ASN1_OBJECT *object = OBJ_txt2obj(oid.toLatin1().constData(), 1);
+    ASN1_OCTET_STRING *value = ASN1_OCTET_STRING_new();
+    bool ok = object && value && ASN1_OCTET_STRING_set(value, reinterpret_cast<const unsigned char *>(der.constData()), int(der.size())) == 1;
+    X509ExtensionPtr extension(ok ? X509_EXTENSION_create_by_OBJ(nullptr, object, 0, value) : nullptr);
+    ok = extension && X509_add_ext(cert, extension.get(), -1) == 1;
+    ASN1_OBJECT_free(object);
+    ASN1_OCTET_STRING_free(value);
+    if (!ok)
+        return Error{QStringLiteral("crypto.extension"), QStringLiteral("cannot add extension %1: %2").arg(oid, takeOpenSslErrors())};
+    return {};
+}
+
 bool setRandomSerial(X509 *cert)
 {
     const BignumPtr bn(BN_new());
@@ -169,6 +183,10 @@ Result<Certificate> issueCertificate(const CertificateSpec &spec, const Key &sub
                << ExtensionValue{NID_authority_key_identifier, QStringLiteral("keyid:always")};
     for (const ExtensionValue &extension : extensions) {
         if (const Status added = addExtension(&context, extension.nid, extension.value, cert.get(), nullptr); !added)
+            return added.error();
+    }
+    for (const auto &[oid, der] : spec.rawExtensions) {
+        if (const Status added = addRawExtension(oid, der, cert.get()); !added)
             return added.error();
     }
     if (X509_sign(cert.get(), issuerKey.get(), issuerKey.signatureDigest()) <= 0)

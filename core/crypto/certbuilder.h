@@ -5,7 +5,10 @@
 #include "crypto/key.h"
 
 #include <QDateTime>
+#include <QList>
 #include <QStringList>
+
+#include <utility>
 
 namespace teep::crypto {
 
@@ -31,6 +34,9 @@ struct CertificateSpec
     QStringList dnsNames;      // subjectAltName DNS names (TLS)
     QDateTime notBefore;       // defaults: now - 1 minute
     QDateTime notAfter;        // defaults: notBefore + 10 years (CA) / 2 years (others)
+    // Extensions OpenSSL has no configuration for, as (dotted OID, DER value), not critical: a
+    // test PCK certificate's SGX Extensions.
+    QList<std::pair<QString, QByteArray>> rawExtensions;
 };
 
 // Issues a certificate for `subjectKey` signed by `issuerKey`. With a null `issuer` the

@@ -281,6 +281,23 @@ QStringList Certificate::extensions() const
     return lines;
 }
 
+QByteArray Certificate::extensionValue(const QString &oid) const
+{
+    if (!m_x509)
+        return {};
+    ASN1_OBJECT *object = OBJ_txt2obj(oid.toLatin1().constData(), 1);
+    if (!object) {
+        takeOpenSslErrors();
+        return {};
+    }
+    const int index = X509_get_ext_by_OBJ(m_x509.get(), object, -1);
+    ASN1_OBJECT_free(object);
+    if (index < 0)
+        return {};
+    const ASN1_OCTET_STRING *data = X509_EXTENSION_get_data(X509_get_ext(m_x509.get(), index));
+    return QByteArray(reinterpret_cast<const char *>(ASN1_STRING_get0_data(data)), ASN1_STRING_length(data));
+}
+
 bool Certificate::operator==(const Certificate &other) const
 {
     if (!m_x509 || !other.m_x509)

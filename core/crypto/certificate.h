@@ -53,6 +53,9 @@ public:
     QStringList subjectAltNames() const; // "URI:...", "RID:1.2.3", "DNS:..."
     // Each extension as "name [critical]: value", in the certificate's order.
     QStringList extensions() const;
+    // The value (the DER inside the extnValue octet string) of the extension with this dotted
+    // OID; empty when the certificate has none.
+    QByteArray extensionValue(const QString &oid) const;
 
     bool operator==(const Certificate &other) const;
 

@@ -47,4 +47,13 @@ QByteArray sha256(const QByteArray &data)
     return digest;
 }
 
+QByteArray sha384(const QByteArray &data)
+{
+    QByteArray digest(SHA384_DIGEST_LENGTH, Qt::Uninitialized);
+    unsigned int length = 0;
+    EVP_Digest(data.constData(), static_cast<size_t>(data.size()),
+               reinterpret_cast<unsigned char *>(digest.data()), &length, EVP_sha384(), nullptr);
+    return digest;
+}
+
 } // namespace teep::crypto

@@ -87,5 +87,6 @@ BioPtr newMemoryBio();
 QByteArray bioContents(BIO *bio);
 
 QByteArray sha256(const QByteArray &data);
+QByteArray sha384(const QByteArray &data);
 
 } // namespace teep::crypto

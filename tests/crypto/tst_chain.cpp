@@ -156,9 +156,9 @@ void TestChain::loopingChainFailsQuickly()
     FixedClock clock(kMiddle);
     const Key keyA = Key::generate(KeyAlgorithm::P256).value();
     const Key keyB = Key::generate(KeyAlgorithm::P256).value();
-    const Certificate selfA = issueCertificate({QStringLiteral("Loop A"), {}, {}, CertificateProfile::RootCa, -1, {}, {}, {}, kStart, kEnd}, keyA, keyA).value();
-    const Certificate selfB = issueCertificate({QStringLiteral("Loop B"), {}, {}, CertificateProfile::RootCa, -1, {}, {}, {}, kStart, kEnd}, keyB, keyB).value();
-    CertificateSpec spec{QStringLiteral("Loop A"), {}, {}, CertificateProfile::IntermediateCa, -1, {}, {}, {}, kStart, kEnd};
+    const Certificate selfA = issueCertificate({QStringLiteral("Loop A"), {}, {}, CertificateProfile::RootCa, -1, {}, {}, {}, kStart, kEnd, {}}, keyA, keyA).value();
+    const Certificate selfB = issueCertificate({QStringLiteral("Loop B"), {}, {}, CertificateProfile::RootCa, -1, {}, {}, {}, kStart, kEnd, {}}, keyB, keyB).value();
+    CertificateSpec spec{QStringLiteral("Loop A"), {}, {}, CertificateProfile::IntermediateCa, -1, {}, {}, {}, kStart, kEnd, {}};
     const Certificate aByB = issueCertificate(spec, keyA, keyB, selfB).value();
     spec.commonName = QStringLiteral("Loop B");
     const Certificate bByA = issueCertificate(spec, keyB, keyA, selfA).value();
@@ -212,7 +212,7 @@ void TestChain::trustAnchorAdmission()
 
     EVP_PKEY *weak = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{1024});
     const Key weakKey{PKeyPtr(weak)};
-    const Certificate weakRoot = issueCertificate({QStringLiteral("Weak"), {}, {}, CertificateProfile::RootCa, -1, {}, {}, {}, kStart, kEnd},
+    const Certificate weakRoot = issueCertificate({QStringLiteral("Weak"), {}, {}, CertificateProfile::RootCa, -1, {}, {}, {}, kStart, kEnd, {}},
                                                   weakKey, weakKey).value();
     QCOMPARE(checkTrustAnchor(weakRoot, TrustStore::SpSigner, clock).error().code, QStringLiteral("trust.weak-key"));
 
