@@ -3,6 +3,7 @@
 
 #include "attestation/ear.h"
 #include "attestation/eatappraisal.h"
+#include "attestation/sgxcollateral.h"
 #include "cbor/strictcbor.h"
 #include "crypto/chainverifier.h"
 #include "crypto/pkiformats.h"
@@ -194,11 +195,16 @@ teep::Status writeEar(Context &context, teep::store::Database &database, const t
 }
 
 int appraise(Context &context, const QCommandLineParser &parser, const QStringList &words, const QCommandLineOption &keyOption,
-             const QCommandLineOption &nonceOption, const QCommandLineOption &formatOption, const EarRequest &ear, qint64 maxAgeSeconds)
+             const QCommandLineOption &nonceOption, const QCommandLineOption &formatOption, const QCommandLineOption &collateralOption, const EarRequest &ear,
+             qint64 maxAgeSeconds)
 {
     const QString format = parser.isSet(formatOption) ? parser.value(formatOption) : QStringLiteral("eat");
-    if (format != QLatin1String("eat") && format != QLatin1String("psa") && format != QLatin1String("ear"))
-        return context.usage(QStringLiteral("--format %1: this TAM reads eat (RFC 9711), psa (RFC 9783) and ear (a verifier's result); sgx is not read yet").arg(format));
+    if (format != QLatin1String("eat") && format != QLatin1String("psa") && format != QLatin1String("ear") && format != QLatin1String("sgx"))
+        return context.usage(QStringLiteral("--format %1: this TAM reads eat (RFC 9711), psa (RFC 9783), sgx (an SGX DCAP quote bundle) and ear (a verifier's result)").arg(format));
+    if (parser.isSet(collateralOption) && format != QLatin1String("sgx"))
+        return context.usage(QStringLiteral("--collateral is Intel's collateral for --format sgx"));
+    if (format == QLatin1String("sgx") && parser.values(keyOption).size() > 1)
+        return context.usage(QStringLiteral("--format sgx takes one --key: the agent key the quote must bind"));
     const teep::Result<QByteArray> token = readFile(words[1], 1024 * 1024);
     if (!token)
         return context.fail(token.error());
@@ -231,6 +237,24 @@ int appraise(Context &context, const QCommandLineParser &parser, const QStringLi
         check.now = context.clock.now().toSecsSinceEpoch();
         check.maxAgeSeconds = maxAgeSeconds;
         appraisal = teep::attestation::readEar(token.value(), verifiers.value(), check);
+    } else if (format == QLatin1String("sgx")) {
+        // The quote carries its PCK chain (checked against the TEE root CAs); --key is the agent's
+        // key the report data must bind, --collateral Intel's collateral instead of the kept one.
+        std::optional<teep::attestation::sgx::Collateral> collateral;
+        if (parser.isSet(collateralOption)) {
+            const auto files = teep::attestation::sgx::readCollateralFiles(parser.value(collateralOption));
+            if (!files)
+                return context.fail(files.error());
+            const auto roots = teep::store::TrustAnchors(opened.value()->connection(), context.clock, QString()).certificates(teep::crypto::TrustStore::TeeRoot);
+            if (!roots)
+                return context.fail(roots.error());
+            const auto read = teep::attestation::sgx::readCollateral(files.value(), roots.value(), context.clock);
+            if (!read)
+                return context.fail(read.error());
+            collateral = read.value();
+        }
+        appraisal = teep::tam::appraiseSgxEvidence(opened.value()->connection(), context.clock, token.value(), options.nonce,
+                                                   options.attestationKeys.value(0), collateral);
     } else if (format == QLatin1String("psa")) {
         // A PSA token carries no certificate: its Initial Attestation Key is given.
         appraisal = teep::tam::appraisePsaEvidence(opened.value()->connection(), context.clock, token.value(), options);
@@ -311,30 +335,39 @@ int runAttestation(Context &context, const QStringList &arguments)
         "reference import FILE   reference values from a CoRIM (unsigned, tag 501, or signed: COSE_Sign1 by a\n"
         "                    key in the verifier-key store) with CoMID tags; refused whole when any part is not\n"
         "reference list | reference remove MODEL | reference remove-import ID\n"
-        "appraise EVIDENCE [--key PEM]... [--nonce HEX] [--format eat|psa|ear] [--ear-out FILE [--ear-format jwt|cwt]\n"
+        "collateral import DIR|FILE... | collateral list | collateral remove ID\n"
+        "                    Intel's SGX collateral (TCB info, QE identity, CRLs, the TCB signing chain), verified\n"
+        "                    against the TEE root store (the Intel SGX Root CA) and kept for sessions' SGX quotes\n"
+        "appraise EVIDENCE [--key PEM]... [--nonce HEX] [--format eat|psa|sgx|ear] [--collateral DIR]\n"
+        "                    [--ear-out FILE [--ear-format jwt|cwt]\n"
         "                    [--ear-key FILE|pkcs11:URI]]\n"
         "                    appraises a captured EAT (RFC 9711) or PSA token (RFC 9783) against the reference\n"
         "                    values: the trust vector (AR4SI) and every check. Without --key, an EAT's x5chain is\n"
         "                    checked against the TEE root CAs (a PSA token needs its Initial Attestation Key).\n"
+        "                    --format sgx reads an SGX DCAP bundle [quote v3, raw-report-data]: its PCK chain\n"
+        "                    against the TEE root CAs, --key the agent key it must bind, and Intel's collateral\n"
+        "                    kept (or --collateral DIR); without collateral the tier is at most warning.\n"
         "                    --format ear reads a verifier's result (JWT or CWT) signed by a verifier key\n"
         "                    (the store's, or --key), fresh by --nonce or --max-age SECONDS (default 300).\n"
         "                    Exit: 0 affirming, 10 warning, 11 contraindicated, 12 not verified (signature),\n"
         "                    13 malformed. --ear-out writes the appraisal as a signed EAT Attestation Result\n"
         "                    (JWT with ES256, or CWT), signed by the active TAM identity's key unless --ear-key"));
-    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("reference set|list|remove|import|remove-import, or appraise"));
+    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("reference set|list|remove|import|remove-import, collateral import|list|remove, or appraise"));
     const QCommandLineOption oemid(QStringLiteral("oemid"), QStringLiteral("The expected oemid, in hex."), QStringLiteral("hex"));
     const QCommandLineOption hwversion(QStringLiteral("hwversion"), QStringLiteral("The expected hardware version."), QStringLiteral("text"));
     const QCommandLineOption key(QStringLiteral("key"), QStringLiteral("appraise: the attestation key (public key or certificate, PEM or DER); repeatable."),
                                  QStringLiteral("file"));
     const QCommandLineOption nonce(QStringLiteral("nonce"), QStringLiteral("appraise: the challenge the evidence must carry, in hex."), QStringLiteral("hex"));
-    const QCommandLineOption format(QStringLiteral("format"), QStringLiteral("appraise: the evidence format (eat, psa or ear)."), QStringLiteral("format"));
+    const QCommandLineOption format(QStringLiteral("format"), QStringLiteral("appraise: the evidence format (eat, psa, sgx or ear)."), QStringLiteral("format"));
+    const QCommandLineOption collateral(QStringLiteral("collateral"), QStringLiteral("appraise --format sgx: Intel's collateral from this directory or file."),
+                                        QStringLiteral("dir"));
     const QCommandLineOption earOut(QStringLiteral("ear-out"), QStringLiteral("appraise: write the result as a signed EAR to this file."), QStringLiteral("file"));
     const QCommandLineOption earFormat(QStringLiteral("ear-format"), QStringLiteral("appraise: jwt (default) or cwt."), QStringLiteral("format"));
     const QCommandLineOption earKeyOption(QStringLiteral("ear-key"), QStringLiteral("appraise: sign the EAR with this key (PEM file or pkcs11: URI)."),
                                           QStringLiteral("key"));
     const QCommandLineOption maxAge(QStringLiteral("max-age"), QStringLiteral("appraise --format ear: how old (seconds, default 300) an EAR without the nonce may be."),
                                     QStringLiteral("seconds"));
-    parser.addOptions({oemid, hwversion, key, nonce, format, earOut, earFormat, earKeyOption, maxAge});
+    parser.addOptions({oemid, hwversion, key, nonce, format, collateral, earOut, earFormat, earKeyOption, maxAge});
     if (const int code = parseCommand(parser, QStringLiteral("attestation"), arguments, context); code >= 0)
         return code;
     const QStringList words = parser.positionalArguments();
@@ -346,10 +379,12 @@ int runAttestation(Context &context, const QStringList &arguments)
         const qint64 maxAgeSeconds = parser.isSet(maxAge) ? parser.value(maxAge).toLongLong(&numeric) : 300;
         if (!numeric || maxAgeSeconds < 0)
             return context.usage(QStringLiteral("--max-age takes seconds"));
-        return appraise(context, parser, words, key, nonce, format, ear, maxAgeSeconds);
+        return appraise(context, parser, words, key, nonce, format, collateral, ear, maxAgeSeconds);
     }
+    if (words.value(0) == QLatin1String("collateral"))
+        return runCollateral(context, words);
     if (words.value(0) != QLatin1String("reference"))
-        return context.usage(QStringLiteral("usage: teepctl attestation reference ... | appraise EVIDENCE (see --help)"));
+        return context.usage(QStringLiteral("usage: teepctl attestation reference ... | collateral ... | appraise EVIDENCE (see --help)"));
     auto opened = context.openDatabase();
     if (!opened)
         return context.fail(opened.error());

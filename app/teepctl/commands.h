@@ -16,6 +16,8 @@ int runDemo(Context &context, const QStringList &arguments);
 int runDevices(Context &context, const QStringList &arguments);
 int runTa(Context &context, const QStringList &arguments);
 int runAttestation(Context &context, const QStringList &arguments);
+// `attestation collateral ...`, after runAttestation parsed the options (collateralcommands.cpp).
+int runCollateral(Context &context, const QStringList &words);
 int runRequests(Context &context, const QStringList &arguments);
 
 } // namespace teepctl

@@ -127,6 +127,7 @@ Result<std::unique_ptr<SimDevice>> SimDevice::create(const QString &name, const 
         identity.value().legacy = faults.legacyAgent;
         identity.value().firmware = simFirmware(faults.tamperedFirmware);
         identity.value().passportVerifier = faults.passportVerifier;
+        identity.value().sgxPlatform = faults.sgxPlatform;
         identity.value().deployed = faults.deployedAgent;
         auto agent = std::make_unique<TeepAgent>(identity.value());
         if (!stateDir.isEmpty()) {

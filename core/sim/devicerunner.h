@@ -71,6 +71,7 @@ struct SimFaults
     bool legacyAgent = false;    // not a fault: a deployed TEEP agent that signs with ES256 (the compatibility profile)
     bool deployedAgent = false;  // not a fault: today's deployed agents (ES256 only, no kid, no attester, 1 KB buffer)
     crypto::Key passportVerifier; // not a fault: TEEP agents bring an EAR signed by this verifier key (the passport model)
+    std::shared_ptr<const SimSgxPlatform> sgxPlatform; // not a fault: TEEP agents in SGX enclaves of this platform, quoting
 };
 
 struct DeviceOutcome

@@ -172,6 +172,12 @@ QByteArray TeepAgent::onQuery(const QueryRequest &request)
             return refuse(request.token, ErrorCode::TemporaryError, QStringLiteral("no attestation result could be made"));
         response.attestationPayloadFormat = QStringLiteral("application/eat+cwt; eat_profile=\"%1\"").arg(QLatin1String(attestation::kEarProfile));
         response.attestationPayload = ear.value();
+    } else if ((request.dataItemRequested & dataitem::Attestation) && m_identity.sgxPlatform) {
+        const Result<QByteArray> quote = m_identity.sgxPlatform->bundle(m_identity.agentKey, request.challenge.isEmpty() ? request.token : request.challenge);
+        if (!quote)
+            return refuse(request.token, ErrorCode::TemporaryError, QStringLiteral("no SGX quote could be made"));
+        response.attestationPayloadFormat = QString::fromLatin1(attestation::sgx::kBundleFormat);
+        response.attestationPayload = quote.value();
     } else if (request.dataItemRequested & dataitem::Attestation) {
         attestation::EvidenceSpec evidence;
         evidence.ueid = m_identity.ueid;

@@ -7,6 +7,7 @@
 #include "crypto/key.h"
 #include "protocol/teep/teepmessages.h"
 #include "sim/clientapps.h"
+#include "sim/simsgx.h"
 
 #include <QCborValue>
 #include <QHash>
@@ -35,6 +36,9 @@ struct TeepAgentIdentity
     // The passport model: when set, the agent brings an attestation result (an EAR) signed by
     // this verifier key instead of evidence, as if a verifier had appraised its firmware.
     crypto::Key passportVerifier;
+    // An SGX-based agent: when set, its evidence is an SGX DCAP quote from this platform
+    // (application/sgx-quote3-teep-bundle) binding its agent key and the TAM's challenge.
+    std::shared_ptr<const SimSgxPlatform> sgxPlatform;
     bool legacy = false; // a deployed agent of the ES256 era: signs its messages and evidence with ES256 (-7)
     // Today's deployed agents (libteep's example agent and those built on it): ES256 only (its
     // TAM's messages too), no kid, no attester, label 5 and an always-present tc-list, and a

@@ -26,7 +26,8 @@ const QStringList &copyOrder()
         QStringLiteral("sessions"),            QStringLiteral("session_messages"), QStringLiteral("attestation_results"),
         QStringLiteral("audit_log"),           QStringLiteral("audit_checkpoints"), QStringLiteral("settings"),
         QStringLiteral("assignments"),         QStringLiteral("reference_values"), QStringLiteral("request_policies"),
-        QStringLiteral("ta_requests"),         QStringLiteral("corim_imports"),    QStringLiteral("corim_measurements")};
+        QStringLiteral("ta_requests"),         QStringLiteral("corim_imports"),    QStringLiteral("corim_measurements"),
+        QStringLiteral("sgx_collateral")};
     return order;
 }
 

@@ -563,6 +563,27 @@ Migration corimReferences()
     return {18, QStringLiteral("reference values imported from CoRIM; trust vectors of attestation results"), statements};
 }
 
+// Intel's collateral for SGX quotes (TCB info, QE identity, CRLs and the certificates that sign
+// them), as imported: each file's own bytes, verified again whenever it is read.
+Migration sgxCollateral()
+{
+    return {19, QStringLiteral("Intel SGX collateral (TCB info, QE identity, CRLs)"), {
+        QStringLiteral(R"(CREATE TABLE sgx_collateral (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('tcb-info', 'qe-identity', 'crl', 'certificates')),
+            subject TEXT NOT NULL,
+            source TEXT NOT NULL,
+            sha256 TEXT NOT NULL UNIQUE,
+            content BLOB NOT NULL,
+            issued TEXT,
+            next_update TEXT,
+            imported_at TEXT NOT NULL,
+            imported_by TEXT NOT NULL))"),
+        MigrationStatement::postgresOnly(QStringLiteral("CREATE TRIGGER sgx_collateral_announce AFTER INSERT OR UPDATE OR DELETE ON sgx_collateral "
+                                                        "FOR EACH STATEMENT EXECUTE FUNCTION teep_announce_change()")),
+    }};
+}
+
 } // namespace
 
 const MigrationList &schemaMigrations()
@@ -570,7 +591,8 @@ const MigrationList &schemaMigrations()
     static const MigrationList migrations{initialSchema(),    fleetIndexes(),     assignments(),  referenceValues(), taRequests(),
                                           fleetFilterIndex(), deployedAgents(), refusedSignatures(),  auditCheckpoints(),
                                           foreignKeyIndexes(), changeAnnouncements(), tamServers(),  openSessions(), deviceSearch(),
-                                          assignmentExclusions(), tokenKeys(), tamRollover(), corimReferences()};
+                                          assignmentExclusions(), tokenKeys(), tamRollover(), corimReferences(),
+                                          sgxCollateral()};
     return migrations;
 }
 

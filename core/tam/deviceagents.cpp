@@ -139,7 +139,8 @@ Result<std::optional<DeviceRegistry::IdentifiedAgent>> DeviceRegistry::teeForSig
     return std::optional<IdentifiedAgent>();
 }
 
-Result<TeeRecord> DeviceRegistry::learnTeepDevice(const crypto::Key &agentKey, const QByteArray &kid, const crypto::Certificate &attestationCertificate)
+Result<TeeRecord> DeviceRegistry::learnTeepDevice(const crypto::Key &agentKey, const QByteArray &kid, const crypto::Certificate &attestationCertificate,
+                                                  const QString &givenName, const QString &source)
 {
     const Result<Admission> policy = admission();
     if (!policy || policy.value() == Admission::RegisteredOnly)
@@ -147,9 +148,11 @@ Result<TeeRecord> DeviceRegistry::learnTeepDevice(const crypto::Key &agentKey, c
                      QStringLiteral("the TEEP Agent key %1 is attested but not registered (admission: registered only)").arg(QString::fromLatin1(kid.toHex().left(16)))};
     TeeRecord record;
     const QString now = store::timestamp(m_clock);
-    const QString name = attestationCertificate.commonName().isEmpty() ? QString::fromLatin1(kid.toHex().left(16)) : attestationCertificate.commonName().left(128);
+    const QString name = !givenName.isEmpty()                            ? givenName.left(128)
+                         : attestationCertificate.commonName().isEmpty() ? QString::fromLatin1(kid.toHex().left(16))
+                                                                         : attestationCertificate.commonName().left(128);
     const Status done = audited(QStringLiteral("device.learned"), QStringLiteral("device"), name,
-                                {{"name", name.toStdString()}, {"agent_kid", kid.toHex().toStdString()}, {"source", "verified EAT (cnf)"},
+                                {{"name", name.toStdString()}, {"agent_kid", kid.toHex().toStdString()}, {"source", source.toStdString()},
                                  {"issuer", attestationCertificate.issuer().toStdString()}},
                                 [&]() -> Status {
                                     auto device = insertReturningId(m_db, QStringLiteral("INSERT INTO devices (name, serial, agent_key_spki, agent_key_id, agent_key_type, "

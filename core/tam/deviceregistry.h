@@ -92,8 +92,10 @@ public:
     Result<std::optional<IdentifiedAgent>> teeForSignature(const crypto::cose::SignedObject &object, const crypto::cose::AlgorithmPolicy &policy) const;
     // TEEP: a device learned through verified attestation (its agent key bound by the EAT's cnf,
     // its attestation certificate verified against a TEE root CA). Refused (fleet.unregistered)
-    // when admission is RegisteredOnly.
-    Result<TeeRecord> learnTeepDevice(const crypto::Key &agentKey, const QByteArray &kid, const crypto::Certificate &attestationCertificate);
+    // when admission is RegisteredOnly. Named `name`, else by the certificate's common name; `source`
+    // says what bound the key (audit).
+    Result<TeeRecord> learnTeepDevice(const crypto::Key &agentKey, const QByteArray &kid, const crypto::Certificate &attestationCertificate,
+                                      const QString &name = {}, const QString &source = QStringLiteral("verified EAT (cnf)"));
     // The agent key the TAM holds for a device, by id or, when it has one, by name.
     Result<crypto::Key> agentKey(qint64 deviceId) const;
     Result<std::optional<crypto::Key>> agentKeyOf(const QString &name) const;

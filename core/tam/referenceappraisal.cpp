@@ -5,6 +5,8 @@
 #include "attestation/psatoken.h"
 #include "tam/corimreferences.h"
 #include "tam/referencevalues.h"
+#include "tam/sgxcollateralstore.h"
+#include "store/trustanchors.h"
 
 #include <nlohmann/json.hpp>
 
@@ -55,6 +57,49 @@ attestation::Appraisal appraisePsaEvidence(QSqlDatabase db, const Clock &clock, 
     attestation::Appraisal appraisal = attestation::appraisePsa(token, options, imported ? imported.value() : QList<attestation::SourcedTriple>());
     if (!imported) {
         appraisal.checks << attestation::Check{QStringLiteral("reference values"), attestation::Outcome::Fail, imported.error().message};
+        attestation::settle(appraisal);
+    }
+    return appraisal;
+}
+
+attestation::Appraisal appraiseSgxEvidence(QSqlDatabase db, const Clock &clock, const QByteArray &bundle, const QByteArray &challenge, const crypto::Key &agentKey,
+                                           const std::optional<attestation::sgx::Collateral> &collateral, attestation::sgx::VerifiedSgx *verifiedOut)
+{
+    attestation::sgx::SgxAppraisalOptions options;
+    options.clock = &clock;
+    options.challenge = challenge;
+    options.agentKey = agentKey;
+    QList<attestation::Check> problems; // the database's, said beside the evidence's
+    const auto roots = store::TrustAnchors(db, clock, QString()).certificates(crypto::TrustStore::TeeRoot);
+    if (roots)
+        options.roots = roots.value();
+    else
+        problems << attestation::Check{QStringLiteral("TEE root store"), attestation::Outcome::Fail, roots.error().message};
+    if (collateral) {
+        options.collateral = *collateral;
+    } else if (const Result<attestation::sgx::Collateral> kept = SgxCollateralStore(db, clock, QString()).collateral(); kept) {
+        options.collateral = kept.value();
+    } else {
+        // Kept collateral that no longer verifies (a root removed, a signing certificate expired)
+        // is not used: said, and the TCB status is unknown.
+        problems << attestation::Check{QStringLiteral("SGX collateral"), attestation::Outcome::Warn,
+                                       QStringLiteral("the kept collateral is not used: %1").arg(kept.error().toString())};
+    }
+    const attestation::sgx::VerifiedSgx verified = attestation::sgx::verifySgx(bundle, options);
+    if (verifiedOut)
+        *verifiedOut = verified;
+    QList<attestation::SourcedTriple> references;
+    if (verified.verified) {
+        const attestation::EvidenceFacts facts = attestation::sgx::sgxFacts(verified);
+        const Result<QList<attestation::SourcedTriple>> imported = CorimReferences(db, clock, QString()).references(facts.hwmodel, facts.ueid);
+        if (imported)
+            references = imported.value();
+        else
+            problems << attestation::Check{QStringLiteral("reference values"), attestation::Outcome::Fail, imported.error().message};
+    }
+    attestation::Appraisal appraisal = attestation::sgx::appraiseVerifiedSgx(verified, options, references);
+    if (!problems.isEmpty()) {
+        appraisal.checks << problems;
         attestation::settle(appraisal);
     }
     return appraisal;

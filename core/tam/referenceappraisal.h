@@ -2,11 +2,14 @@
 
 #include "attestation/appraisal.h"
 #include "attestation/eatappraisal.h"
+#include "attestation/sgxappraisal.h"
 #include "common/clock.h"
 
 #include <QCborMap>
 #include <QList>
 #include <QSqlDatabase>
+
+#include <optional>
 
 // Evidence claims against every reference value the operator keeps: the per-model values typed in
 // (referencevalues.h) and those imported from CoRIM (corimreferences.h). One place, so that a
@@ -23,6 +26,14 @@ attestation::Appraisal appraiseEvidence(QSqlDatabase db, const Clock &clock, con
 // A PSA token (RFC 9783) against the CoRIM reference values (psatoken.h).
 attestation::Appraisal appraisePsaEvidence(QSqlDatabase db, const Clock &clock, const QByteArray &token,
                                            const attestation::EatAppraisalOptions &options);
+
+// An SGX DCAP bundle (attestation/sgxappraisal.h): the PCK chain against the TEE root store, the
+// kept Intel collateral (or `collateral`, teepctl's --collateral DIR, when given) and the CoRIM
+// reference values of its enclave. `verified` receives the verification (a session learns the
+// agent key from it).
+attestation::Appraisal appraiseSgxEvidence(QSqlDatabase db, const Clock &clock, const QByteArray &bundle, const QByteArray &challenge,
+                                           const crypto::Key &agentKey, const std::optional<attestation::sgx::Collateral> &collateral = std::nullopt,
+                                           attestation::sgx::VerifiedSgx *verified = nullptr);
 
 // The passport model: an attestation result from a verifier (an EAR, JWT or CWT) in the
 // QueryResponse, signed by a key of the verifier-key store and echoing the session's challenge.

@@ -174,7 +174,33 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
                  QStringLiteral("%1 is not a format this TAM appraises (%2; teepctl tam evidence-formats adds one)")
                      .arg(response.attestationPayloadFormat.left(120), formats ? formats.value().join(QStringLiteral(", ")) : formats.error().message));
     }
-    if (response.attestationPayload && !passport) {
+    const bool sgxQuote = response.attestationPayload && !passport &&
+                          TeepSettings::normalizedFormat(response.attestationPayloadFormat) == QLatin1String(attestation::sgx::kBundleFormat);
+    QString learnedName;
+    if (sgxQuote) {
+        // An SGX DCAP quote: the PCK chain it carries against the TEE root CAs (the Intel SGX Root
+        // CA), its report data binding the agent key and this challenge, the enclave against the
+        // reference values and the platform against Intel's collateral.
+        attestation::sgx::VerifiedSgx verified;
+        const QByteArray nonce = session.challenge.isEmpty() ? session.token : session.challenge;
+        const attestation::Appraisal appraisal = appraiseSgxEvidence(m_db, m_clock, *response.attestationPayload, nonce, agentKey, std::nullopt, &verified);
+        for (const attestation::Check &c : appraisal.checks) {
+            checks.append(check(QStringLiteral("evidence: ") + c.name, c.outcome, c.detail));
+            trusted = trusted && c.outcome != attestation::Outcome::Fail;
+        }
+        attested = verified.verified && appraisal.status != attestation::Appraisal::Status::Malformed &&
+                   appraisal.status != attestation::Appraisal::Status::NotVerified;
+        trusted = trusted && attested;
+        if (verified.verified) {
+            attestationCertificate = verified.pckCertificate;
+            trustVector = encodeTrustVector(appraisal.vector);
+            learnedName = QStringLiteral("SGX %1").arg(QString::fromLatin1(verified.pck.ppid.toHex().left(8)));
+            if (agentKey.isNull())
+                agentKey = verified.boundAgentKey;
+        }
+        if (agentKey.isNull())
+            fail(QStringLiteral("agent key"), QStringLiteral("the quote binds no agent key it could be verified with"));
+    } else if (response.attestationPayload && !passport) {
         const Result<QCborValue> eat = cbor::decodeStrict(*response.attestationPayload);
         const Result<crypto::cose::SignedObject> eatObject = eat ? crypto::cose::parse(eat.value()) : Result<crypto::cose::SignedObject>(eat.error());
         const QList<QByteArray> chain = eatObject ? eatObject.value().body.x5chain : QList<QByteArray>();
@@ -248,7 +274,11 @@ Result<std::optional<QByteArray>> TeepEngine::afterQueryResponse(Session &sessio
         record = *known;
     } else {
         const Result<QByteArray> thumbprint = crypto::coseKeyThumbprint(agentKey);
-        const Result<TeeRecord> learned = thumbprint ? m_devices.learnTeepDevice(agentKey, thumbprint.value(), attestationCertificate) : Result<TeeRecord>(thumbprint.error());
+        const Result<TeeRecord> learned = !thumbprint ? Result<TeeRecord>(thumbprint.error())
+                                          : sgxQuote  ? m_devices.learnTeepDevice(agentKey, thumbprint.value(), attestationCertificate,
+                                                                                  learnedName + QLatin1Char('-') + QString::fromLatin1(thumbprint.value().toHex().left(8)),
+                                                                                  QStringLiteral("verified SGX quote (report data)"))
+                                                      : m_devices.learnTeepDevice(agentKey, thumbprint.value(), attestationCertificate);
         if (!learned) {
             session.failed = true;
             finish(session, learned.error().message);

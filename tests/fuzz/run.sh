@@ -30,6 +30,10 @@ seed corim "$work"/samples/corim-*.cbor
 cp "$work"/samples/evidence*.cbor "$work/eat/"
 seed psa "$work"/samples/psa*.cbor
 seed ear "$work"/samples/ear-*.cwt
+# SGX quotes (the TEEP bundle) and Intel-style collateral, by python3-cryptography and python3-cbor2.
+mkdir -p "$work/sgx-samples"
+/usr/bin/python3 "$root/tests/attestation/make_sgx_samples.py" "$work/sgx-samples" >/dev/null
+seed sgx "$work"/sgx-samples/sgx-*.cbor "$work"/sgx-samples/collateral/*.json
 printf '%s' 'eyJhbGciOiJFUzI1NiJ9.eyJlYXRfcHJvZmlsZSI6InRhZzpnaXRodWIuY29tLDIwMjM6dmVyYWlzb24vZWFyIiwic3VibW9kcyI6eyJ0Ijp7ImVhci5zdGF0dXMiOiJhZmZpcm1pbmcifX19.AAAA' >"$work/ear/seed.jwt"
 seed inspect "$vectors"/libteep/*.cbor "$vectors"/libcsuit/*.suit "$vectors"/teep-draft/*.hex.txt
 # JOSE seeds: a flattened JWS and a general JWE shape (values need not verify).
@@ -54,7 +58,7 @@ printf 'xPOST /tam HTTP/1.1\r\nHost: t\r\nAccept: application/teep+cbor\r\n\r\nP
 printf '\x05POST /tam HTTP/1.1\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n3;e=1\r\nabc\r\n0\r\nT: v\r\n\r\n' >"$work/http/chunked"
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
-for target in teep cose suit eat corim psa ear inspect jose otrp sessionfile http; do
+for target in teep cose suit eat corim psa ear sgx inspect jose otrp sessionfile http; do
     printf 'fuzz_%s: ' "$target"
     "$build/tests/fuzz/fuzz_$target" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
         -artifact_prefix="$work/$target-" "$work/$target" >"$work/$target.log" 2>&1 ||

@@ -140,7 +140,7 @@ void TestMigrations::freshDatabaseHasLatestSchemaAndSettings()
     const Database &db = *opened.value();
 
     QCOMPARE(db.schemaVersion(), teep::store::latestSchemaVersion());
-    QCOMPARE(db.schemaVersion(), 18);
+    QCOMPARE(db.schemaVersion(), 19);
     if (postgres(db)) {
         QCOMPARE(db.journalMode(), QStringLiteral("postgresql"));
         QCOMPARE(scalar(db, QStringLiteral("SHOW lock_timeout")).toString(), QStringLiteral("5s"));
@@ -173,7 +173,7 @@ void TestMigrations::freshDatabaseHasLatestSchemaAndSettings()
         QStringLiteral("schema_migrations"),
         QStringLiteral("security_domains"),    QStringLiteral("service_providers"),
         QStringLiteral("session_messages"),    QStringLiteral("sessions"),
-        QStringLiteral("settings"),            QStringLiteral("sp_certificates"),
+        QStringLiteral("settings"),            QStringLiteral("sgx_collateral"),      QStringLiteral("sp_certificates"),
         QStringLiteral("ta_requests"),         QStringLiteral("ta_versions"),         QStringLiteral("tam_identities"),
         QStringLiteral("tam_servers"),
         QStringLiteral("tees"),                QStringLiteral("trust_anchors"),

@@ -17,6 +17,11 @@
 #include "tam/referencevalues.h"
 #include "store/trustanchors.h"
 #include "tam/teepsettings.h"
+#include "tam/sgxcollateralstore.h"
+#include "sim/simsgx.h"
+#include "cbor/strictcbor.h"
+#include <QCborArray>
+#include <QCborMap>
 #include "tamfixture.h"
 
 #include <QSslKey>
@@ -45,6 +50,7 @@ private slots:
     void aRefusedTaDoesNotHoldBackTheOthers();
     void aTaRemovedFromOneDeviceStaysOffIt();
     void passportModel();
+    void sgxQuotes();
 
 private:
     QList<sim::DeviceOutcome> run(const QStringList &names, const sim::SimFaults &faults = {})
@@ -194,6 +200,65 @@ void TestTeepEndToEnd::passportModel()
     run({QStringLiteral("walk-in")});
     QVERIFY2(scalar(lastOutcome).toString().contains(QStringLiteral("is not an attestation result (EAR)")), qPrintable(scalar(lastOutcome).toString()));
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM attestation_results WHERE tier = 'contraindicated'")).toInt(), 3);
+}
+
+void TestTeepEndToEnd::sgxQuotes()
+{
+    // An SGX-based agent (its key bound by a DCAP quote's report data) on a platform whose root the
+    // operator trusts, once the operator lists the format.
+    const auto platform = sim::SimSgxPlatform::create();
+    QVERIFY(platform.ok());
+    sim::SimFaults sgx;
+    sgx.sgxPlatform = platform.value();
+    const QString lastOutcome = QStringLiteral("SELECT outcome FROM sessions ORDER BY id DESC LIMIT 1");
+    QVERIFY(run({QStringLiteral("enclave")}, sgx).first().installed.isEmpty());
+    QVERIFY2(scalar(lastOutcome).toString().contains(QStringLiteral("application/sgx-quote3-teep-bundle is not a format this TAM appraises")),
+             qPrintable(scalar(lastOutcome).toString()));
+    tam::TeepSettings settings(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test"));
+    QVERIFY(settings.setEvidenceFormats(settings.evidenceFormats().value() << QString::fromLatin1(attestation::sgx::kBundleFormat)).ok());
+
+    // The platform's root not trusted: refused, nothing recorded.
+    QVERIFY(run({QStringLiteral("enclave")}, sgx).first().installed.isEmpty());
+    QVERIFY2(scalar(lastOutcome).toString().contains(QStringLiteral("PCK certificate chain")), qPrintable(scalar(lastOutcome).toString()));
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM devices")).toInt(), 0);
+
+    // Trusted, without Intel's collateral: learned from its quote, served, at most a warning.
+    QVERIFY(store::TrustAnchors(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test"))
+                .importCertificates(crypto::TrustStore::TeeRoot, platform.value()->root().pem())
+                .ok());
+    const sim::DeviceOutcome learned = run({QStringLiteral("enclave")}, sgx).first();
+    QVERIFY2(learned.ok, qPrintable(learned.detail));
+    QCOMPARE(learned.installed.size(), 2);
+    QVERIFY2(scalar(QStringLiteral("SELECT name FROM devices")).toString().startsWith(QStringLiteral("SGX ")), qPrintable(scalar(QStringLiteral("SELECT name FROM devices")).toString()));
+    QCOMPARE(scalar(QStringLiteral("SELECT tier FROM attestation_results ORDER BY id DESC LIMIT 1")).toString(), QStringLiteral("warning"));
+    const QString checks = scalar(QStringLiteral("SELECT checks_json FROM attestation_results ORDER BY id DESC LIMIT 1")).toString();
+    QVERIFY2(checks.contains(QStringLiteral("the report data binds this session's challenge")) && checks.contains(QStringLiteral("TCB status unknown")) == false &&
+                 checks.contains(QStringLiteral("no TCB info for FMSPC")),
+             qPrintable(checks));
+
+    // With the platform's collateral and its enclave's reference values: affirming. Then Intel
+    // revokes the platform's TCB: contraindicated, nothing installed.
+    QVERIFY(tam::SgxCollateralStore(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test")).importFiles(platform.value()->collateral().value()).ok());
+    const QCborMap environment{{0, QCborMap{{1, QStringLiteral("ACME")}, {2, QString::fromLatin1(sim::SimSgxPlatform::mrSigner().toHex())}}}};
+    QCborArray measurements;
+    for (const auto &[name, digest] : {std::pair{QStringLiteral("MRENCLAVE"), sim::SimSgxPlatform::mrEnclave()}, std::pair{QStringLiteral("MRSIGNER"), sim::SimSgxPlatform::mrSigner()}})
+        measurements.append(QCborMap{{0, name}, {1, QCborMap{{2, cbor::arrayOf(QCborArray{1, digest})}, {11, name}}}});
+    const QCborMap comid{{1, QCborMap{{0, QStringLiteral("sim-enclave")}}}, {4, QCborMap{{0, cbor::arrayOf(QCborArray{environment, measurements})}}}};
+    const QByteArray corim = QCborValue(QCborTag(501), QCborMap{{0, QStringLiteral("sim-enclave")}, {1, cbor::arrayOf(QCborValue(QCborTag(506), comid))}}).toCbor();
+    QVERIFY(tam::CorimReferences(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test")).importFile(corim, QStringLiteral("sim-enclave.corim")).ok());
+    QVERIFY(run({QStringLiteral("enclave")}, sgx).first().ok);
+    QVERIFY2(scalar(QStringLiteral("SELECT tier FROM attestation_results ORDER BY id DESC LIMIT 1")).toString() == QStringLiteral("affirming"),
+             qPrintable(scalar(QStringLiteral("SELECT checks_json FROM attestation_results ORDER BY id DESC LIMIT 1")).toString()));
+    QCOMPARE(tam::decodeTrustVector(scalar(QStringLiteral("SELECT trust_vector FROM attestation_results ORDER BY id DESC LIMIT 1")).toString())["hardware"].value,
+             attestation::trust::Affirmed);
+    QVERIFY(tam::SgxCollateralStore(m_tam->db->connection(), SystemClock::instance(), QStringLiteral("test"))
+                .importFiles(platform.value()->collateral(QStringLiteral("Revoked")).value())
+                .ok());
+    run({QStringLiteral("enclave")}, sgx);
+    QCOMPARE(scalar(QStringLiteral("SELECT state FROM sessions ORDER BY id DESC LIMIT 1")).toString(), QStringLiteral("failed"));
+    QCOMPARE(scalar(QStringLiteral("SELECT tier FROM attestation_results ORDER BY id DESC LIMIT 1")).toString(), QStringLiteral("contraindicated"));
+    QVERIFY2(scalar(lastOutcome).toString().contains(QStringLiteral("platform TCB")), qPrintable(scalar(lastOutcome).toString()));
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM devices")).toInt(), 1);
 }
 
 void TestTeepEndToEnd::registeredOnlyRefusesStrangers()

@@ -4,6 +4,7 @@
 // named. Reference values from CoRIM are imported (and refused whole when malformed) and removed.
 #include "attestation/attestationpage.h"
 #include "attestation/referencevaluespanel.h"
+#include "attestation/sgxcollateralpanel.h"
 #include "common/filteredtable.h"
 #include "devices/devicespage.h"
 #include "mainwindow.h"
@@ -12,6 +13,7 @@
 #include "processrun.h"
 #include "scriptedprompts.h"
 #include "store/database.h"
+#include "store/trustanchors.h"
 #include "tempdir.h"
 
 #include <QAction>
@@ -39,6 +41,7 @@ private slots:
     void cleanup();
     void trustVectorsAndTheirTimeline();
     void corimImportAndRemoval();
+    void sgxCollateralImportAndRemoval();
 
 private:
     void screenshot(const QString &name, QSize size)
@@ -194,6 +197,54 @@ void TestAttestationView::corimImportAndRemoval()
     QMetaObject::invokeMethod(panel->findChild<QPushButton *>(QStringLiteral("corim-remove")), "click");
     QCOMPARE(panel->corimModel()->rowCount(), 2);
     QVERIFY(m_prompts.questions.last().contains(QStringLiteral("corim-tagged-bstr.cbor")));
+}
+
+void TestAttestationView::sgxCollateralImportAndRemoval()
+{
+    m_window->showPage(Page::Attestation);
+    ui::AttestationPage *page = m_window->attestationPage();
+    ui::SgxCollateralPanel *panel = page->sgxCollateral();
+    page->findChild<QTabWidget *>(QStringLiteral("attestation-tabs"))->setCurrentWidget(panel);
+    page->reload();
+    QCOMPARE(panel->model()->rowCount(), 0);
+
+    // Intel-style collateral for a test PCK hierarchy (tests/attestation/make_sgx_samples.py).
+    const auto made = test::runProgram(QStringLiteral("/usr/bin/python3"), {QStringLiteral(TEEP_SGX_SAMPLES_SCRIPT), m_dir->path(QString())});
+    QVERIFY2(made.exitCode == 0, made.err.constData());
+    // Before its root is trusted: refused whole, said why.
+    QVERIFY(!panel->importPaths({m_dir->path(QStringLiteral("collateral"))}));
+    QVERIFY2(m_prompts.errors.last().contains(QStringLiteral("Nothing was imported")), qPrintable(m_prompts.errors.last()));
+    QCOMPARE(panel->model()->rowCount(), 0);
+    {
+        auto second = store::Database::open(m_dir->database(QStringLiteral("attestation.db")));
+        QVERIFY(second.ok());
+        QFile root(m_dir->path(QStringLiteral("intel-root.crt")));
+        QVERIFY(root.open(QIODevice::ReadOnly));
+        QVERIFY(store::TrustAnchors(second.value()->connection(), SystemClock::instance(), QStringLiteral("test"))
+                    .importCertificates(crypto::TrustStore::TeeRoot, root.readAll())
+                    .ok());
+    }
+    // The files chosen in the dialog, all at once.
+    QStringList files;
+    for (const char *name : {"tcb-info.json", "qe-identity.json", "tcb-signing-chain.pem", "pck-crl-issuer-chain.pem", "pck-processor-crl.pem", "root-ca-crl.der"})
+        files << m_dir->path(QStringLiteral("collateral/") + QLatin1String(name));
+    m_prompts.fileChoices.enqueue(files);
+    QMetaObject::invokeMethod(panel->findChild<QPushButton *>(QStringLiteral("sgx-collateral-import")), "click");
+    QCOMPARE(panel->model()->rowCount(), 6);
+    QVERIFY(panel->findChild<QLabel *>(QStringLiteral("sgx-collateral-note"))->text().contains(QStringLiteral("TCB info (FMSPC 00906ed50000)")));
+    screenshot(QStringLiteral("attestation-sgx-collateral-1024"), QSize(1024, 768));
+
+    // A TCB info changed after Intel signed it: refused, naming the file; nothing changes.
+    QVERIFY(!panel->importPaths({m_dir->path(QStringLiteral("collateral-forged/tcb-info.json"))}));
+    QVERIFY2(m_prompts.errors.last().contains(QStringLiteral("tcb-info.json")), qPrintable(m_prompts.errors.last()));
+    QCOMPARE(panel->model()->rowCount(), 6);
+
+    // Removed after a confirmation.
+    panel->table()->selectKey(panel->model()->row(0).key);
+    m_prompts.confirmations.enqueue(true);
+    QMetaObject::invokeMethod(panel->findChild<QPushButton *>(QStringLiteral("sgx-collateral-remove")), "click");
+    QCOMPARE(panel->model()->rowCount(), 5);
+    QVERIFY(m_prompts.questions.last().contains(QStringLiteral("at most a warning")));
 }
 
 QTEST_MAIN(TestAttestationView)
