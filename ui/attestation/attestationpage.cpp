@@ -1,6 +1,7 @@
 #include "attestation/attestationpage.h"
 
 #include "attestation/referencevaluespanel.h"
+#include "attestation/sgxcollateralpanel.h"
 #include "attestation/trustvectordelegate.h"
 
 #include "common/filteredtable.h"
@@ -99,11 +100,13 @@ AttestationPage::AttestationPage(Workspace &workspace, QWidget *parent) : LazyPa
     results->setStretchFactor(1, 1);
 
     m_referencesPanel = new ReferenceValuesPanel(m_workspace, this);
+    m_collateralPanel = new SgxCollateralPanel(m_workspace, this);
 
     auto *tabs = new QTabWidget(this);
     tabs->setObjectName(QStringLiteral("attestation-tabs"));
     tabs->addTab(results, tr("Results"));
     tabs->addTab(m_referencesPanel, tr("Reference Values"));
+    tabs->addTab(m_collateralPanel, tr("SGX Collateral"));
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(tabs);
     connect(&m_workspace, &Workspace::dataChanged, this, &LazyPage::refresh);
@@ -123,6 +126,7 @@ void AttestationPage::reload()
     if (selected.isValid())
         m_table->selectKey(selected);
     m_referencesPanel->reload();
+    m_collateralPanel->reload();
 }
 
 void AttestationPage::showSelected()

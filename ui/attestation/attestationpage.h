@@ -11,6 +11,7 @@ namespace teep::ui {
 class FilteredTable;
 class RowsModel;
 class ReferenceValuesPanel;
+class SgxCollateralPanel;
 class Workspace;
 
 // Attestation: the latest result of every TEE with its trust tier and trust vector; for the
@@ -30,6 +31,7 @@ public:
     QTreeWidget *checks() const { return m_checks; }
     bool addReferenceValue(const QString &model, const QString &claim, const QString &expected);
     ReferenceValuesPanel *referenceValues() const { return m_referencesPanel; }
+    SgxCollateralPanel *sgxCollateral() const { return m_collateralPanel; }
 
 private:
     void showSelected();
@@ -43,6 +45,7 @@ private:
     QPlainTextEdit *m_evidence;
     QTreeWidget *m_vector;
     ReferenceValuesPanel *m_referencesPanel;
+    SgxCollateralPanel *m_collateralPanel;
 };
 
 } // namespace teep::ui
