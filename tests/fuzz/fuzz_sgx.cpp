@@ -23,6 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     (void)teep::attestation::sgx::pckExtensions(certificate);
         }
     }
+    (void)teep::attestation::sgx::parseQuote(bytes); // a bare quote, as Intel's tools write quote.dat
     (void)teep::crypto::parseDerSequence(bytes);
     const auto collateral = teep::attestation::sgx::readCollateral({{QStringLiteral("fuzz.json"), bytes}}, {}, teep::SystemClock::instance());
     if (collateral && !collateral.value().isEmpty())

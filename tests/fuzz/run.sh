@@ -33,7 +33,7 @@ seed ear "$work"/samples/ear-*.cwt
 # SGX quotes (the TEEP bundle) and Intel-style collateral, by python3-cryptography and python3-cbor2.
 mkdir -p "$work/sgx-samples"
 /usr/bin/python3 "$root/tests/attestation/make_sgx_samples.py" "$work/sgx-samples" >/dev/null
-seed sgx "$work"/sgx-samples/sgx-*.cbor "$work"/sgx-samples/collateral/*.json
+seed sgx "$work"/sgx-samples/sgx-*.cbor "$work"/sgx-samples/collateral/*.json "$vectors"/sgx-dcap/hw_quote.dat
 printf '%s' 'eyJhbGciOiJFUzI1NiJ9.eyJlYXRfcHJvZmlsZSI6InRhZzpnaXRodWIuY29tLDIwMjM6dmVyYWlzb24vZWFyIiwic3VibW9kcyI6eyJ0Ijp7ImVhci5zdGF0dXMiOiJhZmZpcm1pbmcifX19.AAAA' >"$work/ear/seed.jwt"
 seed inspect "$vectors"/libteep/*.cbor "$vectors"/libcsuit/*.suit "$vectors"/teep-draft/*.hex.txt
 # JOSE seeds: a flattened JWS and a general JWE shape (values need not verify).
