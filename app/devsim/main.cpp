@@ -45,7 +45,8 @@ int main(int argc, char *argv[])
         "Faults (--fault, repeatable): bad-signature, replay, untrusted-tee-ca, tampered-ta, tampered-firmware\n"
         "(TEEP: a boot loader measured other than its reference value), disconnect\n"
         "(after 3 messages), slow (--slow-ms per message); legacy-agent is a trait, not a fault: a deployed TEEP\n"
-        "agent that signs with ES256 (the TAM accepts it only for devices with the compatibility profile).\n\n"
+        "agent that signs with ES256 (the TAM accepts it only for devices with the compatibility profile);\n"
+        "sgx-agents too: TEEP agents in SGX enclaves of the demo's simulated platform, attesting with DCAP quotes.\n\n"
         "--agent-profile deployed (TEEP) acts as today's deployed agents (libteep's example agent): ES256 only,\n"
         "also for the TAM's messages, no kid, no attester, label 5 and an always-present tc-list, a 1,024-byte\n"
         "receive buffer. Such a device must be registered first: --write-csv FILE makes the devices' identities in\n"
@@ -137,6 +138,8 @@ int main(int argc, char *argv[])
             faults.disconnectAfter = 3;
         else if (name == QLatin1String("legacy-agent"))
             faults.legacyAgent = true;
+        else if (name == QLatin1String("sgx-agents"))
+            faults.sgxAgents = true;
         else if (name == QLatin1String("slow"))
             faults.delayMs = qBound(0, parser.value(slowMs).toInt(), 600000);
         else
@@ -148,6 +151,8 @@ int main(int argc, char *argv[])
         return usage(QStringLiteral("--agent-profile is standard or deployed"));
     if (faults.deployedAgent && simProfile != sim::SimProfile::Teep)
         return usage(QStringLiteral("--agent-profile deployed is a TEEP agent: add --profile teep"));
+    if (faults.sgxAgents && simProfile != sim::SimProfile::Teep)
+        return usage(QStringLiteral("--fault sgx-agents makes TEEP agents: add --profile teep"));
     sim::AppChanges apps;
     apps.remove = parser.values(removeApp);
     QMap<QString, QByteArray> bundled;

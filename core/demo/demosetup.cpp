@@ -6,12 +6,15 @@
 #include "protocol/otrp/tapackage.h"
 #include "sim/demomaterial.h"
 #include "sim/simfirmware.h"
+#include "sim/simsgx.h"
 #include "store/auditlog.h"
 #include "suit/suitenvelope.h"
 #include "store/sql.h"
 #include "store/trustanchors.h"
 #include "tam/catalog.h"
 #include "tam/corimreferences.h"
+#include "tam/sgxcollateralstore.h"
+#include "tam/teepsettings.h"
 #include "tam/referencevalues.h"
 #include "tam/tapublisher.h"
 #include "tam/tarequests.h"
@@ -121,8 +124,30 @@ Result<DemoSetup> initDemo(QSqlDatabase db, store::KeyStore &keys, const Clock &
         if (const auto assigned = catalog.assign(QLatin1String(taid), TargetKind::All, {}, std::nullopt, false); !assigned)
             return assigned.error();
     }
+    // A simulated Intel SGX platform for agents in SGX enclaves (the classroom's SGX enclave agents,
+    // teep-devsim --sgx): its root trusted as a TEE root, its collateral and its enclave's CoRIM
+    // kept, its quotes' format appraised; the files too, so that a trainer can show their import.
+    const Result<std::shared_ptr<const sim::SimSgxPlatform>> sgx = sim::SimSgxPlatform::create();
+    if (!sgx)
+        return sgx.error();
+    if (const auto imported = anchors.importCertificates(crypto::TrustStore::TeeRoot, sgx.value()->root().pem()); !imported)
+        return imported.error();
+    const auto collateral = sgx.value()->collateral();
+    if (!collateral)
+        return collateral.error();
+    if (const auto kept = SgxCollateralStore(db, clock, actor).importFiles(collateral.value()); !kept)
+        return kept.error();
+    for (const auto &[name, bytes] : collateral.value())
+        binaries.insert(QStringLiteral("sgx-collateral/") + name, bytes);
+    binaries.insert(QStringLiteral("sim-enclave.corim"), sim::SimSgxPlatform::enclaveCorim());
+    if (const auto imported = CorimReferences(db, clock, actor).importFile(sim::SimSgxPlatform::enclaveCorim(), QStringLiteral("sim-enclave.corim")); !imported)
+        return imported.error();
+    TeepSettings settings(db, clock, actor);
+    if (const Status formats = settings.setEvidenceFormats(TeepSettings::defaultEvidenceFormats() << QString::fromLatin1(attestation::sgx::kBundleFormat)); !formats)
+        return formats.error();
     // TEEP agents are given the TAM's signing certificate too (it chains to tam-root.pem).
-    const Status written = sim::writeDemoDirectory(outDir, {identity.value().chain.last(), teeCa.value(), tfwCa.value(), identity.value().certificate, {}});
+    const Status written =
+        sim::writeDemoDirectory(outDir, {identity.value().chain.last(), teeCa.value(), tfwCa.value(), identity.value().certificate, {}, sgx.value()});
     if (!written)
         return written.error();
     // What the simulated TEEP agents' evidence claims (sim/teepagent.cpp), as the expected values.
@@ -138,6 +163,8 @@ Result<DemoSetup> initDemo(QSqlDatabase db, store::KeyStore &keys, const Clock &
     if (const auto imported = CorimReferences(db, clock, actor).importFile(corim, QStringLiteral("sim-firmware.corim")); !imported)
         return imported.error();
     // The TA binaries, so that a simulated client app can bundle one (teep-devsim --bundle).
+    if (!QDir(outDir).mkpath(QStringLiteral("sgx-collateral")))
+        return Error{QStringLiteral("demo.write"), QStringLiteral("cannot create %1").arg(QDir(outDir).filePath(QStringLiteral("sgx-collateral")))};
     for (auto it = binaries.cbegin(); it != binaries.cend(); ++it) {
         QSaveFile file(QDir(outDir).filePath(it.key()));
         if (!file.open(QIODevice::WriteOnly) || file.write(it.value()) != it.value().size() || !file.commit())

@@ -1,5 +1,6 @@
 #include "sim/demomaterial.h"
 
+#include "sim/simsgx.h"
 #include "sim/teepagent.h"
 
 #include "crypto/certbuilder.h"
@@ -108,6 +109,8 @@ Status writeDemoDirectory(const QString &dir, const DemoMaterial &material)
     };
     if (!material.tamCertificate.isNull())
         files.append({QStringLiteral("tam.pem"), material.tamCertificate.pem()});
+    if (material.sgx)
+        files << material.sgx->files();
     for (const auto &[name, bytes] : files) {
         if (bytes.isEmpty())
             return Error{QStringLiteral("sim.write"), QStringLiteral("nothing to write for %1").arg(name)};
@@ -133,12 +136,23 @@ Result<DemoMaterial> readDemoDirectory(const QString &dir)
             return Error{QStringLiteral("sim.demo-dir"), QStringLiteral("%1 is not a demo directory (teepctl demo init --out DIR): %2").arg(dir, error->message),
                          error->where};
     }
-    DemoMaterial material{tamRoot.value(), {teeKey.value(), teeCa.value()}, {tfwKey.value(), tfwCa.value()}, {}, {}};
+    DemoMaterial material{tamRoot.value(), {teeKey.value(), teeCa.value()}, {tfwKey.value(), tfwCa.value()}, {}, {}, {}};
     if (QFile::exists(d.filePath(QStringLiteral("tam.pem")))) {
         const auto tam = readCertificate(d.filePath(QStringLiteral("tam.pem")));
         if (!tam)
             return tam.error();
         material.tamCertificate = tam.value();
+    }
+    if (QFile::exists(d.filePath(QStringLiteral("sgx-root.pem")))) {
+        const auto sgx = SimSgxPlatform::fromFiles([&d](const QString &name) -> Result<QByteArray> {
+            QFile file(d.filePath(name));
+            if (!file.open(QIODevice::ReadOnly))
+                return Error{QStringLiteral("sim.demo-dir"), file.errorString(), d.filePath(name)};
+            return file.read(1024 * 1024);
+        });
+        if (!sgx)
+            return sgx.error();
+        material.sgx = sgx.value();
     }
     for (const QString &name : d.entryList({QStringLiteral("sp-*.pem")}, QDir::Files, QDir::Name)) {
         if (name.endsWith(QLatin1String(".key.pem")))

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <memory>
+
 #include "common/error.h"
 #include "crypto/certificate.h"
 #include "crypto/key.h"
@@ -20,6 +22,8 @@ struct IssuedKey
     crypto::Certificate certificate;
 };
 
+class SimSgxPlatform;
+
 struct DemoMaterial
 {
     crypto::Certificate tamRoot;
@@ -27,6 +31,7 @@ struct DemoMaterial
     IssuedKey tfwCa;
     crypto::Certificate tamCertificate;      // tam.pem (TEEP agents), when present
     QList<crypto::Certificate> spSigners;    // sp-*.pem (TEEP agents accept their manifests)
+    std::shared_ptr<const SimSgxPlatform> sgx; // sgx-*.pem: the simulated SGX platform, when present
 };
 
 Status writeDemoDirectory(const QString &dir, const DemoMaterial &material);

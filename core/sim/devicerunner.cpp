@@ -127,7 +127,9 @@ Result<std::unique_ptr<SimDevice>> SimDevice::create(const QString &name, const 
         identity.value().legacy = faults.legacyAgent;
         identity.value().firmware = simFirmware(faults.tamperedFirmware);
         identity.value().passportVerifier = faults.passportVerifier;
-        identity.value().sgxPlatform = faults.sgxPlatform;
+        identity.value().sgxPlatform = faults.sgxPlatform ? faults.sgxPlatform : faults.sgxAgents ? material.sgx : nullptr;
+        if (faults.sgxAgents && !identity.value().sgxPlatform)
+            return Error{QStringLiteral("sim.no-sgx"), QStringLiteral("the demo directory has no simulated SGX platform (sgx-*.pem): made by an older demo set-up?")};
         identity.value().deployed = faults.deployedAgent;
         auto agent = std::make_unique<TeepAgent>(identity.value());
         if (!stateDir.isEmpty()) {

@@ -72,6 +72,7 @@ struct SimFaults
     bool deployedAgent = false;  // not a fault: today's deployed agents (ES256 only, no kid, no attester, 1 KB buffer)
     crypto::Key passportVerifier; // not a fault: TEEP agents bring an EAR signed by this verifier key (the passport model)
     std::shared_ptr<const SimSgxPlatform> sgxPlatform; // not a fault: TEEP agents in SGX enclaves of this platform, quoting
+    bool sgxAgents = false; // not a fault: TEEP agents in SGX enclaves of the demo's simulated platform (sgx-*.pem)
 };
 
 struct DeviceOutcome

@@ -1,11 +1,15 @@
 #include "sim/simsgx.h"
 
 #include "attestation/sgxpck.h"
+#include "cbor/strictcbor.h"
 #include "crypto/certbuilder.h"
 #include "crypto/cosekey.h"
 #include "crypto/openssl.h"
+#include "crypto/pkcs8.h"
+#include "crypto/pkiformats.h"
 #include "crypto/signature.h"
 
+#include <QCborArray>
 #include <QCborMap>
 #include <QDateTime>
 
@@ -54,7 +58,49 @@ Result<QByteArray> signedJson(const char *member, const nlohmann::ordered_json &
     return QByteArray("{\"") + member + "\":" + text + ",\"signature\":\"" + signature.value().toHex() + "\"}";
 }
 
+QByteArray keyPem(const crypto::Key &key)
+{
+    const Result<crypto::Secret> der = crypto::plainPrivateKey(key);
+    return der ? crypto::pemEncode(der.value().bytes(), "PRIVATE KEY") : QByteArray();
+}
+
+constexpr const char *kParts[] = {"root", "pck-ca", "pck", "tcb-signing"};
+
 } // namespace
+
+QList<std::pair<QString, QByteArray>> SimSgxPlatform::files() const
+{
+    const std::pair<const crypto::Certificate *, const crypto::Key *> parts[] = {{&m_root, &m_rootKey}, {&m_ca, &m_caKey}, {&m_pck, &m_pckKey}, {&m_signing, &m_signingKey}};
+    QList<std::pair<QString, QByteArray>> out;
+    for (std::size_t i = 0; i < std::size(parts); ++i) {
+        out.append({QStringLiteral("sgx-%1.pem").arg(QLatin1String(kParts[i])), parts[i].first->pem()});
+        out.append({QStringLiteral("sgx-%1.key.pem").arg(QLatin1String(kParts[i])), keyPem(*parts[i].second)});
+    }
+    return out;
+}
+
+Result<std::shared_ptr<const SimSgxPlatform>> SimSgxPlatform::fromFiles(const std::function<Result<QByteArray>(const QString &)> &read)
+{
+    std::shared_ptr<SimSgxPlatform> platform(new SimSgxPlatform);
+    const std::pair<crypto::Certificate *, crypto::Key *> parts[] = {
+        {&platform->m_root, &platform->m_rootKey}, {&platform->m_ca, &platform->m_caKey}, {&platform->m_pck, &platform->m_pckKey}, {&platform->m_signing, &platform->m_signingKey}};
+    for (std::size_t i = 0; i < std::size(parts); ++i) {
+        const QString name = QStringLiteral("sgx-%1").arg(QLatin1String(kParts[i]));
+        const Result<QByteArray> certificatePem = read(name + QStringLiteral(".pem"));
+        const Result<QByteArray> keyPemBytes = read(name + QStringLiteral(".key.pem"));
+        if (!certificatePem || !keyPemBytes)
+            return certificatePem ? keyPemBytes.error() : certificatePem.error();
+        const Result<QList<crypto::Certificate>> certificates = crypto::parseCertificates(certificatePem.value());
+        Result<crypto::Key> key = crypto::readPrivateKeyPem(keyPemBytes.value(), {});
+        if (!certificates || certificates.value().size() != 1 || !key || !certificates.value().first().publicKey().samePublicKey(key.value()))
+            return Error{QStringLiteral("sim.sgx"), QStringLiteral("%1.pem and %1.key.pem are not a certificate and its key").arg(name)};
+        *parts[i].first = certificates.value().first();
+        *parts[i].second = key.value();
+    }
+    if (!attestation::sgx::pckExtensions(platform->m_pck))
+        return Error{QStringLiteral("sim.sgx"), QStringLiteral("sgx-pck.pem carries no SGX Extensions")};
+    return std::shared_ptr<const SimSgxPlatform>(platform);
+}
 
 QByteArray SimSgxPlatform::mrEnclave()
 {
@@ -64,6 +110,17 @@ QByteArray SimSgxPlatform::mrEnclave()
 QByteArray SimSgxPlatform::mrSigner()
 {
     return crypto::sha256("teep-console simulated enclave signer");
+}
+
+QByteArray SimSgxPlatform::enclaveCorim()
+{
+    const QCborMap environment{{0, QCborMap{{1, QStringLiteral("TEEP Console simulated")}, {2, QString::fromLatin1(mrSigner().toHex())}}}};
+    QCborArray measurements;
+    measurements.append(QCborMap{{0, QStringLiteral("MRENCLAVE")},
+                                 {1, QCborMap{{1, QCborValue(QCborTag(553), kIsvSvn)}, {2, cbor::arrayOf(QCborArray{1, mrEnclave()})}, {11, QStringLiteral("MRENCLAVE")}}}});
+    measurements.append(QCborMap{{0, QStringLiteral("MRSIGNER")}, {1, QCborMap{{2, cbor::arrayOf(QCborArray{1, mrSigner()})}, {11, QStringLiteral("MRSIGNER")}}}});
+    const QCborMap comid{{1, QCborMap{{0, QStringLiteral("teep-console-sim-enclave")}}}, {4, QCborMap{{0, cbor::arrayOf(QCborArray{environment, measurements})}}}};
+    return QCborValue(QCborTag(501), QCborMap{{0, QStringLiteral("teep-console-sim-enclave")}, {1, cbor::arrayOf(QCborValue(QCborTag(506), comid))}}).toCbor();
 }
 
 QByteArray SimSgxPlatform::ppid() const
@@ -179,13 +236,13 @@ Result<QList<std::pair<QString, QByteArray>>> SimSgxPlatform::collateral(const Q
     for (int component : kTcbComponents)
         components.push_back({{"svn", component}});
     const nlohmann::ordered_json tcbInfo = {
-        {"id", "SGX"}, {"version", 3}, {"issueDate", stamp(-1).toStdString()}, {"nextUpdate", stamp(30).toStdString()},
+        {"id", "SGX"}, {"version", 3}, {"issueDate", stamp(-1).toStdString()}, {"nextUpdate", stamp(365).toStdString()},
         {"fmspc", kFmspc.toHex().toStdString()}, {"pceId", "0000"}, {"tcbType", 0}, {"tcbEvaluationDataNumber", 16},
         {"tcbLevels", nlohmann::ordered_json::array({{{"tcb", {{"sgxtcbcomponents", components}, {"pcesvn", kPceSvn}}},
                                                       {"tcbDate", "2024-03-13T00:00:00Z"},
                                                       {"tcbStatus", tcbStatus.toStdString()}}})}};
     const nlohmann::ordered_json qeIdentity = {
-        {"id", "QE"}, {"version", 2}, {"issueDate", stamp(-1).toStdString()}, {"nextUpdate", stamp(30).toStdString()}, {"tcbEvaluationDataNumber", 16},
+        {"id", "QE"}, {"version", 2}, {"issueDate", stamp(-1).toStdString()}, {"nextUpdate", stamp(365).toStdString()}, {"tcbEvaluationDataNumber", 16},
         {"miscselect", "00000000"}, {"miscselectMask", "FFFFFFFF"}, {"attributes", "11000000000000000000000000000000"},
         {"attributesMask", "FBFFFFFFFFFFFFFF0000000000000000"}, {"mrsigner", qeMrSigner().toHex().toUpper().toStdString()}, {"isvprodid", 1},
         {"tcbLevels", nlohmann::ordered_json::array({{{"tcb", {{"isvsvn", kQeSvn}}}, {"tcbDate", "2024-03-13T00:00:00Z"}, {"tcbStatus", "UpToDate"}}})}};

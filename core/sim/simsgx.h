@@ -8,6 +8,7 @@
 #include <QByteArray>
 #include <QList>
 
+#include <functional>
 #include <memory>
 #include <utility>
 
@@ -27,6 +28,10 @@ public:
     static QByteArray mrSigner();
     static constexpr quint16 kIsvSvn = 3;
 
+    // A CoRIM naming that enclave, as its vendor would publish it: class = its MRSIGNER, MRENCLAVE
+    // (ISV SVN at least kIsvSvn) and MRSIGNER by their sha-256 values.
+    static QByteArray enclaveCorim();
+
     const crypto::Certificate &root() const { return m_root; }
     QByteArray ppid() const;
 
@@ -36,6 +41,11 @@ public:
     // Intel-style collateral for the platform, as files: TCB info rating its TCB `tcbStatus`
     // ("UpToDate", "OutOfDate", ...), the QE identity and the TCB signing chain.
     Result<QList<std::pair<QString, QByteArray>>> collateral(const QString &tcbStatus = QStringLiteral("UpToDate")) const;
+
+    // Its certificates and (unprotected) keys as demo files, sgx-NAME.pem and sgx-NAME.key.pem, and
+    // back: devices started later quote on the same platform. `read` gives a file's bytes by name.
+    QList<std::pair<QString, QByteArray>> files() const;
+    static Result<std::shared_ptr<const SimSgxPlatform>> fromFiles(const std::function<Result<QByteArray>(const QString &)> &read);
 
 private:
     SimSgxPlatform() = default;

@@ -42,6 +42,7 @@ private slots:
     void trustVectorsAndTheirTimeline();
     void corimImportAndRemoval();
     void sgxCollateralImportAndRemoval();
+    void sgxAgentsOfTheDemo();
 
 private:
     void screenshot(const QString &name, QSize size)
@@ -162,15 +163,19 @@ void TestAttestationView::corimImportAndRemoval()
     page->reload();
     ui::ReferenceValuesPanel *panel = page->referenceValues();
     page->findChild<QTabWidget *>(QStringLiteral("attestation-tabs"))->setCurrentWidget(panel);
-    // The demo's own CoRIM: the simulated firmware's two components.
-    QCOMPARE(panel->corimModel()->rowCount(), 2);
-    QCOMPARE(panel->corimModel()->row(0).cells.value(2), QStringLiteral("sim-firmware.corim"));
+    // The demo's own CoRIMs: the simulated firmware's two components, its SGX enclave's two.
+    QCOMPARE(panel->corimModel()->rowCount(), 4);
+    QStringList sources;
+    for (int row = 0; row < panel->corimModel()->rowCount(); ++row)
+        sources << panel->corimModel()->row(row).cells.value(2);
+    QCOMPARE(sources.count(QStringLiteral("sim-firmware.corim")), 2);
+    QCOMPARE(sources.count(QStringLiteral("sim-enclave.corim")), 2);
 
     // A CoRIM made by python3-cbor2 (tests/attestation/make_samples.py), as a file chosen.
     const auto made = test::runProgram(QStringLiteral("/usr/bin/python3"), {QStringLiteral(TEEP_SAMPLES_SCRIPT), m_dir->path(QString())});
     QVERIFY2(made.exitCode == 0, made.err.constData());
     QVERIFY(panel->importCorimFile(m_dir->path(QStringLiteral("corim-tagged-bstr.cbor"))));
-    QCOMPARE(panel->corimModel()->rowCount(), 6);
+    QCOMPARE(panel->corimModel()->rowCount(), 8);
     QVERIFY(panel->findChild<QLabel *>(QStringLiteral("corim-note"))->text().contains(QStringLiteral("3 reference and 1 endorsed")));
     screenshot(QStringLiteral("attestation-reference-values-1024"), QSize(1024, 768));
 
@@ -184,7 +189,7 @@ void TestAttestationView::corimImportAndRemoval()
     QVERIFY(signedFile.open(QIODevice::ReadOnly));
     QVERIFY(!panel->importCorim(signedFile.readAll(), QStringLiteral("corim-signed.cbor")));
     QVERIFY(m_prompts.errors.last().contains(QStringLiteral("no trusted verifier key")));
-    QCOMPARE(panel->corimModel()->rowCount(), 6);
+    QCOMPARE(panel->corimModel()->rowCount(), 8);
 
     // Removed after a confirmation: its four rows go, the demo's stay.
     int imported = -1;
@@ -195,7 +200,7 @@ void TestAttestationView::corimImportAndRemoval()
     panel->corimTable()->selectKey(panel->corimModel()->row(imported).key);
     m_prompts.confirmations.enqueue(true);
     QMetaObject::invokeMethod(panel->findChild<QPushButton *>(QStringLiteral("corim-remove")), "click");
-    QCOMPARE(panel->corimModel()->rowCount(), 2);
+    QCOMPARE(panel->corimModel()->rowCount(), 4);
     QVERIFY(m_prompts.questions.last().contains(QStringLiteral("corim-tagged-bstr.cbor")));
 }
 
@@ -206,7 +211,8 @@ void TestAttestationView::sgxCollateralImportAndRemoval()
     ui::SgxCollateralPanel *panel = page->sgxCollateral();
     page->findChild<QTabWidget *>(QStringLiteral("attestation-tabs"))->setCurrentWidget(panel);
     page->reload();
-    QCOMPARE(panel->model()->rowCount(), 0);
+    // The demo's simulated platform's: its TCB signing chain, TCB info and QE identity.
+    QCOMPARE(panel->model()->rowCount(), 3);
 
     // Intel-style collateral for a test PCK hierarchy (tests/attestation/make_sgx_samples.py).
     const auto made = test::runProgram(QStringLiteral("/usr/bin/python3"), {QStringLiteral(TEEP_SGX_SAMPLES_SCRIPT), m_dir->path(QString())});
@@ -214,7 +220,7 @@ void TestAttestationView::sgxCollateralImportAndRemoval()
     // Before its root is trusted: refused whole, said why.
     QVERIFY(!panel->importPaths({m_dir->path(QStringLiteral("collateral"))}));
     QVERIFY2(m_prompts.errors.last().contains(QStringLiteral("Nothing was imported")), qPrintable(m_prompts.errors.last()));
-    QCOMPARE(panel->model()->rowCount(), 0);
+    QCOMPARE(panel->model()->rowCount(), 3);
     {
         auto second = store::Database::open(m_dir->database(QStringLiteral("attestation.db")));
         QVERIFY(second.ok());
@@ -230,21 +236,58 @@ void TestAttestationView::sgxCollateralImportAndRemoval()
         files << m_dir->path(QStringLiteral("collateral/") + QLatin1String(name));
     m_prompts.fileChoices.enqueue(files);
     QMetaObject::invokeMethod(panel->findChild<QPushButton *>(QStringLiteral("sgx-collateral-import")), "click");
-    QCOMPARE(panel->model()->rowCount(), 6);
-    QVERIFY(panel->findChild<QLabel *>(QStringLiteral("sgx-collateral-note"))->text().contains(QStringLiteral("TCB info (FMSPC 00906ed50000)")));
+    // Six new; the TCB info and QE identity of the same family replace the demo's (Intel's newer evaluation).
+    QCOMPARE(panel->model()->rowCount(), 7);
+    const QString note = panel->findChild<QLabel *>(QStringLiteral("sgx-collateral-note"))->text();
+    QVERIFY2(note.contains(QStringLiteral("TCB info (FMSPC 00906ed50000)")) && note.contains(QStringLiteral("Replaced the older tcb-info.json, qe-identity.json")),
+             qPrintable(note));
     screenshot(QStringLiteral("attestation-sgx-collateral-1024"), QSize(1024, 768));
 
     // A TCB info changed after Intel signed it: refused, naming the file; nothing changes.
     QVERIFY(!panel->importPaths({m_dir->path(QStringLiteral("collateral-forged/tcb-info.json"))}));
     QVERIFY2(m_prompts.errors.last().contains(QStringLiteral("tcb-info.json")), qPrintable(m_prompts.errors.last()));
-    QCOMPARE(panel->model()->rowCount(), 6);
+    QCOMPARE(panel->model()->rowCount(), 7);
 
     // Removed after a confirmation.
     panel->table()->selectKey(panel->model()->row(0).key);
     m_prompts.confirmations.enqueue(true);
     QMetaObject::invokeMethod(panel->findChild<QPushButton *>(QStringLiteral("sgx-collateral-remove")), "click");
-    QCOMPARE(panel->model()->rowCount(), 5);
+    QCOMPARE(panel->model()->rowCount(), 6);
     QVERIFY(m_prompts.questions.last().contains(QStringLiteral("at most a warning")));
+}
+
+void TestAttestationView::sgxAgentsOfTheDemo()
+{
+    // A trainer's SGX demonstration: the demo's agents in SGX enclaves, each learned from its quote
+    // and affirmed by the simulated platform's collateral and enclave CoRIM.
+    ui::DevicesPage *devices = m_window->devicesPage();
+    auto *faults = devices->findChild<QToolButton *>(QStringLiteral("demo-faults-button"));
+    faults->menu()->findChild<QAction *>(QStringLiteral("fault-sgx-agents"))->trigger();
+    QVERIFY(runDevices(2));
+    m_window->showPage(Page::Attestation);
+    ui::AttestationPage *page = m_window->attestationPage();
+    page->reload();
+    ui::RowsModel *model = page->model();
+    QStringList seen;
+    int sgx = -1;
+    for (int row = 0; row < model->rowCount(); ++row) {
+        seen << model->row(row).cells.join(QLatin1Char('|'));
+        if (model->row(row).cells.value(0).startsWith(QLatin1String("SGX ")))
+            sgx = row;
+    }
+    QCOMPARE(seen.size(), 2);
+    QVERIFY2(sgx >= 0 && model->row(sgx).cells.value(1) == QLatin1String("affirming"), qPrintable(seen.join(QLatin1Char('\n'))));
+    QCOMPARE(model->row(sgx).cells.value(2), QStringLiteral("ID 2  CF 2  EX 2  FS 0  HW 2  RO 0  SO 0  SD 0"));
+    page->table()->selectKey(model->row(sgx).key);
+    QTreeWidget *checks = page->checks();
+    QStringList steps;
+    for (int i = 0; i < checks->topLevelItemCount(); ++i)
+        steps << checks->topLevelItem(i)->text(0) + QStringLiteral(": ") + checks->topLevelItem(i)->text(2);
+    for (const char *step : {"evidence: PCK certificate chain: Simulated Intel SGX PCK Certificate", "evidence: report data: SHA-384 of the agent key and challenge",
+                             "evidence: platform TCB: platform TCB UpToDate", "evidence: component MRENCLAVE"})
+        QVERIFY2(steps.join(QLatin1Char('\n')).contains(QLatin1String(step)), qPrintable(steps.join(QLatin1Char('\n'))));
+    page->findChild<QTabWidget *>(QStringLiteral("attestation-detail-tabs"))->setCurrentWidget(checks);
+    screenshot(QStringLiteral("attestation-sgx-steps-1280"), QSize(1280, 800));
 }
 
 QTEST_MAIN(TestAttestationView)

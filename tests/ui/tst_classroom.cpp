@@ -139,7 +139,7 @@ void TestClassroom::aFaultPickedInTheMenuIsInjected()
     QCOMPARE(faults->text(), QStringLiteral("Faults: none"));
     QAction *badSignature = faults->menu()->findChild<QAction *>(QStringLiteral("fault-bad-signature"));
     QVERIFY(badSignature);
-    QCOMPARE(faults->menu()->actions().size(), 6); // every fault teep-devsim injects but "slow", which is the pace
+    QCOMPARE(faults->menu()->actions().size(), 7); // every fault (and trait) teep-devsim injects but "slow", which is the pace
     badSignature->trigger();
     QCOMPARE(faults->text(), QStringLiteral("Faults: 1"));
     QVERIFY(m_page->classroom()->faults().badSignature);

@@ -31,6 +31,9 @@ constexpr FaultChoice kFaults[] = {
      QT_TRANSLATE_NOOP("ClassroomControls", "The TEE's boot loader measures other than its vendor's reference value: its evidence is contraindicated.")},
     {"disconnect", QT_TRANSLATE_NOOP("ClassroomControls", "Disconnect After Two Messages"),
      QT_TRANSLATE_NOOP("ClassroomControls", "The device goes away in the middle of its session: the TAM's session expires.")},
+    {"sgx-agents", QT_TRANSLATE_NOOP("ClassroomControls", "Agents in SGX Enclaves (TEEP)"),
+     QT_TRANSLATE_NOOP("ClassroomControls", "Not a fault: the TEEP agents attest with Intel SGX quotes from the demo's simulated platform, "
+                                            "checked up to its root and rated by its collateral (Attestation > SGX Collateral).")},
 };
 } // namespace
 
@@ -112,6 +115,7 @@ sim::SimFaults ClassroomControls::faults() const
     faults.tamperedTa = on("tampered-ta");
     faults.tamperedFirmware = on("tampered-firmware");
     faults.disconnectAfter = on("disconnect") ? 2 : -1;
+    faults.sgxAgents = on("sgx-agents");
     return faults;
 }
 
