@@ -334,6 +334,7 @@ int runAttestation(Context &context, const QStringList &arguments)
         "                    a difference makes the device contraindicated, no values a warning\n"
         "reference import FILE   reference values from a CoRIM (unsigned, tag 501, or signed: COSE_Sign1 by a\n"
         "                    key in the verifier-key store) with CoMID tags; refused whole when any part is not\n"
+        "                    CoRIM, saying where (the byte offset, or the path in the file)\n"
         "reference list | reference remove MODEL | reference remove-import ID\n"
         "collateral import DIR|FILE... | collateral list | collateral remove ID\n"
         "                    Intel's SGX collateral (TCB info, QE identity, CRLs, the TCB signing chain), verified\n"
@@ -355,7 +356,8 @@ int runAttestation(Context &context, const QStringList &arguments)
     parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("reference set|list|remove|import|remove-import, collateral import|list|remove, or appraise"));
     const QCommandLineOption oemid(QStringLiteral("oemid"), QStringLiteral("The expected oemid, in hex."), QStringLiteral("hex"));
     const QCommandLineOption hwversion(QStringLiteral("hwversion"), QStringLiteral("The expected hardware version."), QStringLiteral("text"));
-    const QCommandLineOption key(QStringLiteral("key"), QStringLiteral("appraise: the attestation key (public key or certificate, PEM or DER); repeatable."),
+    const QCommandLineOption key(QStringLiteral("key"), QStringLiteral("appraise: the attestation key (public key or certificate, PEM or DER); repeatable. "
+                                                "With --format sgx: the agent key the quote must bind."),
                                  QStringLiteral("file"));
     const QCommandLineOption nonce(QStringLiteral("nonce"), QStringLiteral("appraise: the challenge the evidence must carry, in hex."), QStringLiteral("hex"));
     const QCommandLineOption format(QStringLiteral("format"), QStringLiteral("appraise: the evidence format (eat, psa, sgx or ear)."), QStringLiteral("format"));
