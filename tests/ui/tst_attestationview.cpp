@@ -12,6 +12,7 @@
 #include "navigation.h"
 #include "processrun.h"
 #include "scriptedprompts.h"
+#include "sim/simsgx.h"
 #include "store/database.h"
 #include "store/trustanchors.h"
 #include "tempdir.h"
@@ -20,6 +21,7 @@
 #include <QFile>
 #include <QLabel>
 #include <QMenu>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -288,6 +290,14 @@ void TestAttestationView::sgxAgentsOfTheDemo()
         QVERIFY2(steps.join(QLatin1Char('\n')).contains(QLatin1String(step)), qPrintable(steps.join(QLatin1Char('\n'))));
     page->findChild<QTabWidget *>(QStringLiteral("attestation-detail-tabs"))->setCurrentWidget(checks);
     screenshot(QStringLiteral("attestation-sgx-steps-1280"), QSize(1280, 800));
+    // The quote as received, field by field: the enclave the CoRIM names, the platform's TCB.
+    auto *evidence = page->findChild<QPlainTextEdit *>(QStringLiteral("attestation-evidence"));
+    const QString text = evidence->toPlainText();
+    QVERIFY2(text.contains(QStringLiteral("enclave MRENCLAVE   ") + QString::fromLatin1(sim::SimSgxPlatform::mrEnclave().toHex())) &&
+                 text.contains(QStringLiteral("platform: FMSPC 00906ed50000")) && text.contains(QStringLiteral("certificate: Simulated Intel SGX PCK Certificate")),
+             qPrintable(text.left(2000)));
+    page->findChild<QTabWidget *>(QStringLiteral("attestation-detail-tabs"))->setCurrentWidget(evidence);
+    screenshot(QStringLiteral("attestation-sgx-evidence-1280"), QSize(1280, 800));
 }
 
 QTEST_MAIN(TestAttestationView)

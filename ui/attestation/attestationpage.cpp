@@ -2,6 +2,7 @@
 
 #include "attestation/referencevaluespanel.h"
 #include "attestation/sgxcollateralpanel.h"
+#include "attestation/sgxevidencetext.h"
 #include "attestation/trustvectordelegate.h"
 
 #include "common/filteredtable.h"
@@ -183,12 +184,14 @@ void AttestationPage::showSelected()
             if (message.toDevice)
                 continue;
             const protocol::Inspection inspection = protocol::inspect(message.body, {}, true);
+            // An SGX quote travels as bytes: its fields first, then the message as received.
+            const QString sgx = sgxEvidenceText(message.body);
             m_evidence->setPlainText(tr("%1, message %2 of session %3 (%4 bytes, %5)\n\n%6")
                                          .arg(inspection.kind)
                                          .arg(message.seq)
                                          .arg(latest.sessionId)
                                          .arg(message.body.size())
-                                         .arg(message.mediaType, inspection.diagnostic));
+                                         .arg(message.mediaType, sgx.isEmpty() ? inspection.diagnostic : sgx + QStringLiteral("\n\n") + inspection.diagnostic));
             break;
         }
     }
