@@ -288,6 +288,7 @@ Result<Collateral> readCollateral(const QList<std::pair<QString, QByteArray>> &f
     Collateral out;
     // Certificates first: they sign the rest. A CRL in PEM is not a certificate; tell them apart.
     QList<const std::pair<QString, QByteArray> *> rest;
+    QList<std::pair<QString, QList<crypto::Certificate>>> certificateFiles;
     for (const auto &file : files) {
         if (file.second.size() > kMaxCollateralFileSize)
             return bad(file.first, QStringLiteral("larger than %1 bytes").arg(kMaxCollateralFileSize));
@@ -299,12 +300,22 @@ Result<Collateral> readCollateral(const QList<std::pair<QString, QByteArray>> &f
             for (const crypto::Certificate &certificate : certificates.value())
                 subjects << certificate.commonName();
             out.certificates << certificates.value();
+            certificateFiles.append({file.first, certificates.value()});
             out.items << CollateralItem{CollateralItem::Kind::Certificates, file.first, file.second, subjects.join(QStringLiteral(", ")), {}, {}};
         } else {
             rest << &file;
         }
     }
     const crypto::ChainVerifier verifier(roots, clock);
+    // Certificates are kept only when they chain to the TEE root store (with each other's help).
+    for (const auto &[source, certificates] : certificateFiles) {
+        for (const crypto::Certificate &certificate : certificates) {
+            const crypto::ChainResult chain = verifier.verify(certificate, out.certificates);
+            if (!chain.ok)
+                return bad(source, QStringLiteral("%1 does not chain to the TEE root store (is the Intel SGX Root CA imported?): %2")
+                                       .arg(certificate.commonName(), chain.message));
+        }
+    }
     for (const auto *file : rest) {
         const QByteArray &content = file->second;
         if (content.trimmed().startsWith('{')) {
@@ -322,15 +333,20 @@ Result<Collateral> readCollateral(const QList<std::pair<QString, QByteArray>> &f
                 signedBy(*body, QString::fromStdString(parsed["signature"].get<std::string>()), out.certificates, roots, clock, file->first);
             if (!signer)
                 return signer.error();
+            // What is read is the text that was signed (a second member of the same name elsewhere in
+            // the file is not what the parser's last-one-wins would make it).
+            const json signedBody = json::parse(body->constData(), body->constData() + body->size(), nullptr, false);
+            if (!signedBody.is_object())
+                return bad(file->first, QStringLiteral("%1: not a JSON object").arg(QLatin1String(member)));
             if (isTcb) {
-                const Result<TcbInfo> info = readTcbInfo(parsed["tcbInfo"]);
+                const Result<TcbInfo> info = readTcbInfo(signedBody);
                 if (!info)
                     return inFile(info.error(), file->first);
                 out.tcbInfos << info.value();
                 out.items << CollateralItem{CollateralItem::Kind::TcbInfo, file->first, content, QStringLiteral("FMSPC %1").arg(info.value().fmspc),
                                             info.value().issueDate, info.value().nextUpdate};
             } else {
-                const Result<QeIdentity> identity = readQeIdentity(parsed["enclaveIdentity"]);
+                const Result<QeIdentity> identity = readQeIdentity(signedBody);
                 if (!identity)
                     return inFile(identity.error(), file->first);
                 out.qeIdentities << identity.value();

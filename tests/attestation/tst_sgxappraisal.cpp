@@ -5,6 +5,7 @@
 // its own tier and reason; collateral that does not verify is refused whole, nothing stored.
 #include "attestation/sgxappraisal.h"
 #include "crypto/asn1tree.h"
+#include "crypto/certbuilder.h"
 #include "crypto/pkiformats.h"
 #include "processrun.h"
 #include "sim/simsgx.h"
@@ -276,10 +277,39 @@ private slots:
         QCOMPARE(auditCount(), auditBefore);
 
         // Without the root that signs it: refused too.
-        tam::SgxCollateralStore store(m_db->connection(), SystemClock::instance(), QStringLiteral("test"));
         const auto files = attestation::sgx::readCollateralFiles(m_dir->path(QStringLiteral("collateral"))).value();
         const auto unrooted = attestation::sgx::readCollateral(files, {}, SystemClock::instance());
         QVERIFY(!unrooted.ok());
+        const auto roots = crypto::parseCertificates(readAll(m_dir->path(QStringLiteral("intel-root.crt")))).value();
+        // A certificate that chains to no trusted root is not kept beside the rest.
+        const crypto::Key stranger = crypto::Key::generate(crypto::KeyAlgorithm::P256).value();
+        crypto::CertificateSpec spec;
+        spec.commonName = QStringLiteral("Someone's CA");
+        spec.profile = crypto::CertificateProfile::RootCa;
+        auto withStranger = files;
+        withStranger.append({QStringLiteral("stranger.pem"), crypto::issueCertificate(spec, stranger, stranger).value().pem()});
+        const auto strangers = attestation::sgx::readCollateral(withStranger, roots, SystemClock::instance());
+        QVERIFY(!strangers.ok());
+        QCOMPARE(strangers.error().where, QStringLiteral("stranger.pem"));
+        // A second "tcbInfo" member after the signed one (a parser keeps the last of a name): what
+        // is read is the signed text, not the other.
+        QByteArray twice;
+        for (const auto &[name, content] : files)
+            if (name == QLatin1String("tcb-info.json"))
+                twice = content;
+        const qsizetype signatureAt = twice.indexOf(",\"signature\"");
+        const QByteArray signedText = twice.mid(11, signatureAt - 11); // after {"tcbInfo":
+        QByteArray forgedText = signedText;
+        forgedText.replace("\"OutOfDate\"", "\"UpToDate\"").replace("\"pcesvn\":9", "\"pcesvn\":0");
+        twice.insert(signatureAt, ",\"tcbInfo\":" + forgedText);
+        auto withTwice = files;
+        for (auto &[name, content] : withTwice)
+            if (name == QLatin1String("tcb-info.json"))
+                content = twice;
+        const auto read = attestation::sgx::readCollateral(withTwice, roots, SystemClock::instance());
+        QVERIFY2(read.ok(), qPrintable(read.ok() ? QString() : read.error().toString()));
+        QCOMPARE(read.value().tcbInfos.first().levels.last().status, QStringLiteral("OutOfDate"));
+        QCOMPARE(read.value().tcbInfos.first().levels.last().pceSvn, 9);
 
         // Verified: six files, one audit entry; again: unchanged; Intel's later evaluation
         // (newer) replaces it, and the older one cannot come back.
