@@ -1,5 +1,7 @@
 #include "crypto/certbuilder.h"
 
+#include "crypto/pkcs11key.h"
+
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
@@ -189,6 +191,9 @@ Result<Certificate> issueCertificate(const CertificateSpec &spec, const Key &sub
         if (const Status added = addRawExtension(oid, der, cert.get()); !added)
             return added.error();
     }
+    std::unique_lock<std::recursive_mutex> tokenGuard;
+    if (issuerKey.isInToken())
+        tokenGuard = std::unique_lock<std::recursive_mutex>(pkcs11Lock());
     if (X509_sign(cert.get(), issuerKey.get(), issuerKey.signatureDigest()) <= 0)
         return Error{QStringLiteral("crypto.sign"),
                      QStringLiteral("signing the certificate failed: %1").arg(takeOpenSslErrors())};
@@ -219,6 +224,9 @@ Result<QByteArray> createCsr(const CertificateSpec &spec, const Key &key)
             return added.error();
     }
     ok = stack && X509_REQ_add_extensions(request.get(), stack.get()) == 1;
+    std::unique_lock<std::recursive_mutex> tokenGuard;
+    if (key.isInToken())
+        tokenGuard = std::unique_lock<std::recursive_mutex>(pkcs11Lock());
     if (!ok || X509_REQ_sign(request.get(), key.get(), key.signatureDigest()) <= 0)
         return Error{QStringLiteral("crypto.csr"), takeOpenSslErrors()};
     unsigned char *der = nullptr;

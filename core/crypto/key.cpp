@@ -1,5 +1,7 @@
 #include "crypto/key.h"
 
+#include "crypto/pkcs11key.h"
+
 #include <QHash>
 #include <QMutex>
 
@@ -82,6 +84,15 @@ bool Key::isInToken() const
 QString Key::tokenUri() const
 {
     return m_facts ? m_facts->tokenUri : QString();
+}
+
+Key::~Key()
+{
+    if (m_pkey && isInToken()) {
+        const std::lock_guard<std::recursive_mutex> guard(pkcs11Lock());
+        m_pkey.reset();
+        m_facts.reset(); // the token session, when this was the last copy
+    }
 }
 
 Key::Key(const Key &other)

@@ -26,6 +26,7 @@ public:
     Key(const Key &other);
     Key &operator=(const Key &other);
     Key(Key &&) noexcept = default;
+    ~Key(); // a key in a token is let go under pkcs11Lock() (pkcs11key.h)
     Key &operator=(Key &&) noexcept = default;
 
     static Result<Key> generate(KeyAlgorithm algorithm);

@@ -29,6 +29,7 @@ struct TokenSession
     bool loaded = false;
     ~TokenSession()
     {
+        const std::lock_guard<std::recursive_mutex> guard(pkcs11Lock());
         if (slotList)
             PKCS11_release_all_slots(context, slotList, slotCount);
         if (context && loaded)
@@ -47,6 +48,7 @@ struct OpenToken
 // The module loaded and the token the URI names found, not logged in.
 Result<OpenToken> findToken(const Pkcs11Uri &uri)
 {
+    const std::lock_guard<std::recursive_mutex> guard(pkcs11Lock());
     const QString module = !uri.modulePath.isEmpty() ? uri.modulePath : qEnvironmentVariable("TEEP_PKCS11_MODULE");
     if (module.isEmpty())
         return uriError(QStringLiteral("no PKCS#11 module: add ?module-path=/path/to/module.so to the URI or set TEEP_PKCS11_MODULE"));
@@ -119,6 +121,12 @@ QString trimmed(const char *text)
 
 } // namespace
 
+std::recursive_mutex &pkcs11Lock()
+{
+    static std::recursive_mutex *lock = new std::recursive_mutex; // never destroyed: keys may outlive statics at exit
+    return *lock;
+}
+
 bool isPkcs11Uri(const QString &text)
 {
     return text.startsWith(QLatin1String("pkcs11:"), Qt::CaseInsensitive);
@@ -167,6 +175,7 @@ Result<Pkcs11Uri> parsePkcs11Uri(const QString &uri)
 
 Result<Key> loadPkcs11Key(const QString &uri, const Secret &pin)
 {
+    const std::lock_guard<std::recursive_mutex> guard(pkcs11Lock());
     const Result<Pkcs11Uri> parsed = parsePkcs11Uri(uri);
     if (!parsed)
         return parsed.error();
@@ -212,6 +221,7 @@ Result<QByteArray> tokenEcdh(const Key &tokenKey, const Key &peer)
     // libp11 0.4 hands OpenSSL a legacy EC_KEY whose method derives in the token (C_DeriveKey,
     // CKM_ECDH1_DERIVE); OpenSSL 3.0's EVP_PKEY_derive goes to its providers instead, which do not
     // reach it. So this one call uses the EC_KEY interface, deprecated in 3.0, on purpose.
+    const std::lock_guard<std::recursive_mutex> guard(pkcs11Lock());
     const EC_KEY *own = EVP_PKEY_get0_EC_KEY(tokenKey.get());
     const EC_KEY *other = EVP_PKEY_get0_EC_KEY(peer.get());
     if (!tokenKey.isInToken() || !own || !other)
@@ -229,6 +239,7 @@ Result<QByteArray> tokenEcdh(const Key &tokenKey, const Key &peer)
 
 TokenDescription describeToken(const QString &uri)
 {
+    const std::lock_guard<std::recursive_mutex> guard(pkcs11Lock());
     TokenDescription description;
     const Result<Pkcs11Uri> parsed = parsePkcs11Uri(uri);
     if (!parsed) {

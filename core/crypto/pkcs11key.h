@@ -7,6 +7,8 @@
 #include <QByteArray>
 #include <QString>
 
+#include <mutex>
+
 // Keys in PKCS#11 tokens (an HSM, a smart card, SoftHSM2 for a trial), addressed by RFC 7512
 // URIs, through Debian's libp11: the key is an EVP_PKEY whose private operations the token
 // performs, so every signing path (COSE, JOSE, certificates, SUIT) takes it as it takes a file
@@ -35,6 +37,13 @@ Result<Pkcs11Uri> parsePkcs11Uri(const QString &uri);
 // --keypairgen, yubico-piv-tool, softhsm2-util --import): libp11 0.4 neither generates EC keys
 // in a token nor imports them.
 Result<Key> loadPkcs11Key(const QString &uri, const Secret &pin);
+
+// Every use of libp11 and of the modules it loads, one thread at a time. PKCS#11 keeps its state
+// per process, not per libp11 context (a context released closes every session on its token and
+// finalizes the module), so a look-up on one thread while a key was signed with or let go on
+// another crashed SoftHSM. Held here by the loads, look-ups and releases, and by every operation
+// with a key in a token (signature.cpp, certbuilder.cpp, key.cpp).
+std::recursive_mutex &pkcs11Lock();
 
 // ECDH (the shared secret Z) between a P-256/P-384 key in a token and a peer's public key,
 // derived in the token: what the OTrP TAM needs to open what TEEs encrypt to its key.

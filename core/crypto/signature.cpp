@@ -1,5 +1,7 @@
 #include "crypto/signature.h"
 
+#include "crypto/pkcs11key.h"
+
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 
@@ -128,6 +130,9 @@ Result<QByteArray> signRaw(const Key &key, SignatureScheme scheme, const QByteAr
         return fits.error();
     if (!key.hasPrivateKey())
         return Error{QStringLiteral("crypto.no-private-key"), QStringLiteral("signing needs the private key")};
+    std::unique_lock<std::recursive_mutex> tokenGuard;
+    if (key.isInToken())
+        tokenGuard = std::unique_lock<std::recursive_mutex>(pkcs11Lock());
     // A key in a token fails when the token is gone (unplugged, its module's session lost): said
     // so, naming the token key, not only in the module's words.
     const auto failed = [&key] {
@@ -158,6 +163,9 @@ Status verifyRaw(const Key &key, SignatureScheme scheme, const QByteArray &messa
 {
     if (const Status fits = checkKeyFits(key, scheme); !fits)
         return fits;
+    std::unique_lock<std::recursive_mutex> tokenGuard;
+    if (key.isInToken())
+        tokenGuard = std::unique_lock<std::recursive_mutex>(pkcs11Lock());
     QByteArray encoded = signature;
     if (isEcdsa(scheme)) {
         Result<QByteArray> der = rawToDer(signature, coordinateSize(scheme));
