@@ -7,6 +7,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QtEndian>
 
 #include <nlohmann/json.hpp>
 
@@ -214,8 +215,8 @@ Result<QeIdentity> readQeIdentity(const json &body)
         identity.isvProdId < 0 || !identity.issueDate.isValid() || !identity.nextUpdate.isValid())
         return bad(QString(), QStringLiteral("enclaveIdentity needs miscselect(Mask), attributes(Mask), mrsigner, isvprodid, issueDate and nextUpdate"));
     // Written as hex of the little-endian bytes, as the report holds them.
-    identity.miscSelect = quint32(quint8(misc[0])) | quint32(quint8(misc[1])) << 8 | quint32(quint8(misc[2])) << 16 | quint32(quint8(misc[3])) << 24;
-    identity.miscSelectMask = quint32(quint8(miscMask[0])) | quint32(quint8(miscMask[1])) << 8 | quint32(quint8(miscMask[2])) << 16 | quint32(quint8(miscMask[3])) << 24;
+    identity.miscSelect = qFromLittleEndian<quint32>(misc.constData());
+    identity.miscSelectMask = qFromLittleEndian<quint32>(miscMask.constData());
     const Result<QList<TcbLevel>> levels = levelsOf(body, QString(), false);
     if (!levels)
         return levels.error();

@@ -77,7 +77,7 @@ attestation::Appraisal appraiseSgxEvidence(QSqlDatabase db, const Clock &clock, 
         problems << attestation::Check{QStringLiteral("TEE root store"), attestation::Outcome::Fail, roots.error().message};
     if (collateral) {
         options.collateral = *collateral;
-    } else if (const Result<attestation::sgx::Collateral> kept = SgxCollateralStore(db, clock, QString()).collateral(); kept) {
+    } else if (const Result<attestation::sgx::Collateral> kept = SgxCollateralStore(db, clock, QString()).collateral(options.roots); kept) {
         options.collateral = kept.value();
     } else {
         // Kept collateral that no longer verifies (a root removed, a signing certificate expired)

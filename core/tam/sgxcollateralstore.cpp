@@ -46,15 +46,20 @@ Result<QList<std::pair<QString, QByteArray>>> SgxCollateralStore::storedFiles() 
 
 Result<attestation::sgx::Collateral> SgxCollateralStore::collateral() const
 {
+    const auto roots = store::TrustAnchors(m_db, m_clock, QString()).certificates(crypto::TrustStore::TeeRoot);
+    if (!roots)
+        return roots.error();
+    return collateral(roots.value());
+}
+
+Result<attestation::sgx::Collateral> SgxCollateralStore::collateral(const QList<crypto::Certificate> &teeRoots) const
+{
     const Result<QList<std::pair<QString, QByteArray>>> files = storedFiles();
     if (!files)
         return files.error();
     if (files.value().isEmpty())
         return attestation::sgx::Collateral{};
-    const auto roots = store::TrustAnchors(m_db, m_clock, QString()).certificates(crypto::TrustStore::TeeRoot);
-    if (!roots)
-        return roots.error();
-    return attestation::sgx::readCollateral(files.value(), roots.value(), m_clock);
+    return attestation::sgx::readCollateral(files.value(), teeRoots, m_clock);
 }
 
 Result<SgxCollateralImport> SgxCollateralStore::importFiles(const QList<std::pair<QString, QByteArray>> &files)

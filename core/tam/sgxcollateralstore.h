@@ -45,8 +45,10 @@ public:
     Result<SgxCollateralImport> importFiles(const QList<std::pair<QString, QByteArray>> &files);
     Status remove(qint64 id);
     Result<QList<SgxCollateralRow>> rows() const;
-    // Everything kept, verified again against today's TEE root store.
+    // Everything kept, verified again against today's TEE root store (read here, or given by a
+    // caller that has read it already).
     Result<attestation::sgx::Collateral> collateral() const;
+    Result<attestation::sgx::Collateral> collateral(const QList<crypto::Certificate> &teeRoots) const;
 
 private:
     Result<QList<std::pair<QString, QByteArray>>> storedFiles() const;
